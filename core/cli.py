@@ -1,0 +1,62 @@
+"""The ``illusion`` command line: one sub-command per campaign step."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+from illusion.errors import IllusionError
+
+# Sub-commands live next to the code they drive and are imported only when used,
+# so ``illusion --help`` stays fast and a broken optional part never breaks the others.
+COMMANDS = {
+    "run": "illusion.commands.run:run",
+    "init": "illusion.commands.run:init",
+    "plugins": "illusion.commands.plugins:plugins",
+    "labelstudio": "illusion.annotations.labelstudio_commands:labelstudio",
+    "export": "illusion.annotations.labelstudio_commands:export",
+    "import": "illusion.annotations.labelstudio_commands:import_",
+}
+
+
+class LazyGroup(click.Group):
+    """A click group whose commands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        target = COMMANDS.get(name)
+        if target is None:
+            return None
+        module, attr = target.split(":")
+        return getattr(importlib.import_module(module), attr)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="illusion")
+def cli() -> None:
+    """Find what directions in a model's embedding space mean, on several datasets at once."""
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: every expected failure becomes one line on stderr and exit status 1."""
+    try:
+        cli.main(args=argv, prog_name="illusion", standalone_mode=False)
+    except IllusionError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,70 @@
+"""``illusion run`` and ``illusion init``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from illusion.config import default_config_text, load_config
+from illusion.errors import ConfigError
+from illusion.io import write_text
+
+
+@click.command()
+@click.argument("config", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path), default=Path("illusion-run"), show_default=True,
+              help="Run folder to write.")
+@click.option("--set", "-s", "overrides", multiple=True, metavar="KEY=VALUE",
+              help="Override a config value, e.g. k=5, model.layer=6, datasets.bible.n=200 (repeatable).")
+@click.option("--k", type=int, help="Top and bottom sentences per direction per dataset.")
+@click.option("--seed", type=int, help="Seed of every sample and draw.")
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda", "mps"]), help="Where the model runs.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
+def run(config: Path | None, out: Path, overrides: tuple[str, ...], k: int | None, seed: int | None, device: str | None,
+        quiet: bool) -> None:
+    """Find the top-activating sentences of every direction in every dataset.
+
+    With no CONFIG, runs the embedded default (see `illusion init`).
+    """
+    from illusion.pipeline import run as run_pipeline
+    from illusion.progress import Reporter
+    from illusion.report import write_report
+
+    shortcuts = [f"{key}={value}" for key, value in (("k", k), ("seed", seed), ("model.device", device and f'"{device}"'))
+                 if value is not None]
+    resolved = load_config(config, [*overrides, *shortcuts])
+    console = Console(stderr=True)
+    result = run_pipeline(resolved, out, reporter=Reporter(console, quiet=quiet))
+    report = write_report(out)
+    _summary(console, result, report)
+
+
+def _summary(console: Console, result, report: Path) -> None:
+    table = Table(title=f"run {result.manifest['run_id'][:8]} -> {result.out}", show_edge=False)
+    for column in ("condition", "directions", "overlapping top-k ranges", "largest dataset share"):
+        table.add_column(column, justify="left" if column == "condition" else "right")
+    for name, row in result.stats["conditions"].items():
+        overlap = row["range_overlap_share"]
+        table.add_row(name, str(row["directions"]), "-" if overlap is None else f"{overlap:.0%}", f"{row['mean_largest_share']:.0%}")
+    console.print(table)
+    separability = result.stats["separability"]
+    if separability.get("accuracy") is not None:
+        console.print(f"datasets separable by a linear classifier: {separability['accuracy']:.1%} held-out accuracy "
+                      f"(chance {separability['chance']:.1%})")
+    total = sum(result.timings.values())
+    console.print(f"{sum(d['size'] for d in result.manifest['datasets'])} sentences, {len(result.manifest['directions'])} "
+                  f"directions, {total:.1f} s; report: {report}")
+
+
+@click.command()
+@click.argument("path", required=False, default="illusion.toml", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+def init(path: Path, force: bool) -> None:
+    """Write a commented example configuration (the embedded default) to PATH."""
+    if path.exists() and not force:
+        raise ConfigError(f"{path} exists: pass --force to overwrite it")
+    write_text(path, default_config_text())
+    click.echo(f"wrote {path}; run it with: illusion run {path}")

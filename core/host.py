@@ -1,0 +1,210 @@
+"""The plugin host: loads built-in and installed plugins and hands out their registrations.
+
+Third-party plugins are found through the ``illusion`` entry-point group. One that fails to
+import, implements an unknown hook, or returns a bad registration is reported and skipped.
+Environment variables:
+
+- ``ILLUSION_DISABLE_PLUGIN_AUTOLOAD=1``: load no installed plugins, only the built-in ones;
+- ``ILLUSION_PLUGINS=name,other``: load only these entry points (by entry-point or distribution name);
+- ``ILLUSION_TRACE_PLUGINS=1``: print every hook call and its time on stderr.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import importlib.metadata
+import os
+import sys
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import pluggy
+
+from illusion import __version__, hookspecs
+from illusion.errors import PluginError
+from illusion.registrations import KINDS, Registration
+
+BUILTIN_PLUGINS = (
+    "illusion.plugins.file_datasets",
+    "illusion.plugins.hf_datasets",
+    "illusion.plugins.embedded_datasets",
+    "illusion.plugins.debian_datasets",
+    "illusion.plugins.transformer",
+    "illusion.plugins.samplers",
+)
+ENV_DISABLE = "ILLUSION_DISABLE_PLUGIN_AUTOLOAD"
+ENV_SELECT = "ILLUSION_PLUGINS"
+ENV_TRACE = "ILLUSION_TRACE_PLUGINS"
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """The installed package that provides a plugin."""
+
+    name: str
+    version: str
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.version}"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why a plugin, or one of its hooks, was skipped."""
+
+    distribution: str
+    plugin: str
+    hook: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.distribution} (plugin {self.plugin!r}" + (f", hook {self.hook}" if self.hook else "") + ")"
+        return f"{where}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Provided:
+    """A registration together with the plugin and distribution that provided it."""
+
+    registration: Registration
+    plugin: str
+    distribution: Distribution
+
+
+class Host:
+    """A pluggy plugin manager for the ``illusion`` project, with typed, validated registrations."""
+
+    def __init__(self, *, autoload: bool | None = None, select: Iterable[str] | None = None, trace: bool | None = None):
+        env = os.environ
+        self.autoload = not env.get(ENV_DISABLE) if autoload is None else autoload
+        if select is None and env.get(ENV_SELECT) is not None:
+            select = [name.strip() for name in env[ENV_SELECT].split(",") if name.strip()]
+        self.select = None if select is None else set(select)
+        self.trace = bool(env.get(ENV_TRACE)) if trace is None else trace
+        self.pm = pluggy.PluginManager(hookspecs.PROJECT)
+        self.pm.add_hookspecs(hookspecs)
+        self.problems: list[Problem] = []
+        self._distributions: dict[str, Distribution] = {}
+        own = Distribution("illusion", __version__)
+        for module in BUILTIN_PLUGINS:
+            self.register(importlib.import_module(module), module, own)
+        if self.autoload:
+            self._load_entry_points()
+        if self.trace:
+            self.pm.add_hookcall_monitoring(self._trace_before, self._trace_after)
+
+    # -- loading -----------------------------------------------------------------------------
+
+    def register(self, plugin: Any, name: str, distribution: Distribution | None = None) -> bool:
+        """Register ``plugin`` (a module or object with hook implementations); report and skip on error."""
+        distribution = distribution or Distribution("(local)", "-")
+        try:
+            self.pm.register(plugin, name=name)
+        except (ValueError, pluggy.PluginValidationError) as exc:
+            self.problems.append(Problem(distribution.name, name, None, f"cannot be registered: {exc}"))
+            return False
+        self._distributions[name] = distribution
+        unknown = [caller.name for caller in self.pm.get_hookcallers(plugin) or [] if caller.name not in self._hook_names]
+        if unknown:
+            self.pm.unregister(plugin)
+            for hook in unknown:
+                hint = difflib.get_close_matches(hook, self._hook_names, n=1)
+                suggestion = f"; did you mean {hint[0]}?" if hint else ""
+                self.problems.append(Problem(distribution.name, name, hook, f"implements an unknown hook{suggestion}"))
+            return False
+        self.__dict__.pop("_provided", None)
+        return True
+
+    @cached_property
+    def _hook_names(self) -> list[str]:
+        return [name for name in dir(hookspecs) if name.startswith(f"{hookspecs.PROJECT}_")]
+
+    def _load_entry_points(self) -> None:
+        for entry_point in importlib.metadata.entry_points(group=hookspecs.PROJECT):
+            dist = entry_point.dist
+            distribution = Distribution(dist.name, dist.version) if dist else Distribution("(unknown)", "-")
+            if self.select is not None and not {entry_point.name, distribution.name} & self.select:
+                continue
+            try:
+                plugin = entry_point.load()
+            except Exception as exc:  # any import failure of a third-party plugin is reported, not fatal
+                self.problems.append(
+                    Problem(distribution.name, entry_point.name, None, f"failed to import {entry_point.value}: {type(exc).__name__}: {exc}")
+                )
+                continue
+            self.register(plugin, entry_point.name, distribution)
+
+    # -- registrations -----------------------------------------------------------------------
+
+    @cached_property
+    def _provided(self) -> dict[str, dict[str, list[Provided]]]:
+        provided: dict[str, dict[str, list[Provided]]] = {kind: {} for kind in KINDS}
+        for kind, cls in KINDS.items():
+            for impl in getattr(self.pm.hook, cls.hook).get_hookimpls():
+                for registration in self._call_registration_hook(impl, cls):
+                    entry = Provided(registration, impl.plugin_name, self._distributions[impl.plugin_name])
+                    provided[kind].setdefault(registration.name, []).append(entry)
+        for kind, by_name in provided.items():
+            for name, entries in by_name.items():
+                if len(entries) > 1:
+                    who = " and ".join(f"{e.distribution} (plugin {e.plugin!r})" for e in entries)
+                    self.problems.append(Problem(entries[1].distribution.name, entries[1].plugin, KINDS[kind].hook,
+                                                 f"{kind} name {name!r} is claimed by {who}"))
+        return provided
+
+    def _call_registration_hook(self, impl: Any, cls: type[Registration]) -> list[Registration]:
+        distribution = self._distributions[impl.plugin_name].name
+        start = time.perf_counter()
+        try:
+            results = list(impl.function() or ())
+        except Exception as exc:  # a bad registration is reported with its plugin and hook, not fatal
+            self.problems.append(Problem(distribution, impl.plugin_name, cls.hook, f"{type(exc).__name__}: {exc}"))
+            return []
+        finally:
+            if self.trace:
+                print(f"illusion trace: {cls.hook} [{impl.plugin_name}] {1000 * (time.perf_counter() - start):.2f} ms",
+                      file=sys.stderr)
+        good = [result for result in results if isinstance(result, cls)]
+        for bad in (result for result in results if not isinstance(result, cls)):
+            self.problems.append(Problem(distribution, impl.plugin_name, cls.hook,
+                                         f"returned {type(bad).__name__}, expected illusion.{cls.__name__}"))
+        return good
+
+    def registrations(self, kind: str) -> dict[str, list[Provided]]:
+        """Every registration of one kind ('dataset', 'model layer', 'direction sampler'), by name."""
+        return self._provided[kind]
+
+    def get(self, kind: str, name: str) -> Registration:
+        """The registration called ``name``; a clear error when it is unknown or claimed twice."""
+        by_name = self.registrations(kind)
+        entries = by_name.get(name)
+        if not entries:
+            hint = difflib.get_close_matches(name, by_name, n=1)
+            suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
+            known = ", ".join(sorted(by_name)) or "none"
+            raise PluginError(f"unknown {kind} {name!r}{suggestion} (known: {known}; see `illusion plugins`)")
+        if len(entries) > 1:
+            who = " and ".join(f"{e.distribution} (plugin {e.plugin!r})" for e in entries)
+            raise PluginError(f"{kind} name {name!r} is claimed by {who}: uninstall one, or select plugins with {ENV_SELECT}")
+        return entries[0].registration
+
+    def distribution_of(self, kind: str, name: str) -> Distribution:
+        return self.registrations(kind)[name][0].distribution
+
+    def hook(self) -> Any:
+        """The pluggy hook relay, for hooks that are called rather than collected."""
+        return self.pm.hook
+
+    # -- tracing -----------------------------------------------------------------------------
+
+    def _trace_before(self, hook_name: str, impls: list[Any], kwargs: dict[str, Any]) -> None:
+        self._trace_start = time.perf_counter()
+
+    def _trace_after(self, outcome: Any, hook_name: str, impls: list[Any], kwargs: dict[str, Any]) -> None:
+        elapsed = 1000 * (time.perf_counter() - self._trace_start)
+        names = ", ".join(impl.plugin_name for impl in impls)
+        print(f"illusion trace: {hook_name} [{names}] {elapsed:.2f} ms", file=sys.stderr)

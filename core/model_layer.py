@@ -1,0 +1,43 @@
+"""What a model-layer plugin returns: sentence vectors, and per-token vectors for highlighting."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class TokenVectors:
+    """The tokens of one sentence: text, character span in the sentence, and vector at the layer."""
+
+    tokens: Sequence[str]
+    spans: Sequence[tuple[int, int] | None]
+    vectors: np.ndarray  # shape (tokens, dim)
+
+    def strongest(self, direction: np.ndarray, sign: float = 1.0) -> tuple[str, tuple[int, int] | None] | None:
+        """The token whose vector projects furthest on ``direction`` (``sign=-1``: most negative)."""
+        if not len(self.tokens):
+            return None
+        index = int(np.argmax(sign * (self.vectors @ direction)))
+        return self.tokens[index], self.spans[index]
+
+
+@runtime_checkable
+class ModelLayer(Protocol):
+    """A model, a layer and a pooling that turn sentences into vectors.
+
+    ``identity`` is a JSON-able dict that changes whenever the vectors would (model, revision,
+    layer, pooling, max length): it keys the on-disk activation cache.
+    """
+
+    dim: int
+    identity: dict[str, Any]
+
+    def encode(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
+        """Sentence vectors, shape (len(texts), dim), float32; call ``progress(n)`` as n more are done."""
+
+    def token_vectors(self, texts: Sequence[str]) -> list[TokenVectors]:
+        """Per-token vectors at the same layer, special tokens left out."""

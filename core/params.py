@@ -1,0 +1,107 @@
+"""Declared plugin parameters: each is named, typed, documented and checked in one place."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from illusion.errors import PluginError
+
+
+class _Required:
+    def __repr__(self) -> str:
+        return "required"
+
+
+REQUIRED: Any = _Required()
+
+_TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "true or false", list: "a list"}
+
+
+@dataclass(frozen=True)
+class Param:
+    """One parameter of a plugin: ``name``, Python ``type``, ``default`` and a one-line ``help``.
+
+    ``type`` is one of str, int, float, bool or list (``item_type`` then types the items);
+    ``choices`` restricts the allowed values. ``default=REQUIRED`` makes it mandatory;
+    ``default=None`` makes it optional with no value.
+    """
+
+    name: str
+    type: type = str
+    default: Any = REQUIRED
+    help: str = ""
+    choices: tuple[Any, ...] | None = None
+    item_type: type | None = None
+
+    def __post_init__(self) -> None:
+        if self.type not in _TYPE_NAMES:
+            raise TypeError(f"parameter {self.name!r}: type must be one of str, int, float, bool, list")
+
+    @property
+    def required(self) -> bool:
+        return self.default is REQUIRED
+
+    def describe(self) -> str:
+        """A short form for listings: ``name: int = 25``."""
+        text = f"{self.name}: {self.type.__name__}"
+        if not self.required:
+            text += f" = {self.default!r}"
+        return text
+
+    def coerce(self, value: Any, owner: str) -> Any:
+        """Check ``value`` (and convert lossless cases such as int -> float); errors name ``owner``."""
+        value = _convert(value, self.type, f"{owner}: parameter {self.name!r}")
+        if self.type is list and self.item_type is not None:
+            value = [_convert(item, self.item_type, f"{owner}: parameter {self.name!r} item") for item in value]
+        if self.choices is not None and value not in self.choices:
+            options = ", ".join(repr(choice) for choice in self.choices)
+            raise PluginError(f"{owner}: parameter {self.name!r} is {value!r}; choose one of {options}")
+        return value
+
+
+def _convert(value: Any, kind: type, where: str) -> Any:
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if kind is list and isinstance(value, tuple):
+        return list(value)
+    if kind is int and isinstance(value, bool) or not isinstance(value, kind):
+        raise PluginError(f"{where} must be {_TYPE_NAMES[kind]}, not {value!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class ParamSet:
+    """The declared parameters of one plugin."""
+
+    params: tuple[Param, ...] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        names = [param.name for param in self.params]
+        duplicates = sorted({name for name in names if names.count(name) > 1})
+        if duplicates:
+            raise TypeError(f"parameters declared twice: {', '.join(duplicates)}")
+
+    def __iter__(self):
+        return iter(self.params)
+
+    def resolve(self, options: Mapping[str, Any], owner: str) -> dict[str, Any]:
+        """Validate ``options`` against the declaration and fill in defaults."""
+        known = {param.name: param for param in self.params}
+        for key in options:
+            if key not in known:
+                hint = difflib.get_close_matches(key, known, n=1)
+                suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
+                accepted = ", ".join(known) or "none"
+                raise PluginError(f"{owner}: unknown parameter {key!r}{suggestion} (accepted: {accepted})")
+        values = {}
+        for name, param in known.items():
+            if name in options:
+                values[name] = None if options[name] is None and param.default is None else param.coerce(options[name], owner)
+            elif param.required:
+                raise PluginError(f"{owner}: parameter {name!r} is required ({param.help or param.describe()})")
+            else:
+                values[name] = param.default
+        return values

