@@ -18,6 +18,7 @@ COMMANDS = {
     "labelstudio": "illusion.annotations.labelstudio_commands:labelstudio",
     "export": "illusion.annotations.labelstudio_commands:export",
     "import": "illusion.annotations.labelstudio_commands:import_",
+    "agree": "illusion.annotations.agreement_cli:agree",
 }
 
 
@@ -58,5 +59,5 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(exc.exit_code)
 
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # python -m illusion.cli
     main()

@@ -10,9 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from illusion.errors import ConfigError
+from illusion.store import DTYPES as STORE_DTYPES
 
-TOP_LEVEL = {"seed": int, "k": int, "controls": int, "cache_dir": str, "model": dict, "datasets": list, "samplers": list,
-             "diagnostics": bool}
+TOP_LEVEL = {"seed": int, "k": int, "controls": int, "cache_dir": str, "store_dtype": str, "model": dict, "datasets": list,
+             "samplers": list, "diagnostics": bool}
 
 
 def default_config_text() -> str:
@@ -38,6 +39,7 @@ class RunConfig:
     datasets: list[PluginChoice]
     samplers: list[PluginChoice]
     cache_dir: str | None = None
+    store_dtype: str = "float32"
     diagnostics: bool = True
     source: str = "<default>"
 
@@ -49,6 +51,8 @@ class RunConfig:
                 "samplers": [{"label": s.name, "plugin": s.plugin, **s.options} for s in self.samplers]}
         if self.cache_dir:
             data["cache_dir"] = self.cache_dir
+        if self.store_dtype != "float32":
+            data["store_dtype"] = self.store_dtype
         return data
 
 
@@ -110,6 +114,8 @@ def parse(data: dict[str, Any], source: str) -> RunConfig:
     k, controls = data.get("k", 10), data.get("controls", 7)
     if k < 1 or controls < 0:
         raise ConfigError(f"{source}: k must be at least 1 and controls at least 0")
+    if data.get("store_dtype", "float32") not in STORE_DTYPES:
+        raise ConfigError(f"{source}: store_dtype must be one of {', '.join(STORE_DTYPES)}, not {data['store_dtype']!r}")
     model = dict(data.get("model", {}))
     datasets = [_choice(item, f"{source}: datasets[{i}]", "name") for i, item in enumerate(data.get("datasets", []))]
     samplers = [_choice(item, f"{source}: samplers[{i}]", "label") for i, item in enumerate(data.get("samplers", []))]
@@ -127,7 +133,7 @@ def parse(data: dict[str, Any], source: str) -> RunConfig:
     return RunConfig(
         seed=data.get("seed", 0), k=k, controls=controls,
         model=PluginChoice("model", str(model.pop("plugin", "transformer")), model),
-        datasets=datasets, samplers=samplers, cache_dir=data.get("cache_dir"),
+        datasets=datasets, samplers=samplers, cache_dir=data.get("cache_dir"), store_dtype=data.get("store_dtype", "float32"),
         diagnostics=data.get("diagnostics", True), source=source,
     )
 

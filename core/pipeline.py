@@ -19,7 +19,7 @@ from illusion.config import RunConfig
 from illusion.directions import Directions, SamplerContext
 from illusion.errors import IllusionError
 from illusion.host import Host
-from illusion.io import write_json, write_jsonl
+from illusion.io import atomic_writer, write_json, write_jsonl
 from illusion.progress import Reporter
 from illusion.records import Record, content_hash
 from illusion.store import ActivationStore, default_cache_dir, entry_key
@@ -75,7 +75,7 @@ def run(config: RunConfig, out: str | Path, host: Host | None = None, reporter: 
         datasets = [_load_dataset(host, choice, config) for choice in config.datasets]
     with timer("model"):
         model = model_plugin.create(config.model.options)
-    store = ActivationStore(Path(config.cache_dir).expanduser() if config.cache_dir else default_cache_dir())
+    store = open_store(config)
     with timer("vectors"):
         for dataset in datasets:
             key = entry_key(model.identity, dataset.hash, store.dtype)
@@ -103,8 +103,15 @@ def run(config: RunConfig, out: str | Path, host: Host | None = None, reporter: 
     write_jsonl(out / "topk.jsonl", topk)
     write_jsonl(out / "controls.jsonl", controls)
     write_json(out / "stats.json", run_stats)
+    with atomic_writer(out / "directions.npy", "wb") as handle:
+        np.save(handle, directions.vectors.astype(np.float32))
     write_json(out / "manifest.json", manifest)
     return RunResult(out, manifest, topk, controls, run_stats, timer.timings)
+
+
+def open_store(config: RunConfig) -> ActivationStore:
+    """The activation store a run reads and fills: ``cache_dir`` (else the default), in ``store_dtype``."""
+    return ActivationStore(Path(config.cache_dir).expanduser() if config.cache_dir else default_cache_dir(), config.store_dtype)
 
 
 def _load_dataset(host: Host, choice: Any, config: RunConfig) -> Dataset:

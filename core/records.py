@@ -23,7 +23,7 @@ class Record:
 
 
 SHARED_DATASET_PARAMS = (
-    Param("split", bool, False, "split each record into sentences"),
+    Param("split_sentences", bool, False, "split each record into sentences"),
     Param("min_words", int, 4, "drop sentences shorter than this many words"),
     Param("max_words", int, 60, "drop sentences longer than this many words"),
     Param("dedupe", bool, True, "keep only the first of identical sentences"),
@@ -46,7 +46,7 @@ def split_sentences(text: str) -> list[str]:
 def prepare(
     records: Iterable[Record],
     *,
-    split: bool,
+    split_sentences: bool,
     min_words: int,
     max_words: int,
     dedupe: bool,
@@ -56,7 +56,7 @@ def prepare(
     """Apply the shared options in a fixed order; the result is deterministic for a seed."""
     kept: list[Record] = []
     seen: set[str] = set()
-    for record in _split(records) if split else records:
+    for record in _split(records) if split_sentences else records:
         text = _SPACE.sub(" ", record.text).strip()
         words = len(text.split(" ")) if text else 0
         if not min_words <= words <= max_words:

@@ -68,9 +68,9 @@ class Registration:
 class DatasetPlugin(Registration):
     """A source of sentences: ``factory(**params)`` returns an iterable of :class:`Record`.
 
-    The host adds the shared parameters (``split``, ``min_words``, ``max_words``, ``dedupe``,
+    The host adds the shared parameters (``split_sentences``, ``min_words``, ``max_words``, ``dedupe``,
     ``n``, ``seed``) to every dataset; a plugin declares only its own, and may change the
-    shared defaults with ``shared_defaults`` (e.g. ``{"split": True}`` for paragraphs).
+    shared defaults with ``shared_defaults`` (e.g. ``{"split_sentences": True}`` for paragraphs).
     """
 
     shared_defaults: Mapping[str, Any] = field(default_factory=dict)

@@ -33,6 +33,22 @@ def range_overlaps(top_scores: Mapping[str, np.ndarray]) -> dict[str, bool]:
     return {f"{a}|{b}": ranges_overlap(top_scores[a], top_scores[b]) for a, b in combinations(sorted(top_scores), 2)}
 
 
+def direction_findings(top: Mapping[str, tuple[np.ndarray, np.ndarray]], ids: Sequence[str], conditions: Sequence[str],
+                       k: int) -> dict[str, dict[str, Any]]:
+    """Per direction: its condition, pooled top-k composition and top-k range overlaps.
+
+    ``top[dataset]`` is (indices, scores) of the top-k, each of shape (directions, k), rows in ``ids`` order.
+    """
+    return {
+        identifier: {
+            "condition": condition,
+            "pooled": composition(pooled_top({name: (index[d], score[d]) for name, (index, score) in top.items()}, k)),
+            "range_overlap": range_overlaps({name: score[d] for name, (_, score) in top.items()}),
+        }
+        for d, (identifier, condition) in enumerate(zip(ids, conditions))
+    }
+
+
 def by_condition(directions: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
     """Per condition: how many directions, the share of overlapping dataset pairs, the mean largest share."""
     summary: dict[str, dict[str, Any]] = {}

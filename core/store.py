@@ -52,6 +52,20 @@ class ActivationStore:
         """The stored vectors, memory-mapped read-only."""
         return np.load(self.path(key), mmap_mode="r")
 
+    def chunk_file(self, key: str, number: int) -> Path:
+        return self.root / key / "chunks" / f"{number:06d}.npy"
+
+    def missing(self, key: str, size: int) -> list[int]:
+        """Numbers of the chunks (``CHUNK`` sentences each) of a ``size``-sentence entry not yet on disk."""
+        if self.has(key):
+            return []
+        return [number for number in range(-(-size // CHUNK)) if not self.chunk_file(key, number).exists()]
+
+    def write_chunk(self, key: str, number: int, vectors: np.ndarray) -> None:
+        """Store the vectors of sentences ``number * CHUNK`` onwards; the file appears whole or not at all."""
+        with atomic_writer(self.chunk_file(key, number), "wb") as handle:
+            np.save(handle, np.asarray(vectors, dtype=DTYPES[self.dtype]))
+
     def compute(
         self,
         key: str,
@@ -62,32 +76,30 @@ class ActivationStore:
         describe: dict[str, Any] | None = None,
     ) -> np.ndarray:
         """Return the vectors of ``texts``, computing only the chunks not already on disk."""
-        if self.has(key):
-            if progress:
-                progress(len(texts))
-            return self.load(key)
-        chunks = self.root / key / "chunks"
-        chunks.mkdir(parents=True, exist_ok=True)
+        todo = set(self.missing(key, len(texts)))
         for start in range(0, len(texts), CHUNK):
-            chunk_file = chunks / f"{start // CHUNK:06d}.npy"
             stop = min(start + CHUNK, len(texts))
-            if not chunk_file.exists():
-                vectors = np.asarray(encode(texts[start:stop]), dtype=DTYPES[self.dtype])
-                with atomic_writer(chunk_file, "wb") as handle:
-                    np.save(handle, vectors)
+            if start // CHUNK in todo:
+                self.write_chunk(key, start // CHUNK, encode(texts[start:stop]))
             elif progress:
                 progress(stop - start)
-        self._assemble(key, len(texts), dim, chunks)
-        write_json(self.root / key / "entry.json", {"size": len(texts), "dim": dim, "dtype": self.dtype, **(describe or {})})
-        shutil.rmtree(chunks, ignore_errors=True)
+        return self.finish(key, len(texts), dim, describe)
+
+    def finish(self, key: str, size: int, dim: int, describe: dict[str, Any] | None = None) -> np.ndarray:
+        """Join the chunks of a complete entry into one memory-mapped file (a no-op if already done)."""
+        if not self.has(key):
+            self._assemble(key, size, dim)
+            write_json(self.root / key / "entry.json", {"size": size, "dim": dim, "dtype": self.dtype, **(describe or {})})
+            shutil.rmtree(self.root / key / "chunks", ignore_errors=True)
         return self.load(key)
 
-    def _assemble(self, key: str, size: int, dim: int, chunks: Path) -> None:
+    def _assemble(self, key: str, size: int, dim: int) -> None:
         target = self.path(key)
         tmp = target.with_name(".vectors.npy.tmp")
+        target.parent.mkdir(parents=True, exist_ok=True)
         out = np.lib.format.open_memmap(tmp, mode="w+", dtype=DTYPES[self.dtype], shape=(size, dim))
         for start in range(0, size, CHUNK):
-            out[start : start + CHUNK] = np.load(chunks / f"{start // CHUNK:06d}.npy")
+            out[start : start + CHUNK] = np.load(self.chunk_file(key, start // CHUNK))
         out.flush()
         del out
         os.replace(tmp, target)

@@ -82,5 +82,5 @@ def illusion_datasets():
         name="foldoc",
         description="Entries of the Free On-line Dictionary of Computing (Debian package dict-foldoc).",
         factory=foldoc,
-        shared_defaults={"split": True},
+        shared_defaults={"split_sentences": True},
     )

@@ -90,7 +90,7 @@ def illusion_datasets():
         description="Lead sections of Wikipedia's vital articles, optionally of some topics only.",
         factory=wikipedia,
         params=[Param("topics", list, [], "topics to keep, e.g. ['Mathematics'] (all when empty)", item_type=str)],
-        shared_defaults={"split": True},
+        shared_defaults={"split_sentences": True},
     )
     yield DatasetPlugin(
         name="bible",
@@ -110,5 +110,5 @@ def illusion_datasets():
         description="One-line programmer jokes.",
         factory=jokes,
         params=[Param("category", str, "all", "joke category", choices=("neutral", "chuck", "all"))],
-        shared_defaults={"split": False},
+        shared_defaults={"split_sentences": False},
     )

@@ -155,9 +155,13 @@ class TransformerLayer:
 
 
 def _drop_layers_after(model: Any, keep: int, total: int) -> None:
-    """Remove the encoder blocks after the requested layer: their work would be thrown away."""
+    """Remove the encoder blocks after the requested layer: their work would be thrown away.
+
+    One block stays even for layer 0 (the embeddings), so that hidden states are still collected.
+    """
     import torch
 
+    keep = max(keep, 1)
     for module in model.modules():
         for name, child in list(module.named_children()):
             if isinstance(child, torch.nn.ModuleList) and len(child) == total:

@@ -1,0 +1,123 @@
+"""A finished run's datasets, sentence vectors and directions, recovered from its folder.
+
+Datasets are reloaded through their plugins and checked against the hashes in the manifest;
+vectors come memory-mapped from the activation store (the model is loaded only for an entry
+that is no longer cached); directions come from the run's ``directions.npy``.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from illusion.config import RunConfig, parse
+from illusion.errors import IllusionError
+from illusion.host import Host
+from illusion.io import read_json
+from illusion.records import Record, content_hash
+from illusion.store import ActivationStore, default_cache_dir, entry_key
+
+DIRECTIONS_FILE = "directions.npy"
+ROWS_PER_CHUNK = 8192
+
+
+@dataclass
+class RunData:
+    """Everything an analysis of a run needs, datasets in the run's order."""
+
+    path: Path
+    manifest: dict[str, Any]
+    config: RunConfig
+    records: dict[str, list[Record]]
+    vectors: dict[str, np.ndarray]
+    direction_ids: list[str]
+    conditions: list[str]
+    directions: np.ndarray  # (directions, dim), float32, rows in ``direction_ids`` order
+
+    @property
+    def names(self) -> list[str]:
+        return list(self.records)
+
+    def texts(self, name: str) -> list[str]:
+        return [record.text for record in self.records[name]]
+
+    def direction(self, identifier: str) -> np.ndarray:
+        """One direction by id; a clear error naming the known ones otherwise."""
+        if identifier not in self.direction_ids:
+            hint = difflib.get_close_matches(identifier, self.direction_ids, n=3)
+            raise IllusionError(f"{self.path / 'manifest.json'}: no direction {identifier!r}"
+                                + (f"; did you mean {', '.join(hint)}?" if hint else f" (e.g. {self.direction_ids[0]})"))
+        return self.directions[self.direction_ids.index(identifier)]
+
+
+def project(vectors: np.ndarray, directions: np.ndarray, rows_per_chunk: int = ROWS_PER_CHUNK) -> np.ndarray:
+    """Activations ``vectors @ directions.T``, shape (sentences, directions), streamed over vector chunks.
+
+    Call it with a block of directions: the result is sentences x block.
+    """
+    directions = np.asarray(directions, dtype=np.float32)
+    out = np.empty((len(vectors), len(directions)), dtype=np.float32)
+    for start in range(0, len(vectors), rows_per_chunk):
+        out[start : start + rows_per_chunk] = np.asarray(vectors[start : start + rows_per_chunk], dtype=np.float32) @ directions.T
+    return out
+
+
+def load_run_data(run_dir: str | Path, host: Host | None = None) -> RunData:
+    """The datasets, vectors and directions of the run in ``run_dir``."""
+    path = Path(run_dir)
+    manifest = read_json(path / "manifest.json", "run manifest")
+    try:
+        config = parse(dict(manifest["config"]), f"{path / 'manifest.json'}: config")
+        listed = {d["name"]: d for d in manifest["datasets"]}
+        direction_ids = [d["id"] for d in manifest["directions"]]
+        conditions = [d["condition"] for d in manifest["directions"]]
+        identity, dim = manifest["model"], int(manifest["dim"])
+    except (KeyError, TypeError) as exc:
+        raise IllusionError(f"{path / 'manifest.json'}: missing or malformed field {exc}; is this an `illusion run` folder?") from None
+    host = host or Host()
+    records = {choice.name: _records(host, choice, config, listed, path) for choice in config.datasets}
+    store = ActivationStore(Path(config.cache_dir).expanduser() if config.cache_dir else default_cache_dir())
+    model = None
+    vectors = {}
+    for name, recs in records.items():
+        key = entry_key(identity, listed[name]["hash"], store.dtype)
+        if not store.has(key):
+            model = model or _model(host, config, identity, path)
+            store.compute(key, [r.text for r in recs], dim, model.encode, describe={"dataset": name, "model": identity})
+        vectors[name] = store.load(key)
+    return RunData(path, manifest, config, records, vectors, direction_ids, conditions,
+                   _directions(path / DIRECTIONS_FILE, len(direction_ids), dim))
+
+
+def _records(host: Host, choice: Any, config: RunConfig, listed: dict[str, Any], path: Path) -> list[Record]:
+    if choice.name not in listed:
+        raise IllusionError(f"{path / 'manifest.json'}: dataset {choice.name!r} is in the config but not in 'datasets'")
+    records = host.get("dataset", choice.plugin).load(choice.options, seed=config.seed)
+    if content_hash(records) != listed[choice.name]["hash"]:
+        raise IllusionError(f"dataset {choice.name!r} ({choice.plugin}) no longer gives the sentences of run "
+                            f"{path}: its source changed; rerun `illusion run`")
+    return records
+
+
+def _model(host: Host, config: RunConfig, identity: dict[str, Any], path: Path) -> Any:
+    model = host.get("model layer", config.model.plugin).create(config.model.options)
+    if model.identity != identity:
+        raise IllusionError(f"the model layer of run {path} has changed since the run (its files or options differ) "
+                            "and its vectors are no longer cached; rerun `illusion run`")
+    return model
+
+
+def _directions(file: Path, count: int, dim: int) -> np.ndarray:
+    if not file.is_file():
+        raise IllusionError(f"{file}: missing; runs before directions were saved cannot be diagnosed, rerun `illusion run`")
+    try:
+        directions = np.load(file, allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        raise IllusionError(f"{file}: not a readable .npy file ({exc})") from None
+    if directions.shape != (count, dim):
+        raise IllusionError(f"{file}: shape {directions.shape}, but the manifest lists {count} directions of size {dim}")
+    return np.asarray(directions, dtype=np.float32)

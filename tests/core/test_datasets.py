@@ -1,0 +1,125 @@
+"""Built-in dataset plugins, read for real from local files and installed packages."""
+
+import json
+
+import pytest
+
+from illusion import PluginError
+from illusion.host import Host
+
+
+@pytest.fixture(scope="module")
+def host():
+    return Host(autoload=False)
+
+
+def load(host, plugin, **options):
+    return host.get("dataset", plugin).load(options, seed=0)
+
+
+def test_text_files_with_glob(host, tmp_path):
+    (tmp_path / "a.txt").write_text("the first line is here\n\nthe second line is here\n")
+    (tmp_path / "b.txt").write_text("a line from another file\n")
+    records = load(host, "text", path=str(tmp_path / "*.txt"))
+    assert [(r.id, r.text) for r in records] == [("a.txt:1", "the first line is here"), ("a.txt:3", "the second line is here"),
+                                                 ("b.txt:1", "a line from another file")]
+
+
+def test_text_glob_without_match_is_a_clear_error(host, tmp_path):
+    with pytest.raises(PluginError, match="no file matches"):
+        load(host, "text", path=str(tmp_path / "missing-*.txt"))
+
+
+def test_jsonl_and_csv_tables(host, tmp_path):
+    (tmp_path / "rows.jsonl").write_text("\n".join(json.dumps({"key": f"k{i}", "body": f"sentence number {i} is here"}) for i in range(3)))
+    (tmp_path / "rows.csv").write_text("body,key\nthe csv sentence is here,c1\n")
+    assert [r.id for r in load(host, "table", path=str(tmp_path / "rows.jsonl"), column="body", id_column="key")] == ["k0", "k1", "k2"]
+    assert load(host, "table", path=str(tmp_path / "rows.csv"), column="body")[0].text == "the csv sentence is here"
+    with pytest.raises(PluginError, match=r"rows.csv, row 1: no column 'text' \(columns: body, key\)"):
+        load(host, "table", path=str(tmp_path / "rows.csv"))
+
+
+def test_malformed_jsonl_names_file_and_line(host, tmp_path):
+    (tmp_path / "bad.jsonl").write_text('{"text": "fine sentence here ok"}\n{oops\n')
+    with pytest.raises(PluginError, match="bad.jsonl, line 2: not valid JSON"):
+        load(host, "table", path=str(tmp_path / "bad.jsonl"))
+
+
+def test_huggingface_dataset_from_local_files_and_saved_folder(host, tmp_path):
+    datasets = pytest.importorskip("datasets")
+    folder = tmp_path / "csvdata"
+    folder.mkdir()
+    (folder / "train.csv").write_text("sentence\nthe first hub sentence here\nthe second hub sentence here\n")
+    records = load(host, "huggingface", name=str(folder), column="sentence")
+    assert [r.text for r in records] == ["the first hub sentence here", "the second hub sentence here"]
+    saved = tmp_path / "saved"
+    datasets.Dataset.from_dict({"text": ["a saved dataset sentence here"]}).save_to_disk(str(saved))
+    assert load(host, "huggingface", name=str(saved))[0].id == "train:0"
+    with pytest.raises(PluginError, match="no column 'body'"):
+        load(host, "huggingface", name=str(saved), column="body")
+
+
+def test_huggingface_unknown_name_fails_clearly_offline(host, monkeypatch):
+    config = pytest.importorskip("datasets.config")
+    import huggingface_hub.constants
+
+    # What HF_DATASETS_OFFLINE=1 / HF_HUB_OFFLINE=1 set when datasets is first imported.
+    monkeypatch.setattr(config, "HF_DATASETS_OFFLINE", True)
+    monkeypatch.setattr(config, "HF_HUB_OFFLINE", True)
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
+    with pytest.raises(PluginError, match="cannot load Hugging Face dataset 'no-such/dataset-here'"):
+        load(host, "huggingface", name="no-such/dataset-here")
+
+
+def test_wikipedia_topic_filter_gives_distinct_datasets(host):
+    maths = load(host, "wikipedia", topics=["Mathematics"], n=200)
+    people = load(host, "wikipedia", topics=["People"], n=200)
+    assert len(maths) == len(people) == 200
+    assert {r.meta["topic"] for r in maths} == {"Mathematics"} and {r.meta["topic"] for r in people} == {"People"}
+    assert all("#" in r.id for r in maths)  # split into sentences by default
+    with pytest.raises(PluginError, match="unknown topics \\['Maths'\\]; known: .*Mathematics"):
+        load(host, "wikipedia", topics=["Maths"])
+
+
+def test_bible_conversations_jokes(host):
+    bible = load(host, "bible", testament="new")
+    assert bible[0].id == "Matthew 1:1" and "[" not in "".join(r.text for r in bible[:500])
+    questions = load(host, "conversations", part="questions")
+    assert questions and all(r.meta["turn"] == 0 for r in questions)
+    assert len(load(host, "jokes", category="chuck")) < len(load(host, "jokes"))
+
+
+def test_missing_corpus_package_names_the_install(host, monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "pyjokes" else real(name, *a))
+    with pytest.raises(PluginError, match=r"pyjokes is not installed: pip install 'illusion\[default\]'"):
+        load(host, "jokes")
+
+
+@pytest.mark.parametrize("name, package", [("wordnet", "wordnet-base"), ("fortunes", "fortunes-min"), ("foldoc", "dict-foldoc")])
+def test_debian_corpora_read_or_name_the_package(host, name, package, monkeypatch, tmp_path):
+    from illusion.plugins import debian_datasets
+
+    try:
+        records = load(host, name, n=50)
+    except PluginError as exc:
+        assert f"apt-get install {package}" in str(exc)
+    else:
+        assert len(records) == 50 and len({r.id for r in records}) == 50
+    for attribute in ("WORDNET_DIR", "FORTUNES_DIR", "FOLDOC_FILE"):
+        monkeypatch.setattr(debian_datasets, attribute, tmp_path / "absent")
+    with pytest.raises(PluginError, match=f"install the Debian package {package}"):
+        load(host, name)
+
+
+def test_plugin_failure_while_reading_names_the_plugin():
+    from illusion import DatasetPlugin, Record
+
+    def failing():
+        yield Record("1", "one good sentence here")
+        raise ValueError("disk on fire")
+
+    with pytest.raises(PluginError, match="dataset 'failing' failed while reading: ValueError: disk on fire"):
+        DatasetPlugin("failing", "Fails midway.", failing).load({}, seed=0)

@@ -1,0 +1,129 @@
+"""The host: built-ins, real entry-point discovery from a fake distribution, and broken plugins."""
+
+import sys
+import textwrap
+
+import pytest
+
+from illusion import DatasetPlugin, PluginError, Record, hookimpl
+from illusion.host import Host
+from illusion.registrations import KINDS
+
+GOOD = '''
+from illusion import DatasetPlugin, Record, hookimpl
+
+@hookimpl
+def illusion_datasets():
+    yield DatasetPlugin("greetings", "Two greetings.", lambda: [Record("1", "hello there my friend"), Record("2", "good morning to you")])
+'''
+
+
+def install_fake(tmp_path, monkeypatch, dist, module, source, version="1.2.3"):
+    """A module plus a *.dist-info with an `illusion` entry point, put on sys.path: discovery as after pip install."""
+    (tmp_path / f"{module}.py").write_text(textwrap.dedent(source))
+    info = tmp_path / f"{dist.replace('-', '_')}-{version}.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: {version}\n")
+    (info / "entry_points.txt").write_text(f"[illusion]\n{module} = {module}\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delenv("ILLUSION_DISABLE_PLUGIN_AUTOLOAD")
+    sys.modules.pop(module, None)
+
+
+def test_builtins_register_every_kind_without_problems():
+    host = Host()
+    for kind in KINDS:
+        assert host.registrations(kind), kind
+    assert host.problems == []
+    assert host.distribution_of("dataset", "wikipedia").name == "illusion"
+
+
+def test_entry_point_plugin_is_discovered_with_its_distribution(tmp_path, monkeypatch):
+    install_fake(tmp_path, monkeypatch, "illusion-greetings", "greetings_plugin", GOOD)
+    host = Host()
+    assert str(host.distribution_of("dataset", "greetings")) == "illusion-greetings 1.2.3"
+    assert [r.id for r in host.get("dataset", "greetings").load({"min_words": 1}, seed=0)] == ["1", "2"]
+    assert host.problems == []
+
+
+def test_autoload_can_be_blocked_or_selected(tmp_path, monkeypatch):
+    install_fake(tmp_path, monkeypatch, "illusion-greetings", "greetings_plugin", GOOD)
+    monkeypatch.setenv("ILLUSION_DISABLE_PLUGIN_AUTOLOAD", "1")
+    assert "greetings" not in Host().registrations("dataset")
+    monkeypatch.delenv("ILLUSION_DISABLE_PLUGIN_AUTOLOAD")
+    monkeypatch.setenv("ILLUSION_PLUGINS", "something-else")
+    assert "greetings" not in Host().registrations("dataset")
+    monkeypatch.setenv("ILLUSION_PLUGINS", "illusion-greetings")
+    assert "greetings" in Host().registrations("dataset")
+
+
+def test_import_failure_is_reported_and_skipped(tmp_path, monkeypatch):
+    install_fake(tmp_path, monkeypatch, "illusion-broken", "broken_plugin", "import not_a_module_anywhere\n")
+    host = Host()
+    [problem] = host.problems
+    assert problem.distribution == "illusion-broken" and "ModuleNotFoundError" in problem.message
+    assert "wikipedia" in host.registrations("dataset")
+
+
+def test_bad_registration_is_reported_with_hook(tmp_path, monkeypatch):
+    install_fake(tmp_path, monkeypatch, "illusion-bad", "bad_plugin", '''
+        from illusion import DatasetPlugin, hookimpl
+
+        @hookimpl
+        def illusion_datasets():
+            return [DatasetPlugin("Bad Name", "x", list)]
+
+        @hookimpl
+        def illusion_direction_samplers():
+            return ["not a registration"]
+    ''')
+    host = Host()
+    host.registrations("dataset")
+    messages = {p.hook: p.message for p in host.problems}
+    assert "must be lower-case" in messages["illusion_datasets"]
+    assert "expected illusion.DirectionSamplerPlugin" in messages["illusion_direction_samplers"]
+    assert all(p.distribution == "illusion-bad" for p in host.problems), host.problems
+
+
+def test_unknown_hook_is_caught_with_a_suggestion(tmp_path, monkeypatch):
+    install_fake(tmp_path, monkeypatch, "illusion-typo", "typo_plugin", '''
+        from illusion import hookimpl
+
+        @hookimpl
+        def illusion_dataset():
+            return []
+    ''')
+    [problem] = Host().problems
+    assert problem.hook == "illusion_dataset" and "did you mean illusion_datasets" in problem.message
+
+
+def test_duplicate_name_names_both_distributions(tmp_path, monkeypatch):
+    install_fake(tmp_path, monkeypatch, "illusion-copycat", "copycat_plugin", '''
+        from illusion import DatasetPlugin, hookimpl
+
+        @hookimpl
+        def illusion_datasets():
+            yield DatasetPlugin("bible", "Another bible.", list)
+    ''')
+    host = Host()
+    with pytest.raises(PluginError, match=r"'bible' is claimed by illusion .* and illusion-copycat 1.2.3"):
+        host.get("dataset", "bible")
+    assert any("claimed by" in p.message for p in host.problems)
+    assert host.get("dataset", "jokes")  # the others keep working
+
+
+def test_unknown_name_suggests_the_closest():
+    with pytest.raises(PluginError, match=r"unknown dataset 'wikipedai'; did you mean 'wikipedia'\?"):
+        Host().get("dataset", "wikipedai")
+
+
+def test_programmatic_registration_and_trace(capsys):
+    class Local:
+        @hookimpl
+        def illusion_datasets(self):
+            yield DatasetPlugin("local", "In-process plugin.", lambda: [Record("a", "one two three four")])
+
+    host = Host(trace=True)
+    assert host.register(Local(), "local")
+    assert "local" in host.registrations("dataset")
+    assert "illusion trace: illusion_datasets [local]" in capsys.readouterr().err

@@ -1,0 +1,81 @@
+"""The transformer model layer on a tiny randomly initialised BERT, checked against a plain transformers forward pass."""
+
+import numpy as np
+import pytest
+import torch
+from transformers import AutoModel, AutoTokenizer
+
+from illusion import PluginError
+from illusion.host import Host
+
+TEXTS = ["the cat sat on the mat.", "god said let there be light and there was light.", "what is a prime number?", "x"]
+
+
+def layer(folder, **options):
+    return Host(autoload=False).get("model layer", "transformer").create({"model": str(folder), "device": "cpu", **options})
+
+
+def reference(folder, index):
+    tokenizer, model = AutoTokenizer.from_pretrained(folder), AutoModel.from_pretrained(folder).eval()
+    batch = tokenizer(TEXTS, padding=True, return_tensors="pt")
+    with torch.no_grad():
+        hidden = model(**batch, output_hidden_states=True).hidden_states[index]
+    return hidden.numpy(), batch["attention_mask"].numpy()
+
+
+@pytest.mark.parametrize("index", [-1, 1, 0])
+@pytest.mark.parametrize("pooling", ["cls", "mean", "max"])
+def test_pooled_vectors_match_a_full_forward_pass(tiny_bert, index, pooling):
+    hidden, mask = reference(tiny_bert, index)
+    expected = {
+        "cls": hidden[:, 0],
+        "mean": (hidden * mask[..., None]).sum(1) / mask.sum(1, keepdims=True),
+        "max": np.where(mask[..., None] == 1, hidden, -np.inf).max(1),
+    }[pooling]
+    vectors = layer(tiny_bert, layer=index, pooling=pooling, batch_size=2).encode(TEXTS)
+    np.testing.assert_allclose(vectors, expected, atol=1e-5)
+
+
+def test_blocks_after_the_layer_are_dropped(tiny_bert):
+    assert len(layer(tiny_bert, layer=1).model.encoder.layer) == 1
+    assert len(layer(tiny_bert, layer=-1).model.encoder.layer) == 3
+
+
+def test_progress_counts_every_sentence(tiny_bert):
+    done = []
+    layer(tiny_bert, batch_size=3).encode(TEXTS, progress=done.append)
+    assert sum(done) == len(TEXTS)
+
+
+def test_token_vectors_have_spans_into_the_text(tiny_bert):
+    model = layer(tiny_bert, layer=2)
+    hidden, _ = reference(tiny_bert, 2)
+    tokens = model.token_vectors(TEXTS)
+    first = tokens[0]
+    assert [TEXTS[0][a:b] for a, b in first.spans] == ["the", "cat", "sat", "on", "the", "mat", "."]
+    np.testing.assert_allclose(first.vectors, hidden[0, 1 : 1 + len(first.spans)], atol=1e-5)
+    direction = first.vectors[2] / np.linalg.norm(first.vectors[2])
+    assert first.strongest(direction)[0] == "sat"
+
+
+def test_identity_changes_with_layer_and_pooling(tiny_bert):
+    a, b, c = layer(tiny_bert), layer(tiny_bert, layer=1), layer(tiny_bert, pooling="mean")
+    assert len({str(x.identity) for x in (a, b, c)}) == 3
+    assert a.dim == 32
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"layer": 4}, "has layers 0..3"),
+    ({"layer": -5}, "has layers 0..3"),
+    ({"pooling": "sum"}, "choose one of 'cls', 'mean', 'max'"),
+    ({"batch_size": 0}, "batch_size must be >= 1"),
+])
+def test_bad_options_are_clear(tiny_bert, options, message):
+    with pytest.raises(PluginError, match=message):
+        layer(tiny_bert, **options)
+
+
+def test_unknown_model_fails_offline_with_a_hint(monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(PluginError, match="cannot load model 'no-such-org/no-such-model' offline: .*set download = true"):
+        layer("no-such-org/no-such-model")
