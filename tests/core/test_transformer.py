@@ -1,5 +1,10 @@
 """The transformer model layer on a tiny randomly initialised BERT, checked against a plain transformers forward pass."""
 
+import os
+import shutil
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import torch
@@ -79,3 +84,17 @@ def test_unknown_model_fails_offline_with_a_hint(monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     with pytest.raises(PluginError, match="cannot load model 'no-such-org/no-such-model' offline: .*set download = true"):
         layer("no-such-org/no-such-model")
+
+
+def test_hub_name_loads_from_the_local_cache(tiny_bert, tmp_path):
+    """`bert-base-uncased` by name, for users who have it in their Hugging Face cache (here: the tiny model under that name)."""
+    repo = tmp_path / "hub" / "models--bert-base-uncased"
+    shutil.copytree(tiny_bert, repo / "snapshots" / "0123abcd")
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text("0123abcd")
+    code = ("from illusion.host import Host; m = Host(autoload=False).get('model layer', 'transformer')"
+            ".create({'model': 'bert-base-uncased', 'device': 'cpu'}); print(m.dim, m.encode(['the cat']).shape)")
+    env = {**os.environ, "HF_HUB_CACHE": str(tmp_path / "hub"), "HF_HUB_OFFLINE": "1"}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["32", "(1,", "32)"]
