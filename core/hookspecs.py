@@ -1,4 +1,7 @@
-"""The hooks a plugin may implement. Each returns an iterable of typed registrations.
+"""The hooks a plugin may implement.
+
+The ``illusion_<kind>s`` hooks return an iterable of typed registrations; the others are
+called with data and answer it (e.g. ``illusion_task_predictions``).
 
 Bump ``HOOK_API_VERSION``'s minor number when a hook is added, and its major number
 when a hook's signature or meaning changes.
@@ -10,10 +13,10 @@ from collections.abc import Iterable
 
 import pluggy
 
-from illusion.registrations import DatasetPlugin, DirectionSamplerPlugin, ModelLayerPlugin
+from illusion.registrations import ConceptDetectorPlugin, DatasetPlugin, DirectionSamplerPlugin, ModelLayerPlugin
 
 PROJECT = "illusion"
-HOOK_API_VERSION = "1.1"
+HOOK_API_VERSION = "1.2"
 
 hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)
@@ -32,6 +35,11 @@ def illusion_model_layers() -> Iterable[ModelLayerPlugin]:
 @hookspec
 def illusion_direction_samplers() -> Iterable[DirectionSamplerPlugin]:
     """Register direction samplers: ways to choose the directions to study."""
+
+
+@hookspec
+def illusion_concept_detectors() -> Iterable[ConceptDetectorPlugin]:
+    """Register concept detectors: rules or models that say which sentences show a concept."""
 
 
 @hookspec

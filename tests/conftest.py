@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import uuid
+from dataclasses import dataclass
+
 import pytest
 
 
@@ -35,3 +39,57 @@ def tiny_bert(tmp_path_factory):
                         intermediate_size=64, max_position_embeddings=64)
     BertModel(config).eval().save_pretrained(folder)
     return folder
+
+
+# -- a real Label Studio server (started by tests/run.sh) with two annotators ------------------
+
+@dataclass
+class Annotator:
+    """A second Label Studio user with a client that acts as them."""
+
+    email: str
+    user_id: int
+    client: LabelStudio
+
+
+def sign_up(url: str, admin_key: str, email: str) -> Annotator:
+    """Join the admin's organisation through its invite link, as a person would, and get a token."""
+    import httpx
+    from label_studio_sdk import LabelStudio
+
+    with httpx.Client(base_url=url, headers={"Authorization": f"Token {admin_key}"}) as admin:
+        invite = admin.get("/api/invite").raise_for_status().json()["invite_url"]
+    with httpx.Client(base_url=url, follow_redirects=True) as browser:
+        browser.get(invite).raise_for_status()
+        csrf = browser.cookies["csrftoken"]
+        browser.post(invite, data={"email": email, "password": uuid.uuid4().hex,
+                                   "csrfmiddlewaretoken": csrf},
+                     headers={"Referer": url + invite}).raise_for_status()
+        me = browser.get("/api/current-user/whoami").raise_for_status().json()
+        assert me["email"] == email, "sign-up did not log the new user in"
+        token = browser.get("/api/current-user/token").raise_for_status().json()["token"]
+    return Annotator(email, me["id"], LabelStudio(base_url=url, api_key=token))
+
+
+@pytest.fixture(scope="session")
+def server() -> tuple[str, str]:
+    url, key = os.environ.get("LABEL_STUDIO_URL"), os.environ.get("LABEL_STUDIO_API_KEY")
+    if not url or not key:
+        pytest.skip("needs a Label Studio server: tests/run.sh starts one "
+                    "(or `tests/labelstudio.sh start ENV_FILE` and source ENV_FILE)")
+    return url, key
+
+
+@pytest.fixture(scope="session")
+def admin(server) -> LabelStudio:
+    from label_studio_sdk import LabelStudio
+
+    url, key = server
+    return LabelStudio(base_url=url, api_key=key)
+
+
+@pytest.fixture(scope="session")
+def annotators(server) -> list[Annotator]:
+    url, key = server
+    tag = uuid.uuid4().hex[:8]
+    return [sign_up(url, key, f"annotator-{n}-{tag}@example.com") for n in (1, 2)]

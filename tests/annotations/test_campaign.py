@@ -1,0 +1,260 @@
+"""A whole campaign against a real Label Studio server: export, label as two people, import."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from illusion import hookimpl
+from illusion.annotations.export import export_campaign, plugin_predictions
+from illusion.annotations.importer import ANNOTATIONS, import_campaign, pseudonym
+from illusion.annotations.labelstudio_config import config_text
+from illusion.annotations.labelstudio_project import RECORD
+from illusion.annotations.tasks import build_tasks, load_run
+from illusion.cli import main
+from illusion.errors import IllusionError, PluginError
+from illusion.host import Host
+
+pytestmark = pytest.mark.labelstudio
+
+
+def record_of(run_dir):
+    return json.loads((run_dir / RECORD).read_text())
+
+
+def server_tasks(admin, project_id):
+    return sorted(admin.tasks.list(project=project_id), key=lambda task: task.id)
+
+
+def choice(name, to_name, *values):
+    return {"from_name": name, "to_name": to_name, "type": "choices", "value": {"choices": list(values)}}
+
+
+def label_set(annotator, task_id, pattern, fits, description, confidence):
+    result = [choice("pattern", "sentences", pattern), choice("taxonomy", "sentences", "single"),
+              {"from_name": "description", "to_name": "sentences", "type": "textarea",
+               "value": {"text": [description]}},
+              {"from_name": "confidence", "to_name": "sentences", "type": "rating", "value": {"rating": confidence}}]
+    if fits:
+        result.append(choice("fits", "sentences", *map(str, fits)))
+    annotator.client.annotations.create(id=task_id, result=result, lead_time=12.5)
+
+
+def test_export_creates_a_blind_campaign_in_the_seeded_order(fresh_run, server, admin):
+    url, key = server
+    summary = export_campaign(fresh_run, url, key)
+    run = load_run(fresh_run)
+    expected = build_tasks(run)
+    record = record_of(fresh_run)
+    assert record["run_id"] == run.run_id and record["url"] == url.rstrip("/") and record["overlap"] == 2
+    for task_type in ("set", "pair"):
+        project_id = record["projects"][task_type]["id"]
+        assert summary[task_type] == {"project": project_id, "tasks": len(expected[task_type]),
+                                      "added": len(expected[task_type])}
+        project = admin.projects.get(project_id)
+        assert project.label_config == config_text(task_type) and project.maximum_annotations == 2
+        assert run.run_id in project.description
+        tasks = server_tasks(admin, project_id)
+        # Annotators are shown tasks in import order: the seeded shuffle, not grouped by condition.
+        assert [t.data["uid"] for t in tasks] == [t.uid for t in expected[task_type]]
+        for task in tasks:
+            visible = json.dumps(task.data)
+            for hidden in ("neuron", "random", "control", run.run_id, task.meta["set_id"]):
+                assert hidden not in visible
+            assert task.meta["condition"] in ("neuron", "random", "control")
+    assert key not in "".join(p.read_text() for p in fresh_run.iterdir())
+
+
+def test_reexport_adds_only_missing_tasks_and_applies_the_overlap(fresh_run, server, admin):
+    url, key = server
+    export_campaign(fresh_run, url, key)
+    again = export_campaign(fresh_run, url, key, overlap=3)
+    assert again["set"]["added"] == again["pair"]["added"] == 0
+    set_project = record_of(fresh_run)["projects"]["set"]["id"]
+    assert admin.projects.get(set_project).maximum_annotations == 3
+
+    tasks = server_tasks(admin, set_project)
+    admin.tasks.delete(str(tasks[2].id))
+    restored = export_campaign(fresh_run, url, key, overlap=3)
+    assert restored["set"]["added"] == 1 and restored["pair"]["added"] == 0
+    uids = [t.data["uid"] for t in server_tasks(admin, set_project)]
+    assert len(uids) == len(set(uids)) == 6
+
+
+class PreAnnotator:
+    """A plugin that guesses "yes, a pattern" for set tasks, and cannot handle pair tasks when told so."""
+
+    def __init__(self, fail_on_pairs=False):
+        self.fail_on_pairs = fail_on_pairs
+
+    @hookimpl
+    def illusion_task_predictions(self, task):
+        if task["type"] == "pair":
+            if self.fail_on_pairs:
+                raise RuntimeError("no model for pairs")
+            return None
+        assert "condition" not in task["data"] and task["meta"]["condition"]
+        return [{"model_version": "guess-1", "score": 0.5,
+                 "result": [choice("pattern", "sentences", "yes")]}]
+
+
+def host_with(plugin):
+    host = Host(autoload=False)
+    assert host.register(plugin, "pre-annotator")
+    return host
+
+
+def test_plugins_pre_annotate_tasks(fresh_run, server, admin):
+    url, key = server
+    export_campaign(fresh_run, url, key, predict=plugin_predictions(host_with(PreAnnotator())))
+    record = record_of(fresh_run)
+    exported = admin.projects.exports.as_json(record["projects"]["set"]["id"])
+    assert all(len(task["predictions"]) == 1 for task in exported)
+    pairs = admin.projects.exports.as_json(record["projects"]["pair"]["id"])
+    assert all(task["predictions"] == [] for task in pairs)
+
+
+def test_an_export_that_failed_midway_is_completed_without_duplicates(fresh_run, server, admin):
+    url, key = server
+    failing = plugin_predictions(host_with(PreAnnotator(fail_on_pairs=True)))
+    with pytest.raises(PluginError, match=r"a plugin failed to pre-annotate task t[0-9a-f]+ "
+                                          r"\(RuntimeError: no model for pairs\)"):
+        export_campaign(fresh_run, url, key, predict=failing)
+    record = record_of(fresh_run)  # both projects are recorded, the pair project is still empty
+    assert server_tasks(admin, record["projects"]["pair"]["id"]) == []
+
+    done = export_campaign(fresh_run, url, key)
+    assert done["set"]["added"] == 0 and done["pair"]["added"] == 3
+    assert record_of(fresh_run)["projects"] == {t: dict(p, tasks=done[t]["tasks"])
+                                                for t, p in record["projects"].items()}
+    for project in record["projects"].values():
+        uids = [t.data["uid"] for t in server_tasks(admin, project["id"])]
+        assert len(uids) == len(set(uids))
+
+
+def test_two_annotators_label_and_import_maps_labels_back(fresh_run, server, admin, annotators, tmp_path):
+    url, key = server
+    export_campaign(fresh_run, url, key)
+    record = record_of(fresh_run)
+    run_id = load_run(fresh_run).run_id
+    sets = server_tasks(admin, record["projects"]["set"]["id"])
+    pairs = server_tasks(admin, record["projects"]["pair"]["id"])
+    first, second = annotators
+    for task in sets:
+        label_set(first, task.id, "yes", [1, 3], "names of mathematicians", 4)
+    for task in sets[:2]:
+        label_set(second, task.id, "no", None, "nothing shared", 2)
+    first.client.annotations.create(id=pairs[0].id, result=[choice("same_concept", "left", "related")])
+
+    summary = import_campaign(fresh_run, url, key)
+    assert summary["annotations"] == 9 and summary["annotators"] == 2
+    assert summary["unannotated_tasks"] == {"set": 0, "pair": 2}
+    rows = [json.loads(line) for line in (fresh_run / ANNOTATIONS).read_text().splitlines()]
+    expected = {t.uid: t for items in build_tasks(load_run(fresh_run)).values() for t in items}
+    for row in rows:
+        task = expected[row["task_uid"]]
+        assert (row["set_id"], row["condition"], row["direction"], row["run_id"]) == (
+            task.set_id, task.condition, task.direction, run_id)
+    by_annotator = {}
+    for row in rows:
+        by_annotator.setdefault(row["annotator"], []).append(row)
+    mine = by_annotator[pseudonym(run_id, first.user_id)]
+    theirs = by_annotator[pseudonym(run_id, second.user_id)]
+    assert len(mine) == 7 and len(theirs) == 2
+    assert {(r["pattern"], tuple(r["fits"]), r["description"], r["confidence"], r["lead_time"])
+            for r in mine if r["task_type"] == "set"} == {("yes", (1, 3), "names of mathematicians", 4, 12.5)}
+    assert {(r["pattern"], r["fits"]) for r in theirs} == {("no", None)}
+    assert [r["same_concept"] for r in mine if r["task_type"] == "pair"] == ["related"]
+    text = (fresh_run / ANNOTATIONS).read_text()
+    assert first.email not in text and second.email not in text
+
+    # People who work offline import Label Studio's JSON exports and get the same rows.
+    files = []
+    for task_type, project in record["projects"].items():
+        files.append(tmp_path / f"{task_type}.json")
+        files[-1].write_text(json.dumps(admin.projects.exports.as_json(project["id"])))
+    offline = tmp_path / "offline"
+    offline.mkdir()
+    for name in ("manifest.json", "topk.jsonl", "controls.jsonl"):
+        (offline / name).write_bytes((fresh_run / name).read_bytes())
+    import_campaign(offline, files=tuple(map(str, files)))
+    assert (offline / ANNOTATIONS).read_text() == text
+
+
+def test_an_annotation_with_an_unknown_choice_is_refused(fresh_run, server, admin, annotators):
+    url, key = server
+    export_campaign(fresh_run, url, key)
+    import_campaign(fresh_run, url, key)
+    before = (fresh_run / ANNOTATIONS).read_text()
+    task = server_tasks(admin, record_of(fresh_run)["projects"]["pair"]["id"])[0]
+    annotators[0].client.annotations.create(id=task.id, result=[choice("same_concept", "left", "maybe")])
+    with pytest.raises(IllusionError, match=rf"task {task.data['uid']}, annotation \d+, 'same_concept': "
+                                            r"unknown choice 'maybe' \(expected one of: same, related, different\)"):
+        import_campaign(fresh_run, url, key)
+    assert (fresh_run / ANNOTATIONS).read_text() == before
+
+
+def test_a_wrong_key_is_refused_clearly(fresh_run, server):
+    url, _ = server
+    with pytest.raises(IllusionError, match=r"refused the API key: pass a valid --api-key or set LABEL_STUDIO_API_KEY"):
+        export_campaign(fresh_run, url, "0" * 40)
+    assert not (fresh_run / RECORD).exists()
+
+
+def test_a_project_deleted_on_the_server_is_reported(fresh_run, server, admin):
+    url, key = server
+    export_campaign(fresh_run, url, key)
+    project_id = record_of(fresh_run)["projects"]["set"]["id"]
+    admin.projects.delete(project_id)
+    message = rf"the set project {project_id} recorded in .*labelstudio.json no longer exists .*delete .*labelstudio.json"
+    with pytest.raises(IllusionError, match=message):
+        export_campaign(fresh_run, url, key)
+    with pytest.raises(IllusionError, match=message):
+        import_campaign(fresh_run, url, key)
+    assert not (fresh_run / ANNOTATIONS).exists()
+
+
+def test_a_project_of_another_run_is_not_taken_for_this_one(fresh_run, server, tmp_path):
+    url, key = server
+    export_campaign(fresh_run, url, key)
+    other = tmp_path / "other"
+    other.mkdir()
+    for name in ("manifest.json", "topk.jsonl", "controls.jsonl"):
+        (other / name).write_bytes((fresh_run / name).read_bytes())
+    manifest = json.loads((other / "manifest.json").read_text())
+    manifest["run_id"] = "f" * 32
+    (other / "manifest.json").write_text(json.dumps(manifest))
+    record = record_of(fresh_run)
+    record["run_id"] = manifest["run_id"]
+    (other / RECORD).write_text(json.dumps(record))
+    with pytest.raises(IllusionError, match=r"project \d+ at .* is not the set project of run f{32}"):
+        export_campaign(other, url, key)
+
+
+def test_an_invalid_labelling_config_is_reported_and_nothing_recorded(fresh_run, server):
+    url, key = server
+    broken = config_text("set").replace('toName="sentences"', 'toName="nowhere"', 1)
+    with pytest.raises(IllusionError, match=r"refused the set project's settings \(label_config: .*\); fix the labelling config"):
+        export_campaign(fresh_run, url, key, configs={"set": broken})
+    assert not (fresh_run / RECORD).exists()
+
+
+def test_export_command_prints_the_projects_but_never_the_key(fresh_run, server, monkeypatch, capsys):
+    url, key = server
+    monkeypatch.setenv("LABEL_STUDIO_URL", url)
+    monkeypatch.setenv("LABEL_STUDIO_API_KEY", key)
+    main(["export", str(fresh_run), "--title", "Pilot"])
+    out, err = capsys.readouterr()
+    projects = record_of(fresh_run)["projects"]
+    assert f"set tasks: project {projects['set']['id']} at {url.rstrip('/')}/projects/" in out
+    assert "6 added, 6 in all" in out and "3 added, 3 in all" in out
+    assert key not in out + err
+    assert projects["set"]["title"] == "Pilot: sentence sets"
+
+    monkeypatch.setenv("LABEL_STUDIO_API_KEY", "wrong")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["import", str(fresh_run)])
+    out, err = capsys.readouterr()
+    assert exit_info.value.code == 1 and err.startswith("error: Label Studio at") and err.count("\n") == 1
+    assert not (fresh_run / ANNOTATIONS).exists()

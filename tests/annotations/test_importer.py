@@ -1,0 +1,149 @@
+"""Import from recorded Label Studio JSON exports (as a real server wrote them for the fixture run)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from illusion.annotations.importer import ANNOTATIONS, SUMMARY, import_campaign, pseudonym
+from illusion.annotations.labelstudio_config import config_text, controls
+from illusion.cli import main
+from illusion.errors import IllusionError
+
+DATA = Path(__file__).parent / "data"
+EXPORTS = (str(DATA / "export-set.json"), str(DATA / "export-pair.json"))
+FIELDS = ["task_uid", "task_type", "run_id", "set_id", "direction", "condition", "dataset", "datasets",
+          "annotator", "annotation_id", "pattern", "fits", "description", "taxonomy", "confidence",
+          "same_concept", "lead_time", "created_at"]
+
+
+def rows_of(run_dir):
+    return [json.loads(line) for line in (run_dir / ANNOTATIONS).read_text().splitlines()]
+
+
+def test_configs_ask_exactly_the_questions_of_the_annotation_schema():
+    sets, pairs = controls(config_text("set")), controls(config_text("pair"))
+    assert set(sets) == {"pattern", "fits", "description", "taxonomy", "confidence"}
+    assert set(pairs) == {"same_concept"}
+    assert set(sets["pattern"].choices.values()) == {"yes", "no"}
+    assert set(sets["taxonomy"].choices.values()) == {"single", "several", "none", "artifact"}
+    assert sets["fits"].options_field == "fit_options" and sets["confidence"].max_rating == 5
+    assert set(pairs["same_concept"].choices.values()) == {"same", "related", "different"}
+    # The label shown to annotators is accepted too, and stored as the code.
+    assert sets["taxonomy"].choices["Looks like an artifact of the dataset"] == "artifact"
+
+
+def test_rows_carry_every_field_and_map_back_to_direction_dataset_and_condition(run_dir):
+    summary = import_campaign(run_dir, files=EXPORTS)
+    rows = rows_of(run_dir)
+    assert all(list(row) == FIELDS for row in rows)
+    assert summary["annotations"] == len(rows) == 12
+    assert summary["annotators"] == 2 and summary["skipped"] == 1 and summary["superseded"] == 1
+    assert summary["tasks"] == {"set": 6, "pair": 3}
+    assert summary["unannotated_tasks"] == {"set": 0, "pair": 1}
+    assert json.loads((run_dir / SUMMARY).read_text()) == summary
+
+    by_set = {}
+    for row in rows:
+        by_set.setdefault(row["set_id"], []).append(row)
+    neuron = by_set["neuron:17@bible"]
+    assert [(r["direction"], r["condition"], r["dataset"], r["datasets"]) for r in neuron] == [
+        ("neuron:17", "neuron", "bible", ["bible"])]
+    control = by_set["control:bible:0"]  # the second annotator skipped it
+    assert len(control) == 1 and control[0]["direction"] is None and control[0]["condition"] == "control"
+    pair = by_set["neuron:17@wiki-math|bible"][0]
+    assert pair["task_type"] == "pair" and pair["dataset"] is None and pair["datasets"] == ["wiki-math", "bible"]
+    assert pair["same_concept"] == "different" and pair["pattern"] is None
+
+
+def test_answers_are_converted_and_the_latest_annotation_of_an_annotator_wins(run_dir):
+    import_campaign(run_dir, files=EXPORTS)
+    rows = [r for r in rows_of(run_dir) if r["set_id"] == "random:3@wiki-math"]
+    assert len(rows) == 2
+    first = max(rows, key=lambda r: r["annotation_id"])  # the first annotator answered twice
+    assert (first["pattern"], first["fits"], first["description"], first["taxonomy"], first["confidence"]) == (
+        "yes", [2], "second thoughts", "several", 3)
+    assert first["lead_time"] == 7.0 and first["created_at"].startswith("20")
+    second = min(rows, key=lambda r: r["annotation_id"])
+    assert (second["pattern"], second["fits"], second["description"]) == ("no", None, None)
+
+
+def test_annotators_are_stable_pseudonyms_and_no_address_is_written(run_dir, tmp_path):
+    import_campaign(run_dir, files=EXPORTS)
+    run_id = json.loads((run_dir / "manifest.json").read_text())["run_id"]
+    annotators = {row["annotator"] for row in rows_of(run_dir)}
+    assert annotators == {pseudonym(run_id, 3), pseudonym(run_id, 4)}
+    assert pseudonym(run_id, 3) != pseudonym("another-run", 3)
+
+    def with_user_objects(tasks):  # some exports name the user instead of giving the id alone
+        for task in tasks:
+            for annotation in task["annotations"]:
+                annotation["completed_by"] = {"id": annotation["completed_by"], "email": "ann@example.com"}
+
+    import_campaign(run_dir, files=(_export_with(tmp_path, with_user_objects),))
+    assert {row["annotator"] for row in rows_of(run_dir)} == annotators
+    assert "example.com" not in (run_dir / ANNOTATIONS).read_text()
+
+
+def _export_with(tmp_path, edit):
+    tasks = json.loads((DATA / "export-set.json").read_text())
+    edit(tasks)
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(tasks))
+    return str(path)
+
+
+def _first_result(tasks, name):
+    return next(item for item in tasks[0]["annotations"][0]["result"] if item["from_name"] == name)
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda t: _first_result(t, "pattern")["value"].update(choices=["maybe"]),
+     r"annotation \d+, 'pattern': unknown choice 'maybe' \(expected one of: yes, no\)"),
+    (lambda t: _first_result(t, "fits")["value"].update(choices=["1", "11"]),
+     r"'fits': unknown choice '11' \(expected one of: 1, 2, 3\)"),
+    (lambda t: _first_result(t, "confidence")["value"].update(rating=9), r"'confidence': rating 9 is not 1..5"),
+    (lambda t: _first_result(t, "pattern").update(from_name="mood"), r"unknown question 'mood' for a set task"),
+    (lambda t: t[0]["data"].update(uid="t0000"), r"task 1: task uid t0000 is not a task of run"),
+    (lambda t: t[0]["data"].pop("uid"), r"task 1: no data.uid"),
+    (lambda t: t[0]["annotations"][0].update(completed_by=None), r"no completed_by user id"),
+    (lambda t: t[0]["annotations"][0].update(result={"a": 1}), r"'result' is not a list"),
+])
+def test_bad_exports_fail_with_one_line_and_leave_the_old_file(run_dir, tmp_path, edit, message):
+    (run_dir / ANNOTATIONS).write_text("old\n")
+    with pytest.raises(IllusionError, match=message):
+        import_campaign(run_dir, files=(_export_with(tmp_path, edit),))
+    assert (run_dir / ANNOTATIONS).read_text() == "old\n"
+    assert not (run_dir / SUMMARY).exists()
+
+
+@pytest.mark.parametrize("content, message", [
+    ("{broken", r"export.json: not valid JSON"),
+    ('{"tasks": []}', r"export.json: not a Label Studio JSON export \(expected a list of tasks\)"),
+])
+def test_a_malformed_export_file_is_named(run_dir, tmp_path, content, message):
+    (tmp_path / "export.json").write_text(content)
+    with pytest.raises(IllusionError, match=message):
+        import_campaign(run_dir, files=(str(tmp_path / "export.json"),))
+    assert not (run_dir / ANNOTATIONS).exists()
+
+
+def test_import_command_reports_counts_and_errors_in_one_line(run_dir, tmp_path, capsys):
+    main(["import", str(run_dir), "--from-file", EXPORTS[0]])
+    out = capsys.readouterr().out
+    assert "9 annotations, 2 annotators" in out
+    assert "unannotated: 0 of 6 set tasks, 3 of 3 pair tasks; skipped: 1" in out
+
+    (tmp_path / "bad.json").write_text("[1]")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["import", str(run_dir), "--from-file", str(tmp_path / "bad.json")])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 1 and err.count("\n") == 1
+    assert err.startswith("error: ") and "bad.json, task 1: no data.uid" in err
+
+
+def test_import_without_a_campaign_says_what_to_do(run_dir):
+    with pytest.raises(IllusionError, match=r"labelstudio.json: no campaign yet; run `illusion export` first"):
+        import_campaign(run_dir, "http://127.0.0.1:9", "key")

@@ -1,0 +1,46 @@
+"""Errors that need no server: nothing to reach, no address, no key."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from illusion.annotations.export import export_campaign
+from illusion.annotations.labelstudio_project import RECORD
+from illusion.cli import main
+from illusion.errors import IllusionError
+
+
+def closed_port_url() -> str:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+def test_a_server_that_is_down_is_named_with_what_to_do(run_dir, capsys):
+    url = closed_port_url()
+    with pytest.raises(SystemExit) as exit_info:
+        main(["export", str(run_dir), "--url", url, "--api-key", "k" * 40])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 1 and err.count("\n") == 1
+    assert err.startswith(f"error: cannot reach Label Studio at {url} (ConnectError")
+    assert "`illusion labelstudio serve`" in err and "k" * 40 not in err
+    assert not (run_dir / RECORD).exists()
+
+
+@pytest.mark.parametrize("url, key, message", [
+    (None, "key", "no Label Studio URL: pass --url or set LABEL_STUDIO_URL"),
+    ("http://127.0.0.1:9", None, "no Label Studio API key: pass --api-key or set LABEL_STUDIO_API_KEY"),
+])
+def test_missing_address_or_key(run_dir, url, key, message):
+    with pytest.raises(IllusionError, match=message):
+        export_campaign(run_dir, url, key)
+
+
+def test_a_run_folder_without_topk_is_refused_before_any_connection(run_dir, capsys):
+    (run_dir / "topk.jsonl").unlink()
+    with pytest.raises(SystemExit):
+        main(["export", str(run_dir), "--url", closed_port_url(), "--api-key", "k"])
+    assert "topk.jsonl: no such file from `illusion run`" in capsys.readouterr().err

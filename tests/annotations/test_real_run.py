@@ -1,0 +1,70 @@
+"""A campaign from a folder that `illusion run` wrote (a tiny random BERT on two small datasets)."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+
+import pytest
+
+from illusion.annotations.export import export_campaign
+from illusion.annotations.importer import import_campaign
+from illusion.annotations.tasks import build_tasks, load_run
+from illusion.config import load_config
+from illusion.pipeline import run
+
+SENTENCES = {
+    "animals": ["the cat sat on the mat.", "the dog sat on the mat.", "a cat and a dog.", "the dog was on the cat.",
+                "<b>a cat</b> sat in the mat.", "the cat was a dog.", "a dog sat on a cat."],
+    "scripture": ["god said let there be light.", "and there was light.", "god said it was light.",
+                  "let there be war.", "the king said let there be love.", "and god said love.", "let the king be."],
+}
+
+
+@pytest.fixture(scope="module")
+def real_run(illusion_tiny_bert, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("real-run")
+    datasets = ""
+    for name, lines in SENTENCES.items():
+        (folder / f"{name}.txt").write_text("\n".join(lines) + "\n")
+        datasets += f'[[datasets]]\nname = "{name}"\nplugin = "text"\npath = "{folder / name}.txt"\nmin_words = 1\n\n'
+    config = folder / "run.toml"
+    config.write_text(f'seed = 3\nk = 3\ncontrols = 1\n[model]\nplugin = "transformer"\nmodel = "{illusion_tiny_bert}"\n'
+                      f'device = "cpu"\n\n{datasets}[[samplers]]\nplugin = "neuron"\ncount = 2\n\n'
+                      '[[samplers]]\nplugin = "random"\ncount = 2\n')
+    run(load_config(config), folder / "out")
+    return folder / "out"
+
+
+def test_tasks_show_the_run_sentences_with_their_most_activating_token_marked(real_run):
+    tasks = build_tasks(load_run(real_run))
+    assert len(tasks["set"]) == 4 * 2 + 2 and len(tasks["pair"]) == 4 + 1
+    rows = {f"{r['direction']}@{r['dataset']}": r
+            for r in map(json.loads, (real_run / "topk.jsonl").read_text().splitlines())}
+    for task in tasks["set"]:
+        if task.direction is None:
+            continue
+        shown = re.findall(r"<p><b>\d+\.</b> (.*?)</p>", task.data["html"])
+        for sentence, line in zip(rows[task.set_id]["top"], shown):
+            start, end = sentence["span"]
+            assert f"<mark>{html.escape(sentence['text'][start:end])}</mark>" in line
+            assert html.unescape(line.replace("<mark>", "").replace("</mark>", "")) == sentence["text"]
+
+
+@pytest.mark.labelstudio
+def test_a_real_run_becomes_a_campaign_and_imports_empty(real_run, server, admin, tmp_path):
+    url, key = server
+    folder = tmp_path / "run"
+    folder.mkdir()
+    for path in real_run.iterdir():
+        if path.is_file():
+            (folder / path.name).write_bytes(path.read_bytes())
+    summary = export_campaign(folder, url, key)
+    assert (summary["set"]["added"], summary["pair"]["added"]) == (10, 5)
+    record = json.loads((folder / "labelstudio.json").read_text())
+    for task in admin.tasks.list(project=record["projects"]["set"]["id"]):
+        assert not {"neuron", "random", "control"} & set(re.findall(r"\w+", json.dumps(task.data)))
+    done = import_campaign(folder, url, key)
+    assert done["annotations"] == 0 and done["unannotated_tasks"] == {"set": 10, "pair": 5}
+    assert (folder / "annotations.jsonl").read_text() == ""

@@ -1,0 +1,120 @@
+"""Blind tasks from a run folder: what annotators see, their order, their ids, bad run folders."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from illusion.annotations.tasks import build_tasks, load_run, sentence_html, task_uid
+from illusion.errors import IllusionError
+
+HIDDEN = ("neuron", "random", "control", "neuron:17", "random:3")
+
+
+def test_sentence_text_is_escaped_before_the_token_is_marked():
+    text = "<b>x</b> & <script>alert(1)</script>"
+    start = text.index("alert")
+    html = sentence_html(2, text, [start, start + 5])
+    assert html == ("<p><b>2.</b> &lt;b&gt;x&lt;/b&gt; &amp; &lt;script&gt;<mark>alert</mark>"
+                    "(1)&lt;/script&gt;</p>")
+    assert sentence_html(1, "a < b", None) == "<p><b>1.</b> a &lt; b</p>"
+
+
+def test_visible_data_never_tells_the_condition(run_dir):
+    run = load_run(run_dir)
+    tasks = build_tasks(run)
+    assert len(tasks["set"]) == 6 and len(tasks["pair"]) == 3
+    for task_type, items in tasks.items():
+        # Every task of a type shows the same fields, whatever its condition.
+        assert len({tuple(sorted(t.data)) for t in items}) == 1
+        for task in items:
+            visible = json.dumps(task.data)
+            for word in (*HIDDEN, run.run_id, task.set_id):
+                assert word not in re.sub(r"<[^>]+>", "", visible), (task.set_id, word)
+            assert task.meta["condition"] == task.condition and task.meta["run_id"] == run.run_id
+    conditions = {t.condition for t in tasks["set"]}
+    assert conditions == {"neuron", "random", "control"}
+
+
+def test_controls_get_marks_like_real_sets_and_none_when_real_sets_have_none(run_dir):
+    tasks = build_tasks(load_run(run_dir))
+    controls = [t for t in tasks["set"] if t.condition == "control"]
+    assert all("<mark>" in t.data["html"] for t in controls)
+
+    rows = [json.loads(line) for line in (run_dir / "topk.jsonl").read_text().splitlines()]
+    for row in rows:
+        for sentence in row["top"]:
+            sentence["span"] = None
+    (run_dir / "topk.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    assert not any("<mark>" in t.data["html"] for t in build_tasks(load_run(run_dir))["set"])
+
+
+def test_order_is_shuffled_by_the_seed_only(run_dir):
+    before = [t.uid for t in build_tasks(load_run(run_dir))["set"]]
+    lines = (run_dir / "topk.jsonl").read_text().splitlines()
+    (run_dir / "topk.jsonl").write_text("\n".join(reversed(lines)) + "\n")
+    assert [t.uid for t in build_tasks(load_run(run_dir))["set"]] == before
+
+    by_condition = sorted(build_tasks(load_run(run_dir))["set"], key=lambda t: t.condition)
+    assert before != [t.uid for t in by_condition]
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    manifest["seed"] = 1
+    (run_dir / "manifest.json").write_text(json.dumps(manifest))
+    after = [t.uid for t in build_tasks(load_run(run_dir))["set"]]
+    assert sorted(after) == sorted(before) and after != before
+
+
+def test_task_uids_are_stable_and_opaque(run_dir):
+    run = load_run(run_dir)
+    uids = {t.set_id: t.uid for items in build_tasks(run).values() for t in items}
+    assert uids["neuron:17@wiki-math"] == task_uid(run.run_id, "set", "neuron:17@wiki-math")
+    assert task_uid("other-run", "set", "neuron:17@wiki-math") != uids["neuron:17@wiki-math"]
+    assert all(re.fullmatch(r"t[0-9a-f]{20}", uid) for uid in uids.values())
+
+
+def test_pairs_compare_one_direction_or_the_nth_controls_across_datasets(run_dir):
+    pairs = {t.set_id: t for t in build_tasks(load_run(run_dir))["pair"]}
+    assert set(pairs) == {"neuron:17@wiki-math|bible", "random:3@wiki-math|bible",
+                          "control:wiki-math:0|control:bible:0"}
+    neuron = pairs["neuron:17@wiki-math|bible"]
+    assert neuron.datasets == ("wiki-math", "bible") and neuron.direction == "neuron:17"
+    assert neuron.data["left_dataset"] == "wiki-math" and "Euler" in neuron.data["left_html"]
+    assert "Abraham" in neuron.data["right_html"]
+    assert pairs["control:wiki-math:0|control:bible:0"].direction is None
+
+
+def test_fit_options_number_the_sentences(run_dir):
+    task = next(t for t in build_tasks(load_run(run_dir))["set"] if t.set_id == "neuron:17@bible")
+    assert task.data["fit_options"] == [{"value": "1"}, {"value": "2"}, {"value": "3"}]
+    assert task.meta["sentence_ids"] == ["bible/10", "bible/11", "bible/12"]
+    assert task.data["html"].count("<p>") == 3
+
+
+def _edit_first_row(path, **changes):
+    lines = path.read_text().splitlines()
+    row = json.loads(lines[0])
+    row.update(changes)
+    path.write_text("\n".join([json.dumps(row), *lines[1:]]) + "\n")
+
+
+@pytest.mark.parametrize("breakage, message", [
+    (lambda d: (d / "topk.jsonl").unlink(), r"topk.jsonl: no such file from `illusion run`"),
+    (lambda d: (d / "manifest.json").unlink(), r"manifest.json: no such file from `illusion run`"),
+    (lambda d: (d / "topk.jsonl").write_text("{not json\n"), r"topk.jsonl, line 1: not valid JSON"),
+    (lambda d: _edit_first_row(d / "topk.jsonl", dataset=""), r"topk.jsonl, row 1: missing or empty 'dataset'"),
+    (lambda d: _edit_first_row(d / "topk.jsonl", top=[{"id": "a", "text": "abc", "span": [2, 9]}]),
+     r"topk.jsonl, row 1, 'top', sentence 1: span \[2, 9\] is not \[start, end\) inside the text"),
+    (lambda d: _edit_first_row(d / "topk.jsonl", direction="random:3"), r"set 'random:3@wiki-math' appears twice"),
+    (lambda d: (d / "manifest.json").write_text("{}"), r"manifest.json: no run_id"),
+])
+def test_bad_run_folders_get_one_clear_message(run_dir, breakage, message):
+    breakage(run_dir)
+    with pytest.raises(IllusionError, match=message):
+        build_tasks(load_run(run_dir))
+
+
+def test_a_missing_run_folder_is_named(tmp_path):
+    with pytest.raises(IllusionError, match=r"nowhere: no such run folder"):
+        load_run(tmp_path / "nowhere")
