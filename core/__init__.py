@@ -16,12 +16,13 @@ from illusion.hookspecs import HOOK_API_VERSION, hookimpl
 from illusion.model_layer import ModelLayer, TokenVectors
 from illusion.params import REQUIRED, Param
 from illusion.records import Record
-from illusion.registrations import DatasetPlugin, DirectionSamplerPlugin, ModelLayerPlugin
+from illusion.registrations import ConceptDetectorPlugin, DatasetPlugin, DirectionSamplerPlugin, ModelLayerPlugin
 
 __all__ = [
     "__version__",
     "HOOK_API_VERSION",
     "REQUIRED",
+    "ConceptDetectorPlugin",
     "ConfigError",
     "DatasetPlugin",
     "DirectionSamplerPlugin",

@@ -15,6 +15,7 @@ x words) -- never sentences x all directions. The subset summary enumerates the 
 from __future__ import annotations
 
 import math
+import zlib
 from collections.abc import Mapping, Sequence
 from itertools import combinations
 from typing import Any
@@ -27,6 +28,7 @@ from illusion.run_data import project
 TOKEN_PATTERN = r"(?u)\b\w+\b"
 QUANTILES = 5
 BLOCK = 64
+SHUFFLES = 64
 TOP_WORDS = 15
 
 
@@ -86,8 +88,14 @@ def subset_shares(monotone: np.ndarray, quantiles: int = QUANTILES) -> list[dict
     return rows
 
 
+def shuffled_share(counts: sparse.spmatrix, totals: np.ndarray, rng: np.random.Generator, shuffles: int = SHUFFLES) -> float:
+    """The share of words monotone when the sentences are put in random orders: the chance rate with
+    the data's ties (rare words often tie, which makes strict monotonicity rarer than 2/5!)."""
+    return float((monotone_signs(rng.standard_normal((counts.shape[0], shuffles)), counts, totals) != 0).mean())
+
+
 def monotonicity(vectors: Mapping[str, np.ndarray], texts: Mapping[str, Sequence[str]], directions: np.ndarray,
-                 ids: Sequence[str], conditions: Sequence[str], min_count: int, block: int = BLOCK) -> dict[str, Any]:
+                 ids: Sequence[str], conditions: Sequence[str], min_count: int, seed: int, block: int = BLOCK) -> dict[str, Any]:
     """The monotonicity analysis of a run; see the module docstring."""
     words, counts, totals = word_counts(texts, min_count)
     base = {"words": len(words), "min_count": min_count, "quantiles": QUANTILES, "chance_per_dataset": chance(),
@@ -116,10 +124,12 @@ def monotonicity(vectors: Mapping[str, np.ndarray], texts: Mapping[str, Sequence
     for d, identifier in enumerate(ids):
         anywhere, shared = int(monotone[:, d].any(axis=0).sum()), int((same_way[d] >= 2).sum())
         directions_out[identifier] = {"monotone_words": anywhere, "shared_words": shared,
-                                      "consistency": shared / anywhere if anywhere and len(vectors) > 1 else None}
+                                      "consistency": (shared / anywhere if anywhere else 0.0) if len(vectors) > 1 else None}
     return {
         **base,
         "word_list": words,
+        "shuffled_per_dataset": {name: shuffled_share(counts[name], totals[name], np.random.default_rng([seed, zlib.crc32(name.encode())]))
+                                 for name in vectors},
         "by_condition": by_condition,
         "top_words": [{"word": words[i], "share": float(word_share[i])} for i in np.argsort(-word_share, kind="stable")[:TOP_WORDS]],
         "directions": directions_out,

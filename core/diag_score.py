@@ -5,10 +5,10 @@ things in different datasets. Three parts, each in [0, 1], higher = more illusio
   (largest dataset's share - 1/D) / (1 - 1/D), D datasets;
 - ``separation``: the share of dataset pairs whose top-k activation ranges do not overlap;
 - ``inconsistency``: 1 - the share of the direction's monotone words (monotone in at least one
-  dataset) that are monotone the same way in at least two datasets.
+  dataset) that are monotone the same way in at least two datasets; 1 when no word is monotone.
 
-The score is the mean of the parts that are defined (a part is undefined with fewer than two
-datasets, or when no word is monotone anywhere). Directions with the highest scores are likely
+The score is the mean of the parts that are defined (none is with fewer than two datasets;
+``inconsistency`` is not when no word is frequent enough in every dataset). Directions with the highest scores are likely
 illusions; the lowest are the best candidates for a concept that holds across datasets, and the
 first worth human labels. Cost: O(directions x datasets^2), from results already computed.
 """

@@ -82,7 +82,7 @@ def diagnose(run: RunData, settings: Settings = Settings(), reporter: Reporter |
     result["separability"] = timed("separability", separability, run.vectors, seed, settings.points)
     result["range_overlap"] = range_overlap(findings)
     result["monotonicity"] = timed("monotonicity", monotonicity, run.vectors, {n: run.texts(n) for n in run.names},
-                                   directions, ids, conditions, settings.min_count)
+                                   directions, ids, conditions, settings.min_count, seed)
     result["locality"] = timed("locality", locality, run.vectors, top_index, ids, conditions, seed,
                                settings.neighbours, settings.queries, settings.random, settings.bins)
     result["outliers"] = timed("outliers", outliers, run.vectors, top_index, directions, ids, conditions, k, settings.fractions)

@@ -35,6 +35,7 @@ BUILTIN_PLUGINS = (
     "illusion.plugins.debian_datasets",
     "illusion.plugins.transformer",
     "illusion.plugins.samplers",
+    "illusion.plugins.concept_detectors",
 )
 ENV_DISABLE = "ILLUSION_DISABLE_PLUGIN_AUTOLOAD"
 ENV_SELECT = "ILLUSION_PLUGINS"
@@ -175,7 +176,7 @@ class Host:
         return good
 
     def registrations(self, kind: str) -> dict[str, list[Provided]]:
-        """Every registration of one kind ('dataset', 'model layer', 'direction sampler'), by name."""
+        """Every registration of one kind ('dataset', 'model layer', 'direction sampler', 'concept detector'), by name."""
         return self._provided[kind]
 
     def get(self, kind: str, name: str) -> Registration:

@@ -11,6 +11,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
+import numpy as np
+
 from illusion.errors import PluginError
 from illusion.params import Param, ParamSet
 from illusion.records import SHARED_DATASET_PARAM_NAMES, SHARED_DATASET_PARAMS, Record, prepare
@@ -152,5 +154,37 @@ class DirectionSamplerPlugin(Registration):
         return directions.checked(context.dim, self.label)
 
 
-REGISTRATION_TYPES: tuple[type[Registration], ...] = (DatasetPlugin, ModelLayerPlugin, DirectionSamplerPlugin)
+@dataclass(frozen=True)
+class ConceptDetectorPlugin(Registration):
+    """Finds a concept in sentences: ``factory(argument, **params)`` returns a function from a list of
+    sentences to one true/false per sentence. ``argument`` is the text after ``name:`` in a pattern
+    (``illusion test-concept --pattern words:war,battle``): a regular expression, a word list, ...
+    """
+
+    kind: ClassVar[str] = "concept detector"
+    hook: ClassVar[str] = "illusion_concept_detectors"
+
+    def create(self, argument: str, options: Mapping[str, Any]) -> Callable[[Sequence[str]], Any]:
+        """The detector for ``argument``, wrapped so that its answers are checked: a bool array per call."""
+        detect = self._call(argument, **self.resolve(options))
+        if not callable(detect):
+            raise PluginError(f"{self.label}: factory must return a function of a list of sentences, got {type(detect).__name__}")
+
+        def checked(texts: Sequence[str]) -> Any:
+            texts = list(texts)
+            try:
+                found = np.asarray(detect(texts))
+            except PluginError:
+                raise
+            except Exception as exc:  # the detector's own failure, reported with its name
+                raise PluginError(f"{self.label} failed: {type(exc).__name__}: {exc}") from exc
+            if found.shape != (len(texts),) or found.dtype != bool:
+                raise PluginError(f"{self.label}: the detector must return one bool per sentence ({len(texts)}), "
+                                  f"got {found.dtype} of shape {found.shape}")
+            return found
+
+        return checked
+
+
+REGISTRATION_TYPES: tuple[type[Registration], ...] = (DatasetPlugin, ModelLayerPlugin, DirectionSamplerPlugin, ConceptDetectorPlugin)
 KINDS = {cls.kind: cls for cls in REGISTRATION_TYPES}

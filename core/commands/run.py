@@ -22,24 +22,34 @@ from illusion.io import write_text
 @click.option("--k", type=int, help="Top and bottom sentences per direction per dataset.")
 @click.option("--seed", type=int, help="Seed of every sample and draw.")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda", "mps"]), help="Where the model runs.")
+@click.option("--no-diagnostics", is_flag=True, help="Skip the illusion diagnostics (same as -s diagnostics=false).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
 def run(config: Path | None, out: Path, overrides: tuple[str, ...], k: int | None, seed: int | None, device: str | None,
-        quiet: bool) -> None:
+        no_diagnostics: bool, quiet: bool) -> None:
     """Find the top-activating sentences of every direction in every dataset.
 
     With no CONFIG, runs the embedded default (see `illusion init`).
     """
+    from illusion.commands.diagnose import print_summary
+    from illusion.diagnostics import write_diagnostics
     from illusion.pipeline import run as run_pipeline
     from illusion.progress import Reporter
     from illusion.report import write_report
 
-    shortcuts = [f"{key}={value}" for key, value in (("k", k), ("seed", seed), ("model.device", device and f'"{device}"'))
+    shortcuts = [f"{key}={value}" for key, value in (("k", k), ("seed", seed), ("model.device", device and f'"{device}"'),
+                                                     ("diagnostics", "false" if no_diagnostics else None))
                  if value is not None]
     resolved = load_config(config, [*overrides, *shortcuts])
     console = Console(stderr=True)
-    result = run_pipeline(resolved, out, reporter=Reporter(console, quiet=quiet))
+    reporter = Reporter(console, quiet=quiet)
+    result = run_pipeline(resolved, out, reporter=reporter)
+    diagnostics = write_diagnostics(out, reporter=reporter) if resolved.diagnostics else None
+    if not diagnostics:
+        (out / "diagnostics.json").unlink(missing_ok=True)  # an earlier run's, in the same folder
     report = write_report(out)
     _summary(console, result, report)
+    if diagnostics:
+        print_summary(console, diagnostics)
 
 
 def _summary(console: Console, result, report: Path) -> None:

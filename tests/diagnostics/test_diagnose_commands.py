@@ -1,0 +1,145 @@
+"""`illusion run`, `diagnose` and `test-concept` end to end on a tiny random BERT and two small text datasets."""
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from illusion.cli import main
+from illusion.errors import IllusionError
+from illusion.report import render
+from illusion.run_data import load_run_data
+
+WORDS = {"animals": ["the", "a", "cat", "dog", "sat", "on", "mat", "in", "was", "and"],
+         "scripture": ["god", "said", "let", "there", "be", "light", "king", "war", "love", "and", "the"]}
+
+
+def cli(*args):
+    """Exit status of ``illusion ARGS``."""
+    try:
+        main([str(a) for a in args])
+    except SystemExit as exc:
+        return exc.code
+    return 0
+
+
+@pytest.fixture(scope="module")
+def config(tmp_path_factory, tiny_bert):
+    folder = tmp_path_factory.mktemp("data")
+    rng = np.random.default_rng(0)
+    for name, words in WORDS.items():
+        lines = [" ".join(rng.choice(words, size=rng.integers(4, 9))) + "." for _ in range(60)]
+        (folder / f"{name}.txt").write_text("\n".join(lines) + "\n")
+    datasets = "".join(f'[[datasets]]\nname = "{n}"\nplugin = "text"\npath = "{folder / n}.txt"\nmin_words = 1\n\n' for n in WORDS)
+    path = folder / "run.toml"
+    path.write_text(f'seed = 3\nk = 5\ncontrols = 1\n[model]\nplugin = "transformer"\nmodel = "{tiny_bert}"\ndevice = "cpu"\n\n'
+                    f'{datasets}[[samplers]]\nplugin = "neuron"\ncount = 4\n\n[[samplers]]\nplugin = "random"\ncount = 3\n')
+    return path
+
+
+@pytest.fixture(scope="module")
+def run_dir(config, tmp_path_factory):
+    out = tmp_path_factory.mktemp("run") / "out"
+    assert cli("run", config, "--out", out, "-q") == 0
+    return out
+
+
+def without_volatile(result):
+    return {key: value for key, value in result.items() if key not in ("created", "timings")}
+
+
+def test_run_writes_diagnostics_and_the_report_shows_them(run_dir):
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    result = json.loads((run_dir / "diagnostics.json").read_text())
+    assert result["run_id"] == manifest["run_id"] and result["datasets"] == ["animals", "scripture"]
+    assert np.load(run_dir / "directions.npy").shape == (7, 32)
+    for section in ("separability", "range_overlap", "monotonicity", "locality", "outliers", "anisotropy", "illusion_score"):
+        assert section in result, section
+    assert set(result["illusion_score"]["directions"]) == {d["id"] for d in manifest["directions"]}
+    report = (run_dir / "report.html").read_text()
+    assert "Illusion diagnostics" in report and report.count("<circle") == 120
+
+
+def test_the_diagnostics_section_escapes_what_it_shows(run_dir, tmp_path):
+    copy = tmp_path / "copy"
+    shutil.copytree(run_dir, copy)
+    result = json.loads((copy / "diagnostics.json").read_text())
+    result["separability"]["projection"]["labels"][0] = "<script>alert(1)</script>"
+    result["outliers"]["distance"] = "<b>bold</b>"
+    (copy / "diagnostics.json").write_text(json.dumps(result))
+    html = render(copy)
+    assert "<script>alert(1)" not in html
+    assert "&lt;script&gt;alert(1)" in html and "&lt;b&gt;bold" in html
+    result["run_id"] = "another"
+    (copy / "diagnostics.json").write_text(json.dumps(result))
+    assert "belongs to run another" in render(copy)
+
+
+def test_diagnose_is_deterministic(run_dir, capsys):
+    first = json.loads((run_dir / "diagnostics.json").read_text())
+    assert first["monotonicity"]["word_list"] == ["and", "the"]
+    assert cli("diagnose", run_dir, "-q") == 0
+    assert without_volatile(json.loads((run_dir / "diagnostics.json").read_text())) == without_volatile(first)
+    assert "label first" in capsys.readouterr().err
+    assert cli("diagnose", run_dir, "-q", "--min-count", "1000") == 0
+    assert json.loads((run_dir / "diagnostics.json").read_text())["monotonicity"]["words"] == 0
+
+
+def test_test_concept_on_a_real_run(run_dir, capsys):
+    direction = json.loads((run_dir / "manifest.json").read_text())["directions"][0]["id"]
+    assert cli("test-concept", run_dir, "--direction", direction, "--pattern", "words:cat,dog", "--json") == 0
+    result = json.loads(capsys.readouterr().out)
+    animals, scripture = result["per_dataset"]["animals"], result["per_dataset"]["scripture"]
+    assert animals["matches"] > 5 and scripture["matches"] == 0 and scripture["holds"] is None
+    assert result["verdict"] in ("some datasets", "nowhere") and result["detector"] == "words"
+    assert cli("test-concept", run_dir, "-d", direction, "-p", "words:CAT", "-o", "ignore_case=false", "--json") == 0
+    assert json.loads(capsys.readouterr().out)["per_dataset"]["animals"]["matches"] == 0
+    assert cli("test-concept", run_dir, "-d", "neuron:9999", "-p", "cat") == 1
+    assert "no direction 'neuron:9999'" in capsys.readouterr().err
+    assert cli("test-concept", run_dir, "-p", "cat") == 2
+
+
+def test_test_concept_from_annotations(run_dir, capsys):
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    direction = manifest["directions"][0]["id"]
+    row = {"task_type": "set", "run_id": manifest["run_id"], "direction": direction, "dataset": "animals", "pattern": "yes",
+           "description": "cats and dogs"}
+    (run_dir / "annotations.jsonl").write_text(json.dumps(row) + "\n")
+    try:
+        assert cli("test-concept", run_dir, "--from-annotations") == 0
+        saved = json.loads((run_dir / "concept-tests.json").read_text())
+        assert [(r["direction"], r["pattern"]) for r in saved] == [(direction, "words:cats,dogs")]
+        assert "1 labelled concepts" in capsys.readouterr().out
+    finally:
+        (run_dir / "annotations.jsonl").unlink()
+
+
+def test_no_diagnostics_removes_a_stale_file(config, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "diagnostics.json").write_text("{}")
+    assert cli("run", config, "--out", out, "-q", "--no-diagnostics") == 0
+    assert not (out / "diagnostics.json").exists() and "Illusion diagnostics" not in (out / "report.html").read_text()
+    assert json.loads((out / "manifest.json").read_text())["config"]["diagnostics"] is False
+
+
+def test_run_data_recomputes_missing_vectors_and_rejects_changed_runs(run_dir, tmp_path, monkeypatch):
+    before = load_run_data(run_dir)
+    copy = tmp_path / "copy"
+    shutil.copytree(run_dir, copy)
+    monkeypatch.setenv("ILLUSION_CACHE_DIR", str(tmp_path / "empty-cache"))
+    again = load_run_data(copy)
+    for name in before.names:
+        np.testing.assert_allclose(again.vectors[name], before.vectors[name], rtol=1e-4, atol=1e-5)
+    (copy / "directions.npy").unlink()
+    with pytest.raises(IllusionError, match="directions.npy: missing"):
+        load_run_data(copy)
+    path = before.config.datasets[0].options["path"]
+    text = open(path).read()
+    try:
+        open(path, "w").write(text + "a new sentence here.\n")
+        with pytest.raises(IllusionError, match="dataset 'animals' .* no longer gives the sentences"):
+            load_run_data(run_dir)
+    finally:
+        open(path, "w").write(text)
