@@ -48,7 +48,7 @@ def agree(run_dir: Path, exports: tuple[Path, ...], n_resamples: int, seed: int 
         console.print(table)
     for line in [*result["notes"], *result["limitations"]]:
         console.print(line, style="dim")
-    console.print(f"wrote {run.path / 'agreement.json'} and {run.path / 'agreement.html'}")
+    console.print(f"wrote {run.path / 'agreement.json'} and {run.path / 'agreement.html'}", soft_wrap=True)
 
 
 def _exported(run_dir: Path, exports: tuple[Path, ...]) -> tuple[list[dict], str]:

@@ -1,4 +1,4 @@
-"""Conformance checks: what every dataset, model layer and direction sampler must do.
+"""Conformance checks: what every dataset, model layer, direction sampler and concept detector must do.
 
 The pytest kit (:mod:`illusion.testing`) runs them on the plugin an author names;
 ``illusion plugins --check`` runs them on every installed plugin with its default options.
@@ -11,13 +11,15 @@ from __future__ import annotations
 import importlib.metadata
 import inspect
 import json
+import warnings
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from illusion.directions import Directions, SamplerContext
+from illusion.directions import SamplerContext
 from illusion.errors import IllusionError, PluginError
 from illusion.host import Host
 from illusion.model_layer import TokenVectors
@@ -30,8 +32,10 @@ SENTENCES = (
     "Prices rose sharply in March, and again in May after the harvest failed.",
     "A",
 )
-# ``illusion plugins --check`` reads datasets unsplit and unfiltered: the same factory output, far faster.
-CHECK_DATASET_OPTIONS = {"split": False, "min_words": 1, "max_words": 100_000}
+# ``illusion plugins --check`` reads datasets unsplit and unfiltered: the same factory output, far faster;
+# it gives concept detectors an argument that is both a regular expression and a word list.
+CHECK_DATASET_OPTIONS = {"split_sentences": False, "min_words": 1, "max_words": 100_000}
+CHECK_ARGUMENT = "the"
 _WRONG_TYPE = {str: 12345, int: "twelve", float: "twelve", bool: "yes", list: "not a list"}
 _VALID = {str: "x", int: 1, float: 1.0, bool: False, list: []}
 
@@ -50,7 +54,9 @@ class Subject:
 
     ``options`` must make the plugin work and give some output; ``empty_options`` (optional)
     give it an empty source; ``bad_options`` are ``(options, fragment of the expected error)``.
-    Samplers see a synthetic context of dimension ``dim``; ``atol`` bounds float differences.
+    Concept detectors get ``argument`` (the text after ``name:``) and ``bad_arguments``, pairs of
+    an argument and a fragment of its error. Samplers see a synthetic context of dimension ``dim``;
+    ``atol`` bounds float differences.
     """
 
     host: Host
@@ -59,6 +65,8 @@ class Subject:
     options: Mapping[str, Any] = field(default_factory=dict)
     empty_options: Mapping[str, Any] | None = None
     bad_options: Sequence[tuple[Mapping[str, Any], str]] = ()
+    argument: str = ""
+    bad_arguments: Sequence[tuple[str, str]] = ()
     seed: int = 0
     dim: int = 32
     atol: float = 1e-4
@@ -85,15 +93,19 @@ class Subject:
             self._models[copy] = self.registration.create(self.options)
         return self._models[copy]
 
-    def context(self, seed: int | None = None, sentences: int = 1) -> SamplerContext:
-        """A sampler context with two synthetic datasets, ``sentences`` = 0 makes them empty."""
+    def context(self, sentences: int = 1) -> SamplerContext:
+        """A sampler context with two synthetic datasets; ``sentences=0`` makes them empty."""
         rng = np.random.default_rng(20_240_501)
         vectors = {name: (rng.standard_normal((size * sentences, self.dim)) + shift).astype(np.float32)
                    for name, size, shift in (("alpha", 24, 0.5), ("beta", 16, -0.5))}
-        return SamplerContext(self.dim, self.seed if seed is None else seed, list(vectors), vectors.__getitem__)
+        return SamplerContext(self.dim, self.seed, list(vectors), vectors.__getitem__)
+
+    def detector(self, argument: str | None = None, options: Mapping[str, Any] | None = None) -> Callable[[Sequence[str]], Any]:
+        """The concept detector for ``argument`` and ``options`` (the subject's own by default)."""
+        return self.registration.create(self.argument if argument is None else argument, self.options if options is None else options)
 
     def run(self, options: Mapping[str, Any]) -> Any:
-        """Use the plugin once with ``options``, as ``illusion run`` would."""
+        """Use the plugin once with ``options``, as ``illusion`` would."""
         registration = self.registration
         if self.kind == "dataset":
             return registration.load(options, seed=self.seed)
@@ -101,6 +113,8 @@ class Subject:
             layer = registration.create(options)
             layer.encode(SENTENCES[:1])
             return layer
+        if self.kind == "concept detector":
+            return self.detector(options=options)(SENTENCES[:1])
         return registration.sample(self.context(), options)
 
 
@@ -128,7 +142,7 @@ def crashed(exc: BaseException) -> bool:
 
 
 @check("registration")
-def registration(subject: Subject) -> None:
+def registered(subject: Subject) -> None:
     """The plugin is found, provides the name once, and loads without problems."""
     host = subject.host
     entries = host.registrations(subject.kind).get(subject.name, [])
@@ -162,7 +176,7 @@ def parameters(subject: Subject) -> None:
         signature = inspect.signature(plugin.factory)
     except (TypeError, ValueError):
         return
-    leading = (None,) if subject.kind == "direction sampler" else ()
+    leading = (None,) if subject.kind in ("direction sampler", "concept detector") else ()
     try:
         signature.bind(*leading, **{param.name: None for param in plugin.params})
     except TypeError as exc:
@@ -172,7 +186,7 @@ def parameters(subject: Subject) -> None:
 
 @check("bad_parameters")
 def bad_parameters(subject: Subject) -> None:
-    """Unknown, mistyped, out-of-choice and missing parameters, and the test's ``bad_options``, give one clear error."""
+    """Unknown, mistyped, out-of-choice and missing parameters, and the test's bad options, give one clear error."""
     plugin = subject.registration
     base = {param.name: param.choices[0] if param.choices else _VALID[param.type]
             for param in plugin.all_params if param.required} | dict(subject.options)
@@ -188,6 +202,8 @@ def bad_parameters(subject: Subject) -> None:
         _expect_error(lambda: plugin.resolve(options), fragment, f"{plugin.label} with {options}")
     for options, fragment in subject.bad_options:
         _expect_error(lambda: subject.run(options), fragment, f"{plugin.label} with bad options {dict(options)}")
+    for argument, fragment in subject.bad_arguments:
+        _expect_error(lambda: subject.detector(argument)(SENTENCES[:1]), fragment, f"{plugin.label} with argument {argument!r}")
 
 
 def _expect_error(call: Callable[[], Any], fragment: str, what: str) -> None:
@@ -235,13 +251,13 @@ def dataset_ids(subject: Subject) -> None:
     """Ids are unique, and an id names the same sentence whatever the seed and sample size."""
     records = subject.records()
     ids = [record.id for record in records]
-    twice = sorted({i for i in ids if ids.count(i) > 1})
+    twice = sorted(i for i, n in Counter(ids).items() if n > 1)
     if twice:
         raise Failure(f"{subject.label}: ids are not unique ({', '.join(map(repr, twice[:5]))} appear more than once)")
     text_of = dict(zip(ids, (record.text for record in records)))
     options = {**subject.options, "n": max(1, len(records) // 2), "seed": subject.seed + 1}
     for record in subject.registration.load(options, seed=subject.seed + 1):
-        if text_of.get(record.id) != record.text:
+        if record.id in text_of and text_of[record.id] != record.text:
             raise Failure(f"{subject.label}: id {record.id!r} names {text_of.get(record.id)!r} in one read and "
                           f"{record.text!r} in a sampled read: derive ids from the source, not from positions after filtering")
 
@@ -326,10 +342,10 @@ def layer_identity(subject: Subject) -> None:
     if subject.model(1).identity != base.identity:
         raise Failure(f"{subject.label}: two layers created from the same options have different identities")
     vectors = base.encode(list(SENTENCES))
+    chosen = subject.registration.resolve(subject.options)
     for param in subject.registration.params:
-        values = param.choices or ((True, False) if param.type is bool else ())
-        for value in values:
-            if value == subject.registration.resolve(subject.options)[param.name]:
+        for value in param.choices or ((True, False) if param.type is bool else ()):
+            if value == chosen[param.name]:
                 continue
             try:
                 other = subject.registration.create({**subject.options, param.name: value})
@@ -396,11 +412,47 @@ def sampler_empty(subject: Subject) -> None:
             raise Failure(f"{subject.label} crashed on datasets without sentences: {exc}") from None
 
 
+# -- concept detectors -----------------------------------------------------------------------
+
+
+@check("output", "concept detector")
+def detector_output(subject: Subject) -> None:
+    """The detector gives one bool per sentence."""
+    _answers(subject, subject.detector()(list(SENTENCES)), len(SENTENCES))
+
+
+def _answers(subject: Subject, found: Any, count: int) -> Any:
+    if not isinstance(found, np.ndarray) or found.dtype != bool or found.shape != (count,):
+        raise Failure(f"{subject.label}: the detector must return a bool array of shape ({count},), got {found!r}")
+    return found
+
+
+@check("determinism", "concept detector")
+def detector_determinism(subject: Subject) -> None:
+    """Two detectors for the same argument agree, and a sentence's answer does not depend on the others."""
+    first = subject.detector()(list(SENTENCES))
+    if not np.array_equal(first, subject.detector()(list(SENTENCES))):
+        raise Failure(f"{subject.label}: two detectors for {subject.argument!r} give different answers")
+    alone = np.concatenate([subject.detector()([text]) for text in SENTENCES])
+    if not np.array_equal(first, alone):
+        raise Failure(f"{subject.label}: the answer for a sentence changes with the other sentences it is given with")
+
+
+@check("empty_input", "concept detector")
+def detector_empty(subject: Subject) -> None:
+    """No sentences give an empty answer; an empty sentence gives one answer."""
+    detect = subject.detector()
+    _answers(subject, detect([]), 0)
+    _answers(subject, detect([""]), 1)
+
+
 # -- running every check ----------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Outcome:
+    """The result of one check."""
+
     check: str
     status: str  # "passed", "failed" or "skipped"
     message: str = ""
@@ -428,6 +480,8 @@ def run_checks(subject: Subject, *, defaults: bool = False) -> list[Outcome]:
 
 @dataclass
 class PluginReport:
+    """The outcomes of every check of one registration."""
+
     kind: str
     name: str
     plugin: str
@@ -459,8 +513,11 @@ def check_host(host: Host, distributions: Sequence[str] = ()) -> list[Distributi
                     continue
                 report = reports.setdefault(entry.distribution.name, DistributionReport(*_name_version(entry.distribution.name)))
                 options = CHECK_DATASET_OPTIONS if kind == "dataset" else {}
-                subject = Subject(host, kind, name, options, dim=64)
-                report.plugins.append(PluginReport(kind, name, entry.plugin, run_checks(subject, defaults=True)))
+                subject = Subject(host, kind, name, options, argument=CHECK_ARGUMENT, dim=64)
+                with warnings.catch_warnings():  # a report, not a console of numerical warnings
+                    warnings.simplefilter("ignore")
+                    outcomes = run_checks(subject, defaults=True)
+                report.plugins.append(PluginReport(kind, name, entry.plugin, outcomes))
     for problem in host.problems:
         if not wanted or problem.distribution in wanted:
             reports.setdefault(problem.distribution, DistributionReport(*_name_version(problem.distribution))).problems.append(

@@ -37,8 +37,9 @@ class Contract:
     """The checks of one plugin kind as test methods; subclass a kind's contract, not this class.
 
     Set ``name`` (the registration's name) and, as needed, ``options``, ``empty_options``,
-    ``bad_options``, ``seed``, ``dim`` (samplers) and ``atol``. ``plugin`` (a module or its dotted
-    name) tests that module on top of the built-in plugins; by default the installed plugins are used.
+    ``bad_options``, ``argument`` and ``bad_arguments`` (concept detectors), ``seed``, ``dim``
+    (samplers) and ``atol``. ``plugin`` (a module or its dotted name) tests that module on top of
+    the built-in plugins; by default the installed plugins are used.
     """
 
     kind: ClassVar[str] = ""
@@ -47,6 +48,8 @@ class Contract:
     options: ClassVar[Mapping[str, Any]] = {}
     empty_options: ClassVar[Mapping[str, Any] | None] = None
     bad_options: ClassVar[Sequence[tuple[Mapping[str, Any], str]]] = ()
+    argument: ClassVar[str] = ""
+    bad_arguments: ClassVar[Sequence[tuple[str, str]]] = ()
     seed: ClassVar[int] = 0
     dim: ClassVar[int] = 32
     atol: ClassVar[float] = 1e-4
@@ -90,6 +93,12 @@ class DirectionSamplerContract(Contract):
     kind = "direction sampler"
 
 
+class ConceptDetectorContract(Contract):
+    """Conformance tests of a concept-detector plugin."""
+
+    kind = "concept detector"
+
+
 @pytest.fixture
 def illusion_host(request: pytest.FixtureRequest) -> Host:
     """A plugin host: the installed plugins, or the test class's ``plugin`` module on top of the built-ins."""
@@ -129,9 +138,9 @@ def illusion_subject(request: pytest.FixtureRequest, illusion_host: Host, illusi
     """The registration a contract class tests, with its inputs."""
     cls = request.cls
     if not getattr(cls, "kind", "") or not getattr(cls, "name", ""):
-        pytest.fail(f"{request.node.nodeid}: subclass DatasetContract, ModelLayerContract or DirectionSamplerContract and set name")
-    return conformance.Subject(illusion_host, cls.kind, cls.name, illusion_options, illusion_empty_options,
-                               illusion_bad_options, seed=cls.seed, dim=cls.dim, atol=cls.atol)
+        pytest.fail(f"{request.node.nodeid}: subclass one of the contracts in illusion.testing and set name", pytrace=False)
+    return conformance.Subject(illusion_host, cls.kind, cls.name, illusion_options, illusion_empty_options, illusion_bad_options,
+                               argument=cls.argument, bad_arguments=cls.bad_arguments, seed=cls.seed, dim=cls.dim, atol=cls.atol)
 
 
 @pytest.fixture(scope="session")
@@ -140,16 +149,19 @@ def illusion_tiny_bert(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_tiny_bert(tmp_path_factory.mktemp("tiny-bert"))
 
 
-def write_tiny_bert(folder: Path, seed: int = 0) -> Path:
-    """Write a small random ``BertModel`` and its tokenizer to ``folder``; loads in well under a second."""
+def write_tiny_bert(folder: Path, seed: int = 0, words: Sequence[str] = (), layers: int = 2) -> Path:
+    """Write a small random ``BertModel`` (hidden size 32) and its tokenizer to ``folder``; loads in well under a second.
+
+    ``words`` join the vocabulary (letters, digits, punctuation and a few common words are always in it).
+    """
     import torch
     from transformers import BertConfig, BertModel, BertTokenizerFast
 
     letters = [chr(c) for c in range(ord("a"), ord("z") + 1)] + list("0123456789")
-    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *".,;:!?'\"()-", *letters, *(f"##{c}" for c in letters), *_WORDS]
-    (folder / "vocab.txt").write_text("\n".join(dict.fromkeys(vocab)) + "\n", encoding="utf-8")
-    BertTokenizerFast(vocab_file=str(folder / "vocab.txt"), do_lower_case=True).save_pretrained(folder)
-    config = BertConfig(vocab_size=len(dict.fromkeys(vocab)), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+    tokens = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *".,;:!?'\"()-<>/", *letters, *(f"##{c}" for c in letters), *_WORDS, *words]
+    vocab = {token: number for number, token in enumerate(dict.fromkeys(tokens))}
+    BertTokenizerFast(vocab=vocab, do_lower_case=True).save_pretrained(folder)
+    config = BertConfig(vocab_size=len(vocab), hidden_size=32, num_hidden_layers=layers, num_attention_heads=2,
                         intermediate_size=64, max_position_embeddings=512)
     torch.manual_seed(seed)
     BertModel(config).save_pretrained(folder)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import re
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +13,8 @@ from illusion import DatasetPlugin, Param, PluginError, Record, hookimpl
 WORDNET_DIR = Path("/usr/share/wordnet")
 FORTUNES_DIR = Path("/usr/share/games/fortunes")
 FOLDOC_FILE = Path("/usr/share/dictd/foldoc.dict.dz")
+FOLDOC_INDEX = FOLDOC_FILE.with_name("foldoc.index")
+_DICTD_DIGITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 
 _QUOTED = re.compile(r'"([^"]+)"')
 _CROSS_REFERENCE = re.compile(r"\{([^}]*)\}")
@@ -52,15 +55,27 @@ def fortunes(files: list[str]) -> Iterator[Record]:
 
 
 def foldoc() -> Iterator[Record]:
-    with gzip.open(require(FOLDOC_FILE, "dict-foldoc"), "rt", encoding="utf-8", errors="replace") as handle:
-        headword, body = None, []
-        for line in list(handle) + ["\n", "end-of-file\n"]:
-            if line.strip() and not line[0].isspace():
-                if headword and not headword.startswith("00-database") and "%%%" not in headword and body:
-                    yield Record(headword, _CROSS_REFERENCE.sub(r"\1", " ".join(body)), {})
-                headword, body = line.strip(), []
-            elif line.strip():
-                body.append(line.strip())
+    """One record per index entry; a headword that recurs gets ``~2``, ``~3``... so ids stay unique."""
+    data = gzip.decompress(require(FOLDOC_FILE, "dict-foldoc").read_bytes())
+    seen: Counter[str] = Counter()
+    for line in FOLDOC_INDEX.read_text(encoding="utf-8", errors="replace").splitlines():
+        headword, offset, length = line.split("\t")[:3]
+        if headword.startswith("00-database") or "%%%" in headword:
+            continue
+        start = _dictd_number(offset)
+        body = data[start : start + _dictd_number(length)].decode("utf-8", errors="replace").split("\n", 1)[1:]
+        if body and body[0].strip():
+            seen[headword] += 1
+            key = headword if seen[headword] == 1 else f"{headword}~{seen[headword]}"
+            yield Record(key, _CROSS_REFERENCE.sub(r"\1", " ".join(body[0].split())), {"headword": headword})
+
+
+def _dictd_number(text: str) -> int:
+    """Offsets and lengths in a dictd index are base-64 numbers."""
+    value = 0
+    for char in text:
+        value = value * 64 + _DICTD_DIGITS.index(char)
+    return value
 
 
 @hookimpl

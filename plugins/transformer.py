@@ -105,6 +105,8 @@ class TransformerLayer:
 
     def _batches(self, texts: Sequence[str], **extra: Any):
         """Tokenised batches, longest first with dynamic padding, and the original positions of their rows."""
+        if not texts:
+            return
         encoded = self.tokenizer(list(texts), truncation=True, max_length=self.max_length, **extra)
         order = np.argsort([-len(ids) for ids in encoded["input_ids"]], kind="stable")
         for start in range(0, len(order), self.batch_size):
@@ -142,7 +144,7 @@ class TransformerLayer:
         return hidden.masked_fill(weights == 0, torch.finfo(hidden.dtype).min).max(1).values
 
     def token_vectors(self, texts: Sequence[str]) -> list[TokenVectors]:
-        result: list[TokenVectors | None] = [None] * len(texts)
+        result: list[TokenVectors] = [None] * len(texts)  # type: ignore[list-item]  # every slot is filled below
         for rows, encoded, batch in self._batches(texts, return_offsets_mapping=True, return_special_tokens_mask=True):
             hidden, _ = self._hidden(batch)
             hidden = hidden.float().cpu().numpy()

@@ -60,7 +60,7 @@ def diagnose(run_dir: Path, min_count: int, quiet: bool) -> None:
     result = write_diagnostics(run_dir, Settings(min_count=min_count), reporter=Reporter(console, quiet=quiet))
     report = write_report(run_dir)
     print_summary(console, result)
-    console.print(f"wrote {run_dir / 'diagnostics.json'}; report: {report}")
+    console.print(f"wrote {run_dir / 'diagnostics.json'}; report: {report}", soft_wrap=True)
 
 
 @click.command("test-concept")

@@ -66,7 +66,7 @@ def _summary(console: Console, result, report: Path) -> None:
                       f"(chance {separability['chance']:.1%})")
     total = sum(result.timings.values())
     console.print(f"{sum(d['size'] for d in result.manifest['datasets'])} sentences, {len(result.manifest['directions'])} "
-                  f"directions, {total:.1f} s; report: {report}")
+                  f"directions, {total:.1f} s; report: {report}", soft_wrap=True)
 
 
 @click.command()

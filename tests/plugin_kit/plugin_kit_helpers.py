@@ -1,0 +1,41 @@
+"""Helpers of the plugin-kit tests: hook names and signatures, fake installed distributions, run configurations."""
+
+from __future__ import annotations
+
+import inspect
+import json
+from pathlib import Path
+
+from illusion import hookspecs
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "examples" / "illusion-example-plugin"
+DOCS = ROOT / "docs" / "plugins.md"
+HOOKS = sorted(name for name, value in vars(hookspecs).items() if hasattr(value, f"{hookspecs.PROJECT}_spec"))
+
+
+def signature(hook: str) -> str:
+    """A hookspec's signature as written in its source: ``illusion_task_predictions(task: dict) -> list[dict] | None``."""
+    spec = inspect.signature(getattr(hookspecs, hook))
+    params = ", ".join(f"{p.name}: {p.annotation}" if p.annotation is not p.empty else p.name for p in spec.parameters.values())
+    return f"{hook}({params})" + (f" -> {spec.return_annotation}" if spec.return_annotation is not spec.empty else "")
+
+
+def add_distribution(site: Path, name: str, version: str, entry_points: dict[str, str]) -> None:
+    """A ``*.dist-info`` folder with ``illusion`` entry points, as ``pip install`` writes it."""
+    info = site / f"{name.replace('-', '_')}-{version}.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n", encoding="utf-8")
+    (info / "entry_points.txt").write_text("[illusion]\n" + "".join(f"{k} = {v}\n" for k, v in entry_points.items()),
+                                           encoding="utf-8")
+
+
+def write_config(path: Path, model: dict, datasets: list[dict], samplers: list[dict], k: int = 3) -> Path:
+    """A small run configuration (JSON values are valid TOML values)."""
+    def table(values: dict) -> str:
+        return "".join(f"{key} = {json.dumps(value)}\n" for key, value in values.items())
+
+    text = f"seed = 0\nk = {k}\ncontrols = 1\n\n[model]\n{table(model)}"
+    text += "".join(f"\n[[datasets]]\n{table(d)}" for d in datasets) + "".join(f"\n[[samplers]]\n{table(s)}" for s in samplers)
+    path.write_text(text, encoding="utf-8")
+    return path

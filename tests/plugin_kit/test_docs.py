@@ -1,0 +1,88 @@
+"""The plugin-authoring docs: every hook with its exact signature, every public name and check, examples that run."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import tomllib
+
+import pytest
+from plugin_kit_helpers import DOCS, HOOKS, ROOT, signature
+
+import illusion
+from illusion import testing
+from illusion.conformance import CHECKS
+
+TEXT = DOCS.read_text(encoding="utf-8")
+HEADINGS = [line.lstrip("#").strip().strip("`") for line in TEXT.splitlines() if line.startswith("#")]
+DOCUMENTS = [DOCS, ROOT / "CONTRIBUTING.md"]
+FILE = re.compile(r"^# file: (\w+\.py)\n")
+
+
+def blocks(path, language):
+    return re.findall(rf"^```{language}\n(.*?)^```$", path.read_text(encoding="utf-8"), re.MULTILINE | re.DOTALL)
+
+
+@pytest.mark.parametrize("hook", HOOKS)
+def test_hook_is_documented_with_its_exact_signature(hook):
+    assert signature(hook) in HEADINGS, f"docs/plugins.md needs a heading `{signature(hook)}`"
+
+
+def test_every_documented_hook_exists():
+    documented = {heading.split("(")[0] for heading in HEADINGS if re.match(r"illusion_\w+\(", heading)}
+    assert documented == set(HOOKS)
+
+
+@pytest.mark.parametrize("hook", HOOKS)
+def test_hook_is_in_the_version_history(hook):
+    assert re.search(rf"^\| \d+\.\d+ \| .*`{hook}`", TEXT, re.MULTILINE), f"add {hook} to the table of hook API versions"
+
+
+def test_the_current_hook_api_version_is_in_the_history():
+    assert re.search(rf"^\| {re.escape(illusion.HOOK_API_VERSION)} \|", TEXT, re.MULTILINE)
+
+
+def test_every_public_name_is_documented():
+    documented = set(re.findall(r"`@?(?:illusion\.)?(\w+)", TEXT))
+    assert [name for name in illusion.__all__ if name != "__version__" and name not in documented] == []
+
+
+def test_every_contract_lists_its_checks_and_every_fixture_is_documented():
+    contracts = [cls for cls in vars(testing).values() if isinstance(cls, type) and issubclass(cls, testing.Contract) and cls.kind]
+    assert {cls.kind for cls in contracts} == set(CHECKS)
+    for cls in contracts:
+        row = f"| `{cls.__name__}` | " + ", ".join(f"`{name}`" for name in CHECKS[cls.kind]) + " |"
+        assert row in TEXT
+    for name in {check for checks in CHECKS.values() for check in checks}:
+        assert f"- `{name}`: " in TEXT, name
+    fixtures = [name for name in vars(testing) if name.startswith("illusion_")]
+    assert fixtures and [name for name in fixtures if f"`{name}`" not in TEXT] == []
+
+
+@pytest.mark.parametrize("path", DOCUMENTS, ids=lambda path: path.name)
+def test_toml_examples_parse(path):
+    for block in blocks(path, "toml"):
+        tomllib.loads(block)
+
+
+@pytest.mark.parametrize("path", DOCUMENTS, ids=lambda path: path.name)
+def test_python_examples_run(path, tmp_path, monkeypatch):
+    files, snippets = {}, []
+    for block in blocks(path, "python"):
+        named = FILE.match(block)
+        if named:
+            files[named.group(1)] = block
+        else:
+            snippets.append(block)
+    for name, block in files.items():
+        (tmp_path / name).write_text(block, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    for snippet in snippets:
+        exec(compile(snippet, f"{path.name} example", "exec"), {"__name__": "__example__"})
+    if any(name.startswith("test_") for name in files):
+        result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)], cwd=tmp_path,
+                                capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+        assert re.search(r"^\d+ passed in ", result.stdout, re.MULTILINE), result.stdout[-2000:]  # nothing skipped or failed
