@@ -41,7 +41,6 @@ class RunConfig:
     cache_dir: str | None = None
     store_dtype: str = "float32"
     diagnostics: bool = True
-    source: str = "<default>"
 
     def to_dict(self) -> dict[str, Any]:
         """The resolved configuration, as recorded in the manifest."""
@@ -134,7 +133,7 @@ def parse(data: dict[str, Any], source: str) -> RunConfig:
         seed=data.get("seed", 0), k=k, controls=controls,
         model=PluginChoice("model", str(model.pop("plugin", "transformer")), model),
         datasets=datasets, samplers=samplers, cache_dir=data.get("cache_dir"), store_dtype=data.get("store_dtype", "float32"),
-        diagnostics=data.get("diagnostics", True), source=source,
+        diagnostics=data.get("diagnostics", True),
     )
 
 

@@ -393,7 +393,7 @@ def sampler_determinism(subject: Subject) -> None:
 
 @check("stable_ids", "direction sampler")
 def sampler_ids(subject: Subject) -> None:
-    """Direction ids are unique, non-empty strings without spaces, equal in repeated draws."""
+    """Direction ids are unique, non-empty strings without spaces (repeated draws: see ``sampler_determinism``)."""
     directions = subject.registration.sample(subject.context(), subject.options)
     bad = [i for i in directions.ids if not isinstance(i, str) or not i or any(c.isspace() for c in i)]
     if bad:
@@ -511,7 +511,7 @@ def check_host(host: Host, distributions: Sequence[str] = ()) -> list[Distributi
             for entry in entries:
                 if wanted and entry.distribution.name not in wanted:
                     continue
-                report = reports.setdefault(entry.distribution.name, DistributionReport(*_name_version(entry.distribution.name)))
+                report = reports.setdefault(entry.distribution.name, DistributionReport(entry.distribution.name, entry.distribution.version))
                 options = CHECK_DATASET_OPTIONS if kind == "dataset" else {}
                 subject = Subject(host, kind, name, options, argument=CHECK_ARGUMENT, dim=64)
                 with warnings.catch_warnings():  # a report, not a console of numerical warnings

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 import uuid
-import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from illusion.progress import Reporter
 from illusion.records import Record, content_hash
 from illusion.store import ActivationStore, default_cache_dir, entry_key
 from illusion.topk import extremes
+from illusion.seeds import rng_for
 
 TOKEN_BATCH = 256
 
@@ -72,11 +72,11 @@ def run(config: RunConfig, out: str | Path, host: Host | None = None, reporter: 
         plugin.resolve(choice.options)
 
     with timer("datasets"):
-        datasets = [_load_dataset(host, choice, config) for choice in config.datasets]
+        datasets = [load_dataset(host, choice, config) for choice in config.datasets]
     with timer("model"):
         model = model_plugin.create(config.model.options)
     store = open_store(config)
-    with timer("vectors"):
+    with timer("vectors"), model_plugin.blamed(" while encoding"):
         for dataset in datasets:
             key = entry_key(model.identity, dataset.hash, store.dtype)
             with reporter.step(f"vectors: {dataset.name}", len(dataset.records)) as advance:
@@ -93,7 +93,7 @@ def run(config: RunConfig, out: str | Path, host: Host | None = None, reporter: 
             advance(1)
     sampler_of = {choice.name: choice.plugin for choice in config.samplers}
     topk = _topk_rows(datasets, directions, conditions, sampler_of, found)
-    with timer("tokens"):
+    with timer("tokens"), model_plugin.blamed(" while finding driving tokens"):
         _mark_tokens(topk, directions, model, reporter)
     controls = _controls(datasets, config)
     with timer("statistics"):
@@ -114,7 +114,8 @@ def open_store(config: RunConfig) -> ActivationStore:
     return ActivationStore(Path(config.cache_dir).expanduser() if config.cache_dir else default_cache_dir(), config.store_dtype)
 
 
-def _load_dataset(host: Host, choice: Any, config: RunConfig) -> Dataset:
+def load_dataset(host: Host, choice: Any, config: RunConfig) -> Dataset:
+    """One dataset of the run, prepared and checked: not empty, at least k sentences, unique ids."""
     records = host.get("dataset", choice.plugin).load(choice.options, seed=config.seed)
     if not records:
         raise IllusionError(f"dataset {choice.name!r} ({choice.plugin}) has no sentences left: check its options (min_words, max_words, filters)")
@@ -176,7 +177,7 @@ def _controls(datasets: Sequence[Dataset], config: RunConfig) -> list[dict[str, 
     """The paper's control: seeded random sets of k sentences from each dataset."""
     rows = []
     for dataset in datasets:
-        rng = np.random.default_rng([config.seed, zlib.crc32(dataset.name.encode())])
+        rng = rng_for(config.seed, dataset.name)
         for number in range(config.controls):
             chosen = rng.choice(len(dataset.records), size=config.k, replace=False)
             rows.append({"set": f"control:{dataset.name}:{number}", "condition": "control", "dataset": dataset.name,
@@ -185,16 +186,9 @@ def _controls(datasets: Sequence[Dataset], config: RunConfig) -> list[dict[str, 
 
 
 def _statistics(datasets, directions, conditions, found, config) -> dict[str, Any]:
-    records = {dataset.name: dataset.records for dataset in datasets}
-    per_direction = {}
-    for d, (identifier, condition) in enumerate(zip(directions.ids, conditions)):
-        pooled = stats.pooled_top({ds.name: (found[ds.name].top_index[d], found[ds.name].top_score[d]) for ds in datasets}, config.k)
-        per_direction[identifier] = {
-            "condition": condition,
-            "pooled": {**stats.composition(pooled),
-                       "top": [{"dataset": n, "id": records[n][i].id, "score": round(s, 6)} for n, i, s in pooled]},
-            "range_overlap": stats.range_overlaps({ds.name: found[ds.name].top_score[d] for ds in datasets}),
-        }
+    top = {ds.name: (found[ds.name].top_index, found[ds.name].top_score) for ds in datasets}
+    record_ids = {ds.name: [record.id for record in ds.records] for ds in datasets}
+    per_direction = stats.direction_findings(top, directions.ids, conditions, config.k, record_ids)
     return {
         "directions": per_direction,
         "conditions": stats.by_condition(per_direction),

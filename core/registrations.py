@@ -7,7 +7,8 @@ Each registration has a ``name``, a one-line ``description``, a ``factory`` and 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
@@ -57,13 +58,19 @@ class Registration:
         """Check ``options`` against the declared parameters and fill in defaults."""
         return ParamSet(self.all_params).resolve(options, self.label)
 
-    def _call(self, *args: Any, **kwargs: Any) -> Any:
+    @contextmanager
+    def blamed(self, while_: str = "") -> Iterator[None]:
+        """Turn a plugin's own failure inside the block into a PluginError that names the plugin."""
         try:
-            return self.factory(*args, **kwargs)
+            yield
         except PluginError:
             raise
-        except Exception as exc:  # a plugin's own failure, reported with the plugin's name
-            raise PluginError(f"{self.label} failed: {type(exc).__name__}: {exc}") from exc
+        except Exception as exc:  # any failure of plugin code is reported, not raised as a traceback
+            raise PluginError(f"{self.label} failed{while_}: {type(exc).__name__}: {exc}") from exc
+
+    def _call(self, *args: Any, **kwargs: Any) -> Any:
+        with self.blamed():
+            return self.factory(*args, **kwargs)
 
 
 @dataclass(frozen=True)
@@ -107,12 +114,8 @@ class DatasetPlugin(Registration):
 
 
 def _iterate(records: Iterable[Record], plugin: Registration) -> Iterable[Record]:
-    try:
+    with plugin.blamed(" while reading"):
         yield from records
-    except PluginError:
-        raise
-    except Exception as exc:
-        raise PluginError(f"{plugin.label} failed while reading: {type(exc).__name__}: {exc}") from exc
 
 
 def _check_record(record: Any, owner: str) -> Record:
@@ -172,12 +175,8 @@ class ConceptDetectorPlugin(Registration):
 
         def checked(texts: Sequence[str]) -> Any:
             texts = list(texts)
-            try:
+            with self.blamed():
                 found = np.asarray(detect(texts))
-            except PluginError:
-                raise
-            except Exception as exc:  # the detector's own failure, reported with its name
-                raise PluginError(f"{self.label} failed: {type(exc).__name__}: {exc}") from exc
             if found.shape != (len(texts),) or found.dtype != bool:
                 raise PluginError(f"{self.label}: the detector must return one bool per sentence ({len(texts)}), "
                                   f"got {found.dtype} of shape {found.shape}")

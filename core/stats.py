@@ -34,19 +34,24 @@ def range_overlaps(top_scores: Mapping[str, np.ndarray]) -> dict[str, bool]:
 
 
 def direction_findings(top: Mapping[str, tuple[np.ndarray, np.ndarray]], ids: Sequence[str], conditions: Sequence[str],
-                       k: int) -> dict[str, dict[str, Any]]:
+                       k: int, record_ids: Mapping[str, Sequence[str]] | None = None) -> dict[str, dict[str, Any]]:
     """Per direction: its condition, pooled top-k composition and top-k range overlaps.
 
     ``top[dataset]`` is (indices, scores) of the top-k, each of shape (directions, k), rows in ``ids`` order.
+    With ``record_ids`` (dataset -> the id of each sentence), the pooled top-k itself is listed too.
     """
-    return {
-        identifier: {
+    findings = {}
+    for d, (identifier, condition) in enumerate(zip(ids, conditions)):
+        pooled = pooled_top({name: (index[d], score[d]) for name, (index, score) in top.items()}, k)
+        findings[identifier] = {
             "condition": condition,
-            "pooled": composition(pooled_top({name: (index[d], score[d]) for name, (index, score) in top.items()}, k)),
+            "pooled": composition(pooled),
             "range_overlap": range_overlaps({name: score[d] for name, (_, score) in top.items()}),
         }
-        for d, (identifier, condition) in enumerate(zip(ids, conditions))
-    }
+        if record_ids is not None:
+            findings[identifier]["pooled"]["top"] = [{"dataset": name, "id": record_ids[name][i], "score": round(score, 6)}
+                                                     for name, i, score in pooled]
+    return findings
 
 
 def by_condition(directions: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -82,7 +87,7 @@ def separability(vectors: Mapping[str, np.ndarray], seed: int, per_dataset: int 
     if len(labels) < 2 or np.bincount(y).min() < 2:
         return {"labels": labels, "accuracy": None, "chance": None, "confusion": None, "note": "needs two datasets of 2+ sentences"}
     x_train, x_test, y_train, y_test = train_test_split(x, y, test_size=0.25, random_state=seed, stratify=y)
-    model = make_pipeline(StandardScaler(), LinearSVC(C=0.01)).fit(x_train, y_train)
+    model = make_pipeline(StandardScaler(), LinearSVC(C=0.01, random_state=seed)).fit(x_train, y_train)
     predicted = model.predict(x_test)
     return {
         "labels": labels,

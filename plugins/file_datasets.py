@@ -5,30 +5,33 @@ from __future__ import annotations
 import csv
 import glob
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 from illusion import DatasetPlugin, Param, PluginError, Record, hookimpl
 
 
-def expand(pattern: str) -> list[Path]:
-    """Files matching a path or glob (``~`` expanded), sorted; an error when none match."""
+def expand(pattern: str) -> list[tuple[Path, str]]:
+    """Files matching a path or glob (``~`` expanded), sorted, each with a name unique among them
+    (its path below the files' common folder); an error when none match."""
     paths = sorted(Path(p) for p in glob.glob(str(Path(pattern).expanduser()), recursive=True) if Path(p).is_file())
     if not paths:
         raise PluginError(f"no file matches {pattern!r}: check the path, or quote the glob")
-    return paths
+    base = Path(os.path.commonpath([path.parent for path in paths]))
+    return [(path, path.relative_to(base).as_posix()) for path in paths]
 
 
 def text_lines(path: str) -> Iterator[Record]:
-    for file in expand(path):
+    for file, name in expand(path):
         with file.open(encoding="utf-8", errors="replace") as handle:
             for number, line in enumerate(handle, 1):
                 if line.strip():
-                    yield Record(f"{file.name}:{number}", line.strip(), {"file": str(file), "line": number})
+                    yield Record(f"{name}:{number}", line.strip(), {"file": str(file), "line": number})
 
 
 def table_rows(path: str, column: str, id_column: str | None, format: str) -> Iterator[Record]:
-    for file in expand(path):
+    for file, name in expand(path):
         kind = format if format != "auto" else {".jsonl": "jsonl", ".json": "jsonl", ".tsv": "tsv"}.get(file.suffix, "csv")
         for number, row in enumerate(_rows(file, kind), 1):
             if column not in row:
@@ -37,7 +40,7 @@ def table_rows(path: str, column: str, id_column: str | None, format: str) -> It
                 raise PluginError(f"{file}, row {number}: no id column {id_column!r}")
             text = row[column]
             if isinstance(text, str) and text.strip():
-                key = str(row[id_column]) if id_column else f"{file.name}:{number}"
+                key = str(row[id_column]) if id_column else f"{name}:{number}"
                 meta = {k: v for k, v in row.items() if k != column and isinstance(v, (str, int, float, bool))}
                 yield Record(key, text.strip(), meta)
 

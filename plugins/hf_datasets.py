@@ -14,8 +14,9 @@ def hf_rows(name: str, config: str | None, split: str, column: str, id_column: s
     except ImportError:
         raise PluginError("dataset 'huggingface' needs the datasets package: pip install 'illusion[hf]'") from None
     data = _load(datasets, name, config, split)
-    if column not in data.column_names:
-        raise PluginError(f"{name} [{split}]: no column {column!r} (columns: {', '.join(data.column_names)})")
+    for wanted in (column, id_column):
+        if wanted is not None and wanted not in data.column_names:
+            raise PluginError(f"{name} [{split}]: no column {wanted!r} (columns: {', '.join(data.column_names)})")
     for number, row in enumerate(data):
         text = row[column]
         if isinstance(text, str) and text.strip():
@@ -26,9 +27,13 @@ def hf_rows(name: str, config: str | None, split: str, column: str, id_column: s
 def _load(datasets, name: str, config: str | None, split: str):
     path = Path(name).expanduser()
     try:
-        if (path / "dataset_info.json").exists() or (path / "state.json").exists():
+        if any((path / marker).exists() for marker in ("dataset_info.json", "state.json", "dataset_dict.json")):
             saved = datasets.load_from_disk(str(path))
-            return saved[split] if isinstance(saved, datasets.DatasetDict) else saved
+            if isinstance(saved, datasets.DatasetDict):
+                if split not in saved:
+                    raise PluginError(f"{name}: no split {split!r} (splits: {', '.join(saved)})")
+                return saved[split]
+            return saved
         return datasets.load_dataset(str(path) if path.exists() else name, config, split=split)
     except (FileNotFoundError, ValueError, ConnectionError, OSError) as exc:
         raise PluginError(

@@ -25,6 +25,13 @@ def test_text_files_with_glob(host, tmp_path):
                                                  ("b.txt:1", "a line from another file")]
 
 
+def test_same_file_names_in_several_folders_keep_ids_unique(host, tmp_path):
+    for part in ("one", "two"):
+        (tmp_path / part).mkdir()
+        (tmp_path / part / "train.txt").write_text(f"a sentence from folder {part}\n")
+    assert [r.id for r in load(host, "text", path=str(tmp_path / "*" / "train.txt"))] == ["one/train.txt:1", "two/train.txt:1"]
+
+
 def test_text_glob_without_match_is_a_clear_error(host, tmp_path):
     with pytest.raises(PluginError, match="no file matches"):
         load(host, "text", path=str(tmp_path / "missing-*.txt"))
@@ -57,6 +64,13 @@ def test_huggingface_dataset_from_local_files_and_saved_folder(host, tmp_path):
     assert load(host, "huggingface", name=str(saved))[0].id == "train:0"
     with pytest.raises(PluginError, match="no column 'body'"):
         load(host, "huggingface", name=str(saved), column="body")
+    with pytest.raises(PluginError, match="no column 'key'"):
+        load(host, "huggingface", name=str(saved), id_column="key")
+    splits = tmp_path / "splits"
+    datasets.DatasetDict({"test": datasets.Dataset.from_dict({"text": ["one test sentence here"]})}).save_to_disk(str(splits))
+    assert load(host, "huggingface", name=str(splits), split="test")[0].text == "one test sentence here"
+    with pytest.raises(PluginError, match=r"no split 'train' \(splits: test\)"):
+        load(host, "huggingface", name=str(splits))
 
 
 def test_huggingface_unknown_name_fails_clearly_offline(host, monkeypatch):
