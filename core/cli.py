@@ -17,6 +17,7 @@ COMMANDS = {
     "plugins": "illusion.commands.plugins:plugins",
     "new-plugin": "illusion.commands.new_plugin:new_plugin",
     "diagnose": "illusion.commands.diagnose:diagnose",
+    "ray-extract": "illusion.ray_extract:main",
     "test-concept": "illusion.commands.diagnose:test_concept",
     "labelstudio": "illusion.annotations.labelstudio_commands:labelstudio",
     "export": "illusion.annotations.labelstudio_commands:export",

@@ -30,6 +30,15 @@ def default_cache_dir() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")).expanduser() / "illusion"
 
 
+def chunk_count(size: int) -> int:
+    return -(-size // CHUNK)
+
+
+def chunk_slice(number: int) -> slice:
+    """The sentences of chunk ``number``."""
+    return slice(number * CHUNK, (number + 1) * CHUNK)
+
+
 def entry_key(identity: dict[str, Any], dataset_hash: str, dtype: str) -> str:
     text = json.dumps({"model": identity, "dataset": dataset_hash, "dtype": dtype}, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:24]
@@ -59,7 +68,7 @@ class ActivationStore:
         """Numbers of the chunks (``CHUNK`` sentences each) of a ``size``-sentence entry not yet on disk."""
         if self.has(key):
             return []
-        return [number for number in range(-(-size // CHUNK)) if not self.chunk_file(key, number).exists()]
+        return [number for number in range(chunk_count(size)) if not self.chunk_file(key, number).exists()]
 
     def write_chunk(self, key: str, number: int, vectors: np.ndarray) -> None:
         """Store the vectors of sentences ``number * CHUNK`` onwards; the file appears whole or not at all."""
@@ -77,12 +86,12 @@ class ActivationStore:
     ) -> np.ndarray:
         """Return the vectors of ``texts``, computing only the chunks not already on disk."""
         todo = set(self.missing(key, len(texts)))
-        for start in range(0, len(texts), CHUNK):
-            stop = min(start + CHUNK, len(texts))
-            if start // CHUNK in todo:
-                self.write_chunk(key, start // CHUNK, encode(texts[start:stop]))
+        for number in range(chunk_count(len(texts))):
+            part = texts[chunk_slice(number)]
+            if number in todo:
+                self.write_chunk(key, number, encode(part))
             elif progress:
-                progress(stop - start)
+                progress(len(part))
         return self.finish(key, len(texts), dim, describe)
 
     def finish(self, key: str, size: int, dim: int, describe: dict[str, Any] | None = None) -> np.ndarray:
@@ -98,8 +107,8 @@ class ActivationStore:
         tmp = target.with_name(".vectors.npy.tmp")
         target.parent.mkdir(parents=True, exist_ok=True)
         out = np.lib.format.open_memmap(tmp, mode="w+", dtype=DTYPES[self.dtype], shape=(size, dim))
-        for start in range(0, size, CHUNK):
-            out[start : start + CHUNK] = np.load(self.chunk_file(key, start // CHUNK))
+        for number in range(chunk_count(size)):
+            out[chunk_slice(number)] = np.load(self.chunk_file(key, number))
         out.flush()
         del out
         os.replace(tmp, target)
