@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
 import numpy as np
 
+from illusion import __version__
 from illusion.annotations.conditions import PERMUTATIONS, compare_conditions, condition_order, condition_table, share
 from illusion.annotations.cross_dataset import cross_dataset
 from illusion.annotations.ratings import FIELDS, Run, Task, field_codes
@@ -31,7 +30,7 @@ def compute_agreement(run: Run, *, n_resamples: int = 1000, seed: int = 0) -> di
     }
     result = {
         "schema": SCHEMA,
-        "generated_by": f"illusion {_version()}",
+        "generated_by": f"illusion {__version__}",
         "run_id": run.run_id,
         "settings": {
             "bootstrap": n_resamples,
@@ -135,10 +134,3 @@ def limitations(result: dict) -> list[str]:
     for section in ("reliability", "conditions", "cross_dataset", "annotators"):
         walk(result[section], [section])
     return found
-
-
-def _version() -> str:
-    try:
-        return version("illusion")
-    except PackageNotFoundError:
-        return "unknown"

@@ -8,11 +8,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from illusion.annotations import tasks
-from illusion.annotations.agreement import compute_agreement
 from illusion.annotations.agreement_report import condition_name, interval, render_html
-from illusion.annotations.importer import annotation_rows
-from illusion.annotations.ratings import load_run
 from illusion.io import read_json, write_json, write_text
 
 
@@ -39,6 +35,10 @@ def agree(run_dir: Path, exports: tuple[Path, ...], n_resamples: int, seed: int 
 
     Writes RUN_DIR/agreement.json (schema: docs/agreement.md) and RUN_DIR/agreement.html.
     """
+    # The statistics libraries are slow to import: only here, so that `illusion --help` stays fast.
+    from illusion.annotations.agreement import compute_agreement
+    from illusion.annotations.ratings import load_run
+
     run = load_run(run_dir, *_exported(run_dir, exports)) if exports else load_run(run_dir)
     result = compute_agreement(run, n_resamples=n_resamples, seed=run.seed if seed is None else seed)
     write_json(run.path / "agreement.json", result)
@@ -53,6 +53,9 @@ def agree(run_dir: Path, exports: tuple[Path, ...], n_resamples: int, seed: int 
 
 def _exported(run_dir: Path, exports: tuple[Path, ...]) -> tuple[list[dict], str]:
     """Annotation rows converted from Label Studio JSON exports, as ``illusion import --from-file`` makes them."""
+    from illusion.annotations import tasks
+    from illusion.annotations.importer import annotation_rows
+
     campaign = tasks.load_run(run_dir)
     rows, _ = annotation_rows(
         campaign, tasks.build_tasks(campaign), [(str(path), read_json(path, "Label Studio export file")) for path in exports]

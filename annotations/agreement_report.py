@@ -85,8 +85,8 @@ def _forest(rows: list[dict], low: float, high: float) -> dict:
     def x(value: float) -> float:
         return round(PLOT["left"] + (value - low) / (high - low) * PLOT["axis"], 1)
 
-    step = next(s for s in (0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 50) if (high - low) / s <= 6)
-    ticks = [low + i * step for i in range(round((high - low) / step) + 1)]
+    step = tick_step(high - low)
+    ticks = [i * step for i in range(math.ceil(low / step - 1e-9), math.floor(high / step + 1e-9) + 1)]
     placed = [
         {
             **row,
@@ -104,6 +104,13 @@ def _forest(rows: list[dict], low: float, high: float) -> dict:
         "height": PLOT["top"] + len(rows) * PLOT["row"] + 24,
         "right": PLOT["left"] + PLOT["axis"],
     }
+
+
+def tick_step(span: float, most: int = 6) -> float:
+    """The smallest 1, 2, 2.5 or 5 times a power of ten that cuts ``span`` (> 0) into at most ``most`` steps."""
+    rough = span / most
+    base = 10.0 ** math.floor(math.log10(rough))
+    return min(m * base for m in (1, 2, 2.5, 5, 10) if m * base >= rough * (1 - 1e-9))
 
 
 def _grid(result: dict) -> list[dict]:

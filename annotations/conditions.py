@@ -12,7 +12,8 @@ from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
 
 from illusion.annotations.ratings import CONTROL, Run, Task
-from illusion.annotations.reliability import CONFIDENCE_LEVEL, estimate, mean, rng_for
+from illusion.annotations.reliability import CONFIDENCE_LEVEL, estimate, mean
+from illusion.seeds import rng_for
 
 OUTCOMES = ("pattern", "none", "conflict")  # every annotator saw a pattern / none did / they disagree
 PERMUTATIONS = 9999

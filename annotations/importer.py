@@ -12,9 +12,7 @@ import hashlib
 from collections import Counter
 from typing import Any
 
-from illusion.annotations.labelstudio_client import connect, talking_to
 from illusion.annotations.labelstudio_config import TASK_TYPES, Control, config_text, controls
-from illusion.annotations.labelstudio_project import find_project, read_record, record_path
 from illusion.annotations.tasks import Run, Task, build_tasks, load_run
 from illusion.errors import IllusionError
 from illusion.io import read_json, write_json, write_jsonl
@@ -56,6 +54,9 @@ def import_campaign(run_dir, url: str | None = None, api_key: str | None = None,
 
 
 def _from_server(run: Run, url: str | None, api_key: str | None) -> list[tuple[str, Any]]:
+    from illusion.annotations.labelstudio_client import connect, talking_to  # the SDK is slow to import
+    from illusion.annotations.labelstudio_project import find_project, read_record, record_path
+
     record = read_record(run)
     if record is None:
         raise IllusionError(f"{record_path(run)}: no campaign yet; run `illusion export` first, "
@@ -76,7 +77,7 @@ def annotation_rows(run: Run, tasks: dict[str, list[Task]],
     """Rows for every submitted annotation in ``exports``, latest per (task, annotator)."""
     by_uid = {task.uid: task for items in tasks.values() for task in items}
     questions = {t: controls(config_text(t)) for t in TASK_TYPES}
-    latest: dict[tuple[str, str], tuple[tuple, dict[str, Any]]] = {}
+    rows = []
     counts: Counter = Counter()
     for source, exported in exports:
         if not isinstance(exported, list):
@@ -91,18 +92,24 @@ def annotation_rows(run: Run, tasks: dict[str, list[Task]],
                 if annotation.get("was_cancelled"):
                     counts["skipped"] += 1
                     continue
-                row = _row(run, task, annotation, questions[task.task_type], where)
-                key = (task.uid, row["annotator"])
-                order = (str(annotation.get("updated_at") or row["created_at"] or ""),
-                         row["annotation_id"] or 0)
-                if key in latest:
-                    counts["superseded"] += 1
-                    if latest[key][0] > order:
-                        continue
-                latest[key] = (order, row)
-    rows = sorted((row for _, row in latest.values()),
-                  key=lambda r: (r["task_type"], r["set_id"], r["annotator"]))
-    return rows, counts
+                rows.append(_row(run, task, annotation, questions[task.task_type], where))
+    rows, counts["superseded"] = latest_per_annotator(rows)
+    return sorted(rows, key=lambda r: (r["task_type"], r["set_id"], r["annotator"])), counts
+
+
+def latest_per_annotator(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
+    """One row per (task, annotator): the last changed (``updated_at``, else ``created_at``, then
+    ``annotation_id``; on a tie the later row); and how many rows were dropped."""
+    latest: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for row in rows:
+        key = (row["task_type"], row["set_id"], row["annotator"])
+        if key not in latest or _changed(row) >= _changed(latest[key]):
+            latest[key] = row
+    return list(latest.values()), len(rows) - len(latest)
+
+
+def _changed(row: dict[str, Any]) -> tuple[str, int]:
+    return row.get("updated_at") or row.get("created_at") or "", row.get("annotation_id") or 0
 
 
 def _id_of(annotation: Any) -> Any:
@@ -147,8 +154,8 @@ def _row(run: Run, task: Task, annotation: dict[str, Any], questions: dict[str, 
         "annotation_id": annotation.get("id") if isinstance(annotation.get("id"), int) else None,
         **{name: answers.get(name) for name in ANSWERS},
         "lead_time": float(lead_time) if lead_time is not None else None,
-        "created_at": annotation.get("created_at") if isinstance(annotation.get("created_at"), str)
-        else None,
+        **{name: annotation.get(name) if isinstance(annotation.get(name), str) else None
+           for name in ("created_at", "updated_at")},
     }
 
 

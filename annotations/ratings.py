@@ -16,6 +16,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from illusion.annotations import tasks
+from illusion.annotations.importer import latest_per_annotator
 from illusion.errors import IllusionError
 from illusion.io import read_json, read_jsonl
 
@@ -45,7 +46,7 @@ FIELDS = (
 )
 
 _REQUIRED = ("task_uid", "task_type", "set_id", "condition", "annotator")
-_OPTIONAL_STR = ("run_id", "direction", "dataset", "description", "created_at")
+_OPTIONAL_STR = ("run_id", "direction", "dataset", "description", "created_at", "updated_at")
 _CHOICES = {"task_type": ("set", "pair"), "pattern": PATTERN, "taxonomy": TAXONOMY, "same_concept": SAME_CONCEPT}
 
 
@@ -129,7 +130,7 @@ def load_run(run_dir: str | Path, rows: list[dict] | None = None, source: str = 
                 f"{source}, row {number}: run_id {row['run_id']!r} is not this run's {campaign.run_id!r}; "
                 "re-run `illusion import` on this run folder"
             )
-    rows, duplicates = _latest_per_annotator(rows)
+    rows, duplicates = latest_per_annotator(rows)
     if duplicates:
         notes.append(f"{duplicates} repeated label(s) of a task by the same annotator: kept the latest of each")
     strangers = 0
@@ -172,9 +173,7 @@ def components(nodes: Sequence[str], edges: Sequence[tuple[str, str]]) -> dict[s
 def _expected(campaign: tasks.Run) -> tuple[dict[str, Task], dict[str, Task], dict[str, str]]:
     """Every set and pair task of the run, and their groups: a direction, or control sets compared across datasets."""
     pairs = tasks.pairs(campaign, campaign.sets)
-    controls = [st.set_id for st in campaign.sets if st.direction is None]
-    control_group = components(controls, [(a.set_id, b.set_id) for a, b in pairs if a.direction is None])
-    group_of = {st.set_id: st.direction or f"{st.condition}:{control_group[st.set_id]}" for st in campaign.sets}
+    group_of = {st.set_id: name for st, (_, name) in zip(campaign.sets, tasks.group_keys(campaign.sets), strict=True)}
     sets = {
         st.set_id: Task(st.set_id, "set", st.condition, group_of[st.set_id], (st.dataset,), len(st.sentences))
         for st in campaign.sets
@@ -255,16 +254,3 @@ def _task(row: dict) -> Task:
     """A task known only from its labels: grouped by its direction, if it has one."""
     datasets = tuple(row["datasets"]) if row["task_type"] == "pair" else (row.get("dataset") or row["datasets"][0],)
     return Task(row["set_id"], row["task_type"], row["condition"], row.get("direction"), datasets)
-
-
-def _latest_per_annotator(rows: list[dict]) -> tuple[list[dict], int]:
-    latest: dict[tuple[str, str, str], dict] = {}
-    for row in rows:
-        key = (row["task_type"], row["set_id"], row["annotator"])
-        if key not in latest or _order(row) >= _order(latest[key]):
-            latest[key] = row
-    return list(latest.values()), len(rows) - len(latest)
-
-
-def _order(row: dict) -> tuple[str, int]:
-    return (row.get("created_at") or "", row.get("annotation_id") or 0)

@@ -9,7 +9,6 @@ resamples whole sets (never single ratings). Ratings arrive as category indices 
 from __future__ import annotations
 
 import warnings
-import zlib
 from collections.abc import Callable, Sequence
 from itertools import combinations
 
@@ -18,12 +17,9 @@ import numpy as np
 from scipy.stats import bootstrap
 from statsmodels.stats.inter_rater import cohens_kappa, fleiss_kappa
 
+from illusion.seeds import rng_for
+
 CONFIDENCE_LEVEL = 0.95
-
-
-def rng_for(seed: int, key: str) -> np.random.Generator:
-    """A generator of its own for each statistic, so one result never depends on the order of the others."""
-    return np.random.default_rng([seed, zlib.crc32(key.encode("utf-8"))])
 
 
 def estimate(

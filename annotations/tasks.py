@@ -9,16 +9,19 @@ get marks on random words at the rate real sets have them, so marks do not give 
 from __future__ import annotations
 
 import hashlib
-import html
 import itertools
-import random
 import re
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from illusion.errors import IllusionError
 from illusion.io import read_json, read_jsonl
+from illusion.report import highlight
+from illusion.seeds import rng_for
 
 RUN_FILE = "file from `illusion run` (run it first, or pass the run folder it wrote)"
 WORD = re.compile(r"\w+")
@@ -134,13 +137,7 @@ def task_uid(run_id: str, task_type: str, set_id: str) -> str:
 
 def sentence_html(number: int, text: str, span: list[int] | None) -> str:
     """One numbered sentence, escaped, with ``text[span[0]:span[1]]`` in ``<mark>``."""
-    if span is None:
-        body = html.escape(text)
-    else:
-        start, end = span
-        body = (f"{html.escape(text[:start])}<mark>{html.escape(text[start:end])}</mark>"
-                f"{html.escape(text[end:])}")
-    return f"<p><b>{number}.</b> {body}</p>"
+    return f"<p><b>{number}.</b> {highlight(text, span)}</p>"
 
 
 def set_html(sentences: list[dict[str, Any]]) -> str:
@@ -154,18 +151,18 @@ def with_decoy_marks(run: Run) -> list[SentenceSet]:
     out = []
     for st in run.sets:
         if st.direction is None:
-            rng = random.Random(f"{run.seed}:marks:{st.set_id}")
+            rng = rng_for(run.seed, f"marks:{st.set_id}")
             sentences = [dict(s, span=_random_word(s["text"], rng, rate)) for s in st.sentences]
             st = SentenceSet(st.set_id, st.condition, None, st.dataset, sentences)
         out.append(st)
     return out
 
 
-def _random_word(text: str, rng: random.Random, rate: float) -> list[int] | None:
+def _random_word(text: str, rng: np.random.Generator, rate: float) -> list[int] | None:
     words = list(WORD.finditer(text))
     if not words or rng.random() >= rate:
         return None
-    word = rng.choice(words)
+    word = words[rng.integers(len(words))]
     return [word.start(), word.end()]
 
 
@@ -193,16 +190,23 @@ def pair_task(run: Run, left: SentenceSet, right: SentenceSet) -> Task:
     return Task(data["uid"], "pair", set_id, left.direction, left.condition, datasets, data, meta)
 
 
-def pairs(run: Run, sets: list[SentenceSet]) -> list[tuple[SentenceSet, SentenceSet]]:
-    """Sets to compare across datasets: one direction's top sets, or the n-th control sets."""
-    groups: dict[tuple, dict[str, SentenceSet]] = {}
-    rank: dict[str, int] = {}
+def group_keys(sets: list[SentenceSet]) -> list[tuple[str, str]]:
+    """The group compared across datasets of each set, in order: ``("direction", <direction>)``,
+    or ``("control", "<condition>:<n>")`` for the n-th control set of each dataset."""
+    keys, rank = [], Counter()
     for st in sets:
         if st.direction is None:
-            rank[st.dataset] = rank.get(st.dataset, -1) + 1
-            key = ("control", st.condition, rank[st.dataset])
+            keys.append(("control", f"{st.condition}:{rank[st.dataset]}"))
+            rank[st.dataset] += 1
         else:
-            key = ("direction", st.direction)
+            keys.append(("direction", st.direction))
+    return keys
+
+
+def pairs(run: Run, sets: list[SentenceSet]) -> list[tuple[SentenceSet, SentenceSet]]:
+    """Sets to compare across datasets: one direction's top sets, or the n-th control sets."""
+    groups: dict[tuple[str, str], dict[str, SentenceSet]] = {}
+    for st, key in zip(sets, group_keys(sets), strict=True):
         groups.setdefault(key, {})[st.dataset] = st
     out = []
     for group in groups.values():
@@ -222,5 +226,5 @@ def build_tasks(run: Run) -> dict[str, list[Task]]:
             duplicate = next(t.set_id for t in items if uids.count(t.uid) > 1)
             raise IllusionError(f"{run.path}: set {duplicate!r} appears twice; rerun `illusion run`")
         items.sort(key=lambda t: t.set_id)
-        random.Random(f"{run.seed}:{task_type}").shuffle(items)
+        rng_for(run.seed, f"order:{task_type}").shuffle(items)
     return tasks

@@ -29,6 +29,7 @@ def set_row(set_id: str, annotator: str, condition: str, dataset: str, *, direct
         "same_concept": None,
         "lead_time": None,
         "created_at": None,
+        "updated_at": None,
     }
     row.update(labels)
     return row

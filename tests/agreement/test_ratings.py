@@ -99,6 +99,14 @@ def test_repeated_labels_keep_the_latest(make_run):
     assert run.duplicates == 1 and any("kept the latest" in note for note in run.notes)
 
 
+def test_repeated_labels_follow_the_import_rule_the_last_changed_wins(make_run):
+    edited = direction_row("neuron:1", "bible", "ann-a", pattern="yes", created_at="2025-01-01T10:00:00Z",
+                           updated_at="2025-01-03T10:00:00Z")
+    newer = direction_row("neuron:1", "bible", "ann-a", pattern="no", created_at="2025-01-02T10:00:00Z")
+    run = load_run(make_run([edited, newer], directions=DIRECTIONS))
+    assert run.sets["neuron:1@bible"].votes("pattern") == ["yes"] and run.duplicates == 1
+
+
 def test_labels_of_unknown_tasks_are_kept_and_noted(make_run):
     stranger = direction_row("neuron:99", "bible", "ann-a", pattern="yes")
     run = load_run(make_run([stranger], directions=DIRECTIONS))

@@ -9,7 +9,7 @@ import pytest
 from labelled_runs import direction_row, pair_row
 
 from illusion.annotations.agreement import compute_agreement
-from illusion.annotations.agreement_report import render_html
+from illusion.annotations.agreement_report import render_html, tick_step
 from illusion.annotations.ratings import load_run
 
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
@@ -66,3 +66,18 @@ def test_plots_and_grid(page):
     assert "an agreed pattern in 2 of 4 datasets" in page  # the call's reason
     assert "accuracy 0.97" in page
     assert "Krippendorff" in page and "Cohen" in page
+
+
+@pytest.mark.parametrize("span, step", [(1, 0.2), (1.25, 0.25), (7, 2), (300, 50), (301, 100), (12345, 2500)])
+def test_tick_steps_are_round_and_at_most_six_per_axis(span, step):
+    assert tick_step(span) == pytest.approx(step)
+    assert span / tick_step(span) <= 6
+
+
+def test_an_axis_longer_than_300_gets_round_ticks_inside_it(make_run):
+    rows = [direction_row("neuron:1", "bible", name, pattern="yes", fits=[1, 400]) for name in ("ann-a", "ann-b")]
+    run = load_run(make_run(rows, directions={"neuron:1": "neuron"}, k=1000))
+    result = compute_agreement(run, n_resamples=0, seed=0)
+    assert result["settings"]["k"] == 1000
+    fits = re.search(r'<svg[^>]*aria-label="Mean number of sentences.*?</svg>', render_html(result), re.S).group()
+    assert re.findall(r'class="tick">([^<]*)<', fits) == ["0", "200", "400", "600", "800", "1000"]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from illusion.annotations.importer import ANNOTATIONS, SUMMARY, import_campaign, pseudonym
+from illusion.annotations.importer import ANNOTATIONS, SUMMARY, import_campaign, latest_per_annotator, pseudonym
 from illusion.annotations.labelstudio_config import config_text, controls
 from illusion.cli import main
 from illusion.errors import IllusionError
@@ -16,7 +16,7 @@ DATA = Path(__file__).parent / "data"
 EXPORTS = (str(DATA / "export-set.json"), str(DATA / "export-pair.json"))
 FIELDS = ["task_uid", "task_type", "run_id", "set_id", "direction", "condition", "dataset", "datasets",
           "annotator", "annotation_id", "pattern", "fits", "description", "taxonomy", "confidence",
-          "same_concept", "lead_time", "created_at"]
+          "same_concept", "lead_time", "created_at", "updated_at"]
 
 
 def rows_of(run_dir):
@@ -68,6 +68,27 @@ def test_answers_are_converted_and_the_latest_annotation_of_an_annotator_wins(ru
     assert first["lead_time"] == 7.0 and first["created_at"].startswith("20")
     second = min(rows, key=lambda r: r["annotation_id"])
     assert (second["pattern"], second["fits"], second["description"]) == ("no", None, None)
+
+
+def test_the_last_changed_annotation_wins_not_the_last_created(run_dir, tmp_path):
+    def edit_the_first_answer_last(tasks):  # annotation 2 edited after annotation 12 was made
+        tasks[0]["annotations"][0]["updated_at"] = "2026-11-26T06:00:00Z"
+
+    import_campaign(run_dir, files=(_export_with(tmp_path, edit_the_first_answer_last),))
+    rows = [r for r in rows_of(run_dir) if r["set_id"] == "random:3@wiki-math" and r["annotation_id"] in (2, 12)]
+    assert [(r["annotation_id"], r["updated_at"]) for r in rows] == [(2, "2026-11-26T06:00:00Z")]
+
+
+def test_latest_per_annotator_orders_by_update_then_creation_then_id():
+    def row(annotator, annotation_id, created_at=None, updated_at=None):
+        return {"task_type": "set", "set_id": "s", "annotator": annotator, "annotation_id": annotation_id,
+                "created_at": created_at, "updated_at": updated_at}
+
+    rows = [row("a", 1, "2026-01-01", "2026-01-05"), row("a", 2, "2026-01-02"),  # updated beats created
+            row("b", 3, "2026-01-02"), row("b", 4, "2026-01-01"),  # no update: the last created
+            row("c", 6), row("c", 5)]  # no times: the highest id
+    kept, dropped = latest_per_annotator(rows)
+    assert [r["annotation_id"] for r in kept] == [1, 3, 6] and dropped == 3
 
 
 def test_annotators_are_stable_pseudonyms_and_no_address_is_written(run_dir, tmp_path):

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from illusion.annotations.tasks import build_tasks, load_run, sentence_html, task_uid
+from illusion.annotations.tasks import build_tasks, group_keys, load_run, sentence_html, task_uid
 from illusion.errors import IllusionError
 
 HIDDEN = ("neuron", "random", "control", "neuron:17", "random:3")
@@ -83,6 +83,13 @@ def test_pairs_compare_one_direction_or_the_nth_controls_across_datasets(run_dir
     assert neuron.data["left_dataset"] == "wiki-math" and "Euler" in neuron.data["left_html"]
     assert "Abraham" in neuron.data["right_html"]
     assert pairs["control:wiki-math:0|control:bible:0"].direction is None
+
+
+def test_groups_are_a_direction_or_the_nth_control_set_of_each_dataset(run_dir):
+    run = load_run(run_dir)
+    keys = dict(zip([st.set_id for st in run.sets], group_keys(run.sets), strict=True))
+    assert keys["neuron:17@bible"] == keys["neuron:17@wiki-math"] == ("direction", "neuron:17")
+    assert keys["control:wiki-math:0"] == keys["control:bible:0"] == ("control", "control:0")
 
 
 def test_fit_options_number_the_sentences(run_dir):
