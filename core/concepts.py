@@ -64,11 +64,6 @@ def parse_pattern(pattern: str, detectors: Iterable[str]) -> Concept:
     return Concept(pattern, "regex", pattern)
 
 
-def detect(host: Host, concept: Concept, texts: list[str], options: Mapping[str, Any] | None = None) -> np.ndarray:
-    """Which of ``texts`` show the concept, one bool each."""
-    return host.get("concept detector", concept.detector).create(concept.argument, options or {})(texts)
-
-
 def assess_dataset(scores: np.ndarray, matches: np.ndarray, k: int, thresholds: Thresholds, tests: int) -> dict[str, Any]:
     """One dataset's evidence; ``tests`` is the number of testable datasets the alpha is divided by."""
     from scipy.stats import mannwhitneyu
@@ -112,8 +107,9 @@ def assess_in_run(run: RunData, direction: str, pattern: str, host: Host, option
     """Test ``pattern`` as the meaning of ``direction`` on every dataset of ``run``."""
     vector = run.direction(direction)
     concept = parse_pattern(pattern, host.registrations("concept detector"))
+    detect = host.get("concept detector", concept.detector).create(concept.argument, options or {})
     scores = {name: project(run.vectors[name], vector[None, :])[:, 0] for name in run.names}
-    matches = {name: detect(host, concept, run.texts(name), options) for name in run.names}
+    matches = {name: detect(run.texts(name)) for name in run.names}
     return {"direction": direction, "pattern": pattern, "detector": concept.detector, "options": dict(options or {}),
             **assess(scores, matches, run.config.k, thresholds)}
 

@@ -14,13 +14,13 @@ chunks, O(queries x sentences x dim); then O(directions x (k^2 + k x random) x d
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
 from illusion.run_data import ROWS_PER_CHUNK
+from illusion.seeds import rng_for
 
 NEIGHBOURS = 10
 QUERIES = 500
@@ -85,7 +85,7 @@ def locality(vectors: Mapping[str, np.ndarray], top_index: Mapping[str, np.ndarr
 
     ``top_index[dataset]`` holds each direction's top-k sentence indices, shape (directions, k).
     """
-    per_dataset = {name: _dataset_locality(vectors[name], top_index[name], np.random.default_rng([seed, zlib.crc32(name.encode())]),
+    per_dataset = {name: _dataset_locality(vectors[name], top_index[name], rng_for(seed, name),
                                            neighbours, queries, random, bins)
                    for name in vectors}
     score = np.array([per_dataset[name][0] for name in vectors])  # (datasets, directions)

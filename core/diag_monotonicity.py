@@ -15,15 +15,17 @@ x words) -- never sentences x all directions. The subset summary enumerates the 
 from __future__ import annotations
 
 import math
-import zlib
 from collections.abc import Mapping, Sequence
 from itertools import combinations
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from scipy import sparse
 
 from illusion.run_data import project
+from illusion.seeds import rng_for
+
+if TYPE_CHECKING:
+    from scipy import sparse
 
 TOKEN_PATTERN = r"(?u)\b\w+\b"
 QUANTILES = 5
@@ -128,7 +130,7 @@ def monotonicity(vectors: Mapping[str, np.ndarray], texts: Mapping[str, Sequence
     return {
         **base,
         "word_list": words,
-        "shuffled_per_dataset": {name: shuffled_share(counts[name], totals[name], np.random.default_rng([seed, zlib.crc32(name.encode())]))
+        "shuffled_per_dataset": {name: shuffled_share(counts[name], totals[name], rng_for(seed, name))
                                  for name in vectors},
         "by_condition": by_condition,
         "top_words": [{"word": words[i], "share": float(word_share[i])} for i in np.argsort(-word_share, kind="stable")[:TOP_WORDS]],

@@ -75,8 +75,10 @@ def findings_without(vectors: Mapping[str, np.ndarray], removed: Mapping[str, np
 
 
 def outliers(vectors: Mapping[str, np.ndarray], top_index: Mapping[str, np.ndarray], directions: np.ndarray, ids: Sequence[str],
-             conditions: Sequence[str], k: int, fractions: Sequence[float] = FRACTIONS) -> dict[str, Any]:
-    """The outlier analysis of a run; ``top_index[dataset]`` is the run's top-k, shape (directions, k)."""
+             conditions: Sequence[str], k: int, overall: Mapping[str, dict[str, Any]],
+             fractions: Sequence[float] = FRACTIONS) -> dict[str, Any]:
+    """The outlier analysis of a run; ``top_index[dataset]`` is the run's top-k, shape (directions, k), and
+    ``overall`` its by-condition findings with every sentence (``stats.by_condition``)."""
     conditions_array = np.asarray(conditions)
     distance = {name: distances_from_mean(matrix) for name, matrix in vectors.items()}
     per_dataset = {}
@@ -88,12 +90,11 @@ def outliers(vectors: Mapping[str, np.ndarray], top_index: Mapping[str, np.ndarr
                              for c in sorted(set(conditions))},
             "all_neurons": slot_shares(basis, distance[name], fractions),
         }
-    empty: dict[str, np.ndarray] = {}
     return {
         "distance": "Euclidean distance from the dataset's mean vector",
         "fractions": list(fractions),
         "per_dataset": per_dataset,
-        "findings": {"all": findings_without(vectors, empty, directions, ids, conditions, k),
+        "findings": {"all": overall,
                      **{f"without {f:.0%}": findings_without(vectors, {n: most_distant(d, f) for n, d in distance.items()},
                                                               directions, ids, conditions, k)
                         for f in fractions}},

@@ -1,20 +1,20 @@
-"""Dataset separability: a linear dataset classifier (``illusion.stats.separability``) and a 2-D picture
-of the vectors coloured by dataset (UMAP where the ``umap-learn`` package is installed, else PCA).
+"""Dataset separability: the run's linear dataset classifier (``illusion.stats.separability``, trained by
+``illusion run``) and a 2-D picture of the vectors coloured by dataset (UMAP where the ``umap-learn``
+package is installed, else PCA).
 
-Cost: the classifier and the picture use seeded samples (2,000 and ``points`` sentences per dataset),
-so they do not grow with the datasets beyond reading the sampled rows.
+Cost: the picture uses a seeded sample of ``points`` sentences per dataset, so it does not grow with
+the datasets beyond reading the sampled rows.
 """
 
 from __future__ import annotations
 
 import importlib.util
-import zlib
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
-from illusion import stats
+from illusion.seeds import rng_for
 
 POINTS = 300
 
@@ -27,7 +27,7 @@ def projection(vectors: Mapping[str, np.ndarray], seed: int, points: int = POINT
     labels = list(vectors)
     samples, numbers = [], []
     for number, name in enumerate(labels):
-        rng = np.random.default_rng([seed, zlib.crc32(name.encode())])
+        rng = rng_for(seed, name)
         rows = np.sort(rng.choice(len(vectors[name]), size=min(points, len(vectors[name])), replace=False))
         samples.append(np.asarray(vectors[name][rows], dtype=np.float64))
         numbers.append(np.full(len(rows), number))
@@ -52,6 +52,6 @@ def projection(vectors: Mapping[str, np.ndarray], seed: int, points: int = POINT
             "points": [[round(float(a), 4), round(float(b), 4), int(c)] for (a, b), c in zip(xy, np.concatenate(numbers))]}
 
 
-def separability(vectors: Mapping[str, np.ndarray], seed: int, points: int = POINTS) -> dict[str, Any]:
-    """The held-out dataset classifier of ``illusion.stats`` with the 2-D projection added."""
-    return {**stats.separability(vectors, seed), "projection": projection(vectors, seed, points)}
+def separability(classifier: Mapping[str, Any], vectors: Mapping[str, np.ndarray], seed: int, points: int = POINTS) -> dict[str, Any]:
+    """The held-out dataset ``classifier`` (``illusion.stats.separability``, the run's) with the 2-D projection added."""
+    return {**classifier, "projection": projection(vectors, seed, points)}

@@ -7,24 +7,22 @@ lives in its own module (``illusion.diag_*``) and is a function of arrays, testa
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from illusion import stats
+from illusion import diag_locality, diag_outliers, diag_separability, stats
 from illusion.diag_anisotropy import anisotropy
-from illusion.diag_locality import locality
 from illusion.diag_monotonicity import monotonicity
-from illusion.diag_outliers import outliers
 from illusion.diag_score import illusion_scores
-from illusion.diag_separability import separability
 from illusion.errors import IllusionError
 from illusion.host import Host
 from illusion.io import write_json
+from illusion.pipeline import Dataset
 from illusion.progress import Reporter
 from illusion.run_data import RunData, load_run_data
-from illusion.topk import extremes
 
 FORMAT = 1
 FILE = "diagnostics.json"
@@ -34,13 +32,13 @@ FILE = "diagnostics.json"
 class Settings:
     """What the analyses may be tuned by; recorded in ``diagnostics.json``."""
 
-    min_count: int = 10           # monotonicity: a word's occurrences needed in every dataset (the paper: 100)
-    neighbours: int = 10          # locality: nearest neighbours per sampled sentence
-    queries: int = 500            # locality: sentences sampled per dataset for nearest neighbours
-    random: int = 100             # locality: random sentences each top-k set is compared with
-    bins: int = 50                # locality: histogram bins
-    fractions: tuple[float, ...] = (0.01, 0.1)  # outliers: most distant shares of sentences
-    points: int = 300             # separability picture: sentences drawn per dataset
+    min_count: int = 10                          # monotonicity: a word's occurrences needed in every dataset (the paper: 100)
+    neighbours: int = diag_locality.NEIGHBOURS   # locality: nearest neighbours per sampled sentence
+    queries: int = diag_locality.QUERIES         # locality: sentences sampled per dataset for nearest neighbours
+    random: int = diag_locality.RANDOM           # locality: random sentences each top-k set is compared with
+    bins: int = diag_locality.BINS               # locality: histogram bins
+    fractions: tuple[float, ...] = diag_outliers.FRACTIONS  # outliers: most distant shares of sentences
+    points: int = diag_separability.POINTS       # separability picture: sentences drawn per dataset
 
     def __post_init__(self) -> None:
         if self.min_count < 1 or self.neighbours < 1 or self.queries < 1 or self.random < 1 or self.bins < 1 or self.points < 1:
@@ -60,10 +58,15 @@ def range_overlap(findings: dict[str, dict[str, Any]]) -> dict[str, Any]:
 
 
 def diagnose(run: RunData, settings: Settings = Settings(), reporter: Reporter | None = None) -> dict[str, Any]:
-    """All diagnostics of ``run`` as the JSON-able content of ``diagnostics.json``."""
+    """All diagnostics of ``run`` as the JSON-able content of ``diagnostics.json``.
+
+    The per-direction findings, the dataset classifier and the top-k come from the run's own files.
+    """
     reporter = reporter or Reporter(quiet=True)
     seed, k = run.config.seed, run.config.k
     ids, conditions, directions = run.direction_ids, run.conditions, run.directions
+    run_stats, top_index = run.stats(), run.top_index()
+    findings = run_stats["directions"]
     timings: dict[str, float] = {}
 
     def timed(name: str, compute, *args, **kwargs):
@@ -73,19 +76,18 @@ def diagnose(run: RunData, settings: Settings = Settings(), reporter: Reporter |
         timings[name] = round(time.perf_counter() - start, 3)
         return result
 
-    found = timed("top-k", lambda: {name: extremes(run.vectors[name], directions, k) for name in run.names})
-    findings = stats.direction_findings({n: (f.top_index, f.top_score) for n, f in found.items()}, ids, conditions, k)
-    top_index = {name: f.top_index for name, f in found.items()}
     result: dict[str, Any] = {"format": FORMAT, "run_id": run.manifest["run_id"],
                               "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                               "settings": asdict(settings), "datasets": run.names}
-    result["separability"] = timed("separability", separability, run.vectors, seed, settings.points)
+    result["separability"] = timed("separability", diag_separability.separability, run_stats["separability"], run.vectors,
+                                   seed, settings.points)
     result["range_overlap"] = range_overlap(findings)
     result["monotonicity"] = timed("monotonicity", monotonicity, run.vectors, {n: run.texts(n) for n in run.names},
                                    directions, ids, conditions, settings.min_count, seed)
-    result["locality"] = timed("locality", locality, run.vectors, top_index, ids, conditions, seed,
+    result["locality"] = timed("locality", diag_locality.locality, run.vectors, top_index, ids, conditions, seed,
                                settings.neighbours, settings.queries, settings.random, settings.bins)
-    result["outliers"] = timed("outliers", outliers, run.vectors, top_index, directions, ids, conditions, k, settings.fractions)
+    result["outliers"] = timed("outliers", diag_outliers.outliers, run.vectors, top_index, directions, ids, conditions, k,
+                               run_stats["conditions"], settings.fractions)
     result["anisotropy"] = timed("anisotropy", anisotropy, run.vectors)
     consistency = {i: d["consistency"] for i, d in result["monotonicity"]["directions"].items()}
     result["illusion_score"] = illusion_scores(findings, consistency, len(run.names))
@@ -94,10 +96,13 @@ def diagnose(run: RunData, settings: Settings = Settings(), reporter: Reporter |
 
 
 def write_diagnostics(run_dir: str | Path, settings: Settings = Settings(), host: Host | None = None,
-                      reporter: Reporter | None = None) -> dict[str, Any]:
-    """Compute the diagnostics of the run in ``run_dir`` and write its ``diagnostics.json``."""
+                      reporter: Reporter | None = None, datasets: Sequence[Dataset] | None = None) -> dict[str, Any]:
+    """Compute the diagnostics of the run in ``run_dir`` and write its ``diagnostics.json``.
+
+    ``datasets``: the run's datasets with their vectors, when the run has them in memory.
+    """
     start = time.perf_counter()
-    run = load_run_data(run_dir, host)
+    run = load_run_data(run_dir, host, datasets)
     loaded = round(time.perf_counter() - start, 3)
     result = diagnose(run, settings, reporter)
     result["timings"] = {"load": loaded, **result["timings"]}

@@ -47,6 +47,7 @@ class RunResult:
     controls: list[dict[str, Any]]
     stats: dict[str, Any]
     timings: dict[str, float] = field(default_factory=dict)
+    datasets: list[Dataset] = field(default_factory=list)  # with their vectors
 
 
 class Timer:
@@ -106,7 +107,7 @@ def run(config: RunConfig, out: str | Path, host: Host | None = None, reporter: 
     with atomic_writer(out / "directions.npy", "wb") as handle:
         np.save(handle, directions.vectors.astype(np.float32))
     write_json(out / "manifest.json", manifest)
-    return RunResult(out, manifest, topk, controls, run_stats, timer.timings)
+    return RunResult(out, manifest, topk, controls, run_stats, timer.timings, datasets)
 
 
 def open_store(config: RunConfig) -> ActivationStore:

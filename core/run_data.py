@@ -1,13 +1,15 @@
 """A finished run's datasets, sentence vectors and directions, recovered from its folder.
 
-Datasets are reloaded through their plugins and checked against the hashes in the manifest;
-vectors come memory-mapped from the activation store (the model is loaded only for an entry
-that is no longer cached); directions come from the run's ``directions.npy``.
+Datasets are reloaded through their plugins, with the run's checks, and compared with the hashes
+in the manifest; vectors come memory-mapped from the run's activation store (the model is loaded
+only for an entry that is no longer cached); directions come from the run's ``directions.npy``;
+its statistics and top-k from ``stats.json`` and ``topk.jsonl``.
 """
 
 from __future__ import annotations
 
 import difflib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,12 +19,15 @@ import numpy as np
 from illusion.config import RunConfig, parse
 from illusion.errors import IllusionError
 from illusion.host import Host
-from illusion.io import read_json
-from illusion.records import Record, content_hash
-from illusion.store import ActivationStore, default_cache_dir, entry_key
+from illusion.io import read_json, read_jsonl
+from illusion.pipeline import Dataset, load_dataset, open_store
+from illusion.records import Record
+from illusion.store import entry_key
+from illusion.topk import ROWS_PER_CHUNK
 
 DIRECTIONS_FILE = "directions.npy"
-ROWS_PER_CHUNK = 8192
+STATS_FILE = "stats.json"
+TOPK_FILE = "topk.jsonl"
 
 
 @dataclass
@@ -53,6 +58,30 @@ class RunData:
                                 + (f"; did you mean {', '.join(hint)}?" if hint else f" (e.g. {self.direction_ids[0]})"))
         return self.directions[self.direction_ids.index(identifier)]
 
+    def stats(self) -> dict[str, Any]:
+        """The run's ``stats.json``: per-direction findings, their summary by condition, separability."""
+        file = self.path / STATS_FILE
+        found = read_json(file, "run statistics")
+        missing = [key for key in ("directions", "conditions", "separability") if key not in found]
+        if missing:
+            raise IllusionError(f"{file}: no {', '.join(missing)}; rerun `illusion run`")
+        return found
+
+    def top_index(self) -> dict[str, np.ndarray]:
+        """Per dataset, each direction's top-k sentence indices, shape (directions, k), from the run's ``topk.jsonl``."""
+        file = self.path / TOPK_FILE
+        rows = read_jsonl(file, "top-k file")
+        try:
+            top = {(row["direction"], row["dataset"]): [entry["id"] for entry in row["top"]] for row in rows}
+            result = {}
+            for name, records in self.records.items():
+                position = {record.id: number for number, record in enumerate(records)}
+                result[name] = np.array([[position[i] for i in top[identifier, name]] for identifier in self.direction_ids],
+                                        dtype=np.int64)
+        except (KeyError, TypeError) as exc:
+            raise IllusionError(f"{file}: missing or unknown entry {exc}; it does not match the run's manifest") from None
+        return result
+
 
 def project(vectors: np.ndarray, directions: np.ndarray, rows_per_chunk: int = ROWS_PER_CHUNK) -> np.ndarray:
     """Activations ``vectors @ directions.T``, shape (sentences, directions), streamed over vector chunks.
@@ -66,8 +95,11 @@ def project(vectors: np.ndarray, directions: np.ndarray, rows_per_chunk: int = R
     return out
 
 
-def load_run_data(run_dir: str | Path, host: Host | None = None) -> RunData:
-    """The datasets, vectors and directions of the run in ``run_dir``."""
+def load_run_data(run_dir: str | Path, host: Host | None = None, datasets: Sequence[Dataset] | None = None) -> RunData:
+    """The datasets, vectors and directions of the run in ``run_dir``.
+
+    ``datasets`` (with their vectors) are those the run just made in memory: then nothing is reloaded.
+    """
     path = Path(run_dir)
     manifest = read_json(path / "manifest.json", "run manifest")
     try:
@@ -78,29 +110,37 @@ def load_run_data(run_dir: str | Path, host: Host | None = None) -> RunData:
         identity, dim = manifest["model"], int(manifest["dim"])
     except (KeyError, TypeError) as exc:
         raise IllusionError(f"{path / 'manifest.json'}: missing or malformed field {exc}; is this an `illusion run` folder?") from None
-    host = host or Host()
-    records = {choice.name: _records(host, choice, config, listed, path) for choice in config.datasets}
-    store = ActivationStore(Path(config.cache_dir).expanduser() if config.cache_dir else default_cache_dir())
+    if datasets is None:
+        host = host or Host()
+        datasets = [_dataset(host, choice, config, listed, path) for choice in config.datasets]
+        _cached_vectors(host, config, identity, dim, datasets, path)
+    vectors = {dataset.name: dataset.vectors for dataset in datasets}
+    return RunData(path, manifest, config, {dataset.name: dataset.records for dataset in datasets}, vectors, direction_ids,
+                   conditions, _directions(path / DIRECTIONS_FILE, len(direction_ids), dim))
+
+
+def _cached_vectors(host: Host, config: RunConfig, identity: dict[str, Any], dim: int, datasets: Sequence[Dataset],
+                    path: Path) -> None:
+    """Set each dataset's vectors from the run's store, encoding (once the model is checked) what is no longer cached."""
+    store = open_store(config)
     model = None
-    vectors = {}
-    for name, recs in records.items():
-        key = entry_key(identity, listed[name]["hash"], store.dtype)
+    for dataset in datasets:
+        key = entry_key(identity, dataset.hash, store.dtype)
         if not store.has(key):
             model = model or _model(host, config, identity, path)
-            store.compute(key, [r.text for r in recs], dim, model.encode, describe={"dataset": name, "model": identity})
-        vectors[name] = store.load(key)
-    return RunData(path, manifest, config, records, vectors, direction_ids, conditions,
-                   _directions(path / DIRECTIONS_FILE, len(direction_ids), dim))
+            store.compute(key, [r.text for r in dataset.records], dim, model.encode,
+                          describe={"dataset": dataset.name, "model": identity})
+        dataset.vectors = store.load(key)
 
 
-def _records(host: Host, choice: Any, config: RunConfig, listed: dict[str, Any], path: Path) -> list[Record]:
+def _dataset(host: Host, choice: Any, config: RunConfig, listed: dict[str, Any], path: Path) -> Dataset:
     if choice.name not in listed:
         raise IllusionError(f"{path / 'manifest.json'}: dataset {choice.name!r} is in the config but not in 'datasets'")
-    records = host.get("dataset", choice.plugin).load(choice.options, seed=config.seed)
-    if content_hash(records) != listed[choice.name]["hash"]:
+    dataset = load_dataset(host, choice, config)
+    if dataset.hash != listed[choice.name]["hash"]:
         raise IllusionError(f"dataset {choice.name!r} ({choice.plugin}) no longer gives the sentences of run "
                             f"{path}: its source changed; rerun `illusion run`")
-    return records
+    return dataset
 
 
 def _model(host: Host, config: RunConfig, identity: dict[str, Any], path: Path) -> Any:

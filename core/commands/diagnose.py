@@ -10,6 +10,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from illusion.concepts import Thresholds
 from illusion.diagnostics import Settings
 
 RUN_DIR = click.argument("run_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
@@ -69,9 +70,11 @@ def diagnose(run_dir: Path, min_count: int, quiet: bool) -> None:
 @click.option("--pattern", "-p", help="regex:EXPR, words:a,b,c, DETECTOR:ARG of a plugin, or a plain regular expression.")
 @click.option("--from-annotations", is_flag=True, help="Test every concept annotators described in annotations.jsonl.")
 @click.option("--option", "-o", "options", multiple=True, metavar="KEY=VALUE", help="Detector option, e.g. ignore_case=false.")
-@click.option("--alpha", type=float, default=0.05, show_default=True, help="Significance level, split over the datasets.")
-@click.option("--min-auroc", type=float, default=0.6, show_default=True, help="AUROC a dataset needs for the concept to hold.")
-@click.option("--min-matches", type=int, default=5, show_default=True, help="Matching and other sentences a dataset needs.")
+@click.option("--alpha", type=float, default=Thresholds.alpha, show_default=True, help="Significance level, split over the datasets.")
+@click.option("--min-auroc", type=float, default=Thresholds.min_auroc, show_default=True,
+              help="AUROC a dataset needs for the concept to hold.")
+@click.option("--min-matches", type=int, default=Thresholds.min_matches, show_default=True,
+              help="Matching and other sentences a dataset needs.")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 def test_concept(run_dir: Path, direction: str | None, pattern: str | None, from_annotations: bool, options: tuple[str, ...],
                  alpha: float, min_auroc: float, min_matches: int, as_json: bool) -> None:
@@ -80,7 +83,7 @@ def test_concept(run_dir: Path, direction: str | None, pattern: str | None, from
     With --from-annotations, every described concept of the campaign is tested and the results are
     written to RUN_DIR/concept-tests.json.
     """
-    from illusion.concepts import Thresholds, assess_annotated, assess_in_run
+    from illusion.concepts import assess_annotated, assess_in_run
     from illusion.config import apply_override
     from illusion.host import Host
     from illusion.io import write_json

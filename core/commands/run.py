@@ -43,7 +43,7 @@ def run(config: Path | None, out: Path, overrides: tuple[str, ...], k: int | Non
     console = Console(stderr=True)
     reporter = Reporter(console, quiet=quiet)
     result = run_pipeline(resolved, out, reporter=reporter)
-    diagnostics = write_diagnostics(out, reporter=reporter) if resolved.diagnostics else None
+    diagnostics = write_diagnostics(out, reporter=reporter, datasets=result.datasets) if resolved.diagnostics else None
     if not diagnostics:
         (out / "diagnostics.json").unlink(missing_ok=True)  # an earlier run's, in the same folder
     report = write_report(out)

@@ -2,6 +2,8 @@
 
 import json
 import shutil
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -10,6 +12,7 @@ from illusion.cli import main
 from illusion.errors import IllusionError
 from illusion.report import render
 from illusion.run_data import load_run_data
+from illusion.topk import extremes
 
 WORDS = {"animals": ["the", "a", "cat", "dog", "sat", "on", "mat", "in", "was", "and"],
          "scripture": ["god", "said", "let", "there", "be", "light", "king", "war", "love", "and", "the"]}
@@ -143,3 +146,28 @@ def test_run_data_recomputes_missing_vectors_and_rejects_changed_runs(run_dir, t
             load_run_data(run_dir)
     finally:
         open(path, "w").write(text)
+
+
+def test_a_float16_run_is_diagnosed_from_its_own_vectors(config, tmp_path):
+    cache, out = tmp_path / "cache", tmp_path / "out"
+    assert cli("run", config, "--out", out, "-q", "--no-diagnostics", "-s", 'store_dtype="float16"', "-s", f'cache_dir="{cache}"') == 0
+    assert cli("diagnose", out, "-q") == 0
+    entries = [json.loads(entry.read_text()) for entry in cache.glob("*/entry.json")]
+    assert sorted(e["dataset"] for e in entries) == ["animals", "scripture"] and {e["dtype"] for e in entries} == {"float16"}
+
+
+def test_run_data_top_index_is_the_runs_top_k(run_dir, tmp_path):
+    run = load_run_data(run_dir)
+    for name, top in run.top_index().items():
+        np.testing.assert_array_equal(top, extremes(run.vectors[name], run.directions, run.config.k).top_index)
+    copy = tmp_path / "copy"
+    shutil.copytree(run_dir, copy)
+    lines = (copy / "topk.jsonl").read_text().splitlines()
+    (copy / "topk.jsonl").write_text("\n".join(lines[:-1]) + "\n")
+    with pytest.raises(IllusionError, match="topk.jsonl: missing or unknown entry"):
+        load_run_data(copy).top_index()
+
+
+def test_importing_the_commands_loads_no_numerical_library():
+    code = "import sys, illusion.commands.diagnose; print(sorted({'scipy', 'sklearn', 'torch'} & set(sys.modules)))"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "[]"

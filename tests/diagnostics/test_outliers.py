@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from illusion import stats
 from illusion.diag_outliers import Rows, distances_from_mean, findings_without, most_distant, outliers, slot_shares
 from illusion.topk import extremes
 
@@ -36,8 +37,9 @@ def test_outliers_fill_the_slots_and_removing_them_restores_overlap():
                "b": rng.standard_normal((1000, dim)).astype(np.float32)}
     directions = np.eye(dim, dtype=np.float32)
     ids, conditions = [f"neuron:{i}" for i in range(dim)], ["neuron"] * dim
-    top = {n: extremes(v, directions, 5).top_index for n, v in vectors.items()}
-    result = outliers(vectors, top, directions, ids, conditions, 5)
+    found = {n: extremes(v, directions, 5) for n, v in vectors.items()}
+    overall = stats.by_condition(stats.direction_findings({n: (f.top_index, f.top_score) for n, f in found.items()}, ids, conditions, 5))
+    result = outliers(vectors, {n: f.top_index for n, f in found.items()}, directions, ids, conditions, 5, overall)
     a, b = result["per_dataset"]["a"], result["per_dataset"]["b"]
     assert a["by_condition"]["neuron"]["share"]["0.01"] > 0.5 and b["by_condition"]["neuron"]["share"]["0.01"] < 0.2
     assert a["all_neurons"] == a["by_condition"]["neuron"]  # the run's directions are every neuron here
@@ -53,6 +55,9 @@ def test_findings_without_nothing_match_the_full_top_k():
     vectors = {"a": rng.standard_normal((50, 4)).astype(np.float32), "b": rng.standard_normal((60, 4)).astype(np.float32) + 1}
     directions = np.eye(4, dtype=np.float32)
     full = findings_without(vectors, {}, directions, list("wxyz"), ["c"] * 4, 3)
+    found = {n: extremes(v, directions, 3) for n, v in vectors.items()}
+    top = {n: (f.top_index, f.top_score) for n, f in found.items()}
+    assert full == stats.by_condition(stats.direction_findings(top, list("wxyz"), ["c"] * 4, 3))
     assert full["c"]["directions"] == 4 and 0 <= full["c"]["range_overlap_share"] <= 1
     removed = findings_without(vectors, {"b": np.arange(60)[:57]}, directions, list("wxyz"), ["c"] * 4, 3)
     assert removed != full

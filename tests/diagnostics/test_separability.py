@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from illusion import stats
 from illusion.diag_separability import projection, separability
 
 
@@ -11,7 +12,8 @@ def datasets(rng, shift):
 
 
 def test_separable_datasets_are_told_apart_and_drawn_apart():
-    result = separability(datasets(np.random.default_rng(0), 8.0), seed=0, points=100)
+    data = datasets(np.random.default_rng(0), 8.0)
+    result = separability(stats.separability(data, seed=0), data, seed=0, points=100)
     assert result["accuracy"] > 0.97 and result["labels"] == ["a", "b"]
     points = np.array(result["projection"]["points"])
     assert len(points) == 200 and points[:, :2].min() == 0.0 and points[:, :2].max() == 1.0
@@ -21,7 +23,7 @@ def test_separable_datasets_are_told_apart_and_drawn_apart():
 
 
 def test_identical_distributions_are_near_chance():
-    result = separability(datasets(np.random.default_rng(1), 0.0), seed=0)
+    result = stats.separability(datasets(np.random.default_rng(1), 0.0), seed=0)
     assert result["accuracy"] < 0.65
 
 
