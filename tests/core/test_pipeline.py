@@ -9,6 +9,7 @@ import pytest
 from illusion import IllusionError
 from illusion.config import load_config
 from illusion.pipeline import run
+from run_configs import write_text_run_config
 
 SENTENCES = {
     "animals": ["the cat sat on the mat.", "the dog sat on the mat.", "a cat and a dog.", "the dog was on the cat.",
@@ -20,14 +21,8 @@ SENTENCES = {
 }
 
 
-def write_config(tmp_path, model_folder, k=3, extra=""):
-    for name, lines in SENTENCES.items():
-        (tmp_path / f"{name}.txt").write_text("\n".join(lines) + "\n")
-    datasets = "".join(f'[[datasets]]\nname = "{n}"\nplugin = "text"\npath = "{tmp_path / n}.txt"\nmin_words = 1\n\n' for n in SENTENCES)
-    path = tmp_path / "run.toml"
-    path.write_text(f'seed = 1\nk = {k}\ncontrols = 2\n[model]\nplugin = "transformer"\nmodel = "{model_folder}"\ndevice = "cpu"\n\n'
-                    f'{datasets}[[samplers]]\nplugin = "neuron"\ncount = 4\n\n[[samplers]]\nplugin = "random"\ncount = 3\n{extra}')
-    return path
+def write_config(folder, model, k=3, extra=""):
+    return write_text_run_config(folder, SENTENCES, model, k=k, extra=extra)
 
 
 def test_run_writes_the_documented_files(tiny_bert, tmp_path):

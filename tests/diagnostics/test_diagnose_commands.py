@@ -13,6 +13,7 @@ from illusion.errors import IllusionError
 from illusion.report import render
 from illusion.run_data import load_run_data
 from illusion.topk import extremes
+from run_configs import write_text_run_config
 
 WORDS = {"animals": ["the", "a", "cat", "dog", "sat", "on", "mat", "in", "was", "and"],
          "scripture": ["god", "said", "let", "there", "be", "light", "king", "war", "love", "and", "the"]}
@@ -29,16 +30,9 @@ def cli(*args):
 
 @pytest.fixture(scope="module")
 def config(tmp_path_factory, tiny_bert):
-    folder = tmp_path_factory.mktemp("data")
     rng = np.random.default_rng(0)
-    for name, words in WORDS.items():
-        lines = [" ".join(rng.choice(words, size=rng.integers(4, 9))) + "." for _ in range(60)]
-        (folder / f"{name}.txt").write_text("\n".join(lines) + "\n")
-    datasets = "".join(f'[[datasets]]\nname = "{n}"\nplugin = "text"\npath = "{folder / n}.txt"\nmin_words = 1\n\n' for n in WORDS)
-    path = folder / "run.toml"
-    path.write_text(f'seed = 3\nk = 5\ncontrols = 1\n[model]\nplugin = "transformer"\nmodel = "{tiny_bert}"\ndevice = "cpu"\n\n'
-                    f'{datasets}[[samplers]]\nplugin = "neuron"\ncount = 4\n\n[[samplers]]\nplugin = "random"\ncount = 3\n')
-    return path
+    sentences = {name: [" ".join(rng.choice(words, size=rng.integers(4, 9))) + "." for _ in range(60)] for name, words in WORDS.items()}
+    return write_text_run_config(tmp_path_factory.mktemp("data"), sentences, tiny_bert, seed=3, k=5, controls=1)
 
 
 @pytest.fixture(scope="module")
