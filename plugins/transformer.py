@@ -105,15 +105,27 @@ class TransformerLayer:
 
     def _batches(self, texts: Sequence[str], **extra: Any):
         """Tokenised batches, longest first with dynamic padding, and the original positions of their rows."""
+        import torch
+
         if not texts:
             return
         encoded = self.tokenizer(list(texts), truncation=True, max_length=self.max_length, **extra)
-        order = np.argsort([-len(ids) for ids in encoded["input_ids"]], kind="stable")
+        lengths = np.array([len(ids) for ids in encoded["input_ids"]])
+        order = np.argsort(-lengths, kind="stable")
+        keys = [key for key in ("input_ids", "token_type_ids") if key in encoded]
+        pad = {"input_ids": self.tokenizer.pad_token_id or 0, "token_type_ids": 0}
+        left = self.tokenizer.padding_side == "left"
         for start in range(0, len(order), self.batch_size):
             rows = order[start : start + self.batch_size]
-            features = {key: [encoded[key][i] for i in rows] for key in ("input_ids", "attention_mask", "token_type_ids") if key in encoded}
-            batch = self.tokenizer.pad(features, return_tensors="pt")
-            yield rows, encoded, batch
+            width = int(lengths[rows[0]])
+            batch = {key: np.full((len(rows), width), pad[key], dtype=np.int64) for key in keys}
+            batch["attention_mask"] = np.zeros((len(rows), width), dtype=np.int64)
+            for position, row in enumerate(rows):
+                span = slice(width - lengths[row], width) if left else slice(0, lengths[row])
+                for key in keys:
+                    batch[key][position, span] = encoded[key][row]
+                batch["attention_mask"][position, span] = 1
+            yield rows, encoded, {key: torch.from_numpy(value) for key, value in batch.items()}
 
     def _hidden(self, batch: Any) -> Any:
         import torch
