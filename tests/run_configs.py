@@ -1,15 +1,26 @@
-"""Run configurations for end-to-end tests: plain-text datasets and a local model folder."""
+"""Run configurations for end-to-end tests."""
+
+import json
+from pathlib import Path
+
+SAMPLERS = ({"plugin": "neuron", "count": 4}, {"plugin": "random", "count": 3})
 
 
-def write_text_run_config(folder, sentences, model, *, seed=1, k=3, controls=2, extra=""):
-    """Write ``folder/run.toml`` over ``sentences`` (dataset name -> lines, written beside it), with
-    4 neurons and 3 random directions; ``extra`` is appended TOML. Returns its path."""
+def write_run_config(path: Path, model: dict, datasets: list[dict], samplers=SAMPLERS, *, seed=0, k=3, controls=1) -> Path:
+    """Write a run configuration to ``path`` (JSON values are valid TOML values) and return ``path``."""
+    def table(values: dict) -> str:
+        return "".join(f"{key} = {json.dumps(value)}\n" for key, value in values.items())
+
+    text = f"seed = {seed}\nk = {k}\ncontrols = {controls}\n\n[model]\n{table(model)}"
+    text += "".join(f"\n[[datasets]]\n{table(d)}" for d in datasets) + "".join(f"\n[[samplers]]\n{table(s)}" for s in samplers)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def write_text_run_config(folder: Path, sentences: dict, model, *, samplers=SAMPLERS, seed=1, k=3, controls=2) -> Path:
+    """``folder/run.toml`` over plain-text datasets (dataset name -> lines, written beside it) on a local model folder."""
     for name, lines in sentences.items():
         (folder / f"{name}.txt").write_text("\n".join(lines) + "\n")
-    datasets = "".join(f'[[datasets]]\nname = "{n}"\nplugin = "text"\npath = "{folder / n}.txt"\nmin_words = 1\n\n'
-                       for n in sentences)
-    path = folder / "run.toml"
-    path.write_text(f'seed = {seed}\nk = {k}\ncontrols = {controls}\n[model]\nplugin = "transformer"\nmodel = "{model}"\n'
-                    f'device = "cpu"\n\n{datasets}[[samplers]]\nplugin = "neuron"\ncount = 4\n\n'
-                    f'[[samplers]]\nplugin = "random"\ncount = 3\n{extra}')
-    return path
+    datasets = [{"name": name, "plugin": "text", "path": str(folder / f"{name}.txt"), "min_words": 1} for name in sentences]
+    return write_run_config(folder / "run.toml", {"plugin": "transformer", "model": str(model), "device": "cpu"}, datasets,
+                            samplers, seed=seed, k=k, controls=controls)

@@ -9,7 +9,7 @@ import pytest
 from illusion import IllusionError
 from illusion.config import load_config
 from illusion.pipeline import run
-from run_configs import write_text_run_config
+from run_configs import SAMPLERS, write_text_run_config
 
 SENTENCES = {
     "animals": ["the cat sat on the mat.", "the dog sat on the mat.", "a cat and a dog.", "the dog was on the cat.",
@@ -21,8 +21,8 @@ SENTENCES = {
 }
 
 
-def write_config(folder, model, k=3, extra=""):
-    return write_text_run_config(folder, SENTENCES, model, k=k, extra=extra)
+def write_config(folder, model, k=3, samplers=SAMPLERS):
+    return write_text_run_config(folder, SENTENCES, model, k=k, samplers=samplers)
 
 
 def test_run_writes_the_documented_files(tiny_bert, tmp_path):
@@ -65,7 +65,7 @@ def test_k_larger_than_a_dataset_is_refused_before_any_file(tiny_bert, tmp_path)
 
 
 def test_unknown_sampler_is_refused_before_the_model_loads(tiny_bert, tmp_path):
-    path = write_config(tmp_path, tiny_bert, extra='[[samplers]]\nplugin = "nueron"\nlabel = "x"\n')
+    path = write_config(tmp_path, tiny_bert, samplers=[*SAMPLERS, {"plugin": "nueron", "label": "x"}])
     with pytest.raises(IllusionError, match="did you mean 'neuron'"):
         run(load_config(path), tmp_path / "out")
 

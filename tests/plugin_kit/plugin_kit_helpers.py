@@ -1,9 +1,8 @@
-"""Helpers of the plugin-kit tests: hook names and signatures, fake installed distributions, run configurations."""
+"""Helpers of the plugin-kit tests: hook names and signatures, fake installed distributions."""
 
 from __future__ import annotations
 
 import inspect
-import json
 from pathlib import Path
 
 from illusion import hookspecs
@@ -28,14 +27,3 @@ def add_distribution(site: Path, name: str, version: str, entry_points: dict[str
     (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n", encoding="utf-8")
     (info / "entry_points.txt").write_text("[illusion]\n" + "".join(f"{k} = {v}\n" for k, v in entry_points.items()),
                                            encoding="utf-8")
-
-
-def write_config(path: Path, model: dict, datasets: list[dict], samplers: list[dict], k: int = 3) -> Path:
-    """A small run configuration (JSON values are valid TOML values)."""
-    def table(values: dict) -> str:
-        return "".join(f"{key} = {json.dumps(value)}\n" for key, value in values.items())
-
-    text = f"seed = 0\nk = {k}\ncontrols = 1\n\n[model]\n{table(model)}"
-    text += "".join(f"\n[[datasets]]\n{table(d)}" for d in datasets) + "".join(f"\n[[samplers]]\n{table(s)}" for s in samplers)
-    path.write_text(text, encoding="utf-8")
-    return path

@@ -6,7 +6,7 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from plugin_kit_helpers import write_config
+from run_configs import write_run_config
 
 from illusion.cli import cli
 from illusion.errors import PluginError
@@ -100,7 +100,7 @@ def test_check_of_an_unknown_distribution_is_an_error(broken):
 
 
 def test_a_run_still_works_next_to_broken_plugins(broken, illusion_tiny_bert, tmp_path):
-    config = write_config(tmp_path / "run.toml", {"plugin": "transformer", "model": str(illusion_tiny_bert), "device": "cpu"},
+    config = write_run_config(tmp_path / "run.toml", {"plugin": "transformer", "model": str(illusion_tiny_bert), "device": "cpu"},
                           [{"name": "neutral", "plugin": "jokes", "category": "neutral"}, {"name": "chuck", "plugin": "jokes", "category": "chuck"}],
                           [{"plugin": "sparse", "count": 2, "nonzero": 2}])
     result = CliRunner().invoke(cli, ["run", str(config), "--out", str(tmp_path / "out"), "--quiet"])

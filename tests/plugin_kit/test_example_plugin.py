@@ -6,7 +6,7 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from plugin_kit_helpers import write_config
+from run_configs import write_run_config
 
 from illusion.cli import cli
 
@@ -23,7 +23,7 @@ def test_plugins_lists_each_example_plugin_with_its_distribution_and_version(exa
 
 
 def test_run_uses_the_example_plugins(example_plugin, illusion_tiny_bert, tmp_path):
-    config = write_config(tmp_path / "run.toml", {"plugin": "content-pool", "model": str(illusion_tiny_bert), "device": "cpu"},
+    config = write_run_config(tmp_path / "run.toml", {"plugin": "content-pool", "model": str(illusion_tiny_bert), "device": "cpu"},
                           [{"name": "said", "plugin": "negation-pairs", "polarity": "affirmative"},
                            {"name": "denied", "plugin": "negation-pairs", "polarity": "negated"}],
                           [{"plugin": "sparse", "count": 4, "nonzero": 3}])

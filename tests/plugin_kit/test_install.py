@@ -10,7 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from plugin_kit_helpers import EXAMPLE, write_config
+from plugin_kit_helpers import EXAMPLE
+from run_configs import write_run_config
 
 from illusion.commands.new_plugin import write_package
 
@@ -45,7 +46,7 @@ def test_plugins_lists_the_installed_distributions(installed):
 
 
 def test_run_uses_the_installed_plugins(installed, illusion_tiny_bert, tmp_path):
-    config = write_config(tmp_path / "run.toml", {"plugin": "content-pool", "model": str(illusion_tiny_bert), "device": "cpu"},
+    config = write_run_config(tmp_path / "run.toml", {"plugin": "content-pool", "model": str(illusion_tiny_bert), "device": "cpu"},
                           [{"name": "negated", "plugin": "negation-pairs", "polarity": "negated"}, {"name": "harbour", "plugin": "harbour"}],
                           [{"plugin": "sparse", "count": 3}])
     result = illusion(installed, "run", str(config), "--out", str(tmp_path / "out"), "--quiet")
