@@ -15,6 +15,7 @@ from illusion.config import load_config
 from illusion.pipeline import run
 from illusion.store import CHUNK, ActivationStore
 from illusion.topk import extremes
+from run_configs import write_run_config
 
 WORKER = Path(worker.__file__)
 
@@ -62,21 +63,9 @@ def test_a_half_precision_store_halves_the_file_and_keeps_the_vectors(tmp_path):
 
 
 def test_store_dtype_float16_runs_the_whole_pipeline(tmp_path, tiny_bert):
-    config_file = tmp_path / "run.toml"
-    config_file.write_text(f"""k = 3
-controls = 1
-store_dtype = "float16"
-cache_dir = "{tmp_path / 'cache'}"
-[model]
-model = "{tiny_bert}"
-max_length = 64
-[[datasets]]
-name = "jokes"
-plugin = "jokes"
-[[samplers]]
-plugin = "random"
-count = 4
-""")
+    config_file = write_run_config(tmp_path / "run.toml", {"model": str(tiny_bert), "max_length": 64},
+                                   [{"name": "jokes", "plugin": "jokes"}], [{"plugin": "random", "count": 4}],
+                                   store_dtype="float16", cache_dir=str(tmp_path / "cache"))
     result = run(load_config(config_file), tmp_path / "run")
     [entry] = (tmp_path / "cache").glob("*/vectors.npy")
     assert np.load(entry, mmap_mode="r").dtype == np.float16
