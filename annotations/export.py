@@ -6,14 +6,13 @@ from collections.abc import Callable
 from typing import Any
 
 from label_studio_sdk import LabelStudio
-from label_studio_sdk.core.api_error import ApiError
 
-from illusion.annotations.labelstudio_client import connect, describe, talking_to
+from illusion.annotations.labelstudio_client import connect, refused, talking_to
 from illusion.annotations.labelstudio_config import TASK_TYPES, config_text
 from illusion.annotations.labelstudio_project import (
     find_project, project_description, read_record, write_record)
 from illusion.annotations.tasks import Run, Task, build_tasks, load_run
-from illusion.errors import IllusionError, PluginError
+from illusion.errors import PluginError
 from illusion.host import Host
 
 TITLES = {"set": "sentence sets", "pair": "dataset pairs"}
@@ -56,7 +55,8 @@ def _ensure_project(client: LabelStudio, url: str, run: Run, record: dict[str, A
                     task_type: str, settings: dict[str, Any]) -> int:
     """The id of the recorded project, brought up to ``settings``, or of a new one."""
     entry = record["projects"].get(task_type)
-    try:
+    with refused(400, f"Label Studio at {url} refused the {task_type} project's settings ({{reason}}); "
+                      "fix the labelling config or title"):
         if entry:
             project = find_project(client, url, run, task_type, entry["id"])
             changes = {k: v for k, v in settings.items() if getattr(project, k, None) != v}
@@ -67,11 +67,6 @@ def _ensure_project(client: LabelStudio, url: str, run: Run, record: dict[str, A
         settings.setdefault("title", f"illusion {run.run_id[:8]}: {TITLES[task_type]}")
         project = client.projects.create(description=project_description(run, task_type),
                                          **settings)
-    except ApiError as exc:
-        if exc.status_code != 400:
-            raise
-        raise IllusionError(f"Label Studio at {url} refused the {task_type} project's settings "
-                            f"({describe(exc.body)}); fix the labelling config or title") from None
     # Recorded at once, so an export that fails later resumes with this project.
     record["projects"][task_type] = {"id": project.id, "title": project.title}
     record["url"] = url.rstrip("/")
@@ -97,13 +92,9 @@ def _import_missing(client: LabelStudio, project_id: int, tasks: list[Task],
         if predictions:
             payload["predictions"] = predictions
         payloads.append(payload)
-    try:
+    with refused(400, f"Label Studio refused the tasks for project {project_id} ({{reason}}); "
+                      "check the project's labelling config"):
         client.projects.import_tasks(id=project_id, request=payloads)
-    except ApiError as exc:
-        if exc.status_code != 400:
-            raise
-        raise IllusionError(f"Label Studio refused the tasks for project {project_id} "
-                            f"({describe(exc.body)}); check the project's labelling config") from None
     return len(missing)
 
 

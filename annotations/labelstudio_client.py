@@ -48,6 +48,18 @@ def talking_to(url: str) -> Iterator[None]:
                             f"{describe(exc.body)}") from None
 
 
+@contextmanager
+def refused(status: int, message: str) -> Iterator[None]:
+    """Turn the server's answer ``status`` into :class:`IllusionError` ``message``, where ``{reason}``
+    stands for the server's own words; other answers pass through to :func:`talking_to`."""
+    try:
+        yield
+    except ApiError as exc:
+        if exc.status_code != status:
+            raise
+        raise IllusionError(message.replace("{reason}", describe(exc.body))) from None
+
+
 def describe(body: Any) -> str:
     """The gist of an error answer: its validation errors, its detail, or its text."""
     if isinstance(body, dict):

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from label_studio_sdk import LabelStudio
-from label_studio_sdk.core.api_error import ApiError
 
+from illusion.annotations.labelstudio_client import refused
 from illusion.annotations.tasks import Run
 from illusion.errors import IllusionError
 from illusion.io import read_json, write_json
@@ -51,14 +51,10 @@ def project_description(run: Run, task_type: str) -> str:
 
 def find_project(client: LabelStudio, url: str, run: Run, task_type: str, project_id: int) -> Any:
     """The recorded project of ``task_type``, checked to exist and to belong to the run."""
-    try:
+    with refused(404, f"the {task_type} project {project_id} recorded in {record_path(run)} "
+                      f"no longer exists at {url}; delete {record_path(run)} to start a new "
+                      "campaign (labels made in the old project are gone)"):
         project = client.projects.get(project_id)
-    except ApiError as exc:
-        if exc.status_code != 404:
-            raise
-        raise IllusionError(f"the {task_type} project {project_id} recorded in {record_path(run)} "
-                            f"no longer exists at {url}; delete {record_path(run)} to start a new "
-                            "campaign (labels made in the old project are gone)") from None
     if run.run_id not in (project.description or ""):
         raise IllusionError(f"project {project_id} at {url} is not the {task_type} project of run "
                             f"{run.run_id} (another server?); pass the URL of the campaign's "
