@@ -13,7 +13,6 @@ import statistics
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from common import corpus, load, machine, matmul_peak, save, table
@@ -46,8 +45,9 @@ def fixed_padding_encoder(model: str, device: str, dtype: str, batch: int, lengt
     def encode(texts: Sequence[str]) -> np.ndarray:
         out = []
         for start in range(0, len(texts), batch):
-            inputs = tokenizer(list(texts[start : start + batch]), padding="max_length", truncation=True, max_length=length,
-                               return_tensors="pt").to(device)
+            inputs = tokenizer(
+                list(texts[start : start + batch]), padding="max_length", truncation=True, max_length=length, return_tensors="pt"
+            ).to(device)
             with torch.no_grad():
                 hidden = network(**inputs).last_hidden_state
             mask = inputs["attention_mask"].unsqueeze(-1).to(hidden.dtype)
@@ -67,12 +67,18 @@ def flops_per_sentence(model: str, lengths: np.ndarray) -> np.ndarray:
 def contestants(device: str) -> list[tuple[str, Callable, str]]:
     """(name, factory, dtype): on CUDA illusion runs in its default float16, and each peer in float32 and float16."""
     if device == "cpu":
-        return [("illusion", illusion_encoder, "float32"), ("sentence-transformers", sentence_transformers_encoder, "float32"),
-                ("transformers, fixed padding", fixed_padding_encoder, "float32")]
-    return [("illusion", illusion_encoder, "float16"), ("illusion float32", illusion_encoder, "float32"),
+        return [
+            ("illusion", illusion_encoder, "float32"),
             ("sentence-transformers", sentence_transformers_encoder, "float32"),
-            ("sentence-transformers float16", sentence_transformers_encoder, "float16"),
-            ("transformers, fixed padding", fixed_padding_encoder, "float32")]
+            ("transformers, fixed padding", fixed_padding_encoder, "float32"),
+        ]
+    return [
+        ("illusion", illusion_encoder, "float16"),
+        ("illusion float32", illusion_encoder, "float32"),
+        ("sentence-transformers", sentence_transformers_encoder, "float32"),
+        ("sentence-transformers float16", sentence_transformers_encoder, "float16"),
+        ("transformers, fixed padding", fixed_padding_encoder, "float32"),
+    ]
 
 
 def main() -> None:
@@ -93,18 +99,22 @@ def main() -> None:
     texts = corpus(args.n, args.sentences)
     info = machine(args.device)
     sync = torch.cuda.synchronize if args.device == "cuda" else (lambda: None)
-    peaks = {dtype: matmul_peak(args.device, dtype) for dtype in (("float32",) if args.device == "cpu" else ("float32", "float16"))}
-    encoders = {name: (factory(args.model, args.device, dtype, args.batch_size, args.max_length), dtype)
-                for name, factory, dtype in contestants(args.device)}
+    peaks = {
+        dtype: matmul_peak(args.device, dtype) for dtype in (("float32",) if args.device == "cpu" else ("float32", "float16"))
+    }
+    encoders = {
+        name: (factory(args.model, args.device, dtype, args.batch_size, args.max_length), dtype)
+        for name, factory, dtype in contestants(args.device)
+    }
     outputs: dict[str, np.ndarray] = {}
-    for name, (encode, _) in encoders.items():
+    for encode, _ in encoders.values():
         encode(texts[: 4 * args.batch_size])  # warm-up
         sync()
     seconds: dict[str, list[float]] = {name: [] for name in encoders}
     loads = []
     for round_number in range(args.rounds):
         names = list(encoders)
-        for name in names[round_number % len(names):] + names[: round_number % len(names)]:
+        for name in names[round_number % len(names) :] + names[: round_number % len(names)]:
             start = time.perf_counter()
             outputs[name] = np.asarray(encoders[name][0](texts))
             sync()
@@ -121,24 +131,54 @@ def main() -> None:
     for name, (_, dtype) in encoders.items():
         rate = len(texts) / statistics.median(seconds[name])
         unit = outputs[name] / np.linalg.norm(outputs[name], axis=1, keepdims=True)
-        rows.append({"contestant": name, "dtype": dtype, "sentences_per_s": round(rate, 1),
-                     "seconds": [round(s, 3) for s in seconds[name]],
-                     "useful_gflop_per_s": round(useful * rate / len(texts) / 1e9, 1),
-                     "share_of_matmul_peak": round(useful * rate / len(texts) / 1e9 / peaks[dtype], 3),
-                     "min_cosine_to_sentence_transformers": round(float((unit * reference).sum(1).min()), 4)})
+        rows.append(
+            {
+                "contestant": name,
+                "dtype": dtype,
+                "sentences_per_s": round(rate, 1),
+                "seconds": [round(s, 3) for s in seconds[name]],
+                "useful_gflop_per_s": round(useful * rate / len(texts) / 1e9, 1),
+                "share_of_matmul_peak": round(useful * rate / len(texts) / 1e9 / peaks[dtype], 3),
+                "min_cosine_to_sentence_transformers": round(float((unit * reference).sum(1).min()), 4),
+            }
+        )
     ours = rows[0]["sentences_per_s"]
     for row in rows:
         row["illusion_ratio"] = round(ours / row["sentences_per_s"], 2)
-    results = {"benchmark": "extraction", "device": args.device, "machine": info, "load_per_round": loads,
-               "sentences": len(texts), "tokens_mean": round(float(lengths.mean()), 1), "batch_size": args.batch_size,
-               "max_length": args.max_length, "model": args.model,
-               "matmul_peak_gflop_per_s": {k: round(v, 1) for k, v in peaks.items()},
-               "gflop_per_sentence": round(useful / len(texts) / 1e9, 4), "rows": rows}
+    results = {
+        "benchmark": "extraction",
+        "device": args.device,
+        "machine": info,
+        "load_per_round": loads,
+        "sentences": len(texts),
+        "tokens_mean": round(float(lengths.mean()), 1),
+        "batch_size": args.batch_size,
+        "max_length": args.max_length,
+        "model": args.model,
+        "matmul_peak_gflop_per_s": {k: round(v, 1) for k, v in peaks.items()},
+        "gflop_per_sentence": round(useful / len(texts) / 1e9, 4),
+        "rows": rows,
+    }
     path = save(f"extraction-{args.device}", results, args.out)
-    print(table(rows, ["contestant", "dtype", "sentences_per_s", "illusion_ratio", "useful_gflop_per_s", "share_of_matmul_peak",
-                       "min_cosine_to_sentence_transformers"]))
-    print(f"{len(texts)} sentences, {args.rounds} rounds (median), batch {args.batch_size}; matmul peak "
-          + ", ".join(f"{k} {v:.0f} GFLOP/s" for k, v in peaks.items()) + f"; load {info['load_at_start']} -> {load()}; {path}")
+    print(
+        table(
+            rows,
+            [
+                "contestant",
+                "dtype",
+                "sentences_per_s",
+                "illusion_ratio",
+                "useful_gflop_per_s",
+                "share_of_matmul_peak",
+                "min_cosine_to_sentence_transformers",
+            ],
+        )
+    )
+    print(
+        f"{len(texts)} sentences, {args.rounds} rounds (median), batch {args.batch_size}; matmul peak "
+        + ", ".join(f"{k} {v:.0f} GFLOP/s" for k, v in peaks.items())
+        + f"; load {info['load_at_start']} -> {load()}; {path}"
+    )
 
 
 if __name__ == "__main__":

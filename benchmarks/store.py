@@ -23,8 +23,8 @@ import numpy as np
 from common import corpus, load, machine, save, table
 
 from illusion.plugins.transformer import TransformerLayer
-from illusion.store import ActivationStore, chunk_count, entry_key
-from illusion.topk import extremes
+from illusion.run.store import ActivationStore, chunk_count, entry_key
+from illusion.run.topk import extremes
 
 
 def layer() -> TransformerLayer:
@@ -78,29 +78,54 @@ def main() -> None:
         process.wait()
         left = len(list(chunk_dir.glob("[0-9]*.npy")))
         encoded = []
-        resumed, resume_s = timed(lambda: ActivationStore(killed).compute(
-            key32, texts, model.dim, lambda part: encoded.append(len(part)) or model.encode(part)))
+        resumed, resume_s = timed(
+            lambda: ActivationStore(killed).compute(
+                key32, texts, model.dim, lambda part: encoded.append(len(part)) or model.encode(part)
+            )
+        )
         resume_diff = float(np.abs(resumed - full).max())
 
     rows = [
-        {"figure": "first extraction, float32 store", "seconds": round(first_s, 2),
-         "detail": f"{len(texts) / first_s:.1f} sentences/s"},
-        {"figure": "reuse in a later run (open, read all)", "seconds": round(reuse_s, 3),
-         "detail": f"{first_s / reuse_s:.0f}x faster than extracting"},
-        {"figure": "first extraction, float16 store", "seconds": round(half_s, 2),
-         "detail": f"{sizes['float16']} bytes, {sizes['float32'] / sizes['float16']:.2f}x smaller"},
-        {"figure": "resume after a kill", "seconds": round(resume_s, 2),
-         "detail": f"{left} of {chunks} chunks kept, {len(encoded)} recomputed, max diff {resume_diff:.1e}"},
+        {
+            "figure": "first extraction, float32 store",
+            "seconds": round(first_s, 2),
+            "detail": f"{len(texts) / first_s:.1f} sentences/s",
+        },
+        {
+            "figure": "reuse in a later run (open, read all)",
+            "seconds": round(reuse_s, 3),
+            "detail": f"{first_s / reuse_s:.0f}x faster than extracting",
+        },
+        {
+            "figure": "first extraction, float16 store",
+            "seconds": round(half_s, 2),
+            "detail": f"{sizes['float16']} bytes, {sizes['float32'] / sizes['float16']:.2f}x smaller",
+        },
+        {
+            "figure": "resume after a kill",
+            "seconds": round(resume_s, 2),
+            "detail": f"{left} of {chunks} chunks kept, {len(encoded)} recomputed, max diff {resume_diff:.1e}",
+        },
     ]
-    results = {"benchmark": "store", "machine": info, "sentences": len(texts), "chunks": chunks, "bytes": sizes,
-               "float16_max_abs_error": float(np.abs(np.asarray(half, dtype=np.float32) - full).max()),
-               "float16_same_top10_share": round(same_top, 4), "chunks_kept_after_kill": left,
-               "chunks_recomputed": len(encoded), "rows": rows}
+    results = {
+        "benchmark": "store",
+        "machine": info,
+        "sentences": len(texts),
+        "chunks": chunks,
+        "bytes": sizes,
+        "float16_max_abs_error": float(np.abs(np.asarray(half, dtype=np.float32) - full).max()),
+        "float16_same_top10_share": round(same_top, 4),
+        "chunks_kept_after_kill": left,
+        "chunks_recomputed": len(encoded),
+        "rows": rows,
+    }
     path = save("store", results, args.out)
     print(table(rows, ["figure", "seconds", "detail"]))
-    print(f"{len(texts)} sentences in {chunks} chunks; float16 store: {sizes['float16']} vs {sizes['float32']} bytes, "
-          f"max abs error {results['float16_max_abs_error']:.2e}, same top-10 for {same_top:.1%} of 1000 directions; "
-          f"load {info['load_at_start']} -> {load()}; {path}")
+    print(
+        f"{len(texts)} sentences in {chunks} chunks; float16 store: {sizes['float16']} vs {sizes['float32']} bytes, "
+        f"max abs error {results['float16_max_abs_error']:.2e}, same top-10 for {same_top:.1%} of 1000 directions; "
+        f"load {info['load_at_start']} -> {load()}; {path}"
+    )
 
 
 if __name__ == "__main__":

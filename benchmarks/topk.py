@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 from common import PeakMemory, load, machine, peak_rss_mib, save, table
 
-from illusion.topk import extremes
+from illusion.run.topk import extremes
 
 K = 10
 
@@ -63,8 +63,13 @@ def capped(path: str, m: int, cap_mib: int) -> dict:
         start = time.perf_counter()
         extremes(vectors, directions, K)
         seconds = time.perf_counter() - start
-    return {"seconds": round(seconds, 1), "heap_before_mib": heap.start_mib, "heap_peak_mib": heap.mib,
-            "rss_peak_mib": peak_rss_mib(), "load": load()}
+    return {
+        "seconds": round(seconds, 1),
+        "heap_before_mib": heap.start_mib,
+        "heap_peak_mib": heap.mib,
+        "rss_peak_mib": peak_rss_mib(),
+        "load": load(),
+    }
 
 
 def measure(n: int, dim: int, m: int, subset: int, cap_mib: int, folder: str) -> dict:
@@ -83,13 +88,24 @@ def measure(n: int, dim: int, m: int, subset: int, cap_mib: int, folder: str) ->
     steps, top, bottom = naive(small, directions)
     scale = n / subset
     naive_full = steps["product"] * scale + steps["sort"] * scale * math.log(n) / math.log(subset)
-    return {"dim": dim, "vectors": n, "directions": m, "k": K, **full, "sentences_per_s": round(n / full["seconds"]),
-            "heap_cap_mib": cap_mib, "vectors_mib": round(vectors.nbytes / 2**20), "subset": subset,
-            "chunked_subset_s": round(chunked_small, 2), "naive_subset_s": {k: round(v, 2) for k, v in steps.items()},
-            "speedup_on_subset": round(sum(steps.values()) / chunked_small, 1),
-            "agree_on_subset": bool(np.array_equal(found.top_index, top) and np.array_equal(found.bottom_index, bottom)),
-            "naive_full_s_extrapolated": round(naive_full, 1), "naive_full_scores_gib": round(n * m * 4 / 2**30, 1),
-            "speedup_vs_naive": round(naive_full / full["seconds"], 1)}
+    return {
+        "dim": dim,
+        "vectors": n,
+        "directions": m,
+        "k": K,
+        **full,
+        "sentences_per_s": round(n / full["seconds"]),
+        "heap_cap_mib": cap_mib,
+        "vectors_mib": round(vectors.nbytes / 2**20),
+        "subset": subset,
+        "chunked_subset_s": round(chunked_small, 2),
+        "naive_subset_s": {k: round(v, 2) for k, v in steps.items()},
+        "speedup_on_subset": round(sum(steps.values()) / chunked_small, 1),
+        "agree_on_subset": bool(np.array_equal(found.top_index, top) and np.array_equal(found.bottom_index, bottom)),
+        "naive_full_s_extrapolated": round(naive_full, 1),
+        "naive_full_scores_gib": round(n * m * 4 / 2**30, 1),
+        "speedup_vs_naive": round(naive_full / full["seconds"], 1),
+    }
 
 
 def main() -> None:
@@ -113,11 +129,31 @@ def main() -> None:
             rows.append(measure(args.n, dim, args.directions, args.subset, args.cap_mib, folder))
             (Path(folder) / f"vectors-{dim}.npy").unlink()
     path = save("topk", {"benchmark": "topk", "machine": info, "rows": rows}, args.out)
-    print(table(rows, ["dim", "vectors", "directions", "seconds", "heap_before_mib", "heap_peak_mib", "heap_cap_mib", "vectors_mib",
-                       "naive_full_s_extrapolated", "speedup_vs_naive", "speedup_on_subset", "agree_on_subset", "load"]))
-    print(f"top-{K} and bottom-{K}; heap = anonymous resident memory, capped by RLIMIT_DATA below the vectors' size; "
-          f"naive = all scores then a full sort ({rows[0]['naive_full_scores_gib']} GiB of scores at full size, so run on "
-          f"{args.subset} vectors and extrapolated); load {info['load_at_start']} -> {load()}; {path}")
+    print(
+        table(
+            rows,
+            [
+                "dim",
+                "vectors",
+                "directions",
+                "seconds",
+                "heap_before_mib",
+                "heap_peak_mib",
+                "heap_cap_mib",
+                "vectors_mib",
+                "naive_full_s_extrapolated",
+                "speedup_vs_naive",
+                "speedup_on_subset",
+                "agree_on_subset",
+                "load",
+            ],
+        )
+    )
+    print(
+        f"top-{K} and bottom-{K}; heap = anonymous resident memory, capped by RLIMIT_DATA below the vectors' size; "
+        f"naive = all scores then a full sort ({rows[0]['naive_full_scores_gib']} GiB of scores at full size, so run on "
+        f"{args.subset} vectors and extrapolated); load {info['load_at_start']} -> {load()}; {path}"
+    )
 
 
 if __name__ == "__main__":

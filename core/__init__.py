@@ -19,7 +19,6 @@ from illusion.records import Record
 from illusion.registrations import ConceptDetectorPlugin, DatasetPlugin, DirectionSamplerPlugin, ModelLayerPlugin
 
 __all__ = [
-    "__version__",
     "HOOK_API_VERSION",
     "REQUIRED",
     "ConceptDetectorPlugin",
@@ -35,6 +34,7 @@ __all__ = [
     "Record",
     "SamplerContext",
     "TokenVectors",
+    "__version__",
     "hookimpl",
     "unit_rows",
 ]

@@ -17,12 +17,12 @@ COMMANDS = {
     "plugins": "illusion.commands.plugins:plugins",
     "new-plugin": "illusion.commands.new_plugin:new_plugin",
     "diagnose": "illusion.commands.diagnose:diagnose",
-    "ray-extract": "illusion.ray_extract:main",
+    "ray-extract": "illusion.commands.ray_extract:main",
     "test-concept": "illusion.commands.diagnose:test_concept",
-    "labelstudio": "illusion.annotations.labelstudio_commands:labelstudio",
-    "export": "illusion.annotations.labelstudio_commands:export",
-    "import": "illusion.annotations.labelstudio_commands:import_",
-    "agree": "illusion.annotations.agreement_cli:agree",
+    "labelstudio": "illusion.commands.labelstudio:labelstudio",
+    "export": "illusion.commands.labelstudio:export",
+    "import": "illusion.commands.labelstudio:import_",
+    "agree": "illusion.commands.agree:agree",
 }
 
 

@@ -96,13 +96,17 @@ class Subject:
     def context(self, sentences: int = 1) -> SamplerContext:
         """A sampler context with two synthetic datasets; ``sentences=0`` makes them empty."""
         rng = np.random.default_rng(20_240_501)
-        vectors = {name: (rng.standard_normal((size * sentences, self.dim)) + shift).astype(np.float32)
-                   for name, size, shift in (("alpha", 24, 0.5), ("beta", 16, -0.5))}
+        vectors = {
+            name: (rng.standard_normal((size * sentences, self.dim)) + shift).astype(np.float32)
+            for name, size, shift in (("alpha", 24, 0.5), ("beta", 16, -0.5))
+        }
         return SamplerContext(self.dim, self.seed, list(vectors), vectors.__getitem__)
 
     def detector(self, argument: str | None = None, options: Mapping[str, Any] | None = None) -> Callable[[Sequence[str]], Any]:
         """The concept detector for ``argument`` and ``options`` (the subject's own by default)."""
-        return self.registration.create(self.argument if argument is None else argument, self.options if options is None else options)
+        return self.registration.create(
+            self.argument if argument is None else argument, self.options if options is None else options
+        )
 
     def run(self, options: Mapping[str, Any]) -> Any:
         """Use the plugin once with ``options``, as ``illusion`` would."""
@@ -148,8 +152,10 @@ def registered(subject: Subject) -> None:
     entries = host.registrations(subject.kind).get(subject.name, [])
     if not entries:
         problems = "; ".join(map(str, host.problems)) or "none"
-        raise Failure(f"no {subject.label} is registered (problems while loading plugins: {problems}); "
-                      "install the plugin (pip install -e .) or name its module in the test's `plugin`")
+        raise Failure(
+            f"no {subject.label} is registered (problems while loading plugins: {problems}); "
+            "install the plugin (pip install -e .) or name its module in the test's `plugin`"
+        )
     if len(entries) > 1:
         who = " and ".join(f"{entry.distribution} (plugin {entry.plugin!r})" for entry in entries)
         raise Failure(f"{subject.label} is claimed by {who}")
@@ -180,16 +186,19 @@ def parameters(subject: Subject) -> None:
     try:
         signature.bind(*leading, **{param.name: None for param in plugin.params})
     except TypeError as exc:
-        raise Failure(f"{plugin.label}: factory {getattr(plugin.factory, '__qualname__', plugin.factory)!r} "
-                      f"does not match the declared parameters ({exc})") from None
+        raise Failure(
+            f"{plugin.label}: factory {getattr(plugin.factory, '__qualname__', plugin.factory)!r} "
+            f"does not match the declared parameters ({exc})"
+        ) from None
 
 
 @check("bad_parameters")
 def bad_parameters(subject: Subject) -> None:
     """Unknown, mistyped, out-of-choice and missing parameters, and the test's bad options, give one clear error."""
     plugin = subject.registration
-    base = {param.name: param.choices[0] if param.choices else _VALID[param.type]
-            for param in plugin.all_params if param.required} | dict(subject.options)
+    base = {
+        param.name: param.choices[0] if param.choices else _VALID[param.type] for param in plugin.all_params if param.required
+    } | dict(subject.options)
     cases = [({**base, "no_such_parameter": 1}, "no_such_parameter")]
     for param in plugin.all_params:
         cases.append(({**base, param.name: _WRONG_TYPE[param.type]}, param.name))
@@ -199,11 +208,15 @@ def bad_parameters(subject: Subject) -> None:
         if param.required:
             cases.append(({key: value for key, value in base.items() if key != param.name}, param.name))
     for options, fragment in cases:
-        _expect_error(lambda: plugin.resolve(options), fragment, f"{plugin.label} with {options}")
+        _expect_error(lambda options=options: plugin.resolve(options), fragment, f"{plugin.label} with {options}")
     for options, fragment in subject.bad_options:
-        _expect_error(lambda: subject.run(options), fragment, f"{plugin.label} with bad options {dict(options)}")
+        _expect_error(lambda options=options: subject.run(options), fragment, f"{plugin.label} with bad options {dict(options)}")
     for argument, fragment in subject.bad_arguments:
-        _expect_error(lambda: subject.detector(argument)(SENTENCES[:1]), fragment, f"{plugin.label} with argument {argument!r}")
+        _expect_error(
+            lambda argument=argument: subject.detector(argument)(SENTENCES[:1]),
+            fragment,
+            f"{plugin.label} with argument {argument!r}",
+        )
 
 
 def _expect_error(call: Callable[[], Any], fragment: str, what: str) -> None:
@@ -211,7 +224,9 @@ def _expect_error(call: Callable[[], Any], fragment: str, what: str) -> None:
         call()
     except Exception as exc:  # the point of the check: which exception, and what it says
         if crashed(exc):
-            raise Failure(f"{what}: crashed ({type(exc).__name__}: {exc}) instead of raising a clear illusion.PluginError") from None
+            raise Failure(
+                f"{what}: crashed ({type(exc).__name__}: {exc}) instead of raising a clear illusion.PluginError"
+            ) from None
         message = str(exc).strip()
         if "\n" in message:
             raise Failure(f"{what}: the error should be one line, got {message!r}") from None
@@ -242,8 +257,9 @@ def dataset_determinism(subject: Subject) -> None:
     again = [(record.id, record.text) for record in subject.run(subject.options)]
     if first != again:
         where = next((i for i, (a, b) in enumerate(zip(first, again)) if a != b), min(len(first), len(again)))
-        raise Failure(f"{subject.label} is not deterministic: two reads differ at record {where} "
-                      f"({len(first)} and {len(again)} records)")
+        raise Failure(
+            f"{subject.label} is not deterministic: two reads differ at record {where} ({len(first)} and {len(again)} records)"
+        )
 
 
 @check("stable_ids", "dataset")
@@ -258,8 +274,10 @@ def dataset_ids(subject: Subject) -> None:
     options = {**subject.options, "n": max(1, len(records) // 2), "seed": subject.seed + 1}
     for record in subject.registration.load(options, seed=subject.seed + 1):
         if record.id in text_of and text_of[record.id] != record.text:
-            raise Failure(f"{subject.label}: id {record.id!r} names {text_of.get(record.id)!r} in one read and "
-                          f"{record.text!r} in a sampled read: derive ids from the source, not from positions after filtering")
+            raise Failure(
+                f"{subject.label}: id {record.id!r} names {text_of.get(record.id)!r} in one read and "
+                f"{record.text!r} in a sampled read: derive ids from the source, not from positions after filtering"
+            )
 
 
 @check("empty_input", "dataset")
@@ -307,7 +325,9 @@ def _token_vectors(subject: Subject, text: str, item: Any, dim: int) -> None:
         raise Failure(f"{subject.label}: token_vectors must give illusion.TokenVectors, not {type(item).__name__}")
     shape = np.shape(item.vectors)
     if len(item.tokens) != len(item.spans) or shape != (len(item.tokens), dim):
-        raise Failure(f"{subject.label}: {text!r} has {len(item.tokens)} tokens, {len(item.spans)} spans and vectors of shape {shape}")
+        raise Failure(
+            f"{subject.label}: {text!r} has {len(item.tokens)} tokens, {len(item.spans)} spans and vectors of shape {shape}"
+        )
     for span in item.spans:
         if span is not None and not 0 <= span[0] <= span[1] <= len(text):
             raise Failure(f"{subject.label}: span {span} lies outside {text!r}")
@@ -355,8 +375,10 @@ def layer_identity(subject: Subject) -> None:
                 continue  # e.g. a device this machine lacks
             changed = not np.allclose(vectors, other.encode(list(SENTENCES)), atol=subject.atol)
             if changed and other.identity == base.identity:
-                raise Failure(f"{subject.label}: {param.name} = {value!r} changes the vectors but not the identity, "
-                              "so the activation cache would serve stale vectors")
+                raise Failure(
+                    f"{subject.label}: {param.name} = {value!r} changes the vectors but not the identity, "
+                    "so the activation cache would serve stale vectors"
+                )
 
 
 @check("empty_input", "model layer")
@@ -388,7 +410,9 @@ def sampler_determinism(subject: Subject) -> None:
     """The same seed gives the same directions; the sampler draws only from the context's seed or its own."""
     first, again = (subject.registration.sample(subject.context(), subject.options) for _ in range(2))
     if list(first.ids) != list(again.ids) or not np.array_equal(first.vectors, again.vectors):
-        raise Failure(f"{subject.label} is not deterministic for seed {subject.seed}: use context.rng(seed), not global randomness")
+        raise Failure(
+            f"{subject.label} is not deterministic for seed {subject.seed}: use context.rng(seed), not global randomness"
+        )
 
 
 @check("stable_ids", "direction sampler")
@@ -511,7 +535,9 @@ def check_host(host: Host, distributions: Sequence[str] = ()) -> list[Distributi
             for entry in entries:
                 if wanted and entry.distribution.name not in wanted:
                     continue
-                report = reports.setdefault(entry.distribution.name, DistributionReport(entry.distribution.name, entry.distribution.version))
+                report = reports.setdefault(
+                    entry.distribution.name, DistributionReport(entry.distribution.name, entry.distribution.version)
+                )
                 options = CHECK_DATASET_OPTIONS if kind == "dataset" else {}
                 subject = Subject(host, kind, name, options, argument=CHECK_ARGUMENT, dim=64)
                 with warnings.catch_warnings():  # a report, not a console of numerical warnings
@@ -521,7 +547,8 @@ def check_host(host: Host, distributions: Sequence[str] = ()) -> list[Distributi
     for problem in host.problems:
         if not wanted or problem.distribution in wanted:
             reports.setdefault(problem.distribution, DistributionReport(*_name_version(problem.distribution))).problems.append(
-                f"plugin {problem.plugin!r}" + (f", hook {problem.hook}" if problem.hook else "") + f": {problem.message}")
+                f"plugin {problem.plugin!r}" + (f", hook {problem.hook}" if problem.hook else "") + f": {problem.message}"
+            )
     return sorted(reports.values(), key=lambda report: (report.name != "illusion", report.name))
 
 

@@ -20,7 +20,7 @@ class Directions:
     ids: Sequence[str]
     vectors: np.ndarray
 
-    def checked(self, dim: int, owner: str) -> "Directions":
+    def checked(self, dim: int, owner: str) -> Directions:
         """Check shape, finiteness, unit length and unique ids; return a float32 copy."""
         vectors = np.asarray(self.vectors, dtype=np.float64)
         ids = [str(i) for i in self.ids]
@@ -37,7 +37,7 @@ class Directions:
             raise PluginError(f"{owner}: directions must have unit length (norms {norms.min():.3g}..{norms.max():.3g})")
         return Directions(ids, vectors.astype(np.float32))
 
-    def prefixed(self, label: str) -> "Directions":
+    def prefixed(self, label: str) -> Directions:
         return Directions([f"{label}:{i}" for i in self.ids], self.vectors)
 
 

@@ -11,7 +11,6 @@ Environment variables:
 
 from __future__ import annotations
 
-import difflib
 import importlib
 import importlib.metadata
 import os
@@ -25,6 +24,7 @@ from typing import Any
 import pluggy
 
 from illusion import __version__, hookspecs
+from illusion.common.hints import did_you_mean
 from illusion.errors import PluginError
 from illusion.registrations import KINDS, Registration
 
@@ -113,9 +113,8 @@ class Host:
         if unknown:
             self.pm.unregister(plugin)
             for hook in unknown:
-                hint = difflib.get_close_matches(hook, self._hook_names, n=1)
-                suggestion = f"; did you mean {hint[0]}?" if hint else ""
-                self.problems.append(Problem(distribution.name, name, hook, f"implements an unknown hook{suggestion}"))
+                hint = did_you_mean(hook, self._hook_names)
+                self.problems.append(Problem(distribution.name, name, hook, f"implements an unknown hook{hint}"))
             return False
         self.__dict__.pop("_provided", None)
         return True
@@ -134,7 +133,12 @@ class Host:
                 plugin = entry_point.load()
             except Exception as exc:  # any import failure of a third-party plugin is reported, not fatal
                 self.problems.append(
-                    Problem(distribution.name, entry_point.name, None, f"failed to import {entry_point.value}: {type(exc).__name__}: {exc}")
+                    Problem(
+                        distribution.name,
+                        entry_point.name,
+                        None,
+                        f"failed to import {entry_point.value}: {type(exc).__name__}: {exc}",
+                    )
                 )
                 continue
             self.register(plugin, entry_point.name, distribution)
@@ -153,8 +157,14 @@ class Host:
             for name, entries in by_name.items():
                 if len(entries) > 1:
                     who = " and ".join(f"{e.distribution} (plugin {e.plugin!r})" for e in entries)
-                    self.problems.append(Problem(entries[1].distribution.name, entries[1].plugin, KINDS[kind].hook,
-                                                 f"{kind} name {name!r} is claimed by {who}"))
+                    self.problems.append(
+                        Problem(
+                            entries[1].distribution.name,
+                            entries[1].plugin,
+                            KINDS[kind].hook,
+                            f"{kind} name {name!r} is claimed by {who}",
+                        )
+                    )
         return provided
 
     def _call_registration_hook(self, impl: Any, cls: type[Registration]) -> list[Registration]:
@@ -167,12 +177,17 @@ class Host:
             return []
         finally:
             if self.trace:
-                print(f"illusion trace: {cls.hook} [{impl.plugin_name}] {1000 * (time.perf_counter() - start):.2f} ms",
-                      file=sys.stderr)
+                print(
+                    f"illusion trace: {cls.hook} [{impl.plugin_name}] {1000 * (time.perf_counter() - start):.2f} ms",
+                    file=sys.stderr,
+                )
         good = [result for result in results if isinstance(result, cls)]
         for bad in (result for result in results if not isinstance(result, cls)):
-            self.problems.append(Problem(distribution, impl.plugin_name, cls.hook,
-                                         f"returned {type(bad).__name__}, expected illusion.{cls.__name__}"))
+            self.problems.append(
+                Problem(
+                    distribution, impl.plugin_name, cls.hook, f"returned {type(bad).__name__}, expected illusion.{cls.__name__}"
+                )
+            )
         return good
 
     def registrations(self, kind: str) -> dict[str, list[Provided]]:
@@ -184,10 +199,8 @@ class Host:
         by_name = self.registrations(kind)
         entries = by_name.get(name)
         if not entries:
-            hint = difflib.get_close_matches(name, by_name, n=1)
-            suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
             known = ", ".join(sorted(by_name)) or "none"
-            raise PluginError(f"unknown {kind} {name!r}{suggestion} (known: {known}; see `illusion plugins`)")
+            raise PluginError(f"unknown {kind} {name!r}{did_you_mean(name, by_name)} (known: {known}; see `illusion plugins`)")
         if len(entries) > 1:
             who = " and ".join(f"{e.distribution} (plugin {e.plugin!r})" for e in entries)
             raise PluginError(f"{kind} name {name!r} is claimed by {who}: uninstall one, or select plugins with {ENV_SELECT}")

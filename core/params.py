@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from illusion.common.hints import did_you_mean
 from illusion.errors import PluginError
 
 
@@ -67,7 +67,7 @@ def _convert(value: Any, kind: type, where: str) -> Any:
         return float(value)
     if kind is list and isinstance(value, tuple):
         return list(value)
-    if kind is int and isinstance(value, bool) or not isinstance(value, kind):
+    if (kind is int and isinstance(value, bool)) or not isinstance(value, kind):
         raise PluginError(f"{where} must be {_TYPE_NAMES[kind]}, not {value!r}")
     return value
 
@@ -92,10 +92,8 @@ class ParamSet:
         known = {param.name: param for param in self.params}
         for key in options:
             if key not in known:
-                hint = difflib.get_close_matches(key, known, n=1)
-                suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
                 accepted = ", ".join(known) or "none"
-                raise PluginError(f"{owner}: unknown parameter {key!r}{suggestion} (accepted: {accepted})")
+                raise PluginError(f"{owner}: unknown parameter {key!r}{did_you_mean(key, known)} (accepted: {accepted})")
         values = {}
         for name, param in known.items():
             if name in options:

@@ -39,7 +39,9 @@ def split_sentences(text: str) -> list[str]:
     """Split ``text`` into sentences with a rule-based segmenter (syntok)."""
     from syntok import segmenter
 
-    sentences = ("".join(str(token) for token in sentence).strip() for paragraph in segmenter.process(text) for sentence in paragraph)
+    sentences = (
+        "".join(str(token) for token in sentence).strip() for paragraph in segmenter.process(text) for sentence in paragraph
+    )
     return [sentence for sentence in sentences if sentence]
 
 

@@ -178,12 +178,19 @@ class ConceptDetectorPlugin(Registration):
             with self.blamed():
                 found = np.asarray(detect(texts))
             if found.shape != (len(texts),) or found.dtype != bool:
-                raise PluginError(f"{self.label}: the detector must return one bool per sentence ({len(texts)}), "
-                                  f"got {found.dtype} of shape {found.shape}")
+                raise PluginError(
+                    f"{self.label}: the detector must return one bool per sentence ({len(texts)}), "
+                    f"got {found.dtype} of shape {found.shape}"
+                )
             return found
 
         return checked
 
 
-REGISTRATION_TYPES: tuple[type[Registration], ...] = (DatasetPlugin, ModelLayerPlugin, DirectionSamplerPlugin, ConceptDetectorPlugin)
+REGISTRATION_TYPES: tuple[type[Registration], ...] = (
+    DatasetPlugin,
+    ModelLayerPlugin,
+    DirectionSamplerPlugin,
+    ConceptDetectorPlugin,
+)
 KINDS = {cls.kind: cls for cls in REGISTRATION_TYPES}

@@ -28,9 +28,67 @@ import pytest
 from illusion import conformance
 from illusion.host import Host
 
-_WORDS = ("the a an and or but not no is was are be of in on at to for with by from as it that this why what who how "
-          "old new cat sat mat ship ships dawn price prices rose sharp march may after harvest failed keeper count "
-          "light house sentence word good bad day year one two three").split()
+_WORDS = [
+    "the",
+    "a",
+    "an",
+    "and",
+    "or",
+    "but",
+    "not",
+    "no",
+    "is",
+    "was",
+    "are",
+    "be",
+    "of",
+    "in",
+    "on",
+    "at",
+    "to",
+    "for",
+    "with",
+    "by",
+    "from",
+    "as",
+    "it",
+    "that",
+    "this",
+    "why",
+    "what",
+    "who",
+    "how",
+    "old",
+    "new",
+    "cat",
+    "sat",
+    "mat",
+    "ship",
+    "ships",
+    "dawn",
+    "price",
+    "prices",
+    "rose",
+    "sharp",
+    "march",
+    "may",
+    "after",
+    "harvest",
+    "failed",
+    "keeper",
+    "count",
+    "light",
+    "house",
+    "sentence",
+    "word",
+    "good",
+    "bad",
+    "day",
+    "year",
+    "one",
+    "two",
+    "three",
+]
 
 
 class Contract:
@@ -132,15 +190,30 @@ def illusion_bad_options(request: pytest.FixtureRequest) -> list[tuple[Mapping[s
 
 
 @pytest.fixture
-def illusion_subject(request: pytest.FixtureRequest, illusion_host: Host, illusion_options: dict[str, Any],
-                     illusion_empty_options: dict[str, Any] | None,
-                     illusion_bad_options: list[tuple[Mapping[str, Any], str]]) -> conformance.Subject:
+def illusion_subject(
+    request: pytest.FixtureRequest,
+    illusion_host: Host,
+    illusion_options: dict[str, Any],
+    illusion_empty_options: dict[str, Any] | None,
+    illusion_bad_options: list[tuple[Mapping[str, Any], str]],
+) -> conformance.Subject:
     """The registration a contract class tests, with its inputs."""
     cls = request.cls
     if not getattr(cls, "kind", "") or not getattr(cls, "name", ""):
         pytest.fail(f"{request.node.nodeid}: subclass one of the contracts in illusion.testing and set name", pytrace=False)
-    return conformance.Subject(illusion_host, cls.kind, cls.name, illusion_options, illusion_empty_options, illusion_bad_options,
-                               argument=cls.argument, bad_arguments=cls.bad_arguments, seed=cls.seed, dim=cls.dim, atol=cls.atol)
+    return conformance.Subject(
+        illusion_host,
+        cls.kind,
+        cls.name,
+        illusion_options,
+        illusion_empty_options,
+        illusion_bad_options,
+        argument=cls.argument,
+        bad_arguments=cls.bad_arguments,
+        seed=cls.seed,
+        dim=cls.dim,
+        atol=cls.atol,
+    )
 
 
 @pytest.fixture(scope="session")
@@ -158,11 +231,28 @@ def write_tiny_bert(folder: Path, seed: int = 0, words: Sequence[str] = (), laye
     from transformers import BertConfig, BertModel, BertTokenizerFast
 
     letters = [chr(c) for c in range(ord("a"), ord("z") + 1)] + list("0123456789")
-    tokens = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *".,;:!?'\"()-<>/", *letters, *(f"##{c}" for c in letters), *_WORDS, *words]
+    tokens = [
+        "[PAD]",
+        "[UNK]",
+        "[CLS]",
+        "[SEP]",
+        "[MASK]",
+        *".,;:!?'\"()-<>/",
+        *letters,
+        *(f"##{c}" for c in letters),
+        *_WORDS,
+        *words,
+    ]
     vocab = {token: number for number, token in enumerate(dict.fromkeys(tokens))}
     BertTokenizerFast(vocab=vocab, do_lower_case=True).save_pretrained(folder)
-    config = BertConfig(vocab_size=len(vocab), hidden_size=32, num_hidden_layers=layers, num_attention_heads=2,
-                        intermediate_size=64, max_position_embeddings=512)
+    config = BertConfig(
+        vocab_size=len(vocab),
+        hidden_size=32,
+        num_hidden_layers=layers,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=512,
+    )
     torch.manual_seed(seed)
     BertModel(config).save_pretrained(folder)
     return folder

@@ -57,7 +57,7 @@ def bible(testament: str) -> Iterator[Record]:
     titles = {book.value: title for book, title in kjv.short_titles.items()}
     for verse, start in kjv.verse_start_indices.items():
         book, chapter, number = verse // 1_000_000, verse // 1000 % 1000, verse % 1000
-        if testament == "old" and book > 39 or testament == "new" and book <= 39:
+        if (testament == "old" and book > 39) or (testament == "new" and book <= 39):
             continue
         text = _ITALICS.sub(r"\1", _VERSE_NUMBER.sub("", kjv.scripture_content[start : kjv.verse_end_indices[verse]]))
         yield Record(f"{titles.get(book, book)} {chapter}:{number}", text.strip(), {"book": titles.get(book, book)})

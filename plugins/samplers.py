@@ -94,8 +94,10 @@ def dataset_contrast(context: SamplerContext, a: str | None, b: str | None) -> D
     else:
         if len(means) < 2:
             raise PluginError("direction sampler 'dataset-contrast' needs at least two datasets")
-        pairs = [(f"{name}-vs-rest", mean - np.mean([m for other, m in means.items() if other != name], axis=0))
-                 for name, mean in means.items()]
+        pairs = [
+            (f"{name}-vs-rest", mean - np.mean([m for other, m in means.items() if other != name], axis=0))
+            for name, mean in means.items()
+        ]
     return Directions([name for name, _ in pairs], unit_rows(np.array([vector for _, vector in pairs])))
 
 
@@ -112,8 +114,12 @@ def illusion_direction_samplers():
         name="neuron",
         description="Basis directions: a seeded random subset of neurons, explicit indices, or all.",
         factory=neurons,
-        params=[Param("count", int, 25, "how many neurons to draw"), Param("indices", list, [], "explicit neuron indices", item_type=int),
-                Param("all", bool, False, "take every neuron"), seed],
+        params=[
+            Param("count", int, 25, "how many neurons to draw"),
+            Param("indices", list, [], "explicit neuron indices", item_type=int),
+            Param("all", bool, False, "take every neuron"),
+            seed,
+        ],
     )
     yield DirectionSamplerPlugin(
         name="random",
@@ -125,19 +131,27 @@ def illusion_direction_samplers():
         name="pca",
         description="Principal directions of the pooled sentence vectors.",
         factory=principal_directions,
-        params=[Param("count", int, 10, "how many components"),
-                Param("datasets", list, [], "datasets to pool (all when empty)", item_type=str)],
+        params=[
+            Param("count", int, 10, "how many components"),
+            Param("datasets", list, [], "datasets to pool (all when empty)", item_type=str),
+        ],
     )
     yield DirectionSamplerPlugin(
         name="file",
         description="Directions read from a .npy, .pt or .safetensors file, one per row.",
         factory=file_directions,
-        params=[Param("path", str, help="file of shape (count, dim)"), Param("key", str, None, "tensor name inside .pt/.safetensors"),
-                Param("normalize", bool, True, "scale rows to unit length")],
+        params=[
+            Param("path", str, help="file of shape (count, dim)"),
+            Param("key", str, None, "tensor name inside .pt/.safetensors"),
+            Param("normalize", bool, True, "scale rows to unit length"),
+        ],
     )
     yield DirectionSamplerPlugin(
         name="dataset-contrast",
         description="Difference of two datasets' mean vectors: the archetypal dataset-level direction.",
         factory=dataset_contrast,
-        params=[Param("a", str, None, "first dataset (each dataset vs the rest when unset)"), Param("b", str, None, "second dataset")],
+        params=[
+            Param("a", str, None, "first dataset (each dataset vs the rest when unset)"),
+            Param("b", str, None, "second dataset"),
+        ],
     )

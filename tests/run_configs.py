@@ -6,12 +6,14 @@ from pathlib import Path
 SAMPLERS = ({"plugin": "neuron", "count": 4}, {"plugin": "random", "count": 3})
 
 
-def write_run_config(path: Path, model: dict, datasets: list[dict], samplers=SAMPLERS, *, seed=0, k=3, controls=1,
-                     **settings) -> Path:
+def write_run_config(
+    path: Path, model: dict, datasets: list[dict], samplers=SAMPLERS, *, seed=0, k=3, controls=1, **settings
+) -> Path:
     """Write a run configuration to ``path`` (JSON values are valid TOML values) and return ``path``.
 
     ``settings`` are further top-level keys, e.g. ``cache_dir`` or ``store_dtype``.
     """
+
     def table(values: dict) -> str:
         return "".join(f"{key} = {json.dumps(value)}\n" for key, value in values.items())
 
@@ -26,5 +28,12 @@ def write_text_run_config(folder: Path, sentences: dict, model, *, samplers=SAMP
     for name, lines in sentences.items():
         (folder / f"{name}.txt").write_text("\n".join(lines) + "\n")
     datasets = [{"name": name, "plugin": "text", "path": str(folder / f"{name}.txt"), "min_words": 1} for name in sentences]
-    return write_run_config(folder / "run.toml", {"plugin": "transformer", "model": str(model), "device": "cpu"}, datasets,
-                            samplers, seed=seed, k=k, controls=controls)
+    return write_run_config(
+        folder / "run.toml",
+        {"plugin": "transformer", "model": str(model), "device": "cpu"},
+        datasets,
+        samplers,
+        seed=seed,
+        k=k,
+        controls=controls,
+    )

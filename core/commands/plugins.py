@@ -17,22 +17,43 @@ def describe(host) -> list[dict]:
     for kind in KINDS:
         for name, entries in sorted(host.registrations(kind).items()):
             for entry in entries:
-                listing.append({
-                    "kind": kind, "name": name, "description": entry.registration.description,
-                    "params": [{"name": p.name, "type": p.type.__name__, "default": None if p.required else p.default,
-                                "required": p.required, "help": p.help, **({"choices": list(p.choices)} if p.choices else {})}
-                               for p in entry.registration.all_params],
-                    "distribution": entry.distribution.name, "version": entry.distribution.version,
-                })
+                listing.append(
+                    {
+                        "kind": kind,
+                        "name": name,
+                        "description": entry.registration.description,
+                        "params": [
+                            {
+                                "name": p.name,
+                                "type": p.type.__name__,
+                                "default": None if p.required else p.default,
+                                "required": p.required,
+                                "help": p.help,
+                                **({"choices": list(p.choices)} if p.choices else {}),
+                            }
+                            for p in entry.registration.all_params
+                        ],
+                        "distribution": entry.distribution.name,
+                        "version": entry.distribution.version,
+                    }
+                )
     return listing
 
 
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the listing (or, with --check, the report) as JSON.")
-@click.option("--check", is_flag=True,
-              help="Load every plugin, run the conformance checks on each, report problems per distribution; exit 1 on problems.")
-@click.option("--dist", "distributions", multiple=True, metavar="NAME",
-              help="With --check: check only the plugins of this distribution (repeatable).")
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Load every plugin, run the conformance checks on each, report problems per distribution; exit 1 on problems.",
+)
+@click.option(
+    "--dist",
+    "distributions",
+    multiple=True,
+    metavar="NAME",
+    help="With --check: check only the plugins of this distribution (repeatable).",
+)
 def plugins(as_json: bool, check: bool, distributions: tuple[str, ...]) -> None:
     """List every plugin: kind, name, description, parameters, distribution and version."""
     from illusion.host import Host
@@ -65,10 +86,14 @@ def _check(host, distributions: tuple[str, ...], as_json: bool) -> None:
 
     reports = check_host(host, distributions)
     if as_json:
-        click.echo(json.dumps({"ok": all(r.ok for r in reports), "distributions": [asdict(r) | {"ok": r.ok} for r in reports]}, indent=2))
+        click.echo(
+            json.dumps({"ok": all(r.ok for r in reports), "distributions": [asdict(r) | {"ok": r.ok} for r in reports]}, indent=2)
+        )
     else:
         for report in reports:
-            click.echo(f"{report.name} {report.version}: " + click.style(*(("ok", "green") if report.ok else ("problems", "red"))))
+            click.echo(
+                f"{report.name} {report.version}: " + click.style(*(("ok", "green") if report.ok else ("problems", "red")))
+            )
             for problem in report.problems:
                 click.echo(f"  {click.style('problem', fg='red')} {problem}")
             for plugin in report.plugins:

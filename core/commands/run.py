@@ -8,37 +8,64 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from illusion.config import default_config_text, load_config
+from illusion.common.files import write_text
 from illusion.errors import ConfigError
-from illusion.io import write_text
+from illusion.run.config import default_config_text, load_config
 
 
 @click.command()
 @click.argument("config", required=False, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path), default=Path("illusion-run"), show_default=True,
-              help="Run folder to write.")
-@click.option("--set", "-s", "overrides", multiple=True, metavar="KEY=VALUE",
-              help="Override a config value, e.g. k=5, model.layer=6, datasets.bible.n=200 (repeatable).")
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("illusion-run"),
+    show_default=True,
+    help="Run folder to write.",
+)
+@click.option(
+    "--set",
+    "-s",
+    "overrides",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Override a config value, e.g. k=5, model.layer=6, datasets.bible.n=200 (repeatable).",
+)
 @click.option("--k", type=int, help="Top and bottom sentences per direction per dataset.")
 @click.option("--seed", type=int, help="Seed of every sample and draw.")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda", "mps"]), help="Where the model runs.")
 @click.option("--no-diagnostics", is_flag=True, help="Skip the illusion diagnostics (same as -s diagnostics=false).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
-def run(config: Path | None, out: Path, overrides: tuple[str, ...], k: int | None, seed: int | None, device: str | None,
-        no_diagnostics: bool, quiet: bool) -> None:
+def run(
+    config: Path | None,
+    out: Path,
+    overrides: tuple[str, ...],
+    k: int | None,
+    seed: int | None,
+    device: str | None,
+    no_diagnostics: bool,
+    quiet: bool,
+) -> None:
     """Find the top-activating sentences of every direction in every dataset.
 
     With no CONFIG, runs the embedded default (see `illusion init`).
     """
     from illusion.commands.diagnose import print_summary
-    from illusion.diagnostics import write_diagnostics
-    from illusion.pipeline import run as run_pipeline
-    from illusion.progress import Reporter
-    from illusion.report import write_report
+    from illusion.common.progress import Reporter
+    from illusion.diagnostics.suite import write_diagnostics
+    from illusion.report.run_report import write_report
+    from illusion.run.pipeline import run as run_pipeline
 
-    shortcuts = [f"{key}={value}" for key, value in (("k", k), ("seed", seed), ("model.device", device and f'"{device}"'),
-                                                     ("diagnostics", "false" if no_diagnostics else None))
-                 if value is not None]
+    shortcuts = [
+        f"{key}={value}"
+        for key, value in (
+            ("k", k),
+            ("seed", seed),
+            ("model.device", device and f'"{device}"'),
+            ("diagnostics", "false" if no_diagnostics else None),
+        )
+        if value is not None
+    ]
     resolved = load_config(config, [*overrides, *shortcuts])
     console = Console(stderr=True)
     reporter = Reporter(console, quiet=quiet)
@@ -58,15 +85,22 @@ def _summary(console: Console, result, report: Path) -> None:
         table.add_column(column, justify="left" if column == "condition" else "right")
     for name, row in result.stats["conditions"].items():
         overlap = row["range_overlap_share"]
-        table.add_row(name, str(row["directions"]), "-" if overlap is None else f"{overlap:.0%}", f"{row['mean_largest_share']:.0%}")
+        table.add_row(
+            name, str(row["directions"]), "-" if overlap is None else f"{overlap:.0%}", f"{row['mean_largest_share']:.0%}"
+        )
     console.print(table)
     separability = result.stats["separability"]
     if separability.get("accuracy") is not None:
-        console.print(f"datasets separable by a linear classifier: {separability['accuracy']:.1%} held-out accuracy "
-                      f"(chance {separability['chance']:.1%})")
+        console.print(
+            f"datasets separable by a linear classifier: {separability['accuracy']:.1%} held-out accuracy "
+            f"(chance {separability['chance']:.1%})"
+        )
     total = sum(result.timings.values())
-    console.print(f"{sum(d['size'] for d in result.manifest['datasets'])} sentences, {len(result.manifest['directions'])} "
-                  f"directions, {total:.1f} s; report: {report}", soft_wrap=True)
+    console.print(
+        f"{sum(d['size'] for d in result.manifest['datasets'])} sentences, {len(result.manifest['directions'])} "
+        f"directions, {total:.1f} s; report: {report}",
+        soft_wrap=True,
+    )
 
 
 @click.command()

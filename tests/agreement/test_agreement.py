@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from labelled_runs import control_row, direction_row
 
-from illusion.annotations.agreement import SCHEMA, compute_agreement
-from illusion.annotations.ratings import load_run
+from illusion.annotations.agreement.compute import SCHEMA, compute_agreement
+from illusion.annotations.agreement.ratings import load_run
 
 
 @pytest.fixture

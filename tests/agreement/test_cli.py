@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 from labelled_runs import control_row, direction_row, pair_row
 
-from illusion.annotations.agreement_cli import agree
 from illusion.cli import main
+from illusion.commands.agree import agree
 
 EXPORTS = Path(__file__).parent.parent / "annotations" / "data"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from labelled_runs import DATASETS, control_row, direction_row
 
-from illusion.annotations.conditions import compare_conditions, condition_order, condition_table
-from illusion.annotations.ratings import load_run
+from illusion.annotations.agreement.conditions import compare_conditions, condition_order, condition_table
+from illusion.annotations.agreement.ratings import load_run
 
 DIRECTIONS = {"neuron:1": "neuron", "neuron:2": "neuron", "random:1": "random"}
 

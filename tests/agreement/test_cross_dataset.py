@@ -7,8 +7,8 @@ from itertools import combinations
 import pytest
 from labelled_runs import DATASETS, control_row, direction_row, pair_row
 
-from illusion.annotations.cross_dataset import cross_dataset
-from illusion.annotations.ratings import load_run
+from illusion.annotations.agreement.cross_dataset import cross_dataset
+from illusion.annotations.agreement.ratings import load_run
 
 WIKI, BIBLE, JOKES, CHAT = DATASETS
 PAIRS = list(combinations(DATASETS, 2))

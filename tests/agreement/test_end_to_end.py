@@ -8,9 +8,9 @@ import json
 import pytest
 from sklearn.metrics import cohen_kappa_score
 
-from illusion.annotations.importer import pseudonym
-from illusion.annotations.labelstudio_project import RECORD
+from illusion.annotations.labelstudio.importer import pseudonym
 from illusion.cli import main
+from illusion.run.folder import LABELSTUDIO as RECORD
 
 pytestmark = pytest.mark.labelstudio
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from labelled_runs import control_pair_row, control_row, direction_row, pair_row
 
-from illusion.annotations.ratings import FIELDS, field_codes, load_run
+from illusion.annotations.agreement.ratings import FIELDS, field_codes, load_run
 from illusion.errors import IllusionError
 
 DIRECTIONS = {"neuron:1": "neuron", "random:1": "random"}
@@ -100,8 +100,9 @@ def test_repeated_labels_keep_the_latest(make_run):
 
 
 def test_repeated_labels_follow_the_import_rule_the_last_changed_wins(make_run):
-    edited = direction_row("neuron:1", "bible", "ann-a", pattern="yes", created_at="2025-01-01T10:00:00Z",
-                           updated_at="2025-01-03T10:00:00Z")
+    edited = direction_row(
+        "neuron:1", "bible", "ann-a", pattern="yes", created_at="2025-01-01T10:00:00Z", updated_at="2025-01-03T10:00:00Z"
+    )
     newer = direction_row("neuron:1", "bible", "ann-a", pattern="no", created_at="2025-01-02T10:00:00Z")
     run = load_run(make_run([edited, newer], directions=DIRECTIONS))
     assert run.sets["neuron:1@bible"].votes("pattern") == ["yes"] and run.duplicates == 1

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.metrics import cohen_kappa_score
 
-from illusion.annotations.reliability import (
+from illusion.annotations.agreement.reliability import (
     cohen,
     estimate,
     field_reliability,

@@ -8,9 +8,9 @@ from html.parser import HTMLParser
 import pytest
 from labelled_runs import direction_row, pair_row
 
-from illusion.annotations.agreement import compute_agreement
-from illusion.annotations.agreement_report import render_html, tick_step
-from illusion.annotations.ratings import load_run
+from illusion.annotations.agreement.compute import compute_agreement
+from illusion.annotations.agreement.ratings import load_run
+from illusion.annotations.agreement.report import render_html, tick_step
 
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 

@@ -7,14 +7,15 @@ import json
 import pytest
 
 from illusion import hookimpl
-from illusion.annotations.export import export_campaign, plugin_predictions
-from illusion.annotations.importer import ANNOTATIONS, import_campaign, pseudonym
-from illusion.annotations.labelstudio_config import config_text
-from illusion.annotations.labelstudio_project import RECORD
-from illusion.annotations.tasks import build_tasks, load_run
+from illusion.annotations.labelstudio.config import config_text
+from illusion.annotations.labelstudio.export import export_campaign, plugin_predictions
+from illusion.annotations.labelstudio.importer import import_campaign, pseudonym
+from illusion.annotations.labelstudio.tasks import build_tasks, load_run
 from illusion.cli import main
 from illusion.errors import IllusionError, PluginError
 from illusion.host import Host
+from illusion.run.folder import ANNOTATIONS
+from illusion.run.folder import LABELSTUDIO as RECORD
 
 pytestmark = pytest.mark.labelstudio
 
@@ -32,10 +33,12 @@ def choice(name, to_name, *values):
 
 
 def label_set(annotator, task_id, pattern, fits, description, confidence):
-    result = [choice("pattern", "sentences", pattern), choice("taxonomy", "sentences", "single"),
-              {"from_name": "description", "to_name": "sentences", "type": "textarea",
-               "value": {"text": [description]}},
-              {"from_name": "confidence", "to_name": "sentences", "type": "rating", "value": {"rating": confidence}}]
+    result = [
+        choice("pattern", "sentences", pattern),
+        choice("taxonomy", "sentences", "single"),
+        {"from_name": "description", "to_name": "sentences", "type": "textarea", "value": {"text": [description]}},
+        {"from_name": "confidence", "to_name": "sentences", "type": "rating", "value": {"rating": confidence}},
+    ]
     if fits:
         result.append(choice("fits", "sentences", *map(str, fits)))
     annotator.client.annotations.create(id=task_id, result=result, lead_time=12.5)
@@ -50,8 +53,7 @@ def test_export_creates_a_blind_campaign_in_the_seeded_order(fresh_run, server, 
     assert record["run_id"] == run.run_id and record["url"] == url.rstrip("/") and record["overlap"] == 2
     for task_type in ("set", "pair"):
         project_id = record["projects"][task_type]["id"]
-        assert summary[task_type] == {"project": project_id, "tasks": len(expected[task_type]),
-                                      "added": len(expected[task_type])}
+        assert summary[task_type] == {"project": project_id, "tasks": len(expected[task_type]), "added": len(expected[task_type])}
         project = admin.projects.get(project_id)
         assert project.label_config == config_text(task_type) and project.maximum_annotations == 2
         assert run.run_id in project.description
@@ -95,8 +97,7 @@ class PreAnnotator:
                 raise RuntimeError("no model for pairs")
             return None
         assert "condition" not in task["data"] and task["meta"]["condition"]
-        return [{"model_version": "guess-1", "score": 0.5,
-                 "result": [choice("pattern", "sentences", "yes")]}]
+        return [{"model_version": "guess-1", "score": 0.5, "result": [choice("pattern", "sentences", "yes")]}]
 
 
 def host_with(plugin):
@@ -118,16 +119,18 @@ def test_plugins_pre_annotate_tasks(fresh_run, server, admin):
 def test_an_export_that_failed_midway_is_completed_without_duplicates(fresh_run, server, admin):
     url, key = server
     failing = plugin_predictions(host_with(PreAnnotator(fail_on_pairs=True)))
-    with pytest.raises(PluginError, match=r"a plugin failed to pre-annotate task t[0-9a-f]+ "
-                                          r"\(RuntimeError: no model for pairs\)"):
+    with pytest.raises(
+        PluginError,
+        match=r"a plugin failed to pre-annotate task t[0-9a-f]+ "
+        r"\(RuntimeError: no model for pairs\)",
+    ):
         export_campaign(fresh_run, url, key, predict=failing)
     record = record_of(fresh_run)  # both projects are recorded, the pair project is still empty
     assert server_tasks(admin, record["projects"]["pair"]["id"]) == []
 
     done = export_campaign(fresh_run, url, key)
     assert done["set"]["added"] == 0 and done["pair"]["added"] == 3
-    assert record_of(fresh_run)["projects"] == {t: dict(p, tasks=done[t]["tasks"])
-                                                for t, p in record["projects"].items()}
+    assert record_of(fresh_run)["projects"] == {t: dict(p, tasks=done[t]["tasks"]) for t, p in record["projects"].items()}
     for project in record["projects"].values():
         uids = [t.data["uid"] for t in server_tasks(admin, project["id"])]
         assert len(uids) == len(set(uids))
@@ -155,15 +158,22 @@ def test_two_annotators_label_and_import_maps_labels_back(fresh_run, server, adm
     for row in rows:
         task = expected[row["task_uid"]]
         assert (row["set_id"], row["condition"], row["direction"], row["run_id"]) == (
-            task.set_id, task.condition, task.direction, run_id)
+            task.set_id,
+            task.condition,
+            task.direction,
+            run_id,
+        )
     by_annotator = {}
     for row in rows:
         by_annotator.setdefault(row["annotator"], []).append(row)
     mine = by_annotator[pseudonym(run_id, first.user_id)]
     theirs = by_annotator[pseudonym(run_id, second.user_id)]
     assert len(mine) == 7 and len(theirs) == 2
-    assert {(r["pattern"], tuple(r["fits"]), r["description"], r["confidence"], r["lead_time"])
-            for r in mine if r["task_type"] == "set"} == {("yes", (1, 3), "names of mathematicians", 4, 12.5)}
+    assert {
+        (r["pattern"], tuple(r["fits"]), r["description"], r["confidence"], r["lead_time"])
+        for r in mine
+        if r["task_type"] == "set"
+    } == {("yes", (1, 3), "names of mathematicians", 4, 12.5)}
     assert {(r["pattern"], r["fits"]) for r in theirs} == {("no", None)}
     assert [r["same_concept"] for r in mine if r["task_type"] == "pair"] == ["related"]
     text = (fresh_run / ANNOTATIONS).read_text()
@@ -189,8 +199,11 @@ def test_an_annotation_with_an_unknown_choice_is_refused(fresh_run, server, admi
     before = (fresh_run / ANNOTATIONS).read_text()
     task = server_tasks(admin, record_of(fresh_run)["projects"]["pair"]["id"])[0]
     annotators[0].client.annotations.create(id=task.id, result=[choice("same_concept", "left", "maybe")])
-    with pytest.raises(IllusionError, match=rf"task {task.data['uid']}, annotation \d+, 'same_concept': "
-                                            r"unknown choice 'maybe' \(expected one of: same, related, different\)"):
+    with pytest.raises(
+        IllusionError,
+        match=rf"task {task.data['uid']}, annotation \d+, 'same_concept': "
+        r"unknown choice 'maybe' \(expected one of: same, related, different\)",
+    ):
         import_campaign(fresh_run, url, key)
     assert (fresh_run / ANNOTATIONS).read_text() == before
 

@@ -7,16 +7,36 @@ from pathlib import Path
 
 import pytest
 
-from illusion.annotations.importer import ANNOTATIONS, SUMMARY, import_campaign, latest_per_annotator, pseudonym
-from illusion.annotations.labelstudio_config import config_text, controls
+from illusion.annotations.labelstudio.config import config_text, controls
+from illusion.annotations.labelstudio.importer import import_campaign, latest_per_annotator, pseudonym
 from illusion.cli import main
 from illusion.errors import IllusionError
+from illusion.run.folder import ANNOTATIONS
+from illusion.run.folder import ANNOTATIONS_SUMMARY as SUMMARY
 
 DATA = Path(__file__).parent / "data"
 EXPORTS = (str(DATA / "export-set.json"), str(DATA / "export-pair.json"))
-FIELDS = ["task_uid", "task_type", "run_id", "set_id", "direction", "condition", "dataset", "datasets",
-          "annotator", "annotation_id", "pattern", "fits", "description", "taxonomy", "confidence",
-          "same_concept", "lead_time", "created_at", "updated_at"]
+FIELDS = [
+    "task_uid",
+    "task_type",
+    "run_id",
+    "set_id",
+    "direction",
+    "condition",
+    "dataset",
+    "datasets",
+    "annotator",
+    "annotation_id",
+    "pattern",
+    "fits",
+    "description",
+    "taxonomy",
+    "confidence",
+    "same_concept",
+    "lead_time",
+    "created_at",
+    "updated_at",
+]
 
 
 def rows_of(run_dir):
@@ -50,7 +70,8 @@ def test_rows_carry_every_field_and_map_back_to_direction_dataset_and_condition(
         by_set.setdefault(row["set_id"], []).append(row)
     neuron = by_set["neuron:17@bible"]
     assert [(r["direction"], r["condition"], r["dataset"], r["datasets"]) for r in neuron] == [
-        ("neuron:17", "neuron", "bible", ["bible"])]
+        ("neuron:17", "neuron", "bible", ["bible"])
+    ]
     control = by_set["control:bible:0"]  # the second annotator skipped it
     assert len(control) == 1 and control[0]["direction"] is None and control[0]["condition"] == "control"
     pair = by_set["neuron:17@wiki-math|bible"][0]
@@ -64,7 +85,12 @@ def test_answers_are_converted_and_the_latest_annotation_of_an_annotator_wins(ru
     assert len(rows) == 2
     first = max(rows, key=lambda r: r["annotation_id"])  # the first annotator answered twice
     assert (first["pattern"], first["fits"], first["description"], first["taxonomy"], first["confidence"]) == (
-        "yes", [2], "second thoughts", "several", 3)
+        "yes",
+        [2],
+        "second thoughts",
+        "several",
+        3,
+    )
     assert first["lead_time"] == 7.0 and first["created_at"].startswith("20")
     second = min(rows, key=lambda r: r["annotation_id"])
     assert (second["pattern"], second["fits"], second["description"]) == ("no", None, None)
@@ -81,12 +107,23 @@ def test_the_last_changed_annotation_wins_not_the_last_created(run_dir, tmp_path
 
 def test_latest_per_annotator_orders_by_update_then_creation_then_id():
     def row(annotator, annotation_id, created_at=None, updated_at=None):
-        return {"task_type": "set", "set_id": "s", "annotator": annotator, "annotation_id": annotation_id,
-                "created_at": created_at, "updated_at": updated_at}
+        return {
+            "task_type": "set",
+            "set_id": "s",
+            "annotator": annotator,
+            "annotation_id": annotation_id,
+            "created_at": created_at,
+            "updated_at": updated_at,
+        }
 
-    rows = [row("a", 1, "2026-01-01", "2026-01-05"), row("a", 2, "2026-01-02"),  # updated beats created
-            row("b", 3, "2026-01-02"), row("b", 4, "2026-01-01"),  # no update: the last created
-            row("c", 6), row("c", 5)]  # no times: the highest id
+    rows = [
+        row("a", 1, "2026-01-01", "2026-01-05"),
+        row("a", 2, "2026-01-02"),  # updated beats created
+        row("b", 3, "2026-01-02"),
+        row("b", 4, "2026-01-01"),  # no update: the last created
+        row("c", 6),
+        row("c", 5),
+    ]  # no times: the highest id
     kept, dropped = latest_per_annotator(rows)
     assert [r["annotation_id"] for r in kept] == [1, 3, 6] and dropped == 3
 
@@ -120,18 +157,25 @@ def _first_result(tasks, name):
     return next(item for item in tasks[0]["annotations"][0]["result"] if item["from_name"] == name)
 
 
-@pytest.mark.parametrize("edit, message", [
-    (lambda t: _first_result(t, "pattern")["value"].update(choices=["maybe"]),
-     r"annotation \d+, 'pattern': unknown choice 'maybe' \(expected one of: yes, no\)"),
-    (lambda t: _first_result(t, "fits")["value"].update(choices=["1", "11"]),
-     r"'fits': unknown choice '11' \(expected one of: 1, 2, 3\)"),
-    (lambda t: _first_result(t, "confidence")["value"].update(rating=9), r"'confidence': rating 9 is not 1..5"),
-    (lambda t: _first_result(t, "pattern").update(from_name="mood"), r"unknown question 'mood' for a set task"),
-    (lambda t: t[0]["data"].update(uid="t0000"), r"task 1: task uid t0000 is not a task of run"),
-    (lambda t: t[0]["data"].pop("uid"), r"task 1: no data.uid"),
-    (lambda t: t[0]["annotations"][0].update(completed_by=None), r"no completed_by user id"),
-    (lambda t: t[0]["annotations"][0].update(result={"a": 1}), r"'result' is not a list"),
-])
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (
+            lambda t: _first_result(t, "pattern")["value"].update(choices=["maybe"]),
+            r"annotation \d+, 'pattern': unknown choice 'maybe' \(expected one of: yes, no\)",
+        ),
+        (
+            lambda t: _first_result(t, "fits")["value"].update(choices=["1", "11"]),
+            r"'fits': unknown choice '11' \(expected one of: 1, 2, 3\)",
+        ),
+        (lambda t: _first_result(t, "confidence")["value"].update(rating=9), r"'confidence': rating 9 is not 1..5"),
+        (lambda t: _first_result(t, "pattern").update(from_name="mood"), r"unknown question 'mood' for a set task"),
+        (lambda t: t[0]["data"].update(uid="t0000"), r"task 1: task uid t0000 is not a task of run"),
+        (lambda t: t[0]["data"].pop("uid"), r"task 1: no data.uid"),
+        (lambda t: t[0]["annotations"][0].update(completed_by=None), r"no completed_by user id"),
+        (lambda t: t[0]["annotations"][0].update(result={"a": 1}), r"'result' is not a list"),
+    ],
+)
 def test_bad_exports_fail_with_one_line_and_leave_the_old_file(run_dir, tmp_path, edit, message):
     (run_dir / ANNOTATIONS).write_text("old\n")
     with pytest.raises(IllusionError, match=message):
@@ -140,10 +184,13 @@ def test_bad_exports_fail_with_one_line_and_leave_the_old_file(run_dir, tmp_path
     assert not (run_dir / SUMMARY).exists()
 
 
-@pytest.mark.parametrize("content, message", [
-    ("{broken", r"export.json: not valid JSON"),
-    ('{"tasks": []}', r"export.json: not a Label Studio JSON export \(expected a list of tasks\)"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("{broken", r"export.json: not valid JSON"),
+        ('{"tasks": []}', r"export.json: not a Label Studio JSON export \(expected a list of tasks\)"),
+    ],
+)
 def test_a_malformed_export_file_is_named(run_dir, tmp_path, content, message):
     (tmp_path / "export.json").write_text(content)
     with pytest.raises(IllusionError, match=message):

@@ -6,10 +6,10 @@ import socket
 
 import pytest
 
-from illusion.annotations.export import export_campaign
-from illusion.annotations.labelstudio_project import RECORD
+from illusion.annotations.labelstudio.export import export_campaign
 from illusion.cli import main
 from illusion.errors import IllusionError
+from illusion.run.folder import LABELSTUDIO as RECORD
 
 
 def closed_port_url() -> str:
@@ -30,10 +30,13 @@ def test_a_server_that_is_down_is_named_with_what_to_do(run_dir, capsys):
     assert not (run_dir / RECORD).exists()
 
 
-@pytest.mark.parametrize("url, key, message", [
-    (None, "key", "no Label Studio URL: pass --url or set LABEL_STUDIO_URL"),
-    ("http://127.0.0.1:9", None, "no Label Studio API key: pass --api-key or set LABEL_STUDIO_API_KEY"),
-])
+@pytest.mark.parametrize(
+    "url, key, message",
+    [
+        (None, "key", "no Label Studio URL: pass --url or set LABEL_STUDIO_URL"),
+        ("http://127.0.0.1:9", None, "no Label Studio API key: pass --api-key or set LABEL_STUDIO_API_KEY"),
+    ],
+)
 def test_missing_address_or_key(run_dir, url, key, message):
     with pytest.raises(IllusionError, match=message):
         export_campaign(run_dir, url, key)

@@ -8,17 +8,31 @@ import re
 
 import pytest
 
-from illusion.annotations.export import export_campaign
-from illusion.annotations.importer import import_campaign
-from illusion.annotations.tasks import build_tasks, load_run
-from illusion.config import load_config
-from illusion.pipeline import run
+from illusion.annotations.labelstudio.export import export_campaign
+from illusion.annotations.labelstudio.importer import import_campaign
+from illusion.annotations.labelstudio.tasks import build_tasks, load_run
+from illusion.run.config import load_config
+from illusion.run.pipeline import run
 
 SENTENCES = {
-    "animals": ["the cat sat on the mat.", "the dog sat on the mat.", "a cat and a dog.", "the dog was on the cat.",
-                "<b>a cat</b> sat in the mat.", "the cat was a dog.", "a dog sat on a cat."],
-    "scripture": ["god said let there be light.", "and there was light.", "god said it was light.",
-                  "let there be war.", "the king said let there be love.", "and god said love.", "let the king be."],
+    "animals": [
+        "the cat sat on the mat.",
+        "the dog sat on the mat.",
+        "a cat and a dog.",
+        "the dog was on the cat.",
+        "<b>a cat</b> sat in the mat.",
+        "the cat was a dog.",
+        "a dog sat on a cat.",
+    ],
+    "scripture": [
+        "god said let there be light.",
+        "and there was light.",
+        "god said it was light.",
+        "let there be war.",
+        "the king said let there be love.",
+        "and god said love.",
+        "let the king be.",
+    ],
 }
 
 
@@ -30,9 +44,11 @@ def real_run(illusion_tiny_bert, tmp_path_factory):
         (folder / f"{name}.txt").write_text("\n".join(lines) + "\n")
         datasets += f'[[datasets]]\nname = "{name}"\nplugin = "text"\npath = "{folder / name}.txt"\nmin_words = 1\n\n'
     config = folder / "run.toml"
-    config.write_text(f'seed = 3\nk = 3\ncontrols = 1\n[model]\nplugin = "transformer"\nmodel = "{illusion_tiny_bert}"\n'
-                      f'device = "cpu"\n\n{datasets}[[samplers]]\nplugin = "neuron"\ncount = 2\n\n'
-                      '[[samplers]]\nplugin = "random"\ncount = 2\n')
+    config.write_text(
+        f'seed = 3\nk = 3\ncontrols = 1\n[model]\nplugin = "transformer"\nmodel = "{illusion_tiny_bert}"\n'
+        f'device = "cpu"\n\n{datasets}[[samplers]]\nplugin = "neuron"\ncount = 2\n\n'
+        '[[samplers]]\nplugin = "random"\ncount = 2\n'
+    )
     run(load_config(config), folder / "out")
     return folder / "out"
 
@@ -40,8 +56,7 @@ def real_run(illusion_tiny_bert, tmp_path_factory):
 def test_tasks_show_the_run_sentences_with_their_most_activating_token_marked(real_run):
     tasks = build_tasks(load_run(real_run))
     assert len(tasks["set"]) == 4 * 2 + 2 and len(tasks["pair"]) == 4 + 1
-    rows = {f"{r['direction']}@{r['dataset']}": r
-            for r in map(json.loads, (real_run / "topk.jsonl").read_text().splitlines())}
+    rows = {f"{r['direction']}@{r['dataset']}": r for r in map(json.loads, (real_run / "topk.jsonl").read_text().splitlines())}
     for task in tasks["set"]:
         if task.direction is None:
             continue

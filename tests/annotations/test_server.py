@@ -14,17 +14,17 @@ from pathlib import Path
 import pytest
 from label_studio_sdk import LabelStudio
 
-from illusion.annotations.server import answers, ensure_data_dir, free_port, server_env
+from illusion.annotations.labelstudio.server import answers, ensure_data_dir, free_port, server_env
 from illusion.errors import IllusionError
 
 
 def test_the_server_environment_drops_clashing_settings_and_calls_home_nowhere(monkeypatch, tmp_path):
-    for name in ("USERNAME", "PASSWORD", "HOST", "PORT", "DEBUG", "CI", "DJANGO_DB", "LABEL_STUDIO_API_KEY",
-                 "HEARTEX_X"):
+    for name in ("USERNAME", "PASSWORD", "HOST", "PORT", "DEBUG", "CI", "DJANGO_DB", "LABEL_STUDIO_API_KEY", "HEARTEX_X"):
         monkeypatch.setenv(name, "x")
     env = server_env(tmp_path)
-    assert not {"USERNAME", "PASSWORD", "HOST", "PORT", "DEBUG", "CI", "DJANGO_DB", "LABEL_STUDIO_API_KEY",
-                "HEARTEX_X"} & set(env)
+    assert not {"USERNAME", "PASSWORD", "HOST", "PORT", "DEBUG", "CI", "DJANGO_DB", "LABEL_STUDIO_API_KEY", "HEARTEX_X"} & set(
+        env
+    )
     assert env["LABEL_STUDIO_BASE_DATA_DIR"] == str(tmp_path)
     assert env["SENTRY_DSN"] == "" and env["COLLECT_ANALYTICS"] == "false"
     assert env["LATEST_VERSION_CHECK"] == "false"
@@ -46,9 +46,11 @@ def test_serve_prints_a_working_key_and_stops_on_ctrl_c(server, tmp_path):
     data_dir = tmp_path / "data"
     shutil.copytree(template, data_dir)  # an initialised data directory starts in seconds
     serve = subprocess.Popen(
-        [sys.executable, "-m", "illusion.cli", "labelstudio", "serve", "--data-dir", str(data_dir),
-         "--port", str(free_port())],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        [sys.executable, "-m", "illusion.cli", "labelstudio", "serve", "--data-dir", str(data_dir), "--port", str(free_port())],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         printed = ""
         while "LABEL_STUDIO_API_KEY=" not in printed:

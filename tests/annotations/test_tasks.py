@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from illusion.annotations.tasks import build_tasks, group_keys, load_run, sentence_html, task_uid
+from illusion.annotations.labelstudio.tasks import build_tasks, group_keys, load_run, sentence_html, task_uid
 from illusion.errors import IllusionError
 
 HIDDEN = ("neuron", "random", "control", "neuron:17", "random:3")
@@ -17,8 +17,7 @@ def test_sentence_text_is_escaped_before_the_token_is_marked():
     text = "<b>x</b> & <script>alert(1)</script>"
     start = text.index("alert")
     html = sentence_html(2, text, [start, start + 5])
-    assert html == ("<p><b>2.</b> &lt;b&gt;x&lt;/b&gt; &amp; &lt;script&gt;<mark>alert</mark>"
-                    "(1)&lt;/script&gt;</p>")
+    assert html == ("<p><b>2.</b> &lt;b&gt;x&lt;/b&gt; &amp; &lt;script&gt;<mark>alert</mark>(1)&lt;/script&gt;</p>")
     assert sentence_html(1, "a < b", None) == "<p><b>1.</b> a &lt; b</p>"
 
 
@@ -26,7 +25,7 @@ def test_visible_data_never_tells_the_condition(run_dir):
     run = load_run(run_dir)
     tasks = build_tasks(run)
     assert len(tasks["set"]) == 6 and len(tasks["pair"]) == 3
-    for task_type, items in tasks.items():
+    for items in tasks.values():
         # Every task of a type shows the same fields, whatever its condition.
         assert len({tuple(sorted(t.data)) for t in items}) == 1
         for task in items:
@@ -76,8 +75,7 @@ def test_task_uids_are_stable_and_opaque(run_dir):
 
 def test_pairs_compare_one_direction_or_the_nth_controls_across_datasets(run_dir):
     pairs = {t.set_id: t for t in build_tasks(load_run(run_dir))["pair"]}
-    assert set(pairs) == {"neuron:17@wiki-math|bible", "random:3@wiki-math|bible",
-                          "control:wiki-math:0|control:bible:0"}
+    assert set(pairs) == {"neuron:17@wiki-math|bible", "random:3@wiki-math|bible", "control:wiki-math:0|control:bible:0"}
     neuron = pairs["neuron:17@wiki-math|bible"]
     assert neuron.datasets == ("wiki-math", "bible") and neuron.direction == "neuron:17"
     assert neuron.data["left_dataset"] == "wiki-math" and "Euler" in neuron.data["left_html"]
@@ -106,16 +104,21 @@ def _edit_first_row(path, **changes):
     path.write_text("\n".join([json.dumps(row), *lines[1:]]) + "\n")
 
 
-@pytest.mark.parametrize("breakage, message", [
-    (lambda d: (d / "topk.jsonl").unlink(), r"topk.jsonl: no such file from `illusion run`"),
-    (lambda d: (d / "manifest.json").unlink(), r"manifest.json: no such file from `illusion run`"),
-    (lambda d: (d / "topk.jsonl").write_text("{not json\n"), r"topk.jsonl, line 1: not valid JSON"),
-    (lambda d: _edit_first_row(d / "topk.jsonl", dataset=""), r"topk.jsonl, row 1: missing or empty 'dataset'"),
-    (lambda d: _edit_first_row(d / "topk.jsonl", top=[{"id": "a", "text": "abc", "span": [2, 9]}]),
-     r"topk.jsonl, row 1, 'top', sentence 1: span \[2, 9\] is not \[start, end\) inside the text"),
-    (lambda d: _edit_first_row(d / "topk.jsonl", direction="random:3"), r"set 'random:3@wiki-math' appears twice"),
-    (lambda d: (d / "manifest.json").write_text("{}"), r"manifest.json: no run_id"),
-])
+@pytest.mark.parametrize(
+    "breakage, message",
+    [
+        (lambda d: (d / "topk.jsonl").unlink(), r"topk.jsonl: no such file from `illusion run`"),
+        (lambda d: (d / "manifest.json").unlink(), r"manifest.json: no such file from `illusion run`"),
+        (lambda d: (d / "topk.jsonl").write_text("{not json\n"), r"topk.jsonl, line 1: not valid JSON"),
+        (lambda d: _edit_first_row(d / "topk.jsonl", dataset=""), r"topk.jsonl, row 1: missing or empty 'dataset'"),
+        (
+            lambda d: _edit_first_row(d / "topk.jsonl", top=[{"id": "a", "text": "abc", "span": [2, 9]}]),
+            r"topk.jsonl, row 1, 'top', sentence 1: span \[2, 9\] is not \[start, end\) inside the text",
+        ),
+        (lambda d: _edit_first_row(d / "topk.jsonl", direction="random:3"), r"set 'random:3@wiki-math' appears twice"),
+        (lambda d: (d / "manifest.json").write_text("{}"), r"manifest.json: no run_id"),
+    ],
+)
 def test_bad_run_folders_get_one_clear_message(run_dir, breakage, message):
     breakage(run_dir)
     with pytest.raises(IllusionError, match=message):

@@ -1,7 +1,7 @@
 import pytest
 
 from illusion import ConfigError
-from illusion.config import default_config_text, load_config
+from illusion.run.config import default_config_text, load_config
 
 
 def test_default_config_follows_the_paper():
@@ -19,14 +19,20 @@ def test_overrides_address_entries_by_name():
     assert config.samplers[0].options["count"] == 3
 
 
-@pytest.mark.parametrize("text, message", [
-    ("k = [", "not valid TOML"),
-    ("kk = 3\n", "unknown key 'kk'; did you mean 'k'"),
-    ("k = 'ten'\n[[datasets]]\nplugin='jokes'\nname='j'\n[[samplers]]\nplugin='random'\n", "'k' must be int"),
-    ("[[samplers]]\nplugin='random'\n", "add at least one \\[\\[datasets\\]\\]"),
-    ("[[datasets]]\nname='a'\n[[samplers]]\nplugin='random'\n", "datasets\\[0\\]: set plugin"),
-    ("[[datasets]]\nplugin='jokes'\nname='j'\n[[datasets]]\nplugin='bible'\nname='j'\n[[samplers]]\nplugin='random'\n", "j appear more than once"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("k = [", "not valid TOML"),
+        ("kk = 3\n", "unknown key 'kk'; did you mean 'k'"),
+        ("k = 'ten'\n[[datasets]]\nplugin='jokes'\nname='j'\n[[samplers]]\nplugin='random'\n", "'k' must be int"),
+        ("[[samplers]]\nplugin='random'\n", "add at least one \\[\\[datasets\\]\\]"),
+        ("[[datasets]]\nname='a'\n[[samplers]]\nplugin='random'\n", "datasets\\[0\\]: set plugin"),
+        (
+            "[[datasets]]\nplugin='jokes'\nname='j'\n[[datasets]]\nplugin='bible'\nname='j'\n[[samplers]]\nplugin='random'\n",
+            "j appear more than once",
+        ),
+    ],
+)
 def test_bad_config_names_file_and_key(tmp_path, text, message):
     path = tmp_path / "run.toml"
     path.write_text(text)

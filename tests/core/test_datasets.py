@@ -21,8 +21,11 @@ def test_text_files_with_glob(host, tmp_path):
     (tmp_path / "a.txt").write_text("the first line is here\n\nthe second line is here\n")
     (tmp_path / "b.txt").write_text("a line from another file\n")
     records = load(host, "text", path=str(tmp_path / "*.txt"))
-    assert [(r.id, r.text) for r in records] == [("a.txt:1", "the first line is here"), ("a.txt:3", "the second line is here"),
-                                                 ("b.txt:1", "a line from another file")]
+    assert [(r.id, r.text) for r in records] == [
+        ("a.txt:1", "the first line is here"),
+        ("a.txt:3", "the second line is here"),
+        ("b.txt:1", "a line from another file"),
+    ]
 
 
 def test_same_file_names_in_several_folders_keep_ids_unique(host, tmp_path):
@@ -38,9 +41,15 @@ def test_text_glob_without_match_is_a_clear_error(host, tmp_path):
 
 
 def test_jsonl_and_csv_tables(host, tmp_path):
-    (tmp_path / "rows.jsonl").write_text("\n".join(json.dumps({"key": f"k{i}", "body": f"sentence number {i} is here"}) for i in range(3)))
+    (tmp_path / "rows.jsonl").write_text(
+        "\n".join(json.dumps({"key": f"k{i}", "body": f"sentence number {i} is here"}) for i in range(3))
+    )
     (tmp_path / "rows.csv").write_text("body,key\nthe csv sentence is here,c1\n")
-    assert [r.id for r in load(host, "table", path=str(tmp_path / "rows.jsonl"), column="body", id_column="key")] == ["k0", "k1", "k2"]
+    assert [r.id for r in load(host, "table", path=str(tmp_path / "rows.jsonl"), column="body", id_column="key")] == [
+        "k0",
+        "k1",
+        "k2",
+    ]
     assert load(host, "table", path=str(tmp_path / "rows.csv"), column="body")[0].text == "the csv sentence is here"
     with pytest.raises(PluginError, match=r"rows.csv, row 1: no column 'text' \(columns: body, key\)"):
         load(host, "table", path=str(tmp_path / "rows.csv"))

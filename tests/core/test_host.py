@@ -9,13 +9,13 @@ from illusion import DatasetPlugin, PluginError, Record, hookimpl
 from illusion.host import Host
 from illusion.registrations import KINDS
 
-GOOD = '''
+GOOD = """
 from illusion import DatasetPlugin, Record, hookimpl
 
 @hookimpl
 def illusion_datasets():
     yield DatasetPlugin("greetings", "Two greetings.", lambda: [Record("1", "hello there my friend"), Record("2", "good morning to you")])
-'''
+"""
 
 
 def install_fake(tmp_path, monkeypatch, dist, module, source, version="1.2.3"):
@@ -66,7 +66,12 @@ def test_import_failure_is_reported_and_skipped(tmp_path, monkeypatch):
 
 
 def test_bad_registration_is_reported_with_hook(tmp_path, monkeypatch):
-    install_fake(tmp_path, monkeypatch, "illusion-bad", "bad_plugin", '''
+    install_fake(
+        tmp_path,
+        monkeypatch,
+        "illusion-bad",
+        "bad_plugin",
+        """
         from illusion import DatasetPlugin, hookimpl
 
         @hookimpl
@@ -76,7 +81,8 @@ def test_bad_registration_is_reported_with_hook(tmp_path, monkeypatch):
         @hookimpl
         def illusion_direction_samplers():
             return ["not a registration"]
-    ''')
+    """,
+    )
     host = Host()
     host.registrations("dataset")
     messages = {p.hook: p.message for p in host.problems}
@@ -86,25 +92,37 @@ def test_bad_registration_is_reported_with_hook(tmp_path, monkeypatch):
 
 
 def test_unknown_hook_is_caught_with_a_suggestion(tmp_path, monkeypatch):
-    install_fake(tmp_path, monkeypatch, "illusion-typo", "typo_plugin", '''
+    install_fake(
+        tmp_path,
+        monkeypatch,
+        "illusion-typo",
+        "typo_plugin",
+        """
         from illusion import hookimpl
 
         @hookimpl
         def illusion_dataset():
             return []
-    ''')
+    """,
+    )
     [problem] = Host().problems
-    assert problem.hook == "illusion_dataset" and "did you mean illusion_datasets" in problem.message
+    assert problem.hook == "illusion_dataset" and "did you mean 'illusion_datasets'" in problem.message
 
 
 def test_duplicate_name_names_both_distributions(tmp_path, monkeypatch):
-    install_fake(tmp_path, monkeypatch, "illusion-copycat", "copycat_plugin", '''
+    install_fake(
+        tmp_path,
+        monkeypatch,
+        "illusion-copycat",
+        "copycat_plugin",
+        """
         from illusion import DatasetPlugin, hookimpl
 
         @hookimpl
         def illusion_datasets():
             yield DatasetPlugin("bible", "Another bible.", list)
-    ''')
+    """,
+    )
     host = Host()
     with pytest.raises(PluginError, match=r"'bible' is claimed by illusion .* and illusion-copycat 1.2.3"):
         host.get("dataset", "bible")

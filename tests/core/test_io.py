@@ -4,16 +4,15 @@ import stat
 import pytest
 
 from illusion import IllusionError
-from illusion.io import atomic_writer, read_jsonl, write_json
+from illusion.common.files import atomic_writer, read_jsonl, write_json
 
 
 def test_failed_write_leaves_the_old_file_and_no_temporary(tmp_path):
     target = tmp_path / "out.json"
     write_json(target, {"a": 1})
-    with pytest.raises(RuntimeError):
-        with atomic_writer(target) as handle:
-            handle.write("partial")
-            raise RuntimeError("interrupted")
+    with pytest.raises(RuntimeError), atomic_writer(target) as handle:
+        handle.write("partial")
+        raise RuntimeError("interrupted")
     assert target.read_text() == '{\n  "a": 1\n}\n'
     assert os.listdir(tmp_path) == ["out.json"]
 

@@ -5,19 +5,35 @@ import subprocess
 import sys
 
 import pytest
-
-from illusion import IllusionError
-from illusion.config import load_config
-from illusion.pipeline import run
 from run_configs import SAMPLERS, write_text_run_config
 
+from illusion import IllusionError
+from illusion.run.config import load_config
+from illusion.run.pipeline import run
+
 SENTENCES = {
-    "animals": ["the cat sat on the mat.", "the dog sat on the mat.", "a cat and a dog.", "the dog was on the cat.",
-                "a cat sat in the mat.", "the cat was a dog.", "a dog sat on a cat.", "cats and dogs sat.",
-                "<script>alert(1)</script> the cat."],
-    "scripture": ["god said let there be light.", "and there was light.", "god said it was light.", "let there be war.",
-                  "the king said let there be love.", "and god said love.", "the king was in the war.", "and the light was.",
-                  "let the king be."],
+    "animals": [
+        "the cat sat on the mat.",
+        "the dog sat on the mat.",
+        "a cat and a dog.",
+        "the dog was on the cat.",
+        "a cat sat in the mat.",
+        "the cat was a dog.",
+        "a dog sat on a cat.",
+        "cats and dogs sat.",
+        "<script>alert(1)</script> the cat.",
+    ],
+    "scripture": [
+        "god said let there be light.",
+        "and there was light.",
+        "god said it was light.",
+        "let there be war.",
+        "the king said let there be love.",
+        "and god said love.",
+        "the king was in the war.",
+        "and the light was.",
+        "let the king be.",
+    ],
 }
 
 
@@ -40,7 +56,9 @@ def test_run_writes_the_documented_files(tiny_bert, tmp_path):
         assert top == sorted(top, reverse=True) and row["bottom"][0]["score"] <= row["bottom"][-1]["score"]
         for entry in row["top"] + row["bottom"]:
             start, end = entry["span"]
-            assert entry["text"][start:end].lower().replace(" ", "") in entry["token"].replace("##", "") or entry["token"] == "[UNK]"
+            assert (
+                entry["text"][start:end].lower().replace(" ", "") in entry["token"].replace("##", "") or entry["token"] == "[UNK]"
+            )
     assert len(controls) == 4 and all(len(c["sentences"]) == 3 for c in controls)
     assert set(stats["conditions"]) == {"neuron", "random"}
     assert set(stats["directions"]["neuron:" + rows[0]["direction"].split(":")[1]]["range_overlap"]) == {"animals|scripture"}
@@ -71,7 +89,7 @@ def test_unknown_sampler_is_refused_before_the_model_loads(tiny_bert, tmp_path):
 
 
 def test_report_escapes_sentences(tiny_bert, tmp_path):
-    from illusion.report import render
+    from illusion.report.run_report import render
 
     run(load_config(write_config(tmp_path, tiny_bert, k=9)), tmp_path / "out")
     html = render(tmp_path / "out")
@@ -87,9 +105,11 @@ def test_cli_run_and_clear_errors(tiny_bert, tmp_path):
     done = cli("run", str(write_config(tmp_path, tiny_bert)), "--out", "out", "-q", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "out" / "report.html").exists() and "report:" in done.stderr
-    for args, message in [(["run", "missing.toml"], "missing.toml: cannot read the configuration"),
-                          (["run", "-s", "datasets.bible.nn=3"], "unknown parameter 'nn'; did you mean 'n'?"),
-                          (["run", str(tmp_path / "run.toml"), "--k", "50", "--out", "new"], "fewer than k = 50")]:
+    for args, message in [
+        (["run", "missing.toml"], "missing.toml: cannot read the configuration"),
+        (["run", "-s", "datasets.bible.nn=3"], "unknown parameter 'nn'; did you mean 'n'?"),
+        (["run", str(tmp_path / "run.toml"), "--k", "50", "--out", "new"], "fewer than k = 50"),
+    ]:
         failed = cli(*args, cwd=tmp_path)
         assert failed.returncode == 1 and message in failed.stderr and "Traceback" not in failed.stderr, failed.stderr
     assert not (tmp_path / "new").exists()
@@ -109,7 +129,11 @@ def test_cli_init_and_plugins(tmp_path):
 def test_embedded_default_shows_dataset_level_directions(tmp_path):
     """The real bundled model and corpora, shrunk: a dataset-contrast direction's pooled top-k comes from its dataset."""
     overrides = [f"datasets.{name}.n=80" for name in ("wiki-people", "wiki-math", "bible", "conversations")] + [
-        "datasets.jokes.n=80", "samplers.neuron.count=3", "samplers.random.count=3", "controls=1"]
+        "datasets.jokes.n=80",
+        "samplers.neuron.count=3",
+        "samplers.random.count=3",
+        "controls=1",
+    ]
     config = load_config(None, overrides)
     config.samplers.append(type(config.samplers[0])("dataset-contrast", "dataset-contrast", {}))
     result = run(config, tmp_path / "out")

@@ -1,10 +1,18 @@
 from illusion import Record
 from illusion.records import content_hash, prepare, split_sentences
 
-RECORDS = [Record(str(i), text) for i, text in enumerate([
-    "One two three four.", "one two three four.", "Too short.", "This sentence has exactly six words.",
-    "First sentence is here now. Second sentence follows right after it.",
-])]
+RECORDS = [
+    Record(str(i), text)
+    for i, text in enumerate(
+        [
+            "One two three four.",
+            "one two three four.",
+            "Too short.",
+            "This sentence has exactly six words.",
+            "First sentence is here now. Second sentence follows right after it.",
+        ]
+    )
+]
 OPTIONS = dict(split_sentences=False, min_words=4, max_words=60, dedupe=True, n=None, seed=0)
 
 
@@ -15,7 +23,10 @@ def test_length_bounds_and_case_insensitive_dedupe():
 
 def test_split_gives_sentence_ids():
     kept = prepare(RECORDS[4:], **{**OPTIONS, "split_sentences": True})
-    assert [(r.id, r.text) for r in kept] == [("4#0", "First sentence is here now."), ("4#1", "Second sentence follows right after it.")]
+    assert [(r.id, r.text) for r in kept] == [
+        ("4#0", "First sentence is here now."),
+        ("4#1", "Second sentence follows right after it."),
+    ]
 
 
 def test_sample_is_deterministic_and_keeps_order():

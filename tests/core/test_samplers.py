@@ -65,10 +65,13 @@ def test_file_directions_in_three_formats(tmp_path):
         np.testing.assert_allclose(sample("file", path=str(tmp_path / name)).vectors, expected, atol=1e-6)
 
 
-@pytest.mark.parametrize("content, message", [
-    (np.zeros((2, 8)), "rows \\[0, 1\\] are zero"),
-    (np.ones((2, 5)), "must have shape \\(count, 8\\)"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (np.zeros((2, 8)), "rows \\[0, 1\\] are zero"),
+        (np.ones((2, 5)), "must have shape \\(count, 8\\)"),
+    ],
+)
 def test_bad_direction_files(tmp_path, content, message):
     np.save(tmp_path / "bad.npy", content)
     with pytest.raises(PluginError, match=message):

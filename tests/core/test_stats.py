@@ -1,6 +1,6 @@
 import numpy as np
 
-from illusion import stats
+from illusion.run import stats
 
 
 def test_pooled_top_merges_per_dataset_lists():

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from illusion import store as store_module
-from illusion.store import ActivationStore, entry_key
+from illusion.run import store as store_module
+from illusion.run.store import ActivationStore, entry_key
 
 TEXTS = [f"sentence {i}" for i in range(10)]
 
@@ -11,6 +11,7 @@ def fake_encode(calls):
     def encode(texts):
         calls.append(len(texts))
         return np.array([[float(t.split()[1]), 1.0] for t in texts])
+
     return encode
 
 
@@ -45,6 +46,10 @@ def test_an_interrupted_computation_resumes_from_the_last_whole_chunk(tmp_path, 
 
 
 def test_key_depends_on_model_dataset_and_dtype():
-    keys = {entry_key({"m": 1}, "h", "float32"), entry_key({"m": 2}, "h", "float32"), entry_key({"m": 1}, "g", "float32"),
-            entry_key({"m": 1}, "h", "float16")}
+    keys = {
+        entry_key({"m": 1}, "h", "float32"),
+        entry_key({"m": 2}, "h", "float32"),
+        entry_key({"m": 1}, "g", "float32"),
+        entry_key({"m": 1}, "h", "float16"),
+    }
     assert len(keys) == 4

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from illusion.topk import extremes
+from illusion.run.topk import extremes
 
 
 @pytest.mark.parametrize("rows_per_chunk", [1, 7, 1000, 100000])

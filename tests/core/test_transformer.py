@@ -69,12 +69,15 @@ def test_identity_changes_with_layer_and_pooling(tiny_bert):
     assert a.dim == 32
 
 
-@pytest.mark.parametrize("options, message", [
-    ({"layer": 4}, "has layers 0..3"),
-    ({"layer": -5}, "has layers 0..3"),
-    ({"pooling": "sum"}, "choose one of 'cls', 'mean', 'max'"),
-    ({"batch_size": 0}, "batch_size must be >= 1"),
-])
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ({"layer": 4}, "has layers 0..3"),
+        ({"layer": -5}, "has layers 0..3"),
+        ({"pooling": "sum"}, "choose one of 'cls', 'mean', 'max'"),
+        ({"batch_size": 0}, "batch_size must be >= 1"),
+    ],
+)
 def test_bad_options_are_clear(tiny_bert, options, message):
     with pytest.raises(PluginError, match=message):
         layer(tiny_bert, **options)
@@ -92,8 +95,10 @@ def test_hub_name_loads_from_the_local_cache(tiny_bert, tmp_path):
     shutil.copytree(tiny_bert, repo / "snapshots" / "0123abcd")
     (repo / "refs").mkdir()
     (repo / "refs" / "main").write_text("0123abcd")
-    code = ("from illusion.host import Host; m = Host(autoload=False).get('model layer', 'transformer')"
-            ".create({'model': 'bert-base-uncased', 'device': 'cpu'}); print(m.dim, m.encode(['the cat']).shape)")
+    code = (
+        "from illusion.host import Host; m = Host(autoload=False).get('model layer', 'transformer')"
+        ".create({'model': 'bert-base-uncased', 'device': 'cpu'}); print(m.dim, m.encode(['the cat']).shape)"
+    )
     env = {**os.environ, "HF_HUB_CACHE": str(tmp_path / "hub"), "HF_HUB_OFFLINE": "1"}
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from illusion.diag_anisotropy import anisotropy
+from illusion.diagnostics.anisotropy import anisotropy
 
 
 def unit(x):
@@ -12,8 +12,10 @@ def unit(x):
 
 def test_mean_cosines_match_all_pairs():
     rng = np.random.default_rng(0)
-    vectors = {"a": (rng.standard_normal((40, 6)) + [2, 0, 0, 0, 0, 0]).astype(np.float32),
-               "b": (rng.standard_normal((30, 6)) + [0, 2, 0, 0, 0, 0]).astype(np.float32)}
+    vectors = {
+        "a": (rng.standard_normal((40, 6)) + [2, 0, 0, 0, 0, 0]).astype(np.float32),
+        "b": (rng.standard_normal((30, 6)) + [0, 2, 0, 0, 0, 0]).astype(np.float32),
+    }
     result = anisotropy(vectors, rows_per_chunk=7)
     cos = {(p, q): unit(vectors[p]) @ unit(vectors[q]).T for p in vectors for q in vectors}
     within_a = cos["a", "a"][~np.eye(40, dtype=bool)]

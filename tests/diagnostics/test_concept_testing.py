@@ -8,7 +8,7 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 from illusion import ConceptDetectorPlugin, IllusionError, PluginError, hookimpl
-from illusion.concepts import Thresholds, assess, labelled_concepts, parse_pattern, pattern_of
+from illusion.diagnostics.concepts import Thresholds, assess, labelled_concepts, parse_pattern, pattern_of
 from illusion.host import Host
 
 DETECTORS = ["regex", "words"]
@@ -21,7 +21,11 @@ def activations(rng, matches, effect):
 def test_a_concept_that_holds_in_one_dataset_only():
     rng = np.random.default_rng(0)
     matches = {name: rng.random(400) < 0.3 for name in ("a", "b", "c")}
-    scores = {"a": activations(rng, matches["a"], 2.0), "b": activations(rng, matches["b"], 0.0), "c": activations(rng, matches["c"], 0.0)}
+    scores = {
+        "a": activations(rng, matches["a"], 2.0),
+        "b": activations(rng, matches["b"], 0.0),
+        "c": activations(rng, matches["c"], 0.0),
+    }
     result = assess(scores, matches, k=10)
     assert result["verdict"] == "some datasets" and result["holds_in"] == ["a"]
     a = result["per_dataset"]["a"]
@@ -77,7 +81,9 @@ def test_builtin_detectors():
 def test_plugin_detectors_are_checked():
     @hookimpl
     def illusion_concept_detectors():
-        yield ConceptDetectorPlugin("short", "Sentences of few words.", lambda argument: lambda texts: [len(t.split()) <= int(argument) for t in texts])
+        yield ConceptDetectorPlugin(
+            "short", "Sentences of few words.", lambda argument: lambda texts: [len(t.split()) <= int(argument) for t in texts]
+        )
         yield ConceptDetectorPlugin("broken", "Returns too little.", lambda argument: lambda texts: [True])
 
     host = Host()
@@ -96,8 +102,22 @@ def test_descriptions_become_patterns():
 
 def test_labelled_concepts_from_annotations(tmp_path):
     rows = [
-        {"task_type": "set", "run_id": "r1", "direction": "neuron:3", "dataset": "a", "pattern": "yes", "description": "Military conflict"},
-        {"task_type": "set", "run_id": "r1", "direction": "neuron:3", "dataset": "b", "pattern": "yes", "description": "military, conflict"},
+        {
+            "task_type": "set",
+            "run_id": "r1",
+            "direction": "neuron:3",
+            "dataset": "a",
+            "pattern": "yes",
+            "description": "Military conflict",
+        },
+        {
+            "task_type": "set",
+            "run_id": "r1",
+            "direction": "neuron:3",
+            "dataset": "b",
+            "pattern": "yes",
+            "description": "military, conflict",
+        },
         {"task_type": "set", "run_id": "r1", "direction": "neuron:4", "dataset": "a", "pattern": "no", "description": "nothing"},
         {"task_type": "set", "run_id": "r1", "direction": None, "dataset": "a", "pattern": "yes", "description": "control set"},
         {"task_type": "pair", "run_id": "r1", "direction": "neuron:3", "dataset": None, "pattern": None, "description": None},
@@ -105,8 +125,14 @@ def test_labelled_concepts_from_annotations(tmp_path):
     (tmp_path / "annotations.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     run = types.SimpleNamespace(path=tmp_path, manifest={"run_id": "r1"})
     concepts = labelled_concepts(run, DETECTORS)
-    assert concepts == [{"direction": "neuron:3", "pattern": "words:military,conflict",
-                         "descriptions": ["Military conflict", "military, conflict"], "labelled_in": ["a", "b"]}]
+    assert concepts == [
+        {
+            "direction": "neuron:3",
+            "pattern": "words:military,conflict",
+            "descriptions": ["Military conflict", "military, conflict"],
+            "labelled_in": ["a", "b"],
+        }
+    ]
     with pytest.raises(IllusionError, match="not of this run"):
         labelled_concepts(types.SimpleNamespace(path=tmp_path, manifest={"run_id": "other"}), DETECTORS)
     with pytest.raises(IllusionError, match="illusion import"):

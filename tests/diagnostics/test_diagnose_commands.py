@@ -4,19 +4,22 @@ import json
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
+from run_configs import write_text_run_config
 
 from illusion.cli import main
 from illusion.errors import IllusionError
-from illusion.report import render
-from illusion.run_data import load_run_data
-from illusion.topk import extremes
-from run_configs import write_text_run_config
+from illusion.report.run_report import render
+from illusion.run.data import load_run_data
+from illusion.run.topk import extremes
 
-WORDS = {"animals": ["the", "a", "cat", "dog", "sat", "on", "mat", "in", "was", "and"],
-         "scripture": ["god", "said", "let", "there", "be", "light", "king", "war", "love", "and", "the"]}
+WORDS = {
+    "animals": ["the", "a", "cat", "dog", "sat", "on", "mat", "in", "was", "and"],
+    "scripture": ["god", "said", "let", "there", "be", "light", "king", "war", "love", "and", "the"],
+}
 
 
 def cli(*args):
@@ -31,7 +34,9 @@ def cli(*args):
 @pytest.fixture(scope="module")
 def config(tmp_path_factory, tiny_bert):
     rng = np.random.default_rng(0)
-    sentences = {name: [" ".join(rng.choice(words, size=rng.integers(4, 9))) + "." for _ in range(60)] for name, words in WORDS.items()}
+    sentences = {
+        name: [" ".join(rng.choice(words, size=rng.integers(4, 9))) + "." for _ in range(60)] for name, words in WORDS.items()
+    }
     return write_text_run_config(tmp_path_factory.mktemp("data"), sentences, tiny_bert, seed=3, k=5, controls=1)
 
 
@@ -100,8 +105,14 @@ def test_test_concept_on_a_real_run(run_dir, capsys):
 def test_test_concept_from_annotations(run_dir, capsys):
     manifest = json.loads((run_dir / "manifest.json").read_text())
     direction = manifest["directions"][0]["id"]
-    row = {"task_type": "set", "run_id": manifest["run_id"], "direction": direction, "dataset": "animals", "pattern": "yes",
-           "description": "cats and dogs"}
+    row = {
+        "task_type": "set",
+        "run_id": manifest["run_id"],
+        "direction": direction,
+        "dataset": "animals",
+        "pattern": "yes",
+        "description": "cats and dogs",
+    }
     (run_dir / "annotations.jsonl").write_text(json.dumps(row) + "\n")
     try:
         assert cli("test-concept", run_dir, "--from-annotations") == 0
@@ -133,18 +144,21 @@ def test_run_data_recomputes_missing_vectors_and_rejects_changed_runs(run_dir, t
     with pytest.raises(IllusionError, match="directions.npy: missing"):
         load_run_data(copy)
     path = before.config.datasets[0].options["path"]
-    text = open(path).read()
+    text = Path(path).read_text()
     try:
-        open(path, "w").write(text + "a new sentence here.\n")
+        Path(path).write_text(text + "a new sentence here.\n")
         with pytest.raises(IllusionError, match="dataset 'animals' .* no longer gives the sentences"):
             load_run_data(run_dir)
     finally:
-        open(path, "w").write(text)
+        Path(path).write_text(text)
 
 
 def test_a_float16_run_is_diagnosed_from_its_own_vectors(config, tmp_path):
     cache, out = tmp_path / "cache", tmp_path / "out"
-    assert cli("run", config, "--out", out, "-q", "--no-diagnostics", "-s", 'store_dtype="float16"', "-s", f'cache_dir="{cache}"') == 0
+    assert (
+        cli("run", config, "--out", out, "-q", "--no-diagnostics", "-s", 'store_dtype="float16"', "-s", f'cache_dir="{cache}"')
+        == 0
+    )
     assert cli("diagnose", out, "-q") == 0
     entries = [json.loads(entry.read_text()) for entry in cache.glob("*/entry.json")]
     assert sorted(e["dataset"] for e in entries) == ["animals", "scripture"] and {e["dtype"] for e in entries} == {"float16"}

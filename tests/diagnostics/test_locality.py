@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from illusion.diag_locality import histogram_similarity, locality, nearest_neighbours
-from illusion.topk import extremes
+from illusion.diagnostics.locality import histogram_similarity, locality, nearest_neighbours
+from illusion.run.topk import extremes
 
 
 def test_histogram_similarity_is_sum_of_minima_over_sum_of_maxima():

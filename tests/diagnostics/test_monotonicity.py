@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy import sparse
 
-from illusion.diag_monotonicity import chance, monotone_signs, monotonicity, shuffled_share, subset_shares, word_counts
+from illusion.diagnostics.monotonicity import chance, monotone_signs, monotonicity, shuffled_share, subset_shares, word_counts
 
 
 def test_rising_falling_and_flat_words_get_their_sign():
@@ -123,4 +123,6 @@ def test_blocks_do_not_change_the_result():
     texts = {name: [" ".join(rng.choice(list("abcdef"), size=6)) for _ in range(len(v))] for name, v in vectors.items()}
     directions = np.eye(6, dtype=np.float32)
     ids, conditions = [f"n:{i}" for i in range(6)], ["n"] * 6
-    assert monotonicity(vectors, texts, directions, ids, conditions, 5, 0, block=2) == monotonicity(vectors, texts, directions, ids, conditions, 5, 0)
+    assert monotonicity(vectors, texts, directions, ids, conditions, 5, 0, block=2) == monotonicity(
+        vectors, texts, directions, ids, conditions, 5, 0
+    )

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from illusion import stats
-from illusion.diag_outliers import Rows, distances_from_mean, findings_without, most_distant, outliers, slot_shares
-from illusion.topk import extremes
+from illusion.diagnostics.outliers import Rows, distances_from_mean, findings_without, most_distant, outliers, slot_shares
+from illusion.run import stats
+from illusion.run.topk import extremes
 
 
 def test_distances_from_mean_streamed():
@@ -33,12 +33,16 @@ def test_outliers_fill_the_slots_and_removing_them_restores_overlap():
     rng = np.random.default_rng(1)
     dim = 8
     far = 40 * rng.standard_normal((10, dim))
-    vectors = {"a": np.concatenate([rng.standard_normal((990, dim)), far]).astype(np.float32),
-               "b": rng.standard_normal((1000, dim)).astype(np.float32)}
+    vectors = {
+        "a": np.concatenate([rng.standard_normal((990, dim)), far]).astype(np.float32),
+        "b": rng.standard_normal((1000, dim)).astype(np.float32),
+    }
     directions = np.eye(dim, dtype=np.float32)
     ids, conditions = [f"neuron:{i}" for i in range(dim)], ["neuron"] * dim
     found = {n: extremes(v, directions, 5) for n, v in vectors.items()}
-    overall = stats.by_condition(stats.direction_findings({n: (f.top_index, f.top_score) for n, f in found.items()}, ids, conditions, 5))
+    overall = stats.by_condition(
+        stats.direction_findings({n: (f.top_index, f.top_score) for n, f in found.items()}, ids, conditions, 5)
+    )
     result = outliers(vectors, {n: f.top_index for n, f in found.items()}, directions, ids, conditions, 5, overall)
     a, b = result["per_dataset"]["a"], result["per_dataset"]["b"]
     assert a["by_condition"]["neuron"]["share"]["0.01"] > 0.5 and b["by_condition"]["neuron"]["share"]["0.01"] < 0.2

@@ -2,13 +2,15 @@
 
 import numpy as np
 
-from illusion import stats
-from illusion.diag_separability import projection, separability
+from illusion.diagnostics.separability import projection, separability
+from illusion.run import stats
 
 
 def datasets(rng, shift):
-    return {"a": rng.standard_normal((400, 10)).astype(np.float32),
-            "b": (rng.standard_normal((400, 10)) + shift * np.eye(10)[0]).astype(np.float32)}
+    return {
+        "a": rng.standard_normal((400, 10)).astype(np.float32),
+        "b": (rng.standard_normal((400, 10)) + shift * np.eye(10)[0]).astype(np.float32),
+    }
 
 
 def test_separable_datasets_are_told_apart_and_drawn_apart():

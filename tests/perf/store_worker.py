@@ -1,7 +1,7 @@
 """Subprocesses for the store tests: a slow extraction to kill, and a top-k under a heap cap.
 
-    python store_worker.py extract ROOT SIZE DELAY
-    python store_worker.py stream ROOT SIZE CAP_MIB
+python store_worker.py extract ROOT SIZE DELAY
+python store_worker.py stream ROOT SIZE CAP_MIB
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import time
 
 import numpy as np
 
-from illusion.store import ActivationStore
-from illusion.topk import extremes
+from illusion.run.store import ActivationStore
+from illusion.run.topk import extremes
 
 DIM = 384
 KEY = "entry"

@@ -4,21 +4,26 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from illusion import store as store_module
-from illusion.config import load_config
-from illusion.errors import IllusionError
-from illusion.pipeline import open_store, run
 from run_configs import write_run_config
 
+from illusion.errors import IllusionError
+from illusion.run import store as store_module
+from illusion.run.config import load_config
+from illusion.run.pipeline import open_store, run
+
 ray = pytest.importorskip("ray", reason="Ray is an optional extra: pip install 'ray>=2.9'")
-from illusion.ray_extract import extract  # noqa: E402
+from illusion.run.ray_extract import extract  # noqa: E402
 
 
 def _config(tmp_path, tiny_bert, cache: str):
-    path = write_run_config(tmp_path / f"{cache}.toml", {"model": str(tiny_bert), "max_length": 64},
-                            [{"name": "jokes", "plugin": "jokes"}, {"name": "bible", "plugin": "bible", "n": 300}],
-                            [{"plugin": "random", "count": 3}], controls=0, cache_dir=str(tmp_path / cache))
+    path = write_run_config(
+        tmp_path / f"{cache}.toml",
+        {"model": str(tiny_bert), "max_length": 64},
+        [{"name": "jokes", "plugin": "jokes"}, {"name": "bible", "plugin": "bible", "n": 300}],
+        [{"plugin": "random", "count": 3}],
+        controls=0,
+        cache_dir=str(tmp_path / cache),
+    )
     return load_config(path)
 
 

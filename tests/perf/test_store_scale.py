@@ -10,12 +10,12 @@ from pathlib import Path
 
 import numpy as np
 import store_worker as worker
-
-from illusion.config import load_config
-from illusion.pipeline import run
-from illusion.store import CHUNK, ActivationStore
-from illusion.topk import extremes
 from run_configs import write_run_config
+
+from illusion.run.config import load_config
+from illusion.run.pipeline import run
+from illusion.run.store import CHUNK, ActivationStore
+from illusion.run.topk import extremes
 
 WORKER = Path(worker.__file__)
 
@@ -63,9 +63,14 @@ def test_a_half_precision_store_halves_the_file_and_keeps_the_vectors(tmp_path):
 
 
 def test_store_dtype_float16_runs_the_whole_pipeline(tmp_path, tiny_bert):
-    config_file = write_run_config(tmp_path / "run.toml", {"model": str(tiny_bert), "max_length": 64},
-                                   [{"name": "jokes", "plugin": "jokes"}], [{"plugin": "random", "count": 4}],
-                                   store_dtype="float16", cache_dir=str(tmp_path / "cache"))
+    config_file = write_run_config(
+        tmp_path / "run.toml",
+        {"model": str(tiny_bert), "max_length": 64},
+        [{"name": "jokes", "plugin": "jokes"}],
+        [{"plugin": "random", "count": 4}],
+        store_dtype="float16",
+        cache_dir=str(tmp_path / "cache"),
+    )
     result = run(load_config(config_file), tmp_path / "run")
     [entry] = (tmp_path / "cache").glob("*/vectors.npy")
     assert np.load(entry, mmap_mode="r").dtype == np.float16
@@ -74,8 +79,12 @@ def test_store_dtype_float16_runs_the_whole_pipeline(tmp_path, tiny_bert):
 
 def test_top_k_streams_a_store_larger_than_the_heap_allowed(tmp_path):
     cap_mib, size = 512, 450_000  # 450,000 x 384 float32 = 659 MiB
-    done = subprocess.run([sys.executable, str(WORKER), "stream", str(tmp_path), str(size), str(cap_mib)],
-                          capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [sys.executable, str(WORKER), "stream", str(tmp_path), str(size), str(cap_mib)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "whole array refused" in done.stdout  # the cap really is below the data
     stored = np.load(tmp_path / worker.KEY / "vectors.npy", mmap_mode="r")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from illusion.topk import ROWS_PER_CHUNK, extremes
+from illusion.run.topk import ROWS_PER_CHUNK, extremes
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float16])
@@ -19,8 +19,10 @@ def test_matches_a_full_sort_over_several_chunks_of_a_memory_mapped_file(tmp_pat
 
     scores = directions.astype(np.float64) @ np.asarray(vectors, dtype=np.float64).T
     ranked = np.sort(scores, axis=1)
-    for index, score, expected in ((found.top_index, found.top_score, ranked[:, ::-1][:, :k]),
-                                   (found.bottom_index, found.bottom_score, ranked[:, :k])):
+    for index, score, expected in (
+        (found.top_index, found.top_score, ranked[:, ::-1][:, :k]),
+        (found.bottom_index, found.bottom_score, ranked[:, :k]),
+    ):
         assert index.shape == (m, k) and all(len(set(row)) == k for row in index)
         np.testing.assert_allclose(score, expected, rtol=1e-4, atol=1e-4)  # the k best values, in rank order
         np.testing.assert_allclose(np.take_along_axis(scores, index, 1), score, rtol=1e-4, atol=1e-4)  # at these rows

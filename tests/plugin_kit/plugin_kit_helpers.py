@@ -25,5 +25,6 @@ def add_distribution(site: Path, name: str, version: str, entry_points: dict[str
     info = site / f"{name.replace('-', '_')}-{version}.dist-info"
     info.mkdir()
     (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n", encoding="utf-8")
-    (info / "entry_points.txt").write_text("[illusion]\n" + "".join(f"{k} = {v}\n" for k, v in entry_points.items()),
-                                           encoding="utf-8")
+    (info / "entry_points.txt").write_text(
+        "[illusion]\n" + "".join(f"{k} = {v}\n" for k, v in entry_points.items()), encoding="utf-8"
+    )

@@ -12,30 +12,47 @@ from illusion.cli import cli
 from illusion.errors import PluginError
 
 BROKEN = {
-    "illusion-import-error": ("import_error_plugin", "import not_a_module_anywhere\n",
-                              "failed to import import_error_plugin: ModuleNotFoundError: No module named 'not_a_module_anywhere'"),
-    "illusion-bad-registration": ("bad_registration_plugin", '''
+    "illusion-import-error": (
+        "import_error_plugin",
+        "import not_a_module_anywhere\n",
+        "failed to import import_error_plugin: ModuleNotFoundError: No module named 'not_a_module_anywhere'",
+    ),
+    "illusion-bad-registration": (
+        "bad_registration_plugin",
+        """
         from illusion import DatasetPlugin, Record, hookimpl
 
         @hookimpl
         def illusion_datasets():
             yield DatasetPlugin("Bad Name", "A dataset with an invalid name.", lambda: [])
-        ''', "TypeError: name 'Bad Name' must be lower-case letters"),
-    "illusion-duplicate": ("duplicate_plugin", '''
+        """,
+        "TypeError: name 'Bad Name' must be lower-case letters",
+    ),
+    "illusion-duplicate": (
+        "duplicate_plugin",
+        """
         from illusion import DatasetPlugin, Record, hookimpl
 
         @hookimpl
         def illusion_datasets():
             yield DatasetPlugin("negation-pairs", "Another dataset of the same name.", lambda: [Record("1", "one two three four")])
-        ''', None),
-    "illusion-unknown-hook": ("unknown_hook_plugin", '''
+        """,
+        None,
+    ),
+    "illusion-unknown-hook": (
+        "unknown_hook_plugin",
+        """
         from illusion import hookimpl
 
         @hookimpl
         def illusion_dataset():
             return []
-        ''', "implements an unknown hook; did you mean illusion_datasets?"),
-    "illusion-flaky": ("flaky_plugin", '''
+        """,
+        "implements an unknown hook; did you mean 'illusion_datasets'?",
+    ),
+    "illusion-flaky": (
+        "flaky_plugin",
+        """
         import random
 
         from illusion import DatasetPlugin, Record, hookimpl
@@ -46,7 +63,9 @@ BROKEN = {
         @hookimpl
         def illusion_datasets():
             yield DatasetPlugin("coin-flips", "Twenty tosses whose ids change on every read.", coin_flips)
-        ''', None),
+        """,
+        None,
+    ),
 }
 
 
@@ -62,13 +81,22 @@ def test_plugins_reports_each_problem_and_lists_the_rest(broken):
     listing = json.loads(result.output)
     for distribution, (module, _, message) in BROKEN.items():
         if message:
-            assert any(p.startswith(f"{distribution} (plugin '{module}'") and message in p for p in listing["problems"]), distribution
+            assert any(p.startswith(f"{distribution} (plugin '{module}'") and message in p for p in listing["problems"]), (
+                distribution
+            )
     claimed = [p for p in listing["problems"] if "dataset name 'negation-pairs' is claimed by" in p]
-    assert len(claimed) == 1 and "illusion-duplicate 1.0 (plugin 'duplicate_plugin')" in claimed[0] \
+    assert (
+        len(claimed) == 1
+        and "illusion-duplicate 1.0 (plugin 'duplicate_plugin')" in claimed[0]
         and "illusion-example-plugin 0.1.0 (plugin 'negation')" in claimed[0]
+    )
     names = {(p["name"], p["distribution"]) for p in listing["plugins"]}
-    assert {("sparse", "illusion-example-plugin"), ("content-pool", "illusion-example-plugin"), ("coin-flips", "illusion-flaky"),
-            ("jokes", "illusion")} <= names
+    assert {
+        ("sparse", "illusion-example-plugin"),
+        ("content-pool", "illusion-example-plugin"),
+        ("coin-flips", "illusion-flaky"),
+        ("jokes", "illusion"),
+    } <= names
 
 
 def test_check_reports_problems_per_distribution_and_fails(broken):
@@ -89,7 +117,9 @@ def test_check_text_names_each_distribution_and_its_problem(broken):
     result = CliRunner().invoke(cli, ["plugins", "--check", "--dist", "illusion-flaky", "--dist", "illusion-import-error"])
     assert result.exit_code == 1
     assert "illusion-flaky 1.0: problems" in result.output
-    assert "FAIL dataset 'coin-flips'" in result.output and "determinism: dataset 'coin-flips' is not deterministic" in result.output
+    assert (
+        "FAIL dataset 'coin-flips'" in result.output and "determinism: dataset 'coin-flips' is not deterministic" in result.output
+    )
     assert "illusion-import-error 1.0: problems" in result.output and BROKEN["illusion-import-error"][2] in result.output
     assert str(result.exception) == "plugin problems in illusion-flaky, illusion-import-error"
 
@@ -100,9 +130,15 @@ def test_check_of_an_unknown_distribution_is_an_error(broken):
 
 
 def test_a_run_still_works_next_to_broken_plugins(broken, illusion_tiny_bert, tmp_path):
-    config = write_run_config(tmp_path / "run.toml", {"plugin": "transformer", "model": str(illusion_tiny_bert), "device": "cpu"},
-                          [{"name": "neutral", "plugin": "jokes", "category": "neutral"}, {"name": "chuck", "plugin": "jokes", "category": "chuck"}],
-                          [{"plugin": "sparse", "count": 2, "nonzero": 2}])
+    config = write_run_config(
+        tmp_path / "run.toml",
+        {"plugin": "transformer", "model": str(illusion_tiny_bert), "device": "cpu"},
+        [
+            {"name": "neutral", "plugin": "jokes", "category": "neutral"},
+            {"name": "chuck", "plugin": "jokes", "category": "chuck"},
+        ],
+        [{"plugin": "sparse", "count": 2, "nonzero": 2}],
+    )
     result = CliRunner().invoke(cli, ["run", str(config), "--out", str(tmp_path / "out"), "--quiet"])
     assert result.exit_code == 0, result.output
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))

@@ -11,8 +11,10 @@ from illusion.testing import ConceptDetectorContract, DatasetContract, Direction
 
 LINES = ["The river froze early that winter.", "", "Nobody expected the bridge to hold.", "Three boats waited for spring."]
 
+
 def _needs(path):
     return pytest.mark.skipif(not path.exists(), reason=f"{path} is not installed (see .ci/run)")
+
 
 class TestText(DatasetContract):
     name = "text"
@@ -28,6 +30,7 @@ class TestText(DatasetContract):
         return {"path": illusion_options["path"].replace("a.txt", "empty.txt")}
 
     bad_options = [({"path": "/no/such/folder/*.txt"}, "no file matches")]
+
 
 class TestTable(DatasetContract):
     name = "table"
@@ -45,8 +48,11 @@ class TestTable(DatasetContract):
 
     @pytest.fixture
     def illusion_bad_options(self, illusion_options):
-        return [({**illusion_options, "column": "nope"}, "no column 'nope'"),
-                ({**illusion_options, "id_column": "nope"}, "no id column 'nope'")]
+        return [
+            ({**illusion_options, "column": "nope"}, "no column 'nope'"),
+            ({**illusion_options, "id_column": "nope"}, "no id column 'nope'"),
+        ]
+
 
 class TestHuggingface(DatasetContract):
     name = "huggingface"
@@ -67,27 +73,33 @@ class TestHuggingface(DatasetContract):
     def illusion_bad_options(self, illusion_options):
         return [({**illusion_options, "column": "nope"}, "no column 'nope'")]
 
+
 class TestWikipedia(DatasetContract):
     name = "wikipedia"
     options = {"topics": ["Mathematics"], "split_sentences": False, "max_words": 200}
     bad_options = [({"topics": ["Cooking"]}, "unknown topics")]
 
+
 class TestBible(DatasetContract):
     name = "bible"
     options = {"testament": "new"}
+
 
 class TestConversations(DatasetContract):
     name = "conversations"
     options = {"part": "questions"}
 
+
 class TestJokes(DatasetContract):
     name = "jokes"
     options = {"category": "neutral"}
+
 
 @_needs(debian_datasets.WORDNET_DIR)
 class TestWordnet(DatasetContract):
     name = "wordnet"
     options = {"part": "examples", "n": 500}
+
 
 @_needs(debian_datasets.FORTUNES_DIR)
 class TestFortunes(DatasetContract):
@@ -95,15 +107,20 @@ class TestFortunes(DatasetContract):
     options = {"files": ["fortunes"]}
     bad_options = [({"files": ["no-such-file"]}, "no fortune files")]
 
+
 @_needs(debian_datasets.FOLDOC_FILE)
 class TestFoldoc(DatasetContract):
     name = "foldoc"
     options = {"split_sentences": False, "max_words": 400}
 
+
 class TestTransformer(ModelLayerContract):
     name = "transformer"
-    bad_options = [({"layer": 9}, "out of range"), ({"batch_size": 0}, "batch_size must be"),
-                   ({"model": "no-such-owner/no-such-model"}, "offline")]
+    bad_options = [
+        ({"layer": 9}, "out of range"),
+        ({"batch_size": 0}, "batch_size must be"),
+        ({"model": "no-such-owner/no-such-model"}, "offline"),
+    ]
 
     @pytest.fixture
     def illusion_options(self, illusion_tiny_bert):
@@ -113,20 +130,24 @@ class TestTransformer(ModelLayerContract):
     def illusion_bad_options(self, illusion_options):
         return [({**illusion_options, **bad}, fragment) for bad, fragment in self.bad_options]
 
+
 class TestNeuron(DirectionSamplerContract):
     name = "neuron"
     options = {"count": 5}
     bad_options = [({"count": 0}, "count must be 1..32"), ({"indices": [40]}, "outside 0..31")]
+
 
 class TestRandom(DirectionSamplerContract):
     name = "random"
     options = {"count": 7}
     bad_options = [({"count": 0}, "at least 1")]
 
+
 class TestPca(DirectionSamplerContract):
     name = "pca"
     options = {"count": 3}
     bad_options = [({"count": 99}, "count must be 1..32"), ({"datasets": ["gamma"]}, "no dataset 'gamma'")]
+
 
 class TestFile(DirectionSamplerContract):
     name = "file"
@@ -139,24 +160,31 @@ class TestFile(DirectionSamplerContract):
 
     @pytest.fixture
     def illusion_bad_options(self, tmp_path, illusion_options):
-        return [({"path": str(tmp_path / "missing.npy")}, "no such file"), ({"path": str(tmp_path / "wrong.npy")}, "shape"),
-                ({"path": str(tmp_path / "directions.txt")}, "no such file")]
+        return [
+            ({"path": str(tmp_path / "missing.npy")}, "no such file"),
+            ({"path": str(tmp_path / "wrong.npy")}, "shape"),
+            ({"path": str(tmp_path / "directions.txt")}, "no such file"),
+        ]
+
 
 @pytest.mark.filterwarnings("ignore:Mean of empty slice", "ignore:invalid value encountered")  # datasets without sentences
 class TestDatasetContrast(DirectionSamplerContract):
     name = "dataset-contrast"
     bad_options = [({"a": "alpha"}, "set both a and b"), ({"a": "alpha", "b": "gamma"}, "no dataset 'gamma'")]
 
+
 class TestRegex(ConceptDetectorContract):
     name = "regex"
     argument = r"\b(ship|harvest)s?\b"
     bad_arguments = [("(unclosed", "not a valid regular expression")]
+
 
 class TestWords(ConceptDetectorContract):
     name = "words"
     argument = "lighthouse,March"
     options = {"ignore_case": False}
     bad_arguments = [(" , ", "give words separated by commas")]
+
 
 def test_every_builtin_plugin_has_a_contract_test():
     from illusion.host import Host

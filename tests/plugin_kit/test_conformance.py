@@ -8,8 +8,20 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from illusion import (REQUIRED, ConceptDetectorPlugin, DatasetPlugin, Directions, DirectionSamplerPlugin, ModelLayerPlugin,
-                      Param, PluginError, Record, TokenVectors, hookimpl, unit_rows)
+from illusion import (
+    REQUIRED,
+    ConceptDetectorPlugin,
+    DatasetPlugin,
+    Directions,
+    DirectionSamplerPlugin,
+    ModelLayerPlugin,
+    Param,
+    PluginError,
+    Record,
+    TokenVectors,
+    hookimpl,
+    unit_rows,
+)
 from illusion.conformance import Subject, run_checks
 from illusion.host import Host
 
@@ -64,8 +76,13 @@ def test_repeated_ids_fail_stable_ids():
 
 def test_parameters_need_help_valid_defaults_and_a_matching_factory():
     assert "needs a one-line help text" in failures(dataset(lines, [("count", int, 3)]))["parameters"]
-    assert "declared value 5 of parameter 'count'" in failures(dataset(lines, [Param("count", int, 5, "how many", choices=(1, 3))]))["parameters"]
-    assert "does not match the declared parameters" in failures(dataset(lines, [COUNT, ("extra", str, "x", "unused")]))["parameters"]
+    assert (
+        "declared value 5 of parameter 'count'"
+        in failures(dataset(lines, [Param("count", int, 5, "how many", choices=(1, 3))]))["parameters"]
+    )
+    assert (
+        "does not match the declared parameters" in failures(dataset(lines, [COUNT, ("extra", str, "x", "unused")]))["parameters"]
+    )
 
 
 def test_a_bad_option_that_is_accepted_or_crashes_fails():
@@ -121,8 +138,12 @@ class Letters:
 
     def token_vectors(self, texts):
         spans = [[m.span() for m in re.finditer(r"\S+", t)] for t in texts]
-        return [TokenVectors([t[a:b] for a, b in s], s, np.array([self._vector(t[a:b]) for a, b in s], dtype=np.float32).reshape(-1, 4))
-                for t, s in zip(texts, spans)]
+        return [
+            TokenVectors(
+                [t[a:b] for a, b in s], s, np.array([self._vector(t[a:b]) for a, b in s], dtype=np.float32).reshape(-1, 4)
+            )
+            for t, s in zip(texts, spans)
+        ]
 
 
 def layer(factory, params=()):
@@ -151,8 +172,10 @@ def test_batch_dependent_vectors_fail_determinism():
 
 def test_an_identity_that_ignores_an_option_fails_stable_ids():
     message = failures(layer(lambda scale: Letters(scale, remember_scale=False), [SCALE]))["stable_ids"]
-    assert message == ("model layer 'letters': scale = 2 changes the vectors but not the identity, "
-                       "so the activation cache would serve stale vectors")
+    assert message == (
+        "model layer 'letters': scale = 2 changes the vectors but not the identity, "
+        "so the activation cache would serve stale vectors"
+    )
 
 
 def test_a_crash_on_no_texts_fails_empty_input():
@@ -171,7 +194,10 @@ def sampler(factory):
 
 
 def test_a_good_sampler_passes_every_check():
-    assert failures(sampler(lambda context: Directions(["a", "b"], unit_rows(context.rng().standard_normal((2, context.dim)))))) == {}
+    assert (
+        failures(sampler(lambda context: Directions(["a", "b"], unit_rows(context.rng().standard_normal((2, context.dim))))))
+        == {}
+    )
 
 
 def test_global_randomness_fails_determinism():
@@ -194,20 +220,25 @@ def detector(factory):
 
 
 def test_a_good_detector_passes_and_a_batch_dependent_one_fails():
-    assert failures(detector(lambda argument: lambda texts: np.array([argument in t for t in texts], dtype=bool)), argument="e") == {}
+    assert (
+        failures(detector(lambda argument: lambda texts: np.array([argument in t for t in texts], dtype=bool)), argument="e")
+        == {}
+    )
     longest = detector(lambda argument: lambda texts: np.array([len(t) == max(map(len, texts)) for t in texts], dtype=bool))
     assert "changes with the other sentences" in failures(longest, argument="x")["determinism"]
 
 
 def test_a_bad_argument_must_give_a_clear_error():
     plugin = detector(lambda argument: re.compile(argument) and (lambda texts: np.zeros(len(texts), dtype=bool)))
-    assert "crashed (PluginError: concept detector 'marks' failed: error" in \
-        failures(plugin, argument="x", bad_arguments=[("(", "unbalanced")])["bad_parameters"]
+    assert (
+        "crashed (PluginError: concept detector 'marks' failed: error"
+        in failures(plugin, argument="x", bad_arguments=[("(", "unbalanced")])["bad_parameters"]
+    )
 
 
 # -- the pytest plugin ------------------------------------------------------------------------
 
-PLUGIN = '''
+PLUGIN = """
 from illusion import DatasetPlugin, Param, PluginError, Record, hookimpl
 
 def lines(path):
@@ -217,12 +248,13 @@ def lines(path):
 @hookimpl
 def illusion_datasets():
     yield DatasetPlugin("lines", "Lines of a file.", lines, params=[Param("path", str, help="a text file")])
-'''
+"""
 
 
 def test_contracts_run_as_pytest_tests_with_fixture_overrides_and_clear_failures(pytester):
     pytester.makepyfile(lines_plugin=PLUGIN)
-    pytester.makepyfile(test_lines='''
+    pytester.makepyfile(
+        test_lines="""
         import pytest
         from illusion.testing import DatasetContract
 
@@ -240,13 +272,16 @@ def test_contracts_run_as_pytest_tests_with_fixture_overrides_and_clear_failures
 
         class TestNameless(DatasetContract):
             plugin = "lines_plugin"
-    ''')
+    """
+    )
     result = pytester.runpytest("-p", "no:cacheprovider", "-rs")
     result.assert_outcomes(passed=11, failed=1, skipped=2, errors=7)
-    result.stdout.fnmatch_lines([
-        "*test_lines.py::TestNameless::test_registration: subclass one of the contracts in illusion.testing and set name",
-        "*_ TestWrongError.test_bad_parameters _*",
-        "E * dataset 'lines' with bad options {'path': '/no/such/file'}: crashed (PluginError: dataset 'lines' failed: "
-        "FileNotFoundError*instead of raising a clear illusion.PluginError",
-        "SKIPPED * set empty_options to options that give an empty source, e.g. an empty file",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*test_lines.py::TestNameless::test_registration: subclass one of the contracts in illusion.testing and set name",
+            "*_ TestWrongError.test_bad_parameters _*",
+            "E * dataset 'lines' with bad options {'path': '/no/such/file'}: crashed (PluginError: dataset 'lines' failed: "
+            "FileNotFoundError*instead of raising a clear illusion.PluginError",
+            "SKIPPED * set empty_options to options that give an empty source, e.g. an empty file",
+        ]
+    )

@@ -49,7 +49,9 @@ def test_every_public_name_is_documented():
 
 
 def test_every_contract_lists_its_checks_and_every_fixture_is_documented():
-    contracts = [cls for cls in vars(testing).values() if isinstance(cls, type) and issubclass(cls, testing.Contract) and cls.kind]
+    contracts = [
+        cls for cls in vars(testing).values() if isinstance(cls, type) and issubclass(cls, testing.Contract) and cls.kind
+    ]
     assert {cls.kind for cls in contracts} == set(CHECKS)
     for cls in contracts:
         row = f"| `{cls.__name__}` | " + ", ".join(f"`{name}`" for name in CHECKS[cls.kind]) + " |"
@@ -82,7 +84,12 @@ def test_python_examples_run(path, tmp_path, monkeypatch):
     for snippet in snippets:
         exec(compile(snippet, f"{path.name} example", "exec"), {"__name__": "__example__"})
     if any(name.startswith("test_") for name in files):
-        result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)], cwd=tmp_path,
-                                capture_output=True, text=True, timeout=300)
+        result = subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
         assert re.search(r"^\d+ passed in ", result.stdout, re.MULTILINE), result.stdout[-2000:]  # nothing skipped or failed

@@ -9,8 +9,17 @@ import pytest
 from plugin_kit_helpers import HOOKS, ROOT
 
 import illusion
-from illusion import (ConceptDetectorPlugin, DatasetPlugin, Directions, DirectionSamplerPlugin, ModelLayerPlugin, Record,
-                      SamplerContext, TokenVectors, hookimpl)
+from illusion import (
+    ConceptDetectorPlugin,
+    DatasetPlugin,
+    Directions,
+    DirectionSamplerPlugin,
+    ModelLayerPlugin,
+    Record,
+    SamplerContext,
+    TokenVectors,
+    hookimpl,
+)
 from illusion.host import Host
 
 
@@ -24,8 +33,9 @@ def host_with(*plugins: object) -> Host:
 @pytest.mark.parametrize("hook", HOOKS)
 def test_every_hook_has_a_test(hook):
     pattern = re.compile(rf"^def test_hook_{hook}\b", re.MULTILINE)
-    assert any(pattern.search(path.read_text(encoding="utf-8")) for path in (ROOT / "tests").rglob("*.py")), \
+    assert any(pattern.search(path.read_text(encoding="utf-8")) for path in (ROOT / "tests").rglob("*.py")), (
         f"hook {hook} has no test: add `def test_hook_{hook}` under tests/"
+    )
 
 
 def test_hook_api_version_is_major_dot_minor():
@@ -36,8 +46,11 @@ def test_hook_illusion_datasets():
     class Plugin:
         @hookimpl
         def illusion_datasets(self):
-            yield DatasetPlugin("weekdays", "Two sentences about days.",
-                                lambda: [Record("mon", "Monday starts the working week."), Record("sun", "Sunday is a day of rest.")])
+            yield DatasetPlugin(
+                "weekdays",
+                "Two sentences about days.",
+                lambda: [Record("mon", "Monday starts the working week."), Record("sun", "Sunday is a day of rest.")],
+            )
 
     records = host_with(Plugin()).get("dataset", "weekdays").load({}, seed=0)
     assert [(r.id, r.text) for r in records] == [("mon", "Monday starts the working week."), ("sun", "Sunday is a day of rest.")]
@@ -56,8 +69,10 @@ class LengthLayer:
 
     def token_vectors(self, texts):
         spans = [[m.span() for m in re.finditer(r"\S+", t)] for t in texts]
-        return [TokenVectors([t[a:b] for a, b in s], s, np.array([[b - a, 1] for a, b in s], dtype=np.float32).reshape(-1, 2))
-                for t, s in zip(texts, spans)]
+        return [
+            TokenVectors([t[a:b] for a, b in s], s, np.array([[b - a, 1] for a, b in s], dtype=np.float32).reshape(-1, 2))
+            for t, s in zip(texts, spans)
+        ]
 
 
 def test_hook_illusion_model_layers():
@@ -75,8 +90,11 @@ def test_hook_illusion_direction_samplers():
     class Plugin:
         @hookimpl
         def illusion_direction_samplers(self):
-            yield DirectionSamplerPlugin("diagonal", "The all-ones direction.",
-                                         lambda context: Directions(["ones"], np.ones((1, context.dim)) / np.sqrt(context.dim)))
+            yield DirectionSamplerPlugin(
+                "diagonal",
+                "The all-ones direction.",
+                lambda context: Directions(["ones"], np.ones((1, context.dim)) / np.sqrt(context.dim)),
+            )
 
     directions = host_with(Plugin()).get("direction sampler", "diagonal").sample(SamplerContext(4, 0), {})
     assert list(directions.ids) == ["ones"] and directions.vectors.tolist() == [[0.5] * 4]
@@ -86,8 +104,11 @@ def test_hook_illusion_concept_detectors():
     class Plugin:
         @hookimpl
         def illusion_concept_detectors(self):
-            yield ConceptDetectorPlugin("starts-with", "Sentences that start with a given word.",
-                                        lambda argument: lambda texts: np.array([t.split()[:1] == [argument] for t in texts]))
+            yield ConceptDetectorPlugin(
+                "starts-with",
+                "Sentences that start with a given word.",
+                lambda argument: lambda texts: np.array([t.split()[:1] == [argument] for t in texts]),
+            )
 
     detect = host_with(Plugin()).get("concept detector", "starts-with").create("War", {})
     assert detect(["War broke out.", "After the war.", ""]).tolist() == [True, False, False]
@@ -97,8 +118,14 @@ def test_hook_illusion_task_predictions():
     class Suggests:
         @hookimpl
         def illusion_task_predictions(self, task):
-            return [{"model_version": "test", "result": [{"from_name": "pattern", "to_name": "sentences", "type": "choices",
-                                                          "value": {"choices": ["Yes"]}}]}]
+            return [
+                {
+                    "model_version": "test",
+                    "result": [
+                        {"from_name": "pattern", "to_name": "sentences", "type": "choices", "value": {"choices": ["Yes"]}}
+                    ],
+                }
+            ]
 
     class Abstains:
         @hookimpl

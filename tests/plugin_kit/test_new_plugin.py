@@ -21,14 +21,19 @@ def test_new_plugin_writes_a_package_whose_test_passes(tmp_path):
     folder = tmp_path / "illusion-harbour-tales"
     assert f"wrote {folder}" in result.output
     assert sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()) == [
-        "README.md", "pyproject.toml", "src/illusion_harbour_tales/__init__.py", "src/illusion_harbour_tales/sentences.txt",
-        "tests/test_illusion_harbour_tales.py"]
+        "README.md",
+        "pyproject.toml",
+        "src/illusion_harbour_tales/__init__.py",
+        "src/illusion_harbour_tales/sentences.txt",
+        "tests/test_illusion_harbour_tales.py",
+    ]
     project = tomllib.loads((folder / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     assert project["name"] == "illusion-harbour-tales"
     assert project["entry-points"]["illusion"] == {"harbour-tales": "illusion_harbour_tales"}
     assert project["dependencies"] == [f"illusion>={illusion.__version__}"]
-    tests = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=folder, capture_output=True,
-                           text=True, timeout=300)
+    tests = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=folder, capture_output=True, text=True, timeout=300
+    )
     assert tests.returncode == 0, tests.stdout + tests.stderr
     assert re.search(r"\b[1-9]\d* passed, 1 skipped\b", tests.stdout), tests.stdout  # skipped: empty_input needs empty_options
 
@@ -42,7 +47,10 @@ def test_the_full_distribution_name_is_accepted(tmp_path):
 def test_a_bad_name_is_refused_with_a_hint(tmp_path, name):
     result = CliRunner().invoke(cli, ["new-plugin", name, "--dir", str(tmp_path)])
     assert isinstance(result.exception, IllusionError)
-    assert str(result.exception) == f"plugin name {name!r}: use lower-case letters, digits and '-', starting with a letter (e.g. proverbs)"
+    assert (
+        str(result.exception)
+        == f"plugin name {name!r}: use lower-case letters, digits and '-', starting with a letter (e.g. proverbs)"
+    )
     assert list(tmp_path.iterdir()) == []
 
 

@@ -51,6 +51,8 @@ def illusion_model_layers():
         name="content-pool",
         description="A transformer layer pooled over the sentence's word pieces only ([CLS], [SEP] left out).",
         factory=content_pool,
-        params=[*(param for param in TRANSFORMER.params if param.name != "pooling"),
-                Param("pooling", str, "mean", "how word-piece vectors become a sentence vector", choices=tuple(POOLINGS))],
+        params=[
+            *(param for param in TRANSFORMER.params if param.name != "pooling"),
+            Param("pooling", str, "mean", "how word-piece vectors become a sentence vector", choices=tuple(POOLINGS)),
+        ],
     )

@@ -25,7 +25,9 @@ def illusion_direction_samplers():
         name="sparse",
         description="Seeded random directions with only a few non-zero neurons each.",
         factory=sparse_directions,
-        params=[Param("count", int, 20, "how many directions"),
-                Param("nonzero", int, 4, "neurons mixed in each direction"),
-                Param("seed", int, None, "seed of the draw (the run's seed when unset)")],
+        params=[
+            Param("count", int, 20, "how many directions"),
+            Param("nonzero", int, 4, "neurons mixed in each direction"),
+            Param("seed", int, None, "seed of the draw (the run's seed when unset)"),
+        ],
     )

@@ -1,0 +1,257 @@
+"""Read a labelled run folder and shape its ratings: per set, per pair and per labelled field.
+
+The sets and pairs come from the run folder exactly as ``illusion export`` builds its tasks
+(``illusion.annotations.labelstudio.tasks``), so sets nobody has labelled yet are counted too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from illusion.annotations.labelstudio import tasks
+from illusion.annotations.labelstudio.importer import latest_per_annotator
+from illusion.errors import IllusionError
+from illusion.run.folder import ANNOTATIONS, STATS, RunFolder
+
+CONTROL = "control"
+PATTERN = ("yes", "no")
+TAXONOMY = ("single", "several", "none", "artifact")
+CONFIDENCE = (1, 2, 3, 4, 5)
+SAME_CONCEPT = ("different", "related", "same")  # ordered: the ordinal level uses this order
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """A labelled field: where it lives, its level of measurement and its ordered categories."""
+
+    name: str
+    task_type: str
+    level: str
+    categories: tuple
+
+
+FIELDS = (
+    FieldSpec("pattern", "set", "nominal", PATTERN),
+    FieldSpec("taxonomy", "set", "nominal", TAXONOMY),
+    FieldSpec("confidence", "set", "ordinal", CONFIDENCE),
+    FieldSpec("fits", "set", "nominal", ("no", "yes")),  # one unit per sentence: does it fit the pattern?
+    FieldSpec("same_concept", "pair", "ordinal", SAME_CONCEPT),
+)
+
+_REQUIRED = ("task_uid", "task_type", "set_id", "condition", "annotator")
+_OPTIONAL_STR = ("run_id", "direction", "dataset", "description", "created_at", "updated_at")
+_CHOICES = {"task_type": ("set", "pair"), "pattern": PATTERN, "taxonomy": TAXONOMY, "same_concept": SAME_CONCEPT}
+
+
+@dataclass
+class Task:
+    """One labelled set (the top sentences of a direction in one dataset) or one cross-dataset pair."""
+
+    set_id: str
+    task_type: str
+    condition: str
+    group: str | None  # the direction; for control sets, the group of control sets compared across datasets
+    datasets: tuple[str, ...]
+    size: int | None = None  # sentences in a set
+    labels: dict[str, dict] = field(default_factory=dict)  # annotator -> annotation row
+
+    @property
+    def dataset(self) -> str | None:
+        return self.datasets[0] if self.task_type == "set" else None
+
+    def votes(self, name: str) -> list:
+        """The non-missing values of one field, one per annotator, in annotator order."""
+        return [row[name] for _, row in sorted(self.labels.items()) if row.get(name) is not None]
+
+    @property
+    def call(self) -> str:
+        """``pattern``/``none`` when every pattern vote agrees, ``conflict`` when not, ``unlabelled``."""
+        votes = set(self.votes("pattern"))
+        if not votes:
+            return "unlabelled"
+        if len(votes) > 1:
+            return "conflict"
+        return "pattern" if votes == {"yes"} else "none"
+
+    def fit_counts(self) -> list[int]:
+        """Sentences marked as fitting, per annotator who saw a pattern and marked them."""
+        return [
+            len(row["fits"])
+            for _, row in sorted(self.labels.items())
+            if row.get("pattern") == "yes" and row.get("fits") is not None
+        ]
+
+
+@dataclass
+class Run:
+    """What the agreement statistics read from a labelled run folder."""
+
+    path: Path
+    run_id: str
+    k: int  # the most sentences in a set
+    seed: int
+    datasets: list[str]
+    groups: dict[str, str]  # direction or control group -> condition, in the run's order
+    sets: dict[str, Task]  # set_id -> task, every set of the run included (labelled or not)
+    pairs: dict[str, Task]
+    annotators: list[str]
+    stats: dict
+    rows: int
+    duplicates: int
+    notes: list[str]
+
+
+def load_run(run_dir: str | Path, rows: list[dict] | None = None, source: str = "the export") -> Run:
+    """The run's sets and pairs as ``illusion export`` builds them, with the labels of ``annotations.jsonl``
+    (or ``rows`` read from ``source``)."""
+    campaign = tasks.load_run(run_dir)
+    path = campaign.path
+    notes = []
+    folder = RunFolder(path)
+    stats = folder.optional_json(STATS)
+    if stats is None:
+        notes.append("stats.json is absent: no automatic statistics to show beside the human ones")
+    if rows is None:
+        source = str(folder / ANNOTATIONS)
+        rows = folder.read_jsonl(ANNOTATIONS, "annotations file (run `illusion import` first)")
+    if not rows:
+        raise IllusionError(f"{source}: no annotations; label some sets in Label Studio, then run `illusion import`")
+    sets, pairs, groups = _expected(campaign)
+    for number, row in enumerate(rows, 1):
+        validate_row(row, f"{source}, row {number}", sets.get(row.get("set_id")) if isinstance(row, dict) else None)
+        if row.get("run_id") not in (None, campaign.run_id):
+            raise IllusionError(
+                f"{source}, row {number}: run_id {row['run_id']!r} is not this run's {campaign.run_id!r}; "
+                "re-run `illusion import` on this run folder"
+            )
+    rows, duplicates = latest_per_annotator(rows)
+    if duplicates:
+        notes.append(f"{duplicates} repeated label(s) of a task by the same annotator: kept the latest of each")
+    strangers = 0
+    for row in rows:
+        table = sets if row["task_type"] == "set" else pairs
+        if row["set_id"] not in table:
+            strangers += 1
+            table[row["set_id"]] = _task(row)
+        table[row["set_id"]].labels[row["annotator"]] = row
+    if strangers:
+        notes.append(f"{strangers} label(s) of tasks this run folder does not list: counted, but outside any cross-dataset group")
+    return Run(
+        path=path,
+        run_id=campaign.run_id,
+        k=max(task.size or 0 for task in sets.values()),
+        seed=campaign.seed,
+        datasets=list(dict.fromkeys([*campaign.datasets, *(d for t in [*sets.values(), *pairs.values()] for d in t.datasets)])),
+        groups=groups,
+        sets=sets,
+        pairs=pairs,
+        annotators=sorted({row["annotator"] for row in rows}),
+        stats=stats if isinstance(stats, dict) else {},
+        rows=len(rows),
+        duplicates=duplicates,
+        notes=notes,
+    )
+
+
+def components(nodes: Sequence[str], edges: Sequence[tuple[str, str]]) -> dict[str, int]:
+    """The connected component of each node of an undirected graph, numbered in order of first node."""
+    index = {node: i for i, node in enumerate(nodes)}
+    pairs = [(index[a], index[b]) for a, b in edges if a in index and b in index]
+    rows, cols = zip(*pairs, strict=True) if pairs else ((), ())
+    graph = coo_matrix((np.ones(len(pairs)), (rows, cols)), shape=(len(index), len(index)))
+    labels = connected_components(graph, directed=False)[1] if index else []
+    order = {label: n for n, label in enumerate(dict.fromkeys(labels))}
+    return {node: order[labels[i]] for node, i in index.items()}
+
+
+def _expected(campaign: tasks.Run) -> tuple[dict[str, Task], dict[str, Task], dict[str, str]]:
+    """Every set and pair task of the run, and their groups: a direction, or control sets compared across datasets."""
+    pairs = tasks.pairs(campaign, campaign.sets)
+    group_of = {st.set_id: name for st, (_, name) in zip(campaign.sets, tasks.group_keys(campaign.sets), strict=True)}
+    sets = {
+        st.set_id: Task(st.set_id, "set", st.condition, group_of[st.set_id], (st.dataset,), len(st.sentences))
+        for st in campaign.sets
+    }
+    pair_tasks = {}
+    for a, b in pairs:
+        task = tasks.pair_task(campaign, a, b)
+        pair_tasks[task.set_id] = Task(task.set_id, "pair", task.condition, group_of[a.set_id], task.datasets)
+    groups = {task.group: task.condition for task in sets.values()}
+    return sets, pair_tasks, groups
+
+
+def validate_row(row: Any, where: str, task: Task | None = None) -> None:
+    """Raise a one-line error naming the row and field when ``row`` breaks the annotations schema."""
+    fix = "re-run `illusion import`"
+    if not isinstance(row, dict):
+        raise IllusionError(f"{where}: expected a JSON object, got {type(row).__name__}; {fix}")
+    for name in _REQUIRED:
+        if not isinstance(row.get(name), str) or not row[name]:
+            raise IllusionError(f"{where}: field {name!r} must be a non-empty string, got {row.get(name)!r}; {fix}")
+    if row.get("annotation_id") is not None and (
+        isinstance(row["annotation_id"], bool) or not isinstance(row["annotation_id"], int)
+    ):
+        raise IllusionError(f"{where}: field 'annotation_id' must be an integer or null, got {row['annotation_id']!r}; {fix}")
+    for name in _OPTIONAL_STR:
+        if row.get(name) is not None and not isinstance(row[name], str):
+            raise IllusionError(f"{where}: field {name!r} must be a string or null, got {row[name]!r}; {fix}")
+    for name, allowed in _CHOICES.items():
+        if row.get(name) is not None and row[name] not in allowed:
+            raise IllusionError(f"{where}: field {name!r} is {row[name]!r}, expected one of {', '.join(allowed)}; {fix}")
+    datasets = row.get("datasets")
+    if not isinstance(datasets, list) or not all(isinstance(d, str) for d in datasets):
+        raise IllusionError(f"{where}: field 'datasets' must be a list of dataset names, got {datasets!r}; {fix}")
+    if row["task_type"] == "pair" and len(datasets) != 2:
+        raise IllusionError(f"{where}: a pair task needs exactly 2 'datasets', got {datasets!r}; {fix}")
+    if row["task_type"] == "set" and not (row.get("dataset") or len(datasets) == 1):
+        raise IllusionError(f"{where}: a set task needs its 'dataset'; {fix}")
+    confidence = row.get("confidence")
+    if confidence is not None and (isinstance(confidence, bool) or confidence not in CONFIDENCE):
+        raise IllusionError(f"{where}: field 'confidence' is {confidence!r}, expected an integer 1 to 5 or null; {fix}")
+    fits, size = row.get("fits"), task.size if task and task.size else None
+    if fits is not None and (
+        not isinstance(fits, list)
+        or not all(isinstance(n, int) and not isinstance(n, bool) and 1 <= n <= (size or n) for n in fits)
+    ):
+        limit = f" 1 to {size}" if size else " from 1"
+        raise IllusionError(f"{where}: field 'fits' must list sentence numbers{limit}, got {fits!r}; {fix}")
+    lead_time = row.get("lead_time")
+    if lead_time is not None and (isinstance(lead_time, bool) or not isinstance(lead_time, (int, float)) or lead_time < 0):
+        raise IllusionError(f"{where}: field 'lead_time' must be seconds (a number >= 0) or null, got {lead_time!r}; {fix}")
+
+
+def field_codes(tasks: Sequence[Task], spec: FieldSpec, annotators: Sequence[str], k: int) -> np.ndarray:
+    """Ratings as category indices, shape (annotators, tasks, units per task), NaN where missing.
+
+    Every field has one unit per task except ``fits``: one unit per sentence (1 if the annotator
+    marked it as fitting; missing past the end of a shorter set). An annotator who saw no pattern
+    marked no sentence; one who saw a pattern but marked none left the field missing.
+    """
+    width = k if spec.name == "fits" else 1
+    codes = np.full((len(annotators), len(tasks), width), np.nan)
+    for column, task in enumerate(tasks):
+        for rater, annotator in enumerate(annotators):
+            row = task.labels.get(annotator)
+            if row is None:
+                continue
+            if spec.name == "fits":
+                fits = row.get("fits") if row.get("pattern") == "yes" else ([] if row.get("pattern") == "no" else None)
+                if fits is not None:
+                    size = task.size or k
+                    codes[rater, column, :size] = np.isin(np.arange(1, size + 1), fits)
+            elif row.get(spec.name) is not None:
+                codes[rater, column, 0] = spec.categories.index(row[spec.name])
+    return codes
+
+
+def _task(row: dict) -> Task:
+    """A task known only from its labels: grouped by its direction, if it has one."""
+    datasets = tuple(row["datasets"]) if row["task_type"] == "pair" else (row.get("dataset") or row["datasets"][0],)
+    return Task(row["set_id"], row["task_type"], row["condition"], row.get("direction"), datasets)

@@ -1,0 +1,1 @@
+"""Label Studio campaigns: the server, labelling configs, tasks, export and import."""

@@ -1,0 +1,135 @@
+"""Export a run folder as a blind labelling campaign: one project per task type, no duplicates."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from label_studio_sdk import LabelStudio
+
+from illusion.annotations.labelstudio.client import connect, refused, talking_to
+from illusion.annotations.labelstudio.config import TASK_TYPES, config_text
+from illusion.annotations.labelstudio.project import find_project, project_description, read_record, write_record
+from illusion.annotations.labelstudio.tasks import Run, Task, build_tasks, load_run
+from illusion.errors import PluginError
+from illusion.host import Host
+
+TITLES = {"set": "sentence sets", "pair": "dataset pairs"}
+Predict = Callable[[dict[str, Any]], list[dict[str, Any]]]
+
+
+def export_campaign(
+    run_dir,
+    url: str | None,
+    api_key: str | None,
+    overlap: int = 2,
+    title: str | None = None,
+    predict: Predict | None = None,
+    configs: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """Create or find the run's projects and import the tasks they lack; return what was done.
+
+    ``predict`` gives a task's pre-annotations; ``configs`` replaces the shipped labelling
+    configs by task type.
+    """
+    run = load_run(run_dir)
+    tasks = build_tasks(run)
+    record = read_record(run) or {"run_id": run.run_id, "projects": {}}
+    client = connect(url, api_key)
+    summary = {}
+    with talking_to(url):
+        for task_type in TASK_TYPES:
+            if not tasks[task_type]:
+                continue
+            config = (configs or {}).get(task_type) or config_text(task_type)
+            settings = {"label_config": config, "maximum_annotations": overlap}
+            if title:
+                settings["title"] = f"{title}: {TITLES[task_type]}"
+            project_id = _ensure_project(client, url, run, record, task_type, settings)
+            added = _import_missing(client, project_id, tasks[task_type], predict)
+            summary[task_type] = {"project": project_id, "tasks": len(tasks[task_type]), "added": added}
+    record.update(url=url.rstrip("/"), overlap=overlap)
+    for task_type, done in summary.items():
+        record["projects"][task_type]["tasks"] = done["tasks"]
+    write_record(run, record)
+    return summary
+
+
+def _ensure_project(
+    client: LabelStudio, url: str, run: Run, record: dict[str, Any], task_type: str, settings: dict[str, Any]
+) -> int:
+    """The id of the recorded project, brought up to ``settings``, or of a new one."""
+    entry = record["projects"].get(task_type)
+    with refused(
+        400, f"Label Studio at {url} refused the {task_type} project's settings ({{reason}}); fix the labelling config or title"
+    ):
+        if entry:
+            project = find_project(client, url, run, task_type, entry["id"])
+            changes = {k: v for k, v in settings.items() if getattr(project, k, None) != v}
+            if changes:
+                client.projects.update(project.id, **changes)
+                entry["title"] = changes.get("title", entry.get("title"))
+            return project.id
+        settings.setdefault("title", f"illusion {run.run_id[:8]}: {TITLES[task_type]}")
+        project = client.projects.create(description=project_description(run, task_type), **settings)
+    # Recorded at once, so an export that fails later resumes with this project.
+    record["projects"][task_type] = {"id": project.id, "title": project.title}
+    record["url"] = url.rstrip("/")
+    write_record(run, record)
+    return project.id
+
+
+def _existing_uids(client: LabelStudio, project_id: int) -> set[str]:
+    return {(task.data or {}).get("uid") for task in client.tasks.list(project=project_id)}
+
+
+def _import_missing(client: LabelStudio, project_id: int, tasks: list[Task], predict: Predict | None) -> int:
+    """Import the tasks whose uid the project lacks, in the given order; return how many."""
+    existing = _existing_uids(client, project_id)
+    missing = [task for task in tasks if task.uid not in existing]
+    if not missing:
+        return 0
+    payloads = []
+    for task in missing:
+        payload = task.payload()
+        predictions = predict(dict(payload, type=task.task_type)) if predict else []
+        if predictions:
+            payload["predictions"] = predictions
+        payloads.append(payload)
+    with refused(
+        400, f"Label Studio refused the tasks for project {project_id} ({{reason}}); check the project's labelling config"
+    ):
+        client.projects.import_tasks(id=project_id, request=payloads)
+    return len(missing)
+
+
+def _checked(answer: Any, uid: str) -> list[dict[str, Any]]:
+    if not isinstance(answer, list) or not all(isinstance(p, dict) and isinstance(p.get("result"), list) for p in answer):
+        raise PluginError(
+            f"a plugin's pre-annotations for task {uid} are not a list of Label "
+            "Studio predictions with a 'result' list; fix or remove the plugin"
+        )
+    return answer
+
+
+def plugin_predictions(host: Host | None = None) -> Predict:
+    """Pre-annotations from every plugin that implements ``illusion_task_predictions``.
+
+    Without ``host``, the installed plugins are loaded when the first task needs them.
+    """
+    hooks = []
+
+    def predict(task: dict[str, Any]) -> list[dict[str, Any]]:
+        if not hooks:
+            hooks.append((host or Host()).hook().illusion_task_predictions)
+        try:
+            answers = hooks[0](task=task)
+        except Exception as exc:  # a plugin's failure stops the export before any task is sent
+            raise PluginError(
+                f"a plugin failed to pre-annotate task {task['data']['uid']} "
+                f"({type(exc).__name__}: {exc}); fix or remove it (see "
+                "`illusion plugins`), then rerun export"
+            ) from None
+        return [prediction for answer in answers for prediction in _checked(answer, task["data"]["uid"])]
+
+    return predict

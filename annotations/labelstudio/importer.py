@@ -1,0 +1,209 @@
+"""Import a campaign's annotations into ``annotations.jsonl``: one row per (task, annotator).
+
+Annotations come from the server (the projects recorded in ``labelstudio.json``) or from Label
+Studio JSON export files. Tasks are matched by their uid against the tasks rebuilt from the run
+folder, so rows carry direction, dataset and condition however the export was made. Annotators
+become pseudonyms derived from their Label Studio user id; no name or e-mail is written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from typing import Any
+
+from illusion.annotations.labelstudio.config import TASK_TYPES, Control, config_text, controls
+from illusion.annotations.labelstudio.tasks import Run, Task, build_tasks, load_run
+from illusion.common.files import read_json
+from illusion.errors import IllusionError
+from illusion.run.folder import ANNOTATIONS, ANNOTATIONS_SUMMARY, RunFolder
+
+ANSWERS = ("pattern", "fits", "description", "taxonomy", "confidence", "same_concept")
+
+
+def pseudonym(run_id: str, user: int) -> str:
+    """A stable annotator id for a Label Studio user within one run's campaign."""
+    return "annotator-" + hashlib.sha256(f"{run_id}:{user}".encode()).hexdigest()[:10]
+
+
+def import_campaign(run_dir, url: str | None = None, api_key: str | None = None, files: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Write the run's ``annotations.jsonl`` and its summary; return the summary."""
+    run = load_run(run_dir)
+    tasks = build_tasks(run)
+    if files:
+        exports = [(str(f), read_json(f, "Label Studio export file")) for f in files]
+    else:
+        exports = _from_server(run, url, api_key)
+    rows, counts = annotation_rows(run, tasks, exports)
+    annotated = Counter(task_type for task_type, _ in {(r["task_type"], r["task_uid"]) for r in rows})
+    summary = {
+        "run_id": run.run_id,
+        "sources": [source for source, _ in exports],
+        "annotations": len(rows),
+        "annotators": len({row["annotator"] for row in rows}),
+        "tasks": {t: len(tasks[t]) for t in TASK_TYPES},
+        "unannotated_tasks": {t: len(tasks[t]) - annotated[t] for t in TASK_TYPES},
+        "skipped": counts["skipped"],
+        "superseded": counts["superseded"],
+    }
+    folder = RunFolder(run.path)
+    folder.write_jsonl(ANNOTATIONS, rows)
+    folder.write_json(ANNOTATIONS_SUMMARY, summary)
+    return summary
+
+
+def _from_server(run: Run, url: str | None, api_key: str | None) -> list[tuple[str, Any]]:
+    from illusion.annotations.labelstudio.client import connect, talking_to  # the SDK is slow to import
+    from illusion.annotations.labelstudio.project import find_project, read_record, record_path
+
+    record = read_record(run)
+    if record is None:
+        raise IllusionError(
+            f"{record_path(run)}: no campaign yet; run `illusion export` first, "
+            "or pass --from-file with a Label Studio JSON export"
+        )
+    url = url or record.get("url")
+    client = connect(url, api_key)
+    exports = []
+    with talking_to(url):
+        for task_type, entry in record["projects"].items():
+            project = find_project(client, url, run, task_type, entry["id"])
+            exports.append((f"project {project.id} at {url}", client.projects.exports.as_json(project.id)))
+    return exports
+
+
+def annotation_rows(
+    run: Run, tasks: dict[str, list[Task]], exports: list[tuple[str, Any]]
+) -> tuple[list[dict[str, Any]], Counter]:
+    """Rows for every submitted annotation in ``exports``, latest per (task, annotator)."""
+    by_uid = {task.uid: task for items in tasks.values() for task in items}
+    questions = {t: controls(config_text(t)) for t in TASK_TYPES}
+    rows = []
+    counts: Counter = Counter()
+    for source, exported in exports:
+        if not isinstance(exported, list):
+            raise IllusionError(
+                f"{source}: not a Label Studio JSON export (expected a list of tasks); export the project as JSON"
+            )
+        for number, item in enumerate(exported, 1):
+            task = _task_of(item, by_uid, f"{source}, task {number}", run)
+            for annotation in item.get("annotations") or []:
+                where = f"{source}, task {task.uid}, annotation {_id_of(annotation)}"
+                if not isinstance(annotation, dict):
+                    raise IllusionError(f"{where}: expected a JSON object")
+                if annotation.get("was_cancelled"):
+                    counts["skipped"] += 1
+                    continue
+                rows.append(_row(run, task, annotation, questions[task.task_type], where))
+    rows, counts["superseded"] = latest_per_annotator(rows)
+    return sorted(rows, key=lambda r: (r["task_type"], r["set_id"], r["annotator"])), counts
+
+
+def latest_per_annotator(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
+    """One row per (task, annotator): the last changed (``updated_at``, else ``created_at``, then
+    ``annotation_id``; on a tie the later row); and how many rows were dropped."""
+    latest: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for row in rows:
+        key = (row["task_type"], row["set_id"], row["annotator"])
+        if key not in latest or _changed(row) >= _changed(latest[key]):
+            latest[key] = row
+    return list(latest.values()), len(rows) - len(latest)
+
+
+def _changed(row: dict[str, Any]) -> tuple[str, int]:
+    return row.get("updated_at") or row.get("created_at") or "", row.get("annotation_id") or 0
+
+
+def _id_of(annotation: Any) -> Any:
+    return annotation.get("id") if isinstance(annotation, dict) else None
+
+
+def _task_of(item: Any, by_uid: dict[str, Task], where: str, run: Run) -> Task:
+    data = item.get("data") if isinstance(item, dict) else None
+    uid = data.get("uid") if isinstance(data, dict) else None
+    if not isinstance(uid, str):
+        raise IllusionError(f"{where}: no data.uid; export the project that `illusion export` created, as JSON")
+    if uid not in by_uid:
+        raise IllusionError(
+            f"{where}: task uid {uid} is not a task of run {run.run_id}; import the export of this run's campaign"
+        )
+    if not isinstance(item.get("annotations", []), list):
+        raise IllusionError(f"{where}: 'annotations' is not a list")
+    return by_uid[uid]
+
+
+def _row(run: Run, task: Task, annotation: dict[str, Any], questions: dict[str, Control], where: str) -> dict[str, Any]:
+    user = annotation.get("completed_by")
+    if isinstance(user, dict):
+        user = user.get("id")
+    if not isinstance(user, int):
+        raise IllusionError(f"{where}: no completed_by user id; export the project as JSON")
+    lead_time = annotation.get("lead_time")
+    if lead_time is not None and not isinstance(lead_time, (int, float)):
+        raise IllusionError(f"{where}: lead_time {lead_time!r} is not a number")
+    answers = _answers(annotation.get("result"), task, questions, where)
+    return {
+        "task_uid": task.uid,
+        "task_type": task.task_type,
+        "run_id": run.run_id,
+        "set_id": task.set_id,
+        "direction": task.direction,
+        "condition": task.condition,
+        "dataset": task.datasets[0] if task.task_type == "set" else None,
+        "datasets": list(task.datasets),
+        "annotator": pseudonym(run.run_id, user),
+        "annotation_id": annotation.get("id") if isinstance(annotation.get("id"), int) else None,
+        **{name: answers.get(name) for name in ANSWERS},
+        "lead_time": float(lead_time) if lead_time is not None else None,
+        **{
+            name: annotation.get(name) if isinstance(annotation.get(name), str) else None for name in ("created_at", "updated_at")
+        },
+    }
+
+
+def _answers(result: Any, task: Task, questions: dict[str, Control], where: str) -> dict[str, Any]:
+    """The answers in an annotation's ``result``, checked against the labelling config."""
+    if not isinstance(result, list):
+        raise IllusionError(f"{where}: 'result' is not a list")
+    answers = {}
+    for item in result:
+        name = item.get("from_name") if isinstance(item, dict) else None
+        control = questions.get(name)
+        if control is None:
+            raise IllusionError(
+                f"{where}: unknown question {name!r} for a {task.task_type} task "
+                f"(known: {', '.join(questions)}); was the labelling config "
+                "changed on the server?"
+            )
+        value = item.get("value")
+        answers[name] = _answer(control, value if isinstance(value, dict) else {}, task, f"{where}, {name!r}")
+    return answers
+
+
+def _answer(control: Control, value: dict[str, Any], task: Task, where: str) -> Any:
+    if control.tag == "TextArea":
+        text = value.get("text")
+        if not isinstance(text, list) or not all(isinstance(t, str) for t in text):
+            raise IllusionError(f"{where}: expected {{'text': [...]}}, got {value!r}")
+        return "\n".join(text)
+    if control.tag == "Rating":
+        rating = value.get("rating")
+        if not isinstance(rating, int) or not 1 <= rating <= control.max_rating:
+            raise IllusionError(f"{where}: rating {rating!r} is not 1..{control.max_rating}")
+        return rating
+    chosen = value.get("choices")
+    if not isinstance(chosen, list) or not chosen or not all(isinstance(c, str) for c in chosen):
+        raise IllusionError(f"{where}: expected {{'choices': [...]}}, got {value!r}")
+    allowed = control.choices
+    if control.options_field:  # sentence numbers, from the task itself
+        allowed = {option["value"]: option["value"] for option in task.data[control.options_field]}
+    unknown = [c for c in chosen if c not in allowed]
+    if unknown:
+        raise IllusionError(
+            f"{where}: unknown choice {unknown[0]!r} (expected one of: {', '.join(dict.fromkeys(allowed.values()))})"
+        )
+    if control.options_field:
+        return sorted(int(c) for c in chosen)
+    if len(chosen) > 1:
+        raise IllusionError(f"{where}: {len(chosen)} choices where one is expected")
+    return allowed[chosen[0]]

@@ -1,0 +1,249 @@
+"""Turn a run folder into blind labelling tasks: one per sentence set, one per cross-dataset pair.
+
+What an annotator sees (a task's ``data``) never tells the condition: the dataset, numbered
+sentences and a stable opaque uid only. Condition, direction and run id travel in ``meta``.
+Sentence text is escaped before the most-activating token is wrapped in ``<mark>``; control sets
+get marks on random words at the rate real sets have them, so marks do not give controls away.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import re
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from illusion.common.marks import highlight
+from illusion.common.seeds import rng_for
+from illusion.errors import IllusionError
+from illusion.run.folder import CONTROLS, MANIFEST, TOPK, RunFolder
+
+WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True)
+class SentenceSet:
+    """The sentences of one set as shown: top sentences of a direction, or a control set."""
+
+    set_id: str
+    condition: str
+    direction: str | None
+    dataset: str
+    sentences: list[dict[str, Any]]  # {"id", "text", "span"}
+
+
+@dataclass(frozen=True)
+class Run:
+    """What a campaign needs from a run folder."""
+
+    path: Path
+    run_id: str
+    seed: int
+    datasets: list[str]
+    sets: list[SentenceSet]
+
+
+@dataclass(frozen=True)
+class Task:
+    """One labelling task, with what is needed to map its annotations back."""
+
+    uid: str
+    task_type: str  # "set" or "pair"
+    set_id: str
+    direction: str | None
+    condition: str
+    datasets: tuple[str, ...]
+    data: dict[str, Any]
+    meta: dict[str, Any]
+
+    def payload(self) -> dict[str, Any]:
+        return {"data": self.data, "meta": self.meta}
+
+
+def load_run(run_dir: str | Path) -> Run:
+    """Read ``manifest.json``, ``topk.jsonl`` and ``controls.jsonl`` (optional) of a run folder."""
+    folder = RunFolder(run_dir).require()
+    path = folder.path
+    manifest = folder.manifest()
+    run_id = manifest.get("run_id")
+    if not isinstance(run_id, str) or not run_id:
+        raise IllusionError(f"{folder / MANIFEST}: no run_id; rerun `illusion run`")
+    seed = manifest.get("seed", 0)
+    if not isinstance(seed, int):
+        raise IllusionError(f"{folder / MANIFEST}: seed must be an integer, not {seed!r}")
+    sets = [_direction_set(row, folder / TOPK, n) for n, row in enumerate(folder.topk(), 1)]
+    sets += [_control_set(row, folder / CONTROLS, n) for n, row in enumerate(folder.controls(), 1)]
+    if not sets:
+        raise IllusionError(f"{folder / TOPK}: no sentence sets; rerun `illusion run`")
+    named = [d["name"] for d in manifest.get("datasets", []) if isinstance(d, dict) and isinstance(d.get("name"), str)]
+    datasets = list(dict.fromkeys(named + [s.dataset for s in sets]))
+    return Run(path, run_id, seed, datasets, sets)
+
+
+def _require(row: Any, keys: tuple[str, ...], where: str) -> None:
+    if not isinstance(row, dict):
+        raise IllusionError(f"{where}: expected a JSON object")
+    for key in keys:
+        if not isinstance(row.get(key), str) or not row[key]:
+            raise IllusionError(f"{where}: missing or empty {key!r}; rerun `illusion run`")
+
+
+def _sentences(items: Any, where: str) -> list[dict[str, Any]]:
+    if not isinstance(items, list) or not items:
+        raise IllusionError(f"{where}: expected a non-empty list of sentences")
+    sentences = []
+    for number, item in enumerate(items, 1):
+        _require(item, ("id", "text"), f"{where}, sentence {number}")
+        span = item.get("span")
+        if span is not None and not (
+            isinstance(span, list)
+            and len(span) == 2
+            and all(isinstance(i, int) for i in span)
+            and 0 <= span[0] < span[1] <= len(item["text"])
+        ):
+            raise IllusionError(
+                f"{where}, sentence {number}: span {span!r} is not [start, end) inside the text; rerun `illusion run`"
+            )
+        sentences.append({"id": item["id"], "text": item["text"], "span": span})
+    return sentences
+
+
+def _direction_set(row: Any, file: Path, line: int) -> SentenceSet:
+    where = f"{file}, row {line}"
+    _require(row, ("direction", "condition", "dataset"), where)
+    return SentenceSet(
+        f"{row['direction']}@{row['dataset']}",
+        row["condition"],
+        row["direction"],
+        row["dataset"],
+        _sentences(row.get("top"), f"{where}, 'top'"),
+    )
+
+
+def _control_set(row: Any, file: Path, line: int) -> SentenceSet:
+    where = f"{file}, row {line}"
+    _require(row, ("set", "condition", "dataset"), where)
+    return SentenceSet(
+        row["set"], row["condition"], None, row["dataset"], _sentences(row.get("sentences"), f"{where}, 'sentences'")
+    )
+
+
+def task_uid(run_id: str, task_type: str, set_id: str) -> str:
+    """A stable id that names the task without revealing anything about it."""
+    return "t" + hashlib.sha256(f"{run_id}|{task_type}|{set_id}".encode()).hexdigest()[:20]
+
+
+def sentence_html(number: int, text: str, span: list[int] | None) -> str:
+    """One numbered sentence, escaped, with ``text[span[0]:span[1]]`` in ``<mark>``."""
+    return f"<p><b>{number}.</b> {highlight(text, span)}</p>"
+
+
+def set_html(sentences: list[dict[str, Any]]) -> str:
+    return "".join(sentence_html(n, s["text"], s["span"]) for n, s in enumerate(sentences, 1))
+
+
+def with_decoy_marks(run: Run) -> list[SentenceSet]:
+    """The run's sets, control sentences given marks on random words at the real sets' rate."""
+    real = [s["span"] is not None for st in run.sets if st.direction for s in st.sentences]
+    rate = sum(real) / len(real) if real else 0.0
+    out = []
+    for st in run.sets:
+        if st.direction is None:
+            rng = rng_for(run.seed, f"marks:{st.set_id}")
+            sentences = [dict(s, span=_random_word(s["text"], rng, rate)) for s in st.sentences]
+            st = SentenceSet(st.set_id, st.condition, None, st.dataset, sentences)
+        out.append(st)
+    return out
+
+
+def _random_word(text: str, rng: np.random.Generator, rate: float) -> list[int] | None:
+    words = list(WORD.finditer(text))
+    if not words or rng.random() >= rate:
+        return None
+    word = words[rng.integers(len(words))]
+    return [word.start(), word.end()]
+
+
+def set_task(run: Run, st: SentenceSet) -> Task:
+    data = {
+        "uid": task_uid(run.run_id, "set", st.set_id),
+        "dataset": st.dataset,
+        "html": set_html(st.sentences),
+        "fit_options": [{"value": str(n)} for n in range(1, len(st.sentences) + 1)],
+    }
+    meta = {
+        "run_id": run.run_id,
+        "set_id": st.set_id,
+        "condition": st.condition,
+        "direction": st.direction,
+        "dataset": st.dataset,
+        "sentence_ids": [s["id"] for s in st.sentences],
+    }
+    return Task(data["uid"], "set", st.set_id, st.direction, st.condition, (st.dataset,), data, meta)
+
+
+def pair_task(run: Run, left: SentenceSet, right: SentenceSet) -> Task:
+    if left.direction is None:
+        set_id = f"{left.set_id}|{right.set_id}"
+    else:
+        set_id = f"{left.direction}@{left.dataset}|{right.dataset}"
+    datasets = (left.dataset, right.dataset)
+    data = {
+        "uid": task_uid(run.run_id, "pair", set_id),
+        "left_dataset": left.dataset,
+        "right_dataset": right.dataset,
+        "left_html": set_html(left.sentences),
+        "right_html": set_html(right.sentences),
+    }
+    meta = {
+        "run_id": run.run_id,
+        "set_id": set_id,
+        "condition": left.condition,
+        "direction": left.direction,
+        "datasets": list(datasets),
+    }
+    return Task(data["uid"], "pair", set_id, left.direction, left.condition, datasets, data, meta)
+
+
+def group_keys(sets: list[SentenceSet]) -> list[tuple[str, str]]:
+    """The group compared across datasets of each set, in order: ``("direction", <direction>)``,
+    or ``("control", "<condition>:<n>")`` for the n-th control set of each dataset."""
+    keys, rank = [], Counter()
+    for st in sets:
+        if st.direction is None:
+            keys.append(("control", f"{st.condition}:{rank[st.dataset]}"))
+            rank[st.dataset] += 1
+        else:
+            keys.append(("direction", st.direction))
+    return keys
+
+
+def pairs(run: Run, sets: list[SentenceSet]) -> list[tuple[SentenceSet, SentenceSet]]:
+    """Sets to compare across datasets: one direction's top sets, or the n-th control sets."""
+    groups: dict[tuple[str, str], dict[str, SentenceSet]] = {}
+    for st, key in zip(sets, group_keys(sets), strict=True):
+        groups.setdefault(key, {})[st.dataset] = st
+    out = []
+    for group in groups.values():
+        present = [d for d in run.datasets if d in group]
+        out += [(group[a], group[b]) for a, b in itertools.combinations(present, 2)]
+    return out
+
+
+def build_tasks(run: Run) -> dict[str, list[Task]]:
+    """All tasks of a run by type, each list in the seeded shuffled order they are shown in."""
+    sets = with_decoy_marks(run)
+    tasks = {"set": [set_task(run, st) for st in sets], "pair": [pair_task(run, a, b) for a, b in pairs(run, sets)]}
+    for task_type, items in tasks.items():
+        uids = [t.uid for t in items]
+        if len(set(uids)) != len(uids):
+            duplicate = next(t.set_id for t in items if uids.count(t.uid) > 1)
+            raise IllusionError(f"{run.path}: set {duplicate!r} appears twice; rerun `illusion run`")
+        items.sort(key=lambda t: t.set_id)
+        rng_for(run.seed, f"order:{task_type}").shuffle(items)
+    return tasks

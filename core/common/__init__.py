@@ -1,0 +1,1 @@
+"""Small pieces every layer uses: atomic files, seeds, progress, hints, marks."""

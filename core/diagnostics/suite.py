@@ -1,0 +1,154 @@
+"""``diagnostics.json``: every automatic illusion diagnostic of a run, assembled in one file.
+
+The schema and the cost of each analysis are documented in docs/diagnostics.md; each analysis
+lives in its own module (``illusion.diag_*``) and is a function of arrays, testable on its own.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from illusion.common.progress import Reporter
+from illusion.diagnostics import locality, outliers, separability
+from illusion.diagnostics.anisotropy import anisotropy
+from illusion.diagnostics.monotonicity import monotonicity
+from illusion.diagnostics.score import illusion_scores
+from illusion.errors import IllusionError
+from illusion.host import Host
+from illusion.run import stats
+from illusion.run.data import RunData, load_run_data
+from illusion.run.folder import DIAGNOSTICS, RunFolder
+from illusion.run.pipeline import Dataset
+
+FORMAT = 1
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the analyses may be tuned by; recorded in ``diagnostics.json``."""
+
+    min_count: int = 10  # monotonicity: a word's occurrences needed in every dataset (the paper: 100)
+    neighbours: int = locality.NEIGHBOURS  # locality: nearest neighbours per sampled sentence
+    queries: int = locality.QUERIES  # locality: sentences sampled per dataset for nearest neighbours
+    random: int = locality.RANDOM  # locality: random sentences each top-k set is compared with
+    bins: int = locality.BINS  # locality: histogram bins
+    fractions: tuple[float, ...] = outliers.FRACTIONS  # outliers: most distant shares of sentences
+    points: int = separability.POINTS  # separability picture: sentences drawn per dataset
+
+    def __post_init__(self) -> None:
+        if self.min_count < 1 or self.neighbours < 1 or self.queries < 1 or self.random < 1 or self.bins < 1 or self.points < 1:
+            raise IllusionError(
+                "diagnostics settings: min_count, neighbours, queries, random, bins and points must be at least 1"
+            )
+        if not all(0 < f < 1 for f in self.fractions):
+            raise IllusionError(
+                f"diagnostics settings: outlier fractions must lie strictly between 0 and 1, not {list(self.fractions)}"
+            )
+
+
+def range_overlap(findings: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Per condition: the share of overlapping dataset pairs, overall and per pair; per direction: every pair."""
+    summary = {}
+    for condition, row in stats.by_condition(findings).items():
+        members = [f["range_overlap"] for f in findings.values() if f["condition"] == condition]
+        pairs = {pair: sum(m[pair] for m in members) / len(members) for pair in members[0]}
+        summary[condition] = {"share": row["range_overlap_share"], "pairs": pairs}
+    return {"by_condition": summary, "directions": {i: f["range_overlap"] for i, f in findings.items()}}
+
+
+def diagnose(run: RunData, settings: Settings = Settings(), reporter: Reporter | None = None) -> dict[str, Any]:
+    """All diagnostics of ``run`` as the JSON-able content of ``diagnostics.json``.
+
+    The per-direction findings, the dataset classifier and the top-k come from the run's own files.
+    """
+    reporter = reporter or Reporter(quiet=True)
+    seed, k = run.config.seed, run.config.k
+    ids, conditions, directions = run.direction_ids, run.conditions, run.directions
+    run_stats, top_index = run.stats(), run.top_index()
+    findings = run_stats["directions"]
+    timings: dict[str, float] = {}
+
+    def timed(name: str, compute, *args, **kwargs):
+        start = time.perf_counter()
+        with reporter.step(f"diagnostics: {name}"):
+            result = compute(*args, **kwargs)
+        timings[name] = round(time.perf_counter() - start, 3)
+        return result
+
+    result: dict[str, Any] = {
+        "format": FORMAT,
+        "run_id": run.manifest["run_id"],
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "settings": asdict(settings),
+        "datasets": run.names,
+    }
+    result["separability"] = timed(
+        "separability", separability.separability, run_stats["separability"], run.vectors, seed, settings.points
+    )
+    result["range_overlap"] = range_overlap(findings)
+    result["monotonicity"] = timed(
+        "monotonicity",
+        monotonicity,
+        run.vectors,
+        {n: run.texts(n) for n in run.names},
+        directions,
+        ids,
+        conditions,
+        settings.min_count,
+        seed,
+    )
+    result["locality"] = timed(
+        "locality",
+        locality.locality,
+        run.vectors,
+        top_index,
+        ids,
+        conditions,
+        seed,
+        settings.neighbours,
+        settings.queries,
+        settings.random,
+        settings.bins,
+    )
+    result["outliers"] = timed(
+        "outliers",
+        outliers.outliers,
+        run.vectors,
+        top_index,
+        directions,
+        ids,
+        conditions,
+        k,
+        run_stats["conditions"],
+        settings.fractions,
+    )
+    result["anisotropy"] = timed("anisotropy", anisotropy, run.vectors)
+    consistency = {i: d["consistency"] for i, d in result["monotonicity"]["directions"].items()}
+    result["illusion_score"] = illusion_scores(findings, consistency, len(run.names))
+    result["timings"] = timings
+    return result
+
+
+def write_diagnostics(
+    run_dir: str | Path,
+    settings: Settings = Settings(),
+    host: Host | None = None,
+    reporter: Reporter | None = None,
+    datasets: Sequence[Dataset] | None = None,
+) -> dict[str, Any]:
+    """Compute the diagnostics of the run in ``run_dir`` and write its ``diagnostics.json``.
+
+    ``datasets``: the run's datasets with their vectors, when the run has them in memory.
+    """
+    start = time.perf_counter()
+    run = load_run_data(run_dir, host, datasets)
+    loaded = round(time.perf_counter() - start, 3)
+    result = diagnose(run, settings, reporter)
+    result["timings"] = {"load": loaded, **result["timings"]}
+    RunFolder(run_dir).write_json(DIAGNOSTICS, result)
+    return result

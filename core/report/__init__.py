@@ -1,0 +1,1 @@
+"""HTML pages: the run report (``report.html``) and the shared page machinery."""

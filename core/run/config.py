@@ -1,0 +1,174 @@
+"""Run configuration: a TOML file (or the built-in default) plus command-line overrides."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from illusion.common.hints import did_you_mean
+from illusion.errors import ConfigError
+from illusion.run.store import DTYPES as STORE_DTYPES
+
+TOP_LEVEL = {
+    "seed": int,
+    "k": int,
+    "controls": int,
+    "cache_dir": str,
+    "store_dtype": str,
+    "model": dict,
+    "datasets": list,
+    "samplers": list,
+    "diagnostics": bool,
+}
+
+
+def default_config_text() -> str:
+    """The commented default configuration that ``illusion init`` writes."""
+    return resources.files("illusion.run").joinpath("config.toml").read_text(encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class PluginChoice:
+    """One use of a plugin: its name in the run, the plugin, and the plugin's options."""
+
+    name: str
+    plugin: str
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    seed: int
+    k: int
+    controls: int
+    model: PluginChoice
+    datasets: list[PluginChoice]
+    samplers: list[PluginChoice]
+    cache_dir: str | None = None
+    store_dtype: str = "float32"
+    diagnostics: bool = True
+
+    def to_dict(self) -> dict[str, Any]:
+        """The resolved configuration, as recorded in the manifest."""
+        data = {
+            "seed": self.seed,
+            "k": self.k,
+            "controls": self.controls,
+            "diagnostics": self.diagnostics,
+            "model": {"plugin": self.model.plugin, **self.model.options},
+            "datasets": [{"name": d.name, "plugin": d.plugin, **d.options} for d in self.datasets],
+            "samplers": [{"label": s.name, "plugin": s.plugin, **s.options} for s in self.samplers],
+        }
+        if self.cache_dir:
+            data["cache_dir"] = self.cache_dir
+        if self.store_dtype != "float32":
+            data["store_dtype"] = self.store_dtype
+        return data
+
+
+def load_config(path: str | Path | None = None, overrides: list[str] = ()) -> RunConfig:
+    """Read ``path`` (the default configuration when None), apply ``key=value`` overrides, validate."""
+    source = "<default>" if path is None else str(path)
+    if path is None:
+        text = default_config_text()
+    else:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot read the configuration ({exc.strerror})") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source}: not valid TOML ({exc})") from None
+    for override in overrides:
+        apply_override(data, override)
+    return parse(data, source)
+
+
+def apply_override(data: dict[str, Any], override: str) -> None:
+    """Apply ``a.b.c=value``; list items are addressed by their ``name`` (datasets) or ``label``/``plugin`` (samplers)."""
+    key, sep, raw = override.partition("=")
+    if not sep or not key.strip():
+        raise ConfigError(f"override {override!r}: write it as key=value, e.g. k=5 or datasets.bible.n=100")
+    try:
+        value = tomllib.loads(f"v = {raw.strip()}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw.strip()
+    parts = key.strip().split(".")
+    target: Any = data
+    for depth, part in enumerate(parts[:-1]):
+        if isinstance(target, list):
+            matches = [
+                item
+                for item in target
+                if isinstance(item, dict) and part in (item.get("name"), item.get("label"), item.get("plugin"))
+            ]
+            if len(matches) != 1:
+                raise ConfigError(
+                    f"override {override!r}: {'.'.join(parts[:depth])} has {'no' if not matches else 'several'} entries called {part!r}"
+                )
+            target = matches[0]
+        else:
+            target = target.setdefault(part, {})
+    if isinstance(target, list):
+        raise ConfigError(f"override {override!r}: name an entry of {'.'.join(parts[:-1])}")
+    target[parts[-1]] = value
+
+
+def _expect(value: Any, kind: type, where: str) -> Any:
+    if (kind is int and isinstance(value, bool)) or not isinstance(value, kind):
+        raise ConfigError(
+            f"{where} must be {'a table' if kind is dict else 'a list' if kind is list else kind.__name__}, not {value!r}"
+        )
+    return value
+
+
+def parse(data: dict[str, Any], source: str) -> RunConfig:
+    for key in data:
+        if key not in TOP_LEVEL:
+            raise ConfigError(f"{source}: unknown key {key!r}{did_you_mean(key, TOP_LEVEL)}")
+        _expect(data[key], TOP_LEVEL[key], f"{source}: {key!r}")
+    k, controls = data.get("k", 10), data.get("controls", 7)
+    if k < 1 or controls < 0:
+        raise ConfigError(f"{source}: k must be at least 1 and controls at least 0")
+    if data.get("store_dtype", "float32") not in STORE_DTYPES:
+        raise ConfigError(f"{source}: store_dtype must be one of {', '.join(STORE_DTYPES)}, not {data['store_dtype']!r}")
+    model = dict(data.get("model", {}))
+    datasets = [_choice(item, f"{source}: datasets[{i}]", "name") for i, item in enumerate(data.get("datasets", []))]
+    samplers = [_choice(item, f"{source}: samplers[{i}]", "label") for i, item in enumerate(data.get("samplers", []))]
+    if not datasets:
+        raise ConfigError(f"{source}: add at least one [[datasets]] table")
+    if not samplers:
+        raise ConfigError(f"{source}: add at least one [[samplers]] table")
+    for kind, choices in (("dataset name", datasets), ("sampler label", samplers)):
+        names = [choice.name for choice in choices]
+        twice = sorted({name for name in names if names.count(name) > 1})
+        if twice:
+            raise ConfigError(f"{source}: {kind}s must be unique; {', '.join(twice)} appear more than once (set distinct ones)")
+    if "control" in {s.name for s in samplers}:
+        raise ConfigError(f"{source}: the sampler label 'control' is reserved for random-sentence sets")
+    return RunConfig(
+        seed=data.get("seed", 0),
+        k=k,
+        controls=controls,
+        model=PluginChoice("model", str(model.pop("plugin", "transformer")), model),
+        datasets=datasets,
+        samplers=samplers,
+        cache_dir=data.get("cache_dir"),
+        store_dtype=data.get("store_dtype", "float32"),
+        diagnostics=data.get("diagnostics", True),
+    )
+
+
+def _choice(item: Any, where: str, name_key: str) -> PluginChoice:
+    item = dict(_expect(item, dict, where))
+    plugin = item.pop("plugin", None)
+    if not isinstance(plugin, str):
+        raise ConfigError(f'{where}: set plugin = "..." (see `illusion plugins`)')
+    name = item.pop(name_key, plugin if name_key == "label" else None)
+    if not isinstance(name, str) or not name or any(c in name for c in ":@|/ "):
+        raise ConfigError(f"{where}: set {name_key} = \"...\" (letters, digits, '-' or '_')")
+    return PluginChoice(name, plugin, item)

@@ -1,0 +1,108 @@
+"""The run folder, the contract between every stage: its file names (format 1) and one reader/writer.
+
+``illusion run`` writes ``manifest.json``, ``topk.jsonl``, ``controls.jsonl``, ``stats.json`` and
+``directions.npy``; ``illusion diagnose`` adds ``diagnostics.json`` and ``report.html``; a campaign
+adds ``labelstudio.json``, ``annotations.jsonl``, ``annotations-summary.json``, ``agreement.json``
+and ``agreement.html``. Every write is atomic. The format is documented in the README.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from illusion.common.files import atomic_writer, read_json, read_jsonl, write_json, write_jsonl, write_text
+from illusion.errors import IllusionError
+
+FORMAT = 1
+
+MANIFEST = "manifest.json"
+TOPK = "topk.jsonl"
+CONTROLS = "controls.jsonl"
+STATS = "stats.json"
+DIRECTIONS = "directions.npy"
+DIAGNOSTICS = "diagnostics.json"
+REPORT = "report.html"
+CONCEPT_TESTS = "concept-tests.json"
+LABELSTUDIO = "labelstudio.json"
+ANNOTATIONS = "annotations.jsonl"
+ANNOTATIONS_SUMMARY = "annotations-summary.json"
+AGREEMENT = "agreement.json"
+AGREEMENT_PAGE = "agreement.html"
+
+RUN_FILE = "file from `illusion run` (run it first, or pass the run folder it wrote)"
+
+
+class RunFolder:
+    """One run folder on disk: checked reads and atomic writes of its files by name."""
+
+    def __init__(self, path: str | os.PathLike[str]):
+        self.path = Path(path)
+
+    def __truediv__(self, name: str) -> Path:
+        return self.path / name
+
+    def has(self, name: str) -> bool:
+        return (self.path / name).exists()
+
+    def require(self) -> RunFolder:
+        """This folder, or a clear error when it does not exist."""
+        if not self.path.is_dir():
+            raise IllusionError(f"{self.path}: no such run folder (pass the folder `illusion run` wrote)")
+        return self
+
+    def read_json(self, name: str, what: str = RUN_FILE) -> Any:
+        return read_json(self.path / name, what)
+
+    def read_jsonl(self, name: str, what: str = RUN_FILE) -> list[Any]:
+        return read_jsonl(self.path / name, what)
+
+    def optional_json(self, name: str) -> Any | None:
+        """A JSON file's content, or None when the run has none (older runs, skipped steps)."""
+        return self.read_json(name) if self.has(name) else None
+
+    def manifest(self) -> dict[str, Any]:
+        found = self.read_json(MANIFEST)
+        if not isinstance(found, dict):
+            raise IllusionError(f"{self.path / MANIFEST}: expected a JSON object; rerun `illusion run`")
+        return found
+
+    def topk(self) -> list[dict[str, Any]]:
+        return self.read_jsonl(TOPK)
+
+    def controls(self) -> list[dict[str, Any]]:
+        """Random-sentence control sets; none for runs made without controls."""
+        return self.read_jsonl(CONTROLS) if self.has(CONTROLS) else []
+
+    def directions(self, count: int, dim: int) -> np.ndarray:
+        """``directions.npy`` as float32, checked against the manifest's count and dimension."""
+        file = self.path / DIRECTIONS
+        if not file.is_file():
+            raise IllusionError(f"{file}: missing; runs before directions were saved cannot be diagnosed, rerun `illusion run`")
+        try:
+            directions = np.load(file, allow_pickle=False)
+        except (OSError, ValueError) as exc:
+            raise IllusionError(f"{file}: not a readable .npy file ({exc})") from None
+        if directions.shape != (count, dim):
+            raise IllusionError(f"{file}: shape {directions.shape}, but the manifest lists {count} directions of size {dim}")
+        return np.asarray(directions, dtype=np.float32)
+
+    def write_json(self, name: str, obj: Any) -> Path:
+        write_json(self.path / name, obj)
+        return self.path / name
+
+    def write_jsonl(self, name: str, rows: Any) -> Path:
+        write_jsonl(self.path / name, rows)
+        return self.path / name
+
+    def write_text(self, name: str, text: str) -> Path:
+        write_text(self.path / name, text)
+        return self.path / name
+
+    def write_npy(self, name: str, array: np.ndarray) -> Path:
+        with atomic_writer(self.path / name, "wb") as handle:
+            np.save(handle, array)
+        return self.path / name

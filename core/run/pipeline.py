@@ -1,0 +1,249 @@
+"""``illusion run``: vectors per dataset, directions, top/bottom-k per direction and dataset, controls, statistics."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from illusion import __version__
+from illusion.common.progress import Reporter
+from illusion.common.seeds import rng_for
+from illusion.directions import Directions, SamplerContext
+from illusion.errors import IllusionError
+from illusion.host import Host
+from illusion.records import Record, content_hash
+from illusion.run import stats
+from illusion.run.config import RunConfig
+from illusion.run.folder import CONTROLS, DIRECTIONS, MANIFEST, STATS, TOPK, RunFolder
+from illusion.run.store import ActivationStore, default_cache_dir, entry_key
+from illusion.run.topk import extremes
+
+TOKEN_BATCH = 256
+
+
+@dataclass
+class Dataset:
+    name: str
+    plugin: str
+    records: list[Record]
+    hash: str
+    vectors: np.ndarray | None = None
+
+
+@dataclass
+class RunResult:
+    """What a run produced, in memory (the files in ``out`` hold the same)."""
+
+    out: Path
+    manifest: dict[str, Any]
+    topk: list[dict[str, Any]]
+    controls: list[dict[str, Any]]
+    stats: dict[str, Any]
+    timings: dict[str, float] = field(default_factory=dict)
+    datasets: list[Dataset] = field(default_factory=list)  # with their vectors
+
+
+class Timer:
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+
+    @contextmanager
+    def __call__(self, step: str) -> Iterator[None]:
+        start = time.perf_counter()
+        yield
+        self.timings[step] = round(time.perf_counter() - start, 3)
+
+
+def run(config: RunConfig, out: str | Path, host: Host | None = None, reporter: Reporter | None = None) -> RunResult:
+    """Run the whole job described by ``config`` and write the run folder ``out``."""
+    host = host or Host()
+    reporter = reporter or Reporter(quiet=True)
+    out, timer = Path(out), Timer()
+    model_plugin = host.get("model layer", config.model.plugin)
+    model_plugin.resolve(config.model.options)
+    samplers = [(choice, host.get("direction sampler", choice.plugin)) for choice in config.samplers]
+    for choice, plugin in samplers:
+        plugin.resolve(choice.options)
+
+    with timer("datasets"):
+        datasets = [load_dataset(host, choice, config) for choice in config.datasets]
+    with timer("model"):
+        model = model_plugin.create(config.model.options)
+    store = open_store(config)
+    with timer("vectors"), model_plugin.blamed(" while encoding"):
+        for dataset in datasets:
+            key = entry_key(model.identity, dataset.hash, store.dtype)
+            with reporter.step(f"vectors: {dataset.name}", len(dataset.records)) as advance:
+                dataset.vectors = store.compute(
+                    key,
+                    [r.text for r in dataset.records],
+                    model.dim,
+                    lambda texts: model.encode(texts, progress=advance),
+                    progress=advance,
+                    describe={"dataset": dataset.name, "model": model.identity},
+                )
+    with timer("directions"):
+        directions = _sample(samplers, datasets, model.dim, config.seed)
+    conditions = [identifier.split(":", 1)[0] for identifier in directions.ids]
+    with timer("top-k"), reporter.step("top-k", len(datasets)) as advance:
+        found = {}
+        for dataset in datasets:
+            found[dataset.name] = extremes(dataset.vectors, directions.vectors, config.k)
+            advance(1)
+    sampler_of = {choice.name: choice.plugin for choice in config.samplers}
+    topk = _topk_rows(datasets, directions, conditions, sampler_of, found)
+    with timer("tokens"), model_plugin.blamed(" while finding driving tokens"):
+        _mark_tokens(topk, directions, model, reporter)
+    controls = _controls(datasets, config)
+    with timer("statistics"):
+        run_stats = _statistics(datasets, directions, conditions, found, config)
+    manifest = _manifest(config, host, datasets, directions, conditions, sampler_of, model, timer.timings)
+    out.mkdir(parents=True, exist_ok=True)
+    folder = RunFolder(out)
+    folder.write_jsonl(TOPK, topk)
+    folder.write_jsonl(CONTROLS, controls)
+    folder.write_json(STATS, run_stats)
+    folder.write_npy(DIRECTIONS, directions.vectors.astype(np.float32))
+    folder.write_json(MANIFEST, manifest)  # last: a folder with a manifest is a finished run
+    return RunResult(out, manifest, topk, controls, run_stats, timer.timings, datasets)
+
+
+def open_store(config: RunConfig) -> ActivationStore:
+    """The activation store a run reads and fills: ``cache_dir`` (else the default), in ``store_dtype``."""
+    return ActivationStore(Path(config.cache_dir).expanduser() if config.cache_dir else default_cache_dir(), config.store_dtype)
+
+
+def load_dataset(host: Host, choice: Any, config: RunConfig) -> Dataset:
+    """One dataset of the run, prepared and checked: not empty, at least k sentences, unique ids."""
+    records = host.get("dataset", choice.plugin).load(choice.options, seed=config.seed)
+    if not records:
+        raise IllusionError(
+            f"dataset {choice.name!r} ({choice.plugin}) has no sentences left: check its options (min_words, max_words, filters)"
+        )
+    if len(records) < config.k:
+        raise IllusionError(
+            f"dataset {choice.name!r} has {len(records)} sentences, fewer than k = {config.k}: lower k or add sentences"
+        )
+    ids = [record.id for record in records]
+    if len(set(ids)) != len(ids):
+        raise IllusionError(f"dataset {choice.name!r} ({choice.plugin}) gives the same record id twice: ids must be unique")
+    return Dataset(choice.name, choice.plugin, records, content_hash(records))
+
+
+def _sample(samplers: Sequence[Any], datasets: Sequence[Dataset], dim: int, seed: int) -> Directions:
+    vectors = {dataset.name: dataset.vectors for dataset in datasets}
+    context = SamplerContext(dim, seed, list(vectors), vectors.__getitem__)
+    parts = [plugin.sample(context, choice.options).prefixed(choice.name) for choice, plugin in samplers]
+    return Directions([i for part in parts for i in part.ids], np.concatenate([part.vectors for part in parts]))
+
+
+def _entry(record: Record, score: float) -> dict[str, Any]:
+    return {"id": record.id, "text": record.text, "score": round(float(score), 6), "token": None, "span": None}
+
+
+def _topk_rows(
+    datasets: Sequence[Dataset], directions: Directions, conditions: list[str], sampler_of: dict[str, str], found: dict
+) -> list[dict[str, Any]]:
+    rows = []
+    for d, (identifier, condition) in enumerate(zip(directions.ids, conditions)):
+        for dataset in datasets:
+            found_here = found[dataset.name]
+            rows.append(
+                {
+                    "direction": identifier,
+                    "sampler": sampler_of[condition],
+                    "condition": condition,
+                    "dataset": dataset.name,
+                    "top": [_entry(dataset.records[i], s) for i, s in zip(found_here.top_index[d], found_here.top_score[d])],
+                    "bottom": [
+                        _entry(dataset.records[i], s) for i, s in zip(found_here.bottom_index[d], found_here.bottom_score[d])
+                    ],
+                }
+            )
+    return rows
+
+
+def _mark_tokens(topk: list[dict[str, Any]], directions: Directions, model: Any, reporter: Reporter) -> None:
+    """Fill each listed sentence's most-activating token (most negative for bottom lists)."""
+    vector_of = dict(zip(directions.ids, directions.vectors))
+    wanted: dict[str, list[tuple[dict[str, Any], np.ndarray, float]]] = {}
+    for row in topk:
+        for side, sign in (("top", 1.0), ("bottom", -1.0)):
+            for entry in row[side]:
+                wanted.setdefault(entry["text"], []).append((entry, vector_of[row["direction"]], sign))
+    texts = list(wanted)
+    with reporter.step("driving tokens", len(texts)) as advance:
+        for start in range(0, len(texts), TOKEN_BATCH):
+            batch = texts[start : start + TOKEN_BATCH]
+            for text, tokens in zip(batch, model.token_vectors(batch)):
+                for entry, vector, sign in wanted[text]:
+                    strongest = tokens.strongest(vector, sign)
+                    if strongest is not None:
+                        entry["token"], span = strongest
+                        entry["span"] = list(span) if span else None
+            advance(len(batch))
+
+
+def _controls(datasets: Sequence[Dataset], config: RunConfig) -> list[dict[str, Any]]:
+    """The paper's control: seeded random sets of k sentences from each dataset."""
+    rows = []
+    for dataset in datasets:
+        rng = rng_for(config.seed, dataset.name)
+        for number in range(config.controls):
+            chosen = rng.choice(len(dataset.records), size=config.k, replace=False)
+            rows.append(
+                {
+                    "set": f"control:{dataset.name}:{number}",
+                    "condition": "control",
+                    "dataset": dataset.name,
+                    "sentences": [{"id": dataset.records[i].id, "text": dataset.records[i].text} for i in chosen],
+                }
+            )
+    return rows
+
+
+def _statistics(datasets, directions, conditions, found, config) -> dict[str, Any]:
+    top = {ds.name: (found[ds.name].top_index, found[ds.name].top_score) for ds in datasets}
+    record_ids = {ds.name: [record.id for record in ds.records] for ds in datasets}
+    per_direction = stats.direction_findings(top, directions.ids, conditions, config.k, record_ids)
+    return {
+        "directions": per_direction,
+        "conditions": stats.by_condition(per_direction),
+        "separability": stats.separability({ds.name: ds.vectors for ds in datasets}, config.seed),
+    }
+
+
+def _manifest(config, host, datasets, directions, conditions, sampler_of, model, timings) -> dict[str, Any]:
+    used = (
+        [("model layer", config.model.plugin)]
+        + [("dataset", d.plugin) for d in config.datasets]
+        + [("direction sampler", s.plugin) for s in config.samplers]
+    )
+    plugins = []
+    for kind, name in dict.fromkeys(used):
+        distribution = host.distribution_of(kind, name)
+        plugins.append({"kind": kind, "name": name, "distribution": distribution.name, "version": distribution.version})
+    return {
+        "format": 1,
+        "run_id": uuid.uuid4().hex,
+        "illusion_version": __version__,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "seed": config.seed,
+        "k": config.k,
+        "config": config.to_dict(),
+        "model": model.identity,
+        "dim": model.dim,
+        "datasets": [{"name": d.name, "plugin": d.plugin, "size": len(d.records), "hash": d.hash} for d in datasets],
+        "directions": [{"id": i, "sampler": sampler_of[c], "condition": c} for i, c in zip(directions.ids, conditions)],
+        "plugins": plugins,
+        "plugin_problems": [str(problem) for problem in host.problems],
+        "timings": timings,
+    }
