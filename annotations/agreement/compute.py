@@ -7,13 +7,13 @@ import numpy as np
 from illusion import __version__
 from illusion.annotations.agreement.conditions import PERMUTATIONS, compare_conditions, condition_order, condition_table, share
 from illusion.annotations.agreement.cross_dataset import cross_dataset
-from illusion.annotations.agreement.ratings import FIELDS, Run, Task, field_codes
+from illusion.annotations.agreement.ratings import FIELDS, LabelledRun, RatedItem, field_codes
 from illusion.annotations.agreement.reliability import CONFIDENCE_LEVEL, field_reliability
 
 SCHEMA = "illusion.agreement/1"
 
 
-def compute_agreement(run: Run, *, n_resamples: int = 1000, seed: int = 0) -> dict:
+def compute_agreement(run: LabelledRun, *, n_resamples: int = 1000, seed: int = 0) -> dict:
     """Everything ``illusion agree`` reports; deterministic for a seed."""
     common = {"n_resamples": n_resamples, "seed": seed}
     tasks = {"set": list(run.sets.values()), "pair": list(run.pairs.values())}
@@ -52,7 +52,7 @@ def compute_agreement(run: Run, *, n_resamples: int = 1000, seed: int = 0) -> di
     return result
 
 
-def campaign(run: Run) -> dict:
+def campaign(run: LabelledRun) -> dict:
     """How far labelling has got: sets and pairs with 0, 1, 2+ labels, overall and per condition."""
     conditions = condition_order(task.condition for task in run.sets.values())
     return {
@@ -76,7 +76,7 @@ def label_counts(tasks) -> dict[str, int]:
     return counts
 
 
-def annotator_summary(run: Run, pattern_kappas: list[dict]) -> dict[str, dict]:
+def annotator_summary(run: LabelledRun, pattern_kappas: list[dict]) -> dict[str, dict]:
     """Per annotator: what they labelled, how often they saw a pattern, time spent, agreement with the others."""
     summary = {}
     for annotator in run.annotators:
@@ -102,7 +102,7 @@ def annotator_summary(run: Run, pattern_kappas: list[dict]) -> dict[str, dict]:
     return summary
 
 
-def _agreement_with_others(annotator: str, tasks: list[Task]) -> dict:
+def _agreement_with_others(annotator: str, tasks: list[RatedItem]) -> dict:
     """The share of this annotator's pattern labels that match another annotator's label of the same set."""
     pairs = [
         row.get("pattern") == task.labels[annotator]["pattern"]

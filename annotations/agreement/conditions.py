@@ -11,7 +11,7 @@ from scipy.stats import fisher_exact, permutation_test
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
 
-from illusion.annotations.agreement.ratings import CONTROL, Run, Task
+from illusion.annotations.agreement.ratings import CONTROL, LabelledRun, RatedItem
 from illusion.annotations.agreement.reliability import CONFIDENCE_LEVEL, estimate, mean
 from illusion.common.seeds import rng_for
 
@@ -24,19 +24,19 @@ def condition_order(names: Iterable[str]) -> list[str]:
     return sorted(set(names), key=lambda name: (name != "neuron", name == CONTROL, name))
 
 
-def by_condition(tasks: Iterable[Task]) -> dict[str, list[Task]]:
-    groups: dict[str, list[Task]] = {}
+def group_by_condition(tasks: Iterable[RatedItem]) -> dict[str, list[RatedItem]]:
+    groups: dict[str, list[RatedItem]] = {}
     for task in tasks:
         groups.setdefault(task.condition, []).append(task)
     return {name: groups[name] for name in condition_order(groups)}
 
 
-def rated(tasks: Iterable[Task]) -> list[Task]:
+def rated(tasks: Iterable[RatedItem]) -> list[RatedItem]:
     """The sets with two or more pattern labels: the only ones the table's shares count."""
     return [task for task in tasks if len(task.votes("pattern")) >= 2]
 
 
-def mean_fits(tasks: Iterable[Task]) -> np.ndarray:
+def mean_fits(tasks: Iterable[RatedItem]) -> np.ndarray:
     """Per set, the mean number of sentences marked as fitting by the annotators who saw a pattern."""
     return np.array([np.mean(counts) for task in tasks if (counts := task.fit_counts())], dtype=float)
 
@@ -49,10 +49,10 @@ def share(count: int, n: int, empty: str) -> dict:
     return {"count": count, "n": n, "value": count / n, "ci": [max(0.0, float(low)), min(1.0, float(high))]}
 
 
-def condition_table(run: Run, *, n_resamples: int, seed: int) -> dict[str, dict]:
+def condition_table(run: LabelledRun, *, n_resamples: int, seed: int) -> dict[str, dict]:
     """Per condition: sets, sets rated twice or more, the share of each outcome, and the mean number of fitting sentences."""
     table = {}
-    for condition, tasks in by_condition(run.sets.values()).items():
+    for condition, tasks in group_by_condition(run.sets.values()).items():
         both = rated(tasks)
         calls = Counter(task.call for task in both)
         fits = mean_fits(tasks)
@@ -70,13 +70,13 @@ def condition_table(run: Run, *, n_resamples: int, seed: int) -> dict[str, dict]
     return table
 
 
-def compare_conditions(run: Run, *, n_resamples: int, seed: int) -> list[dict]:
+def compare_conditions(run: LabelledRun, *, n_resamples: int, seed: int) -> list[dict]:
     """Each pair of conditions on each outcome share (Fisher's exact test) and on the mean fits (permutation test).
 
     Effect sizes are differences (first minus second) with intervals: Newcombe's for shares, a
     bootstrap one for means. p-values are adjusted with Holm's method over all the comparisons.
     """
-    groups = by_condition(run.sets.values())
+    groups = group_by_condition(run.sets.values())
     comparisons = []
     for a, b in combinations(groups, 2):
         both_a, both_b = rated(groups[a]), rated(groups[b])
@@ -92,7 +92,7 @@ def compare_conditions(run: Run, *, n_resamples: int, seed: int) -> list[dict]:
     return comparisons
 
 
-def _share_test(a: str, b: str, tasks_a: list[Task], tasks_b: list[Task], outcome: str) -> dict:
+def _share_test(a: str, b: str, tasks_a: list[RatedItem], tasks_b: list[RatedItem], outcome: str) -> dict:
     count_a = sum(task.call == outcome for task in tasks_a)
     count_b = sum(task.call == outcome for task in tasks_b)
     n_a, n_b = len(tasks_a), len(tasks_b)

@@ -18,19 +18,19 @@ from itertools import combinations
 import numpy as np
 
 from illusion.annotations.agreement.conditions import condition_order, share
-from illusion.annotations.agreement.ratings import Run, Task, components
+from illusion.annotations.agreement.ratings import LabelledRun, RatedItem, components
 from illusion.annotations.agreement.reliability import mean
 
 CALLS = ("global", "dataset-level", "none", "undetermined")
 
 
-def cross_dataset(run: Run, *, n_resamples: int, seed: int) -> dict:
+def cross_dataset(run: LabelledRun, *, n_resamples: int, seed: int) -> dict:
     """Per direction (and per group of control sets) the evidence and the call; per condition a summary."""
     directions = {group: judge_direction(group, condition, run) for group, condition in run.groups.items()}
     return {"directions": directions, "conditions": _summaries(directions, run, n_resamples, seed)}
 
 
-def judge_direction(group: str, condition: str, run: Run) -> dict:
+def judge_direction(group: str, condition: str, run: LabelledRun) -> dict:
     """The evidence for one direction (sets, pair judgements, automatic statistics) and its taxonomy call."""
     sets = {task.dataset: task for task in run.sets.values() if task.group == group}
     datasets = [name for name in run.datasets if name in sets]
@@ -96,7 +96,7 @@ def _concepts(datasets: list[str], pair_rows: list[dict], joined) -> dict[str, i
     return components(datasets, [tuple(row["datasets"]) for row in pair_rows if joined(row["same"])])
 
 
-def _pair(a: str, b: str, task: Task | None, overlaps: dict) -> dict:
+def _pair(a: str, b: str, task: RatedItem | None, overlaps: dict) -> dict:
     votes = Counter(task.votes("same_concept")) if task else Counter()
     total = sum(votes.values())
     return {
@@ -113,7 +113,7 @@ def _same_share(pair_rows: list[dict]) -> float | None:
     return float(np.mean(shares)) if shares else None
 
 
-def _dataset(task: Task, concept: int | None, guess: str | None) -> dict:
+def _dataset(task: RatedItem, concept: int | None, guess: str | None) -> dict:
     votes = task.votes("pattern")
     return {
         "set_id": task.set_id,
@@ -132,7 +132,7 @@ def _mode(values: list) -> str | None:
     return top[0][0] if top and (len(top) == 1 or top[0][1] > top[1][1]) else None
 
 
-def _summaries(directions: dict[str, dict], run: Run, n_resamples: int, seed: int) -> dict:
+def _summaries(directions: dict[str, dict], run: LabelledRun, n_resamples: int, seed: int) -> dict:
     automatic = _mapping(run.stats.get("conditions"))
     return {
         condition: _summary(

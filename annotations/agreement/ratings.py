@@ -51,7 +51,7 @@ _CHOICES = {"task_type": ("set", "pair"), "pattern": PATTERN, "taxonomy": TAXONO
 
 
 @dataclass
-class Task:
+class RatedItem:
     """One labelled set (the top sentences of a direction in one dataset) or one cross-dataset pair."""
 
     set_id: str
@@ -90,7 +90,7 @@ class Task:
 
 
 @dataclass
-class Run:
+class LabelledRun:
     """What the agreement statistics read from a labelled run folder."""
 
     path: Path
@@ -99,8 +99,8 @@ class Run:
     seed: int
     datasets: list[str]
     groups: dict[str, str]  # direction or control group -> condition, in the run's order
-    sets: dict[str, Task]  # set_id -> task, every set of the run included (labelled or not)
-    pairs: dict[str, Task]
+    sets: dict[str, RatedItem]  # set_id -> task, every set of the run included (labelled or not)
+    pairs: dict[str, RatedItem]
     annotators: list[str]
     stats: dict
     rows: int
@@ -108,10 +108,10 @@ class Run:
     notes: list[str]
 
 
-def load_run(run_dir: str | Path, rows: list[dict] | None = None, source: str = "the export") -> Run:
+def load_labelled_run(run_dir: str | Path, rows: list[dict] | None = None, source: str = "the export") -> LabelledRun:
     """The run's sets and pairs as ``illusion export`` builds them, with the labels of ``annotations.jsonl``
     (or ``rows`` read from ``source``)."""
-    campaign = tasks.load_run(run_dir)
+    campaign = tasks.load_campaign_run(run_dir)
     path = campaign.path
     notes = []
     folder = RunFolder(path)
@@ -143,7 +143,7 @@ def load_run(run_dir: str | Path, rows: list[dict] | None = None, source: str = 
         table[row["set_id"]].labels[row["annotator"]] = row
     if strangers:
         notes.append(f"{strangers} label(s) of tasks this run folder does not list: counted, but outside any cross-dataset group")
-    return Run(
+    return LabelledRun(
         path=path,
         run_id=campaign.run_id,
         k=max(task.size or 0 for task in sets.values()),
@@ -171,23 +171,23 @@ def components(nodes: Sequence[str], edges: Sequence[tuple[str, str]]) -> dict[s
     return {node: order[labels[i]] for node, i in index.items()}
 
 
-def _expected(campaign: tasks.Run) -> tuple[dict[str, Task], dict[str, Task], dict[str, str]]:
+def _expected(campaign: tasks.CampaignRun) -> tuple[dict[str, RatedItem], dict[str, RatedItem], dict[str, str]]:
     """Every set and pair task of the run, and their groups: a direction, or control sets compared across datasets."""
     pairs = tasks.pairs(campaign, campaign.sets)
     group_of = {st.set_id: name for st, (_, name) in zip(campaign.sets, tasks.group_keys(campaign.sets), strict=True)}
     sets = {
-        st.set_id: Task(st.set_id, "set", st.condition, group_of[st.set_id], (st.dataset,), len(st.sentences))
+        st.set_id: RatedItem(st.set_id, "set", st.condition, group_of[st.set_id], (st.dataset,), len(st.sentences))
         for st in campaign.sets
     }
     pair_tasks = {}
     for a, b in pairs:
         task = tasks.pair_task(campaign, a, b)
-        pair_tasks[task.set_id] = Task(task.set_id, "pair", task.condition, group_of[a.set_id], task.datasets)
+        pair_tasks[task.set_id] = RatedItem(task.set_id, "pair", task.condition, group_of[a.set_id], task.datasets)
     groups = {task.group: task.condition for task in sets.values()}
     return sets, pair_tasks, groups
 
 
-def validate_row(row: Any, where: str, task: Task | None = None) -> None:
+def validate_row(row: Any, where: str, task: RatedItem | None = None) -> None:
     """Raise a one-line error naming the row and field when ``row`` breaks the annotations schema."""
     fix = "re-run `illusion import`"
     if not isinstance(row, dict):
@@ -227,7 +227,7 @@ def validate_row(row: Any, where: str, task: Task | None = None) -> None:
         raise IllusionError(f"{where}: field 'lead_time' must be seconds (a number >= 0) or null, got {lead_time!r}; {fix}")
 
 
-def field_codes(tasks: Sequence[Task], spec: FieldSpec, annotators: Sequence[str], k: int) -> np.ndarray:
+def field_codes(tasks: Sequence[RatedItem], spec: FieldSpec, annotators: Sequence[str], k: int) -> np.ndarray:
     """Ratings as category indices, shape (annotators, tasks, units per task), NaN where missing.
 
     Every field has one unit per task except ``fits``: one unit per sentence (1 if the annotator
@@ -251,7 +251,7 @@ def field_codes(tasks: Sequence[Task], spec: FieldSpec, annotators: Sequence[str
     return codes
 
 
-def _task(row: dict) -> Task:
+def _task(row: dict) -> RatedItem:
     """A task known only from its labels: grouped by its direction, if it has one."""
     datasets = tuple(row["datasets"]) if row["task_type"] == "pair" else (row.get("dataset") or row["datasets"][0],)
-    return Task(row["set_id"], row["task_type"], row["condition"], row.get("direction"), datasets)
+    return RatedItem(row["set_id"], row["task_type"], row["condition"], row.get("direction"), datasets)

@@ -10,7 +10,7 @@ from label_studio_sdk import LabelStudio
 from illusion.annotations.labelstudio.client import connect, refused, talking_to
 from illusion.annotations.labelstudio.config import TASK_TYPES, config_text
 from illusion.annotations.labelstudio.project import find_project, project_description, read_record, write_record
-from illusion.annotations.labelstudio.tasks import Run, Task, build_tasks, load_run
+from illusion.annotations.labelstudio.tasks import CampaignRun, Task, build_tasks, load_campaign_run
 from illusion.errors import PluginError
 from illusion.host import Host
 
@@ -32,7 +32,7 @@ def export_campaign(
     ``predict`` gives a task's pre-annotations; ``configs`` replaces the shipped labelling
     configs by task type.
     """
-    run = load_run(run_dir)
+    run = load_campaign_run(run_dir)
     tasks = build_tasks(run)
     record = read_record(run) or {"run_id": run.run_id, "projects": {}}
     client = connect(url, api_key)
@@ -56,7 +56,7 @@ def export_campaign(
 
 
 def _ensure_project(
-    client: LabelStudio, url: str, run: Run, record: dict[str, Any], task_type: str, settings: dict[str, Any]
+    client: LabelStudio, url: str, run: CampaignRun, record: dict[str, Any], task_type: str, settings: dict[str, Any]
 ) -> int:
     """The id of the recorded project, brought up to ``settings``, or of a new one."""
     entry = record["projects"].get(task_type)

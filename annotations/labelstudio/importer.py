@@ -13,7 +13,7 @@ from collections import Counter
 from typing import Any
 
 from illusion.annotations.labelstudio.config import TASK_TYPES, Control, config_text, controls
-from illusion.annotations.labelstudio.tasks import Run, Task, build_tasks, load_run
+from illusion.annotations.labelstudio.tasks import CampaignRun, Task, build_tasks, load_campaign_run
 from illusion.common.files import read_json
 from illusion.errors import IllusionError
 from illusion.run.folder import ANNOTATIONS, ANNOTATIONS_SUMMARY, RunFolder
@@ -28,7 +28,7 @@ def pseudonym(run_id: str, user: int) -> str:
 
 def import_campaign(run_dir, url: str | None = None, api_key: str | None = None, files: tuple[str, ...] = ()) -> dict[str, Any]:
     """Write the run's ``annotations.jsonl`` and its summary; return the summary."""
-    run = load_run(run_dir)
+    run = load_campaign_run(run_dir)
     tasks = build_tasks(run)
     if files:
         exports = [(str(f), read_json(f, "Label Studio export file")) for f in files]
@@ -52,7 +52,7 @@ def import_campaign(run_dir, url: str | None = None, api_key: str | None = None,
     return summary
 
 
-def _from_server(run: Run, url: str | None, api_key: str | None) -> list[tuple[str, Any]]:
+def _from_server(run: CampaignRun, url: str | None, api_key: str | None) -> list[tuple[str, Any]]:
     from illusion.annotations.labelstudio.client import connect, talking_to  # the SDK is slow to import
     from illusion.annotations.labelstudio.project import find_project, read_record, record_path
 
@@ -73,7 +73,7 @@ def _from_server(run: Run, url: str | None, api_key: str | None) -> list[tuple[s
 
 
 def annotation_rows(
-    run: Run, tasks: dict[str, list[Task]], exports: list[tuple[str, Any]]
+    run: CampaignRun, tasks: dict[str, list[Task]], exports: list[tuple[str, Any]]
 ) -> tuple[list[dict[str, Any]], Counter]:
     """Rows for every submitted annotation in ``exports``, latest per (task, annotator)."""
     by_uid = {task.uid: task for items in tasks.values() for task in items}
@@ -118,7 +118,7 @@ def _id_of(annotation: Any) -> Any:
     return annotation.get("id") if isinstance(annotation, dict) else None
 
 
-def _task_of(item: Any, by_uid: dict[str, Task], where: str, run: Run) -> Task:
+def _task_of(item: Any, by_uid: dict[str, Task], where: str, run: CampaignRun) -> Task:
     data = item.get("data") if isinstance(item, dict) else None
     uid = data.get("uid") if isinstance(data, dict) else None
     if not isinstance(uid, str):
@@ -132,7 +132,7 @@ def _task_of(item: Any, by_uid: dict[str, Task], where: str, run: Run) -> Task:
     return by_uid[uid]
 
 
-def _row(run: Run, task: Task, annotation: dict[str, Any], questions: dict[str, Control], where: str) -> dict[str, Any]:
+def _row(run: CampaignRun, task: Task, annotation: dict[str, Any], questions: dict[str, Control], where: str) -> dict[str, Any]:
     user = annotation.get("completed_by")
     if isinstance(user, dict):
         user = user.get("id")

@@ -12,17 +12,17 @@ from typing import Any
 from label_studio_sdk import LabelStudio
 
 from illusion.annotations.labelstudio.client import refused
-from illusion.annotations.labelstudio.tasks import Run
+from illusion.annotations.labelstudio.tasks import CampaignRun
 from illusion.common.files import read_json, write_json
 from illusion.errors import IllusionError
 from illusion.run.folder import LABELSTUDIO
 
 
-def record_path(run: Run) -> Path:
+def record_path(run: CampaignRun) -> Path:
     return run.path / LABELSTUDIO
 
 
-def read_record(run: Run) -> dict[str, Any] | None:
+def read_record(run: CampaignRun) -> dict[str, Any] | None:
     """The run's campaign record, or None before its first export."""
     path = record_path(run)
     if not path.exists():
@@ -39,15 +39,15 @@ def read_record(run: Run) -> dict[str, Any] | None:
     return record
 
 
-def write_record(run: Run, record: dict[str, Any]) -> None:
+def write_record(run: CampaignRun, record: dict[str, Any]) -> None:
     write_json(record_path(run), record)
 
 
-def project_description(run: Run, task_type: str) -> str:
+def project_description(run: CampaignRun, task_type: str) -> str:
     return f"illusion run {run.run_id}: {task_type} tasks"
 
 
-def find_project(client: LabelStudio, url: str, run: Run, task_type: str, project_id: int) -> Any:
+def find_project(client: LabelStudio, url: str, run: CampaignRun, task_type: str, project_id: int) -> Any:
     """The recorded project of ``task_type``, checked to exist and to belong to the run."""
     with refused(
         404,

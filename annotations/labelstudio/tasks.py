@@ -38,7 +38,7 @@ class SentenceSet:
 
 
 @dataclass(frozen=True)
-class Run:
+class CampaignRun:
     """What a campaign needs from a run folder."""
 
     path: Path
@@ -65,7 +65,7 @@ class Task:
         return {"data": self.data, "meta": self.meta}
 
 
-def load_run(run_dir: str | Path) -> Run:
+def load_campaign_run(run_dir: str | Path) -> CampaignRun:
     """Read ``manifest.json``, ``topk.jsonl`` and ``controls.jsonl`` (optional) of a run folder."""
     folder = RunFolder(run_dir).require()
     path = folder.path
@@ -82,7 +82,7 @@ def load_run(run_dir: str | Path) -> Run:
         raise IllusionError(f"{folder / TOPK}: no sentence sets; rerun `illusion run`")
     named = [d["name"] for d in manifest.get("datasets", []) if isinstance(d, dict) and isinstance(d.get("name"), str)]
     datasets = list(dict.fromkeys(named + [s.dataset for s in sets]))
-    return Run(path, run_id, seed, datasets, sets)
+    return CampaignRun(path, run_id, seed, datasets, sets)
 
 
 def _require(row: Any, keys: tuple[str, ...], where: str) -> None:
@@ -147,7 +147,7 @@ def set_html(sentences: list[dict[str, Any]]) -> str:
     return "".join(sentence_html(n, s["text"], s["span"]) for n, s in enumerate(sentences, 1))
 
 
-def with_decoy_marks(run: Run) -> list[SentenceSet]:
+def with_decoy_marks(run: CampaignRun) -> list[SentenceSet]:
     """The run's sets, control sentences given marks on random words at the real sets' rate."""
     real = [s["span"] is not None for st in run.sets if st.direction for s in st.sentences]
     rate = sum(real) / len(real) if real else 0.0
@@ -169,7 +169,7 @@ def _random_word(text: str, rng: np.random.Generator, rate: float) -> list[int] 
     return [word.start(), word.end()]
 
 
-def set_task(run: Run, st: SentenceSet) -> Task:
+def set_task(run: CampaignRun, st: SentenceSet) -> Task:
     data = {
         "uid": task_uid(run.run_id, "set", st.set_id),
         "dataset": st.dataset,
@@ -187,7 +187,7 @@ def set_task(run: Run, st: SentenceSet) -> Task:
     return Task(data["uid"], "set", st.set_id, st.direction, st.condition, (st.dataset,), data, meta)
 
 
-def pair_task(run: Run, left: SentenceSet, right: SentenceSet) -> Task:
+def pair_task(run: CampaignRun, left: SentenceSet, right: SentenceSet) -> Task:
     if left.direction is None:
         set_id = f"{left.set_id}|{right.set_id}"
     else:
@@ -223,7 +223,7 @@ def group_keys(sets: list[SentenceSet]) -> list[tuple[str, str]]:
     return keys
 
 
-def pairs(run: Run, sets: list[SentenceSet]) -> list[tuple[SentenceSet, SentenceSet]]:
+def pairs(run: CampaignRun, sets: list[SentenceSet]) -> list[tuple[SentenceSet, SentenceSet]]:
     """Sets to compare across datasets: one direction's top sets, or the n-th control sets."""
     groups: dict[tuple[str, str], dict[str, SentenceSet]] = {}
     for st, key in zip(sets, group_keys(sets), strict=True):
@@ -235,7 +235,7 @@ def pairs(run: Run, sets: list[SentenceSet]) -> list[tuple[SentenceSet, Sentence
     return out
 
 
-def build_tasks(run: Run) -> dict[str, list[Task]]:
+def build_tasks(run: CampaignRun) -> dict[str, list[Task]]:
     """All tasks of a run by type, each list in the seeded shuffled order they are shown in."""
     sets = with_decoy_marks(run)
     tasks = {"set": [set_task(run, st) for st in sets], "pair": [pair_task(run, a, b) for a, b in pairs(run, sets)]}

@@ -38,9 +38,9 @@ def agree(run_dir: Path, exports: tuple[Path, ...], n_resamples: int, seed: int 
     """
     # The statistics libraries are slow to import: only here, so that `illusion --help` stays fast.
     from illusion.annotations.agreement.compute import compute_agreement
-    from illusion.annotations.agreement.ratings import load_run
+    from illusion.annotations.agreement.ratings import load_labelled_run
 
-    run = load_run(run_dir, *_exported(run_dir, exports)) if exports else load_run(run_dir)
+    run = load_labelled_run(run_dir, *_exported(run_dir, exports)) if exports else load_labelled_run(run_dir)
     result = compute_agreement(run, n_resamples=n_resamples, seed=run.seed if seed is None else seed)
     folder = RunFolder(run.path)
     folder.write_json(AGREEMENT, result)
@@ -58,7 +58,7 @@ def _exported(run_dir: Path, exports: tuple[Path, ...]) -> tuple[list[dict], str
     from illusion.annotations.labelstudio import tasks
     from illusion.annotations.labelstudio.importer import annotation_rows
 
-    campaign = tasks.load_run(run_dir)
+    campaign = tasks.load_campaign_run(run_dir)
     rows, _ = annotation_rows(
         campaign, tasks.build_tasks(campaign), [(str(path), read_json(path, "Label Studio export file")) for path in exports]
     )

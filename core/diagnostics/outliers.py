@@ -78,7 +78,7 @@ def findings_without(
         kept = np.setdiff1d(np.arange(len(matrix)), removed.get(name, []))
         found = extremes(Rows(matrix, kept), directions, k)
         top[name] = (kept[found.top_index], found.top_score)
-    return stats.by_condition(stats.direction_findings(top, ids, conditions, k))
+    return stats.summarise_by_condition(stats.direction_findings(top, ids, conditions, k))
 
 
 def outliers(
@@ -92,7 +92,7 @@ def outliers(
     fractions: Sequence[float] = FRACTIONS,
 ) -> dict[str, Any]:
     """The outlier analysis of a run; ``top_index[dataset]`` is the run's top-k, shape (directions, k), and
-    ``overall`` its by-condition findings with every sentence (``stats.by_condition``)."""
+    ``overall`` its by-condition findings with every sentence (``stats.summarise_by_condition``)."""
     conditions_array = np.asarray(conditions)
     distance = {name: distances_from_mean(matrix) for name, matrix in vectors.items()}
     per_dataset = {}

@@ -1,4 +1,4 @@
-"""Dataset separability: the run's linear dataset classifier (``illusion.run.stats.separability``, trained by
+"""Dataset separability: the run's linear dataset classifier (``illusion.run.stats.dataset_classifier``, trained by
 ``illusion run``) and a 2-D picture of the vectors coloured by dataset (UMAP where the ``umap-learn``
 package is installed, else PCA).
 
@@ -59,5 +59,5 @@ def projection(vectors: Mapping[str, np.ndarray], seed: int, points: int = POINT
 def separability(
     classifier: Mapping[str, Any], vectors: Mapping[str, np.ndarray], seed: int, points: int = POINTS
 ) -> dict[str, Any]:
-    """The held-out dataset ``classifier`` (``illusion.run.stats.separability``, the run's) with the 2-D projection added."""
+    """The held-out dataset ``classifier`` (``illusion.run.stats.dataset_classifier``, the run's) with the 2-D projection added."""
     return {**classifier, "projection": projection(vectors, seed, points)}

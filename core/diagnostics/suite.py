@@ -51,10 +51,10 @@ class Settings:
             )
 
 
-def range_overlap(findings: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def overlap_summary(findings: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """Per condition: the share of overlapping dataset pairs, overall and per pair; per direction: every pair."""
     summary = {}
-    for condition, row in stats.by_condition(findings).items():
+    for condition, row in stats.summarise_by_condition(findings).items():
         members = [f["range_overlap"] for f in findings.values() if f["condition"] == condition]
         pairs = {pair: sum(m[pair] for m in members) / len(members) for pair in members[0]}
         summary[condition] = {"share": row["range_overlap_share"], "pairs": pairs}
@@ -90,7 +90,7 @@ def diagnose(run: RunData, settings: Settings = Settings(), reporter: Reporter |
     result["separability"] = timed(
         "separability", separability.separability, run_stats["separability"], run.vectors, seed, settings.points
     )
-    result["range_overlap"] = range_overlap(findings)
+    result["range_overlap"] = overlap_summary(findings)
     result["monotonicity"] = timed(
         "monotonicity",
         monotonicity,

@@ -216,8 +216,8 @@ def _statistics(datasets, directions, conditions, found, config) -> dict[str, An
     per_direction = stats.direction_findings(top, directions.ids, conditions, config.k, record_ids)
     return {
         "directions": per_direction,
-        "conditions": stats.by_condition(per_direction),
-        "separability": stats.separability({ds.name: ds.vectors for ds in datasets}, config.seed),
+        "conditions": stats.summarise_by_condition(per_direction),
+        "separability": stats.dataset_classifier({ds.name: ds.vectors for ds in datasets}, config.seed),
     }
 
 

@@ -23,14 +23,14 @@ def composition(pooled: Sequence[tuple[str, int, float]]) -> dict[str, Any]:
     return {"counts": dict(counts), "largest_dataset": dataset, "largest_share": largest / len(pooled)}
 
 
-def ranges_overlap(a: np.ndarray, b: np.ndarray) -> bool:
+def ranges_meet(a: np.ndarray, b: np.ndarray) -> bool:
     """Whether the score intervals [min, max] of two top-k lists intersect."""
     return bool(a.min() <= b.max() and b.min() <= a.max())
 
 
-def range_overlaps(top_scores: Mapping[str, np.ndarray]) -> dict[str, bool]:
+def overlapping_pairs(top_scores: Mapping[str, np.ndarray]) -> dict[str, bool]:
     """For each pair of datasets 'a|b', whether their top-k score ranges overlap (the paper: 38% of neuron pairs did)."""
-    return {f"{a}|{b}": ranges_overlap(top_scores[a], top_scores[b]) for a, b in combinations(sorted(top_scores), 2)}
+    return {f"{a}|{b}": ranges_meet(top_scores[a], top_scores[b]) for a, b in combinations(sorted(top_scores), 2)}
 
 
 def direction_findings(
@@ -51,7 +51,7 @@ def direction_findings(
         findings[identifier] = {
             "condition": condition,
             "pooled": composition(pooled),
-            "range_overlap": range_overlaps({name: score[d] for name, (_, score) in top.items()}),
+            "range_overlap": overlapping_pairs({name: score[d] for name, (_, score) in top.items()}),
         }
         if record_ids is not None:
             findings[identifier]["pooled"]["top"] = [
@@ -60,7 +60,7 @@ def direction_findings(
     return findings
 
 
-def by_condition(directions: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+def summarise_by_condition(directions: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
     """Per condition: how many directions, the share of overlapping dataset pairs, the mean largest share."""
     summary: dict[str, dict[str, Any]] = {}
     for condition in sorted({d["condition"] for d in directions.values()}):
@@ -74,7 +74,7 @@ def by_condition(directions: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[
     return summary
 
 
-def separability(vectors: Mapping[str, np.ndarray], seed: int, per_dataset: int = 2000) -> dict[str, Any]:
+def dataset_classifier(vectors: Mapping[str, np.ndarray], seed: int, per_dataset: int = 2000) -> dict[str, Any]:
     """Held-out accuracy and confusion matrix of a linear classifier that predicts the dataset from the vector."""
     from sklearn.metrics import confusion_matrix
     from sklearn.model_selection import train_test_split

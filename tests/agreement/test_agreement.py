@@ -9,7 +9,7 @@ import pytest
 from labelled_runs import control_row, direction_row
 
 from illusion.annotations.agreement.compute import SCHEMA, compute_agreement
-from illusion.annotations.agreement.ratings import load_run
+from illusion.annotations.agreement.ratings import load_labelled_run
 
 
 @pytest.fixture
@@ -22,7 +22,7 @@ def partial(make_run):
         direction_row("neuron:1", "wiki-math", "ann-b", pattern="yes", fits=[1, 2, 3], taxonomy="several"),
         direction_row("neuron:1", "jokes", "ann-b", pattern="yes", fits=[2]),
     ]
-    return load_run(make_run(rows, directions={"neuron:1": "neuron"}))
+    return load_labelled_run(make_run(rows, directions={"neuron:1": "neuron"}))
 
 
 def test_partial_campaign_accounting(partial):
@@ -60,7 +60,7 @@ def test_deterministic_for_a_seed(partial, make_run):
         for dataset in ("wiki-math", "bible", "jokes", "chat")
         for annotator in ("ann-a", "ann-b")
     ]
-    run = load_run(make_run(rows, directions={f"neuron:{i}": "neuron" for i in range(5)}))
+    run = load_labelled_run(make_run(rows, directions={f"neuron:{i}": "neuron" for i in range(5)}))
     first, second, other = (compute_agreement(run, n_resamples=300, seed=seed) for seed in (11, 11, 12))
     assert json.dumps(first) == json.dumps(second)
     assert (
@@ -81,7 +81,7 @@ def test_a_known_level_of_agreement_is_recovered(make_run):
             first = str(rng.choice(["yes", "no"]))
             second = first if rng.random() < 0.6 else str(rng.choice(["yes", "no"]))
             rows += [control_row(number, dataset, "ann-a", pattern=first), control_row(number, dataset, "ann-b", pattern=second)]
-    run = load_run(make_run(rows, directions={}, controls=100))
+    run = load_labelled_run(make_run(rows, directions={}, controls=100))
     pattern = compute_agreement(run, n_resamples=500, seed=0)["reliability"]["pattern"]
     for coefficient in (pattern["krippendorff_alpha"], pattern["fleiss_kappa"], pattern["cohen_kappa"][0]):
         assert coefficient["value"] == pytest.approx(0.6, abs=0.1)

@@ -6,7 +6,7 @@ import pytest
 from labelled_runs import DATASETS, control_row, direction_row
 
 from illusion.annotations.agreement.conditions import compare_conditions, condition_order, condition_table
-from illusion.annotations.agreement.ratings import load_run
+from illusion.annotations.agreement.ratings import load_labelled_run
 
 DIRECTIONS = {"neuron:1": "neuron", "neuron:2": "neuron", "random:1": "random"}
 
@@ -49,7 +49,7 @@ def campaign(make_run):
     for make in random_sets[:3]:
         rows += two_labels(make, ("yes", 6), ("yes", 6))
     rows.append(random_sets[3]("ann-a", **_label("yes", 10)))
-    return load_run(make_run(rows, directions=DIRECTIONS, controls=2))
+    return load_labelled_run(make_run(rows, directions=DIRECTIONS, controls=2))
 
 
 def test_condition_order():
@@ -98,7 +98,7 @@ def test_tests_between_conditions(campaign):
 
 def test_a_condition_without_sets_labelled_twice(make_run):
     rows = [direction_row("neuron:1", "bible", "ann-a", pattern="yes")]
-    run = load_run(make_run(rows, directions={"neuron:1": "neuron"}))
+    run = load_labelled_run(make_run(rows, directions={"neuron:1": "neuron"}))
     table = condition_table(run, n_resamples=100, seed=0)
     assert table["neuron"]["pattern"]["value"] is None
     assert "two pattern labels" in table["neuron"]["pattern"]["reason"]

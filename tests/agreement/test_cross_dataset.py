@@ -8,7 +8,7 @@ import pytest
 from labelled_runs import DATASETS, control_row, direction_row, pair_row
 
 from illusion.annotations.agreement.cross_dataset import cross_dataset
-from illusion.annotations.agreement.ratings import load_run
+from illusion.annotations.agreement.ratings import load_labelled_run
 
 WIKI, BIBLE, JOKES, CHAT = DATASETS
 PAIRS = list(combinations(DATASETS, 2))
@@ -81,7 +81,9 @@ def result(make_run):
         },
         "conditions": {"neuron": {"range_overlap_share": 0.38}},
     }
-    return cross_dataset(load_run(make_run(rows, directions=directions, controls=1, stats=stats)), n_resamples=300, seed=2)
+    return cross_dataset(
+        load_labelled_run(make_run(rows, directions=directions, controls=1, stats=stats)), n_resamples=300, seed=2
+    )
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ import pytest
 from labelled_runs import direction_row, pair_row
 
 from illusion.annotations.agreement.compute import compute_agreement
-from illusion.annotations.agreement.ratings import load_run
+from illusion.annotations.agreement.ratings import load_labelled_run
 from illusion.annotations.agreement.report import render_html, tick_step
 
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
@@ -37,7 +37,7 @@ def page(make_run):
         direction_row("neuron:2", "jokes", annotator, pattern=vote) for annotator, vote in (("ann-a", "yes"), ("ann-b", "no"))
     ]
     rows += [pair_row("neuron:1", "wiki-math", "bible", annotator, "same") for annotator in ("ann-a", "ann-b")]
-    run = load_run(
+    run = load_labelled_run(
         make_run(rows, directions={"neuron:1": "neuron", "neuron:2": "neuron"}, stats={"separability": {"accuracy": 0.97}})
     )
     return render_html(compute_agreement(run, n_resamples=100, seed=0))
@@ -76,7 +76,7 @@ def test_tick_steps_are_round_and_at_most_six_per_axis(span, step):
 
 def test_an_axis_longer_than_300_gets_round_ticks_inside_it(make_run):
     rows = [direction_row("neuron:1", "bible", name, pattern="yes", fits=[1, 400]) for name in ("ann-a", "ann-b")]
-    run = load_run(make_run(rows, directions={"neuron:1": "neuron"}, k=1000))
+    run = load_labelled_run(make_run(rows, directions={"neuron:1": "neuron"}, k=1000))
     result = compute_agreement(run, n_resamples=0, seed=0)
     assert result["settings"]["k"] == 1000
     fits = re.search(r'<svg[^>]*aria-label="Mean number of sentences.*?</svg>', render_html(result), re.S).group()

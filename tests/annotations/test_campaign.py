@@ -10,7 +10,7 @@ from illusion import hookimpl
 from illusion.annotations.labelstudio.config import config_text
 from illusion.annotations.labelstudio.export import export_campaign, plugin_predictions
 from illusion.annotations.labelstudio.importer import import_campaign, pseudonym
-from illusion.annotations.labelstudio.tasks import build_tasks, load_run
+from illusion.annotations.labelstudio.tasks import build_tasks, load_campaign_run
 from illusion.cli import main
 from illusion.errors import IllusionError, PluginError
 from illusion.host import Host
@@ -47,7 +47,7 @@ def label_set(annotator, task_id, pattern, fits, description, confidence):
 def test_export_creates_a_blind_campaign_in_the_seeded_order(fresh_run, server, admin):
     url, key = server
     summary = export_campaign(fresh_run, url, key)
-    run = load_run(fresh_run)
+    run = load_campaign_run(fresh_run)
     expected = build_tasks(run)
     record = record_of(fresh_run)
     assert record["run_id"] == run.run_id and record["url"] == url.rstrip("/") and record["overlap"] == 2
@@ -140,7 +140,7 @@ def test_two_annotators_label_and_import_maps_labels_back(fresh_run, server, adm
     url, key = server
     export_campaign(fresh_run, url, key)
     record = record_of(fresh_run)
-    run_id = load_run(fresh_run).run_id
+    run_id = load_campaign_run(fresh_run).run_id
     sets = server_tasks(admin, record["projects"]["set"]["id"])
     pairs = server_tasks(admin, record["projects"]["pair"]["id"])
     first, second = annotators
@@ -154,7 +154,7 @@ def test_two_annotators_label_and_import_maps_labels_back(fresh_run, server, adm
     assert summary["annotations"] == 9 and summary["annotators"] == 2
     assert summary["unannotated_tasks"] == {"set": 0, "pair": 2}
     rows = [json.loads(line) for line in (fresh_run / ANNOTATIONS).read_text().splitlines()]
-    expected = {t.uid: t for items in build_tasks(load_run(fresh_run)).values() for t in items}
+    expected = {t.uid: t for items in build_tasks(load_campaign_run(fresh_run)).values() for t in items}
     for row in rows:
         task = expected[row["task_uid"]]
         assert (row["set_id"], row["condition"], row["direction"], row["run_id"]) == (

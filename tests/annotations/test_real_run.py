@@ -10,7 +10,7 @@ import pytest
 
 from illusion.annotations.labelstudio.export import export_campaign
 from illusion.annotations.labelstudio.importer import import_campaign
-from illusion.annotations.labelstudio.tasks import build_tasks, load_run
+from illusion.annotations.labelstudio.tasks import build_tasks, load_campaign_run
 from illusion.run.config import load_config
 from illusion.run.pipeline import run
 
@@ -54,7 +54,7 @@ def real_run(illusion_tiny_bert, tmp_path_factory):
 
 
 def test_tasks_show_the_run_sentences_with_their_most_activating_token_marked(real_run):
-    tasks = build_tasks(load_run(real_run))
+    tasks = build_tasks(load_campaign_run(real_run))
     assert len(tasks["set"]) == 4 * 2 + 2 and len(tasks["pair"]) == 4 + 1
     rows = {f"{r['direction']}@{r['dataset']}": r for r in map(json.loads, (real_run / "topk.jsonl").read_text().splitlines())}
     for task in tasks["set"]:

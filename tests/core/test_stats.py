@@ -10,9 +10,9 @@ def test_pooled_top_merges_per_dataset_lists():
 
 
 def test_range_overlap_of_top_scores():
-    assert stats.ranges_overlap(np.array([1.0, 2.0]), np.array([2.0, 3.0]))
-    assert not stats.ranges_overlap(np.array([1.0, 1.5]), np.array([2.0, 3.0]))
-    pairs = stats.range_overlaps({"c": np.array([0.0, 1.0]), "a": np.array([0.5, 0.7]), "b": np.array([5.0, 6.0])})
+    assert stats.ranges_meet(np.array([1.0, 2.0]), np.array([2.0, 3.0]))
+    assert not stats.ranges_meet(np.array([1.0, 1.5]), np.array([2.0, 3.0]))
+    pairs = stats.overlapping_pairs({"c": np.array([0.0, 1.0]), "a": np.array([0.5, 0.7]), "b": np.array([5.0, 6.0])})
     assert pairs == {"a|b": False, "a|c": True, "b|c": False}
 
 
@@ -22,7 +22,7 @@ def test_by_condition_shares():
         "neuron:2": {"condition": "neuron", "range_overlap": {"a|b": False, "a|c": False}, "pooled": {"largest_share": 0.5}},
         "random:0": {"condition": "random", "range_overlap": {"a|b": True, "a|c": True}, "pooled": {"largest_share": 0.4}},
     }
-    summary = stats.by_condition(directions)
+    summary = stats.summarise_by_condition(directions)
     assert summary["neuron"] == {"directions": 2, "range_overlap_share": 0.25, "mean_largest_share": 0.75}
     assert summary["random"]["range_overlap_share"] == 1.0
 
@@ -31,8 +31,8 @@ def test_separability_tells_separable_from_mixed_datasets():
     rng = np.random.default_rng(0)
     apart = {"a": rng.standard_normal((300, 10)) + 2, "b": rng.standard_normal((300, 10)) - 2}
     mixed = {"a": rng.standard_normal((300, 10)), "b": rng.standard_normal((300, 10))}
-    separable = stats.separability(apart, seed=0)
+    separable = stats.dataset_classifier(apart, seed=0)
     assert separable["accuracy"] > 0.98 and separable["labels"] == ["a", "b"]
     assert np.trace(np.array(separable["confusion"])) == round(separable["accuracy"] * separable["test_size"])
-    assert abs(stats.separability(mixed, seed=0)["accuracy"] - 0.5) < 0.12
-    assert stats.separability(apart, seed=0) == separable
+    assert abs(stats.dataset_classifier(mixed, seed=0)["accuracy"] - 0.5) < 0.12
+    assert stats.dataset_classifier(apart, seed=0) == separable

@@ -13,4 +13,4 @@ def test_findings_per_direction_and_by_condition():
     found = stats.direction_findings(top, ["n:0", "n:1"], ["n", "n"], 2)
     assert found["n:0"]["pooled"]["counts"] == {"a": 2} and found["n:0"]["range_overlap"] == {"a|b": False}
     assert found["n:1"]["pooled"]["largest_share"] == 0.5 and found["n:1"]["range_overlap"] == {"a|b": True}
-    assert stats.by_condition(found)["n"]["range_overlap_share"] == 0.5
+    assert stats.summarise_by_condition(found)["n"]["range_overlap_share"] == 0.5

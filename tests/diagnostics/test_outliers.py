@@ -40,7 +40,7 @@ def test_outliers_fill_the_slots_and_removing_them_restores_overlap():
     directions = np.eye(dim, dtype=np.float32)
     ids, conditions = [f"neuron:{i}" for i in range(dim)], ["neuron"] * dim
     found = {n: extremes(v, directions, 5) for n, v in vectors.items()}
-    overall = stats.by_condition(
+    overall = stats.summarise_by_condition(
         stats.direction_findings({n: (f.top_index, f.top_score) for n, f in found.items()}, ids, conditions, 5)
     )
     result = outliers(vectors, {n: f.top_index for n, f in found.items()}, directions, ids, conditions, 5, overall)
@@ -61,7 +61,7 @@ def test_findings_without_nothing_match_the_full_top_k():
     full = findings_without(vectors, {}, directions, list("wxyz"), ["c"] * 4, 3)
     found = {n: extremes(v, directions, 3) for n, v in vectors.items()}
     top = {n: (f.top_index, f.top_score) for n, f in found.items()}
-    assert full == stats.by_condition(stats.direction_findings(top, list("wxyz"), ["c"] * 4, 3))
+    assert full == stats.summarise_by_condition(stats.direction_findings(top, list("wxyz"), ["c"] * 4, 3))
     assert full["c"]["directions"] == 4 and 0 <= full["c"]["range_overlap_share"] <= 1
     removed = findings_without(vectors, {"b": np.arange(60)[:57]}, directions, list("wxyz"), ["c"] * 4, 3)
     assert removed != full
