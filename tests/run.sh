@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The test command: install illusion with its test extras, start a Label Studio server on
+# The test command: install illusion with its test extras, run ruff, start a Label Studio server on
 # loopback for the integration tests, run pytest (arguments are passed on), stop the server.
 # Uses the active virtual environment, or creates .venv. ILLUSION_EDITABLE=1 installs in place.
 set -euo pipefail
@@ -17,6 +17,10 @@ if [ -n "${ILLUSION_EDITABLE:-}" ]; then
 else
     $PY -m pip install -q ".[default,test]"
 fi
+
+# Lint and format are part of the test command: a change that fails them is not green.
+$PY -m ruff check --quiet .
+$PY -m ruff format --check --quiet .
 
 envfile=$(mktemp)
 cleanup() { bash tests/labelstudio.sh stop "$envfile" || true; rm -f "$envfile"; }

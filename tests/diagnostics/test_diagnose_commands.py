@@ -8,13 +8,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from run_configs import write_text_run_config
 
 from illusion.cli import main
 from illusion.errors import IllusionError
 from illusion.report.run_report import render
 from illusion.run.data import load_run_data
 from illusion.run.topk import extremes
+from tests.helpers.run_configs import write_text_run_config
 
 WORDS = {
     "animals": ["the", "a", "cat", "dog", "sat", "on", "mat", "in", "was", "and"],

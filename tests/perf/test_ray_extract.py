@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from run_configs import write_run_config
 
 from illusion.errors import IllusionError
 from illusion.run import store as store_module
 from illusion.run.config import load_config
 from illusion.run.pipeline import open_store, run
+from tests.helpers.run_configs import write_run_config
 
 ray = pytest.importorskip("ray", reason="Ray is an optional extra: pip install 'ray>=2.9'")
 from illusion.run.ray_extract import extract  # noqa: E402
+
+pytestmark = pytest.mark.slow
 
 
 def _config(tmp_path, tiny_bert, cache: str):

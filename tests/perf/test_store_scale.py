@@ -9,13 +9,16 @@ import time
 from pathlib import Path
 
 import numpy as np
-import store_worker as worker
-from run_configs import write_run_config
+import pytest
 
 from illusion.run.config import load_config
 from illusion.run.pipeline import run
 from illusion.run.store import CHUNK, ActivationStore
 from illusion.run.topk import extremes
+from tests.helpers import store_worker as worker
+from tests.helpers.run_configs import write_run_config
+
+pytestmark = pytest.mark.slow
 
 WORKER = Path(worker.__file__)
 

@@ -7,6 +7,8 @@ import pytest
 
 from illusion.run.topk import ROWS_PER_CHUNK, extremes
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float16])
 def test_matches_a_full_sort_over_several_chunks_of_a_memory_mapped_file(tmp_path, dtype):

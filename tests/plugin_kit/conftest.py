@@ -7,7 +7,8 @@ import textwrap
 import tomllib
 
 import pytest
-from plugin_kit_helpers import EXAMPLE, add_distribution
+
+from tests.helpers.plugin_kit import EXAMPLE, add_distribution
 
 
 @pytest.fixture

@@ -6,10 +6,10 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from run_configs import write_run_config
 
 from illusion.cli import cli
 from illusion.errors import PluginError
+from tests.helpers.run_configs import write_run_config
 
 BROKEN = {
     "illusion-import-error": (

@@ -8,11 +8,11 @@ import sys
 import tomllib
 
 import pytest
-from plugin_kit_helpers import DOCS, HOOKS, ROOT, signature
 
 import illusion
 from illusion import testing
 from illusion.conformance import CHECKS
+from tests.helpers.plugin_kit import DOCS, HOOKS, ROOT, signature
 
 TEXT = DOCS.read_text(encoding="utf-8")
 HEADINGS = [line.lstrip("#").strip().strip("`") for line in TEXT.splitlines() if line.startswith("#")]

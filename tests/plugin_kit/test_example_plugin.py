@@ -6,9 +6,9 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from run_configs import write_run_config
 
 from illusion.cli import cli
+from tests.helpers.run_configs import write_run_config
 
 EXAMPLE_PLUGINS = {("dataset", "negation-pairs"), ("model layer", "content-pool"), ("direction sampler", "sparse")}
 

@@ -6,7 +6,6 @@ import re
 
 import numpy as np
 import pytest
-from plugin_kit_helpers import HOOKS, ROOT
 
 import illusion
 from illusion import (
@@ -21,6 +20,7 @@ from illusion import (
     hookimpl,
 )
 from illusion.host import Host
+from tests.helpers.plugin_kit import HOOKS, ROOT
 
 
 def host_with(*plugins: object) -> Host:

@@ -10,10 +10,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from plugin_kit_helpers import EXAMPLE
-from run_configs import write_run_config
 
 from illusion.commands.new_plugin import write_package
+from tests.helpers.plugin_kit import EXAMPLE
+from tests.helpers.run_configs import write_run_config
+
+pytestmark = pytest.mark.slow
 
 BIN = Path(sys.executable).parent
 

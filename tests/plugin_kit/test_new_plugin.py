@@ -15,6 +15,7 @@ from illusion.cli import cli
 from illusion.errors import IllusionError
 
 
+@pytest.mark.slow
 def test_new_plugin_writes_a_package_whose_test_passes(tmp_path):
     result = CliRunner().invoke(cli, ["new-plugin", "harbour-tales", "--dir", str(tmp_path)])
     assert result.exit_code == 0, result.output

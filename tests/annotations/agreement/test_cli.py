@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from labelled_runs import control_row, direction_row, pair_row
 
 from illusion.cli import main
 from illusion.commands.agree import agree
+from tests.helpers.labelled_runs import control_row, direction_row, pair_row
 
-EXPORTS = Path(__file__).parent.parent / "annotations" / "data"
+EXPORTS = Path(__file__).parent.parent / "labelstudio" / "data"
 
 
 @pytest.fixture

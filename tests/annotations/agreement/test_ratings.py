@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from labelled_runs import control_pair_row, control_row, direction_row, pair_row
 
 from illusion.annotations.agreement.ratings import FIELDS, field_codes, load_labelled_run
 from illusion.errors import IllusionError
+from tests.helpers.labelled_runs import control_pair_row, control_row, direction_row, pair_row
 
 DIRECTIONS = {"neuron:1": "neuron", "random:1": "random"}
 SPEC = {spec.name: spec for spec in FIELDS}

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from labelled_runs import write_run
+
+from tests.helpers.labelled_runs import write_run
 
 
 @pytest.fixture

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from labelled_runs import DATASETS, control_row, direction_row
 
 from illusion.annotations.agreement.conditions import compare_conditions, condition_order, condition_table
 from illusion.annotations.agreement.ratings import load_labelled_run
+from tests.helpers.labelled_runs import DATASETS, control_row, direction_row
 
 DIRECTIONS = {"neuron:1": "neuron", "neuron:2": "neuron", "random:1": "random"}
 

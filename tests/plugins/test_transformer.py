@@ -89,6 +89,7 @@ def test_unknown_model_fails_offline_with_a_hint(monkeypatch):
         layer("no-such-org/no-such-model")
 
 
+@pytest.mark.slow
 def test_hub_name_loads_from_the_local_cache(tiny_bert, tmp_path):
     """`bert-base-uncased` by name, for users who have it in their Hugging Face cache (here: the tiny model under that name)."""
     repo = tmp_path / "hub" / "models--bert-base-uncased"

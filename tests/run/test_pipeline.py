@@ -5,11 +5,11 @@ import subprocess
 import sys
 
 import pytest
-from run_configs import SAMPLERS, write_text_run_config
 
 from illusion import IllusionError
 from illusion.run.config import load_config
 from illusion.run.pipeline import run
+from tests.helpers.run_configs import SAMPLERS, write_text_run_config
 
 SENTENCES = {
     "animals": [
@@ -101,6 +101,7 @@ def cli(*args, cwd):
     return subprocess.run([sys.executable, "-m", "illusion.cli", *args], cwd=cwd, capture_output=True, text=True)
 
 
+@pytest.mark.slow
 def test_cli_run_and_clear_errors(tiny_bert, tmp_path):
     done = cli("run", str(write_config(tmp_path, tiny_bert)), "--out", "out", "-q", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
@@ -125,6 +126,7 @@ def test_cli_init_and_plugins(tmp_path):
     assert all(p["distribution"] == "illusion" and p["version"] for p in listing["plugins"])
 
 
+@pytest.mark.slow
 @pytest.mark.slow
 def test_embedded_default_shows_dataset_level_directions(tmp_path):
     """The real bundled model and corpora, shrunk: a dataset-contrast direction's pooled top-k comes from its dataset."""

@@ -5,10 +5,10 @@ from __future__ import annotations
 from itertools import combinations
 
 import pytest
-from labelled_runs import DATASETS, control_row, direction_row, pair_row
 
 from illusion.annotations.agreement.cross_dataset import cross_dataset
 from illusion.annotations.agreement.ratings import load_labelled_run
+from tests.helpers.labelled_runs import DATASETS, control_row, direction_row, pair_row
 
 WIKI, BIBLE, JOKES, CHAT = DATASETS
 PAIRS = list(combinations(DATASETS, 2))

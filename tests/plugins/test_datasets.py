@@ -121,6 +121,7 @@ def test_missing_corpus_package_names_the_install(host, monkeypatch):
         load(host, "jokes")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name, package", [("wordnet", "wordnet-base"), ("fortunes", "fortunes-min"), ("foldoc", "dict-foldoc")])
 def test_debian_corpora_read_or_name_the_package(host, name, package, monkeypatch, tmp_path):
     from illusion.plugins import debian_datasets

@@ -6,10 +6,10 @@ import json
 
 import numpy as np
 import pytest
-from labelled_runs import control_row, direction_row
 
 from illusion.annotations.agreement.compute import SCHEMA, compute_agreement
 from illusion.annotations.agreement.ratings import load_labelled_run
+from tests.helpers.labelled_runs import control_row, direction_row
 
 
 @pytest.fixture

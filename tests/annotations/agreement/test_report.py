@@ -6,11 +6,11 @@ import re
 from html.parser import HTMLParser
 
 import pytest
-from labelled_runs import direction_row, pair_row
 
 from illusion.annotations.agreement.compute import compute_agreement
 from illusion.annotations.agreement.ratings import load_labelled_run
 from illusion.annotations.agreement.report import render_html, tick_step
+from tests.helpers.labelled_runs import direction_row, pair_row
 
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
