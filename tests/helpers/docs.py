@@ -80,3 +80,47 @@ def run_python_blocks(path: Path, folder: Path, monkeypatch: pytest.MonkeyPatch)
         assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
         assert re.search(r"^\d+ passed in ", result.stdout, re.MULTILINE), result.stdout[-2000:]  # nothing skipped or failed
     return len(files) + len(snippets)
+
+
+# -- documents described by a doc: the keys of a JSON file against the names its section shows ---------------
+
+
+def section(path: Path, heading: str) -> str:
+    """The text under the heading that starts with ``heading`` (e.g. "## `diagnostics.json`"), to the next heading of its level."""
+    text = path.read_text(encoding="utf-8")
+    level = heading.split(" ", 1)[0]
+    start = text.index("\n" + heading) + 1
+    end = text.find(f"\n{level} ", start + len(heading))
+    return text[start : end if end != -1 else len(text)]
+
+
+def code_names(text: str) -> set[str]:
+    """Every name in the inline code of ``text``: `by_condition[c]` and `sets.total` give their identifiers
+    (hyphens included: `dataset-level`; placeholders such as `<name>` and `[id]` left out), quoted keys (`share["0.01"]`, `"2+"`) their strings."""
+    names = set()
+    for span in re.findall(r"`([^`\n]+)`", text):
+        names |= set(re.findall(r'"([^"]+)"', span)) | set(
+            re.findall(r"[A-Za-z_][\w-]*", re.sub(r'"[^"]*"|<[^>]*>|\[[^\]"]*\]', "", span))
+        )
+    return names
+
+
+def table_rows(text: str) -> list[list[str]]:
+    """The body rows of every Markdown table in ``text``, as lists of cells."""
+    rows = [[cell.strip() for cell in line.strip().strip("|").split("|")] for line in text.splitlines() if line.startswith("|")]
+    return [row for row in rows if not set("".join(row)) <= set("-: ") and row[0] not in ("key", "field")]
+
+
+def json_keys(document: object, data_keys: set[str]) -> set[str]:
+    """Every key of a JSON document at any depth, except keys that are data (dataset names, direction ids, ...,
+    and ``a|b`` pairs of them)."""
+    found: set[str] = set()
+    if isinstance(document, dict):
+        for key, value in document.items():
+            if key not in data_keys and not all(part in data_keys for part in key.split("|")):
+                found.add(key)
+            found |= json_keys(value, data_keys)
+    elif isinstance(document, list):
+        for value in document:
+            found |= json_keys(value, data_keys)
+    return found
