@@ -75,7 +75,7 @@ def _grid(result: dict) -> list[dict]:
     """One row per direction (conditions in order), one cell per dataset, coloured by concept."""
     rows = []
     for name, entry in result["cross_dataset"]["directions"].items():
-        cells = []
+        cells: list[dict | None] = []
         for dataset in result["datasets"]:
             cell = entry["datasets"].get(dataset)
             if cell is None:
