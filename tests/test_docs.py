@@ -59,6 +59,20 @@ def test_the_command_checker_catches_mistakes():
     assert cmd.name == "serve" and rest == ["--port", "1"] and "--port" in options(cmd)
 
 
+@pytest.mark.parametrize("path", [README, CONTRIBUTING], ids=lambda path: path.name)
+def test_the_scripts_the_shell_blocks_run_exist(path):
+    """`tests/run.sh`, `.ci/run`: every repository script a shell block starts (virtual-environment tools aside)."""
+    commands = [
+        part.split()[0]
+        for block in blocks(path, "bash")
+        for line in block.splitlines()
+        for part in re.split(r"&&|;|\|", line.split("#")[0])
+        if part.strip()
+    ]
+    scripts = [word for word in commands if "/" in word and not word.startswith(".venv/")]
+    assert scripts and [script for script in scripts if not (ROOT / script).is_file()] == []
+
+
 def test_the_readme_command_table_lists_every_command():
     section = README.read_text(encoding="utf-8").split("## Commands", 1)[1].split("\n## ", 1)[0]
     cells = [line.split("|")[1] for line in section.splitlines() if line.startswith("| `illusion ")]
