@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from illusion.common.checks import expect_type
 from illusion.common.hints import did_you_mean
 from illusion.errors import PluginError
 
@@ -17,7 +18,7 @@ class _Required:
 
 REQUIRED: Any = _Required()
 
-_TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "true or false", list: "a list"}
+_TYPES = (str, int, float, bool, list)
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ class Param:
     item_type: type | None = None
 
     def __post_init__(self) -> None:
-        if self.type not in _TYPE_NAMES:
+        if self.type not in _TYPES:
             raise TypeError(f"parameter {self.name!r}: type must be one of str, int, float, bool, list")
 
     @property
@@ -53,23 +54,13 @@ class Param:
 
     def coerce(self, value: Any, owner: str) -> Any:
         """Check ``value`` (and convert lossless cases such as int -> float); errors name ``owner``."""
-        value = _convert(value, self.type, f"{owner}: parameter {self.name!r}")
+        value = expect_type(value, self.type, f"{owner}: parameter {self.name!r}", PluginError)
         if self.type is list and self.item_type is not None:
-            value = [_convert(item, self.item_type, f"{owner}: parameter {self.name!r} item") for item in value]
+            value = [expect_type(item, self.item_type, f"{owner}: parameter {self.name!r} item", PluginError) for item in value]
         if self.choices is not None and value not in self.choices:
             options = ", ".join(repr(choice) for choice in self.choices)
             raise PluginError(f"{owner}: parameter {self.name!r} is {value!r}; choose one of {options}")
         return value
-
-
-def _convert(value: Any, kind: type, where: str) -> Any:
-    if kind is float and isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
-    if kind is list and isinstance(value, tuple):
-        return list(value)
-    if (kind is int and isinstance(value, bool)) or not isinstance(value, kind):
-        raise PluginError(f"{where} must be {_TYPE_NAMES[kind]}, not {value!r}")
-    return value
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from illusion.annotations.agreement.reliability import Level
 from illusion.annotations.labelstudio import tasks
 from illusion.annotations.labelstudio.importer import latest_per_annotator
 from illusion.errors import IllusionError
@@ -33,7 +34,7 @@ class FieldSpec:
 
     name: str
     task_type: str
-    level: str
+    level: Level
     categories: tuple
 
 
@@ -125,7 +126,7 @@ def load_labelled_run(run_dir: str | Path, rows: list[dict] | None = None, sourc
         raise IllusionError(f"{source}: no annotations; label some sets in Label Studio, then run `illusion import`")
     sets, pairs, groups = _expected(campaign)
     for number, row in enumerate(rows, 1):
-        validate_row(row, f"{source}, row {number}", sets.get(row.get("set_id")) if isinstance(row, dict) else None)
+        validate_row(row, f"{source}, row {number}", sets.get(row.get("set_id", "")) if isinstance(row, dict) else None)
         if row.get("run_id") not in (None, campaign.run_id):
             raise IllusionError(
                 f"{source}, row {number}: run_id {row['run_id']!r} is not this run's {campaign.run_id!r}; "
@@ -183,7 +184,7 @@ def _expected(campaign: tasks.CampaignRun) -> tuple[dict[str, RatedItem], dict[s
     for a, b in pairs:
         task = tasks.pair_task(campaign, a, b)
         pair_tasks[task.set_id] = RatedItem(task.set_id, "pair", task.condition, group_of[a.set_id], task.datasets)
-    groups = {task.group: task.condition for task in sets.values()}
+    groups = {group_of[st.set_id]: st.condition for st in campaign.sets}
     return sets, pair_tasks, groups
 
 

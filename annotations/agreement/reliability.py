@@ -11,6 +11,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Sequence
 from itertools import combinations
+from typing import Any, Literal
 
 import krippendorff
 import numpy as np
@@ -19,6 +20,7 @@ from statsmodels.stats.inter_rater import cohens_kappa, fleiss_kappa
 
 from illusion.common.seeds import rng_for
 
+Level = Literal["nominal", "ordinal", "interval", "ratio"]  # Krippendorff's levels of measurement
 CONFIDENCE_LEVEL = 0.95
 
 
@@ -31,7 +33,7 @@ def estimate(
     ``"undefined_resamples"`` when some resamples gave no value (they are left out of the interval).
     """
     value = _finite(_quiet(statistic, *(np.arange(size) for size in sizes)))
-    result = {"value": value, "ci": None, "n": sizes[0] if len(sizes) == 1 else list(sizes)}
+    result: dict[str, Any] = {"value": value, "ci": None, "n": sizes[0] if len(sizes) == 1 else list(sizes)}
     if value is None:
         result["reason"] = undefined
     elif n_resamples == 0:
@@ -77,7 +79,7 @@ def value_counts(codes: np.ndarray, n_categories: int) -> np.ndarray:
     return np.stack([(codes == category).sum(axis=0) for category in range(n_categories)], axis=-1)
 
 
-def krippendorff_alpha(counts: np.ndarray, level: str, values: Sequence[float] | None = None) -> float:
+def krippendorff_alpha(counts: np.ndarray, level: Level, values: Sequence[float] | None = None) -> float:
     """Krippendorff's alpha from per-unit category counts (units, categories); NaN when undefined.
 
     ``values`` are the categories' values, needed for the interval and ratio levels (default 0, 1, ...).
@@ -116,7 +118,7 @@ def pair_tables(codes_a: np.ndarray, codes_b: np.ndarray, n_categories: int) -> 
 
 
 def field_reliability(
-    codes: np.ndarray, annotators: Sequence[str], level: str, categories: Sequence, *, n_resamples: int, seed: int, key: str
+    codes: np.ndarray, annotators: Sequence[str], level: Level, categories: Sequence, *, n_resamples: int, seed: int, key: str
 ) -> dict:
     """Every coefficient of one field, each with its bootstrap interval over the sets rated at least twice."""
     n_categories = len(categories)
@@ -124,7 +126,7 @@ def field_reliability(
     rated = counts.sum(axis=-1)  # ratings per (set, unit)
     pairable = counts[(rated >= 2).any(axis=1)]
     common = {"n_resamples": n_resamples, "seed": seed}
-    result = {
+    result: dict[str, Any] = {
         "level": level,
         "categories": list(categories),
         "sets": int((rated > 0).any(axis=1).sum()),

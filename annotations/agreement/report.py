@@ -5,8 +5,7 @@ from __future__ import annotations
 import math
 
 from illusion.report.pages import environment
-
-PLOT = {"width": 760, "left": 250, "axis": 360, "top": 16, "row": 22}  # pixels: label column, axis, rows
+from illusion.report.plot import forest
 
 OUTCOME_COLORS = {"pattern": "#0072B2", "none": "#8c8c8c", "conflict": "#D55E00"}
 CONCEPT_COLORS = ("#E69F00", "#56B4E9", "#009E73", "#CC79A7", "#0072B2", "#D55E00", "#F0E442")  # Okabe-Ito
@@ -43,8 +42,8 @@ def _plots(result: dict) -> dict[str, dict]:
     ]
     values = [v for row in reliability for v in [row["value"], *(row["ci"] or [])] if v is not None]
     return {
-        "reliability": _forest(reliability, min([-0.25, *(math.floor(v * 4) / 4 for v in values)]), 1.0),
-        "outcomes": _forest(
+        "reliability": forest(reliability, min([-0.25, *(math.floor(v * 4) / 4 for v in values)]), 1.0),
+        "outcomes": forest(
             [
                 _row(f"{condition_name(name)}: {outcome}", entry[outcome], color)
                 for name, entry in table.items()
@@ -53,17 +52,17 @@ def _plots(result: dict) -> dict[str, dict]:
             0.0,
             1.0,
         ),
-        "fits": _forest(
+        "fits": forest(
             [_row(condition_name(name), entry["fits_mean"], "#0072B2") for name, entry in table.items()],
             0.0,
             max(result["settings"]["k"], 1),
         ),
-        "concepts": _forest(
+        "concepts": forest(
             [_row(condition_name(name), entry["distinct_concepts"], "#009E73") for name, entry in cross.items()],
             0.0,
             max(len(result["datasets"]), 1),
         ),
-        "same": _forest([_row(condition_name(name), entry["same_share"], "#CC79A7") for name, entry in cross.items()], 0.0, 1.0),
+        "same": forest([_row(condition_name(name), entry["same_share"], "#CC79A7") for name, entry in cross.items()], 0.0, 1.0),
     }
 
 
@@ -72,45 +71,11 @@ def _row(label: str, stat: dict | None, color: str) -> dict:
     return {"label": label, "value": stat.get("value"), "ci": stat.get("ci"), "color": color, "text": interval(stat)}
 
 
-def _forest(rows: list[dict], low: float, high: float) -> dict:
-    """Pixel positions of a dot-and-interval plot with one row per estimate on a shared axis."""
-
-    def x(value: float) -> float:
-        return round(PLOT["left"] + (value - low) / (high - low) * PLOT["axis"], 1)
-
-    step = tick_step(high - low)
-    ticks = [i * step for i in range(math.ceil(low / step - 1e-9), math.floor(high / step + 1e-9) + 1)]
-    placed = [
-        {
-            **row,
-            "y": PLOT["top"] + i * PLOT["row"],
-            "x": x(row["value"]) if row["value"] is not None else None,
-            "span": [x(v) for v in row["ci"]] if row["ci"] else None,
-        }
-        for i, row in enumerate(rows)
-    ]
-    return {
-        **PLOT,
-        "rows": placed,
-        "ticks": [{"x": x(t), "label": f"{t:g}"} for t in ticks],
-        "zero": x(0.0) if low < 0 < high else None,
-        "height": PLOT["top"] + len(rows) * PLOT["row"] + 24,
-        "right": PLOT["left"] + PLOT["axis"],
-    }
-
-
-def tick_step(span: float, most: int = 6) -> float:
-    """The smallest 1, 2, 2.5 or 5 times a power of ten that cuts ``span`` (> 0) into at most ``most`` steps."""
-    rough = span / most
-    base = 10.0 ** math.floor(math.log10(rough))
-    return min(m * base for m in (1, 2, 2.5, 5, 10) if m * base >= rough * (1 - 1e-9))
-
-
 def _grid(result: dict) -> list[dict]:
     """One row per direction (conditions in order), one cell per dataset, coloured by concept."""
     rows = []
     for name, entry in result["cross_dataset"]["directions"].items():
-        cells = []
+        cells: list[dict | None] = []
         for dataset in result["datasets"]:
             cell = entry["datasets"].get(dataset)
             if cell is None:

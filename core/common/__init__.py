@@ -1,1 +1,1 @@
-"""Small pieces every layer uses: atomic files, seeds, progress, hints, marks."""
+"""Small pieces every layer uses: atomic files, seeds, progress, hints, type checks, chunks, marks."""

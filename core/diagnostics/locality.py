@@ -42,8 +42,8 @@ def nearest_neighbours(vectors: np.ndarray, rows: np.ndarray, k: int, rows_per_c
     rows = np.asarray(rows)
     queries = np.asarray(vectors[rows], dtype=np.float64)
     k = min(k, len(vectors) - 1)
-    best_distance = np.empty((len(rows), 0))
-    best_index = np.empty((len(rows), 0), dtype=np.int64)
+    best_distance: np.ndarray = np.empty((len(rows), 0))
+    best_index: np.ndarray = np.empty((len(rows), 0), dtype=np.int64)
     for start, chunk in chunks(vectors[: len(vectors) if k > 0 else 0], np.float64, rows_per_chunk):
         distance = (chunk**2).sum(axis=1)[None, :] - 2 * queries @ chunk.T  # |x - q|^2 - |q|^2
         inside = (rows >= start) & (rows < start + len(chunk))
@@ -102,15 +102,18 @@ def locality(
     }
     score = np.array([per_dataset[name][0] for name in vectors])  # (datasets, directions)
     versus = np.array([per_dataset[name][1] for name in vectors])
-    conditions = np.asarray(conditions)
+    condition_of = np.asarray(conditions)
     return {
         "neighbours": neighbours,
         "queries": queries,
         "random": random,
         "bins": bins,
         "by_condition": {
-            c: {"score": float(score[:, conditions == c].mean()), "random_similarity": float(versus[:, conditions == c].mean())}
-            for c in sorted(set(conditions.tolist()))
+            c: {
+                "score": float(score[:, condition_of == c].mean()),
+                "random_similarity": float(versus[:, condition_of == c].mean()),
+            }
+            for c in sorted(set(condition_of.tolist()))
         },
         "directions": {
             identifier: {

@@ -141,10 +141,10 @@ def monotonicity(
             signs[number, start : start + block] = monotone_signs(scores, counts[name], totals[name])
     monotone = signs != 0
     same_way = np.maximum((signs > 0).sum(axis=0), (signs < 0).sum(axis=0))  # (directions, words)
-    conditions = np.asarray(conditions)
+    condition_of = np.asarray(conditions)
     by_condition = {}
-    for condition in sorted(set(conditions.tolist())):
-        members = conditions == condition
+    for condition in sorted(set(condition_of.tolist())):
+        members = condition_of == condition
         by_condition[condition] = {
             "pairs": int(members.sum() * len(words)),
             "per_dataset": {name: float(monotone[i][members].mean()) for i, name in enumerate(vectors)},

@@ -1,23 +1,26 @@
-"""The one Jinja environment behind every HTML page illusion writes: autoescaped, with the shared filters."""
+"""The one Jinja environment behind every HTML page illusion writes: autoescaped, with the shared filters and plots."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import ChoiceLoader, Environment, PackageLoader, StrictUndefined
 
 from illusion.common.marks import highlight
+from illusion.report import plot
 
 
 def environment(package: str, **filters: Callable[..., Any]) -> Environment:
-    """Templates from ``package``'s ``templates`` folder; every value escaped unless marked safe."""
+    """Templates from ``package``'s ``templates`` folder, which may import the plot macros of ``plots.html.j2``
+    (geometry: the globals ``scatter_plot`` and ``forest_plot``); every value escaped unless marked safe."""
     env = Environment(
-        loader=PackageLoader(package, "templates"),
+        loader=ChoiceLoader([PackageLoader(package, "templates"), PackageLoader("illusion.report", "templates")]),
         autoescape=True,
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
     env.filters.update(highlight=highlight, **filters)
+    env.globals.update(scatter_plot=plot.scatter, forest_plot=plot.forest)
     return env

@@ -8,6 +8,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from illusion.common.checks import expect_type
 from illusion.common.hints import did_you_mean
 from illusion.errors import ConfigError
 from illusion.run.store import DTYPES as STORE_DTYPES
@@ -118,19 +119,11 @@ def apply_override(data: dict[str, Any], override: str) -> None:
     target[parts[-1]] = value
 
 
-def _expect(value: Any, kind: type, where: str) -> Any:
-    if (kind is int and isinstance(value, bool)) or not isinstance(value, kind):
-        raise ConfigError(
-            f"{where} must be {'a table' if kind is dict else 'a list' if kind is list else kind.__name__}, not {value!r}"
-        )
-    return value
-
-
 def parse(data: dict[str, Any], source: str) -> RunConfig:
     for key in data:
         if key not in TOP_LEVEL:
             raise ConfigError(f"{source}: unknown key {key!r}{did_you_mean(key, TOP_LEVEL)}")
-        _expect(data[key], TOP_LEVEL[key], f"{source}: {key!r}")
+        expect_type(data[key], TOP_LEVEL[key], f"{source}: {key!r}", ConfigError)
     k, controls = data.get("k", 10), data.get("controls", 7)
     if k < 1 or controls < 0:
         raise ConfigError(f"{source}: k must be at least 1 and controls at least 0")
@@ -164,7 +157,7 @@ def parse(data: dict[str, Any], source: str) -> RunConfig:
 
 
 def _choice(item: Any, where: str, name_key: str) -> PluginChoice:
-    item = dict(_expect(item, dict, where))
+    item = dict(expect_type(item, dict, where, ConfigError))
     plugin = item.pop("plugin", None)
     if not isinstance(plugin, str):
         raise ConfigError(f'{where}: set plugin = "..." (see `illusion plugins`)')

@@ -45,7 +45,7 @@ def direction_findings(
     ``top[dataset]`` is (indices, scores) of the top-k, each of shape (directions, k), rows in ``ids`` order.
     With ``record_ids`` (dataset -> the id of each sentence), the pooled top-k itself is listed too.
     """
-    findings = {}
+    findings: dict[str, dict[str, Any]] = {}
     for d, (identifier, condition) in enumerate(zip(ids, conditions)):
         pooled = pooled_top({name: (index[d], score[d]) for name, (index, score) in top.items()}, k)
         findings[identifier] = {

@@ -1,7 +1,4 @@
-"""The host: built-ins, real entry-point discovery from a fake distribution, and broken plugins."""
-
-import sys
-import textwrap
+"""The host: built-ins, real entry-point discovery from installed distributions (the `install` fixture), and broken plugins."""
 
 import pytest
 
@@ -18,18 +15,6 @@ def illusion_datasets():
 """
 
 
-def install_fake(tmp_path, monkeypatch, dist, module, source, version="1.2.3"):
-    """A module plus a *.dist-info with an `illusion` entry point, put on sys.path: discovery as after pip install."""
-    (tmp_path / f"{module}.py").write_text(textwrap.dedent(source))
-    info = tmp_path / f"{dist.replace('-', '_')}-{version}.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: {version}\n")
-    (info / "entry_points.txt").write_text(f"[illusion]\n{module} = {module}\n")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.delenv("ILLUSION_DISABLE_PLUGIN_AUTOLOAD")
-    sys.modules.pop(module, None)
-
-
 def test_builtins_register_every_kind_without_problems():
     host = Host()
     for kind in KINDS:
@@ -38,16 +23,16 @@ def test_builtins_register_every_kind_without_problems():
     assert host.distribution_of("dataset", "wikipedia").name == "illusion"
 
 
-def test_entry_point_plugin_is_discovered_with_its_distribution(tmp_path, monkeypatch):
-    install_fake(tmp_path, monkeypatch, "illusion-greetings", "greetings_plugin", GOOD)
+def test_entry_point_plugin_is_discovered_with_its_distribution(install):
+    install("illusion-greetings", {"greetings_plugin": GOOD}, {"greetings_plugin": "greetings_plugin"}, "1.2.3")
     host = Host()
     assert str(host.distribution_of("dataset", "greetings")) == "illusion-greetings 1.2.3"
     assert [r.id for r in host.get("dataset", "greetings").load({"min_words": 1}, seed=0)] == ["1", "2"]
     assert host.problems == []
 
 
-def test_autoload_can_be_blocked_or_selected(tmp_path, monkeypatch):
-    install_fake(tmp_path, monkeypatch, "illusion-greetings", "greetings_plugin", GOOD)
+def test_autoload_can_be_blocked_or_selected(install, monkeypatch):
+    install("illusion-greetings", {"greetings_plugin": GOOD}, {"greetings_plugin": "greetings_plugin"}, "1.2.3")
     monkeypatch.setenv("ILLUSION_DISABLE_PLUGIN_AUTOLOAD", "1")
     assert "greetings" not in Host().registrations("dataset")
     monkeypatch.delenv("ILLUSION_DISABLE_PLUGIN_AUTOLOAD")
@@ -57,21 +42,19 @@ def test_autoload_can_be_blocked_or_selected(tmp_path, monkeypatch):
     assert "greetings" in Host().registrations("dataset")
 
 
-def test_import_failure_is_reported_and_skipped(tmp_path, monkeypatch):
-    install_fake(tmp_path, monkeypatch, "illusion-broken", "broken_plugin", "import not_a_module_anywhere\n")
+def test_import_failure_is_reported_and_skipped(install):
+    install("illusion-broken", {"broken_plugin": "import not_a_module_anywhere\n"}, {"broken_plugin": "broken_plugin"})
     host = Host()
     [problem] = host.problems
     assert problem.distribution == "illusion-broken" and "ModuleNotFoundError" in problem.message
     assert "wikipedia" in host.registrations("dataset")
 
 
-def test_bad_registration_is_reported_with_hook(tmp_path, monkeypatch):
-    install_fake(
-        tmp_path,
-        monkeypatch,
+def test_bad_registration_is_reported_with_hook(install):
+    install(
         "illusion-bad",
-        "bad_plugin",
-        """
+        {
+            "bad_plugin": """
         from illusion import DatasetPlugin, hookimpl
 
         @hookimpl
@@ -81,7 +64,10 @@ def test_bad_registration_is_reported_with_hook(tmp_path, monkeypatch):
         @hookimpl
         def illusion_direction_samplers():
             return ["not a registration"]
-    """,
+    """
+        },
+        {"bad_plugin": "bad_plugin"},
+        "1.2.3",
     )
     host = Host()
     host.registrations("dataset")
@@ -91,37 +77,39 @@ def test_bad_registration_is_reported_with_hook(tmp_path, monkeypatch):
     assert all(p.distribution == "illusion-bad" for p in host.problems), host.problems
 
 
-def test_unknown_hook_is_caught_with_a_suggestion(tmp_path, monkeypatch):
-    install_fake(
-        tmp_path,
-        monkeypatch,
+def test_unknown_hook_is_caught_with_a_suggestion(install):
+    install(
         "illusion-typo",
-        "typo_plugin",
-        """
+        {
+            "typo_plugin": """
         from illusion import hookimpl
 
         @hookimpl
         def illusion_dataset():
             return []
-    """,
+    """
+        },
+        {"typo_plugin": "typo_plugin"},
+        "1.2.3",
     )
     [problem] = Host().problems
     assert problem.hook == "illusion_dataset" and "did you mean 'illusion_datasets'" in problem.message
 
 
-def test_duplicate_name_names_both_distributions(tmp_path, monkeypatch):
-    install_fake(
-        tmp_path,
-        monkeypatch,
+def test_duplicate_name_names_both_distributions(install):
+    install(
         "illusion-copycat",
-        "copycat_plugin",
-        """
+        {
+            "copycat_plugin": """
         from illusion import DatasetPlugin, hookimpl
 
         @hookimpl
         def illusion_datasets():
             yield DatasetPlugin("bible", "Another bible.", list)
-    """,
+    """
+        },
+        {"copycat_plugin": "copycat_plugin"},
+        "1.2.3",
     )
     host = Host()
     with pytest.raises(PluginError, match=r"'bible' is claimed by illusion .* and illusion-copycat 1.2.3"):

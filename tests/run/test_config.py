@@ -24,7 +24,7 @@ def test_overrides_address_entries_by_name():
     [
         ("k = [", "not valid TOML"),
         ("kk = 3\n", "unknown key 'kk'; did you mean 'k'"),
-        ("k = 'ten'\n[[datasets]]\nplugin='jokes'\nname='j'\n[[samplers]]\nplugin='random'\n", "'k' must be int"),
+        ("k = 'ten'\n[[datasets]]\nplugin='jokes'\nname='j'\n[[samplers]]\nplugin='random'\n", "'k' must be an integer"),
         ("[[samplers]]\nplugin='random'\n", "add at least one \\[\\[datasets\\]\\]"),
         ("[[datasets]]\nname='a'\n[[samplers]]\nplugin='random'\n", "datasets\\[0\\]: set plugin"),
         (

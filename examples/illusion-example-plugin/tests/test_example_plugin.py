@@ -40,7 +40,7 @@ def test_pairs_differ_only_by_polarity():
 
 
 def test_sparse_directions_mix_exactly_nonzero_neurons():
-    from illusion.directions import SamplerContext
+    from illusion import SamplerContext
     from illusion.host import Host
 
     directions = Host().get("direction sampler", "sparse").sample(SamplerContext(16, 3), {"count": 5, "nonzero": 2})

@@ -9,7 +9,7 @@ import pytest
 
 from illusion.annotations.agreement.compute import compute_agreement
 from illusion.annotations.agreement.ratings import load_labelled_run
-from illusion.annotations.agreement.report import render_html, tick_step
+from illusion.annotations.agreement.report import render_html
 from tests.helpers.labelled_runs import direction_row, pair_row
 
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
@@ -66,12 +66,6 @@ def test_plots_and_grid(page):
     assert "an agreed pattern in 2 of 4 datasets" in page  # the call's reason
     assert "accuracy 0.97" in page
     assert "Krippendorff" in page and "Cohen" in page
-
-
-@pytest.mark.parametrize("span, step", [(1, 0.2), (1.25, 0.25), (7, 2), (300, 50), (301, 100), (12345, 2500)])
-def test_tick_steps_are_round_and_at_most_six_per_axis(span, step):
-    assert tick_step(span) == pytest.approx(step)
-    assert span / tick_step(span) <= 6
 
 
 def test_an_axis_longer_than_300_gets_round_ticks_inside_it(make_run):

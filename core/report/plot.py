@@ -1,0 +1,70 @@
+"""Geometry of the small inline SVG plots on the HTML pages; their markup is ``templates/plots.html.j2``.
+
+Two kinds: a scatter of 2-D points coloured by group (the separability picture of ``report.html``) and a
+dot-and-interval ("forest") plot of estimates on a shared axis (``agreement.html``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac")
+FOREST = {"width": 760, "left": 250, "axis": 360, "top": 16, "row": 22}  # pixels: label column, axis, rows
+
+
+def scatter(
+    points: Sequence[Sequence[float]], labels: Sequence[str], width: int = 480, height: int = 360, margin: int = 10
+) -> dict[str, Any]:
+    """Points ``[x, y, group]`` with x and y in [0, 1] placed in a ``width`` x ``height`` box (y upwards), a colour
+    per group, and the legend (``labels[group]`` with its colour)."""
+    color = [PALETTE[group % len(PALETTE)] for group in range(len(labels))]
+    return {
+        "width": width,
+        "height": height,
+        "dots": [
+            {
+                "x": round(margin + (width - 2 * margin) * x, 1),
+                "y": round(height - margin - (height - 2 * margin) * y, 1),
+                "color": color[int(g)],
+            }
+            for x, y, g in points
+        ],
+        "legend": [{"label": label, "color": c} for label, c in zip(labels, color)],
+    }
+
+
+def forest(rows: Sequence[dict[str, Any]], low: float, high: float) -> dict[str, Any]:
+    """One row per estimate (``label``, ``value``, ``ci`` or None, ``color``, ``text``) on an axis from ``low`` to ``high``:
+    pixel positions of dots, intervals and ticks."""
+
+    def x(value: float) -> float:
+        return round(FOREST["left"] + (value - low) / (high - low) * FOREST["axis"], 1)
+
+    step = tick_step(high - low)
+    ticks = [i * step for i in range(math.ceil(low / step - 1e-9), math.floor(high / step + 1e-9) + 1)]
+    placed = [
+        {
+            **row,
+            "y": FOREST["top"] + i * FOREST["row"],
+            "x": x(row["value"]) if row["value"] is not None else None,
+            "span": [x(v) for v in row["ci"]] if row["ci"] else None,
+        }
+        for i, row in enumerate(rows)
+    ]
+    return {
+        **FOREST,
+        "rows": placed,
+        "ticks": [{"x": x(t), "label": f"{t:g}"} for t in ticks],
+        "zero": x(0.0) if low < 0 < high else None,
+        "height": FOREST["top"] + len(rows) * FOREST["row"] + 24,
+        "right": FOREST["left"] + FOREST["axis"],
+    }
+
+
+def tick_step(span: float, most: int = 6) -> float:
+    """The smallest 1, 2, 2.5 or 5 times a power of ten that cuts ``span`` (> 0) into at most ``most`` steps."""
+    rough = span / most
+    base = 10.0 ** math.floor(math.log10(rough))
+    return min(m * base for m in (1, 2, 2.5, 5, 10) if m * base >= rough * (1 - 1e-9))
