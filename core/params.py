@@ -20,6 +20,13 @@ REQUIRED: Any = _Required()
 
 _TYPES = (str, int, float, bool, list)
 
+PLUGIN_KEY = "plugin"
+"""The key of a run configuration's plugin table that names the plugin."""
+NAME_KEYS = {"dataset": "name", "direction sampler": "label"}
+"""The key that names a plugin's use in a run, per kind: ``[[datasets]] name``, ``[[samplers]] label``."""
+RESERVED_NAMES = frozenset({PLUGIN_KEY, *NAME_KEYS.values()})
+"""Keys a run configuration sets beside a plugin's options, in the same table: no parameter may use them."""
+
 
 @dataclass(frozen=True)
 class Param:

@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from illusion.errors import PluginError
-from illusion.params import Param, ParamSet
+from illusion.params import RESERVED_NAMES, Param, ParamSet
 from illusion.records import SHARED_DATASET_PARAM_NAMES, SHARED_DATASET_PARAMS, Record, prepare
 
 _NAME = re.compile(r"^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$")
@@ -42,6 +42,7 @@ class Registration:
             raise TypeError(f"{self.kind} {self.name!r}: factory must be callable")
         if any(not isinstance(param, Param) for param in self.params):
             raise TypeError(f"{self.kind} {self.name!r}: params must be illusion.Param objects")
+        _check_reserved(self.params, f"{self.kind} {self.name!r}")
         object.__setattr__(self, "params", tuple(self.params))
         ParamSet(self.all_params)
 
@@ -71,6 +72,17 @@ class Registration:
     def _call(self, *args: Any, **kwargs: Any) -> Any:
         with self.blamed():
             return self.factory(*args, **kwargs)
+
+
+def _check_reserved(params: Sequence[Param], owner: str) -> None:
+    """Refuse parameters named like the keys a run configuration puts in the same table (``name``, ``plugin``...)."""
+    reserved = sorted(RESERVED_NAMES & {param.name for param in params})
+    if reserved:
+        keys = ", ".join(repr(key) for key in sorted(RESERVED_NAMES))
+        raise TypeError(
+            f"{owner}: parameter {', '.join(map(repr, reserved))} is reserved: a run configuration's plugin table "
+            f"already uses the keys {keys}, so a config file could not set both; give the parameter another name"
+        )
 
 
 @dataclass(frozen=True)

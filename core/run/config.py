@@ -11,6 +11,7 @@ from typing import Any
 from illusion.common.checks import expect_type
 from illusion.common.hints import did_you_mean
 from illusion.errors import ConfigError
+from illusion.params import NAME_KEYS, PLUGIN_KEY, RESERVED_NAMES
 from illusion.run.store import DTYPES as STORE_DTYPES
 
 TOP_LEVEL = {
@@ -24,6 +25,9 @@ TOP_LEVEL = {
     "samplers": list,
     "diagnostics": bool,
 }
+DATASET_NAME, SAMPLER_LABEL = NAME_KEYS["dataset"], NAME_KEYS["direction sampler"]
+"""Besides ``plugin``, the keys of ``[[datasets]]`` and ``[[samplers]]`` tables that are not plugin options.
+They come from :data:`illusion.params.RESERVED_NAMES`, which registration refuses as parameter names."""
 
 
 def default_config_text() -> str:
@@ -59,9 +63,9 @@ class RunConfig:
             "k": self.k,
             "controls": self.controls,
             "diagnostics": self.diagnostics,
-            "model": {"plugin": self.model.plugin, **self.model.options},
-            "datasets": [{"name": d.name, "plugin": d.plugin, **d.options} for d in self.datasets],
-            "samplers": [{"label": s.name, "plugin": s.plugin, **s.options} for s in self.samplers],
+            "model": {PLUGIN_KEY: self.model.plugin, **self.model.options},
+            "datasets": [{DATASET_NAME: d.name, PLUGIN_KEY: d.plugin, **d.options} for d in self.datasets],
+            "samplers": [{SAMPLER_LABEL: s.name, PLUGIN_KEY: s.plugin, **s.options} for s in self.samplers],
         }
         if self.cache_dir:
             data["cache_dir"] = self.cache_dir
@@ -102,11 +106,7 @@ def apply_override(data: dict[str, Any], override: str) -> None:
     target: Any = data
     for depth, part in enumerate(parts[:-1]):
         if isinstance(target, list):
-            matches = [
-                item
-                for item in target
-                if isinstance(item, dict) and part in (item.get("name"), item.get("label"), item.get("plugin"))
-            ]
+            matches = [item for item in target if isinstance(item, dict) and part in {item.get(key) for key in RESERVED_NAMES}]
             if len(matches) != 1:
                 raise ConfigError(
                     f"override {override!r}: {'.'.join(parts[:depth])} has {'no' if not matches else 'several'} entries called {part!r}"
@@ -130,8 +130,8 @@ def parse(data: dict[str, Any], source: str) -> RunConfig:
     if data.get("store_dtype", "float32") not in STORE_DTYPES:
         raise ConfigError(f"{source}: store_dtype must be one of {', '.join(STORE_DTYPES)}, not {data['store_dtype']!r}")
     model = dict(data.get("model", {}))
-    datasets = [_choice(item, f"{source}: datasets[{i}]", "name") for i, item in enumerate(data.get("datasets", []))]
-    samplers = [_choice(item, f"{source}: samplers[{i}]", "label") for i, item in enumerate(data.get("samplers", []))]
+    datasets = [_choice(item, f"{source}: datasets[{i}]", DATASET_NAME) for i, item in enumerate(data.get("datasets", []))]
+    samplers = [_choice(item, f"{source}: samplers[{i}]", SAMPLER_LABEL) for i, item in enumerate(data.get("samplers", []))]
     if not datasets:
         raise ConfigError(f"{source}: add at least one [[datasets]] table")
     if not samplers:
@@ -147,7 +147,7 @@ def parse(data: dict[str, Any], source: str) -> RunConfig:
         seed=data.get("seed", 0),
         k=k,
         controls=controls,
-        model=PluginChoice("model", str(model.pop("plugin", "transformer")), model),
+        model=PluginChoice("model", str(model.pop(PLUGIN_KEY, "transformer")), model),
         datasets=datasets,
         samplers=samplers,
         cache_dir=data.get("cache_dir"),
@@ -158,10 +158,10 @@ def parse(data: dict[str, Any], source: str) -> RunConfig:
 
 def _choice(item: Any, where: str, name_key: str) -> PluginChoice:
     item = dict(expect_type(item, dict, where, ConfigError))
-    plugin = item.pop("plugin", None)
+    plugin = item.pop(PLUGIN_KEY, None)
     if not isinstance(plugin, str):
         raise ConfigError(f'{where}: set plugin = "..." (see `illusion plugins`)')
-    name = item.pop(name_key, plugin if name_key == "label" else None)
+    name = item.pop(name_key, plugin if name_key == SAMPLER_LABEL else None)
     if not isinstance(name, str) or not name or any(c in name for c in ":@|/ "):
         raise ConfigError(f"{where}: set {name_key} = \"...\" (letters, digits, '-' or '_')")
     return PluginChoice(name, plugin, item)

@@ -1,7 +1,8 @@
-"""Run configurations for end-to-end tests."""
+"""Run configurations for end-to-end tests, written with a TOML writer."""
 
-import json
 from pathlib import Path
+
+import tomli_w
 
 SAMPLERS = ({"plugin": "neuron", "count": 4}, {"plugin": "random", "count": 3})
 
@@ -9,17 +10,12 @@ SAMPLERS = ({"plugin": "neuron", "count": 4}, {"plugin": "random", "count": 3})
 def write_run_config(
     path: Path, model: dict, datasets: list[dict], samplers=SAMPLERS, *, seed=0, k=3, controls=1, **settings
 ) -> Path:
-    """Write a run configuration to ``path`` (JSON values are valid TOML values) and return ``path``.
+    """Write a run configuration to ``path`` and return ``path``.
 
     ``settings`` are further top-level keys, e.g. ``cache_dir`` or ``store_dtype``.
     """
-
-    def table(values: dict) -> str:
-        return "".join(f"{key} = {json.dumps(value)}\n" for key, value in values.items())
-
-    text = table({"seed": seed, "k": k, "controls": controls, **settings}) + f"\n[model]\n{table(model)}"
-    text += "".join(f"\n[[datasets]]\n{table(d)}" for d in datasets) + "".join(f"\n[[samplers]]\n{table(s)}" for s in samplers)
-    path.write_text(text, encoding="utf-8")
+    config = {"seed": seed, "k": k, "controls": controls, **settings, "model": model, "datasets": datasets, "samplers": samplers}
+    path.write_text(tomli_w.dumps(config), encoding="utf-8")
     return path
 
 

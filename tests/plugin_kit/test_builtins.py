@@ -63,11 +63,11 @@ class TestHuggingface(DatasetContract):
         datasets.Dataset.from_dict({"text": [line for line in LINES if line]}).save_to_disk(str(tmp_path / "full"))
         (tmp_path / "empty").mkdir()
         (tmp_path / "empty" / "train.csv").write_text("text\n", encoding="utf-8")
-        return {"name": str(tmp_path / "full")}
+        return {"path": str(tmp_path / "full")}
 
     @pytest.fixture
     def illusion_empty_options(self, illusion_options):
-        return {"name": illusion_options["name"].replace("full", "empty")}  # a folder of data files without rows
+        return {"path": illusion_options["path"].replace("full", "empty")}  # a folder of data files without rows
 
     @pytest.fixture
     def illusion_bad_options(self, illusion_options):

@@ -66,20 +66,43 @@ def test_huggingface_dataset_from_local_files_and_saved_folder(host, tmp_path):
     folder = tmp_path / "csvdata"
     folder.mkdir()
     (folder / "train.csv").write_text("sentence\nthe first hub sentence here\nthe second hub sentence here\n")
-    records = load(host, "huggingface", name=str(folder), column="sentence")
+    records = load(host, "huggingface", path=str(folder), column="sentence")
     assert [r.text for r in records] == ["the first hub sentence here", "the second hub sentence here"]
     saved = tmp_path / "saved"
     datasets.Dataset.from_dict({"text": ["a saved dataset sentence here"]}).save_to_disk(str(saved))
-    assert load(host, "huggingface", name=str(saved))[0].id == "train:0"
+    assert load(host, "huggingface", path=str(saved))[0].id == "train:0"
     with pytest.raises(PluginError, match="no column 'body'"):
-        load(host, "huggingface", name=str(saved), column="body")
+        load(host, "huggingface", path=str(saved), column="body")
     with pytest.raises(PluginError, match="no column 'key'"):
-        load(host, "huggingface", name=str(saved), id_column="key")
+        load(host, "huggingface", path=str(saved), id_column="key")
     splits = tmp_path / "splits"
     datasets.DatasetDict({"test": datasets.Dataset.from_dict({"text": ["one test sentence here"]})}).save_to_disk(str(splits))
-    assert load(host, "huggingface", name=str(splits), split="test")[0].text == "one test sentence here"
+    assert load(host, "huggingface", path=str(splits), split="test")[0].text == "one test sentence here"
     with pytest.raises(PluginError, match=r"no split 'train' \(splits: test\)"):
-        load(host, "huggingface", name=str(splits))
+        load(host, "huggingface", path=str(splits))
+
+
+def test_huggingface_data_files_by_path_or_glob(host, tmp_path):
+    datasets = pytest.importorskip("datasets")
+    datasets.Dataset.from_dict({"body": ["a parquet sentence number one", "a parquet sentence number two"]}).to_parquet(
+        tmp_path / "part-0.parquet"
+    )
+    datasets.Dataset.from_dict({"body": ["a parquet sentence number three"]}).to_parquet(tmp_path / "part-1.parquet")
+    (tmp_path / "rows.jsonl").write_text('{"body": "a json lines sentence here", "key": "j1"}\n')
+    one = load(host, "huggingface", path=str(tmp_path / "part-0.parquet"), column="body")
+    assert [r.text for r in one] == ["a parquet sentence number one", "a parquet sentence number two"]
+    assert len(load(host, "huggingface", path=str(tmp_path / "part-*.parquet"), column="body", split="test")) == 3
+    assert load(host, "huggingface", path=str(tmp_path / "rows.jsonl"), column="body", id_column="key")[0].id == "j1"
+    with pytest.raises(PluginError, match="no file or folder matches path"):
+        load(host, "huggingface", path=str(tmp_path / "missing-*.parquet"))
+    with pytest.raises(PluginError, match="must match files of one kind"):
+        load(host, "huggingface", path=str(tmp_path / "*"))
+
+
+@pytest.mark.parametrize("options", [{}, {"path": "a.parquet", "dataset": "org/name"}])
+def test_huggingface_needs_path_or_dataset(host, options):
+    with pytest.raises(PluginError, match="set either path .* or dataset"):
+        load(host, "huggingface", **options)
 
 
 def test_huggingface_unknown_name_fails_clearly_offline(host, monkeypatch):
@@ -91,7 +114,7 @@ def test_huggingface_unknown_name_fails_clearly_offline(host, monkeypatch):
     monkeypatch.setattr(config, "HF_HUB_OFFLINE", True)
     monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
     with pytest.raises(PluginError, match="cannot load Hugging Face dataset 'no-such/dataset-here'"):
-        load(host, "huggingface", name="no-such/dataset-here")
+        load(host, "huggingface", dataset="no-such/dataset-here")
 
 
 def test_wikipedia_topic_filter_gives_distinct_datasets(host):
