@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from illusion.common.hints import did_you_mean
-from illusion.errors import PluginError
+from illusion.errors import MissingParameter, PluginError
 
 
 class _Required:
@@ -99,7 +99,7 @@ class ParamSet:
             if name in options:
                 values[name] = None if options[name] is None and param.default is None else param.coerce(options[name], owner)
             elif param.required:
-                raise PluginError(f"{owner}: parameter {name!r} is required ({param.help or param.describe()})")
+                raise MissingParameter(f"{owner}: parameter {name!r} is required ({param.help or param.describe()})")
             else:
                 values[name] = param.default
         return values

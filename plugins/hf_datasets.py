@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from illusion import DatasetPlugin, Param, PluginError, Record, hookimpl
+from illusion import DatasetPlugin, Param, PluginError, PluginUnavailable, Record, hookimpl
 
 
 def hf_rows(name: str, config: str | None, split: str, column: str, id_column: str | None) -> Iterator[Record]:
     try:
         import datasets
     except ImportError:
-        raise PluginError("dataset 'huggingface' needs the datasets package: pip install 'illusion[hf]'") from None
+        raise PluginUnavailable("dataset 'huggingface' needs the datasets package: pip install 'illusion[hf]'") from None
     data = _load(datasets, name, config, split)
     for wanted in (column, id_column):
         if wanted is not None and wanted not in data.column_names:

@@ -168,7 +168,7 @@ def _choice(item: Any, where: str, name_key: str) -> PluginChoice:
     plugin = item.pop("plugin", None)
     if not isinstance(plugin, str):
         raise ConfigError(f'{where}: set plugin = "..." (see `illusion plugins`)')
-    name = item.pop(name_key, plugin if name_key == "label" else None)
+    name = item.pop(name_key, plugin.rsplit(":", 1)[-1] if name_key == "label" else None)  # DISTRIBUTION:NAME
     if not isinstance(name, str) or not name or any(c in name for c in ":@|/ "):
         raise ConfigError(f"{where}: set {name_key} = \"...\" (letters, digits, '-' or '_')")
     return PluginChoice(name, plugin, item)
