@@ -2,8 +2,9 @@
 
 Third-party plugins are found through the ``illusion`` entry-point group. One that fails to
 import, implements an unknown hook, or returns a bad registration is reported and skipped.
-When two plugins register the same name, the first keeps it (built-ins come first) and the other
-is reported, and reachable as ``DISTRIBUTION:NAME``; every registration is reachable that way.
+When two plugins register the same name, the first keeps it (built-ins come first, then installed
+distributions in alphabetical order) and the other is reported, and reachable as ``DISTRIBUTION:NAME``;
+every registration is reachable that way.
 Environment variables:
 
 - ``ILLUSION_DISABLE_PLUGIN_AUTOLOAD=1``: load no installed plugins, only the built-in ones;
@@ -135,7 +136,9 @@ class Host:
         return [name for name in dir(hookspecs) if name.startswith(f"{hookspecs.PROJECT}_")]
 
     def _load_entry_points(self) -> None:
-        for entry_point in importlib.metadata.entry_points(group=hookspecs.PROJECT):
+        found = importlib.metadata.entry_points(group=hookspecs.PROJECT)
+        # a fixed order, whatever the order of sys.path: on a name clash the first keeps the plain name
+        for entry_point in sorted(found, key=lambda ep: (ep.dist.name if ep.dist else "", ep.name)):
             dist = entry_point.dist
             distribution = Distribution(dist.name, dist.version) if dist else Distribution("(unknown)", "-")
             if self.select is not None and not {entry_point.name, distribution.name} & self.select:

@@ -78,12 +78,12 @@ def plugins(
     settings: tuple[str, ...],
     empty_settings: tuple[str, ...],
 ) -> None:
-    """List every plugin by kind (problems first), or show plugin NAME's parameters."""
+    """List every plugin by kind (problems first), or show plugin NAME's parameters; --check checks them (or NAME)."""
     from illusion.host import Host
 
     host = Host()
     if check:
-        _check(host, distributions, _options(settings), _options(empty_settings), as_json)
+        _check(host, distributions, () if name is None else (name,), _options(settings), _options(empty_settings), as_json)
         return
     listing = describe(host)
     if name is not None:
@@ -94,7 +94,8 @@ def plugins(
         return
     width = shutil.get_terminal_size((80, 24)).columns
     for problem in host.load_problems():
-        click.echo(f"{click.style('problem', fg='yellow')} {problem}")
+        text = textwrap.fill(f"problem {problem}", width, subsequent_indent="    ")
+        click.echo(click.style("problem", fg="yellow") + text.removeprefix("problem"))
     rows = {
         kind: [
             (e.registration.name if e.active else e.qualified, e)
@@ -110,7 +111,7 @@ def plugins(
             origin = entry.distribution.name + ("" if entry.active else " (shadowed)")
             room = width - 2 - column - 2 - 2 - len(origin)
             click.echo(f"  {shown:<{column}}  {_fit(entry.registration.description, room):<{max(room, 0)}}  {origin}")
-    click.echo("Parameters: `illusion plugins NAME`. A shadowed plugin is reached as DISTRIBUTION:NAME.")
+    click.echo("Parameters: `illusion plugins NAME`. A shadowed one: DISTRIBUTION:NAME.")
 
 
 def _fit(text: str, width: int) -> str:
@@ -173,13 +174,13 @@ def _options(settings: tuple[str, ...]) -> dict[str, dict[str, Any]]:
     return options
 
 
-def _check(host, distributions: tuple[str, ...], options: dict, empty_options: dict, as_json: bool) -> None:
+def _check(host, distributions: tuple[str, ...], names: tuple[str, ...], options: dict, empty: dict, as_json: bool) -> None:
     from dataclasses import asdict
 
     from illusion.conformance import check_host
     from illusion.errors import PluginError
 
-    reports = check_host(host, distributions, options, empty_options)
+    reports = check_host(host, distributions, options, empty, names)
     if as_json:
         click.echo(
             json.dumps({"ok": all(r.ok for r in reports), "distributions": [asdict(r) | {"ok": r.ok} for r in reports]}, indent=2)
@@ -194,7 +195,10 @@ def _check(host, distributions: tuple[str, ...], options: dict, empty_options: d
             for plugin in report.plugins:
                 click.echo(_plugin_line(plugin))
     if not reports:
-        raise PluginError(f"no plugins from {', '.join(distributions)} are installed (see `illusion plugins`)")
+        called = f"called {', '.join(names)} " if names else ""
+        raise PluginError(
+            f"no plugins {called}from {', '.join(distributions) or 'any distribution'} are installed (see `illusion plugins`)"
+        )
     bad = [report.name for report in reports if not report.ok]
     if bad:
         raise PluginError(f"plugin problems in {', '.join(bad)}")

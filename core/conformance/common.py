@@ -20,7 +20,9 @@ def registered(subject: Subject) -> None:
     try:
         entry = host.provided(subject.kind, subject.name)
     except PluginError as exc:
-        raise Failure(f"{exc}; install the plugin (pip install -e .) or name its module in the test's `plugin`") from None
+        raise Failure(
+            f"no {subject.label} is registered ({exc}); install the plugin (pip install -e .) or name its module in the test's `plugin`"
+        ) from None
     others = [e for e in host.registrations(subject.kind)[entry.registration.name] if e != entry]
     if others and ":" not in subject.name:
         who = " and ".join(f"{e.distribution} (plugin {e.plugin!r})" for e in [entry, *others])

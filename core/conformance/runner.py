@@ -84,8 +84,9 @@ def check_host(
     distributions: Sequence[str] = (),
     options: Mapping[str, Mapping[str, Any]] | None = None,
     empty_options: Mapping[str, Mapping[str, Any]] | None = None,
+    names: Sequence[str] = (),
 ) -> list[DistributionReport]:
-    """Run every check on every registration of ``host`` (or of the named distributions).
+    """Run every check on every registration of ``host`` (or of the named distributions, or the named plugins).
 
     Plugins run with their default options, or with ``options[NAME]`` (NAME plain or ``DISTRIBUTION:NAME``);
     ``empty_options[NAME]`` gives a dataset an empty source for the ``empty_input`` check.
@@ -95,7 +96,7 @@ def check_host(
     for kind in KINDS:
         for name, entries in sorted(host.registrations(kind).items()):
             for entry in entries:
-                if wanted and entry.distribution.name not in wanted:
+                if (wanted and entry.distribution.name not in wanted) or (names and not _named(entry, names)):
                     continue
                 report = reports.setdefault(
                     entry.distribution.name, DistributionReport(entry.distribution.name, entry.distribution.version)
@@ -113,12 +114,19 @@ def check_host(
                     warnings.simplefilter("ignore")
                     outcomes = run_checks(subject, defaults=True)
                 report.plugins.append(PluginReport(kind, name, entry.plugin, outcomes))
+    checked = {(distribution, p.plugin) for distribution, report in reports.items() for p in report.plugins}
     for problem in host.problems:
+        if names and problem.plugin not in names and (problem.distribution, problem.plugin) not in checked:
+            continue  # with names, only the problems of the plugins named (an entry-point name reaches a failed import)
         if not wanted or problem.distribution in wanted:
             reports.setdefault(problem.distribution, DistributionReport(*_name_version(problem.distribution))).problems.append(
                 f"plugin {problem.plugin!r}" + (f", hook {problem.hook}" if problem.hook else "") + f": {problem.message}"
             )
     return sorted(reports.values(), key=lambda report: (report.name != "illusion", report.name))
+
+
+def _named(entry: Provided, names: Sequence[str]) -> bool:
+    return entry.qualified in names or (entry.active and entry.registration.name in names)
 
 
 def _given(by_name: Mapping[str, Mapping[str, Any]] | None, entry: Provided) -> dict[str, Any]:
