@@ -92,8 +92,9 @@ def load_run_data(run_dir: str | Path, host: Host | None = None, datasets: Seque
         direction_ids = [d["id"] for d in manifest["directions"]]
         conditions = [d["condition"] for d in manifest["directions"]]
         identity, dim = manifest["model"], int(manifest["dim"])
-        [made_by] = [(p["distribution"], p["version"]) for p in manifest["plugins"] if p["kind"] == "model layer"]
-    except (KeyError, TypeError, ValueError) as exc:
+        listed_model = [p for p in manifest.get("plugins", []) if p["kind"] == "model layer"]
+        made_by = (listed_model[0]["distribution"], listed_model[0]["version"]) if listed_model else ("?", "?")
+    except (KeyError, TypeError) as exc:
         raise IllusionError(f"{path / MANIFEST}: missing or malformed field {exc}; is this an `illusion run` folder?") from None
     if datasets is None:
         host = host or Host()
