@@ -134,3 +134,21 @@ def test_no_cache_leaves_the_store_untouched(zoo, tmp_path):
     same = [json.loads(line)["top"] for line in (tmp_path / "out" / "topk.jsonl").read_text().splitlines()]
     assert same == [json.loads(line)["top"] for line in (tmp_path / "cached" / "topk.jsonl").read_text().splitlines()]
     assert cached.exit_code == 0 and np.load(next((tmp_path / "cache").rglob("vectors.npy"))).shape[1] == 16
+
+
+def test_a_run_reaches_the_shadowed_plugin_by_its_qualified_name(zoo, tmp_path):
+    config = write_run_config(
+        tmp_path / "run.toml",
+        {"plugin": "zoo-words"},
+        [{"name": "theirs", "plugin": f"{DISTRIBUTION}:bible"}, {"name": "ours", "plugin": "bible", "n": 300}],
+        [{"plugin": "illusion:random", "count": 2}],
+        cache_dir=str(tmp_path / "cache"),
+        diagnostics=False,
+    )
+    result = run(config, tmp_path / "out")
+    assert result.exit_code == 0, (result.output, result.exception)
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    used = {(p["name"], p["distribution"]) for p in manifest["plugins"]}
+    assert {(f"{DISTRIBUTION}:bible", DISTRIBUTION), ("bible", "illusion"), ("illusion:random", "illusion")} <= used
+    assert [d["size"] for d in manifest["datasets"]] == [700, 300]
+    assert [d["id"] for d in manifest["directions"]] == ["random:0", "random:1"]
