@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 from common import corpus, load, machine, save, table
 
+import illusion
 from illusion.plugins.transformer import TransformerLayer
 from illusion.run.store import ActivationStore, chunk_count, entry_key
 from illusion.run.topk import extremes
@@ -32,7 +33,8 @@ def layer() -> TransformerLayer:
 
 
 def key_of(model: TransformerLayer, texts: list[str], dtype: str) -> str:
-    return entry_key(model.identity, hashlib.sha256("\n".join(texts).encode()).hexdigest(), dtype)
+    made_by = ("illusion", illusion.__version__)
+    return entry_key(model.identity, hashlib.sha256("\n".join(texts).encode()).hexdigest(), dtype, made_by)
 
 
 def extract(root: str, n: int) -> None:

@@ -11,7 +11,7 @@ except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0+unknown"
 
 from illusion.directions import Directions, SamplerContext, unit_rows
-from illusion.errors import ConfigError, IllusionError, PluginError
+from illusion.errors import ConfigError, IllusionError, PluginError, PluginUnavailable
 from illusion.hookspecs import HOOK_API_VERSION, hookimpl
 from illusion.model_layer import ModelLayer, TokenVectors
 from illusion.params import REQUIRED, Param
@@ -31,6 +31,7 @@ __all__ = [
     "ModelLayerPlugin",
     "Param",
     "PluginError",
+    "PluginUnavailable",
     "Record",
     "SamplerContext",
     "TokenVectors",

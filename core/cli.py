@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import importlib
 import sys
+import warnings
 
 import click
 
-from illusion.errors import IllusionError
+from illusion.errors import IllusionError, IllusionWarning
 
 # Sub-commands live next to the code they drive and are imported only when used,
 # so ``illusion --help`` stays fast and a broken optional part never breaks the others.
@@ -15,6 +16,7 @@ COMMANDS = {
     "run": "illusion.commands.run:run",
     "init": "illusion.commands.run:init",
     "plugins": "illusion.commands.plugins:plugins",
+    "cache": "illusion.commands.cache:cache",
     "new-plugin": "illusion.commands.new_plugin:new_plugin",
     "diagnose": "illusion.commands.diagnose:diagnose",
     "ray-extract": "illusion.commands.ray_extract:main",
@@ -48,6 +50,7 @@ def cli() -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: every expected failure becomes one line on stderr and exit status 1."""
+    warnings.showwarning = _show_warning
     try:
         cli.main(args=argv, prog_name="illusion", standalone_mode=False)
     except IllusionError as exc:
@@ -61,6 +64,17 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
+
+
+_default_showwarning = warnings.showwarning
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Print illusion's own warnings as one line, ``warning: ...``; others as Python does."""
+    if issubclass(category, IllusionWarning):
+        click.echo(f"warning: {message}", err=True)
+    else:
+        _default_showwarning(message, category, filename, lineno, file, line)
 
 
 if __name__ == "__main__":  # python -m illusion.cli

@@ -21,20 +21,42 @@ class Directions:
     vectors: np.ndarray
 
     def checked(self, dim: int, owner: str) -> Directions:
-        """Check shape, finiteness, unit length and unique ids; return a float32 copy."""
-        vectors = np.asarray(self.vectors, dtype=np.float64)
+        """Check shape, finiteness, unit length and unique ids; return a float32 copy.
+
+        Errors name ``owner`` and the first direction at fault, by index and id.
+        """
+        try:
+            vectors = np.asarray(self.vectors, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise PluginError(f"{owner}: directions must be a numeric array of shape (count, {dim}) ({exc})") from None
+        bad_ids = [(n, i) for n, i in enumerate(self.ids) if not isinstance(i, (str, int)) or isinstance(i, bool) or not str(i)]
+        if bad_ids:
+            number, identifier = bad_ids[0]
+            raise PluginError(f"{owner}: direction {number} has id {identifier!r} ({type(identifier).__name__}); use strings")
         ids = [str(i) for i in self.ids]
         if vectors.ndim != 2 or vectors.shape[1] != dim:
             raise PluginError(f"{owner}: directions must have shape (count, {dim}), got {vectors.shape}")
         if len(ids) != len(vectors):
             raise PluginError(f"{owner}: {len(ids)} ids for {len(vectors)} directions")
-        if len(set(ids)) != len(ids):
-            raise PluginError(f"{owner}: direction ids are not unique")
-        if not np.isfinite(vectors).all():
-            raise PluginError(f"{owner}: directions contain NaN or infinite values")
+        seen: dict[str, int] = {}
+        for number, identifier in enumerate(ids):
+            if identifier in seen:
+                raise PluginError(
+                    f"{owner}: direction id {identifier!r} is given twice (directions {seen[identifier]} and {number})"
+                )
+            seen[identifier] = number
+        finite = np.isfinite(vectors).all(axis=1)
+        if not finite.all():
+            number = int(np.flatnonzero(~finite)[0])
+            raise PluginError(f"{owner}: direction {number} (id {ids[number]!r}) contains NaN or infinite values")
         norms = np.linalg.norm(vectors, axis=1)
-        if len(norms) and not np.allclose(norms, 1.0, atol=1e-4):
-            raise PluginError(f"{owner}: directions must have unit length (norms {norms.min():.3g}..{norms.max():.3g})")
+        off = ~np.isclose(norms, 1.0, atol=1e-4)
+        if off.any():
+            number = int(np.flatnonzero(off)[0])
+            raise PluginError(
+                f"{owner}: direction {number} (id {ids[number]!r}) has length {norms[number]:.3g}; directions must have "
+                "unit length (illusion.unit_rows scales them; a zero row has no direction)"
+            )
         return Directions(ids, vectors.astype(np.float32))
 
     def prefixed(self, label: str) -> Directions:

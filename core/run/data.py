@@ -92,12 +92,14 @@ def load_run_data(run_dir: str | Path, host: Host | None = None, datasets: Seque
         direction_ids = [d["id"] for d in manifest["directions"]]
         conditions = [d["condition"] for d in manifest["directions"]]
         identity, dim = manifest["model"], int(manifest["dim"])
+        listed_model = [p for p in manifest.get("plugins", []) if p["kind"] == "model layer"]
+        made_by = (listed_model[0]["distribution"], listed_model[0]["version"]) if listed_model else ("?", "?")
     except (KeyError, TypeError) as exc:
         raise IllusionError(f"{path / MANIFEST}: missing or malformed field {exc}; is this an `illusion run` folder?") from None
     if datasets is None:
         host = host or Host()
         datasets = [_dataset(host, choice, config, listed, path) for choice in config.datasets]
-        _cached_vectors(host, config, identity, dim, datasets, path)
+        _cached_vectors(host, config, identity, dim, made_by, datasets, path)
     vectors = {dataset.name: dataset.vectors for dataset in datasets}
     return RunData(
         path,
@@ -112,19 +114,30 @@ def load_run_data(run_dir: str | Path, host: Host | None = None, datasets: Seque
 
 
 def _cached_vectors(
-    host: Host, config: RunConfig, identity: dict[str, Any], dim: int, datasets: Sequence[Dataset], path: Path
+    host: Host,
+    config: RunConfig,
+    identity: dict[str, Any],
+    dim: int,
+    made_by: tuple[str, str],
+    datasets: Sequence[Dataset],
+    path: Path,
 ) -> None:
     """Set each dataset's vectors from the run's store, encoding (once the model is checked) what is no longer cached."""
     store = open_store(config)
     model = None
     for dataset in datasets:
-        key = entry_key(identity, dataset.hash, store.dtype)
-        if not store.has(key):
+        key = entry_key(identity, dataset.hash, store.dtype, made_by)
+        dataset.vectors = store.find(key, len(dataset.records), dim)
+        if dataset.vectors is None:
             model = model or _model(host, config, identity, path)
-            store.compute(
-                key, [r.text for r in dataset.records], dim, model.encode, describe={"dataset": dataset.name, "model": identity}
+            dataset.vectors = store.compute(
+                key,
+                [r.text for r in dataset.records],
+                dim,
+                model.encode,
+                describe={"dataset": dataset.name, "model": identity, "distribution": " ".join(made_by)},
+                owner=f"model layer {config.model.plugin!r} ({' '.join(made_by)})",
             )
-        dataset.vectors = store.load(key)
 
 
 def _dataset(host: Host, choice: Any, config: RunConfig, listed: dict[str, Any], path: Path) -> Dataset:

@@ -23,7 +23,7 @@ from illusion.records import Record, content_hash
 from illusion.run import stats
 from illusion.run.config import RunConfig
 from illusion.run.folder import CONTROLS, DIRECTIONS, MANIFEST, STATS, TOPK, RunFolder
-from illusion.run.store import ActivationStore, default_cache_dir, entry_key
+from illusion.run.store import ActivationStore, MemoryStore, default_cache_dir, entry_key
 from illusion.run.topk import extremes
 
 TOKEN_BATCH = 256
@@ -62,8 +62,10 @@ class Timer:
         self.timings[step] = round(time.perf_counter() - start, 3)
 
 
-def run(config: RunConfig, out: str | Path, host: Host | None = None, reporter: Reporter | None = None) -> RunResult:
-    """Run the whole job described by ``config`` and write the run folder ``out``."""
+def run(
+    config: RunConfig, out: str | Path, host: Host | None = None, reporter: Reporter | None = None, cache: bool = True
+) -> RunResult:
+    """Run the whole job described by ``config`` and write the run folder ``out`` (``cache=False``: no activation store)."""
     host = host or Host()
     reporter = reporter or Reporter(quiet=True)
     out, timer = Path(out), Timer()
@@ -77,10 +79,11 @@ def run(config: RunConfig, out: str | Path, host: Host | None = None, reporter: 
         datasets = [load_dataset(host, choice, config) for choice in config.datasets]
     with timer("model"):
         model = model_plugin.create(config.model.options)
-    store = open_store(config)
+    store = open_store(config) if cache else MemoryStore(config.store_dtype)
+    made_by = host.distribution_of("model layer", config.model.plugin)
     with timer("vectors"), model_plugin.blamed(" while encoding"):
         for dataset in datasets:
-            key = entry_key(model.identity, dataset.hash, store.dtype)
+            key = entry_key(model.identity, dataset.hash, store.dtype, (made_by.name, made_by.version))
             with reporter.step(f"vectors: {dataset.name}", len(dataset.records)) as advance:
                 dataset.vectors = store.compute(
                     key,
@@ -88,7 +91,8 @@ def run(config: RunConfig, out: str | Path, host: Host | None = None, reporter: 
                     model.dim,
                     lambda texts: model.encode(texts, progress=advance),
                     progress=advance,
-                    describe={"dataset": dataset.name, "model": model.identity},
+                    describe={"dataset": dataset.name, "model": model.identity, "distribution": str(made_by)},
+                    owner=f"{model_plugin.label} ({made_by})",
                 )
     with timer("directions"):
         directions = _sample(samplers, datasets, model.dim, config.seed)
@@ -122,7 +126,7 @@ def open_store(config: RunConfig) -> ActivationStore:
 
 
 def load_dataset(host: Host, choice: Any, config: RunConfig) -> Dataset:
-    """One dataset of the run, prepared and checked: not empty, at least k sentences, unique ids."""
+    """One dataset of the run, prepared and checked (unique ids: by the plugin's ``load``): not empty, at least k sentences."""
     records = host.get("dataset", choice.plugin).load(choice.options, seed=config.seed)
     if not records:
         raise IllusionError(
@@ -132,9 +136,6 @@ def load_dataset(host: Host, choice: Any, config: RunConfig) -> Dataset:
         raise IllusionError(
             f"dataset {choice.name!r} has {len(records)} sentences, fewer than k = {config.k}: lower k or add sentences"
         )
-    ids = [record.id for record in records]
-    if len(set(ids)) != len(ids):
-        raise IllusionError(f"dataset {choice.name!r} ({choice.plugin}) gives the same record id twice: ids must be unique")
     return Dataset(choice.name, choice.plugin, records, content_hash(records))
 
 

@@ -55,6 +55,7 @@ def extract(
     model = plugin.create(config.model.options)
     datasets = [load_dataset(host, choice, config) for choice in config.datasets]
     store = open_store(config)
+    made_by = host.distribution_of("model layer", config.model.plugin)
     actor = ray.remote(num_cpus=cpus_per_worker, num_gpus=gpus_per_worker)(ChunkEncoder)
     actors = [actor.remote(config.model.plugin, {**config.model.options, **(worker_options or {})}) for _ in range(workers)]
     for identity in ray.get([a.identity.remote() for a in actors]):
@@ -67,10 +68,11 @@ def extract(
     pool, keys = ActorPool(actors), {}
     for dataset in datasets:
         texts = [record.text for record in dataset.records]
-        key = keys[dataset.name] = entry_key(model.identity, dataset.hash, store.dtype)
-        shards = store.missing(key, len(texts))
+        key = keys[dataset.name] = entry_key(model.identity, dataset.hash, store.dtype, (made_by.name, made_by.version))
+        shards = store.missing(key, len(texts), model.dim)
         work = pool.map_unordered(lambda a, number, texts=texts: a.encode.remote(number, texts[chunk_slice(number)]), shards)
         for number, vectors in work:
-            store.write_chunk(key, number, vectors)
-        store.finish(key, len(texts), model.dim, describe={"dataset": dataset.name, "model": model.identity})
+            store.write_chunk(key, number, vectors, len(texts), model.dim, f"{plugin.label} ({made_by}) on a Ray worker")
+        describe = {"dataset": dataset.name, "model": model.identity, "distribution": str(made_by)}
+        store.finish(key, len(texts), model.dim, describe=describe)
     return keys

@@ -7,6 +7,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
+import illusion
 from illusion.cli import cli
 from illusion.errors import PluginError
 from tests.helpers.run_configs import write_run_config
@@ -35,7 +36,7 @@ BROKEN = {
 
         @hookimpl
         def illusion_datasets():
-            yield DatasetPlugin("negation-pairs", "Another dataset of the same name.", lambda: [Record("1", "one two three four")])
+            yield DatasetPlugin("bible", "Another dataset of the same name.", lambda: [Record("1", "one two three four")])
         """,
         None,
     ),
@@ -84,12 +85,10 @@ def test_plugins_reports_each_problem_and_lists_the_rest(broken):
             assert any(p.startswith(f"{distribution} (plugin '{module}'") and message in p for p in listing["problems"]), (
                 distribution
             )
-    claimed = [p for p in listing["problems"] if "dataset name 'negation-pairs' is claimed by" in p]
-    assert (
-        len(claimed) == 1
-        and "illusion-duplicate 1.0 (plugin 'duplicate_plugin')" in claimed[0]
-        and "illusion-example-plugin 0.1.0 (plugin 'negation')" in claimed[0]
-    )
+    [claimed] = [p for p in listing["problems"] if "dataset name 'bible' is already taken by" in p]
+    assert claimed.startswith("illusion-duplicate (plugin 'duplicate_plugin'")
+    assert f"taken by illusion {illusion.__version__} (plugin 'illusion.plugins.embedded_datasets')" in claimed
+    assert "use 'illusion-duplicate:bible' for this one" in claimed
     names = {(p["name"], p["distribution"]) for p in listing["plugins"]}
     assert {
         ("sparse", "illusion-example-plugin"),
@@ -108,7 +107,7 @@ def test_check_reports_problems_per_distribution_and_fails(broken):
     for name in ("illusion-import-error", "illusion-bad-registration", "illusion-unknown-hook"):
         assert any(BROKEN[name][2] in problem for problem in report[name]["problems"]), name
     [duplicate] = report["illusion-duplicate"]["plugins"]
-    assert any(o["check"] == "registration" and "claimed by" in o["message"] for o in duplicate["outcomes"])
+    assert any(o["check"] == "registration" and "already taken by illusion" in o["message"] for o in duplicate["outcomes"])
     [flaky] = report["illusion-flaky"]["plugins"]
     assert {o["check"]: o["status"] for o in flaky["outcomes"]}["determinism"] == "failed"
 

@@ -17,6 +17,7 @@ from illusion import (
     ModelLayerPlugin,
     Param,
     PluginError,
+    PluginUnavailable,
     Record,
     TokenVectors,
     hookimpl,
@@ -71,7 +72,9 @@ def test_random_ids_fail_determinism():
 
 def test_repeated_ids_fail_stable_ids():
     plugin = dataset(lambda: [Record("same", text) for text in TEXTS])
-    assert re.match(r"dataset 'lines': ids are not unique \('same' appear", failures(plugin)["stable_ids"])
+    assert failures(plugin)["stable_ids"] == (
+        "dataset 'lines': record id 'same' is given twice (records 0 and 1); ids must be unique: derive them from the source"
+    )
 
 
 def test_parameters_need_help_valid_defaults_and_a_matching_factory():
@@ -106,8 +109,25 @@ def test_a_crash_on_an_empty_source_fails_empty_input():
 
 def test_defaults_that_cannot_run_are_skipped_not_failed():
     outcomes = run_checks(subject(dataset(lines, [("count", int, REQUIRED, "how many lines")])), defaults=True)
-    skipped = {o.check for o in outcomes if o.status == "skipped" and "cannot run with its default options" in o.message}
+    skipped = {o.check for o in outcomes if o.status == "skipped" and o.message.startswith("cannot run here: ")}
     assert skipped == {"output", "determinism", "stable_ids"} and not [o for o in outcomes if o.status == "failed"]
+
+
+def test_only_plugin_unavailable_skips_with_defaults_any_other_clear_error_fails():
+    def missing_corpus():
+        raise PluginUnavailable("dataset 'lines': the corpus package lines-corpus is not installed")
+
+    outcomes = run_checks(subject(dataset(missing_corpus)), defaults=True)
+    assert {o.check for o in outcomes if o.status == "skipped"} == {"output", "determinism", "stable_ids", "empty_input"}
+    assert not [o for o in outcomes if o.status == "failed"]
+
+    def rejected_by_the_host():
+        return [Record("1", "a sentence of words"), Record("2", 42)]
+
+    failed = {
+        o.check: o.message for o in run_checks(subject(dataset(rejected_by_the_host)), defaults=True) if o.status == "failed"
+    }
+    assert failed["output"] == "dataset 'lines': record '2': field 'text' is int, expected str"
 
 
 def test_an_unregistered_name_fails_registration():

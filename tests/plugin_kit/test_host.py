@@ -96,26 +96,56 @@ def test_unknown_hook_is_caught_with_a_suggestion(install):
     assert problem.hook == "illusion_dataset" and "did you mean 'illusion_datasets'" in problem.message
 
 
-def test_duplicate_name_names_both_distributions(install):
+def test_a_clash_leaves_the_builtin_the_plain_name_and_the_other_its_qualified_name(install):
     install(
         "illusion-copycat",
         {
             "copycat_plugin": """
-        from illusion import DatasetPlugin, hookimpl
+        from illusion import DatasetPlugin, Record, hookimpl
 
         @hookimpl
         def illusion_datasets():
-            yield DatasetPlugin("bible", "Another bible.", list)
+            yield DatasetPlugin("bible", "Another bible.", lambda: [Record("c1", "a copied verse of scripture")])
     """
         },
         {"copycat_plugin": "copycat_plugin"},
         "1.2.3",
     )
     host = Host()
-    with pytest.raises(PluginError, match=r"'bible' is claimed by illusion .* and illusion-copycat 1.2.3"):
-        host.get("dataset", "bible")
-    assert any("claimed by" in p.message for p in host.problems)
-    assert host.get("dataset", "jokes")  # the others keep working
+    assert host.distribution_of("dataset", "bible").name == "illusion"
+    assert host.get("dataset", "bible").description == "Verses of the King James Bible."
+    assert host.get("dataset", "illusion:bible") is host.get("dataset", "bible")
+    copied = host.get("dataset", "illusion-copycat:bible").load({"min_words": 1}, seed=0)
+    assert [r.id for r in copied] == ["c1"]
+    [problem] = host.problems
+    assert problem.distribution == "illusion-copycat" and problem.shadowed
+    assert "'bible' is already taken by illusion" in problem.message and "use 'illusion-copycat:bible'" in problem.message
+    with pytest.raises(PluginError, match=r"illusion-nowhere provides no dataset 'bible' \(it is provided as illusion:bible"):
+        host.get("dataset", "illusion-nowhere:bible")
+
+
+def test_a_name_whose_plugin_failed_to_load_shows_that_plugins_error(tmp_path, monkeypatch):
+    install_fake(tmp_path, monkeypatch, "illusion-ica", "ica", "def broken(:\n")
+    host = Host()
+    with pytest.raises(PluginError) as caught:
+        host.get("direction sampler", "ica")
+    message = str(caught.value)
+    assert message.startswith("unknown direction sampler 'ica': its plugin failed to load: illusion-ica (plugin 'ica')")
+    assert "SyntaxError" in message and "did you mean" not in message
+    with pytest.raises(PluginError, match=r"did you mean 'pca'.*; plugins that failed to load: illusion-ica .*SyntaxError"):
+        host.get("direction sampler", "pcb")
+
+
+def test_a_name_whose_plugin_failed_to_load_shows_that_plugins_error(install):
+    install("illusion-ica", {"ica": "def broken(:\n"}, {"ica": "ica"}, "1.2.3")
+    host = Host()
+    with pytest.raises(PluginError) as caught:
+        host.get("direction sampler", "ica")
+    message = str(caught.value)
+    assert message.startswith("unknown direction sampler 'ica': its plugin failed to load: illusion-ica (plugin 'ica')")
+    assert "SyntaxError" in message and "did you mean" not in message
+    with pytest.raises(PluginError, match=r"did you mean 'pca'.*; plugins that failed to load: illusion-ica .*SyntaxError"):
+        host.get("direction sampler", "pcb")
 
 
 def test_unknown_name_suggests_the_closest():

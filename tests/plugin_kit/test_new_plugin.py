@@ -31,7 +31,8 @@ def test_new_plugin_writes_a_package_whose_test_passes(tmp_path):
     project = tomllib.loads((folder / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     assert project["name"] == "illusion-harbour-tales"
     assert project["entry-points"]["illusion"] == {"harbour-tales": "illusion_harbour_tales"}
-    assert project["dependencies"] == [f"illusion>={illusion.__version__}"]
+    next_major = int(illusion.__version__.split(".")[0]) + 1
+    assert project["dependencies"] == [f"illusion>={illusion.__version__},<{next_major}"]
     tests = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=folder, capture_output=True, text=True, timeout=300
     )

@@ -48,3 +48,14 @@ def test_bad_override_and_missing_file(tmp_path):
         load_config(None, ["datasets.nope.n=3"])
     with pytest.raises(ConfigError, match="cannot read the configuration"):
         load_config(tmp_path / "missing.toml")
+
+
+def test_a_qualified_sampler_is_labelled_by_its_plain_name(tmp_path):
+    path = tmp_path / "run.toml"
+    path.write_text(
+        '[[datasets]]\nname = "b"\nplugin = "illusion:bible"\n\n[[samplers]]\nplugin = "illusion-extra:neuron"\n',
+        encoding="utf-8",
+    )
+    config = load_config(path)
+    assert (config.samplers[0].name, config.samplers[0].plugin) == ("neuron", "illusion-extra:neuron")
+    assert config.datasets[0].plugin == "illusion:bible"

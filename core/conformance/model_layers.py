@@ -1,0 +1,106 @@
+"""The conformance checks of model layers."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+
+from illusion.conformance.subject import SENTENCES, Failure, Subject, check, crashed
+from illusion.errors import PluginError
+from illusion.model_layer import TokenVectors
+
+
+@check("output", "model layer")
+def layer_output(subject: Subject) -> None:
+    """``dim``, a JSON-able ``identity``, float32 vectors of shape (texts, dim), and token vectors with spans."""
+    layer = subject.model()
+    if not isinstance(layer.dim, int) or isinstance(layer.dim, bool) or layer.dim < 1:
+        raise Failure(f"{subject.label}: dim must be a positive int, not {layer.dim!r}")
+    _vectors(subject, layer.encode(list(SENTENCES)), len(SENTENCES), layer.dim)
+    tokens = layer.token_vectors(list(SENTENCES))
+    if not isinstance(tokens, list) or len(tokens) != len(SENTENCES):
+        raise Failure(f"{subject.label}: token_vectors must return a list with one TokenVectors per text")
+    for text, item in zip(SENTENCES, tokens):
+        _token_vectors(subject, text, item, layer.dim)
+
+
+def _vectors(subject: Subject, vectors: Any, count: int, dim: int) -> None:
+    if not isinstance(vectors, np.ndarray) or vectors.dtype != np.float32 or vectors.shape != (count, dim):
+        got = f"{type(vectors).__name__} {getattr(vectors, 'dtype', '')} {getattr(vectors, 'shape', '')}"
+        raise Failure(f"{subject.label}: encode must return a float32 array of shape ({count}, {dim}), got {got}")
+    if not np.isfinite(vectors).all():
+        raise Failure(f"{subject.label}: encode returned NaN or infinite values")
+
+
+def _token_vectors(subject: Subject, text: str, item: Any, dim: int) -> None:
+    if not isinstance(item, TokenVectors):
+        raise Failure(f"{subject.label}: token_vectors must give illusion.TokenVectors, not {type(item).__name__}")
+    shape = np.shape(item.vectors)
+    if len(item.tokens) != len(item.spans) or shape != (len(item.tokens), dim):
+        raise Failure(
+            f"{subject.label}: {text!r} has {len(item.tokens)} tokens, {len(item.spans)} spans and vectors of shape {shape}"
+        )
+    for span in item.spans:
+        if span is not None and not 0 <= span[0] <= span[1] <= len(text):
+            raise Failure(f"{subject.label}: span {span} lies outside {text!r}")
+
+
+@check("determinism", "model layer")
+def layer_determinism(subject: Subject) -> None:
+    """Two layers from the same options agree; a text's vector does not depend on its batch; progress adds up."""
+    texts = list(SENTENCES)
+    counts: list[int] = []
+    first = subject.model(0).encode(texts, progress=counts.append)
+    if sum(counts) != len(texts):
+        raise Failure(f"{subject.label}: encode reported progress of {sum(counts)} texts for {len(texts)}")
+    if not np.allclose(first, subject.model(1).encode(texts), atol=subject.atol):
+        raise Failure(f"{subject.label}: two layers created from the same options give different vectors")
+    alone = np.concatenate([subject.model(0).encode([text]) for text in texts])
+    if not np.allclose(first, alone, atol=subject.atol):
+        worst = int(np.abs(first - alone).max(axis=1).argmax())
+        raise Failure(f"{subject.label}: the vector of {texts[worst]!r} changes with the other texts in its batch")
+
+
+@check("stable_ids", "model layer")
+def layer_identity(subject: Subject) -> None:
+    """``identity`` is JSON-able, equal for equal options, and changes whenever the vectors do."""
+    base = subject.model(0)
+    try:
+        same = json.loads(json.dumps(base.identity)) == base.identity
+    except (TypeError, ValueError):
+        same = False
+    if not isinstance(base.identity, dict) or not same:
+        raise Failure(f"{subject.label}: identity must be a dict that survives a JSON round trip, got {base.identity!r}")
+    if subject.model(1).identity != base.identity:
+        raise Failure(f"{subject.label}: two layers created from the same options have different identities")
+    vectors = base.encode(list(SENTENCES))
+    chosen = subject.registration.resolve(subject.options)
+    for param in subject.registration.params:
+        for value in param.choices or ((True, False) if param.type is bool else ()):
+            if value == chosen[param.name]:
+                continue
+            try:
+                other = subject.registration.create({**subject.options, param.name: value})
+            except PluginError as exc:
+                if crashed(exc):
+                    raise
+                continue  # e.g. a device this machine lacks
+            changed = not np.allclose(vectors, other.encode(list(SENTENCES)), atol=subject.atol)
+            if changed and other.identity == base.identity:
+                raise Failure(
+                    f"{subject.label}: {param.name} = {value!r} changes the vectors but not the identity, "
+                    "so the activation cache would serve stale vectors"
+                )
+
+
+@check("empty_input", "model layer")
+def layer_empty(subject: Subject) -> None:
+    """No texts give a (0, dim) array and no token vectors; an empty text gives a finite vector."""
+    layer = subject.model()
+    _vectors(subject, layer.encode([]), 0, layer.dim)
+    if list(layer.token_vectors([])) != []:
+        raise Failure(f"{subject.label}: token_vectors([]) must be an empty list")
+    _vectors(subject, layer.encode(["", SENTENCES[0]]), 2, layer.dim)
+    _token_vectors(subject, "", layer.token_vectors([""])[0], layer.dim)

@@ -1,0 +1,137 @@
+"""What a conformance check receives and may raise, and the registry of checks by kind.
+
+A check takes a :class:`Subject` and raises :class:`Failure` (one line: what is wrong) or
+:class:`Skip` (the check does not apply).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from illusion.directions import SamplerContext
+from illusion.errors import IllusionError, MissingParameter, PluginError, PluginUnavailable
+from illusion.host import Host
+from illusion.records import Record
+from illusion.registrations import KINDS, Registration
+
+SENTENCES = (
+    "The old lighthouse keeper counted ships until dawn.",
+    "Why?",
+    "Prices rose sharply in March, and again in May after the harvest failed.",
+    "A",
+)
+# ``illusion plugins --check`` reads datasets unsplit and unfiltered: the same factory output, far faster;
+# it gives concept detectors an argument that is both a regular expression and a word list.
+CHECK_DATASET_OPTIONS = {"split_sentences": False, "min_words": 1, "max_words": 100_000}
+CHECK_ARGUMENT = "the"
+
+
+class Failure(AssertionError):
+    """The plugin does not conform; the message says what is wrong."""
+
+
+class Skip(Exception):
+    """The check does not apply to this plugin or these options."""
+
+
+@dataclass
+class Subject:
+    """One registration under test and the inputs the checks give it.
+
+    ``options`` must make the plugin work and give some output; ``empty_options`` (optional)
+    give it an empty source; ``bad_options`` are ``(options, fragment of the expected error)``.
+    Concept detectors get ``argument`` (the text after ``name:``) and ``bad_arguments``, pairs of
+    an argument and a fragment of its error. Samplers see a synthetic context of dimension ``dim``;
+    ``atol`` bounds float differences.
+    """
+
+    host: Host
+    kind: str
+    name: str
+    options: Mapping[str, Any] = field(default_factory=dict)
+    empty_options: Mapping[str, Any] | None = None
+    bad_options: Sequence[tuple[Mapping[str, Any], str]] = ()
+    argument: str = ""
+    bad_arguments: Sequence[tuple[str, str]] = ()
+    seed: int = 0
+    dim: int = 32
+    atol: float = 1e-4
+    _models: dict[int, Any] = field(default_factory=dict, repr=False)
+    _records: list[Record] | None = field(default=None, repr=False)
+
+    @property
+    def registration(self) -> Registration:
+        return self.host.get(self.kind, self.name)
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind} {self.name.rpartition(':')[2]!r}"
+
+    def records(self) -> list[Record]:
+        """The dataset's records for ``options`` and ``seed`` (read once)."""
+        if self._records is None:
+            self._records = self.registration.load(self.options, seed=self.seed)
+        return self._records
+
+    def model(self, copy: int = 0) -> Any:
+        """Model layer number ``copy`` created from ``options`` (each created once)."""
+        if copy not in self._models:
+            self._models[copy] = self.registration.create(self.options)
+        return self._models[copy]
+
+    def context(self, sentences: int = 1) -> SamplerContext:
+        """A sampler context with two synthetic datasets; ``sentences=0`` makes them empty."""
+        rng = np.random.default_rng(20_240_501)
+        vectors = {
+            name: (rng.standard_normal((size * sentences, self.dim)) + shift).astype(np.float32)
+            for name, size, shift in (("alpha", 24, 0.5), ("beta", 16, -0.5))
+        }
+        return SamplerContext(self.dim, self.seed, list(vectors), vectors.__getitem__)
+
+    def detector(self, argument: str | None = None, options: Mapping[str, Any] | None = None) -> Callable[[Sequence[str]], Any]:
+        """The concept detector for ``argument`` and ``options`` (the subject's own by default)."""
+        return self.registration.create(
+            self.argument if argument is None else argument, self.options if options is None else options
+        )
+
+    def run(self, options: Mapping[str, Any]) -> Any:
+        """Use the plugin once with ``options``, as ``illusion`` would."""
+        registration = self.registration
+        if self.kind == "dataset":
+            return registration.load(options, seed=self.seed)
+        if self.kind == "model layer":
+            layer = registration.create(options)
+            layer.encode(SENTENCES[:1])
+            return layer
+        if self.kind == "concept detector":
+            return self.detector(options=options)(SENTENCES[:1])
+        return registration.sample(self.context(), options)
+
+
+Check = Callable[[Subject], None]
+CHECKS: dict[str, dict[str, Check]] = {kind: {} for kind in KINDS}
+
+
+def check(name: str, *kinds: str) -> Callable[[Check], Check]:
+    """Register a check under ``name`` for ``kinds`` (all kinds when none are given)."""
+
+    def register(function: Check) -> Check:
+        for kind in kinds or KINDS:
+            CHECKS[kind][name] = function
+        return function
+
+    return register
+
+
+def crashed(exc: BaseException) -> bool:
+    """Whether ``exc`` is an uncaught failure inside a plugin rather than a deliberate, clear error."""
+    return not isinstance(exc, PluginError) or (exc.__cause__ is not None and not isinstance(exc.__cause__, IllusionError))
+
+
+def unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` says the plugin cannot run here: ``illusion.PluginUnavailable``, or a required parameter without value."""
+    return isinstance(exc, (PluginUnavailable, MissingParameter))
