@@ -124,18 +124,6 @@ def test_a_clash_leaves_the_builtin_the_plain_name_and_the_other_its_qualified_n
         host.get("dataset", "illusion-nowhere:bible")
 
 
-def test_a_name_whose_plugin_failed_to_load_shows_that_plugins_error(tmp_path, monkeypatch):
-    install_fake(tmp_path, monkeypatch, "illusion-ica", "ica", "def broken(:\n")
-    host = Host()
-    with pytest.raises(PluginError) as caught:
-        host.get("direction sampler", "ica")
-    message = str(caught.value)
-    assert message.startswith("unknown direction sampler 'ica': its plugin failed to load: illusion-ica (plugin 'ica')")
-    assert "SyntaxError" in message and "did you mean" not in message
-    with pytest.raises(PluginError, match=r"did you mean 'pca'.*; plugins that failed to load: illusion-ica .*SyntaxError"):
-        host.get("direction sampler", "pcb")
-
-
 def test_a_name_whose_plugin_failed_to_load_shows_that_plugins_error(install):
     install("illusion-ica", {"ica": "def broken(:\n"}, {"ica": "ica"}, "1.2.3")
     host = Host()
