@@ -23,6 +23,7 @@ COMMANDS = {
     "export": "illusion.commands.labelstudio:export",
     "import": "illusion.commands.labelstudio:import_",
     "agree": "illusion.commands.agree:agree",
+    "tables": "illusion.commands.tables:tables",
 }
 
 
