@@ -24,6 +24,7 @@ COMMANDS = {
     "import": "illusion.commands.labelstudio:import_",
     "agree": "illusion.commands.agree:agree",
     "tables": "illusion.commands.tables:tables",
+    "compare": "illusion.commands.compare:compare",
 }
 
 

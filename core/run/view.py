@@ -157,6 +157,10 @@ class RunView:
         """The run's dataset classifier (``stats.json``): accuracy, chance, confusion matrix."""
         return dict(self._stats_json["separability"])
 
+    def stats_json(self) -> dict[str, Any]:
+        """``stats.json`` as written by ``illusion run`` (per direction, per condition, separability)."""
+        return self._stats_json
+
     @cached_property
     def _stats_json(self) -> dict[str, Any]:
         from illusion.run.folder import STATS
