@@ -76,11 +76,14 @@ def test_test_concept_on_a_real_run(run_dir, capsys):
     result = json.loads(capsys.readouterr().out)
     animals, scripture = result["per_dataset"]["animals"], result["per_dataset"]["scripture"]
     assert animals["matches"] > 5 and scripture["matches"] == 0 and scripture["holds"] is None
-    assert result["verdict"] in ("some datasets", "nowhere") and result["detector"] == "words"
+    assert result["verdict"] in ("holds in all testable", "holds in none") and result["detector"] == "words"
+    assert result["counts"]["untestable"] == 1 and result["summary"].endswith("; 1 untestable")
     assert cli("test-concept", run_dir, "-d", direction, "-p", "words:CAT", "-o", "ignore_case=false", "--json") == 0
     assert json.loads(capsys.readouterr().out)["per_dataset"]["animals"]["matches"] == 0
     assert cli("test-concept", run_dir, "-d", "neuron:9999", "-p", "cat") == 1
-    assert "no direction 'neuron:9999'" in capsys.readouterr().err
+    assert "neuron 9999 is outside this layer's 0..31" in capsys.readouterr().err
+    assert cli("test-concept", run_dir, "-d", "nueron:2", "-p", "cat") == 1
+    assert "no direction 'nueron:2'" in capsys.readouterr().err
     assert cli("test-concept", run_dir, "-p", "cat") == 2
 
 
