@@ -46,9 +46,14 @@ def print_summary(console: Console, result: dict[str, Any]) -> None:
             "-" if score is None else f"{score:.2f}",
         )
     console.print(table)
+    for check in result.get("sanity", {}).get("checks", []):
+        style = "red" if check["severity"] == "warning" else "dim"
+        console.print(f"[{style}]{check['severity']}: {check['check']}[/{style}]: {check['message']}")
     ranking = result["illusion_score"]
     console.print(f"likely illusions: {', '.join(ranking['likely_illusions']) or '-'}")
     console.print(f"label first: {', '.join(ranking['label_first']) or '-'}")
+    if "explanation" in ranking:
+        console.print(f"[dim]{ranking['explanation']}[/dim]")
     console.print(f"diagnostics took {sum(result['timings'].values()):.1f} s")
 
 
@@ -61,15 +66,35 @@ def print_summary(console: Console, result: dict[str, Any]) -> None:
     show_default=True,
     help="Monotonicity: occurrences a word needs in every dataset (the paper: 100).",
 )
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write diagnostics.json and report.html to this folder; the run folder is left as it is.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
-def diagnose(run_dir: Path, min_count: int, quiet: bool) -> None:
-    """Flag likely illusions in RUN_DIR: writes diagnostics.json and its section of report.html."""
+def diagnose(run_dir: Path, min_count: int, out: Path | None, quiet: bool) -> None:
+    """Flag likely illusions in RUN_DIR: writes diagnostics.json and report.html.
+
+    Without --out they go into RUN_DIR; earlier ones are kept under a numbered name
+    (diagnostics.1.json, report.1.html), never overwritten.
+    """
     from illusion.common.progress import Reporter
     from illusion.diagnostics.suite import write_diagnostics
     from illusion.report.run_report import write_report
+    from illusion.run.folder import DIAGNOSTICS, REPORT, RunFolder
 
     console = Console(stderr=True)
-    result = write_diagnostics(run_dir, Settings(min_count=min_count), reporter=Reporter(console, quiet=quiet))
-    report = write_report(run_dir)
+    RunFolder(run_dir).require()
+    settings = Settings(min_count=min_count)
+    kept = {} if out else RunFolder(run_dir).keep_previous(DIAGNOSTICS, REPORT)
+    try:
+        result = write_diagnostics(run_dir, settings, reporter=Reporter(console, quiet=quiet), out=out)
+    except BaseException:
+        for name, path in kept.items():  # nothing new was written: the previous files go back
+            path.replace(run_dir / name)
+        raise
+    report = write_report(run_dir, out, result)
     print_summary(console, result)
-    console.print(f"wrote {run_dir / 'diagnostics.json'}; report: {report}", soft_wrap=True)
+    if kept:
+        console.print(f"kept the previous {' and '.join(p.name for p in kept.values())}", soft_wrap=True)
+    console.print(f"wrote {(out or run_dir) / DIAGNOSTICS}; report: {report}", soft_wrap=True)
