@@ -112,12 +112,12 @@ def test_concept(
         return
     console = Console()
     for result in results:
-        print_concept(console, result, added={choice.split(":", 1)[0] for choice in datasets})
+        print_concept(console, result)
     if from_annotations:
         console.print(f"{len(results)} labelled concepts; wrote {run_dir / 'concept-tests.json'}")
 
 
-def print_concept(console: Console, result: dict[str, Any], added: set[str] = frozenset()) -> None:
+def print_concept(console: Console, result: dict[str, Any]) -> None:
     table = Table(title=f"{result['direction']}  {result['pattern']}", show_edge=False)
     columns = ("dataset", "matches", "base rate", "top-k precision (95% CI)", "AUROC", "p", "result", "matches for power 0.8")
     for column in columns:

@@ -68,7 +68,7 @@ def parse_pattern(pattern: str, detectors: Iterable[str]) -> Concept:
     if prefix and prefix.group(1) in known:
         return Concept(pattern, prefix.group(1), prefix.group(2))
     hint = did_you_mean(prefix.group(1), known) if prefix else ""
-    if hint:
+    if prefix and hint:
         raise IllusionError(
             f"pattern {pattern!r}: unknown concept detector {prefix.group(1)!r}{hint} "
             f"(for a regular expression that starts this way, write regex:{pattern})"

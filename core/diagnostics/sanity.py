@@ -65,10 +65,9 @@ def duplicates(directions: np.ndarray, ids: Sequence[str], threshold: float = DU
     cosine = np.abs(unit @ unit.T)
     found: dict[str, str] = {}
     for later in range(len(ids)):
-        earlier = np.flatnonzero(cosine[later, :later] >= threshold)
-        earlier = [e for e in earlier if ids[e] not in found]
-        if earlier:
-            found[ids[later]] = ids[earlier[0]]
+        first = [e for e in np.flatnonzero(cosine[later, :later] >= threshold) if ids[e] not in found]
+        if first:
+            found[ids[later]] = ids[first[0]]
     return found
 
 

@@ -48,7 +48,7 @@ def uninformative(values: Mapping[str, Mapping[str, float | None]], ranked: list
     """Parts that take one value for at least 90% of the ranked directions, with the reason."""
     dropped = {}
     for part in PARTS:
-        defined = [round(values[i][part], 6) for i in ranked if values[i][part] is not None]
+        defined = [round(value, 6) for i in ranked if (value := values[i][part]) is not None]
         if len(defined) >= 5:
             value, count = max(((v, defined.count(v)) for v in set(defined)), key=lambda pair: pair[1])
             if count >= UNINFORMATIVE * len(defined):
@@ -128,7 +128,7 @@ def dominant_part(
     """The part behind most of the ranking: one whose variance over the scored directions is 80% or more of the parts' total."""
     spread = {}
     for part in PARTS:
-        defined = [values[i][part] for i in scored if values[i][part] is not None]
+        defined = [value for i in scored if (value := values[i][part]) is not None]
         if part not in dropped and len(defined) > 1:
             spread[part] = float(np.var(defined))
     total = sum(spread.values())

@@ -32,7 +32,9 @@ def test_vectors_that_barely_vary_are_flagged_with_their_spread():
     spread = result["dimensions"]
     pooled = np.concatenate(list(vectors.values()))
     assert spread["median_std"] == pytest.approx(np.median(pooled.std(axis=0)), rel=1e-6)
-    assert spread["relative_spread"] == pytest.approx(np.sqrt((pooled.std(axis=0) ** 2).sum()) / np.linalg.norm(pooled, axis=1).mean())
+    assert spread["relative_spread"] == pytest.approx(
+        np.sqrt((pooled.std(axis=0) ** 2).sum()) / np.linalg.norm(pooled, axis=1).mean()
+    )
     assert found["near-constant vectors"]["severity"] == "warning" and "extreme anisotropy" in found
 
 

@@ -64,7 +64,9 @@ def test_the_terminal_shows_counts_power_and_intervals(study_run, capsys):
     best = json.loads(capsys.readouterr().out)["directions"][0]["direction"].replace("neuron ", "")
     assert cli("test-concept", study_run, "-d", best, "-p", "words:cat,dog") == 0
     out = " ".join(capsys.readouterr().out.split())  # as one line, however the terminal wraps it
-    assert "of 1 testable dataset; 1 untestable)" in out and "matches for power 0.8: matching sentences" in out and "(0%-43%)" in out
+    assert (
+        "of 1 testable dataset; 1 untestable)" in out and "matches for power 0.8: matching sentences" in out and "(0%-43%)" in out
+    )
 
 
 def test_meta_detector_compares_fields_as_text():

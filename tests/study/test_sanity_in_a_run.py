@@ -26,10 +26,19 @@ def test_roles_duplicates_and_checks_reach_the_report_and_terminal(tiny_bert, tm
     assert score["directions"]["picked:2"]["duplicate_of"] == "neuron:2" and "picked:2" not in score["ranking"]
     suggested = score["label_first"] + score["likely_illusions"]
     assert suggested and all(i.startswith("neuron:") for i in suggested)
-    assert result["sanity"]["roles"] == {"neuron": "candidate", "picked": "candidate", "random": "baseline", "dataset-contrast": "dataset-level"}
+    assert result["sanity"]["roles"] == {
+        "neuron": "candidate",
+        "picked": "candidate",
+        "random": "baseline",
+        "dataset-contrast": "dataset-level",
+    }
     checks = {c["check"] for c in result["sanity"]["checks"]}
     assert {"duplicate directions", "dataset-level directions", "near-constant vectors"} <= checks
     assert "warning: near-constant vectors" in terminal and "not suggested:" in terminal
     report = (out / "report.html").read_text()
-    assert "Sanity checks" in report and "duplicate of neuron:2" in report and "not ranked: dataset-level by construction" in report
-    assert "0.026 for meaningful" not in report and "38% for neurons" not in report  # k = 5: the paper's values are not comparable
+    assert (
+        "Sanity checks" in report and "duplicate of neuron:2" in report and "not ranked: dataset-level by construction" in report
+    )
+    assert (
+        "0.026 for meaningful" not in report and "38% for neurons" not in report
+    )  # k = 5: the paper's values are not comparable
