@@ -184,7 +184,7 @@ def find_concept(
     table = Table(show_edge=False, title=f"{pattern}: the {min(top, len(result['directions']))} best directions")
     names = list(result["datasets"])
     for column in ["direction", "verdict", *[f"AUROC {n}" for n in names], "mean AUROC"]:
-        table.add_column(column, justify="left" if column in ("direction", "verdict") else "right")
+        table.add_column(column, justify="left" if column in ("direction", "verdict") else "right", no_wrap=column == "verdict")
     for row in result["directions"][:top]:
         style = VERDICT_STYLE[row["verdict"]]
         cells = []

@@ -1,7 +1,7 @@
 """``diagnostics.json``: every automatic illusion diagnostic of a run, assembled in one file.
 
 The schema and the cost of each analysis are documented in docs/diagnostics.md; each analysis
-lives in its own module (``illusion.diag_*``) and is a function of arrays, testable on its own.
+lives in its own module (``illusion.diagnostics.*``) and is a function of arrays, testable on its own.
 """
 
 from __future__ import annotations
