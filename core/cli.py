@@ -20,11 +20,14 @@ COMMANDS = {
     "new-plugin": "illusion.commands.new_plugin:new_plugin",
     "diagnose": "illusion.commands.diagnose:diagnose",
     "ray-extract": "illusion.commands.ray_extract:main",
-    "test-concept": "illusion.commands.diagnose:test_concept",
+    "test-concept": "illusion.commands.concepts:test_concept",
+    "find-concept": "illusion.commands.concepts:find_concept",
     "labelstudio": "illusion.commands.labelstudio:labelstudio",
     "export": "illusion.commands.labelstudio:export",
     "import": "illusion.commands.labelstudio:import_",
     "agree": "illusion.commands.agree:agree",
+    "tables": "illusion.commands.tables:tables",
+    "compare": "illusion.commands.compare:compare",
 }
 
 

@@ -9,8 +9,8 @@ from illusion.report.pages import environment
 from illusion.run.folder import DIAGNOSTICS, REPORT, STATS, RunFolder
 
 
-def render(run_dir: str | Path) -> str:
-    """The report of a run folder, from its files."""
+def render(run_dir: str | Path, diagnostics: dict[str, Any] | None = None) -> str:
+    """The report of a run folder, from its files (``diagnostics``: these instead of its ``diagnostics.json``)."""
     folder = RunFolder(run_dir)
     manifest = folder.manifest()
     rows = folder.topk()
@@ -25,10 +25,11 @@ def render(run_dir: str | Path) -> str:
             datasets=[d["name"] for d in manifest["datasets"]],
             directions=by_direction,
             stats=folder.optional_json(STATS) or {},
-            diagnostics=folder.optional_json(DIAGNOSTICS),
+            diagnostics=diagnostics if diagnostics is not None else folder.optional_json(DIAGNOSTICS),
         )
     )
 
 
-def write_report(run_dir: str | Path) -> Path:
-    return RunFolder(run_dir).write_text(REPORT, render(run_dir))
+def write_report(run_dir: str | Path, out: str | Path | None = None, diagnostics: dict[str, Any] | None = None) -> Path:
+    """Write the report of ``run_dir`` into it, or into the folder ``out``."""
+    return RunFolder(out or run_dir).write_text(REPORT, render(run_dir, diagnostics))
