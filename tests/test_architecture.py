@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+import illusion
+
 ROOT = Path(__file__).resolve().parents[1]
 # Source folders and the package each one is installed as.
 PACKAGES = {
@@ -130,6 +132,8 @@ def row_of(module_path: str) -> Row | None:
 
 def violation(imp: Import) -> str | None:
     """Why an import breaks the map, or None."""
+    if imp.file == "core/__init__.py" and imp.target in set(illusion._LAZY.values()):
+        return None  # the package's lazy exports (open_run): imported on first use, as the map says
     source, target = row_of(imp.file), row_of(target_path(imp.target))
     assert source and target, imp
     if source.layer == PLUGINS:

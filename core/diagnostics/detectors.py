@@ -76,13 +76,23 @@ def sentence_embedder(run: RunData, host: Host, model: str) -> Callable[[list[Re
     from illusion.run.store import entry_key
 
     layer = host.get("model layer", "transformer").create({"model": model, "layer": -1, "pooling": "mean", "device": "auto"})
+    made_by = host.distribution_of("model layer", "transformer")
     store = open_store(run.config)
 
     def embed(records: list[Record] | None, texts: list[str]) -> np.ndarray:
         if records is None:
             return np.asarray(layer.encode(texts), dtype=np.float32)
-        key = entry_key(layer.identity, content_hash(records), store.dtype)
-        return np.asarray(store.compute(key, texts, layer.dim, layer.encode, describe={"model": layer.identity}))
+        key = entry_key(layer.identity, content_hash(records), store.dtype, (made_by.name, made_by.version))
+        return np.asarray(
+            store.compute(
+                key,
+                texts,
+                layer.dim,
+                layer.encode,
+                describe={"model": layer.identity},
+                owner=f"model layer 'transformer' ({made_by})",
+            )
+        )
 
     return embed
 

@@ -97,8 +97,7 @@ def load_run_data(run_dir: str | Path, host: Host | None = None, datasets: Seque
         direction_ids = [d["id"] for d in manifest["directions"]]
         conditions = [d["condition"] for d in manifest["directions"]]
         identity, dim = manifest["model"], int(manifest["dim"])
-        listed_model = [p for p in manifest.get("plugins", []) if p["kind"] == "model layer"]
-        made_by = (listed_model[0]["distribution"], listed_model[0]["version"]) if listed_model else ("?", "?")
+        made_by = _made_by(manifest)
     except (KeyError, TypeError) as exc:
         raise IllusionError(f"{path / MANIFEST}: missing or malformed field {exc}; is this an `illusion run` folder?") from None
     if datasets is None:
@@ -135,9 +134,16 @@ def add_dataset(run: RunData, choice: PluginChoice, host: Host) -> None:
     if choice.name in run.records:
         raise IllusionError(f"run {run.path} already has a dataset {choice.name!r}; name the new one with name=...")
     dataset = load_dataset(host, choice, run.config)
-    _cached_vectors(host, run.config, run.manifest["model"], run.directions.shape[1], [dataset], run.path)
+    made_by = _made_by(run.manifest)
+    _cached_vectors(host, run.config, run.manifest["model"], run.directions.shape[1], made_by, [dataset], run.path)
     run.records[dataset.name] = dataset.records
     run.vectors[dataset.name] = dataset.vectors
+
+
+def _made_by(manifest: dict[str, Any]) -> tuple[str, str]:
+    """The distribution and version of the run's model-layer plugin, part of its vectors' store key."""
+    listed = [p for p in manifest.get("plugins", []) if p["kind"] == "model layer"]
+    return (listed[0]["distribution"], listed[0]["version"]) if listed else ("?", "?")
 
 
 def _cached_vectors(

@@ -39,7 +39,8 @@ def shell_commands(text: str) -> list[list[str]]:
     """The arguments of every ``illusion`` command in shell text, optional parts (``[--k K]``) and ellipses
     unwrapped: ``[["run", "--out", "DIR"], ...]``."""
     return [
-        [w for w in shlex.split(line.replace("[", " ").replace("]", " ")) if w != "..."] for line in COMMAND_LINE.findall(text)
+        [w for w in shlex.split(line.replace("[", " ").replace("]", " ")) if w != "..."]
+        for line in COMMAND_LINE.findall(text.replace("\\|", " "))  # a pipe escaped in a table cell separates choices
     ]
 
 
