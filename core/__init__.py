@@ -1,9 +1,11 @@
 """illusion: test what directions in a model's embedding space mean, on several datasets at once.
 
-The public API for plugin authors is everything imported here.
+The public API for plugin authors is everything imported here; ``illusion.open_run(path)`` reads a
+finished run as pandas DataFrames (imported on first use, so ``import illusion`` stays light).
 """
 
 from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
 
 try:
     __version__ = version("illusion")
@@ -17,6 +19,20 @@ from illusion.model_layer import ModelLayer, TokenVectors
 from illusion.params import REQUIRED, Param
 from illusion.records import Record
 from illusion.registrations import ConceptDetectorPlugin, DatasetPlugin, DirectionSamplerPlugin, ModelLayerPlugin
+
+if TYPE_CHECKING:
+    from illusion.run.view import RunView, open_run
+
+_LAZY = {"open_run": "illusion.run.view", "RunView": "illusion.run.view"}  # they need pandas: imported on first use
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'illusion' has no attribute {name!r}")
+
 
 __all__ = [
     "HOOK_API_VERSION",
@@ -32,9 +48,11 @@ __all__ = [
     "Param",
     "PluginError",
     "Record",
+    "RunView",
     "SamplerContext",
     "TokenVectors",
     "__version__",
     "hookimpl",
+    "open_run",
     "unit_rows",
 ]

@@ -24,6 +24,8 @@ COMMANDS = {
     "import": "illusion.commands.labelstudio:import_",
     "agree": "illusion.commands.agree:agree",
     "explore": "illusion.commands.explore:explore",
+    "tables": "illusion.commands.tables:tables",
+    "compare": "illusion.commands.compare:compare",
 }
 
 

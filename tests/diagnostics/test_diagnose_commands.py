@@ -9,35 +9,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from illusion.cli import main
 from illusion.errors import IllusionError
 from illusion.report.run_report import render
 from illusion.run.data import load_run_data
 from illusion.run.topk import extremes
 from tests.helpers.run_configs import write_text_run_config
-
-WORDS = {
-    "animals": ["the", "a", "cat", "dog", "sat", "on", "mat", "in", "was", "and"],
-    "scripture": ["god", "said", "let", "there", "be", "light", "king", "war", "love", "and", "the"],
-}
-
-
-def cli(*args):
-    """Exit status of ``illusion ARGS``."""
-    try:
-        main([str(a) for a in args])
-    except SystemExit as exc:
-        return exc.code
-    return 0
+from tests.helpers.word_runs import cli, word_sentences
 
 
 @pytest.fixture(scope="module")
 def config(tmp_path_factory, tiny_bert):
-    rng = np.random.default_rng(0)
-    sentences = {
-        name: [" ".join(rng.choice(words, size=rng.integers(4, 9))) + "." for _ in range(60)] for name, words in WORDS.items()
-    }
-    return write_text_run_config(tmp_path_factory.mktemp("data"), sentences, tiny_bert, seed=3, k=5, controls=1)
+    return write_text_run_config(tmp_path_factory.mktemp("data"), word_sentences(), tiny_bert, seed=3, k=5, controls=1)
 
 
 @pytest.fixture(scope="module")

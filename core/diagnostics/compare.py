@@ -1,0 +1,145 @@
+"""Several runs side by side (``illusion compare``): their headline findings per condition, how their
+illusion scores rank the same directions, and which settings they differ in.
+
+A run's headline comes from its ``stats.json`` and, when diagnosed, its ``diagnostics.json``. The
+settings compared are the runs' configurations with the model layer's resolved identity and each
+dataset's content hash (where the vectors are cached, the device and batch size left out) and their
+diagnostics settings; comparing runs that differ in more than one
+setting is allowed, with a warning that the differences cannot be put down to one of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from itertools import combinations
+from typing import Any
+
+import numpy as np
+
+IGNORED_SETTINGS = {"cache_dir", "diagnostics", "model.device", "model.batch_size"}
+
+
+def flat_settings(config: Mapping[str, Any], diagnostics: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """A run's settings as ``key.path`` -> value; datasets by name, samplers by label, diagnostics under ``diagnose.``."""
+    flat: dict[str, Any] = {}
+
+    def walk(value: Any, prefix: str) -> None:
+        if isinstance(value, Mapping):
+            for key, item in value.items():
+                walk(item, f"{prefix}{key}.")
+        elif isinstance(value, list) and value and all(isinstance(v, Mapping) and ("name" in v or "label" in v) for v in value):
+            for item in value:
+                name = item.get("name", item.get("label"))
+                walk({k: v for k, v in item.items() if k not in ("name", "label")}, f"{prefix}{name}.")
+        else:
+            flat[prefix.rstrip(".")] = value
+
+    walk(config, "")
+    if diagnostics is not None:
+        walk(diagnostics, "diagnose.")
+    return {key: value for key, value in flat.items() if key not in IGNORED_SETTINGS}
+
+
+def run_settings(manifest: Mapping[str, Any]) -> dict[str, Any]:
+    """The configuration with the model's resolved identity (layer, pooling, ... with defaults filled in) and each dataset's content hash."""
+    config = dict(manifest["config"])
+    config["model"] = {**config.get("model", {}), **manifest.get("model", {})}
+    hashes = {d["name"]: d.get("hash") for d in manifest.get("datasets", [])}
+    config["datasets"] = [{**d, "content": hashes.get(d.get("name"))} for d in config.get("datasets", [])]
+    return config
+
+
+def differing(settings: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The setting keys whose value is not the same in every run (missing counts as a value, except for the
+    diagnostics settings of a run not diagnosed)."""
+    keys = sorted(set().union(*settings))
+    return [
+        key
+        for key in keys
+        if len({repr(s.get(key, "<unset>")) for s in settings if key in s or not key.startswith("diagnose.")}) > 1
+    ]
+
+
+def headline(stats: Mapping[str, Any], diagnostics: Mapping[str, Any] | None) -> dict[str, Any]:
+    """One run's findings: separability, and per condition range overlap, monotonicity, locality, outliers, score."""
+    classifier = stats["separability"]
+    conditions: dict[str, dict[str, Any]] = {}
+    for condition, row in stats["conditions"].items():
+        conditions[condition] = {"directions": row["directions"], "range_overlap": row["range_overlap_share"]}
+    if diagnostics is not None:
+        first = str(diagnostics["outliers"]["fractions"][0])
+        for condition, entry in conditions.items():
+            subsets = diagnostics["monotonicity"].get("by_condition", {}).get(condition, {}).get("in_datasets", [])
+            fills = [d["by_condition"][condition]["share"][first] for d in diagnostics["outliers"]["per_dataset"].values()]
+            entry.update(
+                monotone_one=subsets[0]["mean"] if subsets else None,
+                monotone_all=subsets[-1]["mean"] if subsets else None,
+                locality=diagnostics["locality"]["by_condition"].get(condition, {}).get("score"),
+                outlier_fill=float(np.mean(fills)) if fills else None,
+                illusion_score=diagnostics["illusion_score"]["by_condition"].get(condition),
+            )
+    return {
+        "separability": classifier.get("accuracy"),
+        "chance": classifier.get("chance"),
+        "outlier_fraction": None if diagnostics is None else diagnostics["outliers"]["fractions"][0],
+        "conditions": conditions,
+    }
+
+
+def score_correlations(scores: Mapping[str, Mapping[str, float | None]]) -> list[dict[str, Any]]:
+    """Spearman rank correlation of illusion scores for each pair of runs, over the direction ids both scored."""
+    from scipy.stats import spearmanr
+
+    rows = []
+    for a, b in combinations(scores, 2):
+        shared = sorted(i for i in scores[a] if scores[a][i] is not None and scores[b].get(i) is not None)
+        rho = None
+        if len(shared) >= 3:
+            x, y = [scores[a][i] for i in shared], [scores[b][i] for i in shared]
+            if len(set(x)) > 1 and len(set(y)) > 1:
+                rho = float(spearmanr(x, y).statistic)
+        rows.append({"runs": [a, b], "directions": len(shared), "spearman": rho})
+    return rows
+
+
+def compare(runs: Mapping[str, Any]) -> dict[str, Any]:
+    """The comparison of ``runs`` (label -> :class:`illusion.run.view.RunView`), JSON-able."""
+    views = dict(runs)
+    diagnostics = {label: view.diagnostics_json() if view.diagnosed else None for label, view in views.items()}
+    settings = [
+        flat_settings(run_settings(view.manifest), (diagnostics[label] or {}).get("settings")) for label, view in views.items()
+    ]
+    changed = differing(settings)
+    scores = {
+        label: {i: d["score"] for i, d in found["illusion_score"]["directions"].items()} if found else {}
+        for label, found in diagnostics.items()
+    }
+    shared = [i for i in next(iter(views.values())).direction_ids if all(i in v.direction_ids for v in views.values())]
+    return {
+        "runs": [
+            {
+                "label": label,
+                "path": str(view.path),
+                "run_id": view.run_id,
+                "diagnosed": diagnostics[label] is not None,
+                "settings": {key: settings[number].get(key) for key in changed},
+                **headline(view.stats_json(), diagnostics[label]),
+            }
+            for number, (label, view) in enumerate(views.items())
+        ],
+        "differing_settings": changed,
+        "warning": _warning(changed),
+        "score_correlation": score_correlations(scores),
+        "directions": {i: {label: scores[label].get(i) for label in views} for i in shared},
+    }
+
+
+def _warning(changed: Sequence[str]) -> str | None:
+    if len(changed) > 1:
+        return (
+            f"the runs differ in {len(changed)} settings ({', '.join(changed)}): "
+            "a difference in their findings cannot be put down to one of them"
+        )
+    if not changed:
+        return "the runs have the same settings: differences come from the data or the code version only"
+    return None

@@ -1,0 +1,100 @@
+"""``illusion tables``: a run's tables as Parquet or CSV files, one per table of :class:`illusion.run.view.RunView`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from illusion.common.files import atomic_writer
+from illusion.errors import IllusionError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from illusion.run.view import RunView
+
+FORMATS = ("parquet", "csv")
+
+
+def diagnostics_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """One flat row per direction from a ``diagnostics.json``: score, parts, locality, monotone words, sanity marks."""
+    score = result["illusion_score"]
+    locality = result.get("locality", {}).get("directions", {})
+    monotone = result.get("monotonicity", {}).get("directions", {})
+    rows = []
+    for identifier, entry in score["directions"].items():
+        row = {"direction": identifier, "condition": entry["condition"], "role": entry.get("role"), "score": entry["score"]}
+        row.update({f"part_{name}": value for name, value in entry["parts"].items()})
+        row["duplicate_of"] = entry.get("duplicate_of")
+        row["locality"] = locality.get(identifier, {}).get("score")
+        row["random_similarity"] = locality.get(identifier, {}).get("random_similarity")
+        for key in ("monotone_words", "shared_words", "consistency"):
+            value = monotone.get(identifier, {}).get(key)
+            row[key] = len(value) if isinstance(value, list) else value
+        rows.append(row)
+    return rows
+
+
+def tables(run: RunView) -> dict[str, Callable[[], pd.DataFrame | None]]:
+    """The tables ``illusion tables`` writes, by file stem; a table is None when the run has no such file."""
+    return {
+        "facts": run.facts,
+        "directions": run.directions,
+        "topk": run.topk,
+        "controls": run.controls,
+        "stats": run.stats,
+        "range_overlap": run.range_overlap,
+        "diagnostics": lambda: run.diagnostics() if run.diagnosed else None,
+        "annotations": run.annotations,
+    }
+
+
+def activation_table(run: RunView) -> pd.DataFrame:
+    """Every sentence of every dataset with its activation on every direction of the run (one column per direction)."""
+    import numpy as np
+    import pandas as pd
+
+    from illusion.common.chunks import project
+
+    directions = run.direction_vectors()
+    scores = np.concatenate([project(run.vectors(name), directions) for name in run.datasets])
+    return run.sentences().join(pd.DataFrame(scores, columns=run.direction_ids))
+
+
+def write_table(frame: pd.DataFrame, path: Path, fmt: str) -> None:
+    """One DataFrame to ``path``, atomically."""
+    with atomic_writer(path, "wb") as handle:
+        if fmt == "parquet":
+            frame.to_parquet(handle, index=False)
+        else:
+            handle.write(frame.to_csv(index=False).encode("utf-8"))
+
+
+def write_tables(run: RunView, out: Path, fmt: str = "parquet", activations: bool = False) -> dict[str, tuple[Path, int]]:
+    """Write every table the run has to ``out`` (with ``activations``, also every sentence's activations); (path, rows) by name."""
+    if fmt not in FORMATS:
+        raise IllusionError(f"tables: format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    if fmt == "parquet":
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError:
+            raise IllusionError("tables: Parquet needs the pyarrow package (pip install pyarrow), or use --format csv") from None
+    written = {}
+    makers = tables(run) | ({"activations": lambda: activation_table(run)} if activations else {})
+    for name, make in makers.items():
+        frame = make()
+        if frame is None:
+            continue
+        if name == "annotations":  # lists and nested answers as JSON text, so both formats keep them
+            frame = frame.apply(lambda column: column.map(_flat) if column.dtype == object else column)
+        path = out / f"{name}.{fmt}"
+        write_table(frame, path, fmt)
+        written[name] = (path, len(frame))
+    return written
+
+
+def _flat(value: Any) -> Any:
+    import json
+
+    return json.dumps(value, sort_keys=True) if isinstance(value, list | dict) else value

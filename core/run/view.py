@@ -1,0 +1,246 @@
+"""``illusion.open_run``: one finished run folder as pandas DataFrames, and activations on any direction.
+
+Opening reads only ``manifest.json``. Each table reads its own file on first use and is cached; the
+sentences and their vectors are reloaded on first use through :func:`illusion.run.data.load_run_data`
+(datasets through their plugins, checked against the manifest's hashes; vectors memory-mapped from
+the run's activation store, never recomputed while cached). Every table is documented column by
+column in docs/analysis.md.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from illusion.errors import IllusionError
+from illusion.run.folder import ANNOTATIONS, DIAGNOSTICS, RunFolder
+from illusion.run.lookup import DirectionSpec, resolve_direction
+
+if TYPE_CHECKING:
+    from illusion.host import Host
+    from illusion.run.config import RunConfig
+    from illusion.run.data import RunData
+
+TOPK_COLUMNS = [
+    "direction",
+    "sampler",
+    "condition",
+    "dataset",
+    "side",
+    "rank",
+    "id",
+    "text",
+    "score",
+    "token",
+    "span_start",
+    "span_end",
+]
+
+
+def open_run(path: str | os.PathLike[str], host: Host | None = None) -> RunView:
+    """The run folder ``path`` that ``illusion run`` wrote, ready to read; ``host`` reloads its datasets."""
+    return RunView(path, host)
+
+
+class RunView:
+    """A finished run, read-only: its facts, tables and per-sentence activations."""
+
+    def __init__(self, path: str | os.PathLike[str], host: Host | None = None):
+        self.folder = RunFolder(path).require()
+        self.path = self.folder.path
+        self.manifest: dict[str, Any] = self.folder.manifest()
+        self._host = host
+        try:
+            self.direction_ids: list[str] = [d["id"] for d in self.manifest["directions"]]
+            self.datasets: list[str] = [d["name"] for d in self.manifest["datasets"]]
+            self.k, self.dim = int(self.manifest["k"]), int(self.manifest["dim"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise IllusionError(
+                f"{self.path / 'manifest.json'}: missing or malformed field {exc}; rerun `illusion run`"
+            ) from None
+
+    def __repr__(self) -> str:
+        return f"RunView({str(self.path)!r}: {len(self.direction_ids)} directions, datasets {', '.join(self.datasets)})"
+
+    @property
+    def run_id(self) -> str:
+        return str(self.manifest["run_id"])
+
+    @cached_property
+    def config(self) -> RunConfig:
+        """The run's resolved configuration."""
+        from illusion.run.config import parse
+
+        return parse(dict(self.manifest["config"]), f"{self.path / 'manifest.json'}: config")
+
+    def facts(self) -> pd.DataFrame:
+        """The manifest's facts, one row each (``fact``, ``value``); nested values (model, config) as JSON text."""
+        skip = {"datasets", "directions", "plugins", "timings"}
+        rows = [(key, value) for key, value in self.manifest.items() if key not in skip]
+        rows += [(f"dataset.{d['name']}.size", d["size"]) for d in self.manifest["datasets"]]
+        rows += [(f"timing.{step}", seconds) for step, seconds in self.manifest.get("timings", {}).items()]
+        values = [
+            value if isinstance(value, str | int | float | bool) else json.dumps(value, sort_keys=True) for _, value in rows
+        ]
+        return pd.DataFrame({"fact": [key for key, _ in rows], "value": [str(v) for v in values]})
+
+    def directions(self) -> pd.DataFrame:
+        """One row per direction: ``direction``, ``sampler`` (plugin), ``condition`` (sampler label)."""
+        frame = pd.DataFrame(self.manifest["directions"], columns=["id", "sampler", "condition"])
+        return frame.rename(columns={"id": "direction"})
+
+    def direction_vectors(self) -> np.ndarray:
+        """``directions.npy``: (directions, dim) float32, rows in ``direction_ids`` order."""
+        return self.folder.directions(len(self.direction_ids), self.dim)
+
+    def topk(self, side: str = "both") -> pd.DataFrame:
+        """The listed sentences, one row per (direction, dataset, side, rank); ``side`` is "top", "bottom" or "both"."""
+        if side not in ("top", "bottom", "both"):
+            raise IllusionError(f"topk: side must be 'top', 'bottom' or 'both', not {side!r}")
+        frame = self._topk
+        return frame if side == "both" else frame[frame["side"] == side].reset_index(drop=True)
+
+    @cached_property
+    def _topk(self) -> pd.DataFrame:
+        rows = []
+        for row in self.folder.topk():
+            for side in ("top", "bottom"):
+                for rank, entry in enumerate(row.get(side) or [], 1):
+                    span = entry.get("span") or (None, None)
+                    rows.append(
+                        (row["direction"], row.get("sampler"), row.get("condition"), row["dataset"], side, rank)
+                        + (entry["id"], entry["text"], entry["score"], entry.get("token"), span[0], span[1])
+                    )
+        frame = pd.DataFrame(rows, columns=TOPK_COLUMNS)
+        return frame.astype({"span_start": "Int64", "span_end": "Int64"})
+
+    def controls(self) -> pd.DataFrame:
+        """The random-sentence control sets: ``set``, ``dataset``, ``position``, ``id``, ``text``."""
+        rows = [
+            (c["set"], c["dataset"], position, s["id"], s["text"])
+            for c in self.folder.controls()
+            for position, s in enumerate(c["sentences"], 1)
+        ]
+        return pd.DataFrame(rows, columns=["set", "dataset", "position", "id", "text"])
+
+    def stats(self) -> pd.DataFrame:
+        """``stats.json`` per direction: pooled top-k composition and the share of overlapping dataset pairs."""
+        rows = []
+        for identifier, found in self._stats_json["directions"].items():
+            overlaps = list(found["range_overlap"].values())
+            row = {
+                "direction": identifier,
+                "condition": found["condition"],
+                "largest_dataset": found["pooled"]["largest_dataset"],
+                "largest_share": found["pooled"]["largest_share"],
+                "range_overlap_share": float(np.mean(overlaps)) if overlaps else np.nan,
+            }
+            row.update({f"pooled_{name}": found["pooled"]["counts"].get(name, 0) for name in self.datasets})
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def range_overlap(self) -> pd.DataFrame:
+        """Per direction and pair of datasets: whether their top-k activation ranges overlap."""
+        rows = [
+            (identifier, found["condition"], *pair.split("|", 1), overlap)
+            for identifier, found in self._stats_json["directions"].items()
+            for pair, overlap in found["range_overlap"].items()
+        ]
+        return pd.DataFrame(rows, columns=["direction", "condition", "dataset_a", "dataset_b", "overlap"])
+
+    def separability(self) -> dict[str, Any]:
+        """The run's dataset classifier (``stats.json``): accuracy, chance, confusion matrix."""
+        return dict(self._stats_json["separability"])
+
+    def stats_json(self) -> dict[str, Any]:
+        """``stats.json`` as written by ``illusion run`` (per direction, per condition, separability)."""
+        return self._stats_json
+
+    @cached_property
+    def _stats_json(self) -> dict[str, Any]:
+        from illusion.run.folder import STATS
+
+        return self.folder.read_json(STATS, "run statistics")
+
+    @property
+    def diagnosed(self) -> bool:
+        return self.folder.has(DIAGNOSTICS)
+
+    def diagnostics_json(self) -> dict[str, Any]:
+        """``diagnostics.json`` as written by ``illusion diagnose`` (docs/diagnostics.md); an error when absent."""
+        if not self.diagnosed:
+            raise IllusionError(f"{self.path / DIAGNOSTICS}: not diagnosed yet; run `illusion diagnose {self.path}`")
+        return self.folder.read_json(DIAGNOSTICS, "diagnostics file")
+
+    def diagnostics(self) -> pd.DataFrame:
+        """Per direction: illusion score and its parts, locality, monotone words; empty when not diagnosed."""
+        if not self.diagnosed:
+            return pd.DataFrame(columns=["direction", "condition", "score"])
+        from illusion.run.tables import diagnostics_rows
+
+        return pd.DataFrame(diagnostics_rows(self.diagnostics_json()))
+
+    def annotations(self) -> pd.DataFrame | None:
+        """``annotations.jsonl`` (one row per task and annotator), or None before a campaign is imported."""
+        if not self.folder.has(ANNOTATIONS):
+            return None
+        return pd.DataFrame(self.folder.read_jsonl(ANNOTATIONS, "annotations file"))
+
+    # -- sentences and activations: datasets and vectors, loaded on first use --------------------
+
+    @cached_property
+    def data(self) -> RunData:
+        """The run's records, memory-mapped vectors and directions (:class:`illusion.run.data.RunData`)."""
+        from illusion.run.data import load_run_data
+
+        return load_run_data(self.path, self._host)
+
+    def sentences(self, dataset: str | None = None) -> pd.DataFrame:
+        """``dataset``, ``index`` (row in the store), ``id``, ``text`` of one dataset, or of all in run order."""
+        names = self._datasets(dataset)
+        frames = [
+            pd.DataFrame(
+                {
+                    "dataset": name,
+                    "index": np.arange(len(self.data.records[name])),
+                    "id": [r.id for r in self.data.records[name]],
+                    "text": self.data.texts(name),
+                }
+            )
+            for name in names
+        ]
+        return pd.concat(frames, ignore_index=True)
+
+    def vectors(self, dataset: str) -> np.ndarray:
+        """One dataset's sentence vectors, (sentences, dim), memory-mapped from the activation store."""
+        return self.data.vectors[self._datasets(dataset)[0]]
+
+    def direction(self, spec: DirectionSpec) -> np.ndarray:
+        """The unit vector of ``spec``: a direction id, a neuron index, ``file:PATH[#ROW]`` or a vector."""
+        return self._resolve(spec)[1]
+
+    def activations(self, direction: DirectionSpec, dataset: str | None = None) -> pd.DataFrame:
+        """Every sentence's activation (projection on ``direction``): ``dataset``, ``index``, ``id``, ``text``, ``activation``."""
+        from illusion.common.chunks import project
+
+        name, vector = self._resolve(direction)
+        frame = self.sentences(dataset)
+        frame["activation"] = np.concatenate([project(self.vectors(n), vector[None, :])[:, 0] for n in self._datasets(dataset)])
+        frame.attrs["direction"] = name
+        return frame
+
+    def _resolve(self, spec: DirectionSpec) -> tuple[str, np.ndarray]:
+        neuron_labels = [s["label"] for s in self.manifest["config"]["samplers"] if s.get("plugin") == "neuron"]
+        return resolve_direction(spec, self.direction_ids, self.direction_vectors(), neuron_labels, self._host)
+
+    def _datasets(self, dataset: str | None) -> list[str]:
+        if dataset is None:
+            return list(self.datasets)
+        if dataset not in self.datasets:
+            raise IllusionError(f"run {self.path}: no dataset {dataset!r} (datasets: {', '.join(self.datasets)})")
+        return [dataset]
