@@ -33,9 +33,7 @@ class Explorer:
         self.datasets = source.datasets
         self.ids = [d["id"] for d in source.directions]
         self.number = {identifier: n for n, identifier in enumerate(self.ids)}
-        self.rows: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
-        for row in source.topk:
-            self.rows[row["direction"]][row["dataset"]] = row
+        self.rows = source.sets
         self.sentences = SentenceTable(self.datasets)
         self.scores = (source.diagnostics or {}).get("illusion_score", {}).get("directions", {})
         self.campaign = (source.agreement or {}).get("cross_dataset", {}).get("directions") if source.agreement else None

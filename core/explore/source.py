@@ -1,18 +1,23 @@
-"""What the explorer reads of a run folder, in one place (read through ``RunFolder`` and ``illusion.run.profiles``).
+"""What the explorer reads of a run: through ``illusion.open_run``, plus the files it does not cover.
 
-Only the finished run is required; diagnostics, a campaign's agreement and the activation
-profiles are shown when the run has them (older runs have no profiles).
+Only the finished run is required; diagnostics, a campaign's agreement (``agreement.json``) and the
+activation profiles (``illusion.run.profiles``) are shown when the run has them; older runs have no
+profiles.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from illusion.errors import IllusionError
 from illusion.run import profiles
-from illusion.run.folder import AGREEMENT, DIAGNOSTICS, MANIFEST, STATS, RunFolder
+from illusion.run.folder import AGREEMENT, STATS
+from illusion.run.view import open_run
 
 
 @dataclass
@@ -21,7 +26,7 @@ class Source:
 
     path: Path
     manifest: dict[str, Any]
-    topk: list[dict[str, Any]]
+    sets: dict[str, dict[str, dict[str, list[dict[str, Any]]]]]  # direction -> dataset -> "top"/"bottom" -> entries
     stats: dict[str, Any]
     diagnostics: dict[str, Any] | None
     agreement: dict[str, Any] | None
@@ -36,21 +41,34 @@ class Source:
         return self.manifest["directions"]
 
 
+def listed_sets(topk: Any) -> dict[str, dict[str, dict[str, list[dict[str, Any]]]]]:
+    """``RunView.topk()`` regrouped: direction -> dataset -> side -> entries in rank order."""
+    sets: dict[str, dict[str, dict[str, list[dict[str, Any]]]]] = defaultdict(
+        lambda: defaultdict(lambda: {"top": [], "bottom": []})
+    )
+    columns = ("direction", "dataset", "side", "id", "text", "score", "token", "span_start", "span_end")
+    for direction, dataset, side, identifier, text, score, token, start, end in zip(*(topk[c].tolist() for c in columns)):
+        span = None if pd.isna(start) or pd.isna(end) else [int(start), int(end)]
+        sets[direction][dataset][side].append({"id": identifier, "text": text, "score": score, "token": token, "span": span})
+    return sets
+
+
 def open_source(run_dir: str | Path) -> Source:
     """The run in ``run_dir``; a clear error when it is not a finished run."""
-    folder = RunFolder(run_dir).require()
-    manifest = folder.manifest()
-    if not isinstance(manifest.get("datasets"), list) or not isinstance(manifest.get("directions"), list):
-        raise IllusionError(f"{folder / MANIFEST}: no 'datasets' or 'directions' list; is this an `illusion run` folder?")
-    diagnostics = folder.optional_json(DIAGNOSTICS)
-    if diagnostics is not None and diagnostics.get("run_id") != manifest.get("run_id"):
+    run = open_run(run_dir)
+    diagnostics = run.diagnostics_json() if run.diagnosed else None
+    if diagnostics is not None and diagnostics.get("run_id") != run.run_id:
         diagnostics = None  # written for another run: not this run's evidence
+    try:
+        sets = listed_sets(run.topk())  # in rank order, as the run listed them
+    except (KeyError, TypeError) as exc:
+        raise IllusionError(f"{run.path}: topk.jsonl has a malformed entry ({exc}); rerun `illusion run`") from None
     return Source(
-        folder.path,
-        manifest,
-        folder.topk(),
-        folder.optional_json(STATS) or {},
+        run.path,
+        run.manifest,
+        sets,
+        run.stats_json() if run.folder.has(STATS) else {},
         diagnostics,
-        folder.optional_json(AGREEMENT),
-        profiles.read(folder),
+        run.folder.optional_json(AGREEMENT),
+        profiles.read(run.folder),
     )
