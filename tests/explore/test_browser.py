@@ -5,53 +5,16 @@ direction, checks that its histograms and samples are drawn, and that hostile se
 annotator descriptions stay text. Load times are printed (measured, not asserted).
 """
 
-import json
 import threading
 
 import pytest
 
 from illusion.explore.serve import server, url
 from illusion.explore.site import write_site
-from illusion.run.config import load_config
-from illusion.run.folder import AGREEMENT
-from illusion.run.pipeline import run
 from tests.helpers.browser import chromium
-from tests.helpers.run_configs import write_text_run_config
+from tests.helpers.explore_runs import HOSTILE
 
 pytestmark = pytest.mark.slow
-
-HOSTILE = ['<script>window.owned = "script"</script> the cat', "<img src=x onerror=\"window.owned = 'img'\"> the dog"]
-SUBJECTS = ["the cat", "a dog", "the horse", "my parrot", "the old fox", "a small mouse", "the king", "a prophet"]
-VERBS = ["sat on", "ran past", "looked at", "slept near", "was hiding behind"]
-PLACES = ["the mat", "the temple", "the river", "a wooden box", "the garden", "the mountain"]
-
-
-def sentences(seed: int, count: int) -> list[str]:
-    return [
-        f"{SUBJECTS[(i + seed) % 8]} {VERBS[(i * 3 + seed) % 5]} {PLACES[(i * 7 + seed) % 6]} number {i}." for i in range(count)
-    ]
-
-
-@pytest.fixture(scope="module")
-def explorer(tmp_path_factory):
-    """The static explorer of a 2,016-direction run whose first direction has a labelled campaign with hostile descriptions."""
-    folder = tmp_path_factory.mktemp("explore-browser")
-    config = write_text_run_config(
-        folder,
-        {"stories": sentences(0, 40) + HOSTILE, "fables": sentences(3, 40), "chronicle": sentences(5, 40)},
-        "all-MiniLM-L6-v2",
-        samplers=({"plugin": "random", "count": 2000}, {"plugin": "neuron", "count": 16}),
-        k=5,
-        controls=1,
-    )
-    result = run(load_config(config), folder / "run")
-    first = result.manifest["directions"][0]["id"]
-    campaign = {"datasets": {"stories": {"call": "pattern", "votes": {"yes": 2, "no": 0}, "descriptions": [HOSTILE[1]]}}}
-    (folder / "run" / AGREEMENT).write_text(
-        json.dumps({"cross_dataset": {"directions": {first: {"call": "dataset-level", "reason": HOSTILE[0], **campaign}}}})
-    )
-    hostile = next(r["direction"] for r in result.topk if any(e["text"] in HOSTILE for e in r["top"]))
-    return write_site(folder / "run", folder / "site"), result.manifest, hostile
 
 
 def ready(page, address: str) -> float:
@@ -95,6 +58,12 @@ def check_explorer(page, base: str, manifest: dict, hostile: str) -> None:
 
     ready(page, base + "index.html#w=parrot")
     assert page.locator("#word tr").count() > 1 and "\u201cparrot\u201d" in page.locator("h1").inner_text()
+
+
+@pytest.fixture(scope="module")
+def explorer(big_run, tmp_path_factory):
+    run_dir, manifest, hostile = big_run
+    return write_site(run_dir, tmp_path_factory.mktemp("explorer") / "site"), manifest, hostile
 
 
 def test_explorer_in_chromium_from_file_and_from_the_server(explorer):
