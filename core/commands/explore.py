@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+import sys
 import tempfile
 from pathlib import Path
 
@@ -39,6 +41,7 @@ def explore(run_dir: Path, out: Path | None, host: str, port: int, quiet: bool) 
         except OSError as exc:
             raise click.ClickException(f"cannot serve on {host}:{port} ({exc.strerror}); pick another --port") from None
         click.echo(f"exploring {run_dir} at {url(httpd)} (Ctrl-C stops)")
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # a terminated server still removes its folder
         try:
             httpd.serve_forever()
         except KeyboardInterrupt:

@@ -1,6 +1,9 @@
 """The explorer's static folder and server, without a browser: files, escaping, old runs, refusals, loopback."""
 
 import json
+import re
+import subprocess
+import sys
 import threading
 import urllib.request
 
@@ -105,3 +108,17 @@ def test_server_listens_on_loopback(small_run, tmp_path):
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+def test_command_serves_on_loopback_prints_the_url_and_cleans_up(small_run):
+    process = subprocess.Popen(
+        [sys.executable, "-m", "illusion.cli", "explore", str(small_run), "--quiet"], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        line = process.stdout.readline()
+        address = re.search(r"http://127\.0\.0\.1:\d+/", line).group(0)
+        with urllib.request.urlopen(address) as response:
+            assert b"illusion explore" in response.read()
+    finally:
+        process.terminate()
+        assert process.wait(timeout=30) == 0
