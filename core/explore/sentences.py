@@ -9,6 +9,8 @@ BLOCK = 500  # sentences per file
 
 def utf16(text: str, offset: int) -> int:
     """A character offset as the browser counts it (UTF-16 code units)."""
+    if text.isascii():
+        return offset
     return len(text[:offset].encode("utf-16-le")) // 2
 
 

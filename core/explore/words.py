@@ -7,12 +7,14 @@ named by the hex code points of a word's first two characters.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 WORD = re.compile(r"[^\W]+")
 
 
-def words(text: str) -> set[str]:
-    return set(WORD.findall(text.lower()))
+@lru_cache(maxsize=1 << 16)  # a run lists the same sentences under many directions
+def words(text: str) -> frozenset[str]:
+    return frozenset(WORD.findall(text.lower()))
 
 
 def bucket(word: str) -> str:

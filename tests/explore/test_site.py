@@ -122,3 +122,15 @@ def test_command_serves_on_loopback_prints_the_url_and_cleans_up(small_run):
     finally:
         process.terminate()
         assert process.wait(timeout=30) == 0
+
+
+def test_driving_token_offsets_count_as_the_browser_does():
+    from illusion.explore.sentences import SentenceTable, utf16
+
+    assert utf16("a\U0001f600b", 2) == 3 and utf16("plain", 3) == 3
+    table = SentenceTable(["x"])
+    assert table.entry("x", {"id": 7, "text": "\U0001f600 cat", "score": 1.23456, "span": [2, 5]}) == [0, 1.2346, 3, 6]
+    assert table.entry("x", {"id": 7, "text": "\U0001f600 cat", "score": 1.0, "span": [4, 99]}) == [
+        0,
+        1.0,
+    ]  # out of range: unmarked
