@@ -50,7 +50,7 @@ def timed_view(browser, address: str, rounds: int) -> float:
     for _ in range(rounds):
         page = browser.new_page()
         page.goto(address)
-        page.wait_for_function("document.body.dataset.ready !== undefined", timeout=60_000)
+        page.wait_for_selector("body[data-ready]", state="attached", timeout=60_000)
         times.append(page.evaluate("performance.now()"))
         page.close()
     return round(statistics.median(times), 1)
