@@ -141,12 +141,28 @@ class ModelLayerPlugin(Registration):
         return layer
 
 
+SAMPLER_ROLES = ("candidate", "baseline", "dataset-level")
+
+
 @dataclass(frozen=True)
 class DirectionSamplerPlugin(Registration):
-    """Directions to study: ``factory(context, **params)`` returns :class:`illusion.Directions`."""
+    """Directions to study: ``factory(context, **params)`` returns :class:`illusion.Directions`.
+
+    ``role`` says what the diagnostics may conclude from its directions: ``candidate`` (may mean
+    something; ranked), ``baseline`` (a reference, e.g. random directions: scored, never suggested)
+    or ``dataset-level`` (separates datasets by construction, e.g. a contrast of dataset means:
+    marked, never ranked as a likely illusion).
+    """
+
+    role: str = "candidate"
 
     kind: ClassVar[str] = "direction sampler"
     hook: ClassVar[str] = "illusion_direction_samplers"
+
+    def __post_init__(self) -> None:
+        if self.role not in SAMPLER_ROLES:
+            raise TypeError(f"{self.label}: role must be one of {', '.join(SAMPLER_ROLES)}, not {self.role!r}")
+        super().__post_init__()
 
     def sample(self, context: Any, options: Mapping[str, Any]) -> Any:
         from illusion.directions import Directions

@@ -126,6 +126,7 @@ def illusion_direction_samplers():
         description="Seeded isotropic Gaussian directions, normalised to unit length.",
         factory=random_directions,
         params=[Param("count", int, 33, "how many directions"), seed],
+        role="baseline",
     )
     yield DirectionSamplerPlugin(
         name="pca",
@@ -154,4 +155,5 @@ def illusion_direction_samplers():
             Param("a", str, None, "first dataset (each dataset vs the rest when unset)"),
             Param("b", str, None, "second dataset"),
         ],
+        role="dataset-level",
     )

@@ -21,8 +21,9 @@ def labels(paths: list[Path]) -> list[str]:
 @click.command()
 @RUN_DIRS
 @click.option("--html", "html", type=click.Path(dir_okay=False, path_type=Path), help="Also write the comparison as a page.")
+@click.option("--directions", "per_direction", is_flag=True, help="Also list each shared direction's illusion score per run.")
 @click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
-def compare(run_dirs: tuple[Path, ...], html: Path | None, as_json: bool) -> None:
+def compare(run_dirs: tuple[Path, ...], html: Path | None, per_direction: bool, as_json: bool) -> None:
     """Put the findings of RUN_DIRS side by side (e.g. the same run at two layers).
 
     Per condition: top-k range overlap, monotonicity, locality, outliers and the mean illusion score;
@@ -42,6 +43,8 @@ def compare(run_dirs: tuple[Path, ...], html: Path | None, as_json: bool) -> Non
         click.echo(json.dumps(comparison, indent=2))
     else:
         print_comparison(Console(), comparison, MEASURES)
+        if per_direction:
+            print_directions(Console(), comparison)
     if html:
         write_text(html, render(comparison))
         Console(stderr=True).print(f"wrote {html}", soft_wrap=True)
@@ -75,6 +78,16 @@ def print_comparison(console: Console, comparison: dict, measures: tuple) -> Non
             continue
         rho = "-" if row["spearman"] is None else f"{row['spearman']:.2f}"
         console.print(f"illusion scores {' / '.join(row['runs'])}: Spearman {rho} over {row['directions']} shared directions")
+
+
+def print_directions(console: Console, comparison: dict) -> None:
+    table = Table(show_edge=False, title="illusion score per direction")
+    table.add_column("direction")
+    for run in comparison["runs"]:
+        table.add_column(run["label"], justify="right")
+    for identifier, scores in comparison["directions"].items():
+        table.add_row(identifier, *(_value(scores[run["label"]], "number") for run in comparison["runs"]))
+    console.print(table)
 
 
 def _value(value: float | None, kind: str) -> str:

@@ -1,12 +1,14 @@
 """A labelled concept as a hypothesis, tested on every dataset of a run (``illusion test-concept``).
 
-A concept is a pattern: ``name:argument`` for a concept detector (built in: ``regex:...`` and
-``words:a,b,c``; plugins add more), or else a plain regular expression. In each dataset: how many
-sentences match, the direction's activation AUROC for matching against other sentences with a
-one-sided Mann-Whitney U p-value, and the rule's precision among the direction's top-k next to its
-base rate. The concept holds in a dataset when AUROC >= ``min_auroc`` and p < ``alpha`` divided by
-the number of testable datasets (Bonferroni); a dataset is testable with ``min_matches`` matching
-and non-matching sentences. Verdict: "every dataset", "some datasets", "nowhere" or "untestable".
+A concept is a pattern: ``name:argument`` for a concept detector (built in: ``regex:...``,
+``words:a,b,c``, ``meta:KEY=VALUE`` and ``similar:DESCRIPTION``; plugins add more), or else a plain
+regular expression. In each dataset: how many sentences match, the direction's activation AUROC for
+matching against other sentences with a one-sided Mann-Whitney U p-value, the rule's precision among
+the direction's top-k (with its 95% Wilson interval) next to its base rate, and the matches the
+dataset would need for the test to have power 0.8 at the observed effect. The concept holds in a
+dataset when AUROC >= ``min_auroc`` and p < ``alpha`` divided by the number of testable datasets
+(Bonferroni); it fails in a testable dataset otherwise; a dataset is testable with ``min_matches``
+matching and non-matching sentences. Verdicts: :func:`illusion.diagnostics.verdicts.verdict`.
 
 Cost: the detector over every sentence, one streamed projection, O(sentences x dim), and a rank
 test, O(sentences log sentences), per dataset.
@@ -24,10 +26,13 @@ import numpy as np
 from illusion.common.chunks import project
 from illusion.common.files import read_jsonl
 from illusion.common.hints import did_you_mean
+from illusion.diagnostics.detectors import detect, detector_names
+from illusion.diagnostics.verdicts import POWER, matches_for_power, rank_test, verdict, wilson
 from illusion.errors import IllusionError
 from illusion.host import Host
 from illusion.run.data import RunData
 from illusion.run.folder import ANNOTATIONS
+from illusion.run.lookup import DirectionSpec
 
 _PREFIX = re.compile(r"^([a-z][a-z0-9]*(?:[-_][a-z0-9]+)*):(.*)$", re.DOTALL)
 
@@ -41,6 +46,10 @@ class Thresholds:
     def __post_init__(self) -> None:
         if not 0 < self.alpha < 1 or not 0.5 <= self.min_auroc <= 1 or self.min_matches < 1:
             raise IllusionError("test-concept: alpha must lie in (0, 1), min_auroc in [0.5, 1] and min_matches be at least 1")
+
+    def holds(self, auroc: float, p_value: float, tests: int) -> bool:
+        """Whether a concept holds in a testable dataset: AUROC high enough, p below alpha over ``tests`` datasets."""
+        return bool(auroc >= self.min_auroc and p_value < self.alpha / tests)
 
 
 @dataclass(frozen=True)
@@ -59,7 +68,7 @@ def parse_pattern(pattern: str, detectors: Iterable[str]) -> Concept:
     if prefix and prefix.group(1) in known:
         return Concept(pattern, prefix.group(1), prefix.group(2))
     hint = did_you_mean(prefix.group(1), known) if prefix else ""
-    if hint:
+    if prefix and hint:
         raise IllusionError(
             f"pattern {pattern!r}: unknown concept detector {prefix.group(1)!r}{hint} "
             f"(for a regular expression that starts this way, write regex:{pattern})"
@@ -69,8 +78,6 @@ def parse_pattern(pattern: str, detectors: Iterable[str]) -> Concept:
 
 def assess_dataset(scores: np.ndarray, matches: np.ndarray, k: int, thresholds: Thresholds, tests: int) -> dict[str, Any]:
     """One dataset's evidence; ``tests`` is the number of testable datasets the alpha is divided by."""
-    from scipy.stats import mannwhitneyu
-
     matches = np.asarray(matches, dtype=bool)
     top = np.argsort(-scores, kind="stable")[:k]
     row: dict[str, Any] = {
@@ -78,14 +85,16 @@ def assess_dataset(scores: np.ndarray, matches: np.ndarray, k: int, thresholds: 
         "matches": int(matches.sum()),
         "base_rate": float(matches.mean()) if len(matches) else 0.0,
         "top_k_precision": float(matches[top].mean()) if len(top) else None,
+        "top_k_interval": wilson(int(matches[top].sum()), len(top)),
         "auroc": None,
         "p_value": None,
         "holds": None,
     }
     if testable(matches, thresholds):
-        u, p = mannwhitneyu(scores[matches], scores[~matches], alternative="greater")
-        auroc = float(u) / (matches.sum() * (~matches).sum())
-        row.update(auroc=auroc, p_value=float(p), holds=bool(auroc >= thresholds.min_auroc and p < thresholds.alpha / tests))
+        auroc, p = (float(v[0]) for v in rank_test(np.asarray(scores)[:, None], matches))
+        row.update(auroc=auroc, p_value=p, holds=thresholds.holds(auroc, p, tests))
+    row["power_effect"] = row["auroc"] if row["auroc"] is not None and row["auroc"] > 0.5 else None
+    row["matches_for_power"] = matches_for_power(row["power_effect"], row["base_rate"], thresholds.alpha / tests)
     return row
 
 
@@ -99,15 +108,15 @@ def assess(
     """Per dataset evidence and the overall verdict, for activations ``scores`` and detections ``matches``."""
     tests = max(1, sum(testable(np.asarray(matches[n], dtype=bool), thresholds) for n in scores))
     per_dataset = {name: assess_dataset(np.asarray(scores[name]), matches[name], k, thresholds, tests) for name in scores}
-    decided = [row["holds"] for row in per_dataset.values() if row["holds"] is not None]
-    if not decided:
-        verdict = "untestable"
-    elif sum(decided) == len(per_dataset):
-        verdict = "every dataset"
-    else:
-        verdict = "some datasets" if any(decided) else "nowhere"
+    effects = [row["auroc"] for row in per_dataset.values() if row["auroc"] is not None and row["auroc"] > 0.5]
+    if effects:  # untestable datasets: the power estimate assumes the mean effect of the testable ones
+        effect = float(np.mean(effects))
+        for row in per_dataset.values():
+            if row["auroc"] is None:
+                row["matches_for_power"] = matches_for_power(effect, row["base_rate"], thresholds.alpha / tests)
+                row["power_effect"] = effect
     return {
-        "verdict": verdict,
+        **verdict({name: row["holds"] for name, row in per_dataset.items()}),
         "holds_in": [n for n, r in per_dataset.items() if r["holds"]],
         "per_dataset": per_dataset,
         "thresholds": {
@@ -115,26 +124,27 @@ def assess(
             "min_auroc": thresholds.min_auroc,
             "min_matches": thresholds.min_matches,
             "alpha_per_dataset": thresholds.alpha / tests,
+            "power": POWER,
         },
     }
 
 
 def assess_in_run(
     run: RunData,
-    direction: str,
+    direction: DirectionSpec,
     pattern: str,
     host: Host,
     options: Mapping[str, Any] | None = None,
     thresholds: Thresholds = Thresholds(),
 ) -> dict[str, Any]:
-    """Test ``pattern`` as the meaning of ``direction`` on every dataset of ``run``."""
-    vector = run.direction(direction)
-    concept = parse_pattern(pattern, host.registrations("concept detector"))
-    detect = host.get("concept detector", concept.detector).create(concept.argument, options or {})
-    scores = {name: project(run.vectors[name], vector[None, :])[:, 0] for name in run.names}
-    matches = {name: detect(run.texts(name)) for name in run.names}
+    """Test ``pattern`` as the meaning of ``direction`` (a direction id, a neuron index, ``file:PATH[#ROW]``)
+    on every dataset of ``run``."""
+    name, vector = run.resolve(direction, host)
+    concept = parse_pattern(pattern, detector_names(host))
+    matches = detect(run, concept.detector, concept.argument, host, options)
+    scores = {dataset: project(run.vectors[dataset], vector[None, :])[:, 0] for dataset in run.names}
     return {
-        "direction": direction,
+        "direction": name,
         "pattern": pattern,
         "detector": concept.detector,
         "options": dict(options or {}),
@@ -184,5 +194,5 @@ def labelled_concepts(run: RunData, detectors: Iterable[str]) -> list[dict[str, 
 
 def assess_annotated(run: RunData, host: Host, thresholds: Thresholds = Thresholds()) -> list[dict[str, Any]]:
     """Every labelled concept of the run's campaign, tested on every dataset."""
-    labelled = labelled_concepts(run, host.registrations("concept detector"))
+    labelled = labelled_concepts(run, detector_names(host))
     return [{**entry, **assess_in_run(run, entry["direction"], entry["pattern"], host, None, thresholds)} for entry in labelled]

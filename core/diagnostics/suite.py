@@ -1,7 +1,7 @@
 """``diagnostics.json``: every automatic illusion diagnostic of a run, assembled in one file.
 
 The schema and the cost of each analysis are documented in docs/diagnostics.md; each analysis
-lives in its own module (``illusion.diag_*``) and is a function of arrays, testable on its own.
+lives in its own module (``illusion.diagnostics.*``) and is a function of arrays, testable on its own.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from illusion.common.progress import Reporter
 from illusion.diagnostics import locality, outliers, separability
 from illusion.diagnostics.anisotropy import anisotropy
 from illusion.diagnostics.monotonicity import monotonicity
+from illusion.diagnostics.sanity import sanity
 from illusion.diagnostics.score import illusion_scores
 from illusion.errors import IllusionError
 from illusion.host import Host
@@ -61,10 +62,13 @@ def overlap_summary(findings: dict[str, dict[str, Any]]) -> dict[str, Any]:
     return {"by_condition": summary, "directions": {i: f["range_overlap"] for i, f in findings.items()}}
 
 
-def diagnose(run: RunData, settings: Settings = Settings(), reporter: Reporter | None = None) -> dict[str, Any]:
+def diagnose(
+    run: RunData, settings: Settings = Settings(), reporter: Reporter | None = None, roles: dict[str, str] | None = None
+) -> dict[str, Any]:
     """All diagnostics of ``run`` as the JSON-able content of ``diagnostics.json``.
 
-    The per-direction findings, the dataset classifier and the top-k come from the run's own files.
+    The per-direction findings, the dataset classifier and the top-k come from the run's own files;
+    ``roles`` maps each condition (sampler label) to its sampler's role (:func:`sampler_roles`).
     """
     reporter = reporter or Reporter(quiet=True)
     seed, k = run.config.seed, run.config.k
@@ -128,10 +132,35 @@ def diagnose(run: RunData, settings: Settings = Settings(), reporter: Reporter |
         settings.fractions,
     )
     result["anisotropy"] = timed("anisotropy", anisotropy, run.vectors)
+    result["sanity"] = timed(
+        "sanity",
+        sanity,
+        run.vectors,
+        directions,
+        ids,
+        roles or {},
+        k,
+        result["anisotropy"],
+        result["monotonicity"],
+        run_stats["separability"],
+    )
     consistency = {i: d["consistency"] for i, d in result["monotonicity"]["directions"].items()}
-    result["illusion_score"] = illusion_scores(findings, consistency, len(run.names))
+    result["illusion_score"] = illusion_scores(
+        findings, consistency, len(run.names), roles=roles, duplicate_of=result["sanity"]["duplicates"], k=k
+    )
     result["timings"] = timings
     return result
+
+
+def sampler_roles(manifest: dict[str, Any], host: Host) -> dict[str, str]:
+    """Each sampler label of the run and the role its plugin declares (``candidate`` when the plugin is gone)."""
+    roles = {}
+    for sampler in manifest["config"]["samplers"]:
+        try:
+            roles[sampler.get("label", sampler["plugin"])] = host.get("direction sampler", sampler["plugin"]).role
+        except IllusionError:
+            roles[sampler.get("label", sampler["plugin"])] = "candidate"
+    return roles
 
 
 def write_diagnostics(
@@ -140,15 +169,17 @@ def write_diagnostics(
     host: Host | None = None,
     reporter: Reporter | None = None,
     datasets: Sequence[Dataset] | None = None,
+    out: str | Path | None = None,
 ) -> dict[str, Any]:
-    """Compute the diagnostics of the run in ``run_dir`` and write its ``diagnostics.json``.
+    """Compute the diagnostics of the run in ``run_dir`` and write its ``diagnostics.json`` (into ``out`` when given).
 
     ``datasets``: the run's datasets with their vectors, when the run has them in memory.
     """
     start = time.perf_counter()
+    host = host or Host()
     run = load_run_data(run_dir, host, datasets)
     loaded = round(time.perf_counter() - start, 3)
-    result = diagnose(run, settings, reporter)
+    result = diagnose(run, settings, reporter, sampler_roles(run.manifest, host))
     result["timings"] = {"load": loaded, **result["timings"]}
-    RunFolder(run_dir).write_json(DIAGNOSTICS, result)
+    RunFolder(out or run_dir).write_json(DIAGNOSTICS, result)
     return result

@@ -32,11 +32,11 @@ def shown(ids: list[str], ranking: list[str]) -> list[str]:
     return [identifier for _, identifier in ends(ranking)] if ranking else ids[:CARDS]
 
 
-def render(run_dir: str | Path) -> str:
-    """The report of a run folder, from its files."""
+def render(run_dir: str | Path, diagnostics: dict[str, Any] | None = None) -> str:
+    """The report of a run folder, from its files (``diagnostics``: these instead of its ``diagnostics.json``)."""
     folder = RunFolder(run_dir)
     manifest = folder.manifest()
-    diagnostics = folder.optional_json(DIAGNOSTICS)
+    diagnostics = diagnostics if diagnostics is not None else folder.optional_json(DIAGNOSTICS)
     ranking = diagnostics["illusion_score"]["ranking"] if diagnostics and diagnostics.get("run_id") == manifest["run_id"] else []
     ids = [d["id"] for d in manifest["directions"]]
     by_direction: dict[str, dict[str, Any]] = {identifier: {} for identifier in shown(ids, ranking)}
@@ -59,5 +59,6 @@ def render(run_dir: str | Path) -> str:
     )
 
 
-def write_report(run_dir: str | Path) -> Path:
-    return RunFolder(run_dir).write_text(REPORT, render(run_dir))
+def write_report(run_dir: str | Path, out: str | Path | None = None, diagnostics: dict[str, Any] | None = None) -> Path:
+    """Write the report of ``run_dir`` into it, or into the folder ``out``."""
+    return RunFolder(out or run_dir).write_text(REPORT, render(run_dir, diagnostics))

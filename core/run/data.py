@@ -19,8 +19,9 @@ from illusion.common.hints import did_you_mean
 from illusion.errors import IllusionError
 from illusion.host import Host
 from illusion.records import Record
-from illusion.run.config import RunConfig, parse
+from illusion.run.config import PluginChoice, RunConfig, apply_override, parse
 from illusion.run.folder import MANIFEST, STATS, TOPK, RunFolder
+from illusion.run.lookup import DirectionSpec, neuron_labels, resolve_direction
 from illusion.run.pipeline import Dataset, load_dataset, open_store
 from illusion.run.store import entry_key
 
@@ -51,6 +52,10 @@ class RunData:
             hint = did_you_mean(identifier, self.direction_ids, n=3) or f" (e.g. {self.direction_ids[0]!r})"
             raise IllusionError(f"{self.path / MANIFEST}: no direction {identifier!r}{hint}")
         return self.directions[self.direction_ids.index(identifier)]
+
+    def resolve(self, spec: DirectionSpec, host: Host | None = None) -> tuple[str, np.ndarray]:
+        """(name, unit vector) of any direction: an id of the run, a neuron index, ``file:PATH[#ROW]``, a vector."""
+        return resolve_direction(spec, self.direction_ids, self.directions, neuron_labels(self.manifest), host)
 
     def stats(self) -> dict[str, Any]:
         """The run's ``stats.json``: per-direction findings, their summary by condition, separability."""
@@ -109,6 +114,28 @@ def load_run_data(run_dir: str | Path, host: Host | None = None, datasets: Seque
         conditions,
         folder.directions(len(direction_ids), dim),
     )
+
+
+def dataset_choice(spec: str) -> PluginChoice:
+    """A dataset given on the command line: ``PLUGIN:KEY=VALUE,KEY=VALUE`` (``name=`` names it; default: the plugin)."""
+    plugin, _, rest = spec.partition(":")
+    options: dict[str, Any] = {}
+    for item in filter(None, (part.strip() for part in rest.split(","))):
+        apply_override(options, item)
+    name = str(options.pop("name", plugin))
+    if not plugin.strip() or any(c in name for c in ":@|/ "):
+        raise IllusionError(f"dataset {spec!r}: write PLUGIN:KEY=VALUE,... e.g. text:path=recipes.txt,name=recipes")
+    return PluginChoice(name, plugin.strip(), options)
+
+
+def add_dataset(run: RunData, choice: PluginChoice, host: Host) -> None:
+    """Add a dataset to ``run`` in memory; its vectors come through the run's store (computed once, by the run's model)."""
+    if choice.name in run.records:
+        raise IllusionError(f"run {run.path} already has a dataset {choice.name!r}; name the new one with name=...")
+    dataset = load_dataset(host, choice, run.config)
+    _cached_vectors(host, run.config, run.manifest["model"], run.directions.shape[1], [dataset], run.path)
+    run.records[dataset.name] = dataset.records
+    run.vectors[dataset.name] = dataset.vectors
 
 
 def _cached_vectors(

@@ -42,6 +42,12 @@ AGREEMENT_PAGE = "agreement.html"
 RUN_FILE = "file from `illusion run` (run it first, or pass the run folder it wrote)"
 
 
+def versioned(name: str, number: int) -> str:
+    """``diagnostics.json`` -> ``diagnostics.NUMBER.json``."""
+    stem, dot, suffix = name.rpartition(".")
+    return f"{stem}.{number}.{suffix}" if dot else f"{name}.{number}"
+
+
 class RunFolder:
     """One run folder on disk: checked reads and atomic writes of its files by name."""
 
@@ -103,6 +109,21 @@ class RunFolder:
         if directions.shape != (count, dim):
             raise IllusionError(f"{file}: shape {directions.shape}, but the manifest lists {count} directions of size {dim}")
         return np.asarray(directions, dtype=np.float32)
+
+    def keep_previous(self, *names: str) -> dict[str, Path]:
+        """Rename the existing files among ``names`` to one free version number (``diagnostics.json`` ->
+        ``diagnostics.1.json``), so that new ones can be written without losing them; old name -> new path."""
+        present = [name for name in names if self.has(name)]
+        if not present:
+            return {}
+        number = 1
+        while any(self.has(versioned(name, number)) for name in names):
+            number += 1
+        kept = {}
+        for name in present:
+            os.replace(self.path / name, self.path / versioned(name, number))
+            kept[name] = self.path / versioned(name, number)
+        return kept
 
     def write_json(self, name: str, obj: Any) -> Path:
         write_json(self.path / name, obj)

@@ -55,6 +55,11 @@ def resolve_direction(
     return "vector", _unit(np.asarray(spec, dtype=np.float64), dim, "the vector")
 
 
+def neuron_labels(manifest: dict[str, Any]) -> list[str]:
+    """The run's labels of neuron samplers (``LABEL:N`` then names neuron N)."""
+    return [s.get("label", s.get("plugin")) for s in manifest["config"]["samplers"] if s.get("plugin") == "neuron"]
+
+
 def _neuron(index: int, dim: int) -> tuple[str, np.ndarray]:
     if not 0 <= index < dim:
         raise IllusionError(f"neuron {index} is outside this layer's 0..{dim - 1}")

@@ -19,7 +19,7 @@ import pandas as pd
 
 from illusion.errors import IllusionError
 from illusion.run.folder import ANNOTATIONS, DIAGNOSTICS, RunFolder
-from illusion.run.lookup import DirectionSpec, resolve_direction
+from illusion.run.lookup import DirectionSpec, neuron_labels, resolve_direction
 
 if TYPE_CHECKING:
     from illusion.host import Host
@@ -235,8 +235,7 @@ class RunView:
         return frame
 
     def _resolve(self, spec: DirectionSpec) -> tuple[str, np.ndarray]:
-        neuron_labels = [s["label"] for s in self.manifest["config"]["samplers"] if s.get("plugin") == "neuron"]
-        return resolve_direction(spec, self.direction_ids, self.direction_vectors(), neuron_labels, self._host)
+        return resolve_direction(spec, self.direction_ids, self.direction_vectors(), neuron_labels(self.manifest), self._host)
 
     def _datasets(self, dataset: str | None) -> list[str]:
         if dataset is None:

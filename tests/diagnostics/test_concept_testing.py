@@ -27,7 +27,8 @@ def test_a_concept_that_holds_in_one_dataset_only():
         "c": activations(rng, matches["c"], 0.0),
     }
     result = assess(scores, matches, k=10)
-    assert result["verdict"] == "some datasets" and result["holds_in"] == ["a"]
+    assert result["verdict"] == "holds in some" and result["holds_in"] == ["a"]
+    assert result["counts"] == {"holds": 1, "fails": 2, "untestable": 0}
     a = result["per_dataset"]["a"]
     assert a["auroc"] == pytest.approx(roc_auc_score(matches["a"], scores["a"]))
     assert a["matches"] == matches["a"].sum() and a["base_rate"] == pytest.approx(matches["a"].mean())
@@ -41,12 +42,14 @@ def test_everywhere_nowhere_and_untestable():
     matches = {name: rng.random(300) < 0.5 for name in ("a", "b")}
     everywhere = assess({n: activations(rng, m, 2.0) for n, m in matches.items()}, matches, k=5)
     nowhere = assess({n: activations(rng, m, -2.0) for n, m in matches.items()}, matches, k=5)
-    assert everywhere["verdict"] == "every dataset" and nowhere["verdict"] == "nowhere"
+    assert everywhere["verdict"] == "holds in all testable" and nowhere["verdict"] == "holds in none"
     assert all(row["auroc"] < 0.5 and row["p_value"] > 0.5 for row in nowhere["per_dataset"].values())
     few = {"a": np.arange(300) < 3, "b": np.arange(300) < 150}
     result = assess({"a": activations(rng, few["a"], 2.0), "b": activations(rng, few["b"], 2.0)}, few, k=5)
     assert result["per_dataset"]["a"]["holds"] is None and result["per_dataset"]["a"]["auroc"] is None
-    assert result["verdict"] == "some datasets"  # holds where testable, but not shown in every dataset
+    assert result["verdict"] == "holds in all testable"  # untestable is counted apart, not as a failure
+    assert result["summary"] == "holds in 1 of 1 testable dataset; 1 untestable"
+    assert result["per_dataset"]["a"]["matches_for_power"] >= 1 and result["per_dataset"]["a"]["power_effect"] > 0.5
     none = assess({"a": np.zeros(10)}, {"a": np.zeros(10, dtype=bool)}, k=5)
     assert none["verdict"] == "untestable"
 

@@ -60,14 +60,26 @@ def test_the_diagnostics_section_escapes_what_it_shows(run_dir, tmp_path):
     assert "belongs to run another" in render(copy)
 
 
-def test_diagnose_is_deterministic(run_dir, capsys):
+def test_diagnose_is_deterministic_and_keeps_what_it_replaces(run_dir, tmp_path, capsys):
     first = json.loads((run_dir / "diagnostics.json").read_text())
+    first_report = (run_dir / "report.html").read_text()
     assert first["monotonicity"]["word_list"] == ["and", "the"]
     assert cli("diagnose", run_dir, "-q") == 0
     assert without_volatile(json.loads((run_dir / "diagnostics.json").read_text())) == without_volatile(first)
-    assert "label first" in capsys.readouterr().err
+    assert json.loads((run_dir / "diagnostics.1.json").read_text()) == first
+    assert (run_dir / "report.1.html").read_text() == first_report
+    err = capsys.readouterr().err
+    assert "label first" in err and "kept the previous diagnostics.1.json and report.1.html" in err
+    before = (run_dir / "diagnostics.json").read_text()
+    assert cli("diagnose", run_dir, "-q", "--min-count", "1000", "--out", tmp_path / "strict") == 0
+    assert json.loads((tmp_path / "strict" / "diagnostics.json").read_text())["monotonicity"]["words"] == 0
+    assert "Illusion diagnostics" in (tmp_path / "strict" / "report.html").read_text()
+    assert (run_dir / "diagnostics.json").read_text() == before and not (run_dir / "diagnostics.2.json").exists()
     assert cli("diagnose", run_dir, "-q", "--min-count", "1000") == 0
-    assert json.loads((run_dir / "diagnostics.json").read_text())["monotonicity"]["words"] == 0
+    assert json.loads((run_dir / "diagnostics.2.json").read_text()) == json.loads(before)
+    (run_dir / "diagnostics.2.json").replace(run_dir / "diagnostics.json")
+    for name in ("diagnostics.1.json", "report.1.html", "report.2.html"):
+        (run_dir / name).unlink()
 
 
 def test_test_concept_on_a_real_run(run_dir, capsys):
@@ -76,11 +88,14 @@ def test_test_concept_on_a_real_run(run_dir, capsys):
     result = json.loads(capsys.readouterr().out)
     animals, scripture = result["per_dataset"]["animals"], result["per_dataset"]["scripture"]
     assert animals["matches"] > 5 and scripture["matches"] == 0 and scripture["holds"] is None
-    assert result["verdict"] in ("some datasets", "nowhere") and result["detector"] == "words"
+    assert result["verdict"] in ("holds in all testable", "holds in none") and result["detector"] == "words"
+    assert result["counts"]["untestable"] == 1 and result["summary"].endswith("; 1 untestable")
     assert cli("test-concept", run_dir, "-d", direction, "-p", "words:CAT", "-o", "ignore_case=false", "--json") == 0
     assert json.loads(capsys.readouterr().out)["per_dataset"]["animals"]["matches"] == 0
     assert cli("test-concept", run_dir, "-d", "neuron:9999", "-p", "cat") == 1
-    assert "no direction 'neuron:9999'" in capsys.readouterr().err
+    assert "neuron 9999 is outside this layer's 0..31" in capsys.readouterr().err
+    assert cli("test-concept", run_dir, "-d", "nueron:2", "-p", "cat") == 1
+    assert "no direction 'nueron:2'" in capsys.readouterr().err
     assert cli("test-concept", run_dir, "-p", "cat") == 2
 
 

@@ -28,7 +28,7 @@ def test_score_correlation_is_spearman_over_shared_ids():
     assert rows == [{"runs": ["x", "y"], "directions": 3, "spearman": pytest.approx(1.0)}]
 
 
-def test_two_layers_side_by_side(layer_runs, tmp_path):
+def test_two_layers_side_by_side(layer_runs, tmp_path, capsys):
     three, one = layer_runs
     views = {"layer3": illusion.open_run(three), "layer1": illusion.open_run(one)}
     result = compare(views)
@@ -39,7 +39,8 @@ def test_two_layers_side_by_side(layer_runs, tmp_path):
     assert neuron["illusion_score"] == diagnostics["illusion_score"]["by_condition"]["neuron"]
     assert neuron["locality"] == diagnostics["locality"]["by_condition"]["neuron"]["score"]
     assert set(result["directions"]) == set(views["layer3"].direction_ids)
-    assert cli("compare", three, one, "--html", tmp_path / "compare.html") == 0
+    assert cli("compare", three, one, "--html", tmp_path / "compare.html", "--directions") == 0
+    assert "illusion score per direction" in capsys.readouterr().out
     page = (tmp_path / "compare.html").read_text()
     assert "model.layer" in page and "Spearman" in page and "Warning" not in page
 

@@ -35,3 +35,21 @@ def test_tables_default_to_the_run_folder_and_annotations_are_kept(study_run, tm
     annotations = pd.read_parquet(copy / "tables" / "annotations.parquet")
     assert annotations.loc[0, "datasets"] == '["animals"]' and annotations.loc[0, "annotator"] == "a1"
     assert cli("tables", copy, "--format", "xlsx") != 0
+
+
+def test_every_column_is_documented(study_run):
+    """docs/analysis.md documents each table's columns; per-dataset and per-direction columns by their pattern."""
+    from pathlib import Path
+
+    from illusion.run.tables import tables
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "analysis.md").read_text()
+    run = illusion.open_run(study_run)
+    for name, make in tables(run).items():
+        frame = make()
+        if frame is None:
+            continue
+        assert f"**`{name}`**" in text, name
+        for column in frame.columns:
+            documented = column.replace(f"pooled_{column[7:]}", "pooled_NAME") if column.startswith("pooled_") else column
+            assert f"`{documented}`" in text, f"{name}.{column}"
