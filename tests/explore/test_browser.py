@@ -47,6 +47,14 @@ def check_explorer(page, base: str, manifest: dict, hostile: str) -> None:
     page.wait_for_selector('body[data-ready*="c=neuron"]', state="attached")
     conditions = page.locator("#directions tbody td:nth-child(2)").all_inner_texts()
     assert set(conditions) <= {"neuron"}
+    page.goto(base + "index.html")
+    page.fill("#bound-overlap", "0.5")
+    page.press("#bound-overlap", "Enter")
+    page.wait_for_selector('body[data-ready*="overlap=0.5"]', state="attached")
+    overlaps = page.locator("#directions tbody td:nth-child(5)").all_inner_texts()
+    assert overlaps and all(int(value.rstrip("%")) <= 50 for value in overlaps)
+    page.goto(base + "index.html#q=parrot&c=neuron")
+    page.wait_for_selector('body[data-ready*="c=neuron"]', state="attached")
 
     found.first.locator("a").click()
     page.wait_for_selector("#sets")

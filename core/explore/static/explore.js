@@ -72,6 +72,11 @@ const COLUMNS = [
   { key: "overlap", label: "range overlap", num: true, show: percent },
   { key: "largest", label: "largest dataset in pooled top-k", show: (v) => (v === null ? "-" : INDEX.datasets[v]) },
 ];
+const BOUNDS = [  // numeric filters: address parameter, column, label, whether the value is a lower bound
+  { param: "min", key: "score", label: "illusion score \u2265", lower: true },
+  { param: "conc", key: "concentration", label: "concentration \u2265", lower: true },
+  { param: "overlap", key: "overlap", label: "range overlap \u2264", lower: false },
+];
 const CAMPAIGN = [
   { key: "call", label: "call", show: (v) => v || "-" },
   { key: "same", label: "same-concept share", num: true, show: percent },
@@ -81,14 +86,16 @@ const CAMPAIGN = [
 async function showIndex(view) {
   const p = params(), cols = INDEX.columns, count = cols.id.length;
   const query = p.get("q") || "", condition = p.get("c") || "", call = p.get("call") || "";
-  const minimum = parseFloat(p.get("min")), sortKey = p.get("sort") || "score", descending = p.get("dir") !== "asc";
+  const bounds = BOUNDS.concat(INDEX.campaign ? [{ param: "same", key: "same", label: "same-concept share \u2265", lower: true }] : [])
+    .map((b) => ({ ...b, value: parseFloat(p.get(b.param)) }));
+  const sortKey = p.get("sort") || "score", descending = p.get("dir") !== "asc";
   const columns = COLUMNS.concat(INDEX.campaign ? CAMPAIGN : []);
   const hits = query ? await postings(wordOf(query)) : null;
   let rows = [];
   for (let n = 0; n < count; n++) {
     if (condition !== "" && INDEX.conditions[cols.condition[n]] !== condition) continue;
     if (call && cols.call[n] !== call) continue;
-    if (!isNaN(minimum) && !(cols.score[n] >= minimum)) continue;
+    if (bounds.some((b) => !isNaN(b.value) && !(b.lower ? cols[b.key][n] >= b.value : cols[b.key][n] !== null && cols[b.key][n] <= b.value))) continue;
     if (hits && !hits.has(n) && !cols.id[n].toLowerCase().includes(query.toLowerCase())) continue;
     rows.push(n);
   }
@@ -106,9 +113,12 @@ async function showIndex(view) {
   const conditionSelect = el("select", { id: "condition", onchange: (e) => go({ c: e.target.value, page: "" }) },
     el("option", { value: "" }, "every condition"), ...INDEX.conditions.map((c) => el("option", { value: c }, c)));
   conditionSelect.value = condition;
-  const scoreInput = el("input", { type: "number", id: "min-score", step: "0.05", min: "0", max: "1", value: isNaN(minimum) ? "" : minimum });
-  scoreInput.addEventListener("change", () => go({ min: scoreInput.value, page: "" }));
-  const controls = el("div", { class: "controls" }, search, conditionSelect, el("label", {}, "illusion score \u2265 ", scoreInput));
+  const controls = el("div", { class: "controls" }, search, conditionSelect);
+  for (const b of bounds) {
+    const input = el("input", { type: "number", id: "bound-" + b.param, step: "0.05", min: "0", max: "1", value: isNaN(b.value) ? "" : b.value });
+    input.addEventListener("change", () => go({ [b.param]: input.value, page: "" }));
+    controls.append(el("label", {}, b.label + " ", input));
+  }
   if (INDEX.campaign) {
     const calls = [...new Set(cols.call.filter((c) => c))].sort();
     const callSelect = el("select", { id: "call", onchange: (e) => go({ call: e.target.value, page: "" }) },
