@@ -26,6 +26,7 @@ COMMANDS = {
     "export": "illusion.commands.labelstudio:export",
     "import": "illusion.commands.labelstudio:import_",
     "agree": "illusion.commands.agree:agree",
+    "explore": "illusion.commands.explore:explore",
     "tables": "illusion.commands.tables:tables",
     "compare": "illusion.commands.compare:compare",
 }

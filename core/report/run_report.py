@@ -1,4 +1,9 @@
-"""``report.html``: one self-contained page per run; every sentence is escaped before markup is added."""
+"""``report.html``: one self-contained page per run; every sentence is escaped before markup is added.
+
+The page stays small for any run: above ``CARDS`` directions it shows the ``CARDS // 2`` most and
+least illusion-like ones (by the diagnostics' ranking; the first ``CARDS`` without diagnostics) and
+links each to its page in the explorer (``illusion explore``), which holds them all.
+"""
 
 from __future__ import annotations
 
@@ -8,15 +13,36 @@ from typing import Any
 from illusion.report.pages import environment
 from illusion.run.folder import DIAGNOSTICS, REPORT, STATS, RunFolder
 
+CARDS = 100
+EXPLORER = "explore"  # the folder beside report.html that `illusion explore RUN_DIR --static RUN_DIR/explore` writes
+
+
+def ends(ranking: list[str]) -> list[tuple[int, str]]:
+    """(rank, direction) of the ranking's ``CARDS // 2`` first and last; all of it when it is short."""
+    places = range(len(ranking))
+    if len(ranking) > CARDS:
+        places = [*range(CARDS // 2), *range(len(ranking) - CARDS // 2, len(ranking))]
+    return [(place + 1, ranking[place]) for place in places]
+
+
+def shown(ids: list[str], ranking: list[str]) -> list[str]:
+    """The directions the page shows in full: all up to ``CARDS``, else both ends of the ranking (else the first)."""
+    if len(ids) <= CARDS:
+        return ids
+    return [identifier for _, identifier in ends(ranking)] if ranking else ids[:CARDS]
+
 
 def render(run_dir: str | Path, diagnostics: dict[str, Any] | None = None) -> str:
     """The report of a run folder, from its files (``diagnostics``: these instead of its ``diagnostics.json``)."""
     folder = RunFolder(run_dir)
     manifest = folder.manifest()
-    rows = folder.topk()
-    by_direction: dict[str, dict[str, Any]] = {}
-    for row in rows:
-        by_direction.setdefault(row["direction"], {})[row["dataset"]] = row
+    diagnostics = diagnostics if diagnostics is not None else folder.optional_json(DIAGNOSTICS)
+    ranking = diagnostics["illusion_score"]["ranking"] if diagnostics and diagnostics.get("run_id") == manifest["run_id"] else []
+    ids = [d["id"] for d in manifest["directions"]]
+    by_direction: dict[str, dict[str, Any]] = {identifier: {} for identifier in shown(ids, ranking)}
+    for row in folder.topk():
+        if row["direction"] in by_direction:
+            by_direction[row["direction"]][row["dataset"]] = row
     return (
         environment("illusion.report")
         .get_template("report.html.j2")
@@ -24,8 +50,11 @@ def render(run_dir: str | Path, diagnostics: dict[str, Any] | None = None) -> st
             manifest=manifest,
             datasets=[d["name"] for d in manifest["datasets"]],
             directions=by_direction,
+            ranked=ends(ranking),
+            hidden=len(ids) - len(by_direction),
+            explorer=EXPLORER if len(ids) > CARDS else None,
             stats=folder.optional_json(STATS) or {},
-            diagnostics=diagnostics if diagnostics is not None else folder.optional_json(DIAGNOSTICS),
+            diagnostics=diagnostics,
         )
     )
 

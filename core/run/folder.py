@@ -1,7 +1,8 @@
 """The run folder, the contract between every stage: its file names (format 1) and one reader/writer.
 
-``illusion run`` writes ``manifest.json``, ``topk.jsonl``, ``controls.jsonl``, ``stats.json`` and
-``directions.npy``; ``illusion diagnose`` adds ``diagnostics.json`` and ``report.html``; a campaign
+``illusion run`` writes ``manifest.json``, ``topk.jsonl``, ``controls.jsonl``, ``stats.json``,
+``directions.npy`` and the activation profiles (``profile-*``, see ``illusion.run.profiles``);
+``illusion diagnose`` adds ``diagnostics.json`` and ``report.html``; a campaign
 adds ``labelstudio.json``, ``annotations.jsonl``, ``annotations-summary.json``, ``agreement.json``
 and ``agreement.html``. Every write is atomic. The format is documented in the README.
 """
@@ -24,6 +25,11 @@ TOPK = "topk.jsonl"
 CONTROLS = "controls.jsonl"
 STATS = "stats.json"
 DIRECTIONS = "directions.npy"
+PROFILE_RANGE = "profile-range.npy"
+PROFILE_HISTOGRAMS = "profile-histograms.npy"
+PROFILE_SAMPLES = "profile-samples.npy"
+PROFILE_SAMPLE_SCORES = "profile-sample-scores.npy"
+PROFILE_SENTENCES = "profile-sentences.jsonl"
 DIAGNOSTICS = "diagnostics.json"
 REPORT = "report.html"
 CONCEPT_TESTS = "concept-tests.json"
@@ -65,6 +71,14 @@ class RunFolder:
 
     def read_jsonl(self, name: str, what: str = RUN_FILE) -> list[Any]:
         return read_jsonl(self.path / name, what)
+
+    def read_npy(self, name: str) -> np.ndarray:
+        """A ``.npy`` file of the run, memory-mapped read-only."""
+        file = self.path / name
+        try:
+            return np.load(file, mmap_mode="r", allow_pickle=False)
+        except (OSError, ValueError) as exc:
+            raise IllusionError(f"{file}: not a readable .npy file ({exc}); rerun `illusion run`") from None
 
     def optional_json(self, name: str) -> Any | None:
         """A JSON file's content, or None when the run has none (older runs, skipped steps)."""

@@ -20,7 +20,7 @@ from illusion.directions import Directions, SamplerContext
 from illusion.errors import IllusionError
 from illusion.host import Host
 from illusion.records import Record, content_hash
-from illusion.run import stats
+from illusion.run import profiles, stats
 from illusion.run.config import RunConfig
 from illusion.run.folder import CONTROLS, DIRECTIONS, MANIFEST, STATS, TOPK, RunFolder
 from illusion.run.store import ActivationStore, MemoryStore, default_cache_dir, entry_key
@@ -107,6 +107,10 @@ def run(
     with timer("tokens"), model_plugin.blamed(" while finding driving tokens"):
         _mark_tokens(topk, directions, model, reporter)
     controls = _controls(datasets, config)
+    with timer("profiles"), reporter.step("activation profiles", len(datasets)) as advance:
+        run_profiles = profiles.compute(
+            {d.name: d.vectors for d in datasets}, directions.vectors, found, config.k, config.seed, advance
+        )
     with timer("statistics"):
         run_stats = _statistics(datasets, directions, conditions, found, config)
     manifest = _manifest(config, host, datasets, directions, conditions, sampler_of, model, timer.timings)
@@ -116,6 +120,7 @@ def run(
     folder.write_jsonl(CONTROLS, controls)
     folder.write_json(STATS, run_stats)
     folder.write_npy(DIRECTIONS, directions.vectors.astype(np.float32))
+    profiles.write(folder, run_profiles, {d.name: d.records for d in datasets})
     folder.write_json(MANIFEST, manifest)  # last: a folder with a manifest is a finished run
     return RunResult(out, manifest, topk, controls, run_stats, timer.timings, datasets)
 

@@ -1,0 +1,270 @@
+// illusion explore: the index of directions, a direction page and a word page, drawn from data/*.js.
+// Every text from the run (sentences, annotators' descriptions, names) enters the page as a text node:
+// the DOM is built with createElement and textContent, never from HTML strings.
+"use strict";
+
+const EXPLORE = (() => {
+  const cache = {}, waiting = {};
+  function put(name, data) {
+    cache[name] = data;
+    (waiting[name] || []).forEach((resolve) => resolve(data));
+    delete waiting[name];
+  }
+  function load(name) {  // a data file, as a script (works from file:// too); null when it does not exist
+    if (name in cache) return Promise.resolve(cache[name]);
+    return new Promise((resolve) => {
+      if (waiting[name]) { waiting[name].push(resolve); return; }
+      waiting[name] = [resolve];
+      const tag = document.createElement("script");
+      tag.src = "data/" + name + ".js";
+      tag.onerror = () => { cache[name] = null; put(name, null); };
+      document.head.appendChild(tag);
+    });
+  }
+  return { put, load, get: (name) => cache[name] };
+})();
+
+const PALETTE = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"];
+const PAGE = 100;
+const SVG = "http://www.w3.org/2000/svg";
+let INDEX = null;
+
+function el(tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs || {})) {
+    if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else if (key === "class") node.className = value;
+    else if (key === "style") node.style.cssText = value;  // through the CSSOM: allowed by the page's content security policy
+    else node.setAttribute(key, value);
+  }
+  node.append(...children.filter((c) => c !== null && c !== undefined).map((c) => (c instanceof Node ? c : String(c))));
+  return node;
+}
+function svg(tag, attrs) {
+  const node = document.createElementNS(SVG, tag);
+  for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, value);
+  return node;
+}
+const fixed = (v, digits = 2) => (v === null || v === undefined ? "-" : v.toFixed(digits));
+const percent = (v) => (v === null || v === undefined ? "-" : Math.round(100 * v) + "%");
+const params = () => new URLSearchParams(location.hash.slice(1));
+function go(changes) {
+  const p = params();
+  for (const [k, v] of Object.entries(changes)) (v === "" || v === null || v === undefined ? p.delete(k) : p.set(k, v));
+  location.hash = p.toString();
+}
+const directionLink = (id) => el("a", { href: "#" + new URLSearchParams({ d: id }) }, id);
+const wordOf = (query) => ((query.toLowerCase().match(/[\p{L}\p{N}\p{M}_]+/u) || [""])[0]);
+const bucket = (word) => Array.from(word).slice(0, 2).map((c) => c.codePointAt(0).toString(16)).join("-");
+const inMask = (mask, d) => Math.floor(mask / 2 ** d) % 2 === 1;
+
+async function postings(word) {  // direction number -> dataset mask, for directions whose top sets hold the word
+  const found = word ? await EXPLORE.load("w/" + bucket(word)) : null;
+  return new Map((found && Object.hasOwn(found, word) ? found[word] : []));
+}
+
+// ---- the index ----
+const COLUMNS = [
+  { key: "id", label: "direction" },
+  { key: "condition", label: "condition", show: (v) => INDEX.conditions[v] },
+  { key: "score", label: "illusion score", num: true, show: (v) => fixed(v) },
+  { key: "concentration", label: "concentration", num: true, show: (v) => fixed(v) },
+  { key: "overlap", label: "range overlap", num: true, show: percent },
+  { key: "largest", label: "largest dataset in pooled top-k", show: (v) => (v === null ? "-" : INDEX.datasets[v]) },
+];
+const BOUNDS = [  // numeric filters: address parameter, column, label, whether the value is a lower bound
+  { param: "min", key: "score", label: "illusion score \u2265", lower: true },
+  { param: "conc", key: "concentration", label: "concentration \u2265", lower: true },
+  { param: "overlap", key: "overlap", label: "range overlap \u2264", lower: false },
+];
+const CAMPAIGN = [
+  { key: "call", label: "call", show: (v) => v || "-" },
+  { key: "same", label: "same-concept share", num: true, show: percent },
+  { key: "patterns", label: "datasets with a pattern", num: true, show: (v) => v },
+];
+
+async function showIndex(view) {
+  const p = params(), cols = INDEX.columns, count = cols.id.length;
+  const query = p.get("q") || "", condition = p.get("c") || "", call = p.get("call") || "";
+  const bounds = BOUNDS.concat(INDEX.campaign ? [{ param: "same", key: "same", label: "same-concept share \u2265", lower: true }] : [])
+    .map((b) => ({ ...b, value: parseFloat(p.get(b.param)) }));
+  const sortKey = p.get("sort") || "score", descending = p.get("dir") !== "asc";
+  const columns = COLUMNS.concat(INDEX.campaign ? CAMPAIGN : []);
+  const hits = query ? await postings(wordOf(query)) : null;
+  let rows = [];
+  for (let n = 0; n < count; n++) {
+    if (condition !== "" && INDEX.conditions[cols.condition[n]] !== condition) continue;
+    if (call && cols.call[n] !== call) continue;
+    if (bounds.some((b) => !isNaN(b.value) && !(b.lower ? cols[b.key][n] >= b.value : cols[b.key][n] !== null && cols[b.key][n] <= b.value))) continue;
+    if (hits && !hits.has(n) && !cols.id[n].toLowerCase().includes(query.toLowerCase())) continue;
+    rows.push(n);
+  }
+  const values = cols[sortKey] || cols.id, sign = descending ? -1 : 1;
+  rows.sort((a, b) => {
+    const x = values[a], y = values[b];
+    if (x === y) return a - b;
+    if (x === null || x === undefined) return 1;
+    if (y === null || y === undefined) return -1;
+    return (x < y ? -1 : 1) * sign;
+  });
+  const page = Math.max(0, Math.min(parseInt(p.get("page") || "0", 10) || 0, Math.floor((rows.length - 1) / PAGE)));
+  const search = el("input", { type: "search", id: "search", placeholder: "word or token in the top sets, or a direction id", value: query });
+  search.addEventListener("change", () => go({ q: search.value.trim(), page: "" }));
+  const conditionSelect = el("select", { id: "condition", onchange: (e) => go({ c: e.target.value, page: "" }) },
+    el("option", { value: "" }, "every condition"), ...INDEX.conditions.map((c) => el("option", { value: c }, c)));
+  conditionSelect.value = condition;
+  const controls = el("div", { class: "controls" }, search, conditionSelect);
+  for (const b of bounds) {
+    const input = el("input", { type: "number", id: "bound-" + b.param, step: "0.05", min: "0", max: "1", value: isNaN(b.value) ? "" : b.value });
+    input.addEventListener("change", () => go({ [b.param]: input.value, page: "" }));
+    controls.append(el("label", {}, b.label + " ", input));
+  }
+  if (INDEX.campaign) {
+    const calls = [...new Set(cols.call.filter((c) => c))].sort();
+    const callSelect = el("select", { id: "call", onchange: (e) => go({ call: e.target.value, page: "" }) },
+      el("option", { value: "" }, "every call"), ...calls.map((c) => el("option", { value: c }, c)));
+    callSelect.value = call;
+    controls.append(callSelect);
+  }
+  const header = el("tr", {}, ...columns.map((c) => el("th", {
+    class: "sortable" + (c.key === sortKey ? " sorted" : "") + (c.num ? " num" : ""),
+    onclick: () => go({ sort: c.key, dir: c.key === sortKey && descending ? "asc" : "", page: "" }),
+  }, c.label + (c.key === sortKey ? (descending ? " \u25bc" : " \u25b2") : ""))));
+  if (hits) header.append(el("th", {}, "datasets whose top sets hold \u201c" + wordOf(query) + "\u201d"));
+  const body = el("tbody", { id: "rows" });
+  for (const n of rows.slice(page * PAGE, (page + 1) * PAGE)) {
+    const tr = el("tr", {}, ...columns.map((c) => el("td", { class: c.num ? "num" : "" },
+      c.key === "id" ? directionLink(cols.id[n]) : c.show(cols[c.key][n]))));
+    if (hits) tr.append(el("td", {}, hits.has(n) ? INDEX.datasets.filter((_, d) => inMask(hits.get(n), d)).join(", ") : "(id)"));
+    body.append(tr);
+  }
+  const pager = el("div", { class: "pager" },
+    el("button", { id: "previous", onclick: () => go({ page: page - 1 }), ...(page === 0 ? { disabled: "" } : {}) }, "\u2190 previous"),
+    `${rows.length ? page * PAGE + 1 : 0}\u2013${Math.min(rows.length, (page + 1) * PAGE)} of ${rows.length} directions`,
+    el("button", { id: "next", onclick: () => go({ page: page + 1 }), ...((page + 1) * PAGE >= rows.length ? { disabled: "" } : {}) }, "next \u2192"));
+  const notes = [];
+  if (!INDEX.diagnosed) notes.push("No illusion scores yet: run `illusion diagnose` on the run folder and write the explorer again.");
+  if (hits) notes.push(el("span", {}, "Word page: ", el("a", { href: "#" + new URLSearchParams({ w: wordOf(query) }) }, wordOf(query))));
+  view.replaceChildren(
+    el("h1", {}, `${count} directions, ${INDEX.datasets.length} datasets`),
+    el("p", { class: "muted" }, `model ${INDEX.run.model} \u00b7 k = ${INDEX.run.k} \u00b7 ${INDEX.run.created}`),
+    controls, ...notes.map((n) => el("p", { class: "muted" }, n)), pager, el("table", { id: "directions" }, el("thead", {}, header), body));
+}
+
+// ---- a direction ----
+const blockOf = (d, number) => `s/${d}/${Math.floor(number / INDEX.block)}`;
+function sentence(d, entry) {  // entry: [number, score] or [number, score, start, end] (UTF-16 offsets)
+  const text = EXPLORE.get(blockOf(d, entry[0]))[entry[0] % INDEX.block][1], li = el("li", { class: "sentence" });
+  if (entry.length === 4 && entry[2] >= 0 && entry[2] < entry[3] && entry[3] <= text.length) {
+    li.append(text.slice(0, entry[2]), el("mark", {}, text.slice(entry[2], entry[3])), text.slice(entry[3]));
+  } else li.append(text);
+  li.append(el("span", { class: "score" }, entry[1].toFixed(3)));
+  return li;
+}
+
+function histogram(entry) {
+  const width = 640, height = 200, pad = 28, bins = entry.hist[0].length, [low, high] = entry.range;
+  const shares = entry.hist.map((counts) => { const total = counts.reduce((a, b) => a + b, 0) || 1; return counts.map((c) => c / total); });
+  const top = Math.max(...shares.flat()) || 1, x = (i) => pad + ((width - 2 * pad) * i) / bins, y = (v) => height - pad - ((height - 2 * pad) * v) / top;
+  const chart = svg("svg", { class: "histogram", id: "histogram", width, height, viewBox: `0 0 ${width} ${height}`, role: "img" });
+  chart.append(svg("title", {}));
+  chart.firstChild.textContent = "Share of each dataset's sentences per activation bin";
+  for (let j = 1; j < 5; j++) chart.append(svg("line", { x1: x((j * bins) / 5), x2: x((j * bins) / 5), y1: pad / 2, y2: height - pad, stroke: "#ccc", "stroke-dasharray": "3 3" }));
+  shares.forEach((share, d) => {
+    let path = `M${x(0)},${y(0)}`;
+    share.forEach((v, i) => { path += `L${x(i)},${y(v)}L${x(i + 1)},${y(v)}`; });
+    path += `L${x(bins)},${y(0)}Z`;
+    chart.append(svg("path", { d: path, fill: PALETTE[d % 10], "fill-opacity": 0.22, stroke: PALETTE[d % 10], "stroke-width": 1.5, class: "bars" }));
+  });
+  chart.append(svg("line", { x1: pad, x2: width - pad, y1: height - pad, y2: height - pad, stroke: "#888" }));
+  for (const [value, at, anchor] of [[low, pad, "start"], [(low + high) / 2, width / 2, "middle"], [high, width - pad, "end"]]) {
+    const label = svg("text", { x: at, y: height - 8, "font-size": 11, "text-anchor": anchor, fill: "#555" });
+    label.textContent = value.toFixed(2);
+    chart.append(label);
+  }
+  return chart;
+}
+
+function findings(entry) {
+  const list = el("ul", { class: "findings", id: "findings" });
+  const pooled = entry.pooled || {};
+  if (pooled.largest_dataset) {
+    const counts = Object.entries(pooled.counts || {}).map(([name, c]) => `${name} ${c}`).join(", ");
+    list.append(el("li", {}, `Pooled top-k over all datasets: ${percent(pooled.largest_share)} from ${pooled.largest_dataset} (${counts}).`));
+  }
+  const pairs = Object.entries(entry.overlap || {});
+  if (pairs.length) {
+    list.append(el("li", {}, `Top-k activation ranges overlap for ${pairs.filter(([, v]) => v).length} of ${pairs.length} dataset pairs: `,
+      ...pairs.map(([pair, v], i) => el("span", { class: v ? "yes" : "no" }, `${pair} ${v ? "yes" : "no"}${i < pairs.length - 1 ? ", " : ""}`))));
+  }
+  const parts = Object.entries(entry.parts || {}).map(([k, v]) => `${k} ${fixed(v)}`).join(", ");
+  list.append(el("li", {}, entry.score === null ? `Illusion score not computed (run illusion diagnose); parts: ${parts}.` : `Illusion score ${fixed(entry.score)} (${parts}).`));
+  if (entry.locality) list.append(el("li", {}, "Locality per dataset: " + Object.entries(entry.locality).map(([n, v]) => `${n} ${v.toFixed(3)}`).join(", ") + "."));
+  return list;
+}
+
+function campaign(entry) {
+  const c = entry.campaign;
+  if (!c) return [];
+  const table = el("table", { id: "campaign" }, el("tr", {}, ...["dataset", "call", "votes yes/no", "taxonomy", "descriptions"].map((h) => el("th", {}, h))));
+  for (const [name, set] of Object.entries(c.datasets || {})) {
+    const votes = set.votes || {};
+    table.append(el("tr", {}, el("td", {}, name), el("td", {}, set.call ?? "-"), el("td", { class: "num" }, `${votes.yes ?? 0}/${votes.no ?? 0}`),
+      el("td", {}, set.taxonomy ?? "-"), el("td", {}, el("ul", {}, ...(set.descriptions || []).map((t) => el("li", { class: "description" }, t))))));
+  }
+  const pairs = el("ul", {}, ...(c.pairs || []).map((p) => el("li", {}, `${p.datasets.join(" | ")}: same ${p.votes?.same ?? 0}, related ${p.votes?.related ?? 0}, different ${p.votes?.different ?? 0}`)));
+  return [el("h2", {}, "Annotators"), el("p", {}, `Cross-dataset call: ${c.call}. `, c.reason || ""), table, pairs];
+}
+
+async function showDirection(view, id) {
+  const n = INDEX.columns.id.indexOf(id);
+  if (n < 0) { view.replaceChildren(el("p", {}, "No direction ", el("code", {}, id), " in this run.")); return; }
+  const shard = await EXPLORE.load("d/" + Math.floor(n / INDEX.shard)), entry = shard[n % INDEX.shard];
+  const blocks = new Set();
+  entry.sets.forEach((set, d) => [...set.top, ...set.bottom, ...(set.samples || []).flat()].forEach((e) => blocks.add(blockOf(d, e[0]))));
+  await Promise.all([...blocks].map((b) => EXPLORE.load(b)));
+  const grid = el("div", { class: "grid", id: "sets", style: `grid-template-columns: repeat(${INDEX.datasets.length}, minmax(14rem, 1fr))` });
+  entry.sets.forEach((set, d) => {
+    const cell = el("div", { class: "cell" }, el("h3", { style: `color:${PALETTE[d % 10]}` }, INDEX.datasets[d]));
+    cell.append(el("b", {}, `top ${set.top.length}`), el("ol", { class: "top" }, ...set.top.map((e) => sentence(d, e))));
+    if (set.samples) {
+      const [low, high] = entry.range, step = (high - low) / set.samples.length;
+      for (let j = set.samples.length - 1; j >= 0; j--) {
+        cell.append(el("b", {}, `activation ${(low + j * step).toFixed(2)} to ${(low + (j + 1) * step).toFixed(2)}`),
+          set.samples[j].length ? el("ol", { class: "samples" }, ...set.samples[j].map((e) => sentence(d, e))) : el("p", { class: "muted" }, "no sentence"));
+      }
+    }
+    cell.append(el("b", {}, `bottom ${set.bottom.length}`), el("ol", { class: "bottom" }, ...set.bottom.map((e) => sentence(d, e))));
+    grid.append(cell);
+  });
+  const legend = el("p", { class: "legend" }, ...INDEX.datasets.map((name, d) => el("span", {}, el("span", { class: "swatch", style: `background:${PALETTE[d % 10]}` }), name)));
+  view.replaceChildren(el("h1", {}, id, el("span", { class: "muted" }, ` \u00b7 ${entry.condition}`)), findings(entry),
+    ...(entry.hist ? [el("h2", {}, "Activations per dataset"), histogram(entry), legend] : [el("p", { class: "muted" }, "This run has no activation profiles (made before they existed); rerun `illusion run` for histograms and samples.")]),
+    el("h2", {}, "Sentences per dataset"), grid, ...campaign(entry));
+}
+
+// ---- a word ----
+async function showWord(view, word) {
+  const hits = await postings(wordOf(word)), cols = INDEX.columns;
+  const order = [...hits.keys()].sort((a, b) => (cols.score[b] ?? -1) - (cols.score[a] ?? -1) || a - b);
+  const table = el("table", { id: "word" }, el("tr", {}, el("th", {}, "direction"), el("th", {}, "condition"), el("th", { class: "num" }, "illusion score"),
+    ...INDEX.datasets.map((name) => el("th", {}, name))));
+  for (const n of order) {
+    table.append(el("tr", {}, el("td", {}, directionLink(cols.id[n])), el("td", {}, INDEX.conditions[cols.condition[n]]), el("td", { class: "num" }, fixed(cols.score[n])),
+      ...INDEX.datasets.map((_, d) => el("td", {}, inMask(hits.get(n), d) ? "\u2713" : ""))));
+  }
+  view.replaceChildren(el("h1", {}, "\u201c" + wordOf(word) + "\u201d"),
+    el("p", {}, `In the top sets of ${order.length} directions; per dataset, in how many: `,
+      INDEX.datasets.map((name, d) => `${name} ${order.filter((n) => inMask(hits.get(n), d)).length}`).join(", ")), table);
+}
+
+async function route() {
+  INDEX = INDEX || (await EXPLORE.load("index"));
+  const view = document.getElementById("view"), p = params();
+  if (p.has("d")) await showDirection(view, p.get("d"));
+  else if (p.has("w")) await showWord(view, p.get("w"));
+  else await showIndex(view);
+  document.body.dataset.ready = location.hash;  // for tests: the view for this address is drawn
+}
+window.addEventListener("hashchange", route);
+route();

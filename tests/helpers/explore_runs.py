@@ -1,0 +1,45 @@
+"""A run of 2,000+ directions of the bundled MiniLM, diagnosed, with hostile sentences and a hostile campaign."""
+
+import json
+from pathlib import Path
+
+from illusion.diagnostics.suite import write_diagnostics
+from illusion.run.config import load_config
+from illusion.run.folder import AGREEMENT
+from illusion.run.pipeline import run
+from tests.helpers.run_configs import write_text_run_config
+
+HOSTILE = ['<script>window.owned = "script"</script> the cat', "<img src=x onerror=\"window.owned = 'img'\"> the dog"]
+SUBJECTS = ["the cat", "a dog", "the horse", "my parrot", "the old fox", "a small mouse", "the king", "a prophet"]
+VERBS = ["sat on", "ran past", "looked at", "slept near", "was hiding behind"]
+PLACES = ["the mat", "the temple", "the river", "a wooden box", "the garden", "the mountain"]
+
+
+def sentences(seed: int, count: int) -> list[str]:
+    return [
+        f"{SUBJECTS[(i + seed) % 8]} {VERBS[(i * 3 + seed) % 5]} {PLACES[(i * 7 + seed) % 6]} number {i}." for i in range(count)
+    ]
+
+
+def write_big_run(folder: Path) -> tuple[Path, dict, str]:
+    """A diagnosed 2,016-direction run of the bundled MiniLM whose first direction has a campaign with hostile descriptions.
+
+    Returns (run folder, manifest, a direction whose top set holds a hostile sentence).
+    """
+    config = write_text_run_config(
+        folder,
+        {"stories": sentences(0, 40) + HOSTILE, "fables": sentences(3, 40), "chronicle": sentences(5, 40)},
+        "all-MiniLM-L6-v2",
+        samplers=({"plugin": "random", "count": 2000}, {"plugin": "neuron", "count": 16}),
+        k=5,
+        controls=1,
+    )
+    result = run(load_config(config), folder / "run")
+    write_diagnostics(folder / "run", datasets=result.datasets)
+    first = result.manifest["directions"][0]["id"]
+    campaign = {"datasets": {"stories": {"call": "pattern", "votes": {"yes": 2, "no": 0}, "descriptions": [HOSTILE[1]]}}}
+    (folder / "run" / AGREEMENT).write_text(
+        json.dumps({"cross_dataset": {"directions": {first: {"call": "dataset-level", "reason": HOSTILE[0], **campaign}}}})
+    )
+    hostile = next(r["direction"] for r in result.topk if any(e["text"] in HOSTILE for e in r["top"]))
+    return folder / "run", result.manifest, hostile
