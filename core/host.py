@@ -19,17 +19,24 @@ import importlib.metadata
 import os
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, Literal, overload
 
 import pluggy
 
 from illusion import __version__, hookspecs
 from illusion.common.hints import did_you_mean
 from illusion.errors import PluginError
-from illusion.registrations import KINDS, Registration
+from illusion.registrations import (
+    KINDS,
+    ConceptDetectorPlugin,
+    DatasetPlugin,
+    DirectionSamplerPlugin,
+    ModelLayerPlugin,
+    Registration,
+)
 
 BUILTIN_PLUGINS = (
     "illusion.plugins.file_datasets",
@@ -242,6 +249,16 @@ class Host:
             text += "; plugins that failed to load: " + "; ".join(map(str, failed))
         return text
 
+    @overload
+    def get(self, kind: Literal["dataset"], name: str) -> DatasetPlugin: ...
+    @overload
+    def get(self, kind: Literal["model layer"], name: str) -> ModelLayerPlugin: ...
+    @overload
+    def get(self, kind: Literal["direction sampler"], name: str) -> DirectionSamplerPlugin: ...
+    @overload
+    def get(self, kind: Literal["concept detector"], name: str) -> ConceptDetectorPlugin: ...
+    @overload
+    def get(self, kind: str, name: str) -> Registration: ...
     def get(self, kind: str, name: str) -> Registration:
         """The registration ``name`` (plain, or ``DISTRIBUTION:NAME``) reaches; a clear error when it is unknown."""
         return self.provided(kind, name).registration
@@ -255,10 +272,12 @@ class Host:
 
     # -- tracing -----------------------------------------------------------------------------
 
-    def _trace_before(self, hook_name: str, impls: list[Any], kwargs: dict[str, Any]) -> None:
+    def _trace_before(self, hook_name: str, impls: Sequence[pluggy.HookImpl], kwargs: Mapping[str, Any]) -> None:
         self._trace_start = time.perf_counter()
 
-    def _trace_after(self, outcome: Any, hook_name: str, impls: list[Any], kwargs: dict[str, Any]) -> None:
+    def _trace_after(
+        self, outcome: pluggy.Result[Any], hook_name: str, impls: Sequence[pluggy.HookImpl], kwargs: Mapping[str, Any]
+    ) -> None:
         elapsed = 1000 * (time.perf_counter() - self._trace_start)
         names = ", ".join(impl.plugin_name for impl in impls)
         print(f"illusion trace: {hook_name} [{names}] {elapsed:.2f} ms", file=sys.stderr)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import builtins
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,11 +39,11 @@ class Param:
     """
 
     name: str
-    type: type = str
+    type: builtins.type = str
     default: Any = REQUIRED
     help: str = ""
     choices: tuple[Any, ...] | None = None
-    item_type: type | None = None
+    item_type: builtins.type | None = None
 
     def __post_init__(self) -> None:
         if self.type not in _TYPES:
@@ -82,7 +83,7 @@ class ParamSet:
         if duplicates:
             raise TypeError(f"parameters declared twice: {', '.join(duplicates)}")
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Param]:
         return iter(self.params)
 
     def resolve(self, options: Mapping[str, Any], owner: str) -> dict[str, Any]:

@@ -18,7 +18,7 @@ small random BERT folder for fast model-layer tests.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import Any, ClassVar
@@ -119,7 +119,7 @@ class Contract:
                 setattr(cls, f"test_{check_name}", _test(cls.kind, check_name))
 
 
-def _test(kind: str, check_name: str):
+def _test(kind: str, check_name: str) -> Callable[[Contract, conformance.Subject], None]:
     check = conformance.CHECKS[kind][check_name]
 
     def test(self: Contract, illusion_subject: conformance.Subject) -> None:
@@ -228,7 +228,7 @@ def write_tiny_bert(folder: Path, seed: int = 0, words: Sequence[str] = (), laye
     ``words`` join the vocabulary (letters, digits, punctuation and a few common words are always in it).
     """
     import torch
-    from transformers import BertConfig, BertModel, BertTokenizerFast
+    from transformers import BertConfig, BertModel, BertTokenizerFast  # type: ignore[attr-defined]
 
     letters = [chr(c) for c in range(ord("a"), ord("z") + 1)] + list("0123456789")
     tokens = [

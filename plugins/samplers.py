@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -59,6 +60,7 @@ def file_directions(context: SamplerContext, path: str, key: str | None, normali
 def _read_matrix(path: Path, key: str | None) -> np.ndarray:
     if not path.is_file():
         raise PluginError(f"{path}: no such file of directions")
+    tensors: dict[str, Any]
     try:
         if path.suffix == ".npy":
             return np.load(path, allow_pickle=False).astype(np.float64)
@@ -80,7 +82,7 @@ def _read_matrix(path: Path, key: str | None) -> np.ndarray:
         raise PluginError(f"{path}: cannot read directions ({type(exc).__name__}: {exc})") from None
     if key is None and len(tensors) == 1:
         key = next(iter(tensors))
-    if key not in tensors:
+    if key is None or key not in tensors:
         raise PluginError(f"{path}: choose the tensor with key = one of {sorted(tensors)}")
     return np.asarray(tensors[key], dtype=np.float64)
 
@@ -89,7 +91,7 @@ def dataset_contrast(context: SamplerContext, a: str | None, b: str | None) -> D
     means = {name: np.asarray(context.vectors(name), dtype=np.float64).mean(axis=0) for name in context.datasets}
     if (a is None) != (b is None):
         raise PluginError("direction sampler 'dataset-contrast': set both a and b, or neither (each dataset vs the rest)")
-    if a is not None:
+    if a is not None and b is not None:
         pairs = [(f"{a}-vs-{b}", means[_known(a, means)] - means[_known(b, means)])]
     else:
         if len(means) < 2:

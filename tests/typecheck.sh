@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python}
+[[ $PY == */* && $PY != /* ]] && PY=$PWD/$PY  # a relative path still works from the tree below
 tree=$(mktemp -d)
 trap 'rm -rf "$tree"' EXIT
 mkdir "$tree/illusion"

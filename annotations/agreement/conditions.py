@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from itertools import combinations
+from typing import Any
 
 import numpy as np
 from scipy.stats import fisher_exact, permutation_test
@@ -56,7 +57,7 @@ def condition_table(run: LabelledRun, *, n_resamples: int, seed: int) -> dict[st
         both = rated(tasks)
         calls = Counter(task.call for task in both)
         fits = mean_fits(tasks)
-        entry = {"sets": len(tasks), "rated": len(both), "k": run.k}
+        entry: dict[str, Any] = {"sets": len(tasks), "rated": len(both), "k": run.k}
         for outcome in OUTCOMES:
             entry[outcome] = share(calls[outcome], len(both), "no set of this condition has two pattern labels yet")
         entry["fits_mean"] = mean(

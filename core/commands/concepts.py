@@ -106,6 +106,7 @@ def test_concept(
         results = assess_annotated(run, host, thresholds)
         RunFolder(run_dir).write_json(CONCEPT_TESTS, results)
     else:
+        assert direction and pattern  # both given: checked above
         results = [assess_in_run(run, direction, pattern, host, detector_options, thresholds)]
     if as_json:
         click.echo(json.dumps(results if from_annotations else results[0], indent=2))

@@ -6,6 +6,7 @@ import re
 from importlib import resources
 from pathlib import Path
 from string import Template
+from typing import Any
 
 import click
 
@@ -46,7 +47,7 @@ def write_package(name: str, parent: Path) -> Path:
         raise IllusionError(
             f"plugin name {name!r}: use lower-case letters, digits and '-', starting with a letter (e.g. proverbs)"
         )
-    values = {
+    values: dict[str, Any] = {
         "name": short,
         "dist": f"illusion-{short}",
         "module": "illusion_" + short.replace("-", "_"),

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Protocol
 
 import numpy as np
 
 ROWS_PER_CHUNK = 8192
 
 
-def chunks(vectors: np.ndarray, dtype: type = np.float32, rows: int = ROWS_PER_CHUNK) -> Iterator[tuple[int, np.ndarray]]:
+class RowSource(Protocol):
+    """Rows read by slices: a (memory-mapped) matrix, or a view of some of its rows."""
+
+    def __len__(self) -> int: ...
+
+    def __getitem__(self, part: slice, /) -> np.ndarray: ...
+
+
+def chunks(vectors: RowSource, dtype: type = np.float32, rows: int = ROWS_PER_CHUNK) -> Iterator[tuple[int, np.ndarray]]:
     """``(start, block)`` for consecutive blocks of at most ``rows`` rows, each converted to ``dtype``."""
     for start in range(0, len(vectors), rows):
         yield start, np.asarray(vectors[start : start + rows], dtype=dtype)

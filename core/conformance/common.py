@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
 from illusion.conformance.subject import SENTENCES, Failure, Subject, check, crashed
@@ -67,7 +68,7 @@ def bad_parameters(subject: Subject) -> None:
     base = {
         param.name: param.choices[0] if param.choices else _VALID[param.type] for param in plugin.all_params if param.required
     } | dict(subject.options)
-    cases = [({**base, "no_such_parameter": 1}, "no_such_parameter")]
+    cases: list[tuple[Mapping[str, Any], str]] = [({**base, "no_such_parameter": 1}, "no_such_parameter")]
     for param in plugin.all_params:
         cases.append(({**base, param.name: _WRONG_TYPE[param.type]}, param.name))
         if param.choices and param.type in (str, int, float):
@@ -76,15 +77,19 @@ def bad_parameters(subject: Subject) -> None:
         if param.required:
             cases.append(({key: value for key, value in base.items() if key != param.name}, param.name))
     for options, fragment in cases:
-        _expect_error(lambda options=options: plugin.resolve(options), fragment, f"{plugin.label} with {options}")
+        _expect_error(partial(plugin.resolve, options), fragment, f"{plugin.label} with {options}")
     for options, fragment in subject.bad_options:
-        _expect_error(lambda options=options: subject.run(options), fragment, f"{plugin.label} with bad options {dict(options)}")
+        _expect_error(partial(subject.run, options), fragment, f"{plugin.label} with bad options {dict(options)}")
     for argument, fragment in subject.bad_arguments:
         _expect_error(
-            lambda argument=argument: subject.detector(argument)(SENTENCES[:1]),
+            partial(_detect, subject, argument),
             fragment,
             f"{plugin.label} with argument {argument!r}",
         )
+
+
+def _detect(subject: Subject, argument: str) -> Any:
+    return subject.detector(argument)(SENTENCES[:1])
 
 
 def _expect_error(call: Callable[[], Any], fragment: str, what: str) -> None:

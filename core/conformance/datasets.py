@@ -6,6 +6,7 @@ from collections import Counter
 
 from illusion.conformance.subject import Failure, Skip, Subject, check, crashed
 from illusion.errors import PluginError
+from illusion.registrations import DatasetPlugin
 
 
 @check("output", "dataset")
@@ -41,7 +42,7 @@ def dataset_ids(subject: Subject) -> None:
         raise Failure(f"{subject.label}: ids are not unique ({', '.join(map(repr, twice[:5]))} appear more than once)")
     text_of = dict(zip(ids, (record.text for record in records)))
     options = {**subject.options, "n": max(1, len(records) // 2), "seed": subject.seed + 1}
-    for record in subject.registration.load(options, seed=subject.seed + 1):
+    for record in subject.plugin(DatasetPlugin).load(options, seed=subject.seed + 1):
         if record.id in text_of and text_of[record.id] != record.text:
             raise Failure(
                 f"{subject.label}: id {record.id!r} names {text_of.get(record.id)!r} in one read and "

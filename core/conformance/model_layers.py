@@ -10,6 +10,7 @@ import numpy as np
 from illusion.conformance.subject import SENTENCES, Failure, Subject, check, crashed
 from illusion.errors import PluginError
 from illusion.model_layer import TokenVectors
+from illusion.registrations import ModelLayerPlugin
 
 
 @check("output", "model layer")
@@ -82,7 +83,7 @@ def layer_identity(subject: Subject) -> None:
             if value == chosen[param.name]:
                 continue
             try:
-                other = subject.registration.create({**subject.options, param.name: value})
+                other = subject.plugin(ModelLayerPlugin).create({**subject.options, param.name: value})
             except PluginError as exc:
                 if crashed(exc):
                     raise

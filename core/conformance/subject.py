@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -16,7 +16,14 @@ from illusion.directions import SamplerContext
 from illusion.errors import IllusionError, MissingParameter, PluginError, PluginUnavailable
 from illusion.host import Host
 from illusion.records import Record
-from illusion.registrations import KINDS, Registration
+from illusion.registrations import (
+    KINDS,
+    ConceptDetectorPlugin,
+    DatasetPlugin,
+    DirectionSamplerPlugin,
+    ModelLayerPlugin,
+    Registration,
+)
 
 SENTENCES = (
     "The old lighthouse keeper counted ships until dawn.",
@@ -28,6 +35,9 @@ SENTENCES = (
 # it gives concept detectors an argument that is both a regular expression and a word list.
 CHECK_DATASET_OPTIONS = {"split_sentences": False, "min_words": 1, "max_words": 100_000}
 CHECK_ARGUMENT = "the"
+
+
+R = TypeVar("R", bound=Registration)
 
 
 class Failure(AssertionError):
@@ -67,6 +77,13 @@ class Subject:
     def registration(self) -> Registration:
         return self.host.get(self.kind, self.name)
 
+    def plugin(self, cls: type[R]) -> R:
+        """The registration under test as ``cls``, the registration class of its kind."""
+        registration = self.registration
+        if not isinstance(registration, cls):
+            raise TypeError(f"{self.label} is a {registration.kind}, not a {cls.kind}")
+        return registration
+
     @property
     def label(self) -> str:
         return f"{self.kind} {self.name.rpartition(':')[2]!r}"
@@ -74,13 +91,13 @@ class Subject:
     def records(self) -> list[Record]:
         """The dataset's records for ``options`` and ``seed`` (read once)."""
         if self._records is None:
-            self._records = self.registration.load(self.options, seed=self.seed)
+            self._records = self.plugin(DatasetPlugin).load(self.options, seed=self.seed)
         return self._records
 
     def model(self, copy: int = 0) -> Any:
         """Model layer number ``copy`` created from ``options`` (each created once)."""
         if copy not in self._models:
-            self._models[copy] = self.registration.create(self.options)
+            self._models[copy] = self.plugin(ModelLayerPlugin).create(self.options)
         return self._models[copy]
 
     def context(self, sentences: int = 1) -> SamplerContext:
@@ -94,22 +111,21 @@ class Subject:
 
     def detector(self, argument: str | None = None, options: Mapping[str, Any] | None = None) -> Callable[[Sequence[str]], Any]:
         """The concept detector for ``argument`` and ``options`` (the subject's own by default)."""
-        return self.registration.create(
+        return self.plugin(ConceptDetectorPlugin).create(
             self.argument if argument is None else argument, self.options if options is None else options
         )
 
     def run(self, options: Mapping[str, Any]) -> Any:
         """Use the plugin once with ``options``, as ``illusion`` would."""
-        registration = self.registration
         if self.kind == "dataset":
-            return registration.load(options, seed=self.seed)
+            return self.plugin(DatasetPlugin).load(options, seed=self.seed)
         if self.kind == "model layer":
-            layer = registration.create(options)
+            layer = self.plugin(ModelLayerPlugin).create(options)
             layer.encode(SENTENCES[:1])
             return layer
         if self.kind == "concept detector":
             return self.detector(options=options)(SENTENCES[:1])
-        return registration.sample(self.context(), options)
+        return self.plugin(DirectionSamplerPlugin).sample(self.context(), options)
 
 
 Check = Callable[[Subject], None]

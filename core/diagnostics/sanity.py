@@ -133,7 +133,9 @@ def checks(
         )
     test_size = classifier.get("test_size")
     if classifier.get("accuracy") is not None and test_size and test_size < MIN_TEST_SIZE:
-        low, high = wilson(round(classifier["accuracy"] * test_size), test_size)
+        interval = wilson(round(classifier["accuracy"] * test_size), test_size)
+        assert interval is not None  # test_size > 0 here
+        low, high = interval
         fire(
             "small classifier test",
             "note",

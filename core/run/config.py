@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -74,7 +75,7 @@ class RunConfig:
         return data
 
 
-def load_config(path: str | Path | None = None, overrides: list[str] = ()) -> RunConfig:
+def load_config(path: str | Path | None = None, overrides: Sequence[str] = ()) -> RunConfig:
     """Read ``path`` (the default configuration when None), apply ``key=value`` overrides, validate."""
     source = "<default>" if path is None else str(path)
     if path is None:

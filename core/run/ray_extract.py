@@ -10,7 +10,7 @@ in the store. Every node needs illusion and the model; the store lives on this m
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from illusion.errors import IllusionError
@@ -58,7 +58,7 @@ def extract(
     made_by = host.distribution_of("model layer", config.model.plugin)
     actor = ray.remote(num_cpus=cpus_per_worker, num_gpus=gpus_per_worker)(ChunkEncoder)
     actors = [actor.remote(config.model.plugin, {**config.model.options, **(worker_options or {})}) for _ in range(workers)]
-    for identity in ray.get([a.identity.remote() for a in actors]):
+    for identity in ray.get([a.identity.remote() for a in actors]):  # type: ignore[attr-defined]
         if identity != model.identity:
             raise IllusionError(
                 f"a Ray worker's model differs from this machine's ({identity} != {model.identity}): "
@@ -70,9 +70,14 @@ def extract(
         texts = [record.text for record in dataset.records]
         key = keys[dataset.name] = entry_key(model.identity, dataset.hash, store.dtype, (made_by.name, made_by.version))
         shards = store.missing(key, len(texts), model.dim)
-        work = pool.map_unordered(lambda a, number, texts=texts: a.encode.remote(number, texts[chunk_slice(number)]), shards)
+        work = pool.map_unordered(_encode_remote(texts), shards)
         for number, vectors in work:
             store.write_chunk(key, number, vectors, len(texts), model.dim, f"{plugin.label} ({made_by}) on a Ray worker")
         describe = {"dataset": dataset.name, "model": model.identity, "distribution": str(made_by)}
         store.finish(key, len(texts), model.dim, describe=describe)
     return keys
+
+
+def _encode_remote(texts: Sequence[str]) -> Callable[[Any, int], Any]:
+    """The pool task that has an actor encode chunk ``number`` of ``texts``."""
+    return lambda actor, number: actor.encode.remote(number, texts[chunk_slice(number)])

@@ -126,12 +126,12 @@ class ActivationStore:
             return None
         try:
             vectors = self.load(key)
-            fits = vectors.shape == (size, dim) and vectors.dtype == DTYPES[self.dtype]
         except (OSError, ValueError) as exc:
-            fits, vectors = False, f"unreadable ({exc})"
-        if fits:
-            return vectors
-        found = vectors if isinstance(vectors, str) else f"{vectors.dtype} of shape {vectors.shape}"
+            found = f"unreadable ({exc})"
+        else:
+            if vectors.shape == (size, dim) and vectors.dtype == DTYPES[self.dtype]:
+                return vectors
+            found = f"{vectors.dtype} of shape {vectors.shape}"
         self._discard(self.root / key, f"{found}, expected {self.dtype} of shape ({size}, {dim})")
         return None
 
