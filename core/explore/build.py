@@ -42,7 +42,7 @@ class Explorer:
         if identifier in self.scores:
             return self.scores[identifier]["parts"]
         finding = self.source.stats.get("directions", {}).get(identifier)
-        empty = {"concentration": None, "separation": None, "inconsistency": None}
+        empty: dict[str, float | None] = {"concentration": None, "separation": None, "inconsistency": None}
         return parts(finding, None, len(self.datasets)) if finding else empty
 
     def index(self) -> dict[str, Any]:
@@ -116,6 +116,7 @@ class Explorer:
         return entry
 
     def _profile(self, n: int, entry: dict[str, Any]) -> None:
+        assert self.source.profiles is not None  # index() calls this only for runs with profiles
         found, sampled = self.source.profiles
         entry["range"] = [round(float(v), 4) for v in found.range[n]]
         entry["hist"] = np.asarray(found.histograms[n]).tolist()

@@ -19,5 +19,5 @@ def server(folder: str | Path, host: str = "127.0.0.1", port: int = 0) -> http.s
 
 
 def url(httpd: http.server.ThreadingHTTPServer) -> str:
-    host, port = httpd.server_address[:2]
-    return f"http://{'[' + host + ']' if ':' in str(host) else host}:{port}/"
+    host, port = str(httpd.server_address[0]), httpd.server_address[1]
+    return f"http://{'[' + host + ']' if ':' in host else host}:{port}/"

@@ -19,7 +19,7 @@ EXPLORER = "explore"  # the folder beside report.html that `illusion explore RUN
 
 def ends(ranking: list[str]) -> list[tuple[int, str]]:
     """(rank, direction) of the ranking's ``CARDS // 2`` first and last; all of it when it is short."""
-    places = range(len(ranking))
+    places = list(range(len(ranking)))
     if len(ranking) > CARDS:
         places = [*range(CARDS // 2), *range(len(ranking) - CARDS // 2, len(ranking))]
     return [(place + 1, ranking[place]) for place in places]
