@@ -67,6 +67,7 @@ class Annotator:
     email: str
     user_id: int
     client: LabelStudio
+    token: str = ""
 
 
 def sign_up(url: str, admin_key: str, email: str) -> Annotator:
@@ -87,7 +88,7 @@ def sign_up(url: str, admin_key: str, email: str) -> Annotator:
         me = browser.get("/api/current-user/whoami").raise_for_status().json()
         assert me["email"] == email, "sign-up did not log the new user in"
         token = browser.get("/api/current-user/token").raise_for_status().json()["token"]
-    return Annotator(email, me["id"], LabelStudio(base_url=url, api_key=token))
+    return Annotator(email, me["id"], LabelStudio(base_url=url, api_key=token), token)
 
 
 @pytest.fixture(scope="session")

@@ -57,10 +57,15 @@ def _exported(run_dir: Path, exports: tuple[Path, ...]) -> tuple[list[dict], str
     """Annotation rows converted from Label Studio JSON exports, as ``illusion import --from-file`` makes them."""
     from illusion.annotations.labelstudio import tasks
     from illusion.annotations.labelstudio.importer import annotation_rows
+    from illusion.annotations.labelstudio.private import load_private
 
     campaign = tasks.load_campaign_run(run_dir)
+    private = load_private(campaign.run_id)
     rows, _ = annotation_rows(
-        campaign, tasks.build_tasks(campaign), [(str(path), read_json(path, "Label Studio export file")) for path in exports]
+        campaign,
+        private,
+        tasks.build_tasks(campaign, private),
+        [(str(path), read_json(path, "Label Studio export file")) for path in exports],
     )
     return rows, ", ".join(map(str, exports))
 

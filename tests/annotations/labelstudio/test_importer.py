@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
 from illusion.annotations.labelstudio.config import config_text, controls
-from illusion.annotations.labelstudio.importer import import_campaign, latest_per_annotator, pseudonym
+from illusion.annotations.labelstudio.importer import import_campaign, latest_per_annotator
 from illusion.cli import main
 from illusion.errors import IllusionError
 from illusion.run.folder import ANNOTATIONS
 from illusion.run.folder import ANNOTATIONS_SUMMARY as SUMMARY
+from tests.helpers.campaign import pseudonyms_of
 
 DATA = Path(__file__).parent / "data"
 EXPORTS = (str(DATA / "export-set.json"), str(DATA / "export-pair.json"))
@@ -128,12 +130,14 @@ def test_latest_per_annotator_orders_by_update_then_creation_then_id():
     assert [r["annotation_id"] for r in kept] == [1, 3, 6] and dropped == 3
 
 
-def test_annotators_are_stable_pseudonyms_and_no_address_is_written(run_dir, tmp_path):
+def test_annotators_are_random_pseudonyms_kept_privately_and_no_address_is_written(run_dir, tmp_path, organiser_dir):
     import_campaign(run_dir, files=EXPORTS)
-    run_id = json.loads((run_dir / "manifest.json").read_text())["run_id"]
     annotators = {row["annotator"] for row in rows_of(run_dir)}
-    assert annotators == {pseudonym(run_id, 3), pseudonym(run_id, 4)}
-    assert pseudonym(run_id, 3) != pseudonym("another-run", 3)
+    private = pseudonyms_of(run_dir)
+    assert set(private) == {"3", "4"} and set(private.values()) == annotators
+    assert all(re.fullmatch(r"annotator-[0-9a-f]{8}", name) for name in annotators)
+    import_campaign(run_dir, files=EXPORTS)  # stable: the private map is reused
+    assert {row["annotator"] for row in rows_of(run_dir)} == annotators
 
     def with_user_objects(tasks):  # some exports name the user instead of giving the id alone
         for task in tasks:
@@ -143,6 +147,12 @@ def test_annotators_are_stable_pseudonyms_and_no_address_is_written(run_dir, tmp
     import_campaign(run_dir, files=(_export_with(tmp_path, with_user_objects),))
     assert {row["annotator"] for row in rows_of(run_dir)} == annotators
     assert "example.com" not in (run_dir / ANNOTATIONS).read_text()
+
+    # Random, not derived from the user id: without the private map, the same users get new names.
+    private_file = organiser_dir / f"{json.loads((run_dir / 'manifest.json').read_text())['run_id']}.json"
+    private_file.write_text(json.dumps(dict(json.loads(private_file.read_text()), pseudonyms={})))
+    import_campaign(run_dir, files=EXPORTS)
+    assert not {row["annotator"] for row in rows_of(run_dir)} & annotators
 
 
 def _export_with(tmp_path, edit):

@@ -10,9 +10,9 @@ import pytest
 
 from illusion.annotations.labelstudio.export import export_campaign
 from illusion.annotations.labelstudio.importer import import_campaign
-from illusion.annotations.labelstudio.tasks import build_tasks, load_campaign_run
 from illusion.run.config import load_config
 from illusion.run.pipeline import run
+from tests.helpers.campaign import tasks_of
 
 SENTENCES = {
     "animals": [
@@ -53,8 +53,8 @@ def real_run(illusion_tiny_bert, tmp_path_factory):
     return folder / "out"
 
 
-def test_tasks_show_the_run_sentences_with_their_most_activating_token_marked(real_run):
-    tasks = build_tasks(load_campaign_run(real_run))
+def test_tasks_show_the_run_sentences_with_the_word_of_their_most_activating_token_marked(real_run):
+    tasks = tasks_of(real_run)
     assert len(tasks["set"]) == 4 * 2 + 2 and len(tasks["pair"]) == 4 + 1
     rows = {f"{r['direction']}@{r['dataset']}": r for r in map(json.loads, (real_run / "topk.jsonl").read_text().splitlines())}
     for task in tasks["set"]:
@@ -63,7 +63,12 @@ def test_tasks_show_the_run_sentences_with_their_most_activating_token_marked(re
         shown = re.findall(r"<p><b>\d+\.</b> (.*?)</p>", task.data["html"])
         for sentence, line in zip(rows[task.set_id]["top"], shown):
             start, end = sentence["span"]
-            assert f"<mark>{html.escape(sentence['text'][start:end])}</mark>" in line
+            text = sentence["text"]
+            words = [m for m in re.finditer(r"\w+", text) if m.start() < end and start < m.end()]
+            if words:  # the whole word(s) the token touches
+                assert f"<mark>{html.escape(text[words[0].start() : words[-1].end()])}</mark>" in line
+            else:  # punctuation alone is not marked
+                assert "<mark>" not in line
             assert html.unescape(line.replace("<mark>", "").replace("</mark>", "")) == sentence["text"]
 
 
