@@ -45,7 +45,7 @@ class Seat:
         return read_json(self.data_dir / LOGIN_FILE, "Label Studio login")["api_key"]
 
 
-def seats(home: Path | None = None) -> dict[str, Seat]:
+def seats() -> dict[str, Seat]:
     """The annotators added so far, by name."""
     path = organiser_dir() / REGISTRY
     if not path.exists():
@@ -63,7 +63,9 @@ def seat(name: str) -> Seat:
     return known[name]
 
 
-def add_annotator(name: str, venv: Path, home: Path, email: str | None = None) -> tuple[Seat, str, str]:
+def add_annotator(
+    name: str, venv: Path, home: Path, email: str | None = None, port: int | None = None
+) -> tuple[Seat, str, str]:
     """A new server for ``name`` with their account on it; return it, their login and password.
 
     The password is returned once and written nowhere; ``email`` (default ``NAME@annotators.invalid``)
@@ -82,7 +84,7 @@ def add_annotator(name: str, venv: Path, home: Path, email: str | None = None) -
         raise IllusionError(f"{data_dir} exists already; remove it or choose another name")
     shutil.copytree(template, data_dir)
     (data_dir / ".env").unlink(missing_ok=True)  # a secret key of its own, made at first start
-    new = Seat(name, data_dir, max([FIRST_PORT - 1, *(s.port for s in known.values())]) + 1)
+    new = Seat(name, data_dir, port or max([FIRST_PORT - 1, *(s.port for s in known.values())]) + 1)
     login, password = email or f"{name}@annotators.invalid", secrets.token_urlsafe(12)
     server = launch(exe, data_dir, new.port)
     try:
