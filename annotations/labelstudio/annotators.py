@@ -63,9 +63,7 @@ def seat(name: str) -> Seat:
     return known[name]
 
 
-def add_annotator(
-    name: str, venv: Path, home: Path, email: str | None = None, port: int | None = None
-) -> tuple[Seat, str, str]:
+def add_annotator(name: str, venv: Path, home: Path, email: str | None = None, port: int | None = None) -> tuple[Seat, str, str]:
     """A new server for ``name`` with their account on it; return it, their login and password.
 
     The password is returned once and written nowhere; ``email`` (default ``NAME@annotators.invalid``)

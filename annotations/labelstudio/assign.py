@@ -1,8 +1,9 @@
 """Which annotator labels which task: each task to ``overlap`` annotators, balanced and shuffled.
 
-Tasks are dealt stratum by stratum (task type, condition, datasets), in a seeded order, to the
-annotators in turn, so every annotator gets each condition and dataset in the same proportion
-(to within one task per stratum); each annotator's tasks are then shuffled with a seed of their own.
+Tasks are dealt stratum by stratum (task type, condition, datasets), in a seeded order, like cards:
+each task takes the next ``overlap`` annotators in turn. So each annotator gets every condition,
+and every condition in every dataset, to within one task of the others; each annotator's tasks
+are then shuffled with a seed of their own.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ def assign(tasks: list[Task], annotators: list[str], overlap: int, seed: int) ->
         for task in items:
             for offset in range(overlap):
                 given[annotators[(turn + offset) % len(annotators)]].append(task)
-            turn += 1
+            turn += overlap
     for name, items in given.items():
         rng_for(seed, f"order:{name}").shuffle(items)
     return given

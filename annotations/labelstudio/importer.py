@@ -45,6 +45,12 @@ def import_campaign(run_dir, url: str | None = None, api_key: str | None = None,
         "tasks": {t: len(tasks[t]) for t in TASK_TYPES},
         "unannotated_tasks": {t: len(tasks[t]) - annotated[t] for t in TASK_TYPES},
         "skipped": counts["skipped"],
+        # "Yes, a pattern" whose kind is "No pattern": kept as answered, listed for a look.
+        "inconsistent": [
+            {"task_uid": r["task_uid"], "annotator": r["annotator"]}
+            for r in rows
+            if (r["pattern"], r["taxonomy"]) == ("yes", "none")
+        ],
         "superseded": counts["superseded"],
     }
     folder = RunFolder(run.path)

@@ -158,7 +158,7 @@ def export(run_dir: Path, url: str | None, api_key: str | None, overlap: int | N
 def import_(run_dir: Path, files: tuple[Path, ...], url: str | None, api_key: str | None) -> None:
     """Write RUN_DIR/annotations.jsonl from the campaign's labels."""
     from illusion.annotations.labelstudio.importer import import_campaign
-    from illusion.run.folder import ANNOTATIONS
+    from illusion.run.folder import ANNOTATIONS, ANNOTATIONS_SUMMARY
 
     summary = import_campaign(run_dir, url, api_key, files)
     unannotated = ", ".join(f"{summary['unannotated_tasks'][t]} of {n} {t} tasks" for t, n in summary["tasks"].items() if n)
@@ -167,3 +167,8 @@ def import_(run_dir: Path, files: tuple[Path, ...], url: str | None, api_key: st
         f"{summary['annotators']} annotators; unannotated: {unannotated}; "
         f"skipped: {summary['skipped']}"
     )
+    if summary["inconsistent"]:
+        click.echo(
+            f"note: {len(summary['inconsistent'])} annotations answer 'Yes' with the kind 'No pattern' "
+            f"(listed under 'inconsistent' in {run_dir / ANNOTATIONS_SUMMARY})"
+        )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -225,3 +226,27 @@ def test_import_command_reports_counts_and_errors_in_one_line(run_dir, tmp_path,
 def test_import_without_a_campaign_says_what_to_do(run_dir):
     with pytest.raises(IllusionError, match=r"labelstudio.json: no campaign yet; run `illusion export` first"):
         import_campaign(run_dir, "http://127.0.0.1:9", "key")
+
+
+def test_follow_up_questions_appear_after_yes_and_confidence_is_required():
+    root = ET.fromstring(config_text("set"))
+    shown_after_yes = next(v for v in root.iter("View") if v.get("visibleWhen") == "choice-selected")
+    assert (shown_after_yes.get("whenTagName"), shown_after_yes.get("whenChoiceValue")) == ("pattern", "Yes")
+    assert {c.get("name") for c in shown_after_yes if c.get("name")} == {"fits", "description", "taxonomy"}
+    assert next(root.iter("Rating")).get("required") == "true"
+
+
+def test_yes_with_no_pattern_is_flagged_as_inconsistent(run_dir, tmp_path, capsys):
+    def yes_but_no_pattern(tasks):
+        for annotation in tasks[0]["annotations"]:
+            annotation["result"] = [r for r in annotation["result"] if r["from_name"] not in ("pattern", "taxonomy")] + [
+                {"from_name": "pattern", "to_name": "sentences", "type": "choices", "value": {"choices": ["yes"]}},
+                {"from_name": "taxonomy", "to_name": "sentences", "type": "choices", "value": {"choices": ["none"]}},
+            ]
+        return tasks[0]["data"]["uid"]
+
+    uid = []
+    main(["import", str(run_dir), "--from-file", _export_with(tmp_path, lambda tasks: uid.append(yes_but_no_pattern(tasks)))])
+    flagged = json.loads((run_dir / SUMMARY).read_text())["inconsistent"]
+    assert flagged and {f["task_uid"] for f in flagged} == set(uid)
+    assert f"note: {len(flagged)} annotations answer 'Yes' with the kind 'No pattern'" in capsys.readouterr().out
