@@ -34,8 +34,12 @@ def import_campaign(run_dir, url: str | None = None, api_key: str | None = None,
         exports = [(str(f), read_json(f, "Label Studio export file")) for f in files]
     else:
         exports = _from_server(run, private, record, url, api_key)
-    rows, counts = annotation_rows(run, private, tasks, exports, seats=tuple(record.get("annotators", ())))
+    covered: set[tuple[str, str | None]] = set()
+    rows, counts = annotation_rows(run, private, tasks, exports, tuple(record.get("annotators", ())), covered)
     private.save()
+    folder = RunFolder(run.path)
+    kept = _kept_rows(folder, covered, record) if files else []
+    rows = sorted(rows + kept, key=row_order)
     annotated = Counter(task_type for task_type, _ in {(r["task_type"], r["task_uid"]) for r in rows})
     summary = {
         "run_id": run.run_id,
@@ -52,8 +56,8 @@ def import_campaign(run_dir, url: str | None = None, api_key: str | None = None,
             if (r["pattern"], r["taxonomy"]) == ("yes", "none")
         ],
         "superseded": counts["superseded"],
+        "kept_from_previous_import": len(kept),
     }
-    folder = RunFolder(run.path)
     folder.write_jsonl(ANNOTATIONS, rows)
     folder.write_json(ANNOTATIONS_SUMMARY, summary)
     return summary
@@ -98,17 +102,32 @@ def _exports(client: Any, url: str, run: CampaignRun, private: Private, projects
     return exports
 
 
+def _kept_rows(folder: RunFolder, covered: set[tuple[str, str | None]], record: dict[str, Any]) -> list[dict[str, Any]]:
+    """The previous import's rows from projects the given files do not cover (a task type, on the
+    shared server or on one annotator's server), so importing fewer files merges instead of dropping."""
+    if not folder.has(ANNOTATIONS):
+        return []
+    seats = set(record.get("annotators", ()))
+    return [
+        row
+        for row in folder.read_jsonl(ANNOTATIONS, "annotations file")
+        if (row["task_type"], row["annotator"] if row["annotator"] in seats else None) not in covered
+    ]
+
+
 def annotation_rows(
     run: CampaignRun,
     private: Private,
     tasks: dict[str, list[Task]],
     exports: list[tuple[str, Any]],
     seats: tuple[str, ...] = (),
+    covered: set[tuple[str, str | None]] | None = None,
 ) -> tuple[list[dict[str, Any]], Counter]:
     """Rows for every submitted annotation in ``exports``, latest per (task, annotator).
 
     A task of an annotator's own server (one of ``seats``, by pseudonym) is known by its uid, and its
     labels are that annotator's; on a shared server the Label Studio user tells who labelled it.
+    ``covered`` collects the (task type, annotator's server or None) of every task in ``exports``.
     """
     by_uid: dict[str, tuple[Task, str | None]] = {task.uid: (task, None) for items in tasks.values() for task in items}
     for pseudonym in seats:
@@ -123,6 +142,8 @@ def annotation_rows(
             )
         for number, item in enumerate(exported, 1):
             task, seat = _task_of(item, by_uid, f"{source}, task {number}", run)
+            if covered is not None:
+                covered.add((task.task_type, seat))
             for annotation in item.get("annotations") or []:
                 where = f"{source}, task {task.uid}, annotation {_id_of(annotation)}"
                 if not isinstance(annotation, dict):
@@ -132,7 +153,11 @@ def annotation_rows(
                     continue
                 rows.append(_row(run, private, task, seat, annotation, questions[task.task_type], where))
     rows, counts["superseded"] = latest_per_annotator(rows)
-    return sorted(rows, key=lambda r: (r["task_type"], r["set_id"], r["annotator"])), counts
+    return sorted(rows, key=row_order), counts
+
+
+def row_order(row: dict[str, Any]) -> tuple[str, str, str]:
+    return row["task_type"], row["set_id"], row["annotator"]
 
 
 def latest_per_annotator(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:

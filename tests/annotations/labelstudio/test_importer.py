@@ -250,3 +250,11 @@ def test_yes_with_no_pattern_is_flagged_as_inconsistent(run_dir, tmp_path, capsy
     flagged = json.loads((run_dir / SUMMARY).read_text())["inconsistent"]
     assert flagged and {f["task_uid"] for f in flagged} == set(uid)
     assert f"note: {len(flagged)} annotations answer 'Yes' with the kind 'No pattern'" in capsys.readouterr().out
+
+
+def test_importing_fewer_files_merges_with_the_previous_import(run_dir):
+    import_campaign(run_dir, files=EXPORTS)
+    both = rows_of(run_dir)
+    summary = import_campaign(run_dir, files=EXPORTS[:1])  # the set project only
+    assert rows_of(run_dir) == both
+    assert summary["kept_from_previous_import"] == sum(r["task_type"] == "pair" for r in both) > 0
