@@ -23,6 +23,7 @@ COMMANDS = {
     "export": "illusion.commands.labelstudio:export",
     "import": "illusion.commands.labelstudio:import_",
     "agree": "illusion.commands.agree:agree",
+    "campaign": "illusion.commands.campaign:campaign",
 }
 
 

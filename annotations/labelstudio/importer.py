@@ -10,6 +10,7 @@ link to Label Studio users stays in the organiser's private file; no name or e-m
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
 from illusion.annotations.labelstudio.config import TASK_TYPES, Control, config_text, controls
@@ -22,8 +23,22 @@ from illusion.run.folder import ANNOTATIONS, ANNOTATIONS_SUMMARY, RunFolder
 ANSWERS = ("pattern", "fits", "description", "taxonomy", "confidence", "same_concept")
 
 
-def import_campaign(run_dir, url: str | None = None, api_key: str | None = None, files: tuple[str, ...] = ()) -> dict[str, Any]:
-    """Write the run's ``annotations.jsonl`` and its summary; return the summary."""
+@dataclass
+class Gathered:
+    """A campaign's labels as read from the server or from files, before anything is written."""
+
+    run: CampaignRun
+    private: Private
+    tasks: dict[str, list[Task]]
+    record: dict[str, Any]
+    sources: list[str]
+    rows: list[dict[str, Any]]
+    counts: Counter
+    covered: set[tuple[str, str | None]]
+
+
+def gather(run_dir, url: str | None = None, api_key: str | None = None, files: tuple[str, ...] = ()) -> Gathered:
+    """Every latest annotation of the campaign, as rows, from the server(s) or from export files."""
     from illusion.annotations.labelstudio.project import read_record
 
     run = load_campaign_run(run_dir)
@@ -37,13 +52,20 @@ def import_campaign(run_dir, url: str | None = None, api_key: str | None = None,
     covered: set[tuple[str, str | None]] = set()
     rows, counts = annotation_rows(run, private, tasks, exports, tuple(record.get("annotators", ())), covered)
     private.save()
+    return Gathered(run, private, tasks, record, [source for source, _ in exports], rows, counts, covered)
+
+
+def import_campaign(run_dir, url: str | None = None, api_key: str | None = None, files: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Write the run's ``annotations.jsonl`` and its summary; return the summary."""
+    got = gather(run_dir, url, api_key, files)
+    run, tasks, counts = got.run, got.tasks, got.counts
     folder = RunFolder(run.path)
-    kept = _kept_rows(folder, covered, record) if files else []
-    rows = sorted(rows + kept, key=row_order)
+    kept = _kept_rows(folder, got.covered, got.record) if files else []
+    rows = sorted(got.rows + kept, key=row_order)
     annotated = Counter(task_type for task_type, _ in {(r["task_type"], r["task_uid"]) for r in rows})
     summary = {
         "run_id": run.run_id,
-        "sources": [source for source, _ in exports],
+        "sources": got.sources,
         "annotations": len(rows),
         "annotators": len({row["annotator"] for row in rows}),
         "tasks": {t: len(tasks[t]) for t in TASK_TYPES},
@@ -150,6 +172,7 @@ def annotation_rows(
                     raise IllusionError(f"{where}: expected a JSON object")
                 if annotation.get("was_cancelled"):
                     counts["skipped"] += 1
+                    counts["skipped", seat or private.pseudonym(str(_user(annotation, where)))] += 1
                     continue
                 rows.append(_row(run, private, task, seat, annotation, questions[task.task_type], where))
     rows, counts["superseded"] = latest_per_annotator(rows)
@@ -193,6 +216,15 @@ def _task_of(item: Any, by_uid: dict[str, tuple[Task, str | None]], where: str, 
     return by_uid[uid]
 
 
+def _user(annotation: dict[str, Any], where: str) -> int:
+    user = annotation.get("completed_by")
+    if isinstance(user, dict):
+        user = user.get("id")
+    if not isinstance(user, int):
+        raise IllusionError(f"{where}: no completed_by user id; export the project as JSON")
+    return user
+
+
 def _row(
     run: CampaignRun,
     private: Private,
@@ -202,11 +234,7 @@ def _row(
     questions: dict[str, Control],
     where: str,
 ) -> dict[str, Any]:
-    user = annotation.get("completed_by")
-    if isinstance(user, dict):
-        user = user.get("id")
-    if not isinstance(user, int):
-        raise IllusionError(f"{where}: no completed_by user id; export the project as JSON")
+    user = _user(annotation, where)
     lead_time = annotation.get("lead_time")
     if lead_time is not None and not isinstance(lead_time, (int, float)):
         raise IllusionError(f"{where}: lead_time {lead_time!r} is not a number")

@@ -15,6 +15,7 @@ from illusion.annotations.labelstudio.annotators import add_annotator, seats
 from illusion.annotations.labelstudio.export import export_campaign
 from illusion.annotations.labelstudio.importer import import_campaign
 from illusion.annotations.labelstudio.server import free_port, launch, stop_process
+from illusion.cli import main
 from illusion.run.folder import ANNOTATIONS
 from illusion.run.folder import LABELSTUDIO as RECORD
 from tests.annotations.labelstudio.test_leaks import design_words, fetch_everything, leaked
@@ -62,7 +63,7 @@ def result(description):
     ]
 
 
-def test_each_annotator_sees_only_their_own_tasks_and_answers(campaign_servers, fresh_run, monkeypatch):
+def test_each_annotator_sees_only_their_own_tasks_and_answers(campaign_servers, fresh_run, monkeypatch, capsys):
     organiser, tokens = campaign_servers
     monkeypatch.setenv("ILLUSION_ORGANISER_DIR", str(organiser))
     summary = export_campaign(fresh_run, None, None, overlap=2, annotators=list(NAMES))
@@ -102,10 +103,19 @@ def test_each_annotator_sees_only_their_own_tasks_and_answers(campaign_servers, 
                 assert them.get("/api/projects/").status_code == 401
                 assert them.get("/api/users/").status_code == 401
 
+    # The organiser follows the campaign: set tasks done, pair tasks left.
+    main(["campaign", "status", str(fresh_run), "--json"])
+    status = json.loads(capsys.readouterr().out)
+    pairs = {n: record["annotators"][p]["projects"]["pair"]["tasks"] for p, n in by_seat(fresh_run).items()}
+    for pseudonym, name in by_seat(fresh_run).items():
+        row = status["annotators"][pseudonym]
+        assert (row["done"], row["skipped"], row["left"]) == (row["assigned"] - pairs[name], 0, pairs[name])
+    assert status["pattern_alpha"]["reason"]  # everyone said yes: alpha is undefined, and says why
+
     summary = import_campaign(fresh_run)
     rows = [json.loads(line) for line in (fresh_run / ANNOTATIONS).read_text().splitlines()]
     assert summary["annotators"] == 3 and len(rows) == 2 * len(tasks)
-    by_name = {pseudonyms_of(fresh_run)[f"seat:{name}"]: name for name in NAMES}
+    by_name = by_seat(fresh_run)
     for row in rows:
         assert (
             tasks[row["set_id"]].condition == row["condition"]
@@ -117,6 +127,10 @@ def test_each_annotator_sees_only_their_own_tasks_and_answers(campaign_servers, 
         with httpx.Client(base_url=place.url, headers={"Authorization": f"Token {place.admin_key()}"}) as admin:
             for project_id in project_ids_of(record, fresh_run, name):
                 assert admin.get(f"/api/projects/{project_id}/exports/").json() == []
+
+
+def by_seat(run_dir):
+    return {pseudonyms_of(run_dir)[f"seat:{name}"]: name for name in NAMES}
 
 
 def project_ids_of(record, run_dir, name):
