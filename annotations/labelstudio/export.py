@@ -9,11 +9,13 @@ from label_studio_sdk import LabelStudio
 
 from illusion.annotations.labelstudio.annotators import seat
 from illusion.annotations.labelstudio.assign import assign
+from illusion.annotations.labelstudio.attention import CONDITION, campaign_tasks
 from illusion.annotations.labelstudio.client import connect, refused, talking_to
 from illusion.annotations.labelstudio.config import TASK_TYPES, config_text
 from illusion.annotations.labelstudio.private import Private, load_private
 from illusion.annotations.labelstudio.project import campaign_tag, find_project, project_description, read_record, write_record
-from illusion.annotations.labelstudio.tasks import CampaignRun, Task, build_tasks, for_seat, load_campaign_run
+from illusion.annotations.labelstudio.tasks import CampaignRun, Task, for_seat, load_campaign_run
+from illusion.common.seeds import rng_for
 from illusion.errors import PluginError
 from illusion.host import Host
 
@@ -30,12 +32,14 @@ def export_campaign(
     predict: Predict | None = None,
     configs: dict[str, str] | None = None,
     annotators: list[str] | None = None,
+    attention: int | None = None,
 ) -> dict[str, Any]:
     """Create or find the run's projects and import the tasks they lack; return what was done.
 
     With ``annotators`` (names given to ``add-annotator``), each annotator's own server gets the
     tasks assigned to them (``overlap`` annotators per task) and the summary is by pseudonym;
     otherwise the server at ``url`` gets every task. ``overlap`` defaults to the recorded one, else 2.
+    ``attention`` attention checks (default: as recorded, else none) go to every annotator.
     ``predict`` gives a task's pre-annotations; ``configs`` replaces the shipped labelling configs.
     """
     run = load_campaign_run(run_dir)
@@ -43,7 +47,8 @@ def export_campaign(
     private = load_private(run.run_id, create=record is None)
     record = record or {"run_id": run.run_id, "projects": {}}
     overlap = overlap or record.get("overlap") or 2
-    tasks = build_tasks(run, private)
+    record["attention"] = record.get("attention", 0) if attention is None else attention
+    tasks = campaign_tasks(run, private, record)
     options = {"title": title, "predict": predict, "configs": configs}
     if not annotators:
         summary = _export_to(connect(url, api_key), url, run, private, record, tasks, options | {"overlap": overlap})
@@ -51,7 +56,11 @@ def export_campaign(
     else:
         summary = {}
         names = {name: private.pseudonym(f"seat:{name}") for name in annotators}
-        given = assign([t for items in tasks.values() for t in items], list(names.values()), overlap, run.seed)
+        data = [t for items in tasks.values() for t in items if t.condition != CONDITION]
+        given = assign(data, list(names.values()), overlap, run.seed)
+        for pseudonym, mine in given.items():  # every annotator gets every attention check, among their tasks
+            mine += [t for t in tasks["set"] if t.condition == CONDITION]
+            rng_for(run.seed, f"checks:{pseudonym}").shuffle(mine)
         for name, pseudonym in names.items():
             place = seat(name)
             mine = {

@@ -13,9 +13,10 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from illusion.annotations.labelstudio.attention import CONDITION, attention_scores, campaign_tasks
 from illusion.annotations.labelstudio.config import TASK_TYPES, Control, config_text, controls
 from illusion.annotations.labelstudio.private import Private, load_private
-from illusion.annotations.labelstudio.tasks import CampaignRun, Task, build_tasks, for_seat, load_campaign_run
+from illusion.annotations.labelstudio.tasks import CampaignRun, Task, for_seat, load_campaign_run
 from illusion.common.files import read_json
 from illusion.errors import IllusionError
 from illusion.run.folder import ANNOTATIONS, ANNOTATIONS_SUMMARY, RunFolder
@@ -43,8 +44,8 @@ def gather(run_dir, url: str | None = None, api_key: str | None = None, files: t
 
     run = load_campaign_run(run_dir)
     private = load_private(run.run_id)
-    tasks = build_tasks(run, private)
     record = read_record(run) or {}
+    tasks = campaign_tasks(run, private, record)
     if files:
         exports = [(str(f), read_json(f, "Label Studio export file")) for f in files]
     else:
@@ -62,14 +63,16 @@ def import_campaign(run_dir, url: str | None = None, api_key: str | None = None,
     folder = RunFolder(run.path)
     kept = _kept_rows(folder, got.covered, got.record) if files else []
     rows = sorted(got.rows + kept, key=row_order)
+    checks = [row for row in rows if row["condition"] == CONDITION]  # never counted as data
+    rows = [row for row in rows if row["condition"] != CONDITION]
     annotated = Counter(task_type for task_type, _ in {(r["task_type"], r["task_uid"]) for r in rows})
     summary = {
         "run_id": run.run_id,
         "sources": got.sources,
         "annotations": len(rows),
         "annotators": len({row["annotator"] for row in rows}),
-        "tasks": {t: len(tasks[t]) for t in TASK_TYPES},
-        "unannotated_tasks": {t: len(tasks[t]) - annotated[t] for t in TASK_TYPES},
+        "tasks": {t: sum(task.condition != CONDITION for task in tasks[t]) for t in TASK_TYPES},
+        "unannotated_tasks": {t: sum(task.condition != CONDITION for task in tasks[t]) - annotated[t] for t in TASK_TYPES},
         "skipped": counts["skipped"],
         # "Yes, a pattern" whose kind is "No pattern": kept as answered, listed for a look.
         "inconsistent": [
@@ -79,6 +82,7 @@ def import_campaign(run_dir, url: str | None = None, api_key: str | None = None,
         ],
         "superseded": counts["superseded"],
         "kept_from_previous_import": len(kept),
+        "attention": attention_scores(checks),
     }
     folder.write_jsonl(ANNOTATIONS, rows)
     folder.write_json(ANNOTATIONS_SUMMARY, summary)

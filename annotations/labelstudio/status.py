@@ -1,5 +1,6 @@
 """How far a campaign has got: per annotator, tasks assigned, done and skipped, pace and time left,
-and the agreement so far (Krippendorff's alpha on "is there a pattern", with its interval)."""
+attention-check score, and the agreement so far (Krippendorff's alpha on "is there a pattern",
+with its interval, attention checks left out)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 
 from illusion.annotations.agreement.ratings import FIELDS, field_codes, load_labelled_run
 from illusion.annotations.agreement.reliability import field_reliability
+from illusion.annotations.labelstudio.attention import CONDITION, attention_scores
 from illusion.annotations.labelstudio.importer import gather
 
 
@@ -15,6 +17,8 @@ def campaign_status(run_dir, url: str | None = None, api_key: str | None = None,
     """The campaign's state as read from its server(s) now; nothing is written."""
     got = gather(run_dir, url, api_key)
     seats = got.record.get("annotators", {})
+    checks = attention_scores([row for row in got.rows if row["condition"] == CONDITION])
+    data = [row for row in got.rows if row["condition"] != CONDITION]
     names = sorted({row["annotator"] for row in got.rows} | set(seats))
     annotators = {}
     for name in names:
@@ -31,12 +35,13 @@ def campaign_status(run_dir, url: str | None = None, api_key: str | None = None,
             "left": left,
             "median_seconds": pace,
             "seconds_left": left * pace if left is not None and pace is not None else None,
+            "attention": checks.get(name),
         }
     return {
         "run_id": got.run.run_id,
         "tasks": {t: len(items) for t, items in got.tasks.items()},
         "annotators": annotators,
-        "pattern_alpha": _pattern_alpha(run_dir, got.rows, n_resamples) if got.rows else None,
+        "pattern_alpha": _pattern_alpha(run_dir, data, n_resamples) if data else None,
     }
 
 

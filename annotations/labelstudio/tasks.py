@@ -249,11 +249,12 @@ def pairs(run: CampaignRun, sets: list[SentenceSet]) -> list[tuple[SentenceSet, 
     return out
 
 
-def build_tasks(run: CampaignRun, private: Private) -> dict[str, list[Task]]:
-    """All tasks of a run by type, each list in the seeded shuffled order they are shown in."""
+def build_tasks(run: CampaignRun, private: Private, checks: list[SentenceSet] = ()) -> dict[str, list[Task]]:
+    """All tasks of a run by type, each list in the seeded shuffled order they are shown in; ``checks``
+    are extra sets (attention checks) shown among the set tasks."""
     sets = blind_marks(run)
     tasks = {
-        "set": [set_task(run, private, st) for st in sets],
+        "set": [set_task(run, private, st) for st in [*sets, *checks]],
         "pair": [pair_task(run, private, a, b) for a, b in pairs(run, sets)],
     }
     for task_type, items in tasks.items():

@@ -22,6 +22,12 @@ def _seconds(value: float | None) -> str:
     return f"{minutes // 60}h{minutes % 60:02d}" if minutes >= 60 else f"{minutes}m{seconds:02d}s"
 
 
+def _checks(score: dict | None) -> str:
+    if not score:
+        return "-"
+    return f"{score['passed']}/{score['checks']}" + (" FLAGGED" if score["flagged"] else "")
+
+
 @campaign.command()
 @run_dir_argument
 @url_option
@@ -38,13 +44,16 @@ def status(run_dir: Path, url: str | None, api_key: str | None, as_json: bool) -
     if as_json:
         click.echo(json.dumps(found, indent=2))
         return
-    table = Table("annotator", "assigned", "done", "skipped", "left", "median per task", "time left", title="Campaign")
+    table = Table(
+        "annotator", "assigned", "done", "skipped", "left", "median per task", "time left", "attention checks", title="Campaign"
+    )
     for name, row in found["annotators"].items():
         table.add_row(
             name,
             *("-" if row[k] is None else str(row[k]) for k in ("assigned", "done", "skipped", "left")),
             _seconds(row["median_seconds"]),
             _seconds(row["seconds_left"]),
+            _checks(row["attention"]),
         )
     console = Console()
     console.print(table)

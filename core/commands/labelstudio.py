@@ -129,12 +129,26 @@ def add_annotator(name: str, email: str | None, venv: Path | None) -> None:
     multiple=True,
     help="Give tasks to this annotator's own server (repeatable; see add-annotator) instead of one shared server.",
 )
-def export(run_dir: Path, url: str | None, api_key: str | None, overlap: int | None, title: str | None, annotators) -> None:
+@click.option(
+    "--attention",
+    type=click.IntRange(min=0),
+    help="Attention checks (sets with a planted pattern) every annotator gets [default: as recorded, else 0].",
+)
+def export(
+    run_dir: Path, url: str | None, api_key: str | None, overlap: int | None, title: str | None, annotators, attention: int | None
+) -> None:
     """Create (or resume) the blind labelling campaign of RUN_DIR in Label Studio."""
     from illusion.annotations.labelstudio.export import export_campaign, plugin_predictions
 
     summary = export_campaign(
-        run_dir, url, api_key, overlap=overlap, title=title, predict=plugin_predictions(), annotators=list(annotators)
+        run_dir,
+        url,
+        api_key,
+        overlap=overlap,
+        title=title,
+        predict=plugin_predictions(),
+        annotators=list(annotators),
+        attention=attention,
     )
     if not annotators:
         summary = {"": summary}
@@ -167,6 +181,9 @@ def import_(run_dir: Path, files: tuple[Path, ...], url: str | None, api_key: st
         f"{summary['annotators']} annotators; unannotated: {unannotated}; "
         f"skipped: {summary['skipped']}"
     )
+    for name, score in summary["attention"].items():
+        if score["flagged"]:
+            click.echo(f"note: {name} saw the planted pattern in {score['passed']} of {score['checks']} attention checks")
     if summary["inconsistent"]:
         click.echo(
             f"note: {len(summary['inconsistent'])} annotations answer 'Yes' with the kind 'No pattern' "

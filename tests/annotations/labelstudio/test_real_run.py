@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
 import re
 
 import pytest
 
+from illusion.annotations.labelstudio.attention import attention_scores, attention_sets, campaign_tasks
 from illusion.annotations.labelstudio.export import export_campaign
 from illusion.annotations.labelstudio.importer import import_campaign
+from illusion.annotations.labelstudio.private import load_private
+from illusion.annotations.labelstudio.tasks import SentenceSet, build_tasks, load_campaign_run
+from illusion.errors import IllusionError
 from illusion.run.config import load_config
 from illusion.run.pipeline import run
 from tests.helpers.campaign import tasks_of
@@ -88,3 +93,30 @@ def test_a_real_run_becomes_a_campaign_and_imports_empty(real_run, server, admin
     done = import_campaign(folder, url, key)
     assert done["annotations"] == 0 and done["unannotated_tasks"] == {"set": 10, "pair": 5}
     assert (folder / "annotations.jsonl").read_text() == ""
+
+
+def test_attention_checks_plant_one_marked_word_in_every_sentence_and_stay_off_the_data(real_run):
+    run = load_campaign_run(real_run)
+    private = load_private(run.run_id, create=True)
+    plain, checked = build_tasks(run, private), campaign_tasks(run, private, {"attention": 2})
+    checks = [t for t in checked["set"] if t.condition == "attention"]
+    assert len(checks) == 2 and len(checked["set"]) == len(plain["set"]) + 2 and checked["pair"] == plain["pair"]
+    assert {t.datasets for t in checks} == {("animals",), ("scripture",)}
+    for task in checks:
+        assert set(task.data) == set(plain["set"][0].data)  # shown like any other set
+        marked = re.findall(r"<mark>(.*?)</mark>", task.data["html"])
+        assert len(marked) == 3 and len({m.lower() for m in marked}) == 1 and len(marked[0]) >= 3
+    sentences = [{"id": str(n), "text": text, "span": None} for n, text in enumerate(["one cat", "two dogs", "the red mat"])]
+    nothing_shared = dataclasses.replace(
+        run, datasets=["animals"], sets=[SentenceSet("neuron:0@animals", "neuron", "neuron:0", "animals", sentences)]
+    )
+    with pytest.raises(IllusionError, match=r"no word is shared by 3 sentences of dataset 'animals'.*--attention"):
+        attention_sets(nothing_shared, 1)
+
+
+def test_attention_scores_flag_annotators_who_miss_the_planted_pattern():
+    rows = [{"annotator": "a", "pattern": "yes"}] * 5 + [{"annotator": "b", "pattern": "yes"}] * 3
+    rows += [{"annotator": "b", "pattern": "no"}] * 2
+    scores = attention_scores(rows)
+    assert scores["a"] == {"checks": 5, "passed": 5, "score": 1.0, "flagged": False}
+    assert scores["b"] == {"checks": 5, "passed": 3, "score": 0.6, "flagged": True}
