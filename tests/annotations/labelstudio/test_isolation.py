@@ -47,6 +47,8 @@ def campaign_servers(server, tmp_path_factory):
     with pytest.MonkeyPatch.context() as env:
         env.setenv("ILLUSION_ORGANISER_DIR", str(organiser))
         logins = {name: add_annotator(name, venv, home, port=free_port())[1:] for name in NAMES}
+        private = "".join(path.read_text() for path in organiser.iterdir())
+        assert not any(password in private or email in private for email, password in logins.values())
         exe = venv / "bin" / "label-studio"
         started = [launch(exe, place.data_dir, place.port) for place in seats().values()]
         try:
