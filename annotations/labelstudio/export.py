@@ -20,6 +20,7 @@ from illusion.errors import PluginError
 from illusion.host import Host
 
 TITLES = {"set": "sentence sets", "pair": "dataset pairs"}
+MARKUP_FIELDS = {"set": ("html", "fit_options"), "pair": ("left_html", "right_html")}
 Predict = Callable[[dict[str, Any]], list[dict[str, Any]]]
 
 
@@ -129,6 +130,9 @@ def _ensure_project(
             return project.id
         settings.setdefault("title", f"Campaign {campaign_tag(private)}: {TITLES[task_type]}")
         project = client.projects.create(description=project_description(private), **settings)
+        # The task list shows the plain-text preview, not the markup of the sentences.
+        hidden = [f"tasks:data.{name}" for name in MARKUP_FIELDS[task_type]]
+        client.views.create(project=project.id, data={"title": "Tasks", "hiddenColumns": {"explore": hidden, "labeling": hidden}})
     # Recorded at once, so an export that fails later resumes with this project.
     holder["projects"][task_type] = {"id": project.id, "title": project.title}
     holder["url"] = url.rstrip("/")

@@ -23,6 +23,8 @@ from illusion.common.seeds import rng_for
 from illusion.errors import IllusionError
 from illusion.run.folder import CONTROLS, MANIFEST, TOPK, RunFolder
 
+PREVIEW_CHARS = 160
+
 
 @dataclass(frozen=True)
 class SentenceSet:
@@ -149,6 +151,12 @@ def sentence_html(number: int, text: str, span: list[int] | None) -> str:
     return f"<p><b>{number}.</b> {highlight(text, span)}</p>"
 
 
+def set_text(sentences: list[dict[str, Any]], size: int = PREVIEW_CHARS) -> str:
+    """The sentences as plain text, for the task list: numbered, cut after ``size`` characters."""
+    text = " ".join(f"{n}. {s['text']}" for n, s in enumerate(sentences, 1))
+    return text if len(text) <= size else text[: size - 1] + "…"
+
+
 def set_html(sentences: list[dict[str, Any]]) -> str:
     return "".join(sentence_html(n, s["text"], s["span"]) for n, s in enumerate(sentences, 1))
 
@@ -185,6 +193,7 @@ def set_task(run: CampaignRun, private: Private, st: SentenceSet) -> Task:
         "dataset": st.dataset,
         "html": set_html(st.sentences),
         "fit_options": [{"value": str(n)} for n in range(1, len(st.sentences) + 1)],
+        "text": set_text(st.sentences),
     }
     meta = {
         "run_id": run.run_id,
@@ -213,6 +222,7 @@ def pair_task(run: CampaignRun, private: Private, left: SentenceSet, right: Sent
         "right_dataset": right.dataset,
         "left_html": set_html(left.sentences),
         "right_html": set_html(right.sentences),
+        "text": f"{left.dataset}: {set_text(left.sentences)} | {right.dataset}: {set_text(right.sentences)}",
     }
     meta = {
         "run_id": run.run_id,

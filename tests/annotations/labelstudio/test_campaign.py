@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -61,7 +62,12 @@ def test_export_creates_a_blind_campaign_in_the_seeded_order(fresh_run, server, 
         tasks = server_tasks(admin, project_id)
         # Annotators are shown tasks in import order: the seeded shuffle, not grouped by condition.
         assert [t.data["uid"] for t in tasks] == [t.uid for t in expected[task_type]]
+        views = admin.views.list(project=project_id)
+        hidden = views[0].data["hiddenColumns"]["explore"]
+        assert len(views) == 1 and "tasks:data.text" not in hidden and any(h.endswith("html") for h in hidden)
         for task, mine in zip(tasks, expected[task_type], strict=True):
+            assert not {"<p>", "<mark>"} & set(re.findall(r"<\w+>", task.data["text"]))  # plain sentences
+            assert task.data["text"].startswith(("1. ", "wiki-math: 1. ", "bible: 1. "))
             on_server = json.dumps({"data": task.data, "meta": task.meta})
             for hidden in ("neuron", "random", "control", run.run_id, mine.set_id):
                 assert hidden not in on_server
