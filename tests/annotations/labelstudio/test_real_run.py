@@ -120,3 +120,28 @@ def test_attention_scores_flag_annotators_who_miss_the_planted_pattern():
     scores = attention_scores(rows)
     assert scores["a"] == {"checks": 5, "passed": 5, "score": 1.0, "flagged": False}
     assert scores["b"] == {"checks": 5, "passed": 3, "score": 0.6, "flagged": True}
+
+
+def test_attention_checks_are_scored_at_import_and_kept_out_of_the_annotations(real_run, tmp_path):
+    folder = tmp_path / "run"
+    folder.mkdir()
+    for path in real_run.iterdir():
+        if path.is_file():
+            (folder / path.name).write_bytes(path.read_bytes())
+    run = load_campaign_run(folder)
+    (folder / "labelstudio.json").write_text(json.dumps({"run_id": run.run_id, "projects": {}, "attention": 2}))
+    tasks = campaign_tasks(run, load_private(run.run_id, create=True), {"attention": 2})["set"]
+
+    def answered(task, user, pattern):
+        result = [{"from_name": "pattern", "to_name": "sentences", "type": "choices", "value": {"choices": [pattern]}}]
+        return {"data": task.data, "annotations": [{"id": user * 100 + len(task.uid), "completed_by": user, "result": result}]}
+
+    # User 1 sees both planted patterns, user 2 neither; both label every other set "no".
+    export = [answered(t, user, "yes" if t.condition == "attention" and user == 1 else "no") for t in tasks for user in (1, 2)]
+    (tmp_path / "sets.json").write_text(json.dumps(export))
+    summary = import_campaign(folder, files=(str(tmp_path / "sets.json"),))
+    rows = [json.loads(line) for line in (folder / "annotations.jsonl").read_text().splitlines()]
+    assert {row["condition"] for row in rows} == {"neuron", "random", "control"} and len(rows) == 2 * (len(tasks) - 2)
+    assert summary["tasks"]["set"] == len(tasks) - 2
+    scores = sorted((s["passed"], s["checks"], s["flagged"]) for s in summary["attention"].values())
+    assert scores == [(0, 2, True), (2, 2, False)]
