@@ -182,9 +182,9 @@ def _expected(campaign: tasks.CampaignRun) -> tuple[dict[str, RatedItem], dict[s
     }
     pair_tasks = {}
     for a, b in pairs:
-        task = tasks.pair_task(campaign, a, b)
-        pair_tasks[task.set_id] = RatedItem(task.set_id, "pair", task.condition, group_of[a.set_id], task.datasets)
-    groups = {group_of[st.set_id]: st.condition for st in campaign.sets}
+        set_id = tasks.pair_set_id(a, b)
+        pair_tasks[set_id] = RatedItem(set_id, "pair", a.condition, group_of[a.set_id], (a.dataset, b.dataset))
+    groups = {task.group: task.condition for task in sets.values()}
     return sets, pair_tasks, groups
 
 

@@ -2,18 +2,21 @@
 
 Annotations come from the server (the projects recorded in ``labelstudio.json``) or from Label
 Studio JSON export files. Tasks are matched by their uid against the tasks rebuilt from the run
-folder, so rows carry direction, dataset and condition however the export was made. Annotators
-become pseudonyms derived from their Label Studio user id; no name or e-mail is written.
+folder and the organiser's private key, so rows carry direction, dataset and condition however the
+export was made (nothing of them is on the server). Annotators become random pseudonyms, whose
+link to Label Studio users stays in the organiser's private file; no name or e-mail is written.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
+from illusion.annotations.labelstudio.attention import CONDITION, attention_scores, campaign_tasks
 from illusion.annotations.labelstudio.config import TASK_TYPES, Control, config_text, controls
-from illusion.annotations.labelstudio.tasks import CampaignRun, Task, build_tasks, load_campaign_run
+from illusion.annotations.labelstudio.private import Private, load_private
+from illusion.annotations.labelstudio.tasks import CampaignRun, Task, for_seat, load_campaign_run
 from illusion.common.files import read_json
 from illusion.errors import IllusionError
 from illusion.run.folder import ANNOTATIONS, ANNOTATIONS_SUMMARY, RunFolder
@@ -21,62 +24,140 @@ from illusion.run.folder import ANNOTATIONS, ANNOTATIONS_SUMMARY, RunFolder
 ANSWERS = ("pattern", "fits", "description", "taxonomy", "confidence", "same_concept")
 
 
-def pseudonym(run_id: str, user: int) -> str:
-    """A stable annotator id for a Label Studio user within one run's campaign."""
-    return "annotator-" + hashlib.sha256(f"{run_id}:{user}".encode()).hexdigest()[:10]
+@dataclass
+class Gathered:
+    """A campaign's labels as read from the server or from files, before anything is written."""
+
+    run: CampaignRun
+    private: Private
+    tasks: dict[str, list[Task]]
+    record: dict[str, Any]
+    sources: list[str]
+    rows: list[dict[str, Any]]
+    counts: Counter
+    covered: set[tuple[str, str | None]]
+
+
+def gather(run_dir, url: str | None = None, api_key: str | None = None, files: tuple[str, ...] = ()) -> Gathered:
+    """Every latest annotation of the campaign, as rows, from the server(s) or from export files."""
+    from illusion.annotations.labelstudio.project import read_record
+
+    run = load_campaign_run(run_dir)
+    private = load_private(run.run_id)
+    record = read_record(run) or {}
+    tasks = campaign_tasks(run, private, record)
+    if files:
+        exports = [(str(f), read_json(f, "Label Studio export file")) for f in files]
+    else:
+        exports = _from_server(run, private, record, url, api_key)
+    covered: set[tuple[str, str | None]] = set()
+    rows, counts = annotation_rows(run, private, tasks, exports, tuple(record.get("annotators", ())), covered)
+    private.save()
+    return Gathered(run, private, tasks, record, [source for source, _ in exports], rows, counts, covered)
 
 
 def import_campaign(run_dir, url: str | None = None, api_key: str | None = None, files: tuple[str, ...] = ()) -> dict[str, Any]:
     """Write the run's ``annotations.jsonl`` and its summary; return the summary."""
-    run = load_campaign_run(run_dir)
-    tasks = build_tasks(run)
-    if files:
-        exports = [(str(f), read_json(f, "Label Studio export file")) for f in files]
-    else:
-        exports = _from_server(run, url, api_key)
-    rows, counts = annotation_rows(run, tasks, exports)
+    got = gather(run_dir, url, api_key, files)
+    run, tasks, counts = got.run, got.tasks, got.counts
+    folder = RunFolder(run.path)
+    kept = _kept_rows(folder, got.covered, got.record) if files else []
+    rows = sorted(got.rows + kept, key=row_order)
+    checks = [row for row in rows if row["condition"] == CONDITION]  # never counted as data
+    rows = [row for row in rows if row["condition"] != CONDITION]
     annotated = Counter(task_type for task_type, _ in {(r["task_type"], r["task_uid"]) for r in rows})
     summary = {
         "run_id": run.run_id,
-        "sources": [source for source, _ in exports],
+        "sources": got.sources,
         "annotations": len(rows),
         "annotators": len({row["annotator"] for row in rows}),
-        "tasks": {t: len(tasks[t]) for t in TASK_TYPES},
-        "unannotated_tasks": {t: len(tasks[t]) - annotated[t] for t in TASK_TYPES},
+        "tasks": {t: sum(task.condition != CONDITION for task in tasks[t]) for t in TASK_TYPES},
+        "unannotated_tasks": {t: sum(task.condition != CONDITION for task in tasks[t]) - annotated[t] for t in TASK_TYPES},
         "skipped": counts["skipped"],
+        # "Yes, a pattern" whose kind is "No pattern": kept as answered, listed for a look.
+        "inconsistent": [
+            {"task_uid": r["task_uid"], "annotator": r["annotator"]}
+            for r in rows
+            if (r["pattern"], r["taxonomy"]) == ("yes", "none")
+        ],
         "superseded": counts["superseded"],
+        "kept_from_previous_import": len(kept),
+        "attention": attention_scores(checks),
     }
-    folder = RunFolder(run.path)
     folder.write_jsonl(ANNOTATIONS, rows)
     folder.write_json(ANNOTATIONS_SUMMARY, summary)
     return summary
 
 
-def _from_server(run: CampaignRun, url: str | None, api_key: str | None) -> list[tuple[str, Any]]:
-    from illusion.annotations.labelstudio.client import connect, talking_to  # the SDK is slow to import
-    from illusion.annotations.labelstudio.project import find_project, read_record, record_path
+def _from_server(
+    run: CampaignRun, private: Private, record: dict[str, Any], url: str | None, api_key: str | None
+) -> list[tuple[str, Any]]:
+    """The JSON export of every recorded project: on the server at ``url``, or on each annotator's own."""
+    from illusion.annotations.labelstudio.annotators import seat
+    from illusion.annotations.labelstudio.client import connect
+    from illusion.annotations.labelstudio.project import record_path
 
-    record = read_record(run)
-    if record is None:
+    if not record:
         raise IllusionError(
             f"{record_path(run)}: no campaign yet; run `illusion export` first, "
             "or pass --from-file with a Label Studio JSON export"
         )
-    url = url or record.get("url")
-    client = connect(url, api_key)
+    if not record.get("annotators"):
+        url = url or record.get("url")
+        return _exports(connect(url, api_key), url, run, private, record["projects"])
+    names = {pseudonym: key.removeprefix("seat:") for key, pseudonym in private.pseudonyms.items() if key.startswith("seat:")}
     exports = []
-    with talking_to(url):
-        for task_type, entry in record["projects"].items():
-            project = find_project(client, url, run, task_type, entry["id"])
-            exports.append((f"project {project.id} at {url}", client.projects.exports.as_json(project.id)))
+    for pseudonym, holder in record["annotators"].items():
+        place = seat(names[pseudonym])
+        exports += _exports(connect(place.url, place.admin_key()), place.url, run, private, holder["projects"])
     return exports
 
 
+def _exports(client: Any, url: str, run: CampaignRun, private: Private, projects: dict[str, Any]) -> list[tuple[str, Any]]:
+    """Each project's JSON export; the snapshot the server keeps of it is deleted at once."""
+    from illusion.annotations.labelstudio.client import talking_to
+    from illusion.annotations.labelstudio.project import find_project
+
+    exports = []
+    with talking_to(url):
+        for task_type, entry in projects.items():
+            project = find_project(client, url, run, private, task_type, entry["id"])
+            exports.append((f"project {project.id} at {url}", client.projects.exports.as_json(project.id)))
+            for snapshot in client.projects.exports.list(project.id):
+                client.projects.exports.delete(project.id, snapshot.id)
+    return exports
+
+
+def _kept_rows(folder: RunFolder, covered: set[tuple[str, str | None]], record: dict[str, Any]) -> list[dict[str, Any]]:
+    """The previous import's rows from projects the given files do not cover (a task type, on the
+    shared server or on one annotator's server), so importing fewer files merges instead of dropping."""
+    if not folder.has(ANNOTATIONS):
+        return []
+    seats = set(record.get("annotators", ()))
+    return [
+        row
+        for row in folder.read_jsonl(ANNOTATIONS, "annotations file")
+        if (row["task_type"], row["annotator"] if row["annotator"] in seats else None) not in covered
+    ]
+
+
 def annotation_rows(
-    run: CampaignRun, tasks: dict[str, list[Task]], exports: list[tuple[str, Any]]
+    run: CampaignRun,
+    private: Private,
+    tasks: dict[str, list[Task]],
+    exports: list[tuple[str, Any]],
+    seats: tuple[str, ...] = (),
+    covered: set[tuple[str, str | None]] | None = None,
 ) -> tuple[list[dict[str, Any]], Counter]:
-    """Rows for every submitted annotation in ``exports``, latest per (task, annotator)."""
-    by_uid = {task.uid: task for items in tasks.values() for task in items}
+    """Rows for every submitted annotation in ``exports``, latest per (task, annotator).
+
+    A task of an annotator's own server (one of ``seats``, by pseudonym) is known by its uid, and its
+    labels are that annotator's; on a shared server the Label Studio user tells who labelled it.
+    ``covered`` collects the (task type, annotator's server or None) of every task in ``exports``.
+    """
+    by_uid: dict[str, tuple[Task, str | None]] = {task.uid: (task, None) for items in tasks.values() for task in items}
+    for pseudonym in seats:
+        by_uid |= {for_seat(t, private, pseudonym).uid: (t, pseudonym) for items in tasks.values() for t in items}
     questions = {t: controls(config_text(t)) for t in TASK_TYPES}
     rows = []
     counts: Counter = Counter()
@@ -86,17 +167,24 @@ def annotation_rows(
                 f"{source}: not a Label Studio JSON export (expected a list of tasks); export the project as JSON"
             )
         for number, item in enumerate(exported, 1):
-            task = _task_of(item, by_uid, f"{source}, task {number}", run)
+            task, seat = _task_of(item, by_uid, f"{source}, task {number}", run)
+            if covered is not None:
+                covered.add((task.task_type, seat))
             for annotation in item.get("annotations") or []:
                 where = f"{source}, task {task.uid}, annotation {_id_of(annotation)}"
                 if not isinstance(annotation, dict):
                     raise IllusionError(f"{where}: expected a JSON object")
                 if annotation.get("was_cancelled"):
                     counts["skipped"] += 1
+                    counts["skipped", seat or private.pseudonym(str(_user(annotation, where)))] += 1
                     continue
-                rows.append(_row(run, task, annotation, questions[task.task_type], where))
+                rows.append(_row(run, private, task, seat, annotation, questions[task.task_type], where))
     rows, counts["superseded"] = latest_per_annotator(rows)
-    return sorted(rows, key=lambda r: (r["task_type"], r["set_id"], r["annotator"])), counts
+    return sorted(rows, key=row_order), counts
+
+
+def row_order(row: dict[str, Any]) -> tuple[str, str, str]:
+    return row["task_type"], row["set_id"], row["annotator"]
 
 
 def latest_per_annotator(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
@@ -118,7 +206,7 @@ def _id_of(annotation: Any) -> Any:
     return annotation.get("id") if isinstance(annotation, dict) else None
 
 
-def _task_of(item: Any, by_uid: dict[str, Task], where: str, run: CampaignRun) -> Task:
+def _task_of(item: Any, by_uid: dict[str, tuple[Task, str | None]], where: str, run: CampaignRun) -> tuple[Task, str | None]:
     data = item.get("data") if isinstance(item, dict) else None
     uid = data.get("uid") if isinstance(data, dict) else None
     if not isinstance(uid, str):
@@ -132,12 +220,25 @@ def _task_of(item: Any, by_uid: dict[str, Task], where: str, run: CampaignRun) -
     return by_uid[uid]
 
 
-def _row(run: CampaignRun, task: Task, annotation: dict[str, Any], questions: dict[str, Control], where: str) -> dict[str, Any]:
+def _user(annotation: dict[str, Any], where: str) -> int:
     user = annotation.get("completed_by")
     if isinstance(user, dict):
         user = user.get("id")
     if not isinstance(user, int):
         raise IllusionError(f"{where}: no completed_by user id; export the project as JSON")
+    return user
+
+
+def _row(
+    run: CampaignRun,
+    private: Private,
+    task: Task,
+    seat: str | None,
+    annotation: dict[str, Any],
+    questions: dict[str, Control],
+    where: str,
+) -> dict[str, Any]:
+    user = _user(annotation, where)
     lead_time = annotation.get("lead_time")
     if lead_time is not None and not isinstance(lead_time, (int, float)):
         raise IllusionError(f"{where}: lead_time {lead_time!r} is not a number")
@@ -151,7 +252,7 @@ def _row(run: CampaignRun, task: Task, annotation: dict[str, Any], questions: di
         "condition": task.condition,
         "dataset": task.datasets[0] if task.task_type == "set" else None,
         "datasets": list(task.datasets),
-        "annotator": pseudonym(run.run_id, user),
+        "annotator": seat or private.pseudonym(str(user)),
         "annotation_id": annotation.get("id") if isinstance(annotation.get("id"), int) else None,
         **{name: answers.get(name) for name in ANSWERS},
         "lead_time": float(lead_time) if lead_time is not None else None,

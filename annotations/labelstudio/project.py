@@ -1,7 +1,8 @@
 """The campaign record in a run folder (``labelstudio.json``) and the projects it points to.
 
 The record holds the server URL and the id of each project, never an API key. Projects are found
-again by these ids, not by title, and must name the run in their description.
+again by these ids, not by title, and must carry the campaign's tag in their description: a code
+keyed with the organiser's private key, which names neither the run nor anything of its design.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 from label_studio_sdk import LabelStudio
 
 from illusion.annotations.labelstudio.client import refused
+from illusion.annotations.labelstudio.private import Private
 from illusion.annotations.labelstudio.tasks import CampaignRun
 from illusion.common.files import read_json, write_json
 from illusion.errors import IllusionError
@@ -43,11 +45,16 @@ def write_record(run: CampaignRun, record: dict[str, Any]) -> None:
     write_json(record_path(run), record)
 
 
-def project_description(run: CampaignRun, task_type: str) -> str:
-    return f"illusion run {run.run_id}: {task_type} tasks"
+def campaign_tag(private: Private) -> str:
+    """The campaign's public name: the same for every project of the run, meaningless without the key."""
+    return private.keyed("campaign", size=8)
 
 
-def find_project(client: LabelStudio, url: str, run: CampaignRun, task_type: str, project_id: int) -> Any:
+def project_description(private: Private) -> str:
+    return f"Labelling campaign {campaign_tag(private)}. Read each set and answer the questions."
+
+
+def find_project(client: LabelStudio, url: str, run: CampaignRun, private: Private, task_type: str, project_id: int) -> Any:
     """The recorded project of ``task_type``, checked to exist and to belong to the run."""
     with refused(
         404,
@@ -56,7 +63,7 @@ def find_project(client: LabelStudio, url: str, run: CampaignRun, task_type: str
         "campaign (labels made in the old project are gone)",
     ):
         project = client.projects.get(project_id)
-    if run.run_id not in (project.description or ""):
+    if campaign_tag(private) not in (project.description or ""):
         raise IllusionError(
             f"project {project_id} at {url} is not the {task_type} project of run "
             f"{run.run_id} (another server?); pass the URL of the campaign's "

@@ -33,7 +33,9 @@ READY_TIMEOUT_S = 300
 # Read by the server as settings (``X`` after ``LABEL_STUDIO_X``), or select another database.
 CLASHING_ENV = ("USERNAME", "PASSWORD", "HOST", "PORT", "DEBUG", "CI", "DJANGO_DB", "VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME")
 QUIET_ENV = {"SENTRY_DSN": "", "FRONTEND_SENTRY_DSN": "", "LATEST_VERSION_CHECK": "false", "COLLECT_ANALYTICS": "false"}
-STARTED = re.compile(r"Starting development server at (http://127\.0\.0\.1:\d+)/")
+# Nobody joins without the organisation's invite link.
+CLOSED_ENV = {"LABEL_STUDIO_DISABLE_SIGNUP_WITHOUT_LINK": "true"}
+STARTED = re.compile(r"Starting development server at http://[^:/]+:(\d+)/")
 
 
 @dataclass
@@ -80,7 +82,7 @@ def server_env(data_dir: Path | None) -> dict[str, str]:
         for key, value in os.environ.items()
         if key not in CLASHING_ENV and not key.startswith(("LABEL_STUDIO_", "HEARTEX_"))
     }
-    env.update(QUIET_ENV)
+    env.update(QUIET_ENV | CLOSED_ENV)
     if data_dir is not None:
         env["LABEL_STUDIO_BASE_DATA_DIR"] = str(data_dir)
     return env
@@ -130,8 +132,8 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def launch(exe: Path, data_dir: Path, port: int | None = None) -> Server:
-    """Start the server on 127.0.0.1 and wait until its API answers the admin's token."""
+def launch(exe: Path, data_dir: Path, port: int | None = None, host: str = "127.0.0.1") -> Server:
+    """Start the server on ``host`` (loopback by default) and wait until its API answers the admin's token."""
     login = ensure_data_dir(exe, data_dir)
     log_path = data_dir / "server.log"
     with log_path.open("w", encoding="utf-8") as log:
@@ -141,7 +143,7 @@ def launch(exe: Path, data_dir: Path, port: int | None = None) -> Server:
                 "start",
                 "--no-browser",
                 "--internal-host",
-                "127.0.0.1",
+                host,
                 "-p",
                 str(port or free_port()),
                 "--data-dir",
@@ -154,14 +156,14 @@ def launch(exe: Path, data_dir: Path, port: int | None = None) -> Server:
             start_new_session=True,
         )
     try:
-        url = wait_ready(process, log_path, login["api_key"])
+        url = wait_ready(process, log_path, login["api_key"], host)
     except BaseException:
         stop_process(process.pid)
         raise
     return Server(process, url, login["username"], login["password"], login["api_key"], data_dir)
 
 
-def wait_ready(process: subprocess.Popen, log_path: Path, api_key: str) -> str:
+def wait_ready(process: subprocess.Popen, log_path: Path, api_key: str, host: str = "127.0.0.1") -> str:
     """Return the server's URL once ``/health`` and an authenticated API call both succeed."""
     deadline = time.monotonic() + READY_TIMEOUT_S
     url = None
@@ -174,7 +176,7 @@ def wait_ready(process: subprocess.Popen, log_path: Path, api_key: str) -> str:
         if url is None:
             # A busy port is silently replaced by the next one: read the real address.
             found = STARTED.search(log_path.read_text(encoding="utf-8", errors="replace"))
-            url = found.group(1) if found else None
+            url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{found.group(1)}" if found else None
         if url and answers(f"{url}/health") and answers(f"{url}/api/projects/", api_key):
             return url
         time.sleep(0.5)

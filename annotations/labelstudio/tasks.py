@@ -1,29 +1,29 @@
 """Turn a run folder into blind labelling tasks: one per sentence set, one per cross-dataset pair.
 
-What an annotator sees (a task's ``data``) never tells the condition: the dataset, numbered
-sentences and a stable opaque uid only. Condition, direction and run id travel in ``meta``.
-Sentence text is escaped before the most-activating token is wrapped in ``<mark>``; control sets
-get marks on random words at the rate real sets have them, so marks do not give controls away.
+A task's ``data`` is all that reaches the server, and it never tells the condition: the dataset,
+numbered sentences and a uid keyed with the organiser's private key (see ``private``). Condition,
+direction and run id stay on the organiser's machine (``meta``, shown to pre-annotating plugins
+only); ``illusion import`` rebuilds them from the run folder. Sentence text is escaped before a
+whole word is wrapped in ``<mark>``; control sets get decoy marks shaped like real sets' marks
+(see ``illusion.common.marks``), so marks do not give controls away.
 """
 
 from __future__ import annotations
 
-import hashlib
+import dataclasses
 import itertools
-import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from illusion.common.marks import highlight
+from illusion.annotations.labelstudio.private import Private
+from illusion.common.marks import decoy_span, highlight, mark_shape, word_span
 from illusion.common.seeds import rng_for
 from illusion.errors import IllusionError
 from illusion.run.folder import CONTROLS, MANIFEST, TOPK, RunFolder
 
-WORD = re.compile(r"\w+")
+PREVIEW_CHARS = 160
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,8 @@ class Task:
     meta: dict[str, Any]
 
     def payload(self) -> dict[str, Any]:
-        return {"data": self.data, "meta": self.meta}
+        """What is sent to the server: the task's ``data`` only."""
+        return {"data": self.data}
 
 
 def load_campaign_run(run_dir: str | Path) -> CampaignRun:
@@ -133,9 +134,16 @@ def _control_set(row: Any, file: Path, line: int) -> SentenceSet:
     )
 
 
-def task_uid(run_id: str, task_type: str, set_id: str) -> str:
-    """A stable id that names the task without revealing anything about it."""
-    return "t" + hashlib.sha256(f"{run_id}|{task_type}|{set_id}".encode()).hexdigest()[:20]
+def task_uid(private: Private, task_type: str, set_id: str) -> str:
+    """A stable id that names the task without revealing anything about it to whoever lacks the key."""
+    return "t" + private.keyed(task_type, set_id)
+
+
+def for_seat(task: Task, private: Private, pseudonym: str) -> Task:
+    """``task`` as one annotator's server gets it: with a uid of its own, which names the annotator
+    to whoever has the key, so imports (from the server or from files) know whose labels they are."""
+    uid = "t" + private.keyed(pseudonym, task.task_type, task.set_id)
+    return dataclasses.replace(task, uid=uid, data={**task.data, "uid": uid})
 
 
 def sentence_html(number: int, text: str, span: list[int] | None) -> str:
@@ -143,38 +151,49 @@ def sentence_html(number: int, text: str, span: list[int] | None) -> str:
     return f"<p><b>{number}.</b> {highlight(text, span)}</p>"
 
 
+def set_text(sentences: list[dict[str, Any]], size: int = PREVIEW_CHARS) -> str:
+    """The sentences as plain text, for the task list: numbered, cut after ``size`` characters."""
+    text = " ".join(f"{n}. {s['text']}" for n, s in enumerate(sentences, 1))
+    return text if len(text) <= size else text[: size - 1] + "…"
+
+
 def set_html(sentences: list[dict[str, Any]]) -> str:
     return "".join(sentence_html(n, s["text"], s["span"]) for n, s in enumerate(sentences, 1))
 
 
-def with_decoy_marks(run: CampaignRun) -> list[SentenceSet]:
-    """The run's sets, control sentences given marks on random words at the real sets' rate."""
-    real = [s["span"] is not None for st in run.sets if st.direction for s in st.sentences]
-    rate = sum(real) / len(real) if real else 0.0
+def blind_marks(run: CampaignRun) -> list[SentenceSet]:
+    """The run's sets with the marks annotators see: whole-word driving tokens in direction sets, and
+    in each control set the marks of a real set of the same dataset (drawn with the run's seed)
+    copied onto its own words, so that marks have the same distribution whatever the condition."""
+    real = [st for st in run.sets if st.direction]
     out = []
     for st in run.sets:
-        if st.direction is None:
-            rng = rng_for(run.seed, f"marks:{st.set_id}")
-            sentences = [dict(s, span=_random_word(s["text"], rng, rate)) for s in st.sentences]
-            st = SentenceSet(st.set_id, st.condition, None, st.dataset, sentences)
-        out.append(st)
+        if st.direction:
+            sentences = [dict(s, span=word_span(s["text"], s["span"])) for s in st.sentences]
+        else:
+            sentences = _decoy_marked(run, st, real)
+        out.append(SentenceSet(st.set_id, st.condition, st.direction, st.dataset, sentences))
     return out
 
 
-def _random_word(text: str, rng: np.random.Generator, rate: float) -> list[int] | None:
-    words = list(WORD.finditer(text))
-    if not words or rng.random() >= rate:
-        return None
-    word = words[rng.integers(len(words))]
-    return [word.start(), word.end()]
+def _decoy_marked(run: CampaignRun, st: SentenceSet, real: list[SentenceSet]) -> list[dict[str, Any]]:
+    donors = [d for d in real if d.dataset == st.dataset] or real
+    if not donors:
+        return [dict(s, span=None) for s in st.sentences]
+    rng = rng_for(run.seed, f"marks:{st.set_id}")
+    donor = donors[rng.integers(len(donors))].sentences
+    shapes = [mark_shape(s["text"], word_span(s["text"], s["span"])) for s in donor]
+    shapes += [shapes[rng.integers(len(shapes))] for _ in range(len(st.sentences) - len(shapes))]
+    return [dict(s, span=decoy_span(s["text"], shape)) for s, shape in zip(st.sentences, shapes)]
 
 
-def set_task(run: CampaignRun, st: SentenceSet) -> Task:
+def set_task(run: CampaignRun, private: Private, st: SentenceSet) -> Task:
     data = {
-        "uid": task_uid(run.run_id, "set", st.set_id),
+        "uid": task_uid(private, "set", st.set_id),
         "dataset": st.dataset,
         "html": set_html(st.sentences),
         "fit_options": [{"value": str(n)} for n in range(1, len(st.sentences) + 1)],
+        "text": set_text(st.sentences),
     }
     meta = {
         "run_id": run.run_id,
@@ -187,18 +206,23 @@ def set_task(run: CampaignRun, st: SentenceSet) -> Task:
     return Task(data["uid"], "set", st.set_id, st.direction, st.condition, (st.dataset,), data, meta)
 
 
-def pair_task(run: CampaignRun, left: SentenceSet, right: SentenceSet) -> Task:
+def pair_set_id(left: SentenceSet, right: SentenceSet) -> str:
+    """The id of the pair task comparing ``left`` with ``right``."""
     if left.direction is None:
-        set_id = f"{left.set_id}|{right.set_id}"
-    else:
-        set_id = f"{left.direction}@{left.dataset}|{right.dataset}"
+        return f"{left.set_id}|{right.set_id}"
+    return f"{left.direction}@{left.dataset}|{right.dataset}"
+
+
+def pair_task(run: CampaignRun, private: Private, left: SentenceSet, right: SentenceSet) -> Task:
+    set_id = pair_set_id(left, right)
     datasets = (left.dataset, right.dataset)
     data = {
-        "uid": task_uid(run.run_id, "pair", set_id),
+        "uid": task_uid(private, "pair", set_id),
         "left_dataset": left.dataset,
         "right_dataset": right.dataset,
         "left_html": set_html(left.sentences),
         "right_html": set_html(right.sentences),
+        "text": f"{left.dataset}: {set_text(left.sentences)} | {right.dataset}: {set_text(right.sentences)}",
     }
     meta = {
         "run_id": run.run_id,
@@ -235,10 +259,14 @@ def pairs(run: CampaignRun, sets: list[SentenceSet]) -> list[tuple[SentenceSet, 
     return out
 
 
-def build_tasks(run: CampaignRun) -> dict[str, list[Task]]:
-    """All tasks of a run by type, each list in the seeded shuffled order they are shown in."""
-    sets = with_decoy_marks(run)
-    tasks = {"set": [set_task(run, st) for st in sets], "pair": [pair_task(run, a, b) for a, b in pairs(run, sets)]}
+def build_tasks(run: CampaignRun, private: Private, checks: list[SentenceSet] = ()) -> dict[str, list[Task]]:
+    """All tasks of a run by type, each list in the seeded shuffled order they are shown in; ``checks``
+    are extra sets (attention checks) shown among the set tasks."""
+    sets = blind_marks(run)
+    tasks = {
+        "set": [set_task(run, private, st) for st in [*sets, *checks]],
+        "pair": [pair_task(run, private, a, b) for a, b in pairs(run, sets)],
+    }
     for task_type, items in tasks.items():
         uids = [t.uid for t in items]
         if len(set(uids)) != len(uids):

@@ -9,8 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from illusion.annotations.agreement.report import condition_name, interval, render_html
-from illusion.common.files import read_json
-from illusion.run.folder import AGREEMENT, AGREEMENT_PAGE, RunFolder
+from illusion.run.folder import AGREEMENT, AGREEMENT_PAGE, ANNOTATIONS_SUMMARY, RunFolder
 
 
 @click.command()
@@ -43,6 +42,9 @@ def agree(run_dir: Path, exports: tuple[Path, ...], n_resamples: int, seed: int 
     run = load_labelled_run(run_dir, *_exported(run_dir, exports)) if exports else load_labelled_run(run_dir)
     result = compute_agreement(run, n_resamples=n_resamples, seed=run.seed if seed is None else seed)
     folder = RunFolder(run.path)
+    checks = (folder.optional_json(ANNOTATIONS_SUMMARY) or {}).get("attention") if not exports else None
+    if checks:  # scored at import, never part of the statistics above
+        result["attention"] = checks
     folder.write_json(AGREEMENT, result)
     folder.write_text(AGREEMENT_PAGE, render_html(result))
     console = Console(markup=False, highlight=False)  # names and reasons are data, not markup
@@ -50,18 +52,18 @@ def agree(run_dir: Path, exports: tuple[Path, ...], n_resamples: int, seed: int 
         console.print(table)
     for line in [*result["notes"], *result["limitations"]]:
         console.print(line, style="dim")
+    for name, score in (checks or {}).items():
+        flag = "  FLAGGED: below the pass share" if score["flagged"] else ""
+        console.print(f"attention checks, {name}: pattern seen in {score['passed']} of {score['checks']}{flag}")
     console.print(f"wrote {run.path / 'agreement.json'} and {run.path / 'agreement.html'}", soft_wrap=True)
 
 
 def _exported(run_dir: Path, exports: tuple[Path, ...]) -> tuple[list[dict], str]:
     """Annotation rows converted from Label Studio JSON exports, as ``illusion import --from-file`` makes them."""
-    from illusion.annotations.labelstudio import tasks
-    from illusion.annotations.labelstudio.importer import annotation_rows
+    from illusion.annotations.labelstudio.attention import CONDITION
+    from illusion.annotations.labelstudio.importer import gather
 
-    campaign = tasks.load_campaign_run(run_dir)
-    rows, _ = annotation_rows(
-        campaign, tasks.build_tasks(campaign), [(str(path), read_json(path, "Label Studio export file")) for path in exports]
-    )
+    rows = [row for row in gather(run_dir, files=tuple(map(str, exports))).rows if row["condition"] != CONDITION]
     return rows, ", ".join(map(str, exports))
 
 

@@ -22,65 +22,140 @@ def labelstudio() -> None:
     """Run a local Label Studio server for a labelling campaign."""
 
 
-@labelstudio.command()
-@click.option(
+data_dir_option = click.option(
     "--data-dir",
     type=click.Path(file_okay=False, path_type=Path),
     help="Where the server keeps projects and labels [default: ~/.local/share/illusion/label-studio].",
 )
-@click.option(
-    "--port",
-    type=click.IntRange(1, 65535),
-    default=8080,
-    show_default=True,
-    help="Port on 127.0.0.1 (the next free one if taken).",
-)
-@click.option(
+venv_option = click.option(
     "--venv",
     type=click.Path(file_okay=False, path_type=Path),
     envvar="ILLUSION_LS_VENV",
     show_envvar=True,
     help="Virtual environment of the server, created if missing [default: ~/.local/share/illusion/label-studio-venv].",
 )
-def serve(data_dir: Path | None, port: int, venv: Path | None) -> None:
-    """Start Label Studio on 127.0.0.1 and print its URL and API key; Ctrl-C stops it."""
+REMOTE_WARNING = (
+    "warning: serving on {host} over plain HTTP: passwords, tokens and labels cross the network unencrypted, "
+    "and anyone who can reach the port sees the login page. Put it behind a TLS reverse proxy (see docs/campaign.md)."
+)
+
+
+@labelstudio.command()
+@data_dir_option
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    default=8080,
+    show_default=True,
+    help="Port of the organiser's server (the next free one if taken).",
+)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on; anything but loopback lets other machines connect (prints a warning).",
+)
+@click.option("--annotators", is_flag=True, help="Start every annotator's own server instead (see add-annotator).")
+@venv_option
+def serve(data_dir: Path | None, port: int, host: str, annotators: bool, venv: Path | None) -> None:
+    """Start Label Studio and print its URL and API key; Ctrl-C stops it."""
+    from illusion.annotations.labelstudio.annotators import seats
     from illusion.annotations.labelstudio.server import default_home, ensure_venv, launch, stop_process
 
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        click.echo(REMOTE_WARNING.format(host=host), err=True)
     exe = ensure_venv((venv or default_home() / "label-studio-venv").resolve())
-    server = launch(exe, (data_dir or default_home() / "label-studio").resolve(), port)
+    places = list(seats().values()) if annotators else []
+    if annotators and not places:
+        raise IllusionError("no annotators yet; add them with `illusion labelstudio add-annotator NAME`")
+    started = []
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
-        click.echo(
-            f"Label Studio is running at {server.url}\n"
-            f"  log in as {server.username}, password {server.password}\n"
-            f"  export LABEL_STUDIO_URL={server.url}\n"
-            f"  export LABEL_STUDIO_API_KEY={server.api_key}\n"
-            f"data: {server.data_dir}; press Ctrl-C to stop"
-        )
-        status = server.process.wait()
-        raise IllusionError(f"Label Studio stopped with status {status} (log: {server.data_dir / 'server.log'})")
+        if not annotators:
+            server = launch(exe, (data_dir or default_home() / "label-studio").resolve(), port, host)
+            started.append(server)
+            click.echo(
+                f"Label Studio is running at {server.url}\n"
+                f"  log in as {server.username}, password {server.password}\n"
+                f"  export LABEL_STUDIO_URL={server.url}\n"
+                f"  export LABEL_STUDIO_API_KEY={server.api_key}\n"
+                f"data: {server.data_dir}; press Ctrl-C to stop"
+            )
+        for place in places:
+            server = launch(exe, place.data_dir, place.port, host)
+            started.append(server)
+            if not server.url.endswith(f":{place.port}"):
+                raise IllusionError(f"port {place.port} of annotator {place.name!r} is taken; free it and retry")
+            click.echo(f"{place.name}: {server.url} (data: {place.data_dir})")
+        if places:
+            click.echo("press Ctrl-C to stop")
+        status = started[0].process.wait()
+        raise IllusionError(f"Label Studio stopped with status {status} (log: {started[0].data_dir / 'server.log'})")
     except KeyboardInterrupt:
         click.echo("stopping Label Studio", err=True)
     finally:
-        stop_process(server.process.pid)
+        for server in started:
+            stop_process(server.process.pid)
+
+
+@labelstudio.command("add-annotator")
+@click.argument("name")
+@click.option("--email", help="The annotator's login, kept on their server only [default: NAME@annotators.invalid].")
+@venv_option
+def add_annotator(name: str, email: str | None, venv: Path | None) -> None:
+    """Give annotator NAME a Label Studio server of their own, with an account; print the password once."""
+    from illusion.annotations.labelstudio.annotators import add_annotator as add
+    from illusion.annotations.labelstudio.server import default_home, ensure_venv
+
+    home = default_home()
+    ensure_venv((venv or home / "label-studio-venv").resolve())
+    place, login, password = add(name, (venv or home / "label-studio-venv").resolve(), home / "label-studio", email)
+    click.echo(
+        f"annotator {name}: server {place.url} (started by `illusion labelstudio serve --annotators`)\n"
+        f"  login {login}\n  password {password}\n"
+        "Send these to the annotator privately; the password is not stored anywhere and is not shown again."
+    )
 
 
 @click.command("export")
 @run_dir_argument
 @url_option
 @key_option
-@click.option("--overlap", type=click.IntRange(min=1), default=2, show_default=True, help="Annotators per task.")
-@click.option("--title", help="Project title prefix [default: illusion <run id>].")
-def export(run_dir: Path, url: str | None, api_key: str | None, overlap: int, title: str | None) -> None:
+@click.option("--overlap", type=click.IntRange(min=1), help="Annotators per task [default: the recorded one, else 2].")
+@click.option("--title", help="Project title prefix [default: Campaign <tag>].")
+@click.option(
+    "--annotator",
+    "annotators",
+    multiple=True,
+    help="Give tasks to this annotator's own server (repeatable; see add-annotator) instead of one shared server.",
+)
+@click.option(
+    "--attention",
+    type=click.IntRange(min=0),
+    help="Attention checks (sets with a planted pattern) every annotator gets [default: as recorded, else 0].",
+)
+def export(
+    run_dir: Path, url: str | None, api_key: str | None, overlap: int | None, title: str | None, annotators, attention: int | None
+) -> None:
     """Create (or resume) the blind labelling campaign of RUN_DIR in Label Studio."""
     from illusion.annotations.labelstudio.export import export_campaign, plugin_predictions
 
-    summary = export_campaign(run_dir, url, api_key, overlap=overlap, title=title, predict=plugin_predictions())
-    for task_type, done in summary.items():
-        click.echo(
-            f"{task_type} tasks: project {done['project']} at {url.rstrip('/')}/projects/"
-            f"{done['project']}, {done['added']} added, {done['tasks']} in all"
-        )
+    summary = export_campaign(
+        run_dir,
+        url,
+        api_key,
+        overlap=overlap,
+        title=title,
+        predict=plugin_predictions(),
+        annotators=list(annotators),
+        attention=attention,
+    )
+    if not annotators:
+        summary = {"": summary}
+    for who, projects in summary.items():
+        for task_type, done in projects.items():
+            where = f"{who}'s server" if who else f"{url.rstrip('/')}/projects/{done['project']}"
+            click.echo(f"{task_type} tasks: project {done['project']} at {where}, {done['added']} added, {done['tasks']} in all")
 
 
 @click.command("import")
@@ -97,7 +172,7 @@ def export(run_dir: Path, url: str | None, api_key: str | None, overlap: int, ti
 def import_(run_dir: Path, files: tuple[Path, ...], url: str | None, api_key: str | None) -> None:
     """Write RUN_DIR/annotations.jsonl from the campaign's labels."""
     from illusion.annotations.labelstudio.importer import import_campaign
-    from illusion.run.folder import ANNOTATIONS
+    from illusion.run.folder import ANNOTATIONS, ANNOTATIONS_SUMMARY
 
     summary = import_campaign(run_dir, url, api_key, files)
     unannotated = ", ".join(f"{summary['unannotated_tasks'][t]} of {n} {t} tasks" for t, n in summary["tasks"].items() if n)
@@ -106,3 +181,11 @@ def import_(run_dir: Path, files: tuple[Path, ...], url: str | None, api_key: st
         f"{summary['annotators']} annotators; unannotated: {unannotated}; "
         f"skipped: {summary['skipped']}"
     )
+    for name, score in summary["attention"].items():
+        if score["flagged"]:
+            click.echo(f"note: {name} saw the planted pattern in {score['passed']} of {score['checks']} attention checks")
+    if summary["inconsistent"]:
+        click.echo(
+            f"note: {len(summary['inconsistent'])} annotations answer 'Yes' with the kind 'No pattern' "
+            f"(listed under 'inconsistent' in {run_dir / ANNOTATIONS_SUMMARY})"
+        )

@@ -90,8 +90,9 @@ def test_not_a_run_folder(tmp_path, capsys):
     assert done.value.code == 1 and "no such run folder" in capsys.readouterr().err
 
 
-def test_from_file_reads_label_studio_exports(tmp_path):
+def test_from_file_reads_label_studio_exports(tmp_path, organiser_dir):
     run_dir = shutil.copytree(EXPORTS / "run", tmp_path / "run")
+    shutil.copytree(EXPORTS / "organiser", organiser_dir, dirs_exist_ok=True)  # the key the exports were made with
     files = [str(EXPORTS / "export-set.json"), str(EXPORTS / "export-pair.json")]
     result = CliRunner().invoke(agree, [str(run_dir), "--from-file", files[0], "--from-file", files[1], "--bootstrap", "50"])
     assert result.exit_code == 0, result.output

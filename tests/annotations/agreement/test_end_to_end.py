@@ -8,9 +8,9 @@ import json
 import pytest
 from sklearn.metrics import cohen_kappa_score
 
-from illusion.annotations.labelstudio.importer import pseudonym
 from illusion.cli import main
 from illusion.run.folder import LABELSTUDIO as RECORD
+from tests.helpers.campaign import pseudonyms_of, tasks_of
 
 pytestmark = pytest.mark.labelstudio
 
@@ -82,15 +82,17 @@ def test_agree_recovers_a_known_pattern_of_agreement(tmp_path, tiny_bert, server
     projects = json.loads((run_dir / RECORD).read_text())["projects"]
     sets = list(admin.tasks.list(project=projects["set"]["id"]))
     pairs = list(admin.tasks.list(project=projects["pair"]["id"]))
+    # The server knows nothing of the design: the organiser's own tasks say what each one is.
+    meta = {t.uid: t.meta for items in tasks_of(run_dir).values() for t in items}
     scripted = {0: [], 1: []}
     for who, annotator in enumerate(annotators):
-        for task in sorted(sets, key=lambda t: t.meta["set_id"]):
-            pattern, fits = script(task.meta, who)
+        for task in sorted(sets, key=lambda t: meta[t.data["uid"]]["set_id"]):
+            pattern, fits = script(meta[task.data["uid"]], who)
             scripted[who].append(pattern)
             result = [choice("pattern", "sentences", pattern)] + ([choice("fits", "sentences", *map(str, fits))] if fits else [])
             annotator.client.annotations.create(id=task.id, result=result, lead_time=10.0 * (who + 1))
         for task in pairs:  # neurons keep their concept across datasets; nothing else does
-            same = "same" if task.meta["condition"] == "neuron" else "different"
+            same = "same" if meta[task.data["uid"]]["condition"] == "neuron" else "different"
             annotator.client.annotations.create(id=task.id, result=[choice("same_concept", "left", same)], lead_time=5.0)
     main(["import", str(run_dir), "--url", url, "--api-key", key])
     main(["agree", str(run_dir), "--bootstrap", "200"])
@@ -120,9 +122,8 @@ def test_agree_recovers_a_known_pattern_of_agreement(tmp_path, tiny_bert, server
     assert result["cross_dataset"]["conditions"]["random"]["distinct_concepts"]["value"] == 2.0  # "scripture" conflicts
     assert result["cross_dataset"]["conditions"]["neuron"]["same_share"]["value"] == 1.0
 
-    run_id = json.loads((run_dir / "manifest.json").read_text())["run_id"]
-    summary = result["annotators"]
-    first, second = (summary[pseudonym(run_id, annotator.user_id)] for annotator in annotators)
+    summary, names = result["annotators"], pseudonyms_of(run_dir)
+    first, second = (summary[names[str(annotator.user_id)]] for annotator in annotators)
     assert (first["sets"], first["pairs"]) == (n_sets, n_pairs)
     assert first["lead_time"]["total"] == pytest.approx(10.0 * n_sets + 5.0 * n_pairs)
     assert second["lead_time"]["total"] == pytest.approx(20.0 * n_sets + 5.0 * n_pairs)

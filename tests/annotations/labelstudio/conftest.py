@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import uuid
 from pathlib import Path
@@ -14,8 +15,12 @@ FIXTURE_RUN = DATA / "run"
 
 
 def copy_run(dst: Path, run_id: str | None = None) -> Path:
-    """A copy of the small fixture run folder, with a new run id when one is given."""
+    """A copy of the small fixture run folder, with a new run id when one is given (else with the
+    organiser's private file its recorded exports were keyed with)."""
     shutil.copytree(FIXTURE_RUN, dst)
+    if not run_id:
+        for private in (DATA / "organiser").iterdir():
+            shutil.copy(private, Path(os.environ["ILLUSION_ORGANISER_DIR"]) / private.name)
     if run_id:
         manifest = json.loads((dst / "manifest.json").read_text())
         manifest["run_id"] = run_id

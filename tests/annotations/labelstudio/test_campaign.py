@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
 from illusion import hookimpl
 from illusion.annotations.labelstudio.config import config_text
 from illusion.annotations.labelstudio.export import export_campaign, plugin_predictions
-from illusion.annotations.labelstudio.importer import import_campaign, pseudonym
-from illusion.annotations.labelstudio.tasks import build_tasks, load_campaign_run
+from illusion.annotations.labelstudio.importer import import_campaign
+from illusion.annotations.labelstudio.tasks import load_campaign_run
 from illusion.cli import main
 from illusion.errors import IllusionError, PluginError
 from illusion.host import Host
 from illusion.run.folder import ANNOTATIONS
 from illusion.run.folder import LABELSTUDIO as RECORD
+from tests.helpers.campaign import pseudonyms_of, tasks_of
 
 pytestmark = pytest.mark.labelstudio
 
@@ -48,7 +50,7 @@ def test_export_creates_a_blind_campaign_in_the_seeded_order(fresh_run, server, 
     url, key = server
     summary = export_campaign(fresh_run, url, key)
     run = load_campaign_run(fresh_run)
-    expected = build_tasks(run)
+    expected = tasks_of(fresh_run)
     record = record_of(fresh_run)
     assert record["run_id"] == run.run_id and record["url"] == url.rstrip("/") and record["overlap"] == 2
     for task_type in ("set", "pair"):
@@ -56,15 +58,19 @@ def test_export_creates_a_blind_campaign_in_the_seeded_order(fresh_run, server, 
         assert summary[task_type] == {"project": project_id, "tasks": len(expected[task_type]), "added": len(expected[task_type])}
         project = admin.projects.get(project_id)
         assert project.label_config == config_text(task_type) and project.maximum_annotations == 2
-        assert run.run_id in project.description
+        assert run.run_id not in project.description + project.title
         tasks = server_tasks(admin, project_id)
         # Annotators are shown tasks in import order: the seeded shuffle, not grouped by condition.
         assert [t.data["uid"] for t in tasks] == [t.uid for t in expected[task_type]]
-        for task in tasks:
-            visible = json.dumps(task.data)
-            for hidden in ("neuron", "random", "control", run.run_id, task.meta["set_id"]):
-                assert hidden not in visible
-            assert task.meta["condition"] in ("neuron", "random", "control")
+        views = admin.views.list(project=project_id)
+        hidden = views[0].data["hiddenColumns"]["explore"]
+        assert len(views) == 1 and "tasks:data.text" not in hidden and any(h.endswith("html") for h in hidden)
+        for task, mine in zip(tasks, expected[task_type], strict=True):
+            assert not {"<p>", "<mark>"} & set(re.findall(r"<\w+>", task.data["text"]))  # plain sentences
+            assert task.data["text"].startswith(("1. ", "wiki-math: 1. ", "bible: 1. "))
+            on_server = json.dumps({"data": task.data, "meta": task.meta})
+            for hidden in ("neuron", "random", "control", run.run_id, mine.set_id):
+                assert hidden not in on_server
     assert key not in "".join(p.read_text() for p in fresh_run.iterdir())
 
 
@@ -96,7 +102,7 @@ class PreAnnotator:
             if self.fail_on_pairs:
                 raise RuntimeError("no model for pairs")
             return None
-        assert "condition" not in task["data"] and task["meta"]["condition"]
+        assert "condition" not in task["data"] and task["meta"]["condition"]  # meta: for local plugins only
         return [{"model_version": "guess-1", "score": 0.5, "result": [choice("pattern", "sentences", "yes")]}]
 
 
@@ -154,7 +160,7 @@ def test_two_annotators_label_and_import_maps_labels_back(fresh_run, server, adm
     assert summary["annotations"] == 9 and summary["annotators"] == 2
     assert summary["unannotated_tasks"] == {"set": 0, "pair": 2}
     rows = [json.loads(line) for line in (fresh_run / ANNOTATIONS).read_text().splitlines()]
-    expected = {t.uid: t for items in build_tasks(load_campaign_run(fresh_run)).values() for t in items}
+    expected = {t.uid: t for items in tasks_of(fresh_run).values() for t in items}
     for row in rows:
         task = expected[row["task_uid"]]
         assert (row["set_id"], row["condition"], row["direction"], row["run_id"]) == (
@@ -166,8 +172,9 @@ def test_two_annotators_label_and_import_maps_labels_back(fresh_run, server, adm
     by_annotator = {}
     for row in rows:
         by_annotator.setdefault(row["annotator"], []).append(row)
-    mine = by_annotator[pseudonym(run_id, first.user_id)]
-    theirs = by_annotator[pseudonym(run_id, second.user_id)]
+    names = pseudonyms_of(fresh_run)
+    mine = by_annotator[names[str(first.user_id)]]
+    theirs = by_annotator[names[str(second.user_id)]]
     assert len(mine) == 7 and len(theirs) == 2
     assert {
         (r["pattern"], tuple(r["fits"]), r["description"], r["confidence"], r["lead_time"])
@@ -238,6 +245,7 @@ def test_a_project_of_another_run_is_not_taken_for_this_one(fresh_run, server, t
     manifest = json.loads((other / "manifest.json").read_text())
     manifest["run_id"] = "f" * 32
     (other / "manifest.json").write_text(json.dumps(manifest))
+    tasks_of(other)  # the organiser's key of the other run
     record = record_of(fresh_run)
     record["run_id"] = manifest["run_id"]
     (other / RECORD).write_text(json.dumps(record))

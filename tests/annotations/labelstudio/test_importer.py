@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import json
+import re
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 
 from illusion.annotations.labelstudio.config import config_text, controls
-from illusion.annotations.labelstudio.importer import import_campaign, latest_per_annotator, pseudonym
+from illusion.annotations.labelstudio.importer import import_campaign, latest_per_annotator
 from illusion.cli import main
 from illusion.errors import IllusionError
 from illusion.run.folder import ANNOTATIONS
 from illusion.run.folder import ANNOTATIONS_SUMMARY as SUMMARY
+from tests.helpers.campaign import pseudonyms_of
 
 DATA = Path(__file__).parent / "data"
 EXPORTS = (str(DATA / "export-set.json"), str(DATA / "export-pair.json"))
@@ -128,12 +131,14 @@ def test_latest_per_annotator_orders_by_update_then_creation_then_id():
     assert [r["annotation_id"] for r in kept] == [1, 3, 6] and dropped == 3
 
 
-def test_annotators_are_stable_pseudonyms_and_no_address_is_written(run_dir, tmp_path):
+def test_annotators_are_random_pseudonyms_kept_privately_and_no_address_is_written(run_dir, tmp_path, organiser_dir):
     import_campaign(run_dir, files=EXPORTS)
-    run_id = json.loads((run_dir / "manifest.json").read_text())["run_id"]
     annotators = {row["annotator"] for row in rows_of(run_dir)}
-    assert annotators == {pseudonym(run_id, 3), pseudonym(run_id, 4)}
-    assert pseudonym(run_id, 3) != pseudonym("another-run", 3)
+    private = pseudonyms_of(run_dir)
+    assert set(private) == {"3", "4"} and set(private.values()) == annotators
+    assert all(re.fullmatch(r"annotator-[0-9a-f]{8}", name) for name in annotators)
+    import_campaign(run_dir, files=EXPORTS)  # stable: the private map is reused
+    assert {row["annotator"] for row in rows_of(run_dir)} == annotators
 
     def with_user_objects(tasks):  # some exports name the user instead of giving the id alone
         for task in tasks:
@@ -143,6 +148,12 @@ def test_annotators_are_stable_pseudonyms_and_no_address_is_written(run_dir, tmp
     import_campaign(run_dir, files=(_export_with(tmp_path, with_user_objects),))
     assert {row["annotator"] for row in rows_of(run_dir)} == annotators
     assert "example.com" not in (run_dir / ANNOTATIONS).read_text()
+
+    # Random, not derived from the user id: without the private map, the same users get new names.
+    private_file = organiser_dir / f"{json.loads((run_dir / 'manifest.json').read_text())['run_id']}.json"
+    private_file.write_text(json.dumps(dict(json.loads(private_file.read_text()), pseudonyms={})))
+    import_campaign(run_dir, files=EXPORTS)
+    assert not {row["annotator"] for row in rows_of(run_dir)} & annotators
 
 
 def _export_with(tmp_path, edit):
@@ -215,3 +226,35 @@ def test_import_command_reports_counts_and_errors_in_one_line(run_dir, tmp_path,
 def test_import_without_a_campaign_says_what_to_do(run_dir):
     with pytest.raises(IllusionError, match=r"labelstudio.json: no campaign yet; run `illusion export` first"):
         import_campaign(run_dir, "http://127.0.0.1:9", "key")
+
+
+def test_follow_up_questions_appear_after_yes_and_confidence_is_required():
+    root = ET.fromstring(config_text("set"))
+    shown_after_yes = next(v for v in root.iter("View") if v.get("visibleWhen") == "choice-selected")
+    assert (shown_after_yes.get("whenTagName"), shown_after_yes.get("whenChoiceValue")) == ("pattern", "Yes")
+    assert {c.get("name") for c in shown_after_yes if c.get("name")} == {"fits", "description", "taxonomy"}
+    assert next(root.iter("Rating")).get("required") == "true"
+
+
+def test_yes_with_no_pattern_is_flagged_as_inconsistent(run_dir, tmp_path, capsys):
+    def yes_but_no_pattern(tasks):
+        for annotation in tasks[0]["annotations"]:
+            annotation["result"] = [r for r in annotation["result"] if r["from_name"] not in ("pattern", "taxonomy")] + [
+                {"from_name": "pattern", "to_name": "sentences", "type": "choices", "value": {"choices": ["yes"]}},
+                {"from_name": "taxonomy", "to_name": "sentences", "type": "choices", "value": {"choices": ["none"]}},
+            ]
+        return tasks[0]["data"]["uid"]
+
+    uid = []
+    main(["import", str(run_dir), "--from-file", _export_with(tmp_path, lambda tasks: uid.append(yes_but_no_pattern(tasks)))])
+    flagged = json.loads((run_dir / SUMMARY).read_text())["inconsistent"]
+    assert flagged and {f["task_uid"] for f in flagged} == set(uid)
+    assert f"note: {len(flagged)} annotations answer 'Yes' with the kind 'No pattern'" in capsys.readouterr().out
+
+
+def test_importing_fewer_files_merges_with_the_previous_import(run_dir):
+    import_campaign(run_dir, files=EXPORTS)
+    both = rows_of(run_dir)
+    summary = import_campaign(run_dir, files=EXPORTS[:1])  # the set project only
+    assert rows_of(run_dir) == both
+    assert summary["kept_from_previous_import"] == sum(r["task_type"] == "pair" for r in both) > 0

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
 import re
 
 import pytest
 
+from illusion.annotations.labelstudio.attention import attention_scores, attention_sets, campaign_tasks
 from illusion.annotations.labelstudio.export import export_campaign
 from illusion.annotations.labelstudio.importer import import_campaign
-from illusion.annotations.labelstudio.tasks import build_tasks, load_campaign_run
+from illusion.annotations.labelstudio.private import load_private
+from illusion.annotations.labelstudio.tasks import SentenceSet, build_tasks, load_campaign_run
+from illusion.errors import IllusionError
 from illusion.run.config import load_config
 from illusion.run.pipeline import run
+from tests.helpers.campaign import tasks_of
 
 SENTENCES = {
     "animals": [
@@ -53,8 +58,8 @@ def real_run(illusion_tiny_bert, tmp_path_factory):
     return folder / "out"
 
 
-def test_tasks_show_the_run_sentences_with_their_most_activating_token_marked(real_run):
-    tasks = build_tasks(load_campaign_run(real_run))
+def test_tasks_show_the_run_sentences_with_the_word_of_their_most_activating_token_marked(real_run):
+    tasks = tasks_of(real_run)
     assert len(tasks["set"]) == 4 * 2 + 2 and len(tasks["pair"]) == 4 + 1
     rows = {f"{r['direction']}@{r['dataset']}": r for r in map(json.loads, (real_run / "topk.jsonl").read_text().splitlines())}
     for task in tasks["set"]:
@@ -63,7 +68,12 @@ def test_tasks_show_the_run_sentences_with_their_most_activating_token_marked(re
         shown = re.findall(r"<p><b>\d+\.</b> (.*?)</p>", task.data["html"])
         for sentence, line in zip(rows[task.set_id]["top"], shown):
             start, end = sentence["span"]
-            assert f"<mark>{html.escape(sentence['text'][start:end])}</mark>" in line
+            text = sentence["text"]
+            words = [m for m in re.finditer(r"\w+", text) if m.start() < end and start < m.end()]
+            if words:  # the whole word(s) the token touches
+                assert f"<mark>{html.escape(text[words[0].start() : words[-1].end()])}</mark>" in line
+            else:  # punctuation alone is not marked
+                assert "<mark>" not in line
             assert html.unescape(line.replace("<mark>", "").replace("</mark>", "")) == sentence["text"]
 
 
@@ -83,3 +93,55 @@ def test_a_real_run_becomes_a_campaign_and_imports_empty(real_run, server, admin
     done = import_campaign(folder, url, key)
     assert done["annotations"] == 0 and done["unannotated_tasks"] == {"set": 10, "pair": 5}
     assert (folder / "annotations.jsonl").read_text() == ""
+
+
+def test_attention_checks_plant_one_marked_word_in_every_sentence_and_stay_off_the_data(real_run):
+    run = load_campaign_run(real_run)
+    private = load_private(run.run_id, create=True)
+    plain, checked = build_tasks(run, private), campaign_tasks(run, private, {"attention": 2})
+    checks = [t for t in checked["set"] if t.condition == "attention"]
+    assert len(checks) == 2 and len(checked["set"]) == len(plain["set"]) + 2 and checked["pair"] == plain["pair"]
+    assert {t.datasets for t in checks} == {("animals",), ("scripture",)}
+    for task in checks:
+        assert set(task.data) == set(plain["set"][0].data)  # shown like any other set
+        marked = re.findall(r"<mark>(.*?)</mark>", task.data["html"])
+        assert len(marked) == 3 and len({m.lower() for m in marked}) == 1 and len(marked[0]) >= 3
+    sentences = [{"id": str(n), "text": text, "span": None} for n, text in enumerate(["one cat", "two dogs", "the red mat"])]
+    nothing_shared = dataclasses.replace(
+        run, datasets=["animals"], sets=[SentenceSet("neuron:0@animals", "neuron", "neuron:0", "animals", sentences)]
+    )
+    with pytest.raises(IllusionError, match=r"no word is shared by 3 sentences of dataset 'animals'.*--attention"):
+        attention_sets(nothing_shared, 1)
+
+
+def test_attention_scores_flag_annotators_who_miss_the_planted_pattern():
+    rows = [{"annotator": "a", "pattern": "yes"}] * 5 + [{"annotator": "b", "pattern": "yes"}] * 3
+    rows += [{"annotator": "b", "pattern": "no"}] * 2
+    scores = attention_scores(rows)
+    assert scores["a"] == {"checks": 5, "passed": 5, "score": 1.0, "flagged": False}
+    assert scores["b"] == {"checks": 5, "passed": 3, "score": 0.6, "flagged": True}
+
+
+def test_attention_checks_are_scored_at_import_and_kept_out_of_the_annotations(real_run, tmp_path):
+    folder = tmp_path / "run"
+    folder.mkdir()
+    for path in real_run.iterdir():
+        if path.is_file():
+            (folder / path.name).write_bytes(path.read_bytes())
+    run = load_campaign_run(folder)
+    (folder / "labelstudio.json").write_text(json.dumps({"run_id": run.run_id, "projects": {}, "attention": 2}))
+    tasks = campaign_tasks(run, load_private(run.run_id, create=True), {"attention": 2})["set"]
+
+    def answered(task, user, pattern):
+        result = [{"from_name": "pattern", "to_name": "sentences", "type": "choices", "value": {"choices": [pattern]}}]
+        return {"data": task.data, "annotations": [{"id": user * 100 + len(task.uid), "completed_by": user, "result": result}]}
+
+    # User 1 sees both planted patterns, user 2 neither; both label every other set "no".
+    export = [answered(t, user, "yes" if t.condition == "attention" and user == 1 else "no") for t in tasks for user in (1, 2)]
+    (tmp_path / "sets.json").write_text(json.dumps(export))
+    summary = import_campaign(folder, files=(str(tmp_path / "sets.json"),))
+    rows = [json.loads(line) for line in (folder / "annotations.jsonl").read_text().splitlines()]
+    assert {row["condition"] for row in rows} == {"neuron", "random", "control"} and len(rows) == 2 * (len(tasks) - 2)
+    assert summary["tasks"]["set"] == len(tasks) - 2
+    scores = sorted((s["passed"], s["checks"], s["flagged"]) for s in summary["attention"].values())
+    assert scores == [(0, 2, True), (2, 2, False)]

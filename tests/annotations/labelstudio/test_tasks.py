@@ -7,8 +7,10 @@ import re
 
 import pytest
 
-from illusion.annotations.labelstudio.tasks import build_tasks, group_keys, load_campaign_run, sentence_html, task_uid
+from illusion.annotations.labelstudio.private import load_private
+from illusion.annotations.labelstudio.tasks import group_keys, load_campaign_run, sentence_html, task_uid
 from illusion.errors import IllusionError
+from tests.helpers.campaign import tasks_of
 
 HIDDEN = ("neuron", "random", "control", "neuron:17", "random:3")
 
@@ -23,7 +25,7 @@ def test_sentence_text_is_escaped_before_the_token_is_marked():
 
 def test_visible_data_never_tells_the_condition(run_dir):
     run = load_campaign_run(run_dir)
-    tasks = build_tasks(run)
+    tasks = tasks_of(run_dir)
     assert len(tasks["set"]) == 6 and len(tasks["pair"]) == 3
     for items in tasks.values():
         # Every task of a type shows the same fields, whatever its condition.
@@ -33,12 +35,13 @@ def test_visible_data_never_tells_the_condition(run_dir):
             for word in (*HIDDEN, run.run_id, task.set_id):
                 assert word not in re.sub(r"<[^>]+>", "", visible), (task.set_id, word)
             assert task.meta["condition"] == task.condition and task.meta["run_id"] == run.run_id
+            assert task.payload() == {"data": task.data}  # meta never leaves the organiser's machine
     conditions = {t.condition for t in tasks["set"]}
     assert conditions == {"neuron", "random", "control"}
 
 
 def test_controls_get_marks_like_real_sets_and_none_when_real_sets_have_none(run_dir):
-    tasks = build_tasks(load_campaign_run(run_dir))
+    tasks = tasks_of(run_dir)
     controls = [t for t in tasks["set"] if t.condition == "control"]
     assert all("<mark>" in t.data["html"] for t in controls)
 
@@ -47,34 +50,42 @@ def test_controls_get_marks_like_real_sets_and_none_when_real_sets_have_none(run
         for sentence in row["top"]:
             sentence["span"] = None
     (run_dir / "topk.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
-    assert not any("<mark>" in t.data["html"] for t in build_tasks(load_campaign_run(run_dir))["set"])
+    assert not any("<mark>" in t.data["html"] for t in tasks_of(run_dir)["set"])
 
 
 def test_order_is_shuffled_by_the_seed_only(run_dir):
-    before = [t.uid for t in build_tasks(load_campaign_run(run_dir))["set"]]
+    before = [t.uid for t in tasks_of(run_dir)["set"]]
     lines = (run_dir / "topk.jsonl").read_text().splitlines()
     (run_dir / "topk.jsonl").write_text("\n".join(reversed(lines)) + "\n")
-    assert [t.uid for t in build_tasks(load_campaign_run(run_dir))["set"]] == before
+    assert [t.uid for t in tasks_of(run_dir)["set"]] == before
 
-    by_condition = sorted(build_tasks(load_campaign_run(run_dir))["set"], key=lambda t: t.condition)
+    by_condition = sorted(tasks_of(run_dir)["set"], key=lambda t: t.condition)
     assert before != [t.uid for t in by_condition]
     manifest = json.loads((run_dir / "manifest.json").read_text())
     manifest["seed"] = 1
     (run_dir / "manifest.json").write_text(json.dumps(manifest))
-    after = [t.uid for t in build_tasks(load_campaign_run(run_dir))["set"]]
+    after = [t.uid for t in tasks_of(run_dir)["set"]]
     assert sorted(after) == sorted(before) and after != before
 
 
-def test_task_uids_are_stable_and_opaque(run_dir):
+def test_task_uids_are_stable_and_keyed_with_the_organisers_private_key(run_dir, organiser_dir):
     run = load_campaign_run(run_dir)
-    uids = {t.set_id: t.uid for items in build_tasks(run).values() for t in items}
-    assert uids["neuron:17@wiki-math"] == task_uid(run.run_id, "set", "neuron:17@wiki-math")
-    assert task_uid("other-run", "set", "neuron:17@wiki-math") != uids["neuron:17@wiki-math"]
+    private = load_private(run.run_id)
+    uids = {t.set_id: t.uid for items in tasks_of(run_dir).values() for t in items}
+    assert uids["neuron:17@wiki-math"] == task_uid(private, "set", "neuron:17@wiki-math")
     assert all(re.fullmatch(r"t[0-9a-f]{20}", uid) for uid in uids.values())
+    # The key lives outside the run folder; without it the uids cannot be rebuilt.
+    assert private.path.parent == organiser_dir
+    private.path.unlink()
+    with pytest.raises(IllusionError, match=r"no private campaign file for run .*copy it from the machine"):
+        load_private(run.run_id)
+    other = {t.set_id: t.uid for items in tasks_of(run_dir).values() for t in items}
+    assert not set(other.values()) & set(uids.values())
+    assert not (private.path.stat().st_mode & 0o077)  # a new key is readable by its owner only
 
 
 def test_pairs_compare_one_direction_or_the_nth_controls_across_datasets(run_dir):
-    pairs = {t.set_id: t for t in build_tasks(load_campaign_run(run_dir))["pair"]}
+    pairs = {t.set_id: t for t in tasks_of(run_dir)["pair"]}
     assert set(pairs) == {"neuron:17@wiki-math|bible", "random:3@wiki-math|bible", "control:wiki-math:0|control:bible:0"}
     neuron = pairs["neuron:17@wiki-math|bible"]
     assert neuron.datasets == ("wiki-math", "bible") and neuron.direction == "neuron:17"
@@ -91,7 +102,7 @@ def test_groups_are_a_direction_or_the_nth_control_set_of_each_dataset(run_dir):
 
 
 def test_fit_options_number_the_sentences(run_dir):
-    task = next(t for t in build_tasks(load_campaign_run(run_dir))["set"] if t.set_id == "neuron:17@bible")
+    task = next(t for t in tasks_of(run_dir)["set"] if t.set_id == "neuron:17@bible")
     assert task.data["fit_options"] == [{"value": "1"}, {"value": "2"}, {"value": "3"}]
     assert task.meta["sentence_ids"] == ["bible/10", "bible/11", "bible/12"]
     assert task.data["html"].count("<p>") == 3
@@ -122,7 +133,7 @@ def _edit_first_row(path, **changes):
 def test_bad_run_folders_get_one_clear_message(run_dir, breakage, message):
     breakage(run_dir)
     with pytest.raises(IllusionError, match=message):
-        build_tasks(load_campaign_run(run_dir))
+        tasks_of(run_dir)
 
 
 def test_a_missing_run_folder_is_named(tmp_path):

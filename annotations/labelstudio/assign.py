@@ -1,0 +1,39 @@
+"""Which annotator labels which task: each task to ``overlap`` annotators, balanced and shuffled.
+
+Tasks are dealt stratum by stratum (task type, condition, datasets), in a seeded order, like cards:
+each task takes the next ``overlap`` annotators in turn. So each annotator gets every condition,
+and every condition in every dataset, to within one task of the others; each annotator's tasks
+are then shuffled with a seed of their own.
+"""
+
+from __future__ import annotations
+
+from illusion.annotations.labelstudio.tasks import Task
+from illusion.common.seeds import rng_for
+from illusion.errors import IllusionError
+
+
+def assign(tasks: list[Task], annotators: list[str], overlap: int, seed: int) -> dict[str, list[Task]]:
+    """The tasks of each annotator, in the order they are shown."""
+    if not annotators:
+        raise IllusionError("no annotators to assign tasks to; add some with `illusion labelstudio add-annotator NAME`")
+    if not 1 <= overlap <= len(annotators):
+        raise IllusionError(
+            f"--overlap {overlap} needs at least {overlap} annotators, and there are {len(annotators)}; "
+            "add annotators or lower --overlap"
+        )
+    strata: dict[tuple, list[Task]] = {}
+    for task in sorted(tasks, key=lambda t: (t.task_type, t.set_id)):
+        strata.setdefault((task.task_type, task.condition, task.datasets), []).append(task)
+    given: dict[str, list[Task]] = {name: [] for name in annotators}
+    turn = 0
+    for key in sorted(strata, key=str):
+        items = strata[key]
+        rng_for(seed, f"assign:{key}").shuffle(items)
+        for task in items:
+            for offset in range(overlap):
+                given[annotators[(turn + offset) % len(annotators)]].append(task)
+            turn += overlap
+    for name, items in given.items():
+        rng_for(seed, f"order:{name}").shuffle(items)
+    return given

@@ -1,0 +1,67 @@
+"""``illusion campaign status``: how far a labelling campaign has got."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from illusion.commands.labelstudio import key_option, run_dir_argument, url_option
+
+
+@click.group()
+def campaign() -> None:
+    """Follow a labelling campaign."""
+
+
+def _seconds(value: float | None) -> str:
+    if value is None:
+        return "-"
+    minutes, seconds = divmod(round(value), 60)
+    return f"{minutes // 60}h{minutes % 60:02d}" if minutes >= 60 else f"{minutes}m{seconds:02d}s"
+
+
+def _checks(score: dict | None) -> str:
+    if not score:
+        return "-"
+    return f"{score['passed']}/{score['checks']}" + (" FLAGGED" if score["flagged"] else "")
+
+
+@campaign.command()
+@run_dir_argument
+@url_option
+@key_option
+@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
+def status(run_dir: Path, url: str | None, api_key: str | None, as_json: bool) -> None:
+    """Per annotator: tasks assigned, done, skipped, pace and time left; agreement so far."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from illusion.annotations.labelstudio.status import campaign_status
+
+    found = campaign_status(run_dir, url, api_key)
+    if as_json:
+        click.echo(json.dumps(found, indent=2))
+        return
+    table = Table(
+        "annotator", "assigned", "done", "skipped", "left", "median per task", "time left", "attention checks", title="Campaign"
+    )
+    for name, row in found["annotators"].items():
+        table.add_row(
+            name,
+            *("-" if row[k] is None else str(row[k]) for k in ("assigned", "done", "skipped", "left")),
+            _seconds(row["median_seconds"]),
+            _seconds(row["seconds_left"]),
+            _checks(row["attention"]),
+        )
+    console = Console()
+    console.print(table)
+    alpha = found["pattern_alpha"]
+    if alpha and alpha.get("value") is not None:
+        low, high = alpha["ci"]
+        console.print(
+            f"agreement so far on 'is there a pattern': Krippendorff's alpha {alpha['value']:.2f} [{low:.2f}, {high:.2f}]"
+        )
+    else:
+        console.print("agreement so far: " + ((alpha or {}).get("reason") or "no labels yet"))
