@@ -38,7 +38,7 @@ def status(run_dir: Path, url: str | None, api_key: str | None, as_json: bool) -
     from rich.console import Console
     from rich.table import Table
 
-    from illusion.annotations.labelstudio.status import campaign_status
+    from illusion.annotations.agreement.status import campaign_status
 
     found = campaign_status(run_dir, url, api_key)
     if as_json:
