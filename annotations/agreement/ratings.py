@@ -184,7 +184,7 @@ def _expected(campaign: tasks.CampaignRun) -> tuple[dict[str, RatedItem], dict[s
     for a, b in pairs:
         set_id = tasks.pair_set_id(a, b)
         pair_tasks[set_id] = RatedItem(set_id, "pair", a.condition, group_of[a.set_id], (a.dataset, b.dataset))
-    groups = {task.group: task.condition for task in sets.values()}
+    groups = {group_of[task.set_id]: task.condition for task in sets.values()}
     return sets, pair_tasks, groups
 
 

@@ -29,11 +29,11 @@ def assign(tasks: list[Task], annotators: list[str], overlap: int, seed: int) ->
     turn = 0
     for key in sorted(strata, key=str):
         items = strata[key]
-        rng_for(seed, f"assign:{key}").shuffle(items)
+        rng_for(seed, f"assign:{key}").shuffle(items)  # type: ignore[arg-type]  # stubs want arrays; lists shuffle too
         for task in items:
             for offset in range(overlap):
                 given[annotators[(turn + offset) % len(annotators)]].append(task)
             turn += overlap
     for name, items in given.items():
-        rng_for(seed, f"order:{name}").shuffle(items)
+        rng_for(seed, f"order:{name}").shuffle(items)  # type: ignore[arg-type]  # stubs want arrays; lists shuffle too
     return given

@@ -16,19 +16,25 @@ from illusion.errors import IllusionError
 TIMEOUT_S = 120
 
 
-def connect(url: str | None, api_key: str | None) -> LabelStudio:
-    """A client for ``url`` whose key has been checked against the server."""
+def server_url(url: str | None) -> str:
+    """``url`` without its trailing slash; a clear error when none was given."""
     if not url:
         raise IllusionError(
             "no Label Studio URL: pass --url or set LABEL_STUDIO_URL (`illusion labelstudio serve` starts a local server)"
         )
+    return url.rstrip("/")
+
+
+def connect(url: str | None, api_key: str | None) -> LabelStudio:
+    """A client for ``url`` whose key has been checked against the server."""
+    base_url = server_url(url)
     if not api_key:
         raise IllusionError(
             "no Label Studio API key: pass --api-key or set LABEL_STUDIO_API_KEY "
             "(Account & Settings > Access Token in Label Studio)"
         )
-    client = LabelStudio(base_url=url.rstrip("/"), api_key=api_key, timeout=TIMEOUT_S)
-    with talking_to(url):
+    client = LabelStudio(base_url=base_url, api_key=api_key, timeout=TIMEOUT_S)
+    with talking_to(base_url):
         client.users.whoami()
     return client
 

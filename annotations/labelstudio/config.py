@@ -27,15 +27,18 @@ def config_text(task_type: str) -> str:
 
 def controls(config: str) -> dict[str, Control]:
     """The questions of a labelling config, by name."""
-    found = {}
+    found: dict[str, Control] = {}
     for node in ET.fromstring(config).iter():
         name = node.get("name")
+        if name is None:  # every control is named; the rest are not questions
+            continue
         if node.tag == "Choices":
             # A Choice's alias, when set, is what the results hold; accept the shown value too.
-            choices = {}
+            choices: dict[str, str] = {}
             for choice in node.iter("Choice"):
-                code = choice.get("alias") or choice.get("value")
-                choices[code] = choices[choice.get("value")] = code
+                value = choice.get("value", "")
+                code = choice.get("alias") or value
+                choices[code] = choices[value] = code
             dynamic = node.get("value", "")
             found[name] = Control(name, "Choices", choices, dynamic[1:] if dynamic.startswith("$") else None)
         elif node.tag == "TextArea":

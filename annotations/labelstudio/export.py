@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, cast
 
-from label_studio_sdk import LabelStudio
+from label_studio_sdk import ImportApiRequest, LabelStudio, RoleBasedTask
 
 from illusion.annotations.labelstudio.annotators import seat
 from illusion.annotations.labelstudio.assign import assign
 from illusion.annotations.labelstudio.attention import CONDITION, campaign_tasks
-from illusion.annotations.labelstudio.client import connect, refused, talking_to
+from illusion.annotations.labelstudio.client import connect, refused, server_url, talking_to
 from illusion.annotations.labelstudio.config import TASK_TYPES, config_text
 from illusion.annotations.labelstudio.private import Private, load_private
 from illusion.annotations.labelstudio.project import campaign_tag, find_project, project_description, read_record, write_record
@@ -52,8 +52,9 @@ def export_campaign(
     tasks = campaign_tasks(run, private, record)
     options = {"title": title, "predict": predict, "configs": configs}
     if not annotators:
+        url = server_url(url)
         summary = _export_to(connect(url, api_key), url, run, private, record, tasks, options | {"overlap": overlap})
-        record["url"] = url.rstrip("/")
+        record["url"] = url
     else:
         summary = {}
         names = {name: private.pseudonym(f"seat:{name}") for name in annotators}
@@ -61,17 +62,17 @@ def export_campaign(
         given = assign(data, list(names.values()), overlap, run.seed)
         for pseudonym, mine in given.items():  # every annotator gets every attention check, among their tasks
             mine += [t for t in tasks["set"] if t.condition == CONDITION]
-            rng_for(run.seed, f"checks:{pseudonym}").shuffle(mine)
+            rng_for(run.seed, f"checks:{pseudonym}").shuffle(mine)  # type: ignore[arg-type]  # stubs want arrays; lists shuffle too
         for name, pseudonym in names.items():
             place = seat(name)
-            mine = {
+            by_type = {
                 t: [for_seat(task, private, pseudonym) for task in given[pseudonym] if task.task_type == t] for t in TASK_TYPES
             }
             holder = record.setdefault("annotators", {}).setdefault(pseudonym, {"projects": {}})
             holder["url"] = place.url
             # One annotator per task on their own server: each sees and answers it once.
             summary[pseudonym] = _export_to(
-                connect(place.url, place.admin_key()), place.url, run, private, holder, mine, options | {"overlap": 1}, record
+                connect(place.url, place.admin_key()), place.url, run, private, holder, by_type, options | {"overlap": 1}, record
             )
         private.save()
     record["overlap"] = overlap
@@ -130,6 +131,7 @@ def _ensure_project(
             return project.id
         settings.setdefault("title", f"Campaign {campaign_tag(private)}: {TITLES[task_type]}")
         project = client.projects.create(description=project_description(private), **settings)
+        assert project.id is not None  # the server numbers every project it creates
         # The task list shows the plain-text preview, not the markup of the sentences.
         hidden = [f"tasks:data.{name}" for name in MARKUP_FIELDS[task_type]]
         client.views.create(project=project.id, data={"title": "Tasks", "hiddenColumns": {"explore": hidden, "labeling": hidden}})
@@ -141,7 +143,9 @@ def _ensure_project(
 
 
 def _existing_uids(client: LabelStudio, project_id: int) -> set[str]:
-    return {(task.data or {}).get("uid") for task in client.tasks.list(project=project_id)}
+    listed: Iterable[RoleBasedTask] = client.tasks.list(project=project_id)  # the SDK types the pager's items as Never
+    uids = ((task.data or {}).get("uid") for task in listed)
+    return {uid for uid in uids if isinstance(uid, str)}
 
 
 def _import_missing(client: LabelStudio, project_id: int, tasks: list[Task], predict: Predict | None) -> int:
@@ -160,7 +164,8 @@ def _import_missing(client: LabelStudio, project_id: int, tasks: list[Task], pre
     with refused(
         400, f"Label Studio refused the tasks for project {project_id} ({{reason}}); check the project's labelling config"
     ):
-        client.projects.import_tasks(id=project_id, request=payloads)
+        # The SDK types the request as its models but sends these plain task dicts as they are.
+        client.projects.import_tasks(id=project_id, request=cast(list[ImportApiRequest], payloads))
     return len(missing)
 
 
@@ -178,7 +183,7 @@ def plugin_predictions(host: Host | None = None) -> Predict:
 
     Without ``host``, the installed plugins are loaded when the first task needs them.
     """
-    hooks = []
+    hooks: list[Callable[..., list[Any]]] = []
 
     def predict(task: dict[str, Any]) -> list[dict[str, Any]]:
         if not hooks:

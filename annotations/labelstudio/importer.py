@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from illusion.annotations.labelstudio.attention import CONDITION, attention_scores, campaign_tasks
@@ -38,7 +39,7 @@ class Gathered:
     covered: set[tuple[str, str | None]]
 
 
-def gather(run_dir, url: str | None = None, api_key: str | None = None, files: tuple[str, ...] = ()) -> Gathered:
+def gather(run_dir, url: str | None = None, api_key: str | None = None, files: tuple[str | Path, ...] = ()) -> Gathered:
     """Every latest annotation of the campaign, as rows, from the server(s) or from export files."""
     from illusion.annotations.labelstudio.project import read_record
 
@@ -56,7 +57,9 @@ def gather(run_dir, url: str | None = None, api_key: str | None = None, files: t
     return Gathered(run, private, tasks, record, [source for source, _ in exports], rows, counts, covered)
 
 
-def import_campaign(run_dir, url: str | None = None, api_key: str | None = None, files: tuple[str, ...] = ()) -> dict[str, Any]:
+def import_campaign(
+    run_dir, url: str | None = None, api_key: str | None = None, files: tuple[str | Path, ...] = ()
+) -> dict[str, Any]:
     """Write the run's ``annotations.jsonl`` and its summary; return the summary."""
     got = gather(run_dir, url, api_key, files)
     run, tasks, counts = got.run, got.tasks, got.counts
@@ -94,7 +97,7 @@ def _from_server(
 ) -> list[tuple[str, Any]]:
     """The JSON export of every recorded project: on the server at ``url``, or on each annotator's own."""
     from illusion.annotations.labelstudio.annotators import seat
-    from illusion.annotations.labelstudio.client import connect
+    from illusion.annotations.labelstudio.client import connect, server_url
     from illusion.annotations.labelstudio.project import record_path
 
     if not record:
@@ -103,7 +106,7 @@ def _from_server(
             "or pass --from-file with a Label Studio JSON export"
         )
     if not record.get("annotators"):
-        url = url or record.get("url")
+        url = server_url(url or record.get("url"))
         return _exports(connect(url, api_key), url, run, private, record["projects"])
     names = {pseudonym: key.removeprefix("seat:") for key, pseudonym in private.pseudonyms.items() if key.startswith("seat:")}
     exports = []
@@ -269,15 +272,14 @@ def _answers(result: Any, task: Task, questions: dict[str, Control], where: str)
     answers = {}
     for item in result:
         name = item.get("from_name") if isinstance(item, dict) else None
-        control = questions.get(name)
-        if control is None:
+        if not isinstance(name, str) or name not in questions:
             raise IllusionError(
                 f"{where}: unknown question {name!r} for a {task.task_type} task "
                 f"(known: {', '.join(questions)}); was the labelling config "
                 "changed on the server?"
             )
         value = item.get("value")
-        answers[name] = _answer(control, value if isinstance(value, dict) else {}, task, f"{where}, {name!r}")
+        answers[name] = _answer(questions[name], value if isinstance(value, dict) else {}, task, f"{where}, {name!r}")
     return answers
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -188,7 +189,7 @@ def _decoy_marked(run: CampaignRun, st: SentenceSet, real: list[SentenceSet]) ->
 
 
 def set_task(run: CampaignRun, private: Private, st: SentenceSet) -> Task:
-    data = {
+    data: dict[str, Any] = {
         "uid": task_uid(private, "set", st.set_id),
         "dataset": st.dataset,
         "html": set_html(st.sentences),
@@ -237,7 +238,8 @@ def pair_task(run: CampaignRun, private: Private, left: SentenceSet, right: Sent
 def group_keys(sets: list[SentenceSet]) -> list[tuple[str, str]]:
     """The group compared across datasets of each set, in order: ``("direction", <direction>)``,
     or ``("control", "<condition>:<n>")`` for the n-th control set of each dataset."""
-    keys, rank = [], Counter()
+    keys: list[tuple[str, str]] = []
+    rank: Counter[str] = Counter()
     for st in sets:
         if st.direction is None:
             keys.append(("control", f"{st.condition}:{rank[st.dataset]}"))
@@ -259,7 +261,7 @@ def pairs(run: CampaignRun, sets: list[SentenceSet]) -> list[tuple[SentenceSet, 
     return out
 
 
-def build_tasks(run: CampaignRun, private: Private, checks: list[SentenceSet] = ()) -> dict[str, list[Task]]:
+def build_tasks(run: CampaignRun, private: Private, checks: Sequence[SentenceSet] = ()) -> dict[str, list[Task]]:
     """All tasks of a run by type, each list in the seeded shuffled order they are shown in; ``checks``
     are extra sets (attention checks) shown among the set tasks."""
     sets = blind_marks(run)
@@ -273,5 +275,5 @@ def build_tasks(run: CampaignRun, private: Private, checks: list[SentenceSet] = 
             duplicate = next(t.set_id for t in items if uids.count(t.uid) > 1)
             raise IllusionError(f"{run.path}: set {duplicate!r} appears twice; rerun `illusion run`")
         items.sort(key=lambda t: t.set_id)
-        rng_for(run.seed, f"order:{task_type}").shuffle(items)
+        rng_for(run.seed, f"order:{task_type}").shuffle(items)  # type: ignore[arg-type]  # stubs want arrays; lists shuffle too
     return tasks

@@ -138,6 +138,7 @@ def export(
     run_dir: Path, url: str | None, api_key: str | None, overlap: int | None, title: str | None, annotators, attention: int | None
 ) -> None:
     """Create (or resume) the blind labelling campaign of RUN_DIR in Label Studio."""
+    from illusion.annotations.labelstudio.client import server_url
     from illusion.annotations.labelstudio.export import export_campaign, plugin_predictions
 
     summary = export_campaign(
@@ -154,7 +155,7 @@ def export(
         summary = {"": summary}
     for who, projects in summary.items():
         for task_type, done in projects.items():
-            where = f"{who}'s server" if who else f"{url.rstrip('/')}/projects/{done['project']}"
+            where = f"{who}'s server" if who else f"{server_url(url)}/projects/{done['project']}"
             click.echo(f"{task_type} tasks: project {done['project']} at {where}, {done['added']} added, {done['tasks']} in all")
 
 

@@ -73,7 +73,8 @@ def decoy_span(text: str, shape: MarkShape | None) -> list[int] | None:
             + CAPITAL_WEIGHT * (text[start].isupper() != shape.capital)
         )
 
-    return list(min(words, key=distance))
+    closest = min(words, key=distance)
+    return list(closest)
 
 
 def highlight(text: str, span: Sequence[int] | None) -> Markup:
