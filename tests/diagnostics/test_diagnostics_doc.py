@@ -49,9 +49,14 @@ def test_every_key_is_documented(run):
     assert sorted(json_keys(diagnostics, data_keys(manifest)) - code_names(SECTION)) == []
 
 
+# Fields inside a value the document allows to be null, which the small test run leaves null.
+INSIDE_NULLABLE = {"variance_share": "illusion_score.dominant_part is null unless one part carries 80% of the variance"}
+
+
 def test_every_documented_field_name_is_a_key(run):
     """Names with an underscore in the table's descriptions are field names (`chance_per_dataset`): each must exist."""
     diagnostics, manifest = run
     named = {name for row in table_rows(SECTION) for name in code_names(row[1]) if "_" in name}
     assert named
-    assert sorted(named - json_keys(diagnostics, data_keys(manifest))) == []
+    unseen = set(INSIDE_NULLABLE) if diagnostics["illusion_score"]["dominant_part"] is None else set()
+    assert sorted(named - json_keys(diagnostics, data_keys(manifest)) - unseen) == []
