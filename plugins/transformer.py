@@ -161,6 +161,29 @@ class TransformerLayer:
                 progress(len(rows))
         return out
 
+    def encode_with_tokens(
+        self, texts: Sequence[str], progress: Callable[[int], None] | None = None
+    ) -> tuple[np.ndarray, list[TokenVectors]]:
+        """``encode`` and ``token_vectors`` from one forward pass."""
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        tokens: list[TokenVectors] = [None] * len(texts)  # type: ignore[list-item]  # every slot is filled below
+        for rows, encoded, batch in self._batches(texts, return_offsets_mapping=True, return_special_tokens_mask=True):
+            hidden, mask = self._hidden(batch)
+            out[rows] = self._pool(hidden, mask).float().cpu().numpy()
+            states = hidden.float().cpu().numpy()
+            left = self.tokenizer.padding_side == "left"
+            for position, row in enumerate(rows):
+                shift = states.shape[1] - len(encoded["input_ids"][row]) if left else 0
+                keep = [i for i, special in enumerate(encoded["special_tokens_mask"][row]) if not special]
+                ids = [encoded["input_ids"][row][i] for i in keep]
+                spans = [tuple(encoded["offset_mapping"][row][i]) for i in keep]
+                tokens[row] = TokenVectors(
+                    self.tokenizer.convert_ids_to_tokens(ids), spans, states[position, [i + shift for i in keep]]
+                )
+            if progress:
+                progress(len(rows))
+        return out, tokens
+
     def _pool(self, hidden: Any, mask: Any) -> Any:
         import torch
 
@@ -172,16 +195,7 @@ class TransformerLayer:
         return hidden.masked_fill(weights == 0, torch.finfo(hidden.dtype).min).max(1).values
 
     def token_vectors(self, texts: Sequence[str]) -> list[TokenVectors]:
-        result: list[TokenVectors] = [None] * len(texts)  # type: ignore[list-item]  # every slot is filled below
-        for rows, encoded, batch in self._batches(texts, return_offsets_mapping=True, return_special_tokens_mask=True):
-            hidden, _ = self._hidden(batch)
-            hidden = hidden.float().cpu().numpy()
-            for position, row in enumerate(rows):
-                keep = [i for i, special in enumerate(encoded["special_tokens_mask"][row]) if not special]
-                ids = [encoded["input_ids"][row][i] for i in keep]
-                spans = [tuple(encoded["offset_mapping"][row][i]) for i in keep]
-                result[row] = TokenVectors(self.tokenizer.convert_ids_to_tokens(ids), spans, hidden[position, keep])
-        return result
+        return self.encode_with_tokens(texts)[1]
 
 
 def _drop_layers_after(model: Any, keep: int, total: int) -> None:

@@ -24,9 +24,8 @@ from illusion.run import stats
 from illusion.run.config import RunConfig
 from illusion.run.folder import CONTROLS, DIRECTIONS, MANIFEST, STATS, TOPK, RunFolder
 from illusion.run.store import ActivationStore, default_cache_dir, entry_key
+from illusion.run.tokens import TokenCache, TokenKeeper, mark_tokens
 from illusion.run.topk import extremes
-
-TOKEN_BATCH = 256
 
 
 @dataclass
@@ -78,6 +77,7 @@ def run(config: RunConfig, out: str | Path, host: Host | None = None, reporter: 
     with timer("model"):
         model = model_plugin.create(config.model.options)
     store = open_store(config)
+    keeper = TokenKeeper(model)
     with timer("vectors"), model_plugin.blamed(" while encoding"):
         for dataset in datasets:
             key = entry_key(model.identity, dataset.hash, store.dtype)
@@ -86,7 +86,7 @@ def run(config: RunConfig, out: str | Path, host: Host | None = None, reporter: 
                     key,
                     [r.text for r in dataset.records],
                     model.dim,
-                    lambda texts: model.encode(texts, progress=advance),
+                    lambda texts: keeper.encode(texts, progress=advance),
                     progress=advance,
                     describe={"dataset": dataset.name, "model": model.identity},
                 )
@@ -101,7 +101,8 @@ def run(config: RunConfig, out: str | Path, host: Host | None = None, reporter: 
     sampler_of = {choice.name: choice.plugin for choice in config.samplers}
     topk = _topk_rows(datasets, directions, conditions, sampler_of, found)
     with timer("tokens"), model_plugin.blamed(" while finding driving tokens"):
-        _mark_tokens(topk, directions, model, reporter)
+        mark_tokens(topk, directions, model, TokenCache(store, model.identity, directions.vectors), keeper.kept, reporter)
+    keeper.kept.clear()  # free the kept token vectors
     controls = _controls(datasets, config)
     with timer("statistics"):
         run_stats = _statistics(datasets, directions, conditions, found, config)
@@ -169,27 +170,6 @@ def _topk_rows(
                 }
             )
     return rows
-
-
-def _mark_tokens(topk: list[dict[str, Any]], directions: Directions, model: Any, reporter: Reporter) -> None:
-    """Fill each listed sentence's most-activating token (most negative for bottom lists)."""
-    vector_of = dict(zip(directions.ids, directions.vectors))
-    wanted: dict[str, list[tuple[dict[str, Any], np.ndarray, float]]] = {}
-    for row in topk:
-        for side, sign in (("top", 1.0), ("bottom", -1.0)):
-            for entry in row[side]:
-                wanted.setdefault(entry["text"], []).append((entry, vector_of[row["direction"]], sign))
-    texts = list(wanted)
-    with reporter.step("driving tokens", len(texts)) as advance:
-        for start in range(0, len(texts), TOKEN_BATCH):
-            batch = texts[start : start + TOKEN_BATCH]
-            for text, tokens in zip(batch, model.token_vectors(batch)):
-                for entry, vector, sign in wanted[text]:
-                    strongest = tokens.strongest(vector, sign)
-                    if strongest is not None:
-                        entry["token"], span = strongest
-                        entry["span"] = list(span) if span else None
-            advance(len(batch))
 
 
 def _controls(datasets: Sequence[Dataset], config: RunConfig) -> list[dict[str, Any]]:

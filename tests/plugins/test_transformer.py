@@ -63,6 +63,18 @@ def test_token_vectors_have_spans_into_the_text(tiny_bert):
     assert first.strongest(direction)[0] == "sat"
 
 
+@pytest.mark.parametrize("pooling", ["cls", "mean"])
+def test_one_pass_gives_the_vectors_and_tokens_of_two(tiny_bert, pooling):
+    model = layer(tiny_bert, layer=2, pooling=pooling, batch_size=3)
+    done = []
+    vectors, tokens = model.encode_with_tokens(TEXTS, progress=done.append)
+    np.testing.assert_allclose(vectors, model.encode(TEXTS), atol=1e-6)
+    for one, other in zip(tokens, model.token_vectors(list(reversed(TEXTS)))[::-1]):
+        assert one.tokens == other.tokens and one.spans == other.spans
+        np.testing.assert_allclose(one.vectors, other.vectors, atol=1e-5)
+    assert sum(done) == len(TEXTS)
+
+
 def test_identity_changes_with_layer_and_pooling(tiny_bert):
     a, b, c = layer(tiny_bert), layer(tiny_bert, layer=1), layer(tiny_bert, pooling="mean")
     assert len({str(x.identity) for x in (a, b, c)}) == 3
