@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 from collections.abc import Callable, Sequence
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -101,6 +102,7 @@ class TransformerLayer:
             raise PluginError(f"cannot load model {model!r} from {folder}: {type(exc).__name__}: {exc}") from None
         if not self.tokenizer.is_fast:
             raise PluginError(f"model {model!r}: a fast tokenizer (tokenizer.json) is needed for token offsets")
+        self.backend = _backend(self.tokenizer, max_length)
         layers = self.model.config.num_hidden_layers
         if not -(layers + 1) <= layer <= layers:
             raise PluginError(f"model {model!r} has layers 0..{layers} (0 = embeddings); layer {layer} is out of range")
@@ -120,28 +122,45 @@ class TransformerLayer:
         }
 
     def _batches(self, texts: Sequence[str], **extra: Any):
-        """Tokenised batches, longest first with dynamic padding, and the original positions of their rows."""
+        """Tokenised batches, longest first with dynamic padding, and the original positions of their rows.
+
+        The whole list is tokenised in one call (the fast tokenizer's parallel batch API), flattened
+        once, and each batch is cut and padded with vectorised NumPy.
+        """
         import torch
 
         if not texts:
             return
-        encoded = self.tokenizer(list(texts), truncation=True, max_length=self.max_length, **extra)
-        lengths = np.array([len(ids) for ids in encoded["input_ids"]])
+        encoded = self._tokenise(texts, **extra)
+        lengths = np.fromiter(map(len, encoded["input_ids"]), dtype=np.int64, count=len(texts))
         order = np.argsort(-lengths, kind="stable")
-        keys = [key for key in ("input_ids", "token_type_ids") if key in encoded]
+        starts = np.cumsum(lengths) - lengths
         pad = {"input_ids": self.tokenizer.pad_token_id or 0, "token_type_ids": 0}
+        flat = {key: _flatten(encoded[key], int(lengths.sum())) for key in pad if key in encoded}
         left = self.tokenizer.padding_side == "left"
         for start in range(0, len(order), self.batch_size):
             rows = order[start : start + self.batch_size]
             width = int(lengths[rows[0]])
-            batch = {key: np.full((len(rows), width), pad[key], dtype=np.int64) for key in keys}
-            batch["attention_mask"] = np.zeros((len(rows), width), dtype=np.int64)
-            for position, row in enumerate(rows):
-                span = slice(width - lengths[row], width) if left else slice(0, lengths[row])
-                for key in keys:
-                    batch[key][position, span] = encoded[key][row]
-                batch["attention_mask"][position, span] = 1
+            length = lengths[rows][:, None]
+            column = np.arange(width)
+            shift = width - length if left else 0
+            valid = column >= shift if left else column < length
+            take = np.where(valid, starts[rows][:, None] + column - shift, len(flat["input_ids"]) - 1)
+            batch = {key: np.where(valid, values[take], pad[key]) for key, values in flat.items()}
+            batch["attention_mask"] = valid.astype(np.int64)
             yield rows, encoded, {key: torch.from_numpy(value) for key, value in batch.items()}
+
+    def _tokenise(self, texts: Sequence[str], **extra: Any) -> Any:
+        """Token ids of every text in one parallel call; without ``extra`` (offsets, special-token masks)
+        through the tokenizer's Rust backend directly, which skips computing them."""
+        fast = getattr(self.backend, "encode_batch_fast", None)
+        if extra or fast is None:
+            return self.tokenizer(list(texts), truncation=True, max_length=self.max_length, **extra)
+        encodings = fast(list(texts))
+        encoded = {"input_ids": [e.ids for e in encodings]}
+        if "token_type_ids" in self.tokenizer.model_input_names:
+            encoded["token_type_ids"] = [e.type_ids for e in encodings]
+        return encoded
 
     def _hidden(self, batch: Any) -> Any:
         import torch
@@ -152,10 +171,21 @@ class TransformerLayer:
             output = self.model(**inputs, output_hidden_states=True)
         return output.hidden_states[self.layer], inputs["attention_mask"]
 
+    def _passes(self, texts: Sequence[str], **extra: Any):
+        """``(rows, encoded, hidden, mask)`` per batch, one batch ahead: on a GPU the next batch is
+        tokenised, padded, pinned and copied while the device still works on this one."""
+        pending = None
+        for rows, encoded, batch in self._batches(texts, **extra):
+            current = (rows, encoded, *self._hidden(batch))
+            if pending is not None:
+                yield pending
+            pending = current
+        if pending is not None:
+            yield pending
+
     def encode(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
         out = np.empty((len(texts), self.dim), dtype=np.float32)
-        for rows, _, batch in self._batches(texts):
-            hidden, mask = self._hidden(batch)
+        for rows, _, hidden, mask in self._passes(texts):
             out[rows] = self._pool(hidden, mask).float().cpu().numpy()
             if progress:
                 progress(len(rows))
@@ -167,8 +197,7 @@ class TransformerLayer:
         """``encode`` and ``token_vectors`` from one forward pass."""
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         tokens: list[TokenVectors] = [None] * len(texts)  # type: ignore[list-item]  # every slot is filled below
-        for rows, encoded, batch in self._batches(texts, return_offsets_mapping=True, return_special_tokens_mask=True):
-            hidden, mask = self._hidden(batch)
+        for rows, encoded, hidden, mask in self._passes(texts, return_offsets_mapping=True, return_special_tokens_mask=True):
             out[rows] = self._pool(hidden, mask).float().cpu().numpy()
             states = hidden.float().cpu().numpy()
             left = self.tokenizer.padding_side == "left"
@@ -196,6 +225,23 @@ class TransformerLayer:
 
     def token_vectors(self, texts: Sequence[str]) -> list[TokenVectors]:
         return self.encode_with_tokens(texts)[1]
+
+
+def _backend(tokenizer: Any, max_length: int) -> Any:
+    """A private copy of the fast tokenizer's Rust backend that truncates to ``max_length`` and never pads."""
+    from tokenizers import Tokenizer
+
+    backend = Tokenizer.from_str(tokenizer.backend_tokenizer.to_str())
+    backend.no_padding()
+    backend.enable_truncation(max_length)
+    return backend
+
+
+def _flatten(rows: list[list[int]], total: int) -> np.ndarray:
+    """Every row's values end to end, and one spare 0 after them (where padding points)."""
+    flat = np.zeros(total + 1, dtype=np.int64)
+    flat[:total] = np.fromiter(chain.from_iterable(rows), dtype=np.int64, count=total)
+    return flat
 
 
 def _drop_layers_after(model: Any, keep: int, total: int) -> None:

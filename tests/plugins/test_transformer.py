@@ -75,6 +75,20 @@ def test_one_pass_gives_the_vectors_and_tokens_of_two(tiny_bert, pooling):
     assert sum(done) == len(TEXTS)
 
 
+def test_bulk_tokenising_and_vectorised_padding_match_the_tokenizers_own(tiny_bert):
+    model = layer(tiny_bert, batch_size=3, max_length=6)
+    texts = [*TEXTS, "the cat sat on the mat and the dog sat on the cat."]
+    expected = AutoTokenizer.from_pretrained(tiny_bert)(texts, truncation=True, max_length=6)
+    for rows, _, batch in model._batches(texts):
+        mask = batch["attention_mask"].numpy()
+        for position, row in enumerate(rows):
+            length = int(mask[position].sum())
+            assert mask[position, :length].all() and not mask[position, length:].any()
+            for key in ("input_ids", "token_type_ids"):
+                assert batch[key][position, :length].tolist() == expected[key][row]
+            assert (batch["input_ids"][position, length:] == 0).all()
+
+
 def test_identity_changes_with_layer_and_pooling(tiny_bert):
     a, b, c = layer(tiny_bert), layer(tiny_bert, layer=1), layer(tiny_bert, pooling="mean")
     assert len({str(x.identity) for x in (a, b, c)}) == 3
