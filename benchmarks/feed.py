@@ -12,7 +12,7 @@ import argparse
 import statistics
 import time
 
-from common import corpus, load, machine, save
+from common import corpus, load, machine, save, table
 
 from illusion.plugins.transformer import TransformerLayer
 
