@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
 
-NATIVE_BF16_FLAGS = {"avx512_bf16", "amx_bf16"}
+NATIVE_BF16_CHECKS = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")  # torch.cpu's, present since torch 2.1
 
 
 @cache
 def native_bf16() -> bool:
-    """Whether the CPU multiplies bfloat16 natively (AVX512-BF16 or AMX): bf16 matrix products run about 2-3x float32."""
-    try:
-        text = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return False
-    flags = next((line.split(":", 1)[1].split() for line in text.splitlines() if line.startswith("flags")), [])
-    return bool(NATIVE_BF16_FLAGS & set(flags))
+    """Whether the CPU multiplies bfloat16 natively (AVX512-BF16 or AMX): bf16 matrix products run 2-3x float32."""
+    import torch
+
+    return any(getattr(torch.cpu, check, lambda: False)() for check in NATIVE_BF16_CHECKS)

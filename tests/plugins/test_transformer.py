@@ -130,3 +130,11 @@ def test_hub_name_loads_from_the_local_cache(tiny_bert, tmp_path):
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["32", "(1,", "32)"]
+
+
+def test_bfloat16_on_a_cpu_without_native_support_is_said_to_be_slower(tiny_bert, monkeypatch):
+    for check in ("_is_avx512_bf16_supported", "_is_amx_tile_supported"):
+        monkeypatch.setattr(torch.cpu, check, lambda: False, raising=False)
+    with pytest.warns(UserWarning, match="without native bfloat16 .* runs slower than float32"):
+        model = layer(tiny_bert, dtype="bfloat16")
+    assert model.encode(TEXTS).dtype == np.float32 and model.identity["dtype"] == "torch.bfloat16"
