@@ -23,6 +23,7 @@ import numpy as np
 
 UNIT = 2.0**-8
 SPAN = 256  # sentences per screened span: a span whose bfloat16 extreme cannot reach the line is skipped whole
+SPANS_AT_ONCE = 4096  # flagged spans looked into at a time (bounded memory)
 HEAVY_SPANS = 8  # a direction with more spans to look into in a chunk is scored in full, in float32
 
 
@@ -85,13 +86,15 @@ class Screen:
             heavy = flagged.sum(1) > HEAVY_SPANS
             heavy |= ~np.isfinite(running.kth)  # fewer than k sentences so far
             flagged[heavy] = False
-            rows, spans = np.nonzero(flagged)
-            columns = (spans * SPAN)[:, None] + np.arange(SPAN)
-            inside = columns < len(chunk)
-            values = ordered(bits[rows[:, None], np.minimum(columns, len(chunk) - 1)]).astype(np.int32)
-            hit = inside & (values >= line[rows, None] if running.largest else values <= line[rows, None])
-            pair_row, pair_column = np.nonzero(hit)
-            self._merge_pairs(running, rows[pair_row], columns[pair_row, pair_column], chunk, start, batch)
+            all_rows, all_spans = np.nonzero(flagged)
+            for first in range(0, len(all_rows), SPANS_AT_ONCE):
+                rows, spans = all_rows[first : first + SPANS_AT_ONCE], all_spans[first : first + SPANS_AT_ONCE]
+                columns = (spans * SPAN)[:, None] + np.arange(SPAN)
+                inside = columns < len(chunk)
+                values = ordered(bits[rows[:, None], np.minimum(columns, len(chunk) - 1)]).astype(np.int32)
+                hit = inside & (values >= line[rows, None] if running.largest else values <= line[rows, None])
+                pair_row, pair_column = np.nonzero(hit)
+                self._merge_pairs(running, rows[pair_row], columns[pair_row, pair_column], chunk, start, batch)
             full.append(np.flatnonzero(heavy))
         return full[0], full[1]
 

@@ -93,17 +93,12 @@ def extremes(
             top_rows = bottom_rows = everything
         else:  # pairs that could enter a list are merged; rows with too many of them are scored in full below
             top_rows, bottom_rows = screener.screen(chunk, start, top, bottom, PAIR_BATCH)
-        rows = top_rows if top_rows is bottom_rows else np.union1d(top_rows, bottom_rows)
-        if not len(rows):
-            continue
-        scores = buffer[: len(rows) * len(chunk)].reshape(len(rows), len(chunk))
-        np.matmul(directions[rows] if len(rows) < m else directions, chunk.T, out=scores)
-        scores = torch.from_numpy(scores)
-        columns = torch.arange(start, start + len(chunk)).expand(len(rows), -1)
-        for running, wanted in ((top, top_rows), (bottom, bottom_rows)):
-            if len(wanted) == len(rows):
-                running.merge(torch.from_numpy(rows), scores, columns)
-            elif len(wanted):
-                at = torch.from_numpy(np.searchsorted(rows, wanted))
-                running.merge(torch.from_numpy(wanted), scores[at], columns[at])
+        same = top_rows is bottom_rows or np.array_equal(top_rows, bottom_rows)
+        for rows, sides in [(top_rows, (top, bottom))] if same else [(top_rows, (top,)), (bottom_rows, (bottom,))]:
+            if len(rows):
+                scores = buffer[: len(rows) * len(chunk)].reshape(len(rows), len(chunk))
+                np.matmul(directions[rows] if len(rows) < m else directions, chunk.T, out=scores)
+                columns = torch.arange(start, start + len(chunk)).expand(len(rows), -1)
+                for running in sides:
+                    running.merge(torch.from_numpy(rows), torch.from_numpy(scores), columns)
     return Extremes(*top.ranked(), *bottom.ranked())
