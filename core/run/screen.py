@@ -87,6 +87,7 @@ class Screen:
             heavy |= ~np.isfinite(running.kth)  # fewer than k sentences so far
             flagged[heavy] = False
             all_rows, all_spans = np.nonzero(flagged)
+            pairs = []
             for first in range(0, len(all_rows), SPANS_AT_ONCE):
                 rows, spans = all_rows[first : first + SPANS_AT_ONCE], all_spans[first : first + SPANS_AT_ONCE]
                 columns = (spans * SPAN)[:, None] + np.arange(SPAN)
@@ -94,12 +95,14 @@ class Screen:
                 values = ordered(bits[rows[:, None], np.minimum(columns, len(chunk) - 1)]).astype(np.int32)
                 hit = inside & (values >= line[rows, None] if running.largest else values <= line[rows, None])
                 pair_row, pair_column = np.nonzero(hit)
-                self._merge_pairs(running, rows[pair_row], columns[pair_row, pair_column], chunk, start, batch)
+                pairs.append((rows[pair_row], columns[pair_row, pair_column]))
+            if pairs:
+                self._merge_pairs(running, *map(np.concatenate, zip(*pairs)), chunk, start, batch)
             full.append(np.flatnonzero(heavy))
         return full[0], full[1]
 
     def _merge_pairs(self, running, rows: np.ndarray, columns: np.ndarray, chunk: np.ndarray, start: int, batch: int) -> None:
-        """Score (direction, sentence) pairs in float32 and offer them, padded per direction, to ``running``."""
+        """Score (direction, sentence) pairs exactly (float64, then float32) and offer those that enter, padded per direction."""
         import torch
 
         if not len(rows):
@@ -110,6 +113,11 @@ class Screen:
                 for i in range(0, len(rows), batch)
             ]
         )
+        kth = running.kth[rows]
+        entering = score >= kth if running.largest else score <= kth  # most candidates fall short once scored exactly
+        rows, columns, score = rows[entering], columns[entering], score[entering]
+        if not len(rows):
+            return
         directions, first, counts = np.unique(rows, return_index=True, return_counts=True)  # rows come sorted
         place = np.arange(len(rows)) - np.repeat(first, counts)
         which = np.repeat(np.arange(len(directions)), counts)
