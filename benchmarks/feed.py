@@ -72,5 +72,6 @@ def main() -> None:
     print(table(rows, ["feed", "sentences_per_s", "rates"]))
     print(f"sentences/s tokenised and padded, median of {args.rounds} rounds; load {', '.join(loads)}; {path}")
 
+
 if __name__ == "__main__":
     main()

@@ -286,7 +286,7 @@ def illusion_model_layers():
                 str,
                 "auto",
                 "weights' precision (auto: float16 on CUDA, else float32; bfloat16: faster on CPUs with native bfloat16, "
-                "about 1% of top-10 slots change)",
+                "about 1.5% of top-10 slots change)",
                 choices=DTYPES,
             ),
             Param("batch_size", int, 64, "sentences per forward pass"),
