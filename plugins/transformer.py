@@ -206,7 +206,7 @@ class TransformerLayer:
     ) -> tuple[np.ndarray, list[TokenVectors]]:
         """``encode`` and ``token_vectors`` from one forward pass."""
         out = np.empty((len(texts), self.dim), dtype=np.float32)
-        tokens: list[TokenVectors] = [None] * len(texts)  # type: ignore[list-item]  # every slot is filled below
+        tokens: list[TokenVectors] = [None] * len(texts)  # type: ignore[list-item,unused-ignore]  # every slot is filled below
         for rows, encoded, hidden, mask in self._passes(texts, return_offsets_mapping=True, return_special_tokens_mask=True):
             out[rows] = self._pool(hidden, mask).float().cpu().numpy()
             states = hidden.float().cpu().numpy()

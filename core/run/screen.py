@@ -54,7 +54,9 @@ class Screen:
     def __init__(self, directions: np.ndarray, rows: int):
         import torch
 
-        self.directions, self.center, self.offsets = directions, None, None
+        self.directions = directions
+        self.center: np.ndarray | None = None
+        self.offsets = np.zeros(len(directions))
         self.low = torch.from_numpy(directions).bfloat16()
         self.norms = np.linalg.norm(directions.astype(np.float64), axis=1)
         self.buffer = torch.empty(len(directions) * rows, dtype=torch.bfloat16)
@@ -64,8 +66,8 @@ class Screen:
         import torch
 
         if self.center is None:  # scores are screened around the first chunk's mean: the error bound scales with |x - center|
-            self.center = chunk.mean(0, dtype=np.float64).astype(np.float32)
-            self.offsets = self.directions.astype(np.float64) @ self.center.astype(np.float64)
+            center = chunk.mean(0, dtype=np.float64)
+            self.center, self.offsets = center.astype(np.float32), self.directions.astype(np.float64) @ center.astype(np.float32)
         centered = chunk - self.center
         scores = self.buffer[: len(self.directions) * len(chunk)].view(len(self.directions), len(chunk))
         torch.mm(self.low, torch.from_numpy(centered).bfloat16().T, out=scores)
@@ -97,7 +99,8 @@ class Screen:
                 pair_row, pair_column = np.nonzero(hit)
                 pairs.append((rows[pair_row], columns[pair_row, pair_column]))
             if pairs:
-                self._merge_pairs(running, *map(np.concatenate, zip(*pairs)), chunk, start, batch)
+                rows, columns = (np.concatenate(part) for part in zip(*pairs))
+                self._merge_pairs(running, rows, columns, chunk, start, batch)
             full.append(np.flatnonzero(heavy))
         return full[0], full[1]
 

@@ -121,7 +121,7 @@ def mark_tokens(
     found: dict[str, list] = {}
     todo = []
     for text, uses in wanted.items():
-        values = [known.get(TokenCache.key(text, row, sign)) for _, row, sign in uses]
+        values: list[Any] = [known.get(TokenCache.key(text, row, sign)) for _, row, sign in uses]
         if all(_valid(value, text) for value in values):
             found.update({TokenCache.key(text, row, sign): value for (_, row, sign), value in zip(uses, values)})
         else:
