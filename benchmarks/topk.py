@@ -54,15 +54,16 @@ def directions_for(m: int, dim: int) -> np.ndarray:
     return np.random.default_rng(0).standard_normal((m, dim), dtype=np.float32)
 
 
-def capped(path: str, m: int, cap_mib: int) -> dict:
+def capped(path: str, m: int, cap_mib: int, screen: bool) -> dict:
     """The chunked top-k over all the vectors at ``path``, measured in this process under a heap cap."""
     resource.setrlimit(resource.RLIMIT_DATA, (cap_mib * 2**20, cap_mib * 2**20))
     vectors = np.load(path, mmap_mode="r")
     directions = directions_for(m, vectors.shape[1])
     with PeakMemory() as heap:
         start = time.perf_counter()
-        extremes(vectors, directions, K)
+        found = extremes(vectors, directions, K, screen=screen)
         seconds = time.perf_counter() - start
+    np.save(Path(path).with_name(f"found-{screen}.npy"), np.concatenate([found.top_index, found.bottom_index], 1))
     return {
         "seconds": round(seconds, 1),
         "heap_before_mib": heap.start_mib,
@@ -72,18 +73,33 @@ def capped(path: str, m: int, cap_mib: int) -> dict:
     }
 
 
-def measure(n: int, dim: int, m: int, subset: int, cap_mib: int, folder: str) -> dict:
-    """One dimension: the capped full run in a subprocess, then chunked and naive side by side on the subset."""
-    vectors = synthetic(Path(folder) / f"vectors-{dim}.npy", n, dim, seed=dim)
-    command = [sys.executable, __file__, "--capped", str(vectors.filename), "--directions", str(m), "--cap-mib", str(cap_mib)]
-    done = subprocess.run(command, capture_output=True, text=True)
+def in_subprocess(path: str, m: int, cap_mib: int, screen: bool) -> dict:
+    command = [sys.executable, __file__, "--capped", path, "--directions", str(m), "--cap-mib", str(cap_mib)]
+    done = subprocess.run([*command, *(["--screen"] if screen else [])], capture_output=True, text=True)
     if done.returncode:
-        raise SystemExit(f"dimension {dim} failed:\n{done.stderr[-2000:]}")
-    full = json.loads(done.stdout.splitlines()[-1])
+        raise SystemExit(f"{path} failed:\n{done.stderr[-2000:]}")
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def measure(n: int, dim: int, m: int, subset: int, cap_mib: int, folder: str, screens: list[bool]) -> dict:
+    """One dimension: each capped full run in a subprocess (screened, float32 only), then chunked and naive on the subset."""
+    vectors = synthetic(Path(folder) / f"vectors-{dim}.npy", n, dim, seed=dim)
+    runs = {screen: in_subprocess(str(vectors.filename), m, cap_mib, screen) for screen in screens}
+    found = {screen: np.load(Path(folder) / f"found-{screen}.npy") for screen in screens}
+    full = runs[screens[0]]
+    if len(screens) == 2:
+        full = {
+            **full,
+            "float32_only_s": runs[False]["seconds"],
+            "float32_only_heap_peak_mib": runs[False]["heap_peak_mib"],
+            "float32_only_load": runs[False]["load"],
+            "screened_speedup": round(runs[False]["seconds"] / runs[True]["seconds"], 2),
+            "screened_identical": bool(np.array_equal(found[True], found[False])),
+        }
     directions = directions_for(m, dim)
     small = np.array(vectors[:subset])
     start = time.perf_counter()
-    found = extremes(small, directions, K)
+    found = extremes(small, directions, K, screen=screens[0])
     chunked_small = time.perf_counter() - start
     steps, top, bottom = naive(small, directions)
     scale = n / subset
@@ -116,17 +132,21 @@ def main() -> None:
     parser.add_argument("--subset", type=int, default=20_000, help="vectors the naive peer sorts")
     parser.add_argument("--cap-mib", type=int, default=1024, help="heap cap (RLIMIT_DATA) of each measured process")
     parser.add_argument("--out", help="JSON file or folder to write")
+    parser.add_argument("--float32-only", action="store_true", help="skip the screened run (the bfloat16 screen)")
+    parser.add_argument("--no-float32-only", action="store_true", help="skip the float32-only run beside the screened one")
     parser.add_argument("--capped", help=argparse.SUPPRESS)
+    parser.add_argument("--screen", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.capped:
-        print(json.dumps(capped(args.capped, args.directions, args.cap_mib)))
+        print(json.dumps(capped(args.capped, args.directions, args.cap_mib, args.screen)))
         return
 
     info = machine()
     rows = []
     with tempfile.TemporaryDirectory(prefix="illusion-topk-") as folder:
         for dim in args.dims:
-            rows.append(measure(args.n, dim, args.directions, args.subset, args.cap_mib, folder))
+            screens = [False] if args.float32_only else [True] if args.no_float32_only else [True, False]
+            rows.append(measure(args.n, dim, args.directions, args.subset, args.cap_mib, folder, screens))
             (Path(folder) / f"vectors-{dim}.npy").unlink()
     path = save("topk", {"benchmark": "topk", "machine": info, "rows": rows}, args.out)
     print(
@@ -137,6 +157,9 @@ def main() -> None:
                 "vectors",
                 "directions",
                 "seconds",
+                "float32_only_s",
+                "screened_speedup",
+                "screened_identical",
                 "heap_before_mib",
                 "heap_peak_mib",
                 "heap_cap_mib",

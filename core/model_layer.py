@@ -31,6 +31,9 @@ class ModelLayer(Protocol):
 
     ``identity`` is a JSON-able dict that changes whenever the vectors would (model, revision,
     layer, pooling, max length): it keys the on-disk activation cache.
+
+    Optional: ``encode_with_tokens(texts, progress=None)`` returning ``(encode(texts), token_vectors(texts))``
+    from one pass; a run then finds driving tokens without encoding the listed sentences again.
     """
 
     dim: int

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import warnings
 from collections.abc import Callable, Sequence
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -95,6 +97,15 @@ class TransformerLayer:
         folder = _model_dir(model, download)
         self.device = _pick_device(device)
         torch_dtype = {"auto": torch.float16 if self.device == "cuda" else torch.float32}.get(dtype) or getattr(torch, dtype)
+        native = any(
+            getattr(torch.cpu, check, lambda: False)() for check in ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
+        )
+        if dtype == "bfloat16" and self.device == "cpu" and not native:
+            warnings.warn(
+                "model layer 'transformer': dtype 'bfloat16' on a CPU without native bfloat16 (AVX512-BF16 or AMX) "
+                "runs slower than float32; use dtype = 'float32'",
+                stacklevel=2,
+            )
         try:
             self.tokenizer = AutoTokenizer.from_pretrained(folder)
             self.model = AutoModel.from_pretrained(folder, dtype=torch_dtype).eval()
@@ -107,6 +118,7 @@ class TransformerLayer:
         # Right padding keeps every real token at its own position: left padding would shift the
         # absolute positions of decoder models such as GPT-2 (vectors are read, not generated).
         self.tokenizer.padding_side = "right"
+        self.backend = _backend(self.tokenizer, max_length)
         layers = self.model.config.num_hidden_layers
         if not -(layers + 1) <= layer <= layers:
             raise PluginError(f"model {model!r} has layers 0..{layers} (0 = embeddings); layer {layer} is out of range")
@@ -126,28 +138,41 @@ class TransformerLayer:
         }
 
     def _batches(self, texts: Sequence[str], **extra: Any):
-        """Tokenised batches, longest first with dynamic padding, and the original positions of their rows."""
+        """Tokenised batches, longest first with dynamic padding, and the original positions of their rows.
+
+        The whole list is tokenised in one call (the fast tokenizer's parallel batch API), flattened
+        once, and each batch is cut and padded with vectorised NumPy.
+        """
         import torch
 
         if not texts:
             return
-        encoded = self.tokenizer(list(texts), truncation=True, max_length=self.max_length, **extra)
-        lengths = np.array([len(ids) for ids in encoded["input_ids"]])
+        encoded = self._tokenise(texts, **extra)
+        lengths = np.fromiter(map(len, encoded["input_ids"]), dtype=np.int64, count=len(texts))
         order = np.argsort(-lengths, kind="stable")
-        keys = [key for key in ("input_ids", "token_type_ids") if key in encoded]
+        starts = np.cumsum(lengths) - lengths
         pad = {"input_ids": self.tokenizer.pad_token_id or 0, "token_type_ids": 0}
-        left = self.tokenizer.padding_side == "left"
+        flat = {key: _flatten(encoded[key], int(lengths.sum())) for key in pad if key in encoded}
         for start in range(0, len(order), self.batch_size):
             rows = order[start : start + self.batch_size]
             width = int(lengths[rows[0]])
-            batch = {key: np.full((len(rows), width), pad[key], dtype=np.int64) for key in keys}
-            batch["attention_mask"] = np.zeros((len(rows), width), dtype=np.int64)
-            for position, row in enumerate(rows):
-                span = slice(width - lengths[row], width) if left else slice(0, lengths[row])
-                for key in keys:
-                    batch[key][position, span] = encoded[key][row]
-                batch["attention_mask"][position, span] = 1
+            valid = np.arange(width) < lengths[rows][:, None]  # padded on the right (see __init__)
+            take = np.where(valid, starts[rows][:, None] + np.arange(width), len(flat["input_ids"]) - 1)
+            batch = {key: np.where(valid, values[take], pad[key]) for key, values in flat.items()}
+            batch["attention_mask"] = valid.astype(np.int64)
             yield rows, encoded, {key: torch.from_numpy(value) for key, value in batch.items()}
+
+    def _tokenise(self, texts: Sequence[str], **extra: Any) -> Any:
+        """Token ids of every text in one parallel call; without ``extra`` (offsets, special-token masks)
+        through the tokenizer's Rust backend directly, which skips computing them."""
+        fast = getattr(self.backend, "encode_batch_fast", None)
+        if extra or fast is None:
+            return self.tokenizer(list(texts), truncation=True, max_length=self.max_length, **extra)
+        encodings = fast(list(texts))
+        encoded = {"input_ids": [e.ids for e in encodings]}
+        if "token_type_ids" in self.tokenizer.model_input_names:
+            encoded["token_type_ids"] = [e.type_ids for e in encodings]
+        return encoded
 
     def _hidden(self, batch: Any) -> Any:
         import torch
@@ -158,29 +183,66 @@ class TransformerLayer:
             output = self.model(**inputs, output_hidden_states=True)
         return output.hidden_states[self.layer], inputs["attention_mask"]
 
+    def _passes(self, texts: Sequence[str], **extra: Any):
+        """``(rows, encoded, hidden, mask)`` per batch, one batch ahead: on a GPU the next batch is
+        tokenised, padded, pinned and copied while the device still works on this one."""
+        pending = None
+        for rows, encoded, batch in self._batches(texts, **extra):
+            current = (rows, encoded, *self._hidden(batch))
+            if pending is not None:
+                yield pending
+            pending = current
+        if pending is not None:
+            yield pending
+
     def encode(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
         out = np.empty((len(texts), self.dim), dtype=np.float32)
-        for rows, _, batch in self._batches(texts):
-            hidden, mask = self._hidden(batch)
+        for rows, _, hidden, mask in self._passes(texts):
             out[rows] = self._pool(hidden, mask).float().cpu().numpy()
             if progress:
                 progress(len(rows))
         return out
 
-    def _pool(self, hidden: Any, mask: Any) -> Any:
-        return pool(hidden, mask, self.pooling)
-
-    def token_vectors(self, texts: Sequence[str]) -> list[TokenVectors]:
-        result: list[TokenVectors] = [None] * len(texts)  # type: ignore[list-item]  # every slot is filled below
-        for rows, encoded, batch in self._batches(texts, return_offsets_mapping=True, return_special_tokens_mask=True):
-            hidden, _ = self._hidden(batch)
-            hidden = hidden.float().cpu().numpy()
+    def encode_with_tokens(
+        self, texts: Sequence[str], progress: Callable[[int], None] | None = None
+    ) -> tuple[np.ndarray, list[TokenVectors]]:
+        """``encode`` and ``token_vectors`` from one forward pass."""
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        tokens: list[TokenVectors] = [None] * len(texts)  # type: ignore[list-item,unused-ignore]  # every slot is filled below
+        for rows, encoded, hidden, mask in self._passes(texts, return_offsets_mapping=True, return_special_tokens_mask=True):
+            out[rows] = self._pool(hidden, mask).float().cpu().numpy()
+            states = hidden.float().cpu().numpy()
             for position, row in enumerate(rows):
                 keep = [i for i, special in enumerate(encoded["special_tokens_mask"][row]) if not special]
                 ids = [encoded["input_ids"][row][i] for i in keep]
                 spans = [tuple(encoded["offset_mapping"][row][i]) for i in keep]
-                result[row] = TokenVectors(self.tokenizer.convert_ids_to_tokens(ids), spans, hidden[position, keep])
-        return result
+                tokens[row] = TokenVectors(self.tokenizer.convert_ids_to_tokens(ids), spans, states[position, keep])
+            if progress:
+                progress(len(rows))
+        return out, tokens
+
+    def _pool(self, hidden: Any, mask: Any) -> Any:
+        return pool(hidden, mask, self.pooling)
+
+    def token_vectors(self, texts: Sequence[str]) -> list[TokenVectors]:
+        return self.encode_with_tokens(texts)[1]
+
+
+def _backend(tokenizer: Any, max_length: int) -> Any:
+    """A private copy of the fast tokenizer's Rust backend that truncates to ``max_length`` and never pads."""
+    from tokenizers import Tokenizer
+
+    backend = Tokenizer.from_str(tokenizer.backend_tokenizer.to_str())
+    backend.no_padding()
+    backend.enable_truncation(max_length)
+    return backend
+
+
+def _flatten(rows: list[list[int]], total: int) -> np.ndarray:
+    """Every row's values end to end, and one spare 0 after them (where padding points)."""
+    flat = np.zeros(total + 1, dtype=np.int64)
+    flat[:total] = np.fromiter(chain.from_iterable(rows), dtype=np.int64, count=total)
+    return flat
 
 
 def pool(hidden: Any, mask: Any, how: str) -> Any:
@@ -240,7 +302,14 @@ def illusion_model_layers():
             Param("layer", int, -1, "hidden-state index: 0 = embeddings, -1 = last layer"),
             Param("pooling", str, "cls", "token vectors to sentence vector (decoders: last or mean)", choices=POOLINGS),
             Param("device", str, "auto", "where to run", choices=("auto", "cpu", "cuda", "mps")),
-            Param("dtype", str, "auto", "weights' precision (auto: float16 on CUDA, else float32)", choices=DTYPES),
+            Param(
+                "dtype",
+                str,
+                "auto",
+                "weights' precision (auto: float16 on CUDA, else float32; bfloat16: faster on CPUs with native bfloat16, "
+                "about 1.5% of top-10 slots change)",
+                choices=DTYPES,
+            ),
             Param("batch_size", int, 64, "sentences per forward pass"),
             Param("max_length", int, 128, "longest input in tokens; longer sentences are truncated"),
             Param("download", bool, False, "allow fetching a hub model that is not in the local cache"),

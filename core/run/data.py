@@ -104,7 +104,7 @@ def load_run_data(run_dir: str | Path, host: Host | None = None, datasets: Seque
         host = host or Host()
         datasets = [_dataset(host, choice, config, listed, path) for choice in config.datasets]
         _cached_vectors(host, config, identity, dim, made_by, datasets, path)
-    vectors = {dataset.name: _vectors(dataset) for dataset in datasets}
+    vectors = {dataset.name: dataset.encoded for dataset in datasets}
     return RunData(
         path,
         manifest,
@@ -137,13 +137,7 @@ def add_dataset(run: RunData, choice: PluginChoice, host: Host) -> None:
     made_by = _made_by(run.manifest)
     _cached_vectors(host, run.config, run.manifest["model"], run.directions.shape[1], made_by, [dataset], run.path)
     run.records[dataset.name] = dataset.records
-    run.vectors[dataset.name] = _vectors(dataset)
-
-
-def _vectors(dataset: Dataset) -> np.ndarray:
-    """The vectors of a dataset the run, or :func:`_cached_vectors`, has encoded."""
-    assert dataset.vectors is not None, f"dataset {dataset.name!r} has no vectors yet"
-    return dataset.vectors
+    run.vectors[dataset.name] = dataset.encoded
 
 
 def _made_by(manifest: dict[str, Any]) -> tuple[str, str]:

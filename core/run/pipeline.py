@@ -24,9 +24,8 @@ from illusion.run import profiles, stats
 from illusion.run.config import RunConfig
 from illusion.run.folder import CONTROLS, DIRECTIONS, MANIFEST, STATS, TOPK, RunFolder
 from illusion.run.store import ActivationStore, MemoryStore, default_cache_dir, entry_key
+from illusion.run.tokens import TokenCache, TokenKeeper, mark_tokens
 from illusion.run.topk import extremes
-
-TOKEN_BATCH = 256
 
 
 @dataclass
@@ -36,6 +35,13 @@ class Dataset:
     records: list[Record]
     hash: str
     vectors: np.ndarray | None = None
+
+    @property
+    def encoded(self) -> np.ndarray:
+        """The vectors, once the run has encoded (or loaded) them."""
+        if self.vectors is None:
+            raise IllusionError(f"dataset {self.name!r} has no vectors yet")
+        return self.vectors
 
 
 @dataclass
@@ -81,6 +87,7 @@ def run(
         model = model_plugin.create(config.model.options)
     store = open_store(config) if cache else MemoryStore(config.store_dtype)
     made_by = host.distribution_of("model layer", config.model.plugin)
+    keeper = TokenKeeper(model)
     with timer("vectors"), model_plugin.blamed(" while encoding"):
         for dataset in datasets:
             key = entry_key(model.identity, dataset.hash, store.dtype, (made_by.name, made_by.version))
@@ -89,7 +96,7 @@ def run(
                     key,
                     [r.text for r in dataset.records],
                     model.dim,
-                    lambda texts: model.encode(texts, progress=advance),
+                    lambda texts: keeper.encode(texts, progress=advance),
                     progress=advance,
                     describe={"dataset": dataset.name, "model": model.identity, "distribution": str(made_by)},
                     owner=f"{model_plugin.label} ({made_by})",
@@ -100,16 +107,19 @@ def run(
     with timer("top-k"), reporter.step("top-k", len(datasets)) as advance:
         found = {}
         for dataset in datasets:
-            found[dataset.name] = extremes(dataset.vectors, directions.vectors, config.k)
+            found[dataset.name] = extremes(dataset.encoded, directions.vectors, config.k)
             advance(1)
     sampler_of = {choice.name: choice.plugin for choice in config.samplers}
     topk = _topk_rows(datasets, directions, conditions, sampler_of, found)
     with timer("tokens"), model_plugin.blamed(" while finding driving tokens"):
-        _mark_tokens(topk, directions, model, reporter)
+        disk = store if isinstance(store, ActivationStore) else None
+        token_cache = TokenCache(disk, model.identity, (made_by.name, made_by.version), directions.vectors)
+        mark_tokens(topk, directions, model, token_cache, keeper.kept, reporter)
+    keeper.kept.clear()  # free the kept token vectors
     controls = _controls(datasets, config)
     with timer("profiles"), reporter.step("activation profiles", len(datasets)) as advance:
         run_profiles = profiles.compute(
-            {d.name: d.vectors for d in datasets}, directions.vectors, found, config.k, config.seed, advance
+            {d.name: d.encoded for d in datasets}, directions.vectors, found, config.k, config.seed, advance
         )
     with timer("statistics"):
         run_stats = _statistics(datasets, directions, conditions, found, config)
@@ -145,7 +155,7 @@ def load_dataset(host: Host, choice: Any, config: RunConfig) -> Dataset:
 
 
 def _sample(samplers: Sequence[Any], datasets: Sequence[Dataset], dim: int, seed: int) -> Directions:
-    vectors = {dataset.name: dataset.vectors for dataset in datasets}
+    vectors = {dataset.name: dataset.encoded for dataset in datasets}
     context = SamplerContext(dim, seed, list(vectors), vectors.__getitem__)
     parts = [plugin.sample(context, choice.options).prefixed(choice.name) for choice, plugin in samplers]
     return Directions([i for part in parts for i in part.ids], np.concatenate([part.vectors for part in parts]))
@@ -175,27 +185,6 @@ def _topk_rows(
                 }
             )
     return rows
-
-
-def _mark_tokens(topk: list[dict[str, Any]], directions: Directions, model: Any, reporter: Reporter) -> None:
-    """Fill each listed sentence's most-activating token (most negative for bottom lists)."""
-    vector_of = dict(zip(directions.ids, directions.vectors))
-    wanted: dict[str, list[tuple[dict[str, Any], np.ndarray, float]]] = {}
-    for row in topk:
-        for side, sign in (("top", 1.0), ("bottom", -1.0)):
-            for entry in row[side]:
-                wanted.setdefault(entry["text"], []).append((entry, vector_of[row["direction"]], sign))
-    texts = list(wanted)
-    with reporter.step("driving tokens", len(texts)) as advance:
-        for start in range(0, len(texts), TOKEN_BATCH):
-            batch = texts[start : start + TOKEN_BATCH]
-            for text, tokens in zip(batch, model.token_vectors(batch)):
-                for entry, vector, sign in wanted[text]:
-                    strongest = tokens.strongest(vector, sign)
-                    if strongest is not None:
-                        entry["token"], span = strongest
-                        entry["span"] = list(span) if span else None
-            advance(len(batch))
 
 
 def _controls(datasets: Sequence[Dataset], config: RunConfig) -> list[dict[str, Any]]:

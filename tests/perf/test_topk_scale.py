@@ -45,3 +45,17 @@ def test_equal_scores_rank_by_sentence_index(rows_per_chunk):
     vectors = np.array([[1.0], [2.0], [2.0], [0.0], [2.0], [0.0]], dtype=np.float32)
     found = extremes(vectors, np.array([[1.0]]), 3, rows_per_chunk=rows_per_chunk)  # no tie across the k-th place
     assert found.top_index.tolist() == [[1, 2, 4]] and found.bottom_index.tolist() == [[3, 5, 0]]
+
+
+def test_screened_at_scale_matches_a_float32_brute_force(tmp_path):
+    """The benchmark's shape on a subset: 384 dims, many directions, a memory-mapped store over several chunks."""
+    rng = np.random.default_rng(7)
+    n, dim, m, k = 5 * ROWS_PER_CHUNK + 321, 384, 2000, 10
+    np.save(tmp_path / "v.npy", rng.standard_normal((n, dim), dtype=np.float32))
+    vectors = np.load(tmp_path / "v.npy", mmap_mode="r")
+    directions = rng.standard_normal((m, dim), dtype=np.float32)
+    found = extremes(vectors, directions, k, screen=True)
+    scores = directions @ np.asarray(vectors).T
+    np.testing.assert_array_equal(found.top_index, np.argsort(-scores, axis=1, kind="stable")[:, :k])
+    np.testing.assert_array_equal(found.bottom_index, np.argsort(scores, axis=1, kind="stable")[:, :k])
+    np.testing.assert_allclose(found.top_score, np.take_along_axis(scores, found.top_index, 1), rtol=1e-5, atol=1e-4)

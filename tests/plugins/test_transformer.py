@@ -63,6 +63,32 @@ def test_token_vectors_have_spans_into_the_text(tiny_bert):
     assert first.strongest(direction)[0] == "sat"
 
 
+@pytest.mark.parametrize("pooling", ["cls", "mean"])
+def test_one_pass_gives_the_vectors_and_tokens_of_two(tiny_bert, pooling):
+    model = layer(tiny_bert, layer=2, pooling=pooling, batch_size=3)
+    done = []
+    vectors, tokens = model.encode_with_tokens(TEXTS, progress=done.append)
+    np.testing.assert_allclose(vectors, model.encode(TEXTS), atol=1e-6)
+    for one, other in zip(tokens, model.token_vectors(list(reversed(TEXTS)))[::-1]):
+        assert one.tokens == other.tokens and one.spans == other.spans
+        np.testing.assert_allclose(one.vectors, other.vectors, atol=1e-5)
+    assert sum(done) == len(TEXTS)
+
+
+def test_bulk_tokenising_and_vectorised_padding_match_the_tokenizers_own(tiny_bert):
+    model = layer(tiny_bert, batch_size=3, max_length=6)
+    texts = [*TEXTS, "the cat sat on the mat and the dog sat on the cat."]
+    expected = AutoTokenizer.from_pretrained(tiny_bert)(texts, truncation=True, max_length=6)
+    for rows, _, batch in model._batches(texts):
+        mask = batch["attention_mask"].numpy()
+        for position, row in enumerate(rows):
+            length = int(mask[position].sum())
+            assert mask[position, :length].all() and not mask[position, length:].any()
+            for key in ("input_ids", "token_type_ids"):
+                assert batch[key][position, :length].tolist() == expected[key][row]
+            assert (batch["input_ids"][position, length:] == 0).all()
+
+
 def test_identity_changes_with_layer_and_pooling(tiny_bert):
     a, b, c = layer(tiny_bert), layer(tiny_bert, layer=1), layer(tiny_bert, pooling="mean")
     assert len({str(x.identity) for x in (a, b, c)}) == 3
@@ -104,3 +130,11 @@ def test_hub_name_loads_from_the_local_cache(tiny_bert, tmp_path):
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["32", "(1,", "32)"]
+
+
+def test_bfloat16_on_a_cpu_without_native_support_is_said_to_be_slower(tiny_bert, monkeypatch):
+    for check in ("_is_avx512_bf16_supported", "_is_amx_tile_supported"):
+        monkeypatch.setattr(torch.cpu, check, lambda: False, raising=False)
+    with pytest.warns(UserWarning, match="without native bfloat16 .* runs slower than float32"):
+        model = layer(tiny_bert, dtype="bfloat16")
+    assert model.encode(TEXTS).dtype == np.float32 and model.identity["dtype"] == "torch.bfloat16"

@@ -1,0 +1,153 @@
+"""Driving tokens: for each listed sentence, the token that drives its score on a direction, found without a second pass.
+
+A cold run keeps the token vectors of the extraction pass (within a memory budget), so a listed
+sentence is not encoded twice; the tokens found are cached beside the vectors, keyed by the model's
+identity and the direction set, so a warm run runs no model at all. Only sentences found in
+neither are encoded again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import warnings
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from illusion.common.files import read_json, write_json
+from illusion.common.progress import Reporter
+from illusion.directions import Directions
+from illusion.errors import IllusionError
+from illusion.model_layer import TokenVectors
+from illusion.run.store import ActivationStore, entry_key
+
+TOKEN_BATCH = 256
+KEEP_BYTES = 256 * 2**20  # token vectors kept from the extraction pass, at most
+
+
+class TokenKeeper:
+    """A model's ``encode`` that also keeps each sentence's token vectors from the same pass, up to ``budget`` bytes.
+
+    Model layers without ``encode_with_tokens`` are encoded as usual and nothing is kept.
+    """
+
+    def __init__(self, model: Any, budget: int | None = None):
+        self.model, self.budget, self.used = model, KEEP_BYTES if budget is None else budget, 0
+        self.kept: dict[str, TokenVectors] = {}
+
+    def encode(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
+        both = getattr(self.model, "encode_with_tokens", None)
+        if both is None or self.used >= self.budget:
+            return self.model.encode(texts, progress=progress)
+        vectors, tokens = both(texts, progress=progress)
+        for text, item in zip(texts, tokens):
+            if self.used < self.budget:
+                self.kept[text] = item
+                self.used += item.vectors.nbytes
+        return vectors
+
+
+class TokenCache:
+    """Driving tokens found before, one JSON file per (model identity and release, direction set) in the
+    activation store's folder; none is read or kept for a run without a cache (``store`` None)."""
+
+    def __init__(self, store: ActivationStore | None, identity: dict[str, Any], made_by: tuple[str, str], directions: np.ndarray):
+        digest = hashlib.sha256(np.ascontiguousarray(directions, dtype=np.float32).tobytes()).hexdigest()
+        name = f"{entry_key(identity, digest, 'driving-tokens', made_by)}.json"
+        self.path = Path(store.root) / "driving-tokens" / name if store is not None else None
+
+    @staticmethod
+    def key(text: str, direction: int, sign: float) -> str:
+        return f"{hashlib.sha256(text.encode()).hexdigest()[:20]}:{direction}:{'+' if sign > 0 else '-'}"
+
+    def load(self) -> dict[str, list]:
+        """Every cached entry; an unreadable file is ignored, with a warning, and rewritten."""
+        if self.path is None or not self.path.exists():
+            return {}
+        try:
+            entries = read_json(self.path, "driving-token cache")
+            if isinstance(entries, dict):
+                return entries
+        except IllusionError as exc:
+            warnings.warn(f"{exc}; finding its driving tokens again", stacklevel=2)
+        return {}
+
+    def save(self, entries: dict[str, list]) -> None:
+        if self.path is not None:
+            write_json(self.path, entries)
+
+
+def _valid(value: Any, text: str) -> bool:
+    """A cached ``[token, span]`` that fits ``text`` (``[None, None]``: the sentence has no tokens)."""
+    if value == [None, None]:
+        return True
+    if not (isinstance(value, list) and len(value) == 2 and isinstance(value[0], str)):
+        return False
+    span = value[1]
+    if span is None:
+        return True
+    return (
+        isinstance(span, list)
+        and len(span) == 2
+        and all(isinstance(x, int) for x in span)
+        and 0 <= span[0] < span[1] <= len(text)
+    )
+
+
+def _strongest(tokens: TokenVectors, vector: np.ndarray, sign: float) -> list:
+    found = tokens.strongest(vector, sign)
+    if found is None:
+        return [None, None]
+    token, span = found
+    return [token, [int(span[0]), int(span[1])] if span else None]
+
+
+def mark_tokens(
+    topk: list[dict[str, Any]],
+    directions: Directions,
+    model: Any,
+    cache: TokenCache,
+    kept: dict[str, TokenVectors] | None = None,
+    reporter: Reporter | None = None,
+) -> None:
+    """Fill each listed sentence's most-activating token (most negative for bottom lists), encoding only what is new."""
+    reporter = reporter or Reporter(quiet=True)
+    row_of = {identifier: row for row, identifier in enumerate(directions.ids)}
+    wanted: dict[str, list[tuple[dict[str, Any], int, float]]] = {}
+    for listing in topk:
+        for side, sign in (("top", 1.0), ("bottom", -1.0)):
+            for entry in listing[side]:
+                wanted.setdefault(entry["text"], []).append((entry, row_of[listing["direction"]], sign))
+    known = cache.load()
+    found: dict[str, list] = {}
+    todo = []
+    for text, uses in wanted.items():
+        values: list[Any] = [known.get(TokenCache.key(text, row, sign)) for _, row, sign in uses]
+        if all(_valid(value, text) for value in values):
+            found.update({TokenCache.key(text, row, sign): value for (_, row, sign), value in zip(uses, values)})
+        else:
+            todo.append(text)
+    kept = kept or {}
+    fresh = [text for text in todo if text not in kept]
+    with reporter.step("driving tokens", len(todo)) as advance:
+        for text, tokens in _token_vectors(todo, fresh, kept, model):
+            for _, row, sign in wanted[text]:
+                found[TokenCache.key(text, row, sign)] = _strongest(tokens, directions.vectors[row], sign)
+            advance(1)
+    for text, uses in wanted.items():
+        for entry, row, sign in uses:
+            entry["token"], entry["span"] = found[TokenCache.key(text, row, sign)]
+    if todo:
+        cache.save({**known, **found})
+
+
+def _token_vectors(todo: list[str], fresh: list[str], kept: dict[str, TokenVectors], model: Any):
+    """``(text, TokenVectors)`` for every text in ``todo``: kept ones first, then the ``fresh`` ones encoded in batches."""
+    for text in todo:
+        if text in kept:
+            yield text, kept[text]
+    for start in range(0, len(fresh), TOKEN_BATCH):
+        batch = fresh[start : start + TOKEN_BATCH]
+        yield from zip(batch, model.token_vectors(batch))

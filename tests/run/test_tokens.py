@@ -1,0 +1,95 @@
+"""Driving tokens: kept from the extraction pass on a cold run, read from the cache on a warm one, never a second pass."""
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from illusion.plugins.transformer import TransformerLayer
+from illusion.run import tokens
+from illusion.run.config import load_config
+from illusion.run.pipeline import run
+from tests.run.test_pipeline import write_config
+
+
+def refuse(*args, **kwargs):
+    raise AssertionError("the model ran again")
+
+
+@pytest.fixture
+def config(tiny_bert, tmp_path):
+    return load_config(write_config(tmp_path, tiny_bert), [f'cache_dir="{tmp_path / "cache"}"'])
+
+
+def marks(result):
+    return [(e["text"], e["token"], e["span"]) for row in result.topk for e in row["top"] + row["bottom"]]
+
+
+def test_a_cold_run_marks_tokens_without_encoding_a_sentence_twice(config, tmp_path, monkeypatch):
+    monkeypatch.setattr(tokens, "KEEP_BYTES", 0)  # nothing kept: every listed sentence is encoded again
+    again = run(config, tmp_path / "again")
+    monkeypatch.undo()
+    monkeypatch.setattr(TransformerLayer, "token_vectors", refuse)
+    kept = run(replace(config, cache_dir=str(tmp_path / "other")), tmp_path / "kept")
+    assert marks(kept) == marks(again) and all(token for _, token, _ in marks(kept))
+
+
+def test_a_warm_run_runs_no_model_for_tokens_and_gives_the_same_marks(config, tmp_path, monkeypatch):
+    cold = run(config, tmp_path / "cold")
+    for method in ("encode", "encode_with_tokens", "token_vectors"):
+        monkeypatch.setattr(TransformerLayer, method, refuse)
+    warm = run(config, tmp_path / "warm")
+    assert marks(warm) == marks(cold)
+
+
+def test_a_new_direction_set_or_model_misses_the_cache(config, tmp_path):
+    run(config, tmp_path / "first")
+    files = sorted((tmp_path / "cache" / "driving-tokens").glob("*.json"))
+    assert len(files) == 1
+    run(replace(config, seed=5), tmp_path / "second")
+    assert len(list((tmp_path / "cache" / "driving-tokens").glob("*.json"))) == 2
+
+
+def test_a_corrupt_cache_is_ignored_with_a_warning_and_rewritten(config, tmp_path):
+    cold = run(config, tmp_path / "cold")
+    (cache_file,) = (tmp_path / "cache" / "driving-tokens").glob("*.json")
+    cache_file.write_text("{not json")
+    with pytest.warns(UserWarning, match="not valid JSON.*finding its driving tokens again"):
+        warm = run(config, tmp_path / "warm")
+    assert marks(warm) == marks(cold) and cache_file.read_text().startswith("{\n")
+
+
+class Counting:
+    """A model layer with two tokens per sentence whose vectors are fixed per word; it counts its passes."""
+
+    dim = 2
+
+    def __init__(self):
+        self.passes = []
+
+    def token_vectors(self, texts):
+        from illusion import TokenVectors
+
+        self.passes.append(list(texts))
+        return [TokenVectors(text.split(), [(0, 1), (2, 3)], np.array([[1.0, 0.0], [0.0, 1.0]])) for text in texts]
+
+
+def listing(direction, texts):
+    return {"direction": direction, "top": [{"text": t} for t in texts], "bottom": [{"text": t} for t in texts]}
+
+
+def test_only_sentences_missing_from_the_cache_are_encoded(tmp_path):
+    from illusion.directions import Directions
+    from illusion.run.store import ActivationStore
+
+    directions = Directions(["x", "y"], np.array([[1.0, 0.0], [0.0, 1.0]]))
+    cache = tokens.TokenCache(ActivationStore(tmp_path), {"model": "counting"}, ("test", "1"), directions.vectors)
+    model = Counting()
+    tokens.mark_tokens([listing("x", ["a b", "c d"])], directions, model, cache)
+    rows = [listing("x", ["a b", "e f"]), listing("y", ["a b"])]
+    tokens.mark_tokens(rows, directions, model, cache)
+    assert model.passes == [["a b", "c d"], ["a b", "e f"]]  # "a b" is new on direction y
+    assert [e["token"] for e in rows[0]["top"]] == ["a", "e"] and [e["token"] for e in rows[0]["bottom"]] == ["b", "f"]
+    assert rows[1]["top"][0] == {"text": "a b", "token": "b", "span": [2, 3]}
+    tokens.mark_tokens(rows, directions, model, cache)
+    assert len(model.passes) == 2
