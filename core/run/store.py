@@ -28,6 +28,7 @@ from illusion.errors import IllusionWarning, PluginError
 CHUNK = 2048
 DTYPES = {"float32": np.float32, "float16": np.float16}
 ENTRY = "entry.json"
+TOKENS = "driving-tokens"  # the folder of cached driving tokens (illusion.run.tokens), beside the entries
 VECTORS = "vectors.npy"
 
 
@@ -88,7 +89,7 @@ def check_block(values: Any, shape: tuple[int, ...], owner: str, what: str = "ve
 
 @dataclass(frozen=True)
 class Entry:
-    """One stored (model layer, dataset) entry, as ``illusion cache`` lists it."""
+    """One stored (model layer, dataset) entry, or one file of cached driving tokens, as ``illusion cache`` lists it."""
 
     key: str
     path: Path
@@ -215,6 +216,9 @@ class ActivationStore:
         for folder in sorted(self.root.iterdir()) if self.root.is_dir() else ():
             if not folder.is_dir() or folder.name.startswith("."):
                 continue
+            if folder.name == TOKENS:
+                found += [_token_entry(file) for file in sorted(folder.glob("*.json"))]
+                continue
             files = [file for file in folder.rglob("*") if file.is_file()]
             about = _read_entry(folder / ENTRY)
             model = about.get("model")
@@ -232,7 +236,10 @@ class ActivationStore:
         return sorted(found, key=lambda entry: entry.modified)
 
     def remove(self, entry: Entry) -> None:
-        shutil.rmtree(entry.path, ignore_errors=True)
+        if entry.path.is_dir():
+            shutil.rmtree(entry.path, ignore_errors=True)
+        else:
+            entry.path.unlink(missing_ok=True)
 
     def prune(self, older_than: float | None = None, max_bytes: int | None = None) -> list[Entry]:
         """Remove entries not used for ``older_than`` seconds, then the oldest until at most ``max_bytes`` remain."""
@@ -243,6 +250,11 @@ class ActivationStore:
                 self.remove(entry)
                 removed.append(entry)
         return removed
+
+
+def _token_entry(file: Path) -> Entry:
+    stat = file.stat()
+    return Entry(f"{TOKENS}/{file.stem}", file, "driving tokens", "-", stat.st_size, stat.st_mtime, True)
 
 
 def _read_entry(path: Path) -> dict[str, Any]:

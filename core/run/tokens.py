@@ -21,7 +21,7 @@ from illusion.common.progress import Reporter
 from illusion.directions import Directions
 from illusion.errors import IllusionError
 from illusion.model_layer import TokenVectors
-from illusion.run.store import ActivationStore, entry_key
+from illusion.run.store import TOKENS, ActivationStore, entry_key
 
 TOKEN_BATCH = 256
 KEEP_BYTES = 256 * 2**20  # token vectors kept from the extraction pass, at most
@@ -55,8 +55,8 @@ class TokenCache:
 
     def __init__(self, store: ActivationStore | None, identity: dict[str, Any], made_by: tuple[str, str], directions: np.ndarray):
         digest = hashlib.sha256(np.ascontiguousarray(directions, dtype=np.float32).tobytes()).hexdigest()
-        name = f"{entry_key(identity, digest, 'driving-tokens', made_by)}.json"
-        self.path = Path(store.root) / "driving-tokens" / name if store is not None else None
+        name = f"{entry_key(identity, digest, TOKENS, made_by)}.json"
+        self.path = Path(store.root) / TOKENS / name if store is not None else None
 
     @staticmethod
     def key(text: str, direction: int, sign: float) -> str:

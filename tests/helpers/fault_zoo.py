@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from illusion.run.store import TOKENS
 from tests.helpers.plugin_kit import add_distribution
 
 DISTRIBUTION = "illusion-fault-zoo"
@@ -306,6 +307,9 @@ def assert_cache_sound(cache: Path) -> None:
     leftovers = [path for path in cache.rglob("*") if path.name.startswith(".") or path.name == "chunks"]
     assert not leftovers, leftovers
     for folder in cache.iterdir() if cache.exists() else ():
+        if folder.name == TOKENS:  # cached driving tokens: whole JSON files
+            assert all(isinstance(json.loads(file.read_text(encoding="utf-8")), dict) for file in folder.iterdir()), folder
+            continue
         about = json.loads((folder / "entry.json").read_text(encoding="utf-8"))
         vectors = np.load(folder / "vectors.npy")
         assert vectors.shape == (about["size"], about["dim"]) and np.isfinite(vectors).all(), folder

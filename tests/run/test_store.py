@@ -9,6 +9,7 @@ from illusion.cli import cli
 from illusion.errors import IllusionWarning, PluginError
 from illusion.run import store as store_module
 from illusion.run.store import ActivationStore, MemoryStore, entry_key
+from illusion.run.tokens import TokenCache
 
 TEXTS = [f"sentence {i}" for i in range(10)]
 
@@ -138,3 +139,14 @@ def test_entries_are_listed_pruned_and_cleared(tmp_path):
     assert [e.key for e in store.entries()] == ["other"]  # the oldest went first
     cleared = CliRunner().invoke(cli, ["cache", "clear", "--yes", "--cache-dir", str(tmp_path)])
     assert cleared.exit_code == 0 and store.entries() == []
+
+
+def test_cached_driving_tokens_are_listed_and_cleared_with_the_vectors(tmp_path):
+    store = ActivationStore(tmp_path)
+    store.compute("vectors", TEXTS, 2, fake_encode([]), describe={"dataset": "d", "model": {"model": "m"}})
+    tokens = TokenCache(store, {"model": "m"}, ("illusion", "1"), np.eye(2, dtype=np.float32))
+    tokens.save({"some-sentence:0:+": ["cat", [4, 7]]})
+    listed = {entry.model: entry for entry in store.entries()}
+    assert set(listed) == {"m", "driving tokens"} and listed["driving tokens"].path == tokens.path
+    cleared = CliRunner().invoke(cli, ["cache", "clear", "--yes", "--cache-dir", str(tmp_path)])
+    assert cleared.exit_code == 0 and store.entries() == [] and not tokens.path.exists()
