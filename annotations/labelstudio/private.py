@@ -50,7 +50,8 @@ class Private:
         return self.pseudonyms[user]
 
     def save(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if not self.path.parent.exists():  # a folder of its own is closed before any key is written in it
+            self.path.parent.mkdir(parents=True, mode=0o700)
         write_json(self.path, {"key": self.key.hex(), "pseudonyms": self.pseudonyms})
         self.path.chmod(0o600)
 

@@ -139,3 +139,9 @@ def test_bad_run_folders_get_one_clear_message(run_dir, breakage, message):
 def test_a_missing_run_folder_is_named(tmp_path):
     with pytest.raises(IllusionError, match=r"nowhere: no such run folder"):
         load_campaign_run(tmp_path / "nowhere")
+
+
+def test_a_new_organiser_folder_is_closed_to_others_before_a_key_is_written(tmp_path, monkeypatch):
+    monkeypatch.setenv("ILLUSION_ORGANISER_DIR", str(tmp_path / "fresh" / "organiser"))
+    private = load_private("run-1", create=True)
+    assert not (private.path.parent.stat().st_mode & 0o077) and not (private.path.stat().st_mode & 0o077)
