@@ -5,6 +5,7 @@ from pathlib import Path
 import tomli_w
 
 SAMPLERS = ({"plugin": "neuron", "count": 4}, {"plugin": "random", "count": 3})
+TWO_OF_EACH = ({"plugin": "neuron", "count": 2}, {"plugin": "random", "count": 2})
 
 
 def write_run_config(

@@ -11,6 +11,7 @@ from sklearn.metrics import cohen_kappa_score
 from illusion.cli import main
 from illusion.run.folder import LABELSTUDIO as RECORD
 from tests.helpers.campaign import pseudonyms_of, tasks_of
+from tests.helpers.run_configs import TWO_OF_EACH, write_text_run_config
 
 pytestmark = pytest.mark.labelstudio
 
@@ -44,16 +45,7 @@ SENTENCES = {
 
 def small_run(folder, model):
     """``illusion run`` on three tiny text datasets: 2 neurons, 2 random directions, 2 control sets per dataset."""
-    for name, lines in SENTENCES.items():
-        (folder / f"{name}.txt").write_text("\n".join(lines) + "\n")
-    datasets = "".join(
-        f'[[datasets]]\nname = "{name}"\nplugin = "text"\npath = "{folder / name}.txt"\nmin_words = 1\n\n' for name in SENTENCES
-    )
-    config = folder / "run.toml"
-    config.write_text(
-        f'seed = 3\nk = 4\ncontrols = 2\n[model]\nplugin = "transformer"\nmodel = "{model}"\ndevice = "cpu"\n\n{datasets}'
-        '[[samplers]]\nplugin = "neuron"\ncount = 2\n\n[[samplers]]\nplugin = "random"\ncount = 2\n'
-    )
+    config = write_text_run_config(folder, SENTENCES, model, samplers=TWO_OF_EACH, seed=3, k=4, controls=2)
     main(["run", str(config), "--out", str(folder / "run"), "--quiet"])
     return folder / "run"
 

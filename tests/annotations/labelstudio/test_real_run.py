@@ -18,6 +18,7 @@ from illusion.errors import IllusionError
 from illusion.run.config import load_config
 from illusion.run.pipeline import run
 from tests.helpers.campaign import tasks_of
+from tests.helpers.run_configs import TWO_OF_EACH, write_text_run_config
 
 SENTENCES = {
     "animals": [
@@ -44,16 +45,7 @@ SENTENCES = {
 @pytest.fixture(scope="module")
 def real_run(illusion_tiny_bert, tmp_path_factory):
     folder = tmp_path_factory.mktemp("real-run")
-    datasets = ""
-    for name, lines in SENTENCES.items():
-        (folder / f"{name}.txt").write_text("\n".join(lines) + "\n")
-        datasets += f'[[datasets]]\nname = "{name}"\nplugin = "text"\npath = "{folder / name}.txt"\nmin_words = 1\n\n'
-    config = folder / "run.toml"
-    config.write_text(
-        f'seed = 3\nk = 3\ncontrols = 1\n[model]\nplugin = "transformer"\nmodel = "{illusion_tiny_bert}"\n'
-        f'device = "cpu"\n\n{datasets}[[samplers]]\nplugin = "neuron"\ncount = 2\n\n'
-        '[[samplers]]\nplugin = "random"\ncount = 2\n'
-    )
+    config = write_text_run_config(folder, SENTENCES, illusion_tiny_bert, samplers=TWO_OF_EACH, seed=3, k=3, controls=1)
     run(load_config(config), folder / "out")
     return folder / "out"
 
