@@ -15,7 +15,7 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 from illusion.directions import Directions, SamplerContext, unit_rows
 from illusion.errors import ConfigError, IllusionError, PluginError, PluginUnavailable
 from illusion.hookspecs import HOOK_API_VERSION, hookimpl
-from illusion.model_layer import ModelLayer, TokenVectors
+from illusion.model_layer import ModelLayer, MultiLayer, TokenVectors
 from illusion.params import REQUIRED, Param
 from illusion.records import Record
 from illusion.registrations import ConceptDetectorPlugin, DatasetPlugin, DirectionSamplerPlugin, ModelLayerPlugin
@@ -45,6 +45,7 @@ __all__ = [
     "IllusionError",
     "ModelLayer",
     "ModelLayerPlugin",
+    "MultiLayer",
     "Param",
     "PluginError",
     "PluginUnavailable",

@@ -29,6 +29,7 @@ COMMANDS = {
     "explore": "illusion.commands.explore:explore",
     "tables": "illusion.commands.tables:tables",
     "compare": "illusion.commands.compare:compare",
+    "sweep": "illusion.commands.sweep:sweep",
     "campaign": "illusion.commands.campaign:campaign",
 }
 

