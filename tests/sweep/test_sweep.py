@@ -9,7 +9,7 @@ import types
 import numpy as np
 import pytest
 
-from illusion import ModelLayerPlugin, hookimpl
+from illusion import ModelLayerPlugin, hookimpl, open_run
 from illusion.cli import main
 from illusion.diagnostics.suite import write_diagnostics
 from illusion.host import Host
@@ -108,8 +108,8 @@ def test_a_cell_equals_a_run_and_its_diagnostics_and_a_run_reuses_its_vectors(co
             (tmp_path / f"{name}-{size}.txt").write_text("\n".join(lines[i] for i in kept) + "\n")
             overrides.append(f'datasets.{name}.path="{tmp_path / f"{name}-{size}.txt"}"')
     run(load_config(config_file, overrides), tmp_path / "run")
-    diagnostics = write_diagnostics(tmp_path / "run")
-    assert_same(cell["findings"], measure(diagnostics))
+    write_diagnostics(tmp_path / "run")
+    assert_same(cell["findings"], measure(open_run(tmp_path / "run").diagnostics_json()))
     vectors_after = [e.key for e in store.entries() if e.model != "driving tokens"]
     assert (vectors_after == vectors_before) == (size == "all")  # the full datasets' vectors came from the sweep's entries
 
@@ -190,6 +190,15 @@ def test_bad_input_is_one_clear_line(config_file, tmp_path, capsys, args, messag
         main(["sweep", str(config_file), "--out", str(tmp_path / "sweep"), "-q", *args])
     err = capsys.readouterr().err.strip()
     assert exit.value.code == 1 and message in err and len(err.splitlines()) == 1 and err.startswith("error: ")
+
+
+def test_cls_pooling_on_a_model_without_a_classification_token_is_one_clear_line(tmp_path, capsys):
+    gpt2 = write_tiny_model(tmp_path / "gpt2", "gpt2", layers=2)
+    config = write_text_run_config(tmp_path, sentences(), gpt2)
+    with pytest.raises(SystemExit):
+        main(["sweep", str(config), "--layers", "1-2", "--pooling", "mean,cls", "--out", str(tmp_path / "s"), "-q"])
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and "use pooling = 'last'" in err and len(err.splitlines()) == 1
 
 
 def test_the_command_writes_the_page_and_the_table(config_file, tmp_path, capsys):
