@@ -8,9 +8,9 @@ chunk of sentences once for all views that lack it; any other is created and run
 from __future__ import annotations
 
 import warnings
-from functools import partial
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np

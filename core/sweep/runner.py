@@ -25,9 +25,10 @@ from illusion.diagnostics.suite import Settings
 from illusion.errors import IllusionError
 from illusion.host import Host
 from illusion.run.config import RunConfig
-from illusion.run.pipeline import load_dataset, open_store
+from illusion.run.pipeline import Dataset, load_dataset, open_store
 from illusion.sweep import cell, encode, findings
 from illusion.sweep.grid import Grid, effective, subsample
+from illusion.sweep.page import render
 
 FORMAT = 1
 SWEEP = "sweep.json"
@@ -95,19 +96,40 @@ def sweep(
             file = out / CELLS / f"{name}.json"
             result = _finished(file, key)
             if result is None and same in done:
-                result = {**done[same], "name": name, "size": size, "same_as": done[same]["name"], "seconds": 0.0}
-            if result is None:
+                result = {**done[same], "name": name, "size": size, "same_as": done[same]["name"], "seconds": 0.0, "key": key}
+                write_json(file, result)
+            elif result is None:
                 cell_start, computed = time.perf_counter(), computed + 1
                 parts = [cell.subset(d, encoded.vectors[view][d.name], rows[size][d.name]) for d in datasets]
                 found = cell.diagnose_cell(config, samplers, parts, roles, settings, name)
                 result = _cell_record(name, layer, pooling, size, parts, found, round(time.perf_counter() - cell_start, 3))
-            result["key"] = key
-            write_json(file, result)
+                write_json(file, {**result, "key": key})
             done.setdefault(same, result)
             cells.append(result)
             advance(1)
     timings["cells"] = round(time.perf_counter() - start, 3)
     summary = {
+        **_header(config, grid, encoded, datasets, rows, samplers, settings),
+        "cells": [{k: v for k, v in c.items() if k != "key"} for c in cells],
+        "computed": computed,
+        "timings": timings,
+    }
+    write_json(out / SWEEP, summary)
+    write_text(out / PAGE, render(summary))
+    return summary
+
+
+def _header(
+    config: RunConfig,
+    grid: Grid,
+    encoded: encode.Encoded,
+    datasets: list[Dataset],
+    rows: dict[str, dict[str, np.ndarray]],
+    samplers: list[tuple[Any, Any]],
+    settings: Settings,
+) -> dict[str, Any]:
+    """What ``sweep.json`` says before its cells: the sweep's settings, grid, datasets, conditions and findings."""
+    return {
         "format": FORMAT,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "illusion_version": __version__,
@@ -125,23 +147,15 @@ def sweep(
             }
             for d in datasets
         ],
-        "conditions": [
-            {"condition": choice.name, "sampler": choice.plugin, "role": roles[choice.name]} for choice, _ in samplers
-        ],
+        "conditions": [{"condition": choice.name, "sampler": choice.plugin, "role": plugin.role} for choice, plugin in samplers],
         "settings": asdict(settings),
         "findings": findings.describe(config.k, len(datasets)),
-        "cells": [{k: v for k, v in c.items() if k != "key"} for c in cells],
-        "computed": computed,
-        "timings": timings,
     }
-    from illusion.sweep.page import render
-
-    write_json(out / SWEEP, summary)
-    write_text(out / PAGE, render(summary))
-    return summary
 
 
-def _cell_record(name, layer, pooling, size, datasets, found: cell.CellResult, seconds: float) -> dict[str, Any]:
+def _cell_record(
+    name: str, layer: int, pooling: str, size: str, datasets: list[Dataset], found: cell.CellResult, seconds: float
+) -> dict[str, Any]:
     condition_of = np.asarray(found.conditions)
     return {
         "name": name,

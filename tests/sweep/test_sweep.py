@@ -11,6 +11,7 @@ import pytest
 
 from illusion import ModelLayerPlugin, hookimpl, open_run
 from illusion.cli import main
+from illusion.common.files import read_json
 from illusion.diagnostics.suite import write_diagnostics
 from illusion.host import Host
 from illusion.plugins.transformer import TransformerLayer
@@ -221,4 +222,4 @@ def test_the_command_writes_the_page_and_the_table(config_file, tmp_path, capsys
     assert (
         "8 cells (8 computed" in err and (tmp_path / "s" / runner.PAGE).read_text().count('<g class="series"') == 4 * 14
     )  # 6 findings x 2 conditions + 2
-    assert np.isfinite(runner.read_json(tmp_path / "s" / runner.SWEEP)["cells"][0]["findings"]["separability"]["all"]["value"])
+    assert np.isfinite(read_json(tmp_path / "s" / runner.SWEEP)["cells"][0]["findings"]["separability"]["all"]["value"])
