@@ -4,7 +4,7 @@ Each chunk's scores are one matrix product into a reused buffer, then ``torch.to
 running top and bottom k per direction: memory is O(chunk x directions + directions x k), whatever
 the number of sentences. On processors with native bfloat16 the product is screened in bfloat16
 first (:mod:`illusion.run.screen`): only the (direction, sentence) pairs that could still enter a
-list are scored again in float32, so the result is the float32 one, about twice as fast.
+list are scored again exactly, so the result is the float32 one for about 0.6 of its work (benchmarks/README.md).
 """
 
 from __future__ import annotations
