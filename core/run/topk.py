@@ -4,7 +4,7 @@ Each chunk's scores are one matrix product into a reused buffer, then ``torch.to
 running top and bottom k per direction: memory is O(chunk x directions + directions x k), whatever
 the number of sentences. On processors with native bfloat16 the product is screened in bfloat16
 first (:mod:`illusion.run.screen`): only the (direction, sentence) pairs that could still enter a
-list are scored again in float32, so the result is the float32 one, about twice as fast.
+list are scored again exactly, so the result is the float32 one for about 0.6 of its work (benchmarks/README.md).
 """
 
 from __future__ import annotations
@@ -43,19 +43,21 @@ class Running:
     @property
     def kth(self) -> np.ndarray:
         """Each direction's k-th best score so far (-inf or +inf while fewer than k are seen)."""
-        return (self.score.amin(1) if self.largest else self.score.amax(1)).numpy()
+        return self.score.numpy().min(1) if self.largest else self.score.numpy().max(1)
 
     def merge(self, rows, score, index) -> None:
-        """Offer ``score`` and sentence ``index`` (both (len(rows), w) tensors) to the directions ``rows``."""
+        """Offer ``score`` and sentence ``index`` (both (len(rows), w) tensors or arrays) to the directions ``rows``."""
         import torch
 
         k = self.score.shape[1]
-        if score.shape[1] > k:
-            score, keep = torch.topk(score, k, dim=1, largest=self.largest)
-            index = torch.gather(index, 1, keep)
-        score, index = torch.cat([self.score[rows], score], 1), torch.cat([self.index[rows], index], 1)
-        self.score[rows], keep = torch.topk(score, k, dim=1, largest=self.largest)
-        self.index[rows] = torch.gather(index, 1, keep)
+        if score.shape[1] > k:  # wide: torch's threaded selection first
+            score, first = torch.topk(torch.as_tensor(score), k, dim=1, largest=self.largest)
+            index = torch.gather(torch.as_tensor(index), 1, first)
+        rows = np.asarray(rows)
+        best, where = self.score.numpy(), self.index.numpy()  # views: k + w values per row are merged in NumPy, without threads
+        both, indices = np.concatenate([best[rows], np.asarray(score)], 1), np.concatenate([where[rows], np.asarray(index)], 1)
+        keep = np.argpartition(-both if self.largest else both, k - 1, axis=1)[:, :k]
+        best[rows], where[rows] = np.take_along_axis(both, keep, 1), np.take_along_axis(indices, keep, 1)
 
     def ranked(self) -> tuple[np.ndarray, np.ndarray]:
         """(indices, scores) in rank order, equal scores by sentence index (which of those tied at place k stay is unspecified)."""
@@ -89,16 +91,12 @@ def extremes(
     buffer = np.empty(m * min(rows_per_chunk, len(vectors)), dtype=np.float32)  # reused: no page faults
     everything = np.arange(m)
     for start, chunk in chunks(vectors, rows=rows_per_chunk):
-        if screener is None:
-            top_rows = bottom_rows = everything
-        else:  # pairs that could enter a list are merged; rows with too many of them are scored in full below
-            top_rows, bottom_rows = screener.screen(chunk, start, top, bottom, PAIR_BATCH)
-        same = top_rows is bottom_rows or np.array_equal(top_rows, bottom_rows)
-        for rows, sides in [(top_rows, (top, bottom))] if same else [(top_rows, (top,)), (bottom_rows, (bottom,))]:
-            if len(rows):
-                scores = buffer[: len(rows) * len(chunk)].reshape(len(rows), len(chunk))
-                np.matmul(directions[rows] if len(rows) < m else directions, chunk.T, out=scores)
-                columns = torch.arange(start, start + len(chunk)).expand(len(rows), -1)
-                for running in sides:
-                    running.merge(torch.from_numpy(rows), torch.from_numpy(scores), columns)
+        # the screen merges the pairs that could enter a list; rows crowded with them come back to be scored in full
+        rows = everything if screener is None else screener.screen(chunk, start, top, bottom, PAIR_BATCH)
+        if len(rows):
+            scores = buffer[: len(rows) * len(chunk)].reshape(len(rows), len(chunk))
+            np.matmul(directions[rows] if len(rows) < m else directions, chunk.T, out=scores)
+            columns = torch.arange(start, start + len(chunk)).expand(len(rows), -1)
+            for running in (top, bottom):
+                running.merge(torch.from_numpy(rows), torch.from_numpy(scores), columns)
     return Extremes(*top.ranked(), *bottom.ranked())

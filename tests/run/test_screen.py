@@ -4,28 +4,41 @@ import numpy as np
 import pytest
 import torch
 
-from illusion.run.screen import UNIT, error_bound, keys, ordered
+from illusion.run.screen import SPAN, UNIT, keys, ordered, reaching, rounding_bound
 from illusion.run.topk import extremes
+from tests.helpers.ranking import assert_brute_force_lists_but_near_ties
 
 
-@pytest.mark.parametrize("kind", ["positive", "normal", "large"])
-def test_the_bound_covers_the_kernels_error(kind):
-    """All-positive data makes every rounding error add up: the worst case for the bound."""
-    rng = np.random.default_rng(3)
+def adversarial(kind, rng):
+    """Vectors and directions whose bfloat16 rounding errors line up (the bound's worst case) or are typical."""
+    if kind == "aligned":  # every element rounds down by almost half a step, all products positive: errors add up
+        x = 1 + (0.49 + 0.01 * rng.uniform(0, 1, (512, 384))) * 2.0**-8
+        return x, 1 + (0.49 + 0.01 * rng.uniform(0, 1, (300, 384))) * 2.0**-8
     if kind == "positive":
-        x, d = rng.uniform(0.5, 1, (512, 384)), rng.uniform(0.5, 1, (300, 384))
-    elif kind == "normal":
-        x, d = rng.standard_normal((512, 384)), rng.standard_normal((300, 384))
-    else:
-        x, d = 1e3 * rng.standard_normal((512, 768)), 1e-2 * rng.uniform(0, 1, (300, 768))
-    x, d = x.astype(np.float32), d.astype(np.float32)
-    screened = torch.mm(torch.from_numpy(d).bfloat16(), torch.from_numpy(x).bfloat16().T).float().numpy()
+        return rng.uniform(0.5, 1, (512, 384)), rng.uniform(0.5, 1, (300, 384))
+    if kind == "normal":
+        return rng.standard_normal((512, 384)), rng.standard_normal((300, 384))
+    return 1e3 * rng.standard_normal((512, 768)), 1e-2 * rng.uniform(0, 1, (300, 768))
+
+
+@pytest.mark.parametrize("kind", ["aligned", "positive", "normal", "large"])
+def test_the_bound_covers_the_kernels_error(kind):
+    x, d = (part.astype(np.float32) for part in adversarial(kind, np.random.default_rng(3)))
+    low_d, low_x = torch.from_numpy(d).bfloat16(), torch.from_numpy(x).bfloat16()
+    screened = torch.mm(low_d, low_x.T).float().numpy()
     exact = d.astype(np.float64) @ x.astype(np.float64).T
-    norms_d, norms_x = np.linalg.norm(d.astype(np.float64), axis=1), np.linalg.norm(x.astype(np.float64), axis=1)
-    bound = (1 + UNIT) * error_bound(norms_d[:, None], norms_x[None, :], x.shape[1]) + UNIT * np.abs(exact)
-    error = np.abs(screened - exact)
-    assert (error <= bound).all()
-    assert error.max() > 0.05 * bound.max()  # the data does exercise the bound
+    norms, low_norms = np.linalg.norm(d.astype(np.float64), axis=1), np.linalg.norm(low_d.double().numpy(), axis=1)
+    error_norms = np.linalg.norm(d.astype(np.float64) - low_d.double().numpy(), axis=1)
+    worst = (2 * UNIT + UNIT**2) * norms[:, None] * np.linalg.norm(x.astype(np.float64), axis=1)  # bfloat16's worst case
+    for rows in np.array_split(np.arange(len(x)), 4):  # the bound holds for each block of rows it is computed on
+        found = rounding_bound(norms, error_norms, low_norms, x[rows], low_x[rows].float().numpy())
+        bound = (1 + UNIT) * found[:, None] + UNIT * np.abs(exact[:, rows])
+        error = np.abs(screened[:, rows] - exact[:, rows])
+        assert (error <= bound).all()
+        assert error.max() > 0.02 * bound.max()  # the data does exercise the bound
+        if kind == "aligned":  # the rounding part of the bound is tight there
+            assert error.max() > 0.95 * found.max()
+        assert (found[:, None] <= worst[:, rows] * 1.01).all()  # never looser than the worst case
 
 
 def test_ordered_keys_follow_the_values_of_every_finite_bfloat16():
@@ -63,15 +76,45 @@ def test_screened_top_k_is_the_float32_one(name, vectors, directions, rows_per_c
     screened = extremes(vectors, directions, 10, rows_per_chunk=rows_per_chunk, screen=True)
     plain = extremes(vectors, directions, 10, rows_per_chunk=rows_per_chunk, screen=False)
     exact = directions.astype(np.float64) @ vectors.astype(np.float64).T
-    for index, score, order in (
-        (screened.top_index, screened.top_score, np.argsort(-exact, axis=1, kind="stable")),
-        (screened.bottom_index, screened.bottom_score, np.argsort(exact, axis=1, kind="stable")),
+    brute = directions @ vectors.T
+    for index, score, order, brute_order in (
+        (
+            screened.top_index,
+            screened.top_score,
+            np.argsort(-exact, axis=1, kind="stable"),
+            np.argsort(-brute, axis=1, kind="stable"),
+        ),
+        (
+            screened.bottom_index,
+            screened.bottom_score,
+            np.argsort(exact, axis=1, kind="stable"),
+            np.argsort(brute, axis=1, kind="stable"),
+        ),
     ):
         np.testing.assert_allclose(score, np.take_along_axis(exact, order[:, :10], 1), rtol=1e-4, atol=1e-4)
         if name != "near duplicates":  # there, float32 rounding alone reorders sentences closer than its precision
             np.testing.assert_array_equal(index, order[:, :10])
+        assert_brute_force_lists_but_near_ties(index, brute_order[:, :10], vectors, directions)
     np.testing.assert_allclose(screened.top_score, plain.top_score, rtol=1e-5, atol=1e-4)
     np.testing.assert_allclose(screened.bottom_score, plain.bottom_score, rtol=1e-5, atol=1e-4)
+
+
+@pytest.mark.parametrize("largest", [True, False])
+def test_reaching_finds_each_span_holding_a_value_beyond_its_line(largest):
+    rng = np.random.default_rng(8)
+    values = rng.standard_normal((40, 3 * SPAN)) * rng.choice([1e-3, 1, 1e3], (40, 1)) + rng.choice([-5, 0, 5], (40, 1))
+    values[:, :5] = [0.0, -0.0, 1e-40, -1e-40, 0.0]
+    bits = torch.from_numpy(values.astype(np.float32)).bfloat16().view(torch.int16).numpy()
+    spans = ordered(bits).reshape(40, 3, SPAN)
+    extreme = spans.max(2) if largest else spans.min(2)
+    for line in (  # mixed signs (three passes), then one sign (one pass)
+        keys(rng.standard_normal(40) * 5, up=not largest),
+        keys(np.abs(rng.standard_normal(40)) * (5 if largest else -5), up=not largest),
+        np.take_along_axis(extreme, rng.integers(0, 3, (40, 1)), 1)[:, 0].astype(np.int32),  # exactly at a span's extreme
+    ):
+        np.testing.assert_array_equal(
+            reaching(bits, line, largest), extreme >= line[:, None] if largest else extreme <= line[:, None]
+        )
 
 
 def test_later_chunks_are_mostly_screened_out(monkeypatch):
@@ -81,9 +124,9 @@ def test_later_chunks_are_mostly_screened_out(monkeypatch):
     original_screen, original_merge = screen.Screen.screen, screen.Screen._merge_pairs
 
     def counting_screen(self, *args):
-        top, bottom = original_screen(self, *args)
-        full.append(len(np.union1d(top, bottom)))
-        return top, bottom
+        rows = original_screen(self, *args)
+        full.append(len(rows))
+        return rows
 
     def counting_merge(self, running, rows, *args):
         pairs.append(len(rows))
