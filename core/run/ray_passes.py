@@ -53,18 +53,25 @@ class Passes:
         task = ray.remote(max_retries=self.retries, **self.resources)(work)  # type: ignore[call-overload]
         refs = [ray.put(arg) for arg in shared]  # sent to each node once, not once per task
         pending = {task.remote(shard, *own, *refs): shard for shard, own in jobs if shard.number not in done}
+        failed: IllusionError | None = None
         with self.reporter.step(f"ray: {name}", len(shards)) as advance:
             advance(len(done))
             while pending:
                 ready, _ = ray.wait(list(pending), num_returns=1)
                 shard = pending.pop(ready[0])
-                result = _get(ray, ready[0], shard)
+                try:
+                    result = _get(ray, ready[0], shard)
+                except IllusionError as exc:  # the other shards finish and are kept, for the next start
+                    failed = failed or exc
+                    continue
                 data = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
                 with atomic_writer(folder / f"{shard.number:06d}.pkl", "wb") as handle:
                     handle.write(data)
                 self.moved[name] = self.moved.get(name, 0) + len(data)
                 done[shard.number] = result
                 advance(1)
+        if failed:
+            raise failed
         return [done[shard.number] for shard in shards]
 
     def finish(self) -> None:

@@ -117,7 +117,7 @@ def run_on_ray(
     ]
     sampler_of = {choice.name: choice.plugin for choice in config.samplers}
     topk = _topk_rows(datasets, directions, conditions, sampler_of, found)
-    _fill_tokens(topk, names, found, {key: v for n in names for p in detailed[n] for key, v in p["tokens"].items()})
+    _fill_tokens(topk, names, found, {(n, *key): v for n in names for p in detailed[n] for key, v in p["tokens"].items()})
     controls = _controls(datasets, config)
     run_profiles = profiles.assemble(ranges, [profiles.merge([p["profile"] for p in detailed[n]]) for n in names])
     diagnosed = [
@@ -233,12 +233,12 @@ def _requests(shard: Shard, start: int, count: int, found: Any, controls: np.nda
 
 
 def _fill_tokens(topk: list[dict[str, Any]], names: list[str], found: dict[str, Any], tokens: dict[tuple, list]) -> None:
-    """Each listed sentence's driving token, as the workers found it; rows are in (direction, dataset) order."""
+    """Each listed sentence's driving token, as the workers found it (by dataset, direction, index, sign)."""
     for number, row in enumerate(topk):
         d, extremes = number // len(names), found[row["dataset"]]
         for side, sign, index in (("top", 1.0, extremes.top_index), ("bottom", -1.0, extremes.bottom_index)):
             for entry, i in zip(row[side], index[d]):
-                entry["token"], entry["span"] = tokens[(d, int(i), sign)]
+                entry["token"], entry["span"] = tokens[(row["dataset"], d, int(i), sign)]
 
 
 class _Ids(Sequence[str]):

@@ -24,8 +24,8 @@ def merge_extremes(parts: Sequence[tuple[int, Extremes]], k: int) -> Extremes:
     top, bottom = Running(count, k, largest=True), Running(count, k, largest=False)
     rows = torch.arange(count)
     for start, part in parts:
-        top.merge(rows, torch.from_numpy(part.top_score), torch.from_numpy(part.top_index + start))
-        bottom.merge(rows, torch.from_numpy(part.bottom_score), torch.from_numpy(part.bottom_index + start))
+        top.merge(rows, torch.from_numpy(np.array(part.top_score)), torch.from_numpy(part.top_index + start))
+        bottom.merge(rows, torch.from_numpy(np.array(part.bottom_score)), torch.from_numpy(part.bottom_index + start))
     return Extremes(*top.ranked(), *bottom.ranked())
 
 
