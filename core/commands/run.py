@@ -110,6 +110,8 @@ def run(
     for problem in host.load_problems():  # at the start, in plain sight, whether or not the run needs the plugin
         console.print(f"[yellow]plugin problem[/yellow] {problem}", highlight=False, soft_wrap=True)
     reporter = Reporter(console, quiet=quiet)
+    if worker_settings and not ray_address:
+        raise click.BadParameter("only with --ray (a model option for the cluster's workers)", param_hint="--worker-option")
     if ray_address:
         ray_options = {"num_cpus": ray_cpus, "num_gpus": ray_gpus}
         result = _on_ray(

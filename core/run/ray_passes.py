@@ -53,7 +53,7 @@ class Passes:
         task = ray.remote(max_retries=self.retries, **self.resources)(work)  # type: ignore[call-overload]
         refs = [ray.put(arg) for arg in shared]  # sent to each node once, not once per task
         pending = {task.remote(shard, *own, *refs): shard for shard, own in jobs if shard.number not in done}
-        failed: IllusionError | None = None
+        failed: dict[int, IllusionError] = {}
         with self.reporter.step(f"ray: {name}", len(shards)) as advance:
             advance(len(done))
             while pending:
@@ -62,7 +62,7 @@ class Passes:
                 try:
                     result = _get(ray, ready[0], shard)
                 except IllusionError as exc:  # the other shards finish and are kept, for the next start
-                    failed = failed or exc
+                    failed[shard.number] = exc
                     continue
                 data = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
                 with atomic_writer(folder / f"{shard.number:06d}.pkl", "wb") as handle:
@@ -71,7 +71,7 @@ class Passes:
                 done[shard.number] = result
                 advance(1)
         if failed:
-            raise failed
+            raise failed[min(failed)]  # the first shard's: the same error whichever finished first
         return [done[shard.number] for shard in shards]
 
     def finish(self) -> None:

@@ -26,7 +26,7 @@ from illusion.run.config import RunConfig
 from illusion.run.pipeline import Dataset, RunResult, Timer, _controls, _manifest, _sample, _topk_rows, open_store, write_folder
 from illusion.run.ray_passes import Passes, digest
 from illusion.run.shard_work import Shard
-from illusion.run.summaries import Sample, merge_extremes, sharded_hash
+from illusion.run.summaries import Sample, key_limit, merge_extremes, sharded_hash
 
 SAMPLE = 5000  # sentences per dataset drawn for samplers and diagnostics (plus every listed one)
 
@@ -79,10 +79,16 @@ def run_on_ray(
         shards: dict[str, list[Shard]] = {}
         for choice in config.datasets:
             shards[choice.name] = _shards(host, choice, config, worker_model, store, sum(map(len, shards.values())))
-        shards = _sampled(host, config, shards, passes.run("count", base, _jobs(shards), shard_work.count))
+        counted = passes.run("count", base, _jobs(shards), shard_work.count, sample)
+        shards = _sampled(host, config, shards, [part["count"] for part in counted])
+    limits = {n: key_limit([part["keys"] for part in parts], sample) for n, parts in _by_dataset(shards, counted).items()}
+    for n, parts in shards.items():  # the keys were of every sentence: with n, each shard sends its own sample
+        if any(part.keep is not None for part in parts):
+            limits[n] = None
     jobs = _jobs(shards)
     with timer("vectors"):
-        encoded = _by_dataset(shards, passes.run("encode", base, jobs, shard_work.encode, sample))
+        limited = [(shard, (limits[shard.dataset],)) for shard, _ in jobs]
+        encoded = _by_dataset(shards, passes.run("encode", base, limited, shard_work.encode, sample))
     starts = {name: np.cumsum([0] + [part["count"] for part in parts])[:-1].tolist() for name, parts in encoded.items()}
     _check_identity(encoded, model.identity)
     drawn = {
@@ -96,8 +102,8 @@ def run_on_ray(
     conditions = [identifier.split(":", 1)[0] for identifier in directions.ids]
     with timer("top-k"):
         inputs = digest(base, directions.vectors.tobytes())
-        parts = _by_dataset(shards, passes.run("top-k", inputs, jobs, shard_work.top_and_bottom, directions.vectors, config.k))
-        found = {name: merge_extremes(list(zip(starts[name], found)), config.k) for name, found in parts.items()}
+        ranked = _by_dataset(shards, passes.run("top-k", inputs, jobs, shard_work.top_and_bottom, directions.vectors, config.k))
+        found = {name: merge_extremes(list(zip(starts[name], own)), config.k) for name, own in ranked.items()}
     names = list(shards)
     ranges = profiles.shared_range([found[n].bottom_score for n in names], [found[n].top_score for n in names])
     controls_of = {n: np.concatenate(_control_indices(n, encoded[n], config) or [np.empty(0, int)]) for n in names}

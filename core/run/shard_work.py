@@ -19,7 +19,7 @@ from illusion.host import Host
 from illusion.records import Record, content_hash
 from illusion.run import profiles
 from illusion.run.store import ActivationStore, MemoryStore, entry_key
-from illusion.run.summaries import Sample
+from illusion.run.summaries import Sample, keys_of
 from illusion.run.tokens import TokenCache, mark_tokens
 from illusion.run.topk import Extremes, extremes
 
@@ -66,8 +66,10 @@ def records(shard: Shard) -> list[Record]:
     return found if shard.keep is None else [found[i] for i in shard.keep]
 
 
-def count(shard: Shard) -> int:
-    return len(records(shard))
+def count(shard: Shard, sample_size: int) -> dict[str, Any]:
+    """Pass 0 (no model): the shard's size and the smallest sample keys of its sentences."""
+    found = records(shard)
+    return {"count": len(found), "keys": np.sort(keys_of(shard.seed, shard.dataset, found))[:sample_size]}
 
 
 def vectors(shard: Shard, texts: list[Record]) -> np.ndarray:
@@ -81,11 +83,12 @@ def vectors(shard: Shard, texts: list[Record]) -> np.ndarray:
     return store.compute(key, [r.text for r in texts], layer.dim, layer.encode, describe=describe, owner=str(made_by))
 
 
-def encode(shard: Shard, sample_size: int) -> dict[str, Any]:
-    """Pass 1: the shard's size, content hash, worker's model identity and seeded sample (with vectors)."""
+def encode(shard: Shard, limit: int | None, sample_size: int) -> dict[str, Any]:
+    """Pass 1: the shard's size, content hash, worker's model identity and its part of the seeded sample (with
+    vectors): its sentences with keys up to ``limit`` (the dataset's), at most ``sample_size``."""
     found = records(shard)
     values = vectors(shard, found)
-    sample = Sample.draw(shard.seed, shard.dataset, found, values, 0, sample_size)
+    sample = Sample.draw(shard.seed, shard.dataset, found, values, 0, sample_size, limit)
     return {"count": len(found), "hash": content_hash(found), "identity": model(shard).identity, "sample": sample}
 
 

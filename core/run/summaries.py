@@ -35,6 +35,16 @@ def sample_key(seed: int, dataset: str, record_id: str) -> int:
     return int.from_bytes(digest, "big")
 
 
+def keys_of(seed: int, dataset: str, records: Sequence[Record]) -> np.ndarray:
+    return np.array([sample_key(seed, dataset, record.id) for record in records], dtype=np.uint64)
+
+
+def key_limit(smallest: Sequence[np.ndarray], size: int) -> int | None:
+    """The ``size``-th smallest key of a dataset from each shard's smallest keys (None: the sample is every sentence)."""
+    keys = np.sort(np.concatenate(smallest))
+    return int(keys[size - 1]) if len(keys) > size else None
+
+
 @dataclass
 class Sample:
     """Sentences of a dataset with their vectors and their index in the dataset, in dataset order."""
@@ -45,10 +55,21 @@ class Sample:
     keys: np.ndarray  # (n,) uint64; the largest possible key for sentences added by index, not drawn
 
     @classmethod
-    def draw(cls, seed: int, dataset: str, records: Sequence[Record], vectors: np.ndarray, start: int, size: int) -> Sample:
-        """The ``size`` sentences with the smallest keys among ``records`` (sentences ``start ..`` of ``dataset``)."""
-        keys = np.array([sample_key(seed, dataset, record.id) for record in records], dtype=np.uint64)
-        chosen = np.sort(np.argsort(keys, kind="stable")[:size])
+    def draw(
+        cls,
+        seed: int,
+        dataset: str,
+        records: Sequence[Record],
+        vectors: np.ndarray,
+        start: int,
+        size: int,
+        limit: int | None = None,
+    ) -> Sample:
+        """The ``size`` sentences with the smallest keys among ``records`` (sentences ``start ..`` of ``dataset``),
+        leaving out keys above ``limit`` (the dataset's ``size``-th smallest key: then only the dataset's sample is drawn)."""
+        keys = keys_of(seed, dataset, records)
+        chosen = np.argsort(keys, kind="stable")[:size]
+        chosen = np.sort(chosen if limit is None else chosen[keys[chosen] <= np.uint64(limit)])
         return cls(chosen + start, [records[i] for i in chosen], np.asarray(vectors[chosen]), keys[chosen])
 
     @classmethod

@@ -107,3 +107,16 @@ def test_a_worker_without_the_model_is_a_clear_error(cluster, tmp_path, tiny_ber
         run_on_ray(config, tmp_path / "ray", worker_options={"model": str(tmp_path / "nowhere")})
     with pytest.raises(IllusionError, match="a Ray worker's model differs from this machine's"):
         run_on_ray(config, tmp_path / "other", worker_options={"dtype": "float16"})
+
+
+def test_the_command_refuses_ray_options_that_cannot_work(tmp_path, tiny_bert):
+    from click.testing import CliRunner
+
+    from illusion.cli import cli
+
+    path = tmp_path / "run.toml"
+    _config(tmp_path, tiny_bert)
+    alone = CliRunner().invoke(cli, ["run", str(path), "--out", str(tmp_path / "r"), "--worker-option", "device=cuda"])
+    assert alone.exit_code == 2 and "--worker-option" in alone.output and "only with --ray" in alone.output
+    no_sample = CliRunner().invoke(cli, ["run", str(path), "--out", str(tmp_path / "r"), "--ray", "local", "--ray-sample", "0"])
+    assert no_sample.exit_code == 2 and "--ray-sample must be at least 1" in no_sample.output

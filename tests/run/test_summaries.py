@@ -7,7 +7,7 @@ import pytest
 
 from illusion.records import Record, content_hash
 from illusion.run import profiles
-from illusion.run.summaries import Sample, merge_extremes, sharded_hash
+from illusion.run.summaries import Sample, key_limit, keys_of, merge_extremes, sharded_hash
 from illusion.run.topk import extremes
 
 CUTS = [0, 130, 131, 400, 1000]  # shards of uneven sizes, one of a single sentence
@@ -72,3 +72,15 @@ def test_a_sharded_hash_is_the_shards_hash_when_there_is_one():
     assert sharded_hash([content_hash(records)]) == content_hash(records)
     two = sharded_hash([content_hash(records[:1]), content_hash(records[1:])])
     assert two.startswith("shards:") and two != sharded_hash([content_hash(records[1:]), content_hash(records[:1])])
+
+
+def test_a_key_limit_draws_the_dataset_sample_once_over_the_shards(data):
+    vectors, _ = data
+    records = [Record(f"r{i}", f"sentence {i}") for i in range(len(vectors))]
+    whole = Sample.draw(1, "a", records, vectors, 0, 50)
+    smallest = [np.sort(keys_of(1, "a", records[s : s + len(p)]))[:50] for s, p in _parts(vectors)]
+    limit = key_limit(smallest, 50)
+    parts = [Sample.draw(1, "a", records[s : s + len(p)], p, s, 50, limit) for s, p in _parts(vectors)]
+    assert sum(len(part.index) for part in parts) == 50  # only the sample crosses the network
+    np.testing.assert_array_equal(Sample.merge(parts, 50).index, whole.index)
+    assert key_limit(smallest, 5000) is None
