@@ -20,12 +20,13 @@ import numpy as np
 from illusion.common.progress import Reporter
 from illusion.errors import IllusionError
 from illusion.host import Host
-from illusion.records import Record, sample_indices
+from illusion.records import Record
 from illusion.run import profiles, shard_work, stats
 from illusion.run.config import RunConfig
 from illusion.run.pipeline import Dataset, RunResult, Timer, _controls, _manifest, _sample, _topk_rows, open_store, write_folder
 from illusion.run.ray_passes import Passes, digest
 from illusion.run.shard_work import Shard
+from illusion.run.shards import kept
 from illusion.run.summaries import Sample, key_limit, merge_extremes, sharded_hash
 
 SAMPLE = 5000  # sentences per dataset drawn for samplers and diagnostics (plus every listed one)
@@ -188,16 +189,7 @@ def _sampled(host: Host, config: RunConfig, shards: dict[str, list[Shard]], coun
             raise IllusionError(
                 f"dataset {name!r} has {min(size, n or size)} sentences, fewer than k = {config.k}: lower k or add sentences"
             )
-        chosen = (
-            sample_indices(size, n, config.seed if values["seed"] is None else values["seed"])
-            if n is not None and n < size
-            else None
-        )
-        result[name], start = [], 0
-        for shard, count in zip(parts, sizes):
-            keep = None if chosen is None else chosen[(chosen >= start) & (chosen < start + count)] - start
-            result[name].append(replace(shard, keep=keep))
-            start += count
+        result[name] = [replace(shard, keep=keep) for shard, keep in zip(parts, kept(host, choice, config, sizes))]
     return result
 
 

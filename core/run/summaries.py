@@ -92,8 +92,11 @@ class Sample:
         return Sample(index[chosen], [records[i] for i in chosen], vectors[chosen], keys[chosen])
 
 
+SHARDED = "shards:"  # the start of the hash of a dataset read in several shards
+
+
 def sharded_hash(shard_hashes: Sequence[str]) -> str:
     """A dataset's hash from its shards' content hashes, in order (one shard: that shard's own hash)."""
     if len(shard_hashes) == 1:
         return shard_hashes[0]
-    return "shards:" + hashlib.sha256("\n".join(shard_hashes).encode()).hexdigest()[:32]
+    return SHARDED + hashlib.sha256("\n".join(shard_hashes).encode()).hexdigest()[:32]

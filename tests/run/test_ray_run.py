@@ -10,6 +10,7 @@ import pytest
 from illusion.diagnostics.suite import write_diagnostics
 from illusion.errors import IllusionError
 from illusion.run.config import load_config
+from illusion.run.data import load_run_data
 from illusion.run.folder import CONTROLS, PROFILE_HISTOGRAMS, PROFILE_SAMPLES, PROFILE_SENTENCES, RunFolder
 from illusion.run.pipeline import run
 from illusion.run.ray_passes import SHARDS
@@ -84,6 +85,8 @@ def test_a_run_on_two_ray_nodes_equals_the_single_machine_run(cluster, tmp_path,
     expected = write_diagnostics(tmp_path / "single", datasets=single.datasets)
     found = write_diagnostics(tmp_path / "ray", datasets=spread.datasets)
     assert [key for key in expected if expected[key] != found[key]] == ["run_id", "timings"]
+    reloaded = load_run_data(tmp_path / "ray")  # as `illusion diagnose` reads the run: its datasets read in shards again
+    assert reloaded.records == {d.name: d.records for d in single.datasets}
 
 
 def test_a_failed_shard_is_named_and_a_second_start_resumes_the_finished_ones(cluster, tmp_path, tiny_bert):
