@@ -34,7 +34,7 @@ class RunData:
     path: Path
     manifest: dict[str, Any]
     config: RunConfig
-    records: dict[str, list[Record]]
+    records: dict[str, Sequence[Record]]
     vectors: dict[str, np.ndarray]
     direction_ids: list[str]
     conditions: list[str]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -69,7 +69,7 @@ class Partial:
 def sentence_keys(seed: int, name: str, start: int, count: int) -> np.ndarray:
     """The seeded random keys of sentences ``start .. start + count`` of dataset ``name`` (any part alone gives the same)."""
     rng = rng_for(seed, f"profiles:{name}")
-    rng.bit_generator.advance(start)  # one 64-bit draw per key
+    cast(np.random.PCG64, rng.bit_generator).advance(start)  # one 64-bit draw per key
     return rng.random(count).astype(np.float32)
 
 
