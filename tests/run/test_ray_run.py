@@ -123,3 +123,16 @@ def test_the_command_refuses_ray_options_that_cannot_work(tmp_path, tiny_bert):
     assert alone.exit_code == 2 and "--worker-option" in alone.output and "only with --ray" in alone.output
     no_sample = CliRunner().invoke(cli, ["run", str(path), "--out", str(tmp_path / "r"), "--ray", "local", "--ray-sample", "0"])
     assert no_sample.exit_code == 2 and "--ray-sample must be at least 1" in no_sample.output
+
+
+def test_the_command_writes_the_whole_run_folder_on_the_cluster(cluster, tmp_path, tiny_bert):
+    import subprocess
+    import sys
+
+    _config(tmp_path, tiny_bert)
+    command = [sys.executable, "-m", "illusion.cli", "run", str(tmp_path / "run.toml"), "-q", "--out", str(tmp_path / "out")]
+    done = subprocess.run([*command, "--ray", cluster.address], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    folder = RunFolder(tmp_path / "out")
+    assert folder.has("diagnostics.json") and folder.has("report.html") and not folder.has(SHARDS)
+    assert folder.manifest()["ray"]["shards"] == {"notes": 3, "rows": 2}
