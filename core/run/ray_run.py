@@ -23,7 +23,18 @@ from illusion.host import Host
 from illusion.records import Record
 from illusion.run import profiles, shard_work, stats
 from illusion.run.config import RunConfig
-from illusion.run.pipeline import Dataset, RunResult, Timer, _controls, _manifest, _sample, _topk_rows, open_store, write_folder
+from illusion.run.pipeline import (
+    Dataset,
+    RunResult,
+    Timer,
+    _controls,
+    _manifest,
+    _sample,
+    _topk_rows,
+    control_indices,
+    open_store,
+    write_folder,
+)
 from illusion.run.ray_passes import Passes, digest
 from illusion.run.shard_work import Shard
 from illusion.run.shards import kept
@@ -107,7 +118,8 @@ def run_on_ray(
         found = {name: merge_extremes(list(zip(starts[name], own)), config.k) for name, own in ranked.items()}
     names = list(shards)
     ranges = profiles.shared_range([found[n].bottom_score for n in names], [found[n].top_score for n in names])
-    controls_of = {n: np.concatenate(_control_indices(n, encoded[n], config) or [np.empty(0, int)]) for n in names}
+    sizes = {name: sum(part["count"] for part in parts) for name, parts in encoded.items()}
+    controls_of = {n: np.concatenate(control_indices(n, sizes[n], config) or [np.empty(0, int)]) for n in names}
     with timer("details"):
         own = [
             (s, _requests(s, starts[n][i], encoded[n][i]["count"], found[n], controls_of[n]))
@@ -117,7 +129,6 @@ def run_on_ray(
         detailed = _by_dataset(
             shards, passes.run("details", inputs, own, shard_work.details, directions, ranges, config.k, config.seed)
         )
-    sizes = {name: sum(part["count"] for part in parts) for name, parts in encoded.items()}
     datasets = [
         Dataset(n, plugins[n], Fetched(n, sizes[n], {i: r for p in detailed[n] for i, r in p["records"].items()}), hashes[n])
         for n in names
@@ -209,12 +220,6 @@ def _shifted(sample: Sample, start: int) -> Sample:
 
 def _dataset(name: str, plugin: str, hash: str, sample: Sample) -> Dataset:
     return Dataset(name, plugin, sample.records, hash, sample.vectors)
-
-
-def _control_indices(name: str, parts: list[dict[str, Any]], config: RunConfig) -> list[np.ndarray]:
-    from illusion.run.pipeline import control_indices
-
-    return control_indices(name, sum(part["count"] for part in parts), config)
 
 
 def _requests(shard: Shard, start: int, count: int, found: Any, controls: np.ndarray) -> tuple:
