@@ -100,9 +100,13 @@ def prepare(
             seen.add(text.lower())
         kept.append(record if text == record.text else Record(record.id, text, record.meta))
     if n is not None and n < len(kept):
-        chosen = np.sort(np.random.default_rng(seed).choice(len(kept), size=n, replace=False))
-        kept = [kept[i] for i in chosen]
+        kept = [kept[i] for i in sample_indices(len(kept), n, seed)]
     return kept
+
+
+def sample_indices(size: int, n: int, seed: int) -> np.ndarray:
+    """The seeded sample of ``n`` of ``size`` prepared sentences (sorted indices) that the shared option ``n`` keeps."""
+    return np.sort(np.random.default_rng(seed).choice(size, size=n, replace=False))
 
 
 def _split(records: Iterable[Record]) -> Iterator[Record]:

@@ -93,9 +93,14 @@ class DatasetPlugin(Registration):
     The host adds the shared parameters (``split_sentences``, ``min_words``, ``max_words``, ``dedupe``,
     ``n``, ``seed``) to every dataset; a plugin declares only its own, and may change the
     shared defaults with ``shared_defaults`` (e.g. ``{"split_sentences": True}`` for paragraphs).
+
+    ``shards`` (optional) makes the dataset readable in parts: ``shards(**params)`` names them (e.g.
+    its files), and ``factory(**params, shard=NAME)`` yields only part NAME's records, with the ids
+    the whole dataset gives them. A distributed run reads each part on a worker.
     """
 
     shared_defaults: Mapping[str, Any] = field(default_factory=dict)
+    shards: Callable[..., Iterable[str]] | None = None
 
     kind: ClassVar[str] = "dataset"
     hook: ClassVar[str] = "illusion_datasets"
@@ -114,12 +119,29 @@ class DatasetPlugin(Registration):
         shared = (replace(p, default=self.shared_defaults.get(p.name, p.default)) for p in SHARED_DATASET_PARAMS)
         return tuple(self.params) + tuple(shared)
 
-    def load(self, options: Mapping[str, Any], *, seed: int) -> list[Record]:
-        """Read, prepare and check the dataset's records; asking for more than there are is a warning."""
+    def shard_names(self, options: Mapping[str, Any]) -> list[str | None]:
+        """The parts the dataset can be read in, in order; one part (``None``: the whole) when it cannot be sharded."""
+        if self.shards is None:
+            return [None]
+        values = {name: value for name, value in self.resolve(options).items() if name not in SHARED_DATASET_PARAM_NAMES}
+        with self.blamed(" while listing its shards"):
+            names: list[str | None] = list(self.shards(**values))
+        if not names or not all(isinstance(name, str) for name in names) or len(set(names)) < len(names):
+            raise PluginError(f"{self.label}: shards must name one or more distinct parts (strings), got {names!r}")
+        return names
+
+    def load(self, options: Mapping[str, Any], *, seed: int, shard: str | None = None, sample: bool = True) -> list[Record]:
+        """Read, prepare and check the dataset's records; asking for more than there are is a warning.
+
+        ``shard``: only that part (see ``shards``); ``sample=False``: leave out the seeded sample of ``n``
+        (a distributed run draws it over all parts).
+        """
         values = self.resolve(options)
         shared = {name: values.pop(name) for name in SHARED_DATASET_PARAM_NAMES}
         shared["seed"] = seed if shared["seed"] is None else shared["seed"]
-        records = self._call(**values)
+        if not sample:
+            shared["n"] = None
+        records = self._call(**values) if shard is None else self._call(**values, shard=shard)
         if not isinstance(records, Iterable):
             raise PluginError(f"{self.label}: factory must return an iterable of Record, got {type(records).__name__}")
         checked = (check_record(record, number, self.label) for number, record in enumerate(_iterate(records, self)))

@@ -1,4 +1,4 @@
-"""Datasets read from local files: plain text (one sentence per line) and JSONL/CSV tables."""
+"""Datasets read from local files: plain text (one sentence per line) and JSONL/CSV tables; each file is a shard."""
 
 from __future__ import annotations
 
@@ -22,16 +22,26 @@ def expand(pattern: str) -> list[tuple[Path, str]]:
     return [(path, path.relative_to(base).as_posix()) for path in paths]
 
 
-def text_lines(path: str) -> Iterator[Record]:
-    for file, name in expand(path):
+def file_shards(path: str, **_: object) -> list[str]:
+    """The shards of a file dataset: its files, by the names its record ids use."""
+    return [name for _, name in expand(path)]
+
+
+def _files(path: str, shard: str | None) -> list[tuple[Path, str]]:
+    """The files to read: all, or the one named ``shard``."""
+    return [(file, name) for file, name in expand(path) if shard is None or name == shard]
+
+
+def text_lines(path: str, shard: str | None = None) -> Iterator[Record]:
+    for file, name in _files(path, shard):
         with file.open(encoding="utf-8", errors="replace") as handle:
             for number, line in enumerate(handle, 1):
                 if line.strip():
                     yield Record(f"{name}:{number}", line.strip(), {"file": str(file), "line": number})
 
 
-def table_rows(path: str, column: str, id_column: str | None, format: str) -> Iterator[Record]:
-    for file, name in expand(path):
+def table_rows(path: str, column: str, id_column: str | None, format: str, shard: str | None = None) -> Iterator[Record]:
+    for file, name in _files(path, shard):
         kind = format if format != "auto" else {".jsonl": "jsonl", ".json": "jsonl", ".tsv": "tsv"}.get(file.suffix, "csv")
         for number, row in enumerate(_rows(file, kind), 1):
             if column not in row:
@@ -67,12 +77,14 @@ def illusion_datasets():
         name="text",
         description="Plain-text files, one sentence per line (paths or globs).",
         factory=text_lines,
+        shards=file_shards,
         params=[Param("path", str, help="file path or glob, e.g. 'corpus/*.txt'")],
     )
     yield DatasetPlugin(
         name="table",
         description="JSONL, CSV or TSV files with the sentence in a chosen column.",
         factory=table_rows,
+        shards=file_shards,
         params=[
             Param("path", str, help="file path or glob"),
             Param("column", str, "text", "column that holds the sentence"),

@@ -21,8 +21,65 @@ BUILDERS = {
 _SAVED = ("dataset_info.json", "state.json", "dataset_dict.json")
 
 
+WHOLE = "all"
+"""The one shard of a dataset that cannot be read in parts (not Parquet files)."""
+
+
+def hf_shards(path: str | None, **_: object) -> list[str]:
+    """Parquet data files shard by row group (``FILE#GROUP``); anything else is one shard."""
+    groups = _row_groups(path)
+    return [f"{file}#{group}" for file, group, _ in groups] if groups else [WHOLE]
+
+
+def _row_groups(path: str | None) -> list[tuple[str, int, int]]:
+    """(file, row group, first row number) of every row group of the Parquet files ``path`` matches, in read order."""
+    if path is None or Path(path).expanduser().is_dir():
+        return []
+    files = sorted(p for p in glob.glob(str(Path(path).expanduser()), recursive=True) if Path(p).is_file())
+    if not files or any(Path(file).suffix.lower() != ".parquet" for file in files):
+        return []
+    import pyarrow.parquet as pq
+
+    groups, start = [], 0
+    for file in files:
+        metadata = pq.ParquetFile(file).metadata
+        for group in range(metadata.num_row_groups):
+            groups.append((file, group, start))
+            start += metadata.row_group(group).num_rows
+    return groups
+
+
+def _row_group(path: str, shard: str, split: str, column: str, id_column: str | None) -> Iterator[Record]:
+    """The records of one row group, numbered as the whole dataset numbers them."""
+    import pyarrow.parquet as pq
+
+    for file, group, start in _row_groups(path):
+        if f"{file}#{group}" == shard:
+            table = pq.ParquetFile(file).read_row_group(group)
+            for wanted in (column, id_column):
+                if wanted is not None and wanted not in table.column_names:
+                    raise PluginError(f"{file}: no column {wanted!r} (columns: {', '.join(table.column_names)})")
+            yield from _records(enumerate(table.to_pylist(), start), split, column, id_column)
+            return
+    raise PluginError(f"dataset 'huggingface': no row group {shard!r} in {path!r} (the files changed since it was listed)")
+
+
+def _records(rows, split: str, column: str, id_column: str | None) -> Iterator[Record]:
+    for number, row in rows:
+        text = row[column]
+        if isinstance(text, str) and text.strip():
+            key = str(row[id_column]) if id_column else f"{split}:{number}"
+            yield Record(key, text.strip(), {"split": split})
+
+
 def hf_rows(
-    path: str | None, dataset: str | None, config: str | None, split: str, column: str, id_column: str | None
+    path: str | None,
+    dataset: str | None,
+    config: str | None,
+    split: str,
+    column: str,
+    id_column: str | None,
+    shard: str | None = None,
 ) -> Iterator[Record]:
     if path is None and dataset is None:  # nothing to read: like a required parameter without a value
         raise PluginUnavailable("dataset 'huggingface': set either path (local data files or a folder) or dataset (a hub name)")
@@ -30,6 +87,9 @@ def hf_rows(
         raise PluginError(
             "dataset 'huggingface': set either path (local data files or a folder) or dataset (a hub name), not both"
         )
+    if path is not None and shard not in (None, WHOLE):
+        yield from _row_group(path, shard, split, column, id_column)
+        return
     try:
         import datasets
     except ImportError:
@@ -45,11 +105,7 @@ def hf_rows(
     for wanted in (column, id_column):
         if wanted is not None and wanted not in data.column_names:
             raise PluginError(f"{source} [{split}]: no column {wanted!r} (columns: {', '.join(data.column_names)})")
-    for number, row in enumerate(data):
-        text = row[column]
-        if isinstance(text, str) and text.strip():
-            key = str(row[id_column]) if id_column else f"{split}:{number}"
-            yield Record(key, text.strip(), {"split": split})
+    yield from _records(enumerate(data), split, column, id_column)
 
 
 def _local(datasets, path: str, config: str | None, split: str):
@@ -83,6 +139,7 @@ def illusion_datasets():
         name="huggingface",
         description="A Hugging Face dataset: local data files (Parquet, CSV, JSON...), a saved folder, or a hub name in the local cache.",
         factory=hf_rows,
+        shards=hf_shards,
         params=[
             Param(
                 "path",

@@ -37,6 +37,35 @@ from illusion.run.config import default_config_text, load_config
 @click.option("--no-diagnostics", is_flag=True, help="Skip the illusion diagnostics (same as -s diagnostics=false).")
 @click.option("--no-cache", is_flag=True, help="Compute every vector afresh, in memory: read and write no activation store.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
+@click.option(
+    "--ray",
+    "ray_address",
+    metavar="ADDRESS",
+    help="Run on a Ray cluster: auto (the one `ray start` began here), ray://HEAD:10001, or local (see docs/ray.md).",
+)
+@click.option("--ray-cpus", type=float, default=1, show_default=True, help="CPUs Ray reserves for each shard's task.")
+@click.option("--ray-gpus", type=float, default=0, show_default=True, help="GPUs Ray reserves for each shard's task.")
+@click.option(
+    "--worker-option",
+    "worker_settings",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="With --ray: a model option for the workers only, e.g. device=cuda (repeatable).",
+)
+@click.option(
+    "--ray-sample",
+    type=int,
+    default=5000,
+    show_default=True,
+    help="With --ray: sentences per dataset sent to this machine for samplers and diagnostics.",
+)
+@click.option(
+    "--ray-retries",
+    type=int,
+    default=3,
+    show_default=True,
+    help="With --ray: times a shard's task is retried when its worker is lost.",
+)
 def run(
     config: Path | None,
     out: Path,
@@ -47,6 +76,12 @@ def run(
     no_diagnostics: bool,
     no_cache: bool,
     quiet: bool,
+    ray_address: str | None,
+    ray_cpus: float,
+    ray_gpus: float,
+    worker_settings: tuple[str, ...],
+    ray_sample: int,
+    ray_retries: int,
 ) -> None:
     """Find the top-activating sentences of every direction in every dataset.
 
@@ -75,7 +110,15 @@ def run(
     for problem in host.load_problems():  # at the start, in plain sight, whether or not the run needs the plugin
         console.print(f"[yellow]plugin problem[/yellow] {problem}", highlight=False, soft_wrap=True)
     reporter = Reporter(console, quiet=quiet)
-    result = run_pipeline(resolved, out, host=host, reporter=reporter, cache=not no_cache)
+    if worker_settings and not ray_address:
+        raise click.BadParameter("only with --ray (a model option for the cluster's workers)", param_hint="--worker-option")
+    if ray_address:
+        ray_options = {"num_cpus": ray_cpus, "num_gpus": ray_gpus}
+        result = _on_ray(
+            ray_address, resolved, out, host, reporter, not no_cache, ray_options, worker_settings, ray_sample, ray_retries
+        )
+    else:
+        result = run_pipeline(resolved, out, host=host, reporter=reporter, cache=not no_cache)
     diagnostics = write_diagnostics(out, reporter=reporter, datasets=result.datasets) if resolved.diagnostics else None
     if not diagnostics:
         (out / "diagnostics.json").unlink(missing_ok=True)  # an earlier run's, in the same folder
@@ -83,6 +126,27 @@ def run(
     _summary(console, result, report)
     if diagnostics:
         print_summary(console, diagnostics)
+
+
+def _on_ray(address, config, out, host, reporter, cache, resources, worker_settings, sample, retries):
+    """The run on a Ray cluster (:mod:`illusion.run.ray_run`); ``address`` ``local`` starts one on this machine."""
+    from illusion.run.config import apply_override
+    from illusion.run.ray_run import run_on_ray
+
+    try:
+        import ray
+    except ImportError:
+        raise click.ClickException("--ray needs Ray: pip install 'illusion[ray]'") from None
+    if sample < 1 or retries < 0:
+        raise click.BadParameter("--ray-sample must be at least 1 and --ray-retries at least 0")
+    worker_options: dict = {}
+    for setting in worker_settings:
+        apply_override(worker_options, setting)
+    ray.init(address=None if address == "local" else address, include_dashboard=False, log_to_driver=False)
+    try:
+        return run_on_ray(config, out, host, reporter, cache, resources, worker_options, sample, retries)
+    finally:
+        ray.shutdown()
 
 
 def _summary(console: Console, result, report: Path) -> None:

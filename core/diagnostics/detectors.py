@@ -11,7 +11,7 @@ than the text.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -70,7 +70,7 @@ def similar_matches(run: RunData, description: str, host: Host, options: dict[st
     return {name: _unit(embed(run.records[name], run.texts(name))) @ target >= threshold for name in run.names}
 
 
-def sentence_embedder(run: RunData, host: Host, model: str) -> Callable[[list[Record] | None, list[str]], np.ndarray]:
+def sentence_embedder(run: RunData, host: Host, model: str) -> Callable[[Sequence[Record] | None, list[str]], np.ndarray]:
     """A function (records or None, texts) -> embeddings; those of records are kept in the run's store."""
     from illusion.run.pipeline import open_store
     from illusion.run.store import entry_key
@@ -79,7 +79,7 @@ def sentence_embedder(run: RunData, host: Host, model: str) -> Callable[[list[Re
     made_by = host.distribution_of("model layer", "transformer")
     store = open_store(run.config)
 
-    def embed(records: list[Record] | None, texts: list[str]) -> np.ndarray:
+    def embed(records: Sequence[Record] | None, texts: list[str]) -> np.ndarray:
         if records is None:
             return np.asarray(layer.encode(texts), dtype=np.float32)
         key = entry_key(layer.identity, content_hash(records), store.dtype, (made_by.name, made_by.version))

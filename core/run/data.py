@@ -24,6 +24,7 @@ from illusion.run.folder import MANIFEST, STATS, TOPK, RunFolder
 from illusion.run.lookup import DirectionSpec, neuron_labels, resolve_direction
 from illusion.run.pipeline import Dataset, load_dataset, open_store
 from illusion.run.store import entry_key
+from illusion.run.summaries import SHARDED
 
 
 @dataclass
@@ -33,7 +34,7 @@ class RunData:
     path: Path
     manifest: dict[str, Any]
     config: RunConfig
-    records: dict[str, list[Record]]
+    records: dict[str, Sequence[Record]]
     vectors: dict[str, np.ndarray]
     direction_ids: list[str]
     conditions: list[str]
@@ -176,8 +177,14 @@ def _cached_vectors(
 def _dataset(host: Host, choice: Any, config: RunConfig, listed: dict[str, Any], path: Path) -> Dataset:
     if choice.name not in listed:
         raise IllusionError(f"{path / MANIFEST}: dataset {choice.name!r} is in the config but not in 'datasets'")
-    dataset = load_dataset(host, choice, config)
-    if dataset.hash != listed[choice.name]["hash"]:
+    expected = listed[choice.name]["hash"]
+    if expected.startswith(SHARDED):  # a distributed run's, read in its shards
+        from illusion.run.shards import read_sharded
+
+        dataset = read_sharded(host, choice, config)
+    else:
+        dataset = load_dataset(host, choice, config)
+    if dataset.hash != expected:
         raise IllusionError(
             f"dataset {choice.name!r} ({choice.plugin}) no longer gives the sentences of run "
             f"{path}: its source changed; rerun `illusion run`"

@@ -32,7 +32,7 @@ from illusion.run.topk import extremes
 class Dataset:
     name: str
     plugin: str
-    records: list[Record]
+    records: Sequence[Record]
     hash: str
     vectors: np.ndarray | None = None
 
@@ -124,15 +124,29 @@ def run(
     with timer("statistics"):
         run_stats = run_statistics(datasets, directions, conditions, found, config)
     manifest = _manifest(config, host, datasets, directions, conditions, sampler_of, model, timer.timings)
+    write_folder(out, topk, controls, run_stats, directions, run_profiles, {d.name: d.records for d in datasets}, manifest)
+    return RunResult(out, manifest, topk, controls, run_stats, timer.timings, datasets)
+
+
+def write_folder(
+    out: Path,
+    topk: list[dict[str, Any]],
+    controls: list[dict[str, Any]],
+    run_stats: dict[str, Any],
+    directions: Directions,
+    run_profiles: profiles.Profiles,
+    records: dict[str, Sequence[Record]],
+    manifest: dict[str, Any],
+) -> None:
+    """Write the run folder ``out``, the manifest last: a folder with a manifest is a finished run."""
     out.mkdir(parents=True, exist_ok=True)
     folder = RunFolder(out)
     folder.write_jsonl(TOPK, topk)
     folder.write_jsonl(CONTROLS, controls)
     folder.write_json(STATS, run_stats)
     folder.write_npy(DIRECTIONS, directions.vectors.astype(np.float32))
-    profiles.write(folder, run_profiles, {d.name: d.records for d in datasets})
-    folder.write_json(MANIFEST, manifest)  # last: a folder with a manifest is a finished run
-    return RunResult(out, manifest, topk, controls, run_stats, timer.timings, datasets)
+    profiles.write(folder, run_profiles, records)
+    folder.write_json(MANIFEST, manifest)
 
 
 def open_store(config: RunConfig) -> ActivationStore:
@@ -188,13 +202,17 @@ def _topk_rows(
     return rows
 
 
+def control_indices(name: str, size: int, config: RunConfig) -> list[np.ndarray]:
+    """The sentences (indices) of the control sets of a dataset of ``size`` sentences."""
+    rng = rng_for(config.seed, name)
+    return [rng.choice(size, size=config.k, replace=False) for _ in range(config.controls)]
+
+
 def _controls(datasets: Sequence[Dataset], config: RunConfig) -> list[dict[str, Any]]:
     """The paper's control: seeded random sets of k sentences from each dataset."""
     rows = []
     for dataset in datasets:
-        rng = rng_for(config.seed, dataset.name)
-        for number in range(config.controls):
-            chosen = rng.choice(len(dataset.records), size=config.k, replace=False)
+        for number, chosen in enumerate(control_indices(dataset.name, len(dataset.records), config)):
             rows.append(
                 {
                     "set": f"control:{dataset.name}:{number}",

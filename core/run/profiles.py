@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -56,12 +56,28 @@ def bin_of(scores: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
     return np.clip(((scores - low) * (BINS / (high - low))).astype(np.int64), 0, BINS - 1)
 
 
+@dataclass
+class Partial:
+    """One dataset's profile summary over some of its sentences: mergeable with the others' (:func:`merge`)."""
+
+    histograms: np.ndarray  # (directions, BINS) int64
+    key: np.ndarray  # (directions, INTERVALS, k) float32: the sampled sentences' random keys (inf where none)
+    index: np.ndarray  # same shape, int64: their index in the dataset, -1 where none
+    score: np.ndarray  # same shape, float32: their activations
+
+
+def sentence_keys(seed: int, name: str, start: int, count: int) -> np.ndarray:
+    """The seeded random keys of sentences ``start .. start + count`` of dataset ``name`` (any part alone gives the same)."""
+    rng = rng_for(seed, f"profiles:{name}")
+    cast(np.random.PCG64, rng.bit_generator).advance(start)  # one 64-bit draw per key
+    return rng.random(count).astype(np.float32)
+
+
 def dataset_profile(
-    vectors: np.ndarray, directions: np.ndarray, ranges: np.ndarray, k: int, rng: np.random.Generator
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Histograms (directions, BINS) and samples with their scores (directions, INTERVALS, k) of one dataset."""
+    vectors: np.ndarray, directions: np.ndarray, ranges: np.ndarray, k: int, keys: np.ndarray, start: int = 0
+) -> Partial:
+    """Histograms and samples of sentences ``start ..`` of one dataset (``vectors``, with their ``keys``)."""
     count = len(directions)
-    keys = rng.random(len(vectors)).astype(np.float32)
     histograms = np.zeros((count, BINS), dtype=np.int64)
     best_key = np.full((count, INTERVALS, k), np.inf, dtype=np.float32)
     best_index = np.full((count, INTERVALS, k), -1, dtype=np.int64)
@@ -70,18 +86,29 @@ def dataset_profile(
     for first in range(0, count, step):
         part = slice(first, first + step)
         block, low, high = np.asarray(directions[part], dtype=np.float32), ranges[part, 0], ranges[part, 1]
-        for start, rows in chunks(vectors, rows=max(256, CELLS // len(block))):
+        for offset, rows in chunks(vectors, rows=max(256, CELLS // len(block))):
             scores = rows @ block.T  # (rows, directions of the block)
             bins = bin_of(scores, low, high)
             offsets = bins + np.arange(len(block)) * BINS
             histograms[part] += np.bincount(offsets.ravel(), minlength=len(block) * BINS).reshape(len(block), BINS)
             interval = bins // (BINS // INTERVALS)
-            index = np.broadcast_to(np.arange(start, start + len(rows))[:, None], scores.shape)
+            index = np.broadcast_to(np.arange(start + offset, start + offset + len(rows))[:, None], scores.shape)
             for j in range(INTERVALS):
-                candidate = np.where(interval == j, keys[start : start + len(rows), None], np.inf)
+                candidate = np.where(interval == j, keys[offset : offset + len(rows), None], np.inf)
                 _keep_smallest(candidate, index, scores, best_key[part, j], best_index[part, j], best_score[part, j])
-    best_score[best_index < 0] = np.nan
-    return histograms, best_index, best_score
+    return Partial(histograms, best_key, best_index, best_score)
+
+
+def merge(parts: Sequence[Partial]) -> Partial:
+    """The profile of the sentences of all ``parts`` together: histograms add up, each interval keeps the k smallest keys."""
+    first = parts[0]
+    histograms = np.sum([part.histograms for part in parts], axis=0)
+    merged = Partial(histograms, first.key.copy(), first.index.copy(), first.score.copy())
+    for part in parts[1:]:
+        for j in range(INTERVALS):
+            key, index, score = (np.ascontiguousarray(a[:, j].T) for a in (part.key, part.index, part.score))
+            _keep_smallest(key, index, score, merged.key[:, j], merged.index[:, j], merged.score[:, j])
+    return merged
 
 
 def _keep_smallest(key, index, score, best_key, best_index, best_score) -> None:
@@ -111,10 +138,20 @@ def compute(
     ranges = shared_range([extremes[n].bottom_score for n in names], [extremes[n].top_score for n in names])
     parts = []
     for name in names:
-        parts.append(dataset_profile(vectors[name], directions, ranges, k, rng_for(seed, f"profiles:{name}")))
+        keys = sentence_keys(seed, name, 0, len(vectors[name]))
+        parts.append(dataset_profile(vectors[name], directions, ranges, k, keys))
         if progress:
             progress(1)
-    histograms, samples, scores = (np.stack([part[i] for part in parts], axis=1) for i in range(3))
+    return assemble(ranges, parts)
+
+
+def assemble(ranges: np.ndarray, parts: Sequence[Partial]) -> Profiles:
+    """The run's profiles from each dataset's (merged) partial profile, datasets in the run's order."""
+    for part in parts:
+        part.score[part.index < 0] = np.nan
+    histograms, samples, scores = (
+        np.stack([getattr(part, a) for part in parts], axis=1) for a in ("histograms", "index", "score")
+    )
     order = np.argsort(-np.nan_to_num(scores, nan=-np.inf), axis=-1, kind="stable")  # each interval's samples, highest first
     return Profiles(
         ranges,

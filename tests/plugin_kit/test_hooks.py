@@ -56,6 +56,30 @@ def test_hook_illusion_datasets():
     assert [(r.id, r.text) for r in records] == [("mon", "Monday starts the working week."), ("sun", "Sunday is a day of rest.")]
 
 
+def test_hook_illusion_datasets_in_shards():
+    days = {"week": ["Monday starts the working week.", "Friday ends the working week."], "weekend": ["Sunday is a day of rest."]}
+
+    def read(shard=None):
+        for part, texts in days.items():
+            if shard in (None, part):
+                yield from (Record(f"{part}:{number}", text) for number, text in enumerate(texts))
+
+    class Plugin:
+        @hookimpl
+        def illusion_datasets(self):
+            yield DatasetPlugin("days", "Days, by part of the week.", read, shards=lambda: list(days))
+            yield DatasetPlugin("twice", "A part named twice.", read, shards=lambda: ["week", "week"])
+
+    host = host_with(Plugin())
+    plugin = host.get("dataset", "days")
+    assert plugin.shard_names({}) == ["week", "weekend"]
+    parts = [plugin.load({}, seed=0, shard=name, sample=False) for name in plugin.shard_names({})]
+    assert [r.id for r in parts[0]] == ["week:0", "week:1"] and parts[0] + parts[1] == plugin.load({}, seed=0)
+    with pytest.raises(illusion.PluginError, match="'twice': shards must name one or more distinct parts"):
+        host.get("dataset", "twice").shard_names({})
+    assert host_with(Plugin()).get("dataset", "days").load({"n": 1}, seed=0, sample=False) == plugin.load({}, seed=0)
+
+
 class LengthLayer:
     """A two-number sentence vector: characters and words; tokens are the words."""
 

@@ -170,3 +170,37 @@ def test_plugin_failure_while_reading_names_the_plugin():
 
     with pytest.raises(PluginError, match="dataset 'failing' failed while reading: ValueError: disk on fire"):
         DatasetPlugin("failing", "Fails midway.", failing).load({}, seed=0)
+
+
+def _by_shard(host, plugin, **options):
+    registration = host.get("dataset", plugin)
+    names = registration.shard_names(options)
+    return names, [r for name in names for r in registration.load(options, seed=0, shard=name, sample=False)]
+
+
+def test_text_and_table_files_are_shards_that_read_as_the_whole(host, tmp_path):
+    (tmp_path / "a.txt").write_text("the first line is here\nthe second line is here\n")
+    (tmp_path / "b.txt").write_text("a line from another file\n")
+    names, records = _by_shard(host, "text", path=str(tmp_path / "*.txt"))
+    assert names == ["a.txt", "b.txt"] and records == load(host, "text", path=str(tmp_path / "*.txt"))
+    for number, name in enumerate(["c.jsonl", "d.jsonl"]):
+        (tmp_path / name).write_text("".join(json.dumps({"text": f"row {i} of table file {number}"}) + "\n" for i in range(3)))
+    names, records = _by_shard(host, "table", path=str(tmp_path / "*.jsonl"))
+    assert names == ["c.jsonl", "d.jsonl"] and records == load(host, "table", path=str(tmp_path / "*.jsonl"))
+    assert [r.id for r in records][2:4] == ["c.jsonl:3", "d.jsonl:1"]
+
+
+def test_huggingface_parquet_files_shard_by_row_group(host, tmp_path):
+    pytest.importorskip("datasets")
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    for name, size in (("a", 10), ("b", 5)):
+        table = pa.table({"text": [f"sentence {i} of file {name} here" for i in range(size)]})
+        pq.write_table(table, tmp_path / f"{name}.parquet", row_group_size=4)
+    names, records = _by_shard(host, "huggingface", path=str(tmp_path / "*.parquet"))
+    assert len(names) == 5 and names[0].endswith("a.parquet#0") and names[-1].endswith("b.parquet#1")
+    assert records == load(host, "huggingface", path=str(tmp_path / "*.parquet"))
+    assert [r.id for r in records][10:12] == ["train:10", "train:11"]
+    (tmp_path / "c.csv").write_text("text\nthe only row of the csv\n")
+    assert _by_shard(host, "huggingface", path=str(tmp_path / "c.csv"))[0] == ["all"]  # not Parquet: one shard
