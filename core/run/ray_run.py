@@ -29,10 +29,10 @@ from illusion.run.pipeline import (
     Timer,
     _controls,
     _manifest,
-    _sample,
     _topk_rows,
     control_indices,
     open_store,
+    sample_directions,
     write_folder,
 )
 from illusion.run.ray_passes import Passes, digest
@@ -110,7 +110,7 @@ def run_on_ray(
     hashes = {name: sharded_hash([part["hash"] for part in parts]) for name, parts in encoded.items()}
     sampled = [_dataset(name, plugins[name], hashes[name], Sample.merge(parts, sample)) for name, parts in drawn.items()]
     with timer("directions"):
-        directions = _sample(samplers, sampled, model.dim, config.seed)
+        directions = sample_directions(samplers, sampled, model.dim, config.seed)
     conditions = [identifier.split(":", 1)[0] for identifier in directions.ids]
     with timer("top-k"):
         inputs = digest(base, directions.vectors.tobytes())
