@@ -49,7 +49,7 @@ def caveat(manifest: Mapping[str, Any]) -> str:
     scale = f"{min(sizes):,}" if min(sizes) == max(sizes) else f"{min(sizes):,}-{max(sizes):,}"
     return (
         f"The paper used {MODEL} on {DATASETS} datasets of {SIZES[0]:,}-{SIZES[1]:,} sentences; this run uses {name}"
-        f"{f' ({where})' if where else ''} on {len(sizes)} dataset{'s' if len(sizes) != 1 else ''} of {scale}: see {GUIDE}"
+        f"{f' ({where})' if where else ''} on {len(sizes)} dataset{'s' if len(sizes) != 1 else ''} of {scale} sentences: see {GUIDE}"
     )
 
 

@@ -84,5 +84,5 @@ def test_findings_computed_differently_are_not_comparable(changes, name, reason)
 def test_the_caveat_names_both_models_and_scales():
     line = caveat(manifest(sizes=(282, 700, 700, 650)))
     assert "bert-base-uncased" in line and "58,645-203,736 sentences" in line
-    assert "all-MiniLM-L6-v2 (layer 6, cls) on 4 datasets of 282-700" in line and "docs/reproduction.md" in line
-    assert "on 4 datasets of 700:" in caveat(manifest()) and "\n" not in line
+    assert "all-MiniLM-L6-v2 (layer 6, cls) on 4 datasets of 282-700 sentences" in line and "docs/reproduction.md" in line
+    assert "on 4 datasets of 700 sentences:" in caveat(manifest()) and "\n" not in line

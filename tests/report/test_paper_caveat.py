@@ -37,7 +37,7 @@ def caveats(html: str) -> dict[str, str]:
 def test_the_run_report_states_the_caveat_beside_exactly_the_findings_that_differ(run_dir):
     paper = diagnostics(run_dir)["paper"]
     differing = {name for name, finding in paper["findings"].items() if finding["status"] == "differs"}
-    assert "on 2 datasets of 60: see docs/reproduction.md" in paper["caveat"]
+    assert "on 2 datasets of 60 sentences: see docs/reproduction.md" in paper["caveat"]
     shown = caveats((run_dir / "report.html").read_text(encoding="utf-8"))
     assert set(shown) == differing
     assert all(paper["caveat"] in line for line in shown.values())
@@ -70,8 +70,8 @@ def test_the_terminal_summary_names_the_differing_findings_then_the_caveat(run_d
     print_summary(console, changed)
     text = console.export_text()
     assert (
-        "differs from the paper: outliers" in text
-        and "range overlap" not in text.split("differs from the paper")[1].split("\n")[0]
+        "differs from the paper: top 1% fill" in text
+        and "ranges overlap" not in text.split("differs from the paper")[1].split("\n")[0]
     )
     assert changed["paper"]["caveat"] in text
     for finding in changed["paper"]["findings"].values():
