@@ -46,6 +46,7 @@ def print_summary(console: Console, result: dict[str, Any]) -> None:
             "-" if score is None else f"{score:.2f}",
         )
     console.print(table)
+    _versus_paper(console, result.get("paper"))
     for check in result.get("sanity", {}).get("checks", []):
         style = "red" if check["severity"] == "warning" else "dim"
         console.print(f"[{style}]{check['severity']}: {check['check']}[/{style}]: {check['message']}")
@@ -55,6 +56,24 @@ def print_summary(console: Console, result: dict[str, Any]) -> None:
     if "explanation" in ranking:
         console.print(f"[dim]{ranking['explanation']}[/dim]")
     console.print(f"diagnostics took {sum(result['timings'].values()):.1f} s")
+
+
+FINDINGS = {  # the names of the table's columns
+    "separability": "dataset classifier",
+    "range_overlap": "ranges overlap",
+    "monotonicity_one": "monotone in 1 dataset",
+    "monotonicity_all": "monotone in all",
+    "outliers": "top 1% fill",
+}
+
+
+def _versus_paper(console: Console, paper: dict[str, Any] | None) -> None:
+    """The findings that differ from the paper's, each with the paper's value, then the model/scale caveat."""
+    differ = {name: f for name, f in (paper or {}).get("findings", {}).items() if f["status"] == "differs"}
+    if paper and differ:
+        shown = [f"{FINDINGS.get(name, name)} {f['run']:.1%} (the paper: {f['paper_text']})" for name, f in differ.items()]
+        console.print(f"differs from the paper: {'; '.join(shown)}", soft_wrap=True)
+        console.print(f"[yellow]{paper['caveat']}[/yellow]", soft_wrap=True, highlight=False)
 
 
 @click.command()

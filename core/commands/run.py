@@ -10,7 +10,7 @@ from rich.table import Table
 
 from illusion.common.files import write_text
 from illusion.errors import ConfigError
-from illusion.run.config import default_config_text, load_config
+from illusion.run.config import PRESETS, load_config, preset_text
 
 
 @click.command()
@@ -175,10 +175,18 @@ def _summary(console: Console, result, report: Path) -> None:
 
 @click.command()
 @click.argument("path", required=False, default="illusion.toml", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--preset",
+    default="default",
+    show_default=True,
+    metavar="NAME",
+    help=f"Which shipped configuration: {', '.join(PRESETS)} (paper: four datasets of 25,000 sentences, docs/reproduction.md).",
+)
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
-def init(path: Path, force: bool) -> None:
-    """Write a commented example configuration (the embedded default) to PATH."""
+def init(path: Path, preset: str, force: bool) -> None:
+    """Write a commented configuration to PATH: the embedded default, or another shipped preset."""
+    text = preset_text(preset)  # an unknown preset fails before anything is written
     if path.exists() and not force:
         raise ConfigError(f"{path} exists: pass --force to overwrite it")
-    write_text(path, default_config_text())
+    write_text(path, text)
     click.echo(f"wrote {path}; run it with: illusion run {path}")

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from illusion.common.progress import Reporter
-from illusion.diagnostics import locality, outliers, separability
+from illusion.diagnostics import locality, outliers, paper, separability
 from illusion.diagnostics.anisotropy import anisotropy
 from illusion.diagnostics.monotonicity import monotonicity
 from illusion.diagnostics.sanity import sanity
@@ -148,6 +148,7 @@ def diagnose(
     result["illusion_score"] = illusion_scores(
         findings, consistency, len(run.names), roles=roles, duplicate_of=result["sanity"]["duplicates"], k=k
     )
+    result["paper"] = paper.compare(result, run.manifest)
     result["timings"] = timings
     return result
 

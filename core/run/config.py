@@ -31,9 +31,20 @@ DATASET_NAME, SAMPLER_LABEL = NAME_KEYS["dataset"], NAME_KEYS["direction sampler
 They come from :data:`illusion.params.RESERVED_NAMES`, which registration refuses as parameter names."""
 
 
+PRESETS = {"default": "config.toml", "paper": "paper.toml"}
+"""The shipped configurations ``illusion init --preset NAME`` writes, by name: files of this package."""
+
+
+def preset_text(name: str) -> str:
+    """The commented configuration of a shipped preset (:data:`PRESETS`)."""
+    if name not in PRESETS:
+        raise ConfigError(f"unknown preset {name!r}: choose one of {', '.join(PRESETS)}")
+    return resources.files("illusion.run").joinpath(PRESETS[name]).read_text(encoding="utf-8")
+
+
 def default_config_text() -> str:
     """The commented default configuration that ``illusion init`` writes."""
-    return resources.files("illusion.run").joinpath("config.toml").read_text(encoding="utf-8")
+    return preset_text("default")
 
 
 @dataclass(frozen=True)
