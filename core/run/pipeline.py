@@ -236,6 +236,14 @@ def run_statistics(datasets, directions, conditions, found, config) -> dict[str,
     }
 
 
+def described(datasets: Sequence[Dataset], ids: Sequence[str], conditions: Sequence[str], sampler_of: dict[str, str]) -> dict:
+    """The manifest's ``datasets`` (name, plugin, size, hash) and ``directions`` (id, sampler, condition)."""
+    return {
+        "datasets": [{"name": d.name, "plugin": d.plugin, "size": len(d.records), "hash": d.hash} for d in datasets],
+        "directions": [{"id": i, "sampler": sampler_of[c], "condition": c} for i, c in zip(ids, conditions)],
+    }
+
+
 def _manifest(config, host, datasets, directions, conditions, sampler_of, model, timings) -> dict[str, Any]:
     used = (
         [("model layer", config.model.plugin)]
@@ -256,8 +264,7 @@ def _manifest(config, host, datasets, directions, conditions, sampler_of, model,
         "config": config.to_dict(),
         "model": model.identity,
         "dim": model.dim,
-        "datasets": [{"name": d.name, "plugin": d.plugin, "size": len(d.records), "hash": d.hash} for d in datasets],
-        "directions": [{"id": i, "sampler": sampler_of[c], "condition": c} for i, c in zip(directions.ids, conditions)],
+        **described(datasets, directions.ids, conditions, sampler_of),
         "plugins": plugins,
         "plugin_problems": [str(problem) for problem in host.problems],
         "timings": timings,

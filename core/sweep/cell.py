@@ -17,7 +17,7 @@ from illusion.diagnostics.suite import Settings, diagnose
 from illusion.records import content_hash
 from illusion.run.config import RunConfig
 from illusion.run.data import RunData
-from illusion.run.pipeline import Dataset, run_statistics, sample_directions
+from illusion.run.pipeline import Dataset, described, run_statistics, sample_directions
 from illusion.run.topk import extremes
 
 
@@ -69,7 +69,7 @@ def diagnose_cell(
     stored = directions.vectors.astype(np.float32)  # as a run writes them to directions.npy
     run = CellData(
         Path(label),
-        {"run_id": label, "config": config.to_dict()},
+        _manifest(label, config, datasets, directions.ids, conditions),
         config,
         {dataset.name: dataset.records for dataset in datasets},
         {dataset.name: dataset.encoded for dataset in datasets},
@@ -80,3 +80,11 @@ def diagnose_cell(
         found_top={name: np.asarray(result.top_index) for name, result in found.items()},
     )
     return CellResult(stats, diagnose(run, settings, roles=dict(roles)), list(directions.ids), conditions, stored)
+
+
+def _manifest(label: str, config: RunConfig, datasets: Sequence[Dataset], ids: Sequence[str], conditions: list[str]) -> dict:
+    """The parts of a run's manifest that the diagnostics read (the paper comparison: k, seed, sizes, samplers)."""
+    sampler_of = {choice.name: choice.plugin for choice in config.samplers}
+    return {"run_id": label, "seed": config.seed, "k": config.k, "config": config.to_dict()} | described(
+        datasets, ids, conditions, sampler_of
+    )

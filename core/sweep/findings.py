@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from illusion.diagnostics.paper import REFERENCES
 from illusion.diagnostics.verdicts import wilson
 
 WHOLE = "all"  # the key of a finding that has one value per cell, not one per condition
@@ -27,15 +28,15 @@ class Finding:
     description: str
     per_condition: bool
     interval: str | None  # what the interval is, when there is one
-    paper: float | None = None
-    paper_note: str = ""
+    paper: str | None = None  # the finding's key in illusion.diagnostics.paper.REFERENCES
     paper_needs: Callable[[int, int], bool] = lambda k, datasets: True  # (k, datasets): measured as the paper did
 
     def reference(self, k: int, datasets: int) -> dict[str, Any] | None:
         """The paper's value, for the ``neuron`` sampler's conditions, when this sweep measures it the same way."""
-        if self.paper is None or not self.paper_needs(k, datasets):
+        value, note = REFERENCES[self.paper] if self.paper else (None, "")
+        if value is None or not self.paper_needs(k, datasets):
             return None
-        return {"value": self.paper, "sampler": NEURONS if self.per_condition else None, "note": self.paper_note}
+        return {"value": value, "sampler": NEURONS if self.per_condition else None, "note": note}
 
 
 FINDINGS = (
@@ -52,8 +53,7 @@ FINDINGS = (
         "share of (direction, dataset pair) cases whose top-k activation ranges overlap",
         True,
         None,
-        0.38,
-        "38% of neuron/dataset pairs, top 10",
+        "range_overlap",
         lambda k, datasets: k == 10,
     ),
     Finding(
@@ -62,8 +62,7 @@ FINDINGS = (
         "share of (direction, word) pairs monotone over activation quintiles in one dataset (mean over datasets)",
         True,
         "lowest and highest dataset",
-        0.27,
-        "about 27% of neuron/token pairs (tokens seen 100 times in every dataset)",
+        "monotonicity_one",
     ),
     Finding(
         "monotone_all",
@@ -71,8 +70,7 @@ FINDINGS = (
         "share of (direction, word) pairs monotone in every dataset",
         True,
         None,
-        0.019,
-        "1.9% of neuron/token pairs in all 4 datasets",
+        "monotonicity_all",
         lambda k, datasets: datasets == 4,
     ),
     Finding("locality", "Locality", "similarity of top-k pair dot products to nearest-neighbour ones", True, None),
@@ -82,8 +80,7 @@ FINDINGS = (
         "share of the directions' top-k slots filled by the most distant 1% of sentences (mean over datasets)",
         True,
         "lowest and highest dataset",
-        0.48,
-        "48% of all neurons' top-10 slots, on QQP",
+        "outliers",
         lambda k, datasets: k == 10,
     ),
     Finding(
@@ -92,8 +89,7 @@ FINDINGS = (
         "share of every neuron's top-k slots filled by the most distant 1% of sentences (mean over datasets)",
         False,
         "lowest and highest dataset",
-        0.48,
-        "48% of all neurons' top-10 slots, on QQP",
+        "outliers",
         lambda k, datasets: k == 10,
     ),
     Finding("illusion_score", "Illusion score", "mean illusion score of the condition's directions", True, None),
