@@ -119,7 +119,8 @@ def measure(n: int, dim: int, m: int, subset: int, cap_mib: int, folder: str, sc
         "chunked_subset_s": round(chunked_small, 2),
         "naive_subset_s": {k: round(v, 2) for k, v in steps.items()},
         "speedup_on_subset": round(sum(steps.values()) / chunked_small, 1),
-        "agree_on_subset": bool(np.array_equal(found.top_index, top) and np.array_equal(found.bottom_index, bottom)),
+        # lists that differ from the brute force's: near-ties closer than float32's rounding (tests/perf checks the rule)
+        "lists_differing_on_subset": int((found.top_index != top).any(1).sum() + (found.bottom_index != bottom).any(1).sum()),
         "naive_full_s_extrapolated": round(naive_full, 1),
         "naive_full_scores_gib": round(n * m * 4 / 2**30, 1),
         "speedup_vs_naive": round(naive_full / full["seconds"], 1),
@@ -170,7 +171,7 @@ def main() -> None:
                 "naive_full_s_extrapolated",
                 "speedup_vs_naive",
                 "speedup_on_subset",
-                "agree_on_subset",
+                "lists_differing_on_subset",
                 "load",
             ],
         )
