@@ -1,0 +1,114 @@
+"""Token vectors pooled into a sentence vector, and each token's share of the pooled vector's projection.
+
+The shares give the transformer model layer's driving tokens.
+
+``mean`` and ``max`` pooling split the score exactly (``exact share``); ``cls`` and ``last`` pooling
+mix every token into one position, so their tokens are scored by gradient x input at the layer-0
+hidden states: one forward pass per batch and one backward pass per direction a sentence needs
+(each backward serves a different direction for every sentence of the batch).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from illusion import TokenShares
+
+OFFSETS = {"return_offsets_mapping": True, "return_special_tokens_mask": True}
+
+
+def method(pooling: str) -> str:
+    """The attribution a pooling gets (a key of ``illusion.DRIVING_METHODS``)."""
+    return "exact share" if pooling in ("mean", "max") else "gradient x input"
+
+
+def real_tokens(tokenizer: Any, encoded: Any, row: int) -> tuple[list[int], list[str], list[tuple[int, int]]]:
+    """Positions, token strings and character spans of the non-special tokens of ``row`` (tokenised with ``OFFSETS``)."""
+    keep = [i for i, special in enumerate(encoded["special_tokens_mask"][row]) if not special]
+    ids = [encoded["input_ids"][row][i] for i in keep]
+    return keep, tokenizer.convert_ids_to_tokens(ids), [tuple(encoded["offset_mapping"][row][i]) for i in keep]
+
+
+def attribute(layer: Any, texts: Sequence[str], directions: Sequence[np.ndarray]) -> list[TokenShares]:
+    """One ``TokenShares`` per text on its own directions (``directions[i]``: shape (m_i, dim)), for a ``TransformerLayer``."""
+    import torch
+
+    out: list[TokenShares] = [None] * len(texts)  # type: ignore[list-item,unused-ignore]  # every slot is filled below
+    for rows, encoded, batch in layer._batches(texts, **OFFSETS):
+        width = max(len(directions[row]) for row in rows)
+        weights = np.zeros((len(rows), width, layer.dim), dtype=np.float32)
+        for position, row in enumerate(rows):
+            weights[position, : len(directions[row])] = directions[row]
+        inputs = {key: value.to(layer.device) for key, value in batch.items()}
+        shares = _shares(layer, inputs, torch.from_numpy(weights).to(layer.device)).cpu().numpy()
+        for position, row in enumerate(rows):
+            keep, tokens, spans = real_tokens(layer.tokenizer, encoded, row)
+            out[row] = TokenShares(tokens, spans, shares[position, keep, : len(directions[row])])
+    return out
+
+
+def _shares(layer: Any, inputs: dict[str, Any], weights: Any) -> Any:
+    """Shares of shape (batch, tokens, directions) in float32."""
+    import torch
+
+    mask = inputs["attention_mask"]
+    if layer.pooling in ("mean", "max"):
+        with torch.inference_mode():
+            hidden = layer.model(**inputs, output_hidden_states=True).hidden_states[layer.layer]
+        return exact_shares(hidden, mask, layer.pooling, weights)
+    with torch.enable_grad():
+        states = layer.model(**inputs, output_hidden_states=True).hidden_states
+        return gradient_x_input(states[0], layer._pool(states[layer.layer], mask), weights)
+
+
+def pool(hidden: Any, mask: Any, how: str) -> Any:
+    """Sentence vectors from a batch of token vectors; ``mask`` marks the real tokens, padded on either side.
+
+    ``cls`` takes the first real token, ``last`` the last one, ``mean`` and ``max`` pool the real tokens.
+    """
+    import torch
+
+    if how in ("cls", "last"):
+        positions = torch.arange(mask.shape[1], device=mask.device)
+        index = (mask * positions).argmax(1) if how == "last" else mask.argmax(1)
+        return hidden[torch.arange(len(hidden), device=hidden.device), index]
+    weights = mask.unsqueeze(-1).to(hidden.dtype)
+    if how == "mean":
+        return (hidden * weights).sum(1) / weights.sum(1).clamp(min=1)
+    return hidden.masked_fill(weights == 0, torch.finfo(hidden.dtype).min).max(1).values
+
+
+def exact_shares(hidden: Any, mask: Any, how: str, weights: Any) -> Any:
+    """Each token's additive share of the ``mean`` or ``max`` pooled vector's projection on each row of ``weights``.
+
+    ``mean``: the token's projection over the number of real tokens. ``max``: each dimension's
+    value goes to the token that holds the maximum (the first of equal ones), weighted by the direction.
+    """
+    import torch
+
+    hidden, real = hidden.float(), mask.unsqueeze(-1).bool()
+    if how == "mean":
+        counts = mask.sum(1).clamp(min=1).float()[:, None, None]
+        return torch.einsum("bld,bmd->blm", hidden.masked_fill(~real, 0), weights) / counts
+    winner = hidden.masked_fill(~real, float("-inf")).argmax(1, keepdim=True)  # (batch, 1, dim)
+    holds = torch.arange(hidden.shape[1], device=hidden.device)[None, :, None] == winner
+    return torch.einsum("bld,bmd->blm", hidden.masked_fill(~holds, 0), weights)
+
+
+def gradient_x_input(first: Any, pooled: Any, weights: Any) -> Any:
+    """Gradient x input of each pooled vector's projection on each row of its ``weights``, at the tensor ``first``.
+
+    ``first`` (batch, tokens, dim) must be in the graph that made ``pooled`` (batch, dim); a row of
+    ``weights`` that is all zeros (a sentence needing fewer directions) gets zero shares.
+    """
+    import torch
+
+    projections = torch.einsum("bd,bmd->bm", pooled.float(), weights)
+    shares = torch.zeros(*first.shape[:2], weights.shape[1], device=first.device)
+    for column in range(weights.shape[1]):
+        (gradient,) = torch.autograd.grad(projections[:, column].sum(), first, retain_graph=column < weights.shape[1] - 1)
+        shares[:, :, column] = (gradient.float() * first.float()).sum(-1)
+    return shares.detach()
