@@ -13,6 +13,8 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
+from illusion.errors import IllusionError
+
 
 @dataclass(frozen=True)
 class TokenVectors:
@@ -58,6 +60,19 @@ class TokenShares:
             return None
         index = int(np.argmax(sign * self.shares[:, column]))
         return self.tokens[index], self.spans[index]
+
+
+def attributes(model: Any) -> bool:
+    """Whether ``model`` scores tokens itself (``attribute``), rather than by their own vectors."""
+    return callable(getattr(model, "attribute", None))
+
+
+def driving_method(model: Any) -> str:
+    """The name of the way ``model``'s driving tokens are found: its ``attribution``, else ``own projection``."""
+    named = getattr(model, "attribution", None)
+    if attributes(model) and not (isinstance(named, str) and named):
+        raise IllusionError("a model layer with attribute() must name its method in `attribution` (a non-empty str)")
+    return named if isinstance(named, str) and named else OWN_PROJECTION
 
 
 @runtime_checkable

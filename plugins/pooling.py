@@ -4,8 +4,8 @@ The shares give the transformer model layer's driving tokens.
 
 ``mean`` and ``max`` pooling split the score exactly (``exact share``); ``cls`` and ``last`` pooling
 mix every token into one position, so their tokens are scored by gradient x input at the layer-0
-hidden states: one forward pass per batch and one backward pass per direction a sentence needs
-(each backward serves a different direction for every sentence of the batch).
+hidden states: one forward pass per batch of sentences that need as many directions, and one
+backward pass batched over those directions.
 """
 
 from __future__ import annotations
@@ -34,6 +34,18 @@ def real_tokens(tokenizer: Any, encoded: Any, row: int) -> tuple[list[int], list
 
 def attribute(layer: Any, texts: Sequence[str], directions: Sequence[np.ndarray]) -> list[TokenShares]:
     """One ``TokenShares`` per text on its own directions (``directions[i]``: shape (m_i, dim)), for a ``TransformerLayer``."""
+    out: list[TokenShares] = [None] * len(texts)  # type: ignore[list-item,unused-ignore]  # every slot is filled below
+    groups: dict[int, list[int]] = {}  # texts needing the same number of directions batch together: no wasted backward
+    for index, wanted in enumerate(directions):
+        groups.setdefault(len(wanted), []).append(index)
+    for members in groups.values():
+        found = _attribute_group(layer, [texts[i] for i in members], [directions[i] for i in members])
+        for index, shares in zip(members, found):
+            out[index] = shares
+    return out
+
+
+def _attribute_group(layer: Any, texts: Sequence[str], directions: Sequence[np.ndarray]) -> list[TokenShares]:
     import torch
 
     out: list[TokenShares] = [None] * len(texts)  # type: ignore[list-item,unused-ignore]  # every slot is filled below
@@ -59,8 +71,9 @@ def _shares(layer: Any, inputs: dict[str, Any], weights: Any) -> Any:
         with torch.inference_mode():
             hidden = layer.model(**inputs, output_hidden_states=True).hidden_states[layer.layer]
         return exact_shares(hidden, mask, layer.pooling, weights)
-    with torch.enable_grad():
-        states = layer.model(**inputs, output_hidden_states=True).hidden_states
+    with torch.enable_grad():  # the weights stay frozen (see TransformerLayer): only the embeddings need gradients
+        embeddings = layer.model.get_input_embeddings()(inputs.pop("input_ids")).detach().requires_grad_()
+        states = layer.model(**inputs, inputs_embeds=embeddings, output_hidden_states=True).hidden_states
         return gradient_x_input(states[0], layer._pool(states[layer.layer], mask), weights)
 
 
@@ -101,14 +114,14 @@ def exact_shares(hidden: Any, mask: Any, how: str, weights: Any) -> Any:
 def gradient_x_input(first: Any, pooled: Any, weights: Any) -> Any:
     """Gradient x input of each pooled vector's projection on each row of its ``weights``, at the tensor ``first``.
 
-    ``first`` (batch, tokens, dim) must be in the graph that made ``pooled`` (batch, dim); a row of
-    ``weights`` that is all zeros (a sentence needing fewer directions) gets zero shares.
+    ``first`` (batch, tokens, dim) must be in the graph that made ``pooled`` (batch, dim). One batched
+    backward pass serves every column of ``weights`` (batch, directions, dim); a row of ``weights`` that is
+    all zeros (a sentence needing fewer directions) gets zero shares.
     """
     import torch
 
     projections = torch.einsum("bd,bmd->bm", pooled.float(), weights)
-    shares = torch.zeros(*first.shape[:2], weights.shape[1], device=first.device)
-    for column in range(weights.shape[1]):
-        (gradient,) = torch.autograd.grad(projections[:, column].sum(), first, retain_graph=column < weights.shape[1] - 1)
-        shares[:, :, column] = (gradient.float() * first.float()).sum(-1)
-    return shares.detach()
+    columns = weights.shape[1]
+    picks = torch.eye(columns, device=first.device)[:, None, :].expand(columns, *projections.shape)
+    (gradients,) = torch.autograd.grad(projections, first, grad_outputs=picks, is_grads_batched=True)
+    return (gradients.float() * first.detach().float()).sum(-1).permute(1, 2, 0)

@@ -63,7 +63,7 @@ class TransformerLayer:
             )
         try:
             self.tokenizer = AutoTokenizer.from_pretrained(folder)
-            self.model = AutoModel.from_pretrained(folder, dtype=torch_dtype).eval()
+            self.model = AutoModel.from_pretrained(folder, dtype=torch_dtype).eval().requires_grad_(False)  # never trained
         except Exception as exc:
             raise PluginError(f"cannot load model {model!r} from {folder}: {type(exc).__name__}: {exc}") from None
         if not self.tokenizer.is_fast:

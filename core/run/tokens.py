@@ -22,24 +22,11 @@ from illusion.common.files import read_json, write_json
 from illusion.common.progress import Reporter
 from illusion.directions import Directions
 from illusion.errors import IllusionError
-from illusion.model_layer import OWN_PROJECTION, TokenShares, TokenVectors
+from illusion.model_layer import OWN_PROJECTION, TokenShares, TokenVectors, attributes, driving_method
 from illusion.run.store import TOKENS, ActivationStore, entry_key
 
 TOKEN_BATCH = 256
 KEEP_BYTES = 256 * 2**20  # token vectors kept from the extraction pass, at most
-
-
-def attributes(model: Any) -> bool:
-    """Whether ``model`` scores tokens itself (``attribute``), rather than by their own vectors."""
-    return callable(getattr(model, "attribute", None))
-
-
-def driving_method(model: Any) -> str:
-    """The name of the way ``model``'s driving tokens are found: its ``attribution``, else ``own projection``."""
-    named = getattr(model, "attribution", None)
-    if attributes(model) and not (isinstance(named, str) and named):
-        raise IllusionError("a model layer with attribute() must name its method in `attribution` (a non-empty str)")
-    return named if isinstance(named, str) and named else OWN_PROJECTION
 
 
 class TokenKeeper:
@@ -154,6 +141,7 @@ def mark_tokens(
         else:
             todo.append(text)
     rows = {text: sorted({row for _, row, _ in wanted[text]}) for text in todo}
+    todo.sort(key=lambda text: len(rows[text]))  # batches of texts that need as many directions
     with reporter.step(f"driving tokens ({driving_method(model)})", len(todo)) as advance:
         for text, shares in _shares(todo, rows, directions.vectors, model, kept or {}):
             column = {row: number for number, row in enumerate(rows[text])}
