@@ -46,19 +46,16 @@ def attribute(layer: Any, texts: Sequence[str], directions: Sequence[np.ndarray]
 
 
 def _attribute_group(layer: Any, texts: Sequence[str], directions: Sequence[np.ndarray]) -> list[TokenShares]:
+    """``attribute`` for texts that need as many directions each."""
     import torch
 
     out: list[TokenShares] = [None] * len(texts)  # type: ignore[list-item,unused-ignore]  # every slot is filled below
     for rows, encoded, batch in layer._batches(texts, **OFFSETS):
-        width = max(len(directions[row]) for row in rows)
-        weights = np.zeros((len(rows), width, layer.dim), dtype=np.float32)
-        for position, row in enumerate(rows):
-            weights[position, : len(directions[row])] = directions[row]
-        inputs = {key: value.to(layer.device) for key, value in batch.items()}
-        shares = _shares(layer, inputs, torch.from_numpy(weights).to(layer.device)).cpu().numpy()
+        weights = torch.from_numpy(np.stack([directions[row] for row in rows]).astype(np.float32)).to(layer.device)
+        shares = _shares(layer, {key: value.to(layer.device) for key, value in batch.items()}, weights).cpu().numpy()
         for position, row in enumerate(rows):
             keep, tokens, spans = real_tokens(layer.tokenizer, encoded, row)
-            out[row] = TokenShares(tokens, spans, shares[position, keep, : len(directions[row])])
+            out[row] = TokenShares(tokens, spans, shares[position, keep])
     return out
 
 
@@ -115,8 +112,7 @@ def gradient_x_input(first: Any, pooled: Any, weights: Any) -> Any:
     """Gradient x input of each pooled vector's projection on each row of its ``weights``, at the tensor ``first``.
 
     ``first`` (batch, tokens, dim) must be in the graph that made ``pooled`` (batch, dim). One batched
-    backward pass serves every column of ``weights`` (batch, directions, dim); a row of ``weights`` that is
-    all zeros (a sentence needing fewer directions) gets zero shares.
+    backward pass serves every direction of ``weights`` (batch, directions, dim).
     """
     import torch
 
