@@ -42,7 +42,8 @@ DRIVING_METHODS = {
     "number of pooled tokens; max pooling: the direction-weighted values of the dimensions where it holds the maximum); "
     "the shares of all pooled tokens add up to the score",
     GRADIENT_X_INPUT: "gradient x input: the gradient of the pooled vector's projection on the direction with respect to "
-    "each token's layer-0 hidden state (its embedding), times that hidden state, summed over its dimensions",
+    "each token's hidden state at the layer before the pooled one (what the last block reads), times that hidden state, "
+    "summed over its dimensions",
 }
 
 

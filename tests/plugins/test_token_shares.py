@@ -32,8 +32,8 @@ def decoders(tmp_path_factory):
 
 
 def projection_with_scaled_token(model, batch, token, factor, direction, how):
-    """The pooled vector's projection with one token's layer-0 hidden state (the first block's input) scaled by ``factor``."""
-    first_block = next(m for m in model.modules() if isinstance(m, torch.nn.ModuleList))[0]
+    """The pooled vector's projection with one token's input to the pooled layer's block scaled by ``factor``."""
+    block = next(m for m in model.modules() if isinstance(m, torch.nn.ModuleList))[LAYER - 1]
 
     def scale(module, args, kwargs):
         if args:
@@ -44,7 +44,7 @@ def projection_with_scaled_token(model, batch, token, factor, direction, how):
         hidden[0, token] *= factor
         return args, {**kwargs, "hidden_states": hidden}
 
-    handle = first_block.register_forward_pre_hook(scale, with_kwargs=True)
+    handle = block.register_forward_pre_hook(scale, with_kwargs=True)
     try:
         with torch.no_grad():
             hidden = model(**batch, output_hidden_states=True).hidden_states[LAYER].double()
