@@ -18,7 +18,8 @@ import numpy as np
 from common import corpus, load, machine, matmul_peak, save, table
 
 from illusion.common.hardware import native_bf16
-from illusion.plugins.transformer import TransformerLayer, bundled_model_dir
+from illusion.plugins.model_files import bundled_model_dir
+from illusion.plugins.transformer import TransformerLayer
 
 
 def illusion_encoder(model: str, device: str, dtype: str, batch: int, length: int) -> Callable[[Sequence[str]], np.ndarray]:

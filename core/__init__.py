@@ -15,7 +15,7 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 from illusion.directions import Directions, SamplerContext, unit_rows
 from illusion.errors import ConfigError, IllusionError, PluginError, PluginUnavailable
 from illusion.hookspecs import HOOK_API_VERSION, hookimpl
-from illusion.model_layer import ModelLayer, MultiLayer, TokenVectors
+from illusion.model_layer import DRIVING_METHODS, ModelLayer, MultiLayer, TokenShares, TokenVectors
 from illusion.params import REQUIRED, Param
 from illusion.records import Record
 from illusion.registrations import ConceptDetectorPlugin, DatasetPlugin, DirectionSamplerPlugin, ModelLayerPlugin
@@ -35,6 +35,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "DRIVING_METHODS",
     "HOOK_API_VERSION",
     "REQUIRED",
     "ConceptDetectorPlugin",
@@ -52,6 +53,7 @@ __all__ = [
     "Record",
     "RunView",
     "SamplerContext",
+    "TokenShares",
     "TokenVectors",
     "__version__",
     "hookimpl",

@@ -1,4 +1,9 @@
-"""What a model-layer plugin returns: sentence vectors, and per-token vectors for highlighting."""
+"""What a model-layer plugin returns: sentence vectors, per-token vectors, and each token's share of a score.
+
+A run marks, in every listed sentence, its driving token: the token with the largest share of the
+sentence's score on the direction (most negative for bottom lists). ``DRIVING_METHODS`` names and
+describes the ways of finding it; the run folder and report name the one used.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,8 @@ from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
+
+from illusion.errors import IllusionError
 
 
 @dataclass(frozen=True)
@@ -25,6 +32,50 @@ class TokenVectors:
         return self.tokens[index], self.spans[index]
 
 
+OWN_PROJECTION = "own projection"
+EXACT_SHARE = "exact share"
+GRADIENT_X_INPUT = "gradient x input"
+DRIVING_METHODS = {
+    OWN_PROJECTION: "the token whose own vector at the layer projects furthest on the direction; not an attribution: "
+    "under cls or last pooling it need not be what drives the sentence vector",
+    EXACT_SHARE: "each token's exact additive share of the score (mean pooling: its vector's projection divided by the "
+    "number of pooled tokens; max pooling: the direction-weighted values of the dimensions where it holds the maximum); "
+    "the shares of all pooled tokens add up to the score",
+    GRADIENT_X_INPUT: "gradient x input: the gradient of the pooled vector's projection on the direction with respect to "
+    "each token's hidden state at the layer before the pooled one (what the last block reads), times that hidden state, "
+    "summed over its dimensions",
+}
+
+
+@dataclass(frozen=True)
+class TokenShares:
+    """The tokens of one sentence, their character spans, and each one's share of the sentence's score on some directions."""
+
+    tokens: Sequence[str]
+    spans: Sequence[tuple[int, int] | None]
+    shares: np.ndarray  # shape (tokens, directions)
+
+    def strongest(self, column: int, sign: float = 1.0) -> tuple[str, tuple[int, int] | None] | None:
+        """The token with the largest share on direction ``column`` (``sign=-1``: the most negative share)."""
+        if not len(self.tokens):
+            return None
+        index = int(np.argmax(sign * self.shares[:, column]))
+        return self.tokens[index], self.spans[index]
+
+
+def attributes(model: Any) -> bool:
+    """Whether ``model`` scores tokens itself (``attribute``), rather than by their own vectors."""
+    return callable(getattr(model, "attribute", None))
+
+
+def driving_method(model: Any) -> str:
+    """The name of the way ``model``'s driving tokens are found: its ``attribution``, else ``own projection``."""
+    named = getattr(model, "attribution", None)
+    if attributes(model) and not (isinstance(named, str) and named):
+        raise IllusionError("a model layer with attribute() must name its method in `attribution` (a non-empty str)")
+    return named if isinstance(named, str) and named else OWN_PROJECTION
+
+
 @runtime_checkable
 class ModelLayer(Protocol):
     """A model, a layer and a pooling that turn sentences into vectors.
@@ -34,6 +85,12 @@ class ModelLayer(Protocol):
 
     Optional: ``encode_with_tokens(texts, progress=None)`` returning ``(encode(texts), token_vectors(texts))``
     from one pass; a run then finds driving tokens without encoding the listed sentences again.
+
+    Optional: ``attribute(texts, directions)``, one ``TokenShares`` per text (special tokens left out),
+    ``directions[i]`` an array of shape (m, dim) with the directions text ``i`` needs, and ``attribution``,
+    the name of its method (see ``DRIVING_METHODS``). Without ``attribute`` a run marks the token
+    whose own vector projects furthest (``attribution`` may then name what that is for this layer,
+    e.g. ``"exact share"`` when the sentence vector is the mean of the token vectors).
     """
 
     dim: int

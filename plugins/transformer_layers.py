@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from illusion import PluginError
+from illusion.plugins.pooling import pool
 
 
 class AllLayers:
@@ -44,8 +45,6 @@ class AllLayers:
     def encode_layers(
         self, texts: Sequence[str], views: Sequence[tuple[int, str]], progress: Callable[[int], None] | None = None
     ) -> list[np.ndarray]:
-        from illusion.plugins.transformer import pool
-
         for layer, pooling in views:
             self.identity_at(layer, pooling)
         out = [np.empty((len(texts), self.dim), dtype=np.float32) for _ in views]

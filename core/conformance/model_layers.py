@@ -8,14 +8,15 @@ from typing import Any
 import numpy as np
 
 from illusion.conformance.subject import SENTENCES, Failure, Subject, check, crashed
-from illusion.errors import PluginError
-from illusion.model_layer import TokenVectors
+from illusion.errors import IllusionError, PluginError
+from illusion.model_layer import TokenShares, TokenVectors, attributes, driving_method
 from illusion.registrations import ModelLayerPlugin
 
 
 @check("output", "model layer")
 def layer_output(subject: Subject) -> None:
-    """``dim``, a JSON-able ``identity``, float32 vectors of shape (texts, dim), and token vectors with spans."""
+    """``dim``, a JSON-able ``identity``, float32 vectors of shape (texts, dim), token vectors with spans, and token
+    shares of the right shape when the layer attributes."""
     layer = subject.model()
     if not isinstance(layer.dim, int) or isinstance(layer.dim, bool) or layer.dim < 1:
         raise Failure(f"{subject.label}: dim must be a positive int, not {layer.dim!r}")
@@ -25,6 +26,8 @@ def layer_output(subject: Subject) -> None:
         raise Failure(f"{subject.label}: token_vectors must return a list with one TokenVectors per text")
     for text, item in zip(SENTENCES, tokens):
         _token_vectors(subject, text, item, layer.dim)
+    if attributes(layer):
+        _token_shares(subject, layer)
 
 
 def _vectors(subject: Subject, vectors: Any, count: int, dim: int) -> None:
@@ -46,6 +49,30 @@ def _token_vectors(subject: Subject, text: str, item: Any, dim: int) -> None:
     for span in item.spans:
         if span is not None and not 0 <= span[0] <= span[1] <= len(text):
             raise Failure(f"{subject.label}: span {span} lies outside {text!r}")
+
+
+def _token_shares(subject: Subject, layer: Any) -> None:
+    """A layer that attributes names its method and gives each text one share per token and requested direction."""
+    try:
+        driving_method(layer)
+    except IllusionError as exc:
+        raise Failure(f"{subject.label}: {exc}") from None
+    wanted = [np.eye(layer.dim, dtype=np.float32)[: 1 + n % 2] for n in range(len(SENTENCES))]
+    answers = layer.attribute(list(SENTENCES), wanted)
+    if not isinstance(answers, list) or len(answers) != len(SENTENCES):
+        raise Failure(f"{subject.label}: attribute must return a list with one TokenShares per text")
+    for text, rows, item in zip(SENTENCES, wanted, answers):
+        if not isinstance(item, TokenShares):
+            raise Failure(f"{subject.label}: attribute must give illusion.TokenShares, not {type(item).__name__}")
+        shape, expected = np.shape(item.shares), (len(item.tokens), len(rows))
+        if len(item.spans) != len(item.tokens) or shape != expected or not np.isfinite(item.shares).all():
+            raise Failure(
+                f"{subject.label}: attribute gave {text!r} {len(item.tokens)} tokens, {len(item.spans)} spans and "
+                f"shares of shape {shape} (expected {expected}, finite)"
+            )
+        for span in item.spans:
+            if span is not None and not 0 <= span[0] <= span[1] <= len(text):
+                raise Failure(f"{subject.label}: span {span} lies outside {text!r}")
 
 
 @check("determinism", "model layer")

@@ -19,12 +19,13 @@ from illusion.common.seeds import rng_for
 from illusion.directions import Directions, SamplerContext
 from illusion.errors import IllusionError
 from illusion.host import Host
+from illusion.model_layer import DRIVING_METHODS
 from illusion.records import Record, content_hash
 from illusion.run import profiles, stats
 from illusion.run.config import RunConfig
 from illusion.run.folder import CONTROLS, DIRECTIONS, MANIFEST, STATS, TOPK, RunFolder
 from illusion.run.store import ActivationStore, MemoryStore, default_cache_dir, entry_key
-from illusion.run.tokens import TokenCache, TokenKeeper, mark_tokens
+from illusion.run.tokens import TokenCache, TokenKeeper, driving_method, mark_tokens
 from illusion.run.topk import extremes
 
 
@@ -113,7 +114,8 @@ def run(
     topk = _topk_rows(datasets, directions, conditions, sampler_of, found)
     with timer("tokens"), model_plugin.blamed(" while finding driving tokens"):
         disk = store if isinstance(store, ActivationStore) else None
-        token_cache = TokenCache(disk, model.identity, (made_by.name, made_by.version), directions.vectors)
+        method = driving_method(model)
+        token_cache = TokenCache(disk, model.identity, (made_by.name, made_by.version), directions.vectors, method)
         mark_tokens(topk, directions, model, token_cache, keeper.kept, reporter)
     keeper.kept.clear()  # free the kept token vectors
     controls = _controls(datasets, config)
@@ -123,7 +125,7 @@ def run(
         )
     with timer("statistics"):
         run_stats = run_statistics(datasets, directions, conditions, found, config)
-    manifest = _manifest(config, host, datasets, directions, conditions, sampler_of, model, timer.timings)
+    manifest = _manifest(config, host, datasets, directions, conditions, sampler_of, model, method, timer.timings)
     write_folder(out, topk, controls, run_stats, directions, run_profiles, {d.name: d.records for d in datasets}, manifest)
     return RunResult(out, manifest, topk, controls, run_stats, timer.timings, datasets)
 
@@ -244,7 +246,7 @@ def described(datasets: Sequence[Dataset], ids: Sequence[str], conditions: Seque
     }
 
 
-def _manifest(config, host, datasets, directions, conditions, sampler_of, model, timings) -> dict[str, Any]:
+def _manifest(config, host, datasets, directions, conditions, sampler_of, model, method, timings) -> dict[str, Any]:
     used = (
         [("model layer", config.model.plugin)]
         + [("dataset", d.plugin) for d in config.datasets]
@@ -264,6 +266,7 @@ def _manifest(config, host, datasets, directions, conditions, sampler_of, model,
         "config": config.to_dict(),
         "model": model.identity,
         "dim": model.dim,
+        "driving_tokens": {"method": method, "description": DRIVING_METHODS.get(method)},
         **described(datasets, directions.ids, conditions, sampler_of),
         "plugins": plugins,
         "plugin_problems": [str(problem) for problem in host.problems],

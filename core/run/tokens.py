@@ -1,9 +1,11 @@
-"""Driving tokens: for each listed sentence, the token that drives its score on a direction, found without a second pass.
+"""Driving tokens: for each listed sentence, the token with the largest share of its score on a direction.
 
-A cold run keeps the token vectors of the extraction pass (within a memory budget), so a listed
-sentence is not encoded twice; the tokens found are cached beside the vectors, keyed by the model's
-identity and the direction set, so a warm run runs no model at all. Only sentences found in
-neither are encoded again.
+A model layer with ``attribute`` scores the tokens of the listed sentences only, after ranking, one
+call per batch with each sentence's own directions (see ``illusion.model_layer.DRIVING_METHODS``).
+Without it, the token whose own vector projects furthest is marked; a cold run then keeps the token
+vectors of the extraction pass (within a memory budget), so a listed sentence is not encoded twice.
+The tokens found are cached beside the vectors, keyed by the model's identity, the method and the
+direction set, so a warm run runs no model at all. Only sentences found in neither are encoded again.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from illusion.common.files import read_json, write_json
 from illusion.common.progress import Reporter
 from illusion.directions import Directions
 from illusion.errors import IllusionError
-from illusion.model_layer import TokenVectors
+from illusion.model_layer import OWN_PROJECTION, TokenShares, TokenVectors, attributes, driving_method
 from illusion.run.store import TOKENS, ActivationStore, entry_key
 
 TOKEN_BATCH = 256
@@ -30,11 +32,13 @@ KEEP_BYTES = 256 * 2**20  # token vectors kept from the extraction pass, at most
 class TokenKeeper:
     """A model's ``encode`` that also keeps each sentence's token vectors from the same pass, up to ``budget`` bytes.
 
-    Model layers without ``encode_with_tokens`` are encoded as usual and nothing is kept.
+    Model layers without ``encode_with_tokens``, or with ``attribute`` (which needs no token vectors),
+    are encoded as usual and nothing is kept.
     """
 
     def __init__(self, model: Any, budget: int | None = None):
-        self.model, self.budget, self.used = model, KEEP_BYTES if budget is None else budget, 0
+        budget = KEEP_BYTES if budget is None else budget
+        self.model, self.budget, self.used = model, 0 if attributes(model) else budget, 0
         self.kept: dict[str, TokenVectors] = {}
 
     def encode(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
@@ -50,11 +54,18 @@ class TokenKeeper:
 
 
 class TokenCache:
-    """Driving tokens found before, one JSON file per (model identity and release, direction set) in the
+    """Driving tokens found before, one JSON file per (model identity and release, method, direction set) in the
     activation store's folder; none is read or kept for a run without a cache (``store`` None)."""
 
-    def __init__(self, store: ActivationStore | None, identity: dict[str, Any], made_by: tuple[str, str], directions: np.ndarray):
-        digest = hashlib.sha256(np.ascontiguousarray(directions, dtype=np.float32).tobytes()).hexdigest()
+    def __init__(
+        self,
+        store: ActivationStore | None,
+        identity: dict[str, Any],
+        made_by: tuple[str, str],
+        directions: np.ndarray,
+        method: str = OWN_PROJECTION,
+    ):
+        digest = hashlib.sha256(method.encode() + np.ascontiguousarray(directions, dtype=np.float32).tobytes()).hexdigest()
         name = f"{entry_key(identity, digest, TOKENS, made_by)}.json"
         self.path = Path(store.root) / TOKENS / name if store is not None else None
 
@@ -96,8 +107,8 @@ def _valid(value: Any, text: str) -> bool:
     )
 
 
-def _strongest(tokens: TokenVectors, vector: np.ndarray, sign: float) -> list:
-    found = tokens.strongest(vector, sign)
+def _strongest(shares: TokenShares, column: int, sign: float) -> list:
+    found = shares.strongest(column, sign)
     if found is None:
         return [None, None]
     token, span = found
@@ -112,7 +123,7 @@ def mark_tokens(
     kept: dict[str, TokenVectors] | None = None,
     reporter: Reporter | None = None,
 ) -> None:
-    """Fill each listed sentence's most-activating token (most negative for bottom lists), encoding only what is new."""
+    """Fill each listed sentence's driving token (most negative share for bottom lists), scoring only what is new."""
     reporter = reporter or Reporter(quiet=True)
     row_of = {identifier: row for row, identifier in enumerate(directions.ids)}
     wanted: dict[str, list[tuple[dict[str, Any], int, float]]] = {}
@@ -129,12 +140,13 @@ def mark_tokens(
             found.update({TokenCache.key(text, row, sign): value for (_, row, sign), value in zip(uses, values)})
         else:
             todo.append(text)
-    kept = kept or {}
-    fresh = [text for text in todo if text not in kept]
-    with reporter.step("driving tokens", len(todo)) as advance:
-        for text, tokens in _token_vectors(todo, fresh, kept, model):
+    rows = {text: sorted({row for _, row, _ in wanted[text]}) for text in todo}
+    todo.sort(key=lambda text: len(rows[text]))  # batches of texts that need as many directions
+    with reporter.step(f"driving tokens ({driving_method(model)})", len(todo)) as advance:
+        for text, shares in _shares(todo, rows, directions.vectors, model, kept or {}):
+            column = {row: number for number, row in enumerate(rows[text])}
             for _, row, sign in wanted[text]:
-                found[TokenCache.key(text, row, sign)] = _strongest(tokens, directions.vectors[row], sign)
+                found[TokenCache.key(text, row, sign)] = _strongest(shares, column[row], sign)
             advance(1)
     for text, uses in wanted.items():
         for entry, row, sign in uses:
@@ -143,11 +155,35 @@ def mark_tokens(
         cache.save({**known, **found})
 
 
-def _token_vectors(todo: list[str], fresh: list[str], kept: dict[str, TokenVectors], model: Any):
-    """``(text, TokenVectors)`` for every text in ``todo``: kept ones first, then the ``fresh`` ones encoded in batches."""
-    for text in todo:
-        if text in kept:
-            yield text, kept[text]
+def _shares(todo: list[str], rows: dict[str, list[int]], vectors: np.ndarray, model: Any, kept: dict[str, TokenVectors]):
+    """``(text, TokenShares)`` on the directions ``rows[text]`` for every text in ``todo``, in batches.
+
+    From the model's ``attribute`` when it has one, else each token's own projection (kept token
+    vectors first, then the others encoded).
+    """
+    if attributes(model):
+        for start in range(0, len(todo), TOKEN_BATCH):
+            batch = todo[start : start + TOKEN_BATCH]
+            answers = model.attribute(batch, [vectors[rows[text]] for text in batch])
+            yield from zip(batch, _checked(answers, batch, rows))
+        return
+
+    def own(text: str, tokens: TokenVectors) -> tuple[str, TokenShares]:
+        return text, TokenShares(tokens.tokens, tokens.spans, tokens.vectors @ vectors[rows[text]].T)
+
+    yield from (own(text, kept[text]) for text in todo if text in kept)
+    fresh = [text for text in todo if text not in kept]
     for start in range(0, len(fresh), TOKEN_BATCH):
         batch = fresh[start : start + TOKEN_BATCH]
-        yield from zip(batch, model.token_vectors(batch))
+        yield from (own(text, tokens) for text, tokens in zip(batch, model.token_vectors(batch)))
+
+
+def _checked(answers: Any, batch: list[str], rows: dict[str, list[int]]) -> list[TokenShares]:
+    """``attribute``'s answer for ``batch``, or a clear error saying what is wrong with it."""
+    if not isinstance(answers, list) or len(answers) != len(batch):
+        raise IllusionError(f"attribute() must return a list of one TokenShares per text ({len(batch)})")
+    for text, shares in zip(batch, answers):
+        shape = (len(shares.tokens), len(rows[text])) if isinstance(shares, TokenShares) else None
+        if shape is None or np.shape(shares.shares) != shape or len(shares.spans) != shape[0]:
+            raise IllusionError(f"attribute() must give a TokenShares with shares of shape {shape} for {text!r}")
+    return answers

@@ -19,6 +19,7 @@ from illusion import (
     PluginError,
     PluginUnavailable,
     Record,
+    TokenShares,
     TokenVectors,
     hookimpl,
     unit_rows,
@@ -179,6 +180,30 @@ def test_a_good_layer_passes_every_check():
 
 def test_float64_vectors_fail_output():
     assert "float32 array of shape (4, 4)" in failures(layer(lambda: Letters(dtype=np.float64)))["output"]
+
+
+class Attributing(Letters):
+    """Letters whose sentence vector sums its words' vectors: the words' own projections are exact shares."""
+
+    attribution = "exact share"
+
+    def attribute(self, texts, directions):
+        return [TokenShares(t.tokens, t.spans, t.vectors @ d.T) for t, d in zip(self.token_vectors(texts), directions)]
+
+
+def test_a_layer_that_attributes_passes_and_one_with_shares_of_the_wrong_shape_fails_output():
+    assert failures(layer(Attributing)) == {}
+
+    class OneColumn(Attributing):
+        def attribute(self, texts, directions):
+            return [TokenShares(s.tokens, s.spans, s.shares[:, :1]) for s in super().attribute(texts, directions)]
+
+    assert "shares of shape" in failures(layer(OneColumn))["output"]
+
+    class Unnamed(Attributing):
+        attribution = ""
+
+    assert "must name its method in `attribution`" in failures(layer(Unnamed))["output"]
 
 
 def test_batch_dependent_vectors_fail_determinism():

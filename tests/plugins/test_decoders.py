@@ -10,7 +10,7 @@ from transformers import AutoModel, AutoTokenizer
 
 from illusion import PluginError
 from illusion.host import Host
-from illusion.plugins.transformer import pool
+from illusion.plugins.pooling import pool
 from tests.helpers.tiny_models import KINDS, write_tiny_model
 
 TEXTS = ["the cat sat on the mat.", "god said let there be light and there was light.", "what is a prime number?", "war"]
