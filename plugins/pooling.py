@@ -20,7 +20,7 @@ import numpy as np
 
 from illusion import TokenShares
 
-OFFSETS = {"return_offsets_mapping": True, "return_special_tokens_mask": True}
+OFFSETS: dict[str, Any] = {"return_offsets_mapping": True, "return_special_tokens_mask": True}
 
 
 def method(pooling: str) -> str:

@@ -144,7 +144,7 @@ class TransformerLayer(AllLayers):
             output = self.model(**inputs, output_hidden_states=True)
         return output.hidden_states, inputs["attention_mask"]
 
-    def _passes(self, texts: Sequence[str], step: Callable[[Any], Any] | None = None, **extra: Any):
+    def _passes(self, texts: Sequence[str], *, step: Callable[[Any], Any] | None = None, **extra: Any):
         """``(rows, encoded, hidden, mask)`` per batch, one batch ahead: on a GPU the next batch is
         tokenised, padded, pinned and copied while the device still works on this one.
         ``step`` turns a batch into ``(hidden, mask)`` (default: this layer's hidden state)."""

@@ -39,6 +39,7 @@ from illusion.run.ray_passes import Passes, digest
 from illusion.run.shard_work import Shard
 from illusion.run.shards import kept
 from illusion.run.summaries import Sample, key_limit, merge_extremes, sharded_hash
+from illusion.run.tokens import driving_method
 
 SAMPLE = 5000  # sentences per dataset drawn for samplers and diagnostics (plus every listed one)
 
@@ -151,7 +152,7 @@ def run_on_ray(
             "conditions": stats.summarise_by_condition(per_direction),
             "separability": stats.dataset_classifier({d.name: d.encoded for d in diagnosed}, config.seed),
         }
-    manifest = _manifest(config, host, datasets, directions, conditions, sampler_of, model, timer.timings)
+    manifest = _manifest(config, host, datasets, directions, conditions, sampler_of, model, driving_method(model), timer.timings)
     manifest["ray"] = {
         "shards": {n: len(s) for n, s in shards.items()},
         "sample": sample,
