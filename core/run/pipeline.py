@@ -111,21 +111,21 @@ def run(
             found[dataset.name] = extremes(dataset.encoded, directions.vectors, config.k)
             advance(1)
     sampler_of = {choice.name: choice.plugin for choice in config.samplers}
-    topk = _topk_rows(datasets, directions, conditions, sampler_of, found)
+    topk = topk_rows(datasets, directions, conditions, sampler_of, found)
     with timer("tokens"), model_plugin.blamed(" while finding driving tokens"):
         disk = store if isinstance(store, ActivationStore) else None
         method = driving_method(model)
         token_cache = TokenCache(disk, model.identity, (made_by.name, made_by.version), directions.vectors, method)
         mark_tokens(topk, directions, model, token_cache, keeper.kept, reporter)
     keeper.kept.clear()  # free the kept token vectors
-    controls = _controls(datasets, config)
+    controls = control_sets(datasets, config)
     with timer("profiles"), reporter.step("activation profiles", len(datasets)) as advance:
         run_profiles = profiles.compute(
             {d.name: d.encoded for d in datasets}, directions.vectors, found, config.k, config.seed, advance
         )
     with timer("statistics"):
         run_stats = run_statistics(datasets, directions, conditions, found, config)
-    manifest = _manifest(config, host, datasets, directions, conditions, sampler_of, model, method, timer.timings)
+    manifest = run_manifest(config, host, datasets, directions, conditions, sampler_of, model, method, timer.timings)
     write_folder(out, topk, controls, run_stats, directions, run_profiles, {d.name: d.records for d in datasets}, manifest)
     return RunResult(out, manifest, topk, controls, run_stats, timer.timings, datasets)
 
@@ -182,9 +182,10 @@ def _entry(record: Record, score: float) -> dict[str, Any]:
     return {"id": record.id, "text": record.text, "score": round(float(score), 6), "token": None, "span": None}
 
 
-def _topk_rows(
+def topk_rows(
     datasets: Sequence[Dataset], directions: Directions, conditions: list[str], sampler_of: dict[str, str], found: dict
 ) -> list[dict[str, Any]]:
+    """``topk.jsonl``'s rows: each direction's top and bottom k in each dataset, with ids, texts and scores."""
     rows = []
     for d, (identifier, condition) in enumerate(zip(directions.ids, conditions)):
         for dataset in datasets:
@@ -210,7 +211,7 @@ def control_indices(name: str, size: int, config: RunConfig) -> list[np.ndarray]
     return [rng.choice(size, size=config.k, replace=False) for _ in range(config.controls)]
 
 
-def _controls(datasets: Sequence[Dataset], config: RunConfig) -> list[dict[str, Any]]:
+def control_sets(datasets: Sequence[Dataset], config: RunConfig) -> list[dict[str, Any]]:
     """The paper's control: seeded random sets of k sentences from each dataset."""
     rows = []
     for dataset in datasets:
@@ -246,7 +247,8 @@ def described(datasets: Sequence[Dataset], ids: Sequence[str], conditions: Seque
     }
 
 
-def _manifest(config, host, datasets, directions, conditions, sampler_of, model, method, timings) -> dict[str, Any]:
+def run_manifest(config, host, datasets, directions, conditions, sampler_of, model, method, timings) -> dict[str, Any]:
+    """The run folder's ``manifest.json``: what ran (config, model, plugins and releases), on which data, and how long."""
     used = (
         [("model layer", config.model.plugin)]
         + [("dataset", d.plugin) for d in config.datasets]

@@ -27,12 +27,12 @@ from illusion.run.pipeline import (
     Dataset,
     RunResult,
     Timer,
-    _controls,
-    _manifest,
-    _topk_rows,
     control_indices,
+    control_sets,
     open_store,
+    run_manifest,
     sample_directions,
+    topk_rows,
     write_folder,
 )
 from illusion.run.ray_passes import Passes, digest
@@ -135,9 +135,9 @@ def run_on_ray(
         for n in names
     ]
     sampler_of = {choice.name: choice.plugin for choice in config.samplers}
-    topk = _topk_rows(datasets, directions, conditions, sampler_of, found)
+    topk = topk_rows(datasets, directions, conditions, sampler_of, found)
     _fill_tokens(topk, names, found, {(n, *key): v for n in names for p in detailed[n] for key, v in p["tokens"].items()})
-    controls = _controls(datasets, config)
+    controls = control_sets(datasets, config)
     run_profiles = profiles.assemble(ranges, [profiles.merge([p["profile"] for p in detailed[n]]) for n in names])
     diagnosed = [
         _dataset(d.name, d.plugin, d.hash, Sample.merge(drawn[d.name] + [p["listed"] for p in detailed[d.name]], sample))
@@ -152,7 +152,9 @@ def run_on_ray(
             "conditions": stats.summarise_by_condition(per_direction),
             "separability": stats.dataset_classifier({d.name: d.encoded for d in diagnosed}, config.seed),
         }
-    manifest = _manifest(config, host, datasets, directions, conditions, sampler_of, model, driving_method(model), timer.timings)
+    manifest = run_manifest(
+        config, host, datasets, directions, conditions, sampler_of, model, driving_method(model), timer.timings
+    )
     manifest["ray"] = {
         "shards": {n: len(s) for n, s in shards.items()},
         "sample": sample,
