@@ -68,6 +68,10 @@ class RunConfig:
     store_dtype: str = "float32"
     diagnostics: bool = True
 
+    def sampler_of(self) -> dict[str, str]:
+        """Each sampler label (the condition its directions are compared under) and the plugin behind it."""
+        return {choice.name: choice.plugin for choice in self.samplers}
+
     def to_dict(self) -> dict[str, Any]:
         """The resolved configuration, as recorded in the manifest."""
         data = {

@@ -110,7 +110,7 @@ def run(
         for dataset in datasets:
             found[dataset.name] = extremes(dataset.encoded, directions.vectors, config.k)
             advance(1)
-    sampler_of = {choice.name: choice.plugin for choice in config.samplers}
+    sampler_of = config.sampler_of()
     topk = topk_rows(datasets, directions, conditions, sampler_of, found)
     with timer("tokens"), model_plugin.blamed(" while finding driving tokens"):
         disk = store if isinstance(store, ActivationStore) else None

@@ -134,7 +134,7 @@ def run_on_ray(
         Dataset(n, plugins[n], Fetched(n, sizes[n], {i: r for p in detailed[n] for i, r in p["records"].items()}), hashes[n])
         for n in names
     ]
-    sampler_of = {choice.name: choice.plugin for choice in config.samplers}
+    sampler_of = config.sampler_of()
     topk = topk_rows(datasets, directions, conditions, sampler_of, found)
     _fill_tokens(topk, names, found, {(n, *key): v for n in names for p in detailed[n] for key, v in p["tokens"].items()})
     controls = control_sets(datasets, config)

@@ -84,7 +84,6 @@ def diagnose_cell(
 
 def _manifest(label: str, config: RunConfig, datasets: Sequence[Dataset], ids: Sequence[str], conditions: list[str]) -> dict:
     """The parts of a run's manifest that the diagnostics read (the paper comparison: k, seed, sizes, samplers)."""
-    sampler_of = {choice.name: choice.plugin for choice in config.samplers}
     return {"run_id": label, "seed": config.seed, "k": config.k, "config": config.to_dict()} | described(
-        datasets, ids, conditions, sampler_of
+        datasets, ids, conditions, config.sampler_of()
     )
