@@ -111,8 +111,9 @@ def compare(result: Mapping[str, Any], manifest: Mapping[str, Any]) -> dict[str,
     findings = {"separability": _separability(result["separability"])}
 
     share = result["range_overlap"]["by_condition"].get(condition, {}).get("share")
-    overlaps = [np.mean(list(result["range_overlap"]["directions"][d["id"]].values())) for d in neurons]
-    interval = _bootstrap(overlaps, manifest["seed"], "paper:range_overlap") if share is not None else None
+    pairs = [list(result["range_overlap"]["directions"][d["id"]].values()) for d in neurons]
+    overlaps = [float(np.mean(found)) for found in pairs if found]
+    interval = _bootstrap(overlaps, manifest["seed"], "paper:range_overlap") if share is not None and overlaps else None
     findings["range_overlap"] = _finding("range_overlap", share, interval, no_neurons or not_top)
 
     monotone = result["monotonicity"].get("by_condition", {}).get(condition, {})
