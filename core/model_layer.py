@@ -72,7 +72,10 @@ def driving_method(model: Any) -> str:
     """The name of the way ``model``'s driving tokens are found: its ``attribution``, else ``own projection``."""
     named = getattr(model, "attribution", None)
     if attributes(model) and not (isinstance(named, str) and named):
-        raise IllusionError("a model layer with attribute() must name its method in `attribution` (a non-empty str)")
+        raise IllusionError(
+            f"model layer {type(model).__name__}: a model layer with attribute() must name its method in `attribution` "
+            "(a non-empty str, e.g. one of illusion.DRIVING_METHODS)"
+        )
     return named if isinstance(named, str) and named else OWN_PROJECTION
 
 
