@@ -12,9 +12,9 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from illusion.commands.options import RUN_DIR
 from illusion.diagnostics.concepts import Thresholds
 
-RUN_DIR = click.argument("run_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 PATTERN_HELP = (
     "regex:EXPR, words:a,b,c, meta:KEY=VALUE, similar:DESCRIPTION, DETECTOR:ARG of a plugin, or a plain regular expression."
 )

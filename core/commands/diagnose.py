@@ -9,9 +9,8 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from illusion.commands.options import MIN_COUNT, RUN_DIR
 from illusion.diagnostics.suite import Settings
-
-RUN_DIR = click.argument("run_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 
 
 def _percent(value: float | None) -> str:
@@ -78,13 +77,7 @@ def _versus_paper(console: Console, paper: dict[str, Any] | None) -> None:
 
 @click.command()
 @RUN_DIR
-@click.option(
-    "--min-count",
-    type=int,
-    default=Settings.min_count,
-    show_default=True,
-    help="Monotonicity: occurrences a word needs in every dataset (the paper: 100).",
-)
+@MIN_COUNT
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),

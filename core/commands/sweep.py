@@ -9,6 +9,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from illusion.commands.options import MIN_COUNT
 from illusion.diagnostics.suite import Settings
 
 
@@ -50,13 +51,7 @@ def _share(value: float | None) -> str:
     help="Folder for sweep.json, sweep.html and the finished cells (a rerun resumes there).",
 )
 @click.option("--set", "-s", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a config value (repeatable).")
-@click.option(
-    "--min-count",
-    type=int,
-    default=Settings.min_count,
-    show_default=True,
-    help="Monotonicity: occurrences a word needs in every dataset.",
-)
+@MIN_COUNT
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
 def sweep(
     config: Path | None,

@@ -7,9 +7,8 @@ from pathlib import Path
 import click
 from rich.console import Console
 
+from illusion.commands.options import RUN_DIR
 from illusion.run.tables import FORMATS
-
-RUN_DIR = click.argument("run_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 
 
 @click.command()

@@ -69,6 +69,14 @@ class Timer:
         self.timings[step] = round(time.perf_counter() - start, 3)
 
 
+def resolved_samplers(host: Host, config: RunConfig) -> list[tuple[Any, Any]]:
+    """Each configured sampler with its plugin, its options checked against the plugin's (a clear error if not)."""
+    samplers = [(choice, host.get("direction sampler", choice.plugin)) for choice in config.samplers]
+    for choice, plugin in samplers:
+        plugin.resolve(choice.options)
+    return samplers
+
+
 def run(
     config: RunConfig, out: str | Path, host: Host | None = None, reporter: Reporter | None = None, cache: bool = True
 ) -> RunResult:
@@ -78,9 +86,7 @@ def run(
     out, timer = Path(out), Timer()
     model_plugin = host.get("model layer", config.model.plugin)
     model_plugin.resolve(config.model.options)
-    samplers = [(choice, host.get("direction sampler", choice.plugin)) for choice in config.samplers]
-    for choice, plugin in samplers:
-        plugin.resolve(choice.options)
+    samplers = resolved_samplers(host, config)
 
     with timer("datasets"):
         datasets = [load_dataset(host, choice, config) for choice in config.datasets]

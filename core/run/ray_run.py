@@ -30,6 +30,7 @@ from illusion.run.pipeline import (
     control_indices,
     control_sets,
     open_store,
+    resolved_samplers,
     run_manifest,
     sample_directions,
     topk_rows,
@@ -79,9 +80,7 @@ def run_on_ray(
     host, reporter, out, timer = host or Host(), reporter or Reporter(quiet=True), Path(out), Timer()
     model_plugin = host.get("model layer", config.model.plugin)
     model_plugin.resolve(config.model.options)
-    samplers = [(choice, host.get("direction sampler", choice.plugin)) for choice in config.samplers]
-    for choice, plugin in samplers:
-        plugin.resolve(choice.options)
+    samplers = resolved_samplers(host, config)
     with timer("model"):
         model = model_plugin.create(config.model.options)
     worker_model = (config.model.plugin, {**config.model.options, **(worker_options or {})})

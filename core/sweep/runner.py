@@ -25,7 +25,7 @@ from illusion.diagnostics.suite import Settings
 from illusion.errors import IllusionError
 from illusion.host import Host
 from illusion.run.config import RunConfig
-from illusion.run.pipeline import Dataset, load_dataset, open_store
+from illusion.run.pipeline import Dataset, load_dataset, open_store, resolved_samplers
 from illusion.sweep import cell, encode, findings
 from illusion.sweep.grid import Grid, effective, subsample
 from illusion.sweep.page import render
@@ -67,9 +67,7 @@ def sweep(
     timings: dict[str, float] = {}
     start = time.perf_counter()
     encode.check_views(host, config, grid.views)
-    samplers = [(choice, host.get("direction sampler", choice.plugin)) for choice in config.samplers]
-    for choice, plugin in samplers:
-        plugin.resolve(choice.options)
+    samplers = resolved_samplers(host, config)
     roles = {choice.name: plugin.role for choice, plugin in samplers}
     datasets = [load_dataset(host, choice, config) for choice in config.datasets]
     timings["datasets"] = round(time.perf_counter() - start, 3)
