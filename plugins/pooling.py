@@ -4,11 +4,16 @@ The shares give the transformer model layer's driving tokens.
 
 ``mean`` and ``max`` pooling split the score exactly (``exact share``); ``cls`` and ``last`` pooling
 mix every token into one position, so their tokens are scored by gradient x input at the hidden
-states the pooled layer's block reads (the layer before; layer 0 for layer 0): one forward pass per
-batch of sentences that need as many directions, and one backward pass through that block, batched
-over those directions. (Measured on the default run by deleting the marked word: this moves the
-score about 1.7 times as far as the token whose own vector projects furthest, and about 4 times as
-far as gradient x input at the embeddings, which is barely above a random word.)
+states the pooled layer's block reads (the layer before; layer 0 for layer 0), with one backward
+pass through that block, batched over the directions of sentences that need as many. (Measured on
+the default run by deleting the marked word: this moves the score about 1.7 times as far as the
+token whose own vector projects furthest, and about 4 times as far as gradient x input at the
+embeddings, which is barely above a random word.)
+
+Both start from one layer's hidden states: ``encode`` keeps them (``Kept``, within a memory budget),
+so a sentence it encoded is attributed without running the model's earlier blocks again: under
+``mean`` and ``max`` pooling without running the model at all, under ``cls`` and ``last`` by running
+only the pooled layer's block (in a BERT-shaped block only its pooled position: ``pooled_row``).
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from illusion import TokenShares
+from illusion.plugins.pooled_row import row_shares
 
 OFFSETS: dict[str, Any] = {"return_offsets_mapping": True, "return_special_tokens_mask": True}
 
@@ -35,12 +41,60 @@ def real_tokens(tokenizer: Any, encoded: Any, row: int) -> tuple[list[int], list
     return keep, tokenizer.convert_ids_to_tokens(ids), [tuple(encoded["offset_mapping"][row][i]) for i in keep]
 
 
+KEEP_BYTES = 256 * 2**20  # hidden states kept from encode for attribute, at most
+
+
+def attribution_start(pooling: str, layer: int) -> int:
+    """The hidden state attribution starts from: the pooled layer's own under mean and max, else the one its block reads."""
+    return layer if pooling in ("mean", "max") else max(layer - 1, 0)
+
+
+class Kept:
+    """Hidden states at one layer that ``encode`` keeps for ``attribute``, per text, up to ``budget`` bytes.
+
+    Each is handed out once (``take``), which frees its share of the budget.
+    """
+
+    def __init__(self, budget: int = KEEP_BYTES):
+        self.budget, self.used = budget, 0
+        self.states: dict[str, Any] = {}
+
+    def add(self, texts: Sequence[str], rows: Sequence[int], hidden: Any, mask: Any) -> None:
+        """Keep the real tokens' rows of ``hidden`` (padded on the right) for ``texts[rows[i]]``, while the budget lasts."""
+        lengths = mask.sum(1).tolist()
+        for position, row in enumerate(rows):
+            if self.used >= self.budget:
+                return
+            self._drop(texts[row])
+            self.states[texts[row]] = state = hidden[position, : lengths[position]].clone()
+            self.used += state.nbytes
+
+    def take(self, texts: Sequence[str], mask: Any) -> Any:
+        """The kept states of ``texts`` padded into one tensor like ``mask`` (on its device), or None unless all are kept."""
+        import torch
+
+        lengths = mask.sum(1).tolist()
+        if any(text not in self.states or len(self.states[text]) != length for text, length in zip(texts, lengths)):
+            return None
+        found = [self.states[text] for text in texts]
+        batch = torch.zeros((*mask.shape, found[0].shape[1]), dtype=found[0].dtype, device=mask.device)
+        for position, state in enumerate(found):
+            batch[position, : len(state)] = state
+        for text in texts:
+            self._drop(text)
+        return batch
+
+    def _drop(self, text: str) -> None:
+        state = self.states.pop(text, None)
+        self.used -= 0 if state is None else state.nbytes
+
+
 def attribute(layer: Any, texts: Sequence[str], directions: Sequence[np.ndarray]) -> list[TokenShares]:
     """One ``TokenShares`` per text on its own directions (``directions[i]``: shape (m_i, dim)), for a ``TransformerLayer``."""
     out: list[TokenShares] = [None] * len(texts)  # type: ignore[list-item,unused-ignore]  # every slot is filled below
-    groups: dict[int, list[int]] = {}  # texts needing the same number of directions batch together: no wasted backward
-    for index, wanted in enumerate(directions):
-        groups.setdefault(len(wanted), []).append(index)
+    groups: dict[tuple[int, bool], list[int]] = {}  # batches of texts needing as many directions: no wasted backward,
+    for index, wanted in enumerate(directions):  # and of kept texts apart from the others, which need the whole model
+        groups.setdefault((len(wanted), texts[index] in layer.kept.states), []).append(index)
     for members in groups.values():
         found = _attribute_group(layer, [texts[i] for i in members], [directions[i] for i in members])
         for index, shares in zip(members, found):
@@ -55,27 +109,31 @@ def _attribute_group(layer: Any, texts: Sequence[str], directions: Sequence[np.n
     out: list[TokenShares] = [None] * len(texts)  # type: ignore[list-item,unused-ignore]  # every slot is filled below
     for rows, encoded, batch in layer._batches(texts, **OFFSETS):
         weights = torch.from_numpy(np.stack([directions[row] for row in rows]).astype(np.float32)).to(layer.device)
-        shares = _shares(layer, {key: value.to(layer.device) for key, value in batch.items()}, weights).cpu().numpy()
+        inputs = {key: value.to(layer.device) for key, value in batch.items()}
+        first = layer.kept.take([texts[row] for row in rows], inputs["attention_mask"])
+        if first is None:
+            first = layer._forward(batch)[0][layer.start].clone()  # a normal tensor, out of inference mode
+        shares = _shares(layer, inputs, first, weights).cpu().numpy()
         for position, row in enumerate(rows):
             keep, tokens, spans = real_tokens(layer.tokenizer, encoded, row)
             out[row] = TokenShares(tokens, spans, shares[position, keep])
     return out
 
 
-def _shares(layer: Any, inputs: dict[str, Any], weights: Any) -> Any:
-    """Shares of shape (batch, tokens, directions) in float32."""
+def _shares(layer: Any, inputs: dict[str, Any], first: Any, weights: Any) -> Any:
+    """Shares of shape (batch, tokens, directions) in float32, from ``first``, the hidden states at ``layer.start``."""
     import torch
 
     mask = inputs["attention_mask"]
     if layer.pooling in ("mean", "max"):
-        with torch.inference_mode():
-            hidden = layer.model(**inputs, output_hidden_states=True).hidden_states[layer.layer]
-        return exact_shares(hidden, mask, layer.pooling, weights)
-    with torch.enable_grad():  # the weights stay frozen (see TransformerLayer): only the embeddings need gradients
-        embeddings = layer.model.get_input_embeddings()(inputs.pop("input_ids")).detach().requires_grad_()
-        states = layer.model(**inputs, inputs_embeds=embeddings, output_hidden_states=True).hidden_states
-        inputs_of_block = states[max(layer.layer - 1, 0)]  # what the block that makes the pooled layer reads, per token
-        return gradient_x_input(inputs_of_block, layer._pool(states[layer.layer], mask), weights)
+        return exact_shares(first, mask, layer.pooling, weights)
+    with torch.enable_grad():  # the weights stay frozen (see TransformerLayer): only ``first`` needs gradients
+        block = None if layer.start == layer.layer else layer._row_block(first, inputs)
+        if block is not None:
+            return row_shares(block, first, mask, pooled_index(mask, layer.pooling), weights)
+        first.requires_grad_()
+        leaf, hidden = (first, first) if layer.start == layer.layer else layer._through_block(first, inputs)
+        return gradient_x_input(leaf, layer._pool(hidden, mask), weights)
 
 
 def pool(hidden: Any, mask: Any, how: str) -> Any:
@@ -86,13 +144,20 @@ def pool(hidden: Any, mask: Any, how: str) -> Any:
     import torch
 
     if how in ("cls", "last"):
-        positions = torch.arange(mask.shape[1], device=mask.device)
-        index = (mask * positions).argmax(1) if how == "last" else mask.argmax(1)
-        return hidden[torch.arange(len(hidden), device=hidden.device), index]
+        return hidden[torch.arange(len(hidden), device=hidden.device), pooled_index(mask, how)]
     weights = mask.unsqueeze(-1).to(hidden.dtype)
     if how == "mean":
         return (hidden * weights).sum(1) / weights.sum(1).clamp(min=1)
     return hidden.masked_fill(weights == 0, torch.finfo(hidden.dtype).min).max(1).values
+
+
+def pooled_index(mask: Any, how: str) -> Any:
+    """The position ``cls`` (the first real token) or ``last`` (the last one) pooling reads in each row of ``mask``."""
+    import torch
+
+    if how == "last":
+        return (mask * torch.arange(mask.shape[1], device=mask.device)).argmax(1)
+    return mask.argmax(1)
 
 
 def exact_shares(hidden: Any, mask: Any, how: str, weights: Any) -> Any:

@@ -8,7 +8,7 @@ from transformers import AutoModel, AutoTokenizer
 
 from illusion.directions import Directions
 from illusion.host import Host
-from illusion.plugins.pooling import exact_shares, gradient_x_input, pool
+from illusion.plugins.pooling import Kept, exact_shares, gradient_x_input, pool
 from illusion.run.tokens import TokenCache, mark_tokens
 from tests.helpers.tiny_models import write_tiny_model
 
@@ -26,9 +26,9 @@ def directions(count, dim=32, seed=0):
 
 
 @pytest.fixture(scope="module")
-def decoders(tmp_path_factory):
-    root = tmp_path_factory.mktemp("tiny-decoders")
-    return {kind: write_tiny_model(root / kind, kind) for kind in ("gpt2", "llama")}
+def tiny_models(tmp_path_factory):
+    root = tmp_path_factory.mktemp("tiny-models")
+    return {kind: write_tiny_model(root / kind, kind) for kind in ("gpt2", "llama", "roberta")}
 
 
 def projection_with_scaled_token(model, batch, token, factor, direction, how):
@@ -53,13 +53,17 @@ def projection_with_scaled_token(model, batch, token, factor, direction, how):
     return float(pool(hidden, batch["attention_mask"], how)[0] @ torch.from_numpy(direction).double())
 
 
+@pytest.mark.parametrize("kept", [False, True], ids=["whole pass", "kept by encode"])
 @pytest.mark.parametrize("kind, how", [("bert", "cls"), ("bert", "last"), ("gpt2", "last"), ("llama", "last")])
-def test_gradient_x_input_is_the_derivative_of_the_score_as_each_token_is_scaled(tiny_bert, decoders, kind, how):
+def test_gradient_x_input_is_the_derivative_of_the_score_as_each_token_is_scaled(tiny_bert, tiny_models, kind, how, kept):
     """Gradient x input of token t is d/da score(x_t * (1 + a)) at a = 0: a central finite difference on a separate model."""
-    folder = tiny_bert if kind == "bert" else decoders[kind]
+    folder = tiny_bert if kind == "bert" else tiny_models[kind]
     tokenizer, model = AutoTokenizer.from_pretrained(folder), AutoModel.from_pretrained(folder).eval().double()
-    chosen = directions(2)
-    shares = layer(folder, pooling=how).attribute(TEXTS, [chosen] * len(TEXTS))
+    chosen, attributing = directions(2), layer(folder, pooling=how)
+    if kept:
+        attributing.encode(TEXTS)
+    shares = attributing.attribute(TEXTS, [chosen] * len(TEXTS))
+    assert not attributing.kept.states  # each kept state is used once, then freed
     step = 1e-4
     for text, found in zip(TEXTS, shares):
         batch = tokenizer([text], return_tensors="pt", return_special_tokens_mask=True)
@@ -87,6 +91,91 @@ def test_exact_shares_of_every_pooled_token_add_up_to_the_score(tiny_bert, how):
     found = layer(tiny_bert, pooling=how).attribute(TEXTS, [chosen.numpy()] * len(TEXTS))
     for row, item in enumerate(found):  # the plugin's shares are those of the real tokens, between [CLS] and [SEP]
         np.testing.assert_allclose(item.shares, shares[row, 1 : 1 + len(item.tokens)].numpy(), atol=1e-5)
+
+
+def block_calls(model):
+    """How many times each block of ``model`` (a transformer model layer) runs, as a list kept up to date."""
+    parent, name = model._blocks
+    calls = [0] * len(getattr(parent, name))
+    for number, block in enumerate(getattr(parent, name)):
+        block.register_forward_hook(lambda *_, number=number: calls.__setitem__(number, calls[number] + 1))
+    return calls
+
+
+@pytest.mark.parametrize("kind", ["bert", "gpt2", "llama"])
+def test_attributing_from_the_states_encode_kept_runs_only_the_pooled_layers_block_and_equals_a_whole_pass(
+    tiny_bert, tiny_models, kind
+):
+    """At every layer (0 = embeddings, 3 = the last, under a decoder's final norm) and pooling."""
+    folder, chosen = tiny_bert if kind == "bert" else tiny_models[kind], directions(2)
+    for at in range(4):
+        for how in ("cls", "last", "mean", "max") if kind == "bert" else ("last", "mean", "max"):
+            whole = layer(folder, layer=at, pooling=how).attribute(TEXTS, [chosen] * len(TEXTS))
+            model = layer(folder, layer=at, pooling=how)
+            model.encode(TEXTS)
+            assert set(model.kept.states) == set(TEXTS)
+            calls = block_calls(model)
+            found = model.attribute(TEXTS, [chosen] * len(TEXTS))
+            ran = [number for number, count in enumerate(calls) if count]
+            assert ran == ([] if how in ("mean", "max") or at == 0 else list(range(at - 1, len(calls)))), (at, how)
+            assert not model.kept.states and model.kept.used == 0
+            for one, other in zip(whole, found):
+                assert one.tokens == other.tokens
+                np.testing.assert_allclose(one.shares, other.shares, atol=1e-5)
+
+
+@pytest.mark.parametrize("kind", ["bert", "roberta"])
+def test_a_bert_shaped_block_is_attributed_at_its_pooled_row_alone_as_the_whole_block_would_be(tiny_bert, tiny_models, kind):
+    folder = tiny_bert if kind == "bert" else tiny_models[kind]
+    chosen = directions(3)
+    for at in (1, 2, 3):
+        for how in ("cls", "last"):
+            rows, whole = layer(folder, layer=at, pooling=how), layer(folder, layer=at, pooling=how)
+            whole._checked_row_block = False  # as if the check had failed: the whole block, by autograd
+            found = rows.attribute(TEXTS, [chosen[: 1 + n] for n in range(len(TEXTS))])
+            assert rows._checked_row_block is getattr(*rows._blocks)[at - 1], (at, how)
+            for one, other in zip(found, whole.attribute(TEXTS, [chosen[: 1 + n] for n in range(len(TEXTS))])):
+                assert one.tokens == other.tokens
+                np.testing.assert_allclose(one.shares, other.shares, atol=1e-5)
+
+
+def test_a_block_its_pooled_row_does_not_reproduce_is_attributed_through_the_whole_block(tiny_bert):
+    """A block whose output something else changes (here a hook) fails the check and gets the general path."""
+    chosen, models = directions(2), [layer(tiny_bert) for _ in range(2)]
+    for model in models:
+        getattr(*model._blocks)[LAYER - 1].register_forward_hook(lambda module, args, output: output * 1.5)
+    models[1]._checked_row_block = False
+    found, expected = (model.attribute(TEXTS, [chosen] * len(TEXTS)) for model in models)
+    assert models[0]._checked_row_block is False
+    for one, other in zip(found, expected):
+        np.testing.assert_allclose(one.shares, other.shares, atol=1e-5)
+
+
+@pytest.mark.parametrize("how", ["cls", "last"])
+def test_a_model_without_a_list_of_blocks_is_attributed_through_a_whole_pass(tiny_bert, how):
+    """As a model that shares one block between its layers (ALBERT) is: no block list to start from."""
+    chosen, usual, whole = directions(2), layer(tiny_bert, pooling=how), layer(tiny_bert, pooling=how)
+    whole._blocks = None
+    whole.encode(TEXTS)
+    for one, other in zip(whole.attribute(TEXTS, [chosen] * 3), usual.attribute(TEXTS, [chosen] * 3)):
+        np.testing.assert_allclose(one.shares, other.shares, atol=1e-5)
+    assert whole._checked_row_block is False
+
+
+def test_encode_keeps_states_within_its_budget_and_the_others_are_attributed_by_a_whole_pass(tiny_bert):
+    model, chosen = layer(tiny_bert, batch_size=3), directions(2)
+    whole = model.attribute(TEXTS, [chosen] * len(TEXTS))
+    model.kept = Kept(budget=1)
+    model.encode(TEXTS)
+    assert len(model.kept.states) == 1 and model.kept.used > 0
+    again = layer(tiny_bert)
+    for _ in range(2):  # a text encoded again is kept once, and counted once
+        again.encode(TEXTS)
+    assert len(again.kept.states) == 3 and again.kept.used == sum(state.nbytes for state in again.kept.states.values())
+    found = model.attribute(TEXTS, [chosen] * len(TEXTS))
+    assert not model.kept.states and model.kept.used == 0
+    for one, other in zip(whole, found):
+        np.testing.assert_allclose(one.shares, other.shares, atol=1e-5)
 
 
 def test_gradient_x_input_adds_up_to_the_score_of_a_homogeneous_function():
