@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Sequence
+from functools import cached_property
 from itertools import chain
 from typing import Any
 
@@ -45,7 +46,7 @@ class TransformerLayer(AllLayers):
     ):
         import torch
         import transformers
-        from transformers import AutoModel, AutoTokenizer
+        from transformers import AutoConfig, AutoTokenizer
 
         transformers.logging.set_verbosity_error()
         transformers.logging.disable_progress_bar()
@@ -65,7 +66,7 @@ class TransformerLayer(AllLayers):
             )
         try:
             self.tokenizer = AutoTokenizer.from_pretrained(folder)
-            self.model = AutoModel.from_pretrained(folder, dtype=torch_dtype).eval().requires_grad_(False)  # never trained
+            config = AutoConfig.from_pretrained(folder)
         except Exception as exc:
             raise PluginError(f"cannot load model {model!r} from {folder}: {type(exc).__name__}: {exc}") from None
         if not self.tokenizer.is_fast:
@@ -76,16 +77,15 @@ class TransformerLayer(AllLayers):
         # absolute positions of decoder models such as GPT-2 (vectors are read, not generated).
         self.tokenizer.padding_side = "right"
         self.backend = _backend(self.tokenizer, max_length)
-        layers = self.model.config.num_hidden_layers
+        layers = config.num_hidden_layers
         if not -(layers + 1) <= layer <= layers:
             raise PluginError(f"model {model!r} has layers 0..{layers} (0 = embeddings); layer {layer} is out of range")
         self.layer = layer % (layers + 1)
-        self._blocks = _drop_layers_after(self.model, self.layer, layers)
-        self.model.to(self.device)
+        self._load = (model, folder, torch_dtype, layers)
         self.pooling, self.batch_size, self.max_length = pooling, batch_size, max_length
         self.start, self.kept = attribution_start(pooling, self.layer), Kept()
         self._checked_row_block: Any = None  # the pooled block pooled_row reproduces, False when it does not
-        self.dim = int(self.model.config.hidden_size)
+        self.dim = int(config.hidden_size)
         self.identity = {
             "plugin": "transformer",
             "model": model,
@@ -95,6 +95,28 @@ class TransformerLayer(AllLayers):
             "max_length": max_length,
             "dtype": str(torch_dtype),
         }
+
+    @cached_property
+    def _loaded(self) -> tuple[Any, tuple[Any, str] | None]:
+        """The model, cut after its layer and on its device, and where its block list is: loaded on first use,
+        so that a run whose vectors and driving tokens are all cached loads none."""
+        from transformers import AutoModel
+
+        name, folder, dtype, layers = self._load
+        try:
+            model = AutoModel.from_pretrained(folder, dtype=dtype).eval().requires_grad_(False)  # never trained
+        except Exception as exc:
+            raise PluginError(f"cannot load model {name!r} from {folder}: {type(exc).__name__}: {exc}") from None
+        blocks = _drop_layers_after(model, self.layer, layers)
+        return model.to(self.device), blocks
+
+    @property
+    def model(self) -> Any:
+        return self._loaded[0]
+
+    @cached_property
+    def _blocks(self) -> tuple[Any, str] | None:
+        return self._loaded[1]
 
     def _batches(self, texts: Sequence[str], **extra: Any):
         """Tokenised batches, longest first with dynamic padding, and the original positions of their rows.

@@ -109,6 +109,17 @@ def test_bad_options_are_clear(tiny_bert, options, message):
         layer(tiny_bert, **options)
 
 
+def test_weights_load_on_first_use_and_broken_ones_fail_there_with_a_clear_error(tiny_bert, tmp_path):
+    folder = tmp_path / "broken"
+    shutil.copytree(tiny_bert, folder)
+    (weights,) = folder.glob("*.safetensors")
+    weights.write_bytes(b"not a model")
+    model = layer(folder)  # creating it reads the tokenizer and the config only
+    assert model.dim == 32 and model.identity["layer"] == 3
+    with pytest.raises(PluginError, match=f"cannot load model '{folder}' from {folder}"):
+        model.encode(["the cat"])
+
+
 def test_unknown_model_fails_offline_with_a_hint(monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     with pytest.raises(PluginError, match="cannot load model 'no-such-org/no-such-model' offline: .*set download = true"):

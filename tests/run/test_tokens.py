@@ -70,6 +70,7 @@ def test_a_warm_run_runs_no_model_for_tokens_and_gives_the_same_marks(config, tm
     cold = run(config, tmp_path / "cold")
     for method in ("encode", "encode_with_tokens", "token_vectors", "attribute"):
         monkeypatch.setattr(TransformerLayer, method, refuse)
+    monkeypatch.setattr(TransformerLayer, "_loaded", property(refuse))  # its weights are not even loaded
     warm = run(config, tmp_path / "warm")
     assert marks(warm) == marks(cold)
 
