@@ -37,6 +37,13 @@ class Row:
     turned: Any  # (batch, heads, dim): the key weights turned by the query, so that q . (k_j - key bias) = turned . x_j
 
 
+def _attention(block: Any) -> tuple[Any, int, int, float]:
+    """The block's self-attention module, its number of heads, their size and its score scale."""
+    attention = block.attention.self
+    heads, size = attention.num_attention_heads, attention.attention_head_size
+    return attention, heads, size, getattr(attention, "scaling", size**-0.5)
+
+
 def _heads(linear: Any, heads: int, size: int) -> tuple[Any, Any]:
     """A linear layer's weight as (heads, size, dim) and its bias as (heads, size) (zeros without one)."""
     import torch
@@ -50,9 +57,7 @@ def row_forward(block: Any, first: Any, mask: Any, index: Any) -> Row:
     """The block's output at position ``index[b]`` of each row ``b`` of ``first`` (batch, tokens, dim), real tokens in ``mask``."""
     import torch
 
-    attention = block.attention.self
-    heads, size = attention.num_attention_heads, attention.attention_head_size
-    scale = getattr(attention, "scaling", size**-0.5)
+    attention, heads, size, scale = _attention(block)
     key_weight, key_bias = _heads(attention.key, heads, size)
     value_weight, value_bias = _heads(attention.value, heads, size)
     batch = len(first)
@@ -75,9 +80,7 @@ def row_shares(block: Any, first: Any, mask: Any, index: Any, directions: Any) -
     (batch, m, dim): shape (batch, tokens, m), as ``pooling.gradient_x_input`` gives it."""
     import torch
 
-    attention = block.attention.self
-    heads, size = attention.num_attention_heads, attention.attention_head_size
-    scale = getattr(attention, "scaling", size**-0.5)
+    attention, heads, size, scale = _attention(block)
     value_weight, value_bias = _heads(attention.value, heads, size)
     key_weight, key_bias = _heads(attention.key, heads, size)
     query_bias = _heads(attention.query, heads, size)[1]
