@@ -140,3 +140,19 @@ def save(name: str, results: dict[str, Any], out: str | None) -> Path:
     results["machine"]["load_at_end"] = load()
     write_json(path, results)
     return path
+
+
+def report(
+    name: str,
+    info: dict[str, Any],
+    rows: list[dict[str, Any]],
+    columns: Sequence[str],
+    out: str | None,
+    note: str,
+    **figures: Any,
+) -> Path:
+    """Save a benchmark's results (machine, ``figures``, rows) as ``save`` does, then print its table and ``note`` with the file."""
+    path = save(name, {"benchmark": name, "machine": info, **figures, "rows": rows}, out)
+    print(table(rows, columns))
+    print(f"{note}; {path}")
+    return path

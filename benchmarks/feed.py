@@ -12,7 +12,7 @@ import argparse
 import statistics
 import time
 
-from common import corpus, load, machine, save, table
+from common import corpus, load, machine, report
 
 from illusion.plugins.transformer import TransformerLayer
 
@@ -60,17 +60,9 @@ def main() -> None:
         {"feed": name, "sentences_per_s": round(statistics.median(r)), "rates": [round(x) for x in r]}
         for name, r in rates.items()
     ]
-    results = {
-        "benchmark": "feed",
-        "machine": info,
-        "sentences": len(texts),
-        "batch_size": args.batch_size,
-        "rows": rows,
-        "load_per_round": loads,
-    }
-    path = save("feed", results, args.out)
-    print(table(rows, ["feed", "sentences_per_s", "rates"]))
-    print(f"sentences/s tokenised and padded, median of {args.rounds} rounds; load {', '.join(loads)}; {path}")
+    note = f"sentences/s tokenised and padded, median of {args.rounds} rounds; load {', '.join(loads)}"
+    figures = {"sentences": len(texts), "batch_size": args.batch_size, "load_per_round": loads}
+    report("feed", info, rows, ["feed", "sentences_per_s", "rates"], args.out, note, **figures)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import load, machine, save, table
+from common import load, machine, report
 
 from illusion.diagnostics.suite import write_diagnostics
 from illusion.report.run_report import write_report
@@ -80,13 +80,11 @@ def main() -> None:
         "warm_command_s": round(statistics.median(commands), 2),
         "warm_command_s_each": [round(s, 2) for s in commands],
     }
-    results = {"benchmark": "run", "machine": info, "overrides": args.overrides, "load_per_round": loads, "rows": rows, **summary}
-    path = save("run", results, args.out)
-    print(table(rows, ["run", *STEPS, "total"]))
-    print(
+    note = (
         f"median of {args.rounds} rounds; cold total / vectors step = {summary['cold_total_over_vectors']}; warm `illusion run` "
-        f"as a command: {summary['warm_command_s']} s; load per round {', '.join(loads)}; {path}"
+        f"as a command: {summary['warm_command_s']} s; load per round {', '.join(loads)}"
     )
+    report("run", info, rows, ["run", *STEPS, "total"], args.out, note, overrides=args.overrides, load_per_round=loads, **summary)
 
 
 if __name__ == "__main__":

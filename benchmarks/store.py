@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from common import corpus, load, machine, save, table
+from common import corpus, load, machine, report
 
 import illusion
 from illusion.plugins.transformer import TransformerLayer
@@ -109,25 +109,21 @@ def main() -> None:
             "detail": f"{left} of {chunks} chunks kept, {len(encoded)} recomputed, max diff {resume_diff:.1e}",
         },
     ]
-    results = {
-        "benchmark": "store",
-        "machine": info,
+    error = float(np.abs(np.asarray(half, dtype=np.float32) - full).max())
+    note = (
+        f"{len(texts)} sentences in {chunks} chunks; float16 store: {sizes['float16']} vs {sizes['float32']} bytes, "
+        f"max abs error {error:.2e}, same top-10 for {same_top:.1%} of 1000 directions; load {info['load_at_start']} -> {load()}"
+    )
+    figures = {
         "sentences": len(texts),
         "chunks": chunks,
         "bytes": sizes,
-        "float16_max_abs_error": float(np.abs(np.asarray(half, dtype=np.float32) - full).max()),
+        "float16_max_abs_error": error,
         "float16_same_top10_share": round(same_top, 4),
         "chunks_kept_after_kill": left,
         "chunks_recomputed": len(encoded),
-        "rows": rows,
     }
-    path = save("store", results, args.out)
-    print(table(rows, ["figure", "seconds", "detail"]))
-    print(
-        f"{len(texts)} sentences in {chunks} chunks; float16 store: {sizes['float16']} vs {sizes['float32']} bytes, "
-        f"max abs error {results['float16_max_abs_error']:.2e}, same top-10 for {same_top:.1%} of 1000 directions; "
-        f"load {info['load_at_start']} -> {load()}; {path}"
-    )
+    report("store", info, rows, ["figure", "seconds", "detail"], args.out, note, **figures)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ import resource
 import tempfile
 import time
 
-from common import corpus, load, machine, save, table
+from common import corpus, load, machine, report
 
 from illusion.plugins.transformer import TransformerLayer
 from illusion.run.config import load_config
@@ -76,20 +76,15 @@ def main() -> None:
             f"{summary['computed']} cells {summary['timings']['cells']:.0f} s; load {load_before} -> {load()}",
         },
     ]
-    results = {
-        "benchmark": "sweep",
-        "machine": info,
+    figures = {
         "sentences": args.n,
         "views": len(VIEWS),
         "one_pass_seconds": one_pass,
         "per_view_seconds": per_view,
         "load_per_round": loads,
         "sweep": {"wall_seconds": round(wall, 1), "cpu_seconds": round(cpu, 1), "timings": summary["timings"]},
-        "rows": rows,
     }
-    path = save("sweep", results, args.out)
-    print(table(rows, ["figure", "seconds", "detail"]))
-    print(f"load {info['load_at_start']} -> {load()}; {path}")
+    report("sweep", info, rows, ["figure", "seconds", "detail"], args.out, f"load {info['load_at_start']} -> {load()}", **figures)
 
 
 if __name__ == "__main__":

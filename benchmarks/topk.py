@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from common import PeakMemory, load, machine, peak_rss_mib, save, table
+from common import PeakMemory, load, machine, peak_rss_mib, report
 
 from illusion.run.topk import extremes
 
@@ -151,36 +151,31 @@ def main() -> None:
             screens = [False] if args.float32_only else [True] if args.no_float32_only else [True, False]
             rows.append(measure(args.n, dim, args.directions, args.subset, args.cap_mib, folder, screens))
             (Path(folder) / f"vectors-{dim}.npy").unlink()
-    path = save("topk", {"benchmark": "topk", "machine": info, "rows": rows}, args.out)
-    print(
-        table(
-            rows,
-            [
-                "dim",
-                "vectors",
-                "directions",
-                "seconds",
-                "cpu_s",
-                "float32_only_s",
-                "screened_speedup",
-                "screened_identical",
-                "heap_before_mib",
-                "heap_peak_mib",
-                "heap_cap_mib",
-                "vectors_mib",
-                "naive_full_s_extrapolated",
-                "speedup_vs_naive",
-                "speedup_on_subset",
-                "lists_differing_on_subset",
-                "load",
-            ],
-        )
-    )
-    print(
+    columns = [
+        "dim",
+        "vectors",
+        "directions",
+        "seconds",
+        "cpu_s",
+        "float32_only_s",
+        "screened_speedup",
+        "screened_identical",
+        "heap_before_mib",
+        "heap_peak_mib",
+        "heap_cap_mib",
+        "vectors_mib",
+        "naive_full_s_extrapolated",
+        "speedup_vs_naive",
+        "speedup_on_subset",
+        "lists_differing_on_subset",
+        "load",
+    ]
+    note = (
         f"top-{K} and bottom-{K}; heap = anonymous resident memory, capped by RLIMIT_DATA below the vectors' size; "
         f"naive = all scores then a full sort ({rows[0]['naive_full_scores_gib']} GiB of scores at full size, so run on "
-        f"{args.subset} vectors and extrapolated); load {info['load_at_start']} -> {load()}; {path}"
+        f"{args.subset} vectors and extrapolated); load {info['load_at_start']} -> {load()}"
     )
+    report("topk", info, rows, columns, args.out, note)
 
 
 if __name__ == "__main__":
