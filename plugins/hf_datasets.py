@@ -56,12 +56,16 @@ def _row_group(path: str, shard: str, split: str, column: str, id_column: str | 
     for file, group, start in _row_groups(path):
         if f"{file}#{group}" == shard:
             table = pq.ParquetFile(file).read_row_group(group)
-            for wanted in (column, id_column):
-                if wanted is not None and wanted not in table.column_names:
-                    raise PluginError(f"{file}: no column {wanted!r} (columns: {', '.join(table.column_names)})")
+            _check_columns(file, table.column_names, column, id_column)
             yield from _records(enumerate(table.to_pylist(), start), split, column, id_column)
             return
     raise PluginError(f"dataset 'huggingface': no row group {shard!r} in {path!r} (the files changed since it was listed)")
+
+
+def _check_columns(source: str, columns: list[str], column: str, id_column: str | None) -> None:
+    for wanted in (column, id_column):
+        if wanted is not None and wanted not in columns:
+            raise PluginError(f"{source}: no column {wanted!r} (columns: {', '.join(columns)})")
 
 
 def _records(rows, split: str, column: str, id_column: str | None) -> Iterator[Record]:
@@ -102,9 +106,7 @@ def hf_rows(
             f"cannot load Hugging Face dataset {source!r} (config {config!r}, split {split!r}) offline: {exc}. "
             "Use path = local data files or a folder, or a dataset already in the local cache (HF_DATASETS_OFFLINE=1)."
         ) from None
-    for wanted in (column, id_column):
-        if wanted is not None and wanted not in data.column_names:
-            raise PluginError(f"{source} [{split}]: no column {wanted!r} (columns: {', '.join(data.column_names)})")
+    _check_columns(f"{source} [{split}]", data.column_names, column, id_column)
     yield from _records(enumerate(data), split, column, id_column)
 
 

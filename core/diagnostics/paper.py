@@ -53,6 +53,15 @@ def caveat(manifest: Mapping[str, Any]) -> str:
     )
 
 
+def incomparable(name: str, k: int, datasets: int) -> str | None:
+    """Why a run of the top ``k`` over ``datasets`` datasets does not measure finding ``name`` as the paper did (None: it does)."""
+    if name in ("range_overlap", "outliers") and k != K:
+        return f"top {k}, not the top {K}"
+    if name == "monotonicity_all" and datasets != DATASETS:
+        return f"{datasets} datasets, not {DATASETS}"
+    return None
+
+
 def _finding(name: str, run: float | None, interval: Interval, why: str | None = None) -> dict[str, Any]:
     """A finding beside the paper's: it differs when the paper's value lies outside the run's interval."""
     paper, text = REFERENCES[name]
@@ -107,14 +116,15 @@ def compare(result: Mapping[str, Any], manifest: Mapping[str, Any]) -> dict[str,
     neurons = [d for d in manifest["directions"] if d["sampler"] == "neuron"]
     condition = neurons[0]["condition"] if neurons else None
     no_neurons = None if neurons else "the run samples no neurons (sampler 'neuron')"
-    not_top = None if k == K else f"top {k}, not the top {K}"
     findings = {"separability": _separability(result["separability"])}
 
     share = result["range_overlap"]["by_condition"].get(condition, {}).get("share")
     pairs = [list(result["range_overlap"]["directions"][d["id"]].values()) for d in neurons]
     overlaps = [float(np.mean(found)) for found in pairs if found]
     interval = _bootstrap(overlaps, manifest["seed"], "paper:range_overlap") if share is not None and overlaps else None
-    findings["range_overlap"] = _finding("range_overlap", share, interval, no_neurons or not_top)
+    findings["range_overlap"] = _finding(
+        "range_overlap", share, interval, no_neurons or incomparable("range_overlap", k, datasets)
+    )
 
     monotone = result["monotonicity"].get("by_condition", {}).get(condition, {})
     rows = monotone.get("in_datasets", [])
@@ -125,7 +135,7 @@ def compare(result: Mapping[str, Any], manifest: Mapping[str, Any]) -> dict[str,
         "monotonicity_all",
         every.get("mean"),
         _wilson(every["mean"], monotone["pairs"], "neuron/word pairs") if every else None,
-        no_neurons or (None if datasets == DATASETS else f"{datasets} datasets, not {DATASETS}"),
+        no_neurons or incomparable("monotonicity_all", k, datasets),
     )
     findings["locality"] = _finding("locality", None, None, "the paper's histogram binning is unknown")
 
@@ -134,5 +144,6 @@ def compare(result: Mapping[str, Any], manifest: Mapping[str, Any]) -> dict[str,
         for d in result["outliers"]["per_dataset"].values()
         if FRACTION in d["all_neurons"]["share"]
     ]
-    findings["outliers"] = _finding("outliers", float(np.mean(fills)) if fills else None, _spread(fills, "datasets"), not_top)
+    fill = float(np.mean(fills)) if fills else None
+    findings["outliers"] = _finding("outliers", fill, _spread(fills, "datasets"), incomparable("outliers", k, datasets))
     return {"model": MODEL, "datasets": DATASETS, "sizes": list(SIZES), "caveat": caveat(manifest), "findings": findings}

@@ -8,13 +8,12 @@ measured the same way (from secondary summaries of the paper; see docs/sweep.md)
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from illusion.diagnostics.paper import REFERENCES
+from illusion.diagnostics.paper import REFERENCES, incomparable
 from illusion.diagnostics.verdicts import wilson
 
 WHOLE = "all"  # the key of a finding that has one value per cell, not one per condition
@@ -29,13 +28,12 @@ class Finding:
     per_condition: bool
     interval: str | None  # what the interval is, when there is one
     paper: str | None = None  # the finding's key in illusion.diagnostics.paper.REFERENCES
-    paper_needs: Callable[[int, int], bool] = lambda k, datasets: True  # (k, datasets): measured as the paper did
 
     def reference(self, k: int, datasets: int) -> dict[str, Any] | None:
         """The paper's value, for the ``neuron`` sampler's conditions, when this sweep measures it the same way."""
-        value, note = REFERENCES[self.paper] if self.paper else (None, "")
-        if value is None or not self.paper_needs(k, datasets):
+        if self.paper is None or REFERENCES[self.paper][0] is None or incomparable(self.paper, k, datasets):
             return None
+        value, note = REFERENCES[self.paper]
         return {"value": value, "sampler": NEURONS if self.per_condition else None, "note": note}
 
 
@@ -54,7 +52,6 @@ FINDINGS = (
         True,
         None,
         "range_overlap",
-        lambda k, datasets: k == 10,
     ),
     Finding(
         "monotone_one",
@@ -71,7 +68,6 @@ FINDINGS = (
         True,
         None,
         "monotonicity_all",
-        lambda k, datasets: datasets == 4,
     ),
     Finding("locality", "Locality", "similarity of top-k pair dot products to nearest-neighbour ones", True, None),
     Finding(
@@ -81,7 +77,6 @@ FINDINGS = (
         True,
         "lowest and highest dataset",
         "outliers",
-        lambda k, datasets: k == 10,
     ),
     Finding(
         "outlier_fill_neurons",
@@ -90,7 +85,6 @@ FINDINGS = (
         False,
         "lowest and highest dataset",
         "outliers",
-        lambda k, datasets: k == 10,
     ),
     Finding("illusion_score", "Illusion score", "mean illusion score of the condition's directions", True, None),
 )
