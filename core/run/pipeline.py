@@ -233,16 +233,30 @@ def control_sets(datasets: Sequence[Dataset], config: RunConfig) -> list[dict[st
     return rows
 
 
-def run_statistics(datasets, directions, conditions, found, config) -> dict[str, Any]:
-    """stats.json: per-direction findings from the top-k, their summary by condition, the dataset classifier."""
+def run_statistics(datasets, directions, conditions, found, config, vectors=None) -> dict[str, Any]:
+    """stats.json: per-direction findings from the top-k, their summary by condition, the dataset classifier
+    (on ``vectors`` by dataset name, by default each dataset's own; a distributed run gives its sample's)."""
     top = {ds.name: (found[ds.name].top_index, found[ds.name].top_score) for ds in datasets}
-    record_ids = {ds.name: [record.id for record in ds.records] for ds in datasets}
+    record_ids = {ds.name: RecordIds(ds.records) for ds in datasets}
     per_direction = stats.direction_findings(top, directions.ids, conditions, config.k, record_ids)
     return {
         "directions": per_direction,
         "conditions": stats.summarise_by_condition(per_direction),
-        "separability": stats.dataset_classifier({ds.name: ds.vectors for ds in datasets}, config.seed),
+        "separability": stats.dataset_classifier(vectors or {ds.name: ds.vectors for ds in datasets}, config.seed),
     }
+
+
+class RecordIds(Sequence[str]):
+    """The ids of a dataset's records, read as they are asked for (a distributed run holds only some records)."""
+
+    def __init__(self, records: Sequence[Record]):
+        self.records = records
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def __getitem__(self, index):
+        return self.records[index].id
 
 
 def described(datasets: Sequence[Dataset], ids: Sequence[str], conditions: Sequence[str], sampler_of: dict[str, str]) -> dict:

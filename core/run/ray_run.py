@@ -21,7 +21,7 @@ from illusion.common.progress import Reporter
 from illusion.errors import IllusionError
 from illusion.host import Host
 from illusion.records import Record
-from illusion.run import profiles, shard_work, stats
+from illusion.run import profiles, shard_work
 from illusion.run.config import RunConfig
 from illusion.run.pipeline import (
     Dataset,
@@ -32,6 +32,7 @@ from illusion.run.pipeline import (
     open_store,
     resolved_samplers,
     run_manifest,
+    run_statistics,
     sample_directions,
     topk_rows,
     write_folder,
@@ -143,14 +144,7 @@ def run_on_ray(
         for d in datasets
     ]
     with timer("statistics"):
-        top = {n: (found[n].top_index, found[n].top_score) for n in names}
-        record_ids = {d.name: _Ids(d.records) for d in datasets}
-        per_direction = stats.direction_findings(top, directions.ids, conditions, config.k, record_ids)
-        run_stats = {
-            "directions": per_direction,
-            "conditions": stats.summarise_by_condition(per_direction),
-            "separability": stats.dataset_classifier({d.name: d.encoded for d in diagnosed}, config.seed),
-        }
+        run_stats = run_statistics(datasets, directions, conditions, found, config, {d.name: d.encoded for d in diagnosed})
     manifest = run_manifest(
         config, host, datasets, directions, conditions, sampler_of, model, driving_method(model), timer.timings
     )
@@ -244,14 +238,3 @@ def _fill_tokens(topk: list[dict[str, Any]], names: list[str], found: dict[str, 
         for side, sign, index in (("top", 1.0, extremes.top_index), ("bottom", -1.0, extremes.bottom_index)):
             for entry, i in zip(row[side], index[d]):
                 entry["token"], entry["span"] = tokens[(row["dataset"], d, int(i), sign)]
-
-
-class _Ids(Sequence[str]):
-    def __init__(self, records: Sequence[Record]):
-        self.records = records
-
-    def __len__(self) -> int:
-        return len(self.records)
-
-    def __getitem__(self, index):
-        return self.records[index].id
