@@ -2,9 +2,9 @@
 
 Label Studio Community puts every user of a server in one organisation and grants every permission
 to every signed-in member, so on a shared server an annotator can read every project, task and
-annotation. Here each annotator gets a server of their own: its own database, its own secret key
-(which signs session cookies and JWT tokens) and a sign-up link that is reset once their account
-exists. The organiser's admin login (in the data directory, never in a run folder) exports tasks to
+annotation. Here each annotator gets a server of their own: its own database, its own signing key
+(which signs session cookies and JWT tokens, whatever ``SECRET_KEY`` the organiser's shell holds),
+its own admin password and API token, and a sign-up link that is reset once their account exists. The organiser's admin login (in the data directory, never in a run folder) exports tasks to
 it and imports labels from it. The list of annotators and their servers is kept in the organiser's
 private folder (``annotators.json``).
 """
@@ -20,7 +20,15 @@ from pathlib import Path
 import httpx
 
 from illusion.annotations.labelstudio.private import organiser_dir
-from illusion.annotations.labelstudio.server import LOGIN_FILE, ensure_data_dir, ensure_venv, launch, stop_process
+from illusion.annotations.labelstudio.server import (
+    LOGIN_FILE,
+    ensure_data_dir,
+    ensure_venv,
+    launch,
+    make_own,
+    renew_token,
+    stop_process,
+)
 from illusion.common.files import read_json, write_json
 from illusion.errors import IllusionError
 
@@ -81,19 +89,22 @@ def add_annotator(name: str, venv: Path, home: Path, email: str | None = None, p
     if data_dir.exists():
         raise IllusionError(f"{data_dir} exists already; remove it or choose another name")
     shutil.copytree(template, data_dir)
-    (data_dir / ".env").unlink(missing_ok=True)  # a secret key of its own, made at first start
+    make_own(exe, data_dir)
     new = Seat(name, data_dir, port or max([FIRST_PORT - 1, *(s.port for s in known.values())]) + 1)
     login, password = email or f"{name}@annotators.invalid", secrets.token_urlsafe(12)
     server = launch(exe, data_dir, new.port)
     try:
+        server = renew_token(server)
         sign_up(server.url, server.api_key, login, password)
         with httpx.Client(base_url=server.url, headers={"Authorization": f"Token {server.api_key}"}) as admin:
             admin.post("/api/invite/reset-token").raise_for_status()  # the link that was used dies
     finally:
         stop_process(server.process.pid)
     known[name] = new
-    organiser_dir().mkdir(parents=True, exist_ok=True)
-    write_json(organiser_dir() / REGISTRY, {s.name: {"data_dir": str(s.data_dir), "port": s.port} for s in known.values()})
+    organiser_dir().mkdir(parents=True, exist_ok=True, mode=0o700)
+    write_json(
+        organiser_dir() / REGISTRY, {s.name: {"data_dir": str(s.data_dir), "port": s.port} for s in known.values()}, private=True
+    )
     return new, login, password
 
 

@@ -52,8 +52,7 @@ class Private:
     def save(self) -> None:
         if not self.path.parent.exists():  # a folder of its own is closed before any key is written in it
             self.path.parent.mkdir(parents=True, mode=0o700)
-        write_json(self.path, {"key": self.key.hex(), "pseudonyms": self.pseudonyms})
-        self.path.chmod(0o600)
+        write_json(self.path, {"key": self.key.hex(), "pseudonyms": self.pseudonyms}, private=True)
 
 
 def load_private(run_id: str, create: bool = False) -> Private:

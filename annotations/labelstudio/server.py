@@ -8,6 +8,7 @@ created on first use. Used by ``illusion labelstudio serve`` and, through
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import re
@@ -24,14 +25,30 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from illusion.common.files import write_json
+from illusion.common.files import read_json, write_json, write_text
 from illusion.errors import IllusionError
 
 LABEL_STUDIO_VERSION = "1.23.2"
 LOGIN_FILE = "illusion-login.json"
 READY_TIMEOUT_S = 300
-# Read by the server as settings (``X`` after ``LABEL_STUDIO_X``), or select another database.
-CLASHING_ENV = ("USERNAME", "PASSWORD", "HOST", "PORT", "DEBUG", "CI", "DJANGO_DB", "VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME")
+# Read by the server as settings (``X`` after ``LABEL_STUDIO_X``), select another database or settings module,
+# or replace the signing key of the data directory (``SECRET_KEY``: one value shared by every server would let
+# a token minted on one server open the others).
+CLASHING_ENV = (
+    "USERNAME",
+    "PASSWORD",
+    "HOST",
+    "PORT",
+    "DEBUG",
+    "CI",
+    "DJANGO_DB",
+    "DJANGO_SETTINGS_MODULE",
+    "SECRET_KEY",
+    "VIRTUAL_ENV",
+    "PYTHONPATH",
+    "PYTHONHOME",
+)
+SIGNING_FILE = ".env"  # where the server reads its signing key (SECRET_KEY=...)
 QUIET_ENV = {"SENTRY_DSN": "", "FRONTEND_SENTRY_DSN": "", "LATEST_VERSION_CHECK": "false", "COLLECT_ANALYTICS": "false"}
 # Nobody joins without the organisation's invite link.
 CLOSED_ENV = {"LABEL_STUDIO_DISABLE_SIGNUP_WITHOUT_LINK": "true"}
@@ -116,14 +133,54 @@ def ensure_data_dir(exe: Path, data_dir: Path) -> dict[str, str]:
         if result.returncode != 0:
             tail = (result.stderr or result.stdout).strip().splitlines()[-1:]
             raise IllusionError(f"label-studio init failed in {data_dir}: {' '.join(tail)}")
-        write_json(staging / LOGIN_FILE, login)
-        (staging / LOGIN_FILE).chmod(0o600)
+        write_json(staging / LOGIN_FILE, login, private=True)
         if data_dir.exists():
             data_dir.rmdir()
         staging.rename(data_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return login
+
+
+def make_own(exe: Path, data_dir: Path) -> dict[str, str]:
+    """Give a copied data directory a signing key and an admin password of its own; return its login.
+
+    Its API token is still the copy's until :func:`renew_token` runs on the started server."""
+    write_text(data_dir / SIGNING_FILE, f"SECRET_KEY={secrets.token_urlsafe(50)}\n", private=True)
+    login = read_json(data_dir / LOGIN_FILE, "Label Studio login") | {"password": secrets.token_urlsafe(16)}
+    result = subprocess.run(
+        [
+            str(exe),
+            "reset_password",
+            "--username",
+            login["username"],
+            "--password",
+            login["password"],
+            "--data-dir",
+            str(data_dir),
+        ],
+        env=server_env(data_dir),
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
+    if result.returncode != 0 or "successfully changed" not in result.stdout:
+        tail = (result.stderr or result.stdout).strip().splitlines()[-1:]
+        raise IllusionError(f"could not set the admin password of {data_dir}: {' '.join(tail) or 'no output'}")
+    write_json(data_dir / LOGIN_FILE, login, private=True)
+    return login
+
+
+def renew_token(server: Server) -> Server:
+    """The running ``server`` with a new admin API token (saved in its login file): no two servers share one."""
+    request = urllib.request.Request(
+        f"{server.url}/api/current-user/reset-token/", method="POST", headers={"Authorization": f"Token {server.api_key}"}
+    )
+    with urllib.request.urlopen(request, timeout=60) as answer:
+        token = json.loads(answer.read())["token"]
+    login = {"username": server.username, "password": server.password, "api_key": token}
+    write_json(server.data_dir / LOGIN_FILE, login, private=True)
+    return dataclasses.replace(server, api_key=token)
 
 
 def free_port() -> int:

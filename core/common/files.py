@@ -17,12 +17,14 @@ os.umask(_UMASK)
 
 
 @contextmanager
-def atomic_writer(path: str | os.PathLike, mode: str = "w") -> Iterator[IO[Any]]:
-    """Open a temporary file beside ``path``; it replaces ``path`` only if the block succeeds."""
+def atomic_writer(path: str | os.PathLike, mode: str = "w", private: bool = False) -> Iterator[IO[Any]]:
+    """Open a temporary file beside ``path``; it replaces ``path`` only if the block succeeds.
+    A ``private`` file is readable by its owner only from the moment it exists (mode 0600)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes private files; results are ordinary files
+    if not private:
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes private files; results are ordinary files
     try:
         with os.fdopen(fd, mode, encoding=None if "b" in mode else "utf-8") as handle:
             yield handle
@@ -34,13 +36,14 @@ def atomic_writer(path: str | os.PathLike, mode: str = "w") -> Iterator[IO[Any]]
         raise
 
 
-def write_text(path: str | os.PathLike, text: str) -> None:
-    with atomic_writer(path) as handle:
+def write_text(path: str | os.PathLike, text: str, private: bool = False) -> None:
+    with atomic_writer(path, private=private) as handle:
         handle.write(text)
 
 
-def write_json(path: str | os.PathLike, obj: Any) -> None:
-    write_text(path, json.dumps(obj, indent=2, ensure_ascii=False) + "\n")
+def write_json(path: str | os.PathLike, obj: Any, private: bool = False) -> None:
+    """``obj`` as indented JSON; ``private``: readable by the owner only (for files that hold secrets)."""
+    write_text(path, json.dumps(obj, indent=2, ensure_ascii=False) + "\n", private)
 
 
 def write_jsonl(path: str | os.PathLike, rows: Iterable[Any]) -> None:

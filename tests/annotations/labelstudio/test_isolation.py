@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import stat
 from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -25,8 +28,9 @@ pytestmark = [pytest.mark.labelstudio, pytest.mark.slow]
 NAMES = ("alice", "bob", "carol")
 
 
-def log_in(url: str, email: str, password: str) -> str:
-    """The API token an annotator gets by logging in to the web page with their password."""
+@contextmanager
+def logged_in(url: str, email: str, password: str) -> Iterator[httpx.Client]:
+    """A browser session of an annotator who logged in to the web page with their password."""
     with httpx.Client(base_url=url, follow_redirects=True, timeout=60) as browser:
         browser.get("/user/login/").raise_for_status()
         browser.post(
@@ -34,28 +38,43 @@ def log_in(url: str, email: str, password: str) -> str:
             data={"email": email, "password": password, "csrfmiddlewaretoken": browser.cookies["csrftoken"]},
             headers={"Referer": url + "/user/login/"},
         ).raise_for_status()
+        yield browser
+
+
+def log_in(url: str, email: str, password: str) -> str:
+    """The API token an annotator gets by logging in to the web page with their password."""
+    with logged_in(url, email, password) as browser:
         return browser.get("/api/current-user/token").raise_for_status().json()["token"]
 
 
-@pytest.fixture(scope="module")
-def campaign_servers(server, tmp_path_factory):
-    """Three annotators, each with a server of their own (started), and their logins."""
+@contextmanager
+def annotator_servers(names, home, organiser):
+    """Annotators with a server of their own each (started), in ``organiser``'s folder; yields their logins."""
     venv = Path(os.environ["ILLUSION_LS_VENV"])
-    home = tmp_path_factory.mktemp("ls-home")
     shutil.copytree(venv / "illusion-data-template", home / "template")  # initialised once, for speed
-    organiser = tmp_path_factory.mktemp("organiser")
     with pytest.MonkeyPatch.context() as env:
         env.setenv("ILLUSION_ORGANISER_DIR", str(organiser))
-        logins = {name: add_annotator(name, venv, home, port=free_port())[1:] for name in NAMES}
+        logins = {name: add_annotator(name, venv, home, port=free_port())[1:] for name in names}
         private = "".join(path.read_text() for path in organiser.iterdir())
         assert not any(password in private or email in private for email, password in logins.values())
         exe = venv / "bin" / "label-studio"
         started = [launch(exe, place.data_dir, place.port) for place in seats().values()]
         try:
-            yield organiser, {name: log_in(seats()[name].url, *logins[name]) for name in NAMES}
+            yield logins
         finally:
             for running in started:
                 stop_process(running.process.pid)
+
+
+@pytest.fixture(scope="module")
+def campaign_servers(tmp_path_factory):
+    """Three annotators, each with a server of their own (started), and their API tokens; the organiser's shell
+    exports a SECRET_KEY, which must not reach the servers."""
+    organiser = tmp_path_factory.mktemp("organiser")
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("SECRET_KEY", "one-key-in-the-organisers-shell")
+        with annotator_servers(NAMES, tmp_path_factory.mktemp("ls-home"), organiser) as logins:
+            yield organiser, {name: log_in(seats()[name].url, *logins[name]) for name in NAMES}
 
 
 def result(description):
@@ -63,6 +82,58 @@ def result(description):
         {"from_name": "pattern", "to_name": "sentences", "type": "choices", "value": {"choices": ["yes"]}},
         {"from_name": "description", "to_name": "sentences", "type": "textarea", "value": {"text": [description]}},
     ]
+
+
+def credentials(url: str, email: str, password: str) -> dict[str, Callable[[str, str], int]]:
+    """Every credential an annotator can mint on her own server, each as a call that uses it at
+    ``(server, API path)`` and gives the status: her session cookie, her legacy API token, her
+    personal access token (a refresh token, used by refreshing it) and an access token refreshed from it."""
+    with logged_in(url, email, password) as browser:
+        legacy = browser.get("/api/current-user/token").raise_for_status().json()["token"]
+        cookie = f"sessionid={browser.cookies['sessionid']}"
+        csrf = {"X-CSRFToken": browser.cookies["csrftoken"], "Referer": url}
+        personal = browser.post("/api/token/", headers=csrf).raise_for_status().json()["token"]
+    access = httpx.post(f"{url}/api/token/refresh/", json={"refresh": personal}, timeout=60).raise_for_status().json()["access"]
+
+    def sent(headers: dict[str, str]) -> Callable[[str, str], int]:
+        return lambda server, path: httpx.get(f"{server}{path}", headers=headers, timeout=60).status_code
+
+    def refreshed(server: str, path: str) -> int:
+        return httpx.post(f"{server}/api/token/refresh/", json={"refresh": personal}, timeout=60).status_code
+
+    return {
+        "session cookie": sent({"Cookie": cookie}),
+        "legacy token": sent({"Authorization": f"Token {legacy}"}),
+        "personal access token": refreshed,
+        "refreshed access token": sent({"Authorization": f"Bearer {access}"}),
+    }
+
+
+@pytest.mark.parametrize("secret_key", [None, "one-key-in-the-organisers-shell"], ids=["SECRET_KEY unset", "SECRET_KEY set"])
+def test_no_credential_an_annotator_mints_opens_another_annotators_server(secret_key, tmp_path, monkeypatch):
+    if secret_key:
+        monkeypatch.setenv("SECRET_KEY", secret_key)
+    else:
+        monkeypatch.delenv("SECRET_KEY", raising=False)
+    organiser = tmp_path / "organiser"
+    with annotator_servers(("ann", "ben"), tmp_path / "ls-home", organiser) as logins:
+        monkeypatch.setenv("ILLUSION_ORGANISER_DIR", str(organiser))
+        places = seats()
+        # Each server has a signing key, an admin password and an API token of its own, in files only the organiser reads.
+        keys = {(p.data_dir / ".env").read_text() for p in places.values()}
+        admin = {json.dumps(json.loads((p.data_dir / "illusion-login.json").read_text())) for p in places.values()}
+        assert len(keys) == len(admin) == 2 and not any(secret_key and secret_key in key for key in keys)
+        for path in [
+            organiser / "annotators.json",
+            *(p.data_dir / f for p in places.values() for f in (".env", "illusion-login.json")),
+        ]:
+            assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+        for name, other in (("ann", "ben"), ("ben", "ann")):
+            own, theirs = places[name].url, places[other].url
+            for kind, use in credentials(own, *logins[name]).items():
+                assert use(own, "/api/projects/") == 200, kind
+                for path in ("/api/projects/", "/api/users/", "/api/projects/1/export?exportType=JSON"):
+                    assert use(theirs, path) == 401, (kind, path)
 
 
 def test_each_annotator_sees_only_their_own_tasks_and_answers(campaign_servers, fresh_run, monkeypatch, capsys):
