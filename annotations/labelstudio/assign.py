@@ -8,7 +8,9 @@ are then shuffled with a seed of their own.
 
 from __future__ import annotations
 
-from illusion.annotations.labelstudio.tasks import Task
+from illusion.annotations.labelstudio.config import TASK_TYPES
+from illusion.annotations.labelstudio.private import Private
+from illusion.annotations.labelstudio.tasks import Task, for_seat
 from illusion.common.seeds import rng_for
 from illusion.errors import IllusionError
 
@@ -37,3 +39,16 @@ def assign(tasks: list[Task], annotators: list[str], overlap: int, seed: int) ->
     for name, items in given.items():
         rng_for(seed, f"order:{name}").shuffle(items)  # type: ignore[arg-type]  # stubs want arrays; lists shuffle too
     return given
+
+
+def seat_tasks(
+    tasks: dict[str, list[Task]], private: Private, pseudonyms: list[str], overlap: int, seed: int
+) -> dict[str, dict[str, list[Task]]]:
+    """Each annotator's own tasks by type, as their server gets them. Attention checks and their pair
+    tasks are dealt like every other task (a stratum of their own): an annotator who got every check,
+    or every pair task of a check, could pick them out by that alone."""
+    given = assign([t for items in tasks.values() for t in items], pseudonyms, overlap, seed)
+    return {
+        pseudonym: {kind: [for_seat(t, private, pseudonym) for t in mine if t.task_type == kind] for kind in TASK_TYPES}
+        for pseudonym, mine in given.items()
+    }

@@ -1,25 +1,25 @@
-"""Attention checks: sets with an obvious planted pattern, shown like any other set, never counted
-as data, and scored per annotator (the expected answer is "yes, there is a pattern").
+"""Attention checks: sets with a pattern any careful reader sees, shown like any other set, never
+counted as data, and scored per annotator (the expected answer is "yes, there is a pattern").
 
-The n-th check takes a dataset in turn and a word of three letters or more that ``k`` of the run's
-sentences of that dataset share (among the rarer such words, drawn with the run's seed); its set is
-``k`` of those sentences with that word marked, as a driving token would be.
+``illusion run`` makes them (``checks.jsonl``, see ``illusion.run.control_sets``): ``k`` sentences
+of one dataset that all contain one word, marked like every other set by a direction of the run
+drawn at random. A reader sees the shared word; the marks, the sentences' shape and the pair tasks
+they take part in are those of any set. The campaign takes the first ``count`` of them, check by
+check across the datasets, so that the n-th checks of two datasets make a pair task.
 """
 
 from __future__ import annotations
 
-import re
-from collections import defaultdict
 from typing import Any
 
 from illusion.annotations.labelstudio.private import Private
 from illusion.annotations.labelstudio.tasks import CampaignRun, SentenceSet, Task, build_tasks
-from illusion.common.seeds import rng_for
 from illusion.errors import IllusionError
+from illusion.run.control_sets import ATTENTION
+from illusion.run.folder import CHECKS
 
-CONDITION = "attention"
+CONDITION = ATTENTION  # the condition of attention checks' tasks and rows
 PASS_SHARE = 0.8  # an annotator who says "yes" to fewer of the checks than this is flagged
-WORD = re.compile(r"[^\W\d_]{3,}")
 
 
 def campaign_tasks(run: CampaignRun, private: Private, record: dict[str, Any] | None) -> dict[str, list[Task]]:
@@ -28,38 +28,24 @@ def campaign_tasks(run: CampaignRun, private: Private, record: dict[str, Any] | 
 
 
 def attention_sets(run: CampaignRun, count: int) -> list[SentenceSet]:
-    """``count`` planted sets, drawn with the run's seed (none when ``count`` is 0)."""
-    out = []
-    for n in range(count):
-        dataset = run.datasets[n % len(run.datasets)]
-        sentences = {s["id"]: s["text"] for st in run.sets if st.dataset == dataset for s in st.sentences}
-        k = max(len(st.sentences) for st in run.sets)
-        holders: dict[str, list[str]] = defaultdict(list)
-        for sid, text in sentences.items():
-            for word in {w.lower() for w in WORD.findall(text)}:
-                holders[word].append(sid)
-        shared = sorted((len(ids), word) for word, ids in holders.items() if len(ids) >= k)
-        if not shared:
-            raise IllusionError(f"no word is shared by {k} sentences of dataset {dataset!r} in this run; lower --attention to 0")
-        rng = rng_for(run.seed, f"attention:{n}")
-        _, word = shared[rng.integers(min(len(shared), 5))]
-        chosen = sorted(rng.choice(sorted(holders[word]), k, replace=False))
-        out.append(
-            SentenceSet(f"{CONDITION}:{n}", CONDITION, None, dataset, [_marked(sid, sentences[sid], word) for sid in chosen])
+    """The first ``count`` of the run's attention checks: the first of every dataset, then the second, ..."""
+    if count > len(run.checks):
+        raise IllusionError(
+            f"{run.path / CHECKS}: the run has {len(run.checks)} attention checks, fewer than --attention {count}; "
+            f"lower --attention, or rerun `illusion run` with a larger `checks` (sets per dataset)"
         )
-    return out
-
-
-def _marked(sid: str, text: str, word: str) -> dict[str, Any]:
-    found = next(m for m in WORD.finditer(text) if m.group().lower() == word)
-    return {"id": sid, "text": text, "span": [found.start(), found.end()]}
+    order = {name: number for number, name in enumerate(run.datasets)}
+    ranked = sorted(run.checks, key=lambda st: (int(st.set_id.rsplit(":", 1)[1]), order.get(st.dataset, len(order))))
+    return ranked[:count]
 
 
 def attention_scores(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """Per annotator: checks answered, how many were seen as a pattern, the share, and a flag below
-    :data:`PASS_SHARE`."""
+    :data:`PASS_SHARE` (pair tasks of checks are camouflage, not scored)."""
     scores: dict[str, dict[str, Any]] = {}
     for row in rows:
+        if row.get("task_type", "set") != "set":
+            continue
         mine = scores.setdefault(row["annotator"], {"checks": 0, "passed": 0})
         mine["checks"] += 1
         mine["passed"] += row["pattern"] == "yes"

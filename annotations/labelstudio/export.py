@@ -8,14 +8,13 @@ from typing import Any, cast
 from label_studio_sdk import ImportApiRequest, LabelStudio, RoleBasedTask
 
 from illusion.annotations.labelstudio.annotators import seat
-from illusion.annotations.labelstudio.assign import assign
-from illusion.annotations.labelstudio.attention import CONDITION, campaign_tasks
+from illusion.annotations.labelstudio.assign import seat_tasks
+from illusion.annotations.labelstudio.attention import campaign_tasks
 from illusion.annotations.labelstudio.client import connect, refused, server_url, talking_to
 from illusion.annotations.labelstudio.config import TASK_TYPES, config_text
 from illusion.annotations.labelstudio.private import Private, load_private
 from illusion.annotations.labelstudio.project import campaign_tag, find_project, project_description, read_record, write_record
-from illusion.annotations.labelstudio.tasks import CampaignRun, Task, for_seat, load_campaign_run
-from illusion.common.seeds import rng_for
+from illusion.annotations.labelstudio.tasks import CampaignRun, Task, load_campaign_run
 from illusion.errors import PluginError
 from illusion.host import Host
 
@@ -40,7 +39,7 @@ def export_campaign(
     With ``annotators`` (names given to ``add-annotator``), each annotator's own server gets the
     tasks assigned to them (``overlap`` annotators per task) and the summary is by pseudonym;
     otherwise the server at ``url`` gets every task. ``overlap`` defaults to the recorded one, else 2.
-    ``attention`` attention checks (default: as recorded, else none) go to every annotator.
+    ``attention`` attention checks (default: as recorded, else none) are dealt like the other tasks.
     ``predict`` gives a task's pre-annotations; ``configs`` replaces the shipped labelling configs.
     """
     run = load_campaign_run(run_dir)
@@ -58,16 +57,10 @@ def export_campaign(
     else:
         summary = {}
         names = {name: private.pseudonym(f"seat:{name}") for name in annotators}
-        data = [t for items in tasks.values() for t in items if t.condition != CONDITION]
-        given = assign(data, list(names.values()), overlap, run.seed)
-        for pseudonym, mine in given.items():  # every annotator gets every attention check, among their tasks
-            mine += [t for t in tasks["set"] if t.condition == CONDITION]
-            rng_for(run.seed, f"checks:{pseudonym}").shuffle(mine)  # type: ignore[arg-type]  # stubs want arrays; lists shuffle too
+        given = seat_tasks(tasks, private, list(names.values()), overlap, run.seed)
         for name, pseudonym in names.items():
             place = seat(name)
-            by_type = {
-                t: [for_seat(task, private, pseudonym) for task in given[pseudonym] if task.task_type == t] for t in TASK_TYPES
-            }
+            by_type = given[pseudonym]
             holder = record.setdefault("annotators", {}).setdefault(pseudonym, {"projects": {}})
             holder["url"] = place.url
             # One annotator per task on their own server: each sees and answers it once.

@@ -4,8 +4,9 @@ A task's ``data`` is all that reaches the server, and it never tells the conditi
 numbered sentences and a uid keyed with the organiser's private key (see ``private``). Condition,
 direction and run id stay on the organiser's machine (``meta``, shown to pre-annotating plugins
 only); ``illusion import`` rebuilds them from the run folder. Sentence text is escaped before a
-whole word is wrapped in ``<mark>``; control sets get decoy marks shaped like real sets' marks
-(see ``illusion.common.marks``), so marks do not give controls away.
+whole word is wrapped in ``<mark>`` (see ``illusion.common.marks``). The word marked is the
+sentence's own driving token (``marks.jsonl``, see ``illusion.run.shown_marks``): the same in every
+set the sentence is in, so marks cannot tell a direction's set from a control set or a check.
 """
 
 from __future__ import annotations
@@ -19,10 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from illusion.annotations.labelstudio.private import Private
-from illusion.common.marks import decoy_span, highlight, mark_shape, word_span
+from illusion.common.marks import highlight, word_span
 from illusion.common.seeds import rng_for
 from illusion.errors import IllusionError
-from illusion.run.folder import CONTROLS, MANIFEST, TOPK, RunFolder
+from illusion.run.folder import CHECKS, CONTROLS, MANIFEST, MARKS, TOPK, RunFolder
 
 PREVIEW_CHARS = 160
 
@@ -47,6 +48,7 @@ class CampaignRun:
     seed: int
     datasets: list[str]
     sets: list[SentenceSet]
+    checks: list[SentenceSet] = dataclasses.field(default_factory=list)  # attention-check sets the run made
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,7 @@ class Task:
 
 
 def load_campaign_run(run_dir: str | Path) -> CampaignRun:
-    """Read ``manifest.json``, ``topk.jsonl`` and ``controls.jsonl`` (optional) of a run folder."""
+    """Read ``manifest.json``, ``topk.jsonl``, ``controls.jsonl`` and ``checks.jsonl`` (optional) of a run folder."""
     folder = RunFolder(run_dir).require()
     path = folder.path
     manifest = folder.manifest()
@@ -78,13 +80,25 @@ def load_campaign_run(run_dir: str | Path) -> CampaignRun:
     seed = manifest.get("seed", 0)
     if not isinstance(seed, int):
         raise IllusionError(f"{folder / MANIFEST}: seed must be an integer, not {seed!r}")
-    sets = [_direction_set(row, folder / TOPK, n) for n, row in enumerate(folder.topk(), 1)]
-    sets += [_control_set(row, folder / CONTROLS, n) for n, row in enumerate(folder.controls(), 1)]
+    marks = _shown_marks(folder)
+    sets = [_direction_set(row, folder / TOPK, n, marks) for n, row in enumerate(folder.topk(), 1)]
+    sets += [_unlisted_set(row, folder / CONTROLS, n, marks) for n, row in enumerate(folder.controls(), 1)]
+    checks = [_unlisted_set(row, folder / CHECKS, n, marks) for n, row in enumerate(folder.checks(), 1)]
     if not sets:
         raise IllusionError(f"{folder / TOPK}: no sentence sets; rerun `illusion run`")
     named = [d["name"] for d in manifest.get("datasets", []) if isinstance(d, dict) and isinstance(d.get("name"), str)]
     datasets = list(dict.fromkeys(named + [s.dataset for s in sets]))
-    return CampaignRun(path, run_id, seed, datasets, sets)
+    return CampaignRun(path, run_id, seed, datasets, sets, checks)
+
+
+def _shown_marks(folder: RunFolder) -> dict[tuple[str, str], tuple[Any, str]]:
+    """The span to mark in each sentence, by (dataset, sentence id), with the row it comes from."""
+    marks = {}
+    for number, row in enumerate(folder.marks(), 1):
+        where = f"{folder / MARKS}, row {number}"
+        _require(row, ("dataset", "id"), where)
+        marks[row["dataset"], row["id"]] = (row.get("span"), where)
+    return marks
 
 
 def _require(row: Any, keys: tuple[str, ...], where: str) -> None:
@@ -95,13 +109,14 @@ def _require(row: Any, keys: tuple[str, ...], where: str) -> None:
             raise IllusionError(f"{where}: missing or empty {key!r}; rerun `illusion run`")
 
 
-def _sentences(items: Any, where: str) -> list[dict[str, Any]]:
+def _sentences(items: Any, dataset: str, marks: dict[tuple[str, str], tuple[Any, str]], where: str) -> list[dict[str, Any]]:
+    """The sentences of a set, each with the span its mark covers (from ``marks.jsonl``), checked."""
     if not isinstance(items, list) or not items:
         raise IllusionError(f"{where}: expected a non-empty list of sentences")
     sentences = []
     for number, item in enumerate(items, 1):
         _require(item, ("id", "text"), f"{where}, sentence {number}")
-        span = item.get("span")
+        span, source = marks.get((dataset, item["id"]), (None, where))
         if span is not None and not (
             isinstance(span, list)
             and len(span) == 2
@@ -109,13 +124,13 @@ def _sentences(items: Any, where: str) -> list[dict[str, Any]]:
             and 0 <= span[0] < span[1] <= len(item["text"])
         ):
             raise IllusionError(
-                f"{where}, sentence {number}: span {span!r} is not [start, end) inside the text; rerun `illusion run`"
+                f"{source}: span {span!r} is not [start, end) inside the text of sentence {item['id']!r}; rerun `illusion run`"
             )
         sentences.append({"id": item["id"], "text": item["text"], "span": span})
     return sentences
 
 
-def _direction_set(row: Any, file: Path, line: int) -> SentenceSet:
+def _direction_set(row: Any, file: Path, line: int, marks: dict) -> SentenceSet:
     where = f"{file}, row {line}"
     _require(row, ("direction", "condition", "dataset"), where)
     return SentenceSet(
@@ -123,15 +138,19 @@ def _direction_set(row: Any, file: Path, line: int) -> SentenceSet:
         row["condition"],
         row["direction"],
         row["dataset"],
-        _sentences(row.get("top"), f"{where}, 'top'"),
+        _sentences(row.get("top"), row["dataset"], marks, f"{where}, 'top'"),
     )
 
 
-def _control_set(row: Any, file: Path, line: int) -> SentenceSet:
+def _unlisted_set(row: Any, file: Path, line: int, marks: dict) -> SentenceSet:
     where = f"{file}, row {line}"
     _require(row, ("set", "condition", "dataset"), where)
     return SentenceSet(
-        row["set"], row["condition"], None, row["dataset"], _sentences(row.get("sentences"), f"{where}, 'sentences'")
+        row["set"],
+        row["condition"],
+        None,
+        row["dataset"],
+        _sentences(row.get("sentences"), row["dataset"], marks, f"{where}, 'sentences'"),
     )
 
 
@@ -162,30 +181,12 @@ def set_html(sentences: list[dict[str, Any]]) -> str:
     return "".join(sentence_html(n, s["text"], s["span"]) for n, s in enumerate(sentences, 1))
 
 
-def blind_marks(run: CampaignRun) -> list[SentenceSet]:
-    """The run's sets with the marks annotators see: whole-word driving tokens in direction sets, and
-    in each control set the marks of a real set of the same dataset (drawn with the run's seed)
-    copied onto its own words, so that marks have the same distribution whatever the condition."""
-    real = [st for st in run.sets if st.direction]
-    out = []
-    for st in run.sets:
-        if st.direction:
-            sentences = [dict(s, span=word_span(s["text"], s["span"])) for s in st.sentences]
-        else:
-            sentences = _decoy_marked(run, st, real)
-        out.append(SentenceSet(st.set_id, st.condition, st.direction, st.dataset, sentences))
-    return out
-
-
-def _decoy_marked(run: CampaignRun, st: SentenceSet, real: list[SentenceSet]) -> list[dict[str, Any]]:
-    donors = [d for d in real if d.dataset == st.dataset] or real
-    if not donors:
-        return [dict(s, span=None) for s in st.sentences]
-    rng = rng_for(run.seed, f"marks:{st.set_id}")
-    donor = donors[rng.integers(len(donors))].sentences
-    shapes = [mark_shape(s["text"], word_span(s["text"], s["span"])) for s in donor]
-    shapes += [shapes[rng.integers(len(shapes))] for _ in range(len(st.sentences) - len(shapes))]
-    return [dict(s, span=decoy_span(s["text"], shape)) for s, shape in zip(st.sentences, shapes)]
+def shown(st: SentenceSet, seed: int) -> SentenceSet:
+    """``st`` as annotators see it: its sentences in an order drawn for the set (not a direction's score
+    order, nor a check's dataset order), each with its mark grown to the whole word."""
+    order = rng_for(seed, f"sentences:{st.set_id}").permutation(len(st.sentences))
+    sentences = [st.sentences[i] for i in order]
+    return dataclasses.replace(st, sentences=[dict(s, span=word_span(s["text"], s["span"])) for s in sentences])
 
 
 def set_task(run: CampaignRun, private: Private, st: SentenceSet) -> Task:
@@ -237,13 +238,13 @@ def pair_task(run: CampaignRun, private: Private, left: SentenceSet, right: Sent
 
 def group_keys(sets: list[SentenceSet]) -> list[tuple[str, str]]:
     """The group compared across datasets of each set, in order: ``("direction", <direction>)``,
-    or ``("control", "<condition>:<n>")`` for the n-th control set of each dataset."""
+    or ``("control", "<condition>:<n>")`` for the n-th control set (or attention check) of each dataset."""
     keys: list[tuple[str, str]] = []
-    rank: Counter[str] = Counter()
+    rank: Counter[tuple[str, str]] = Counter()
     for st in sets:
         if st.direction is None:
-            keys.append(("control", f"{st.condition}:{rank[st.dataset]}"))
-            rank[st.dataset] += 1
+            keys.append(("control", f"{st.condition}:{rank[st.condition, st.dataset]}"))
+            rank[st.condition, st.dataset] += 1
         else:
             keys.append(("direction", st.direction))
     return keys
@@ -263,10 +264,10 @@ def pairs(run: CampaignRun, sets: list[SentenceSet]) -> list[tuple[SentenceSet, 
 
 def build_tasks(run: CampaignRun, private: Private, checks: Sequence[SentenceSet] = ()) -> dict[str, list[Task]]:
     """All tasks of a run by type, each list in the seeded shuffled order they are shown in; ``checks``
-    are extra sets (attention checks) shown among the set tasks."""
-    sets = blind_marks(run)
+    are extra sets (attention checks) shown among the set tasks and compared across datasets like controls."""
+    sets = [shown(st, run.seed) for st in [*run.sets, *checks]]
     tasks = {
-        "set": [set_task(run, private, st) for st in [*sets, *checks]],
+        "set": [set_task(run, private, st) for st in sets],
         "pair": [pair_task(run, private, a, b) for a, b in pairs(run, sets)],
     }
     for task_type, items in tasks.items():

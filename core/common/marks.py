@@ -4,32 +4,17 @@ One rule for every mark an annotator sees, whatever the model's tokenizer did:
 
 - a driving token's span grows to the whole word around it (a maximal run of letters and digits),
   so a sub-word ("late|ncy") is marked as its word ("latency");
-- a driver with no letter or digit (".", "?") gets no mark at all;
-- a decoy mark (for a set that has no driving token) copies the shape of a real mark, its relative
-  position in the sentence and its length, onto the word of its own sentence closest to that shape.
+- a driver with no letter or digit (".", "?") gets no mark at all.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
 WORD = re.compile(r"\w+")
-LENGTH_WEIGHT = 3
-CAPITAL_WEIGHT = 0.6
-
-
-@dataclass(frozen=True)
-class MarkShape:
-    """What an annotator can see of a mark: where it sits (0 = start, 1 = end), how long it is, and
-    whether it starts with a capital."""
-
-    position: float
-    length: int
-    capital: bool
 
 
 def word_span(text: str, span: Sequence[int] | None) -> list[int] | None:
@@ -46,35 +31,6 @@ def word_span(text: str, span: Sequence[int] | None) -> list[int] | None:
     # Drop leading or trailing non-word characters the token carried ("(cos" -> "cos").
     inner = [m.span() for m in WORD.finditer(text, start, end)]
     return [inner[0][0], inner[-1][1]]
-
-
-def mark_shape(text: str, span: Sequence[int] | None) -> MarkShape | None:
-    """The shape of the mark at ``span`` of ``text``, or None when there is no mark."""
-    if not span:
-        return None
-    return MarkShape(span[0] / max(len(text), 1), span[1] - span[0], text[span[0]].isupper())
-
-
-def decoy_span(text: str, shape: MarkShape | None) -> list[int] | None:
-    """The word of ``text`` closest to ``shape``: same capitalisation if it has one, then nearest in
-    position and length (one character of length weighs a third of the sentence); None for none."""
-    if shape is None:
-        return None
-    words = [m.span() for m in WORD.finditer(text)]
-    if not words:
-        return None
-    size = max(len(text), 1)
-
-    def distance(word: tuple[int, int]) -> float:
-        start, end = word
-        return (
-            abs(start / size - shape.position)
-            + abs(end - start - shape.length) / LENGTH_WEIGHT
-            + CAPITAL_WEIGHT * (text[start].isupper() != shape.capital)
-        )
-
-    closest = min(words, key=distance)
-    return list(closest)
 
 
 def highlight(text: str, span: Sequence[int] | None) -> Markup:

@@ -13,12 +13,14 @@ from illusion.common.checks import expect_type
 from illusion.common.hints import did_you_mean
 from illusion.errors import ConfigError
 from illusion.params import NAME_KEYS, PLUGIN_KEY, RESERVED_NAMES
+from illusion.run.control_sets import ATTENTION, CONTROL
 from illusion.run.store import DTYPES as STORE_DTYPES
 
 TOP_LEVEL = {
     "seed": int,
     "k": int,
     "controls": int,
+    "checks": int,
     "cache_dir": str,
     "store_dtype": str,
     "model": dict,
@@ -67,6 +69,7 @@ class RunConfig:
     cache_dir: str | None = None
     store_dtype: str = "float32"
     diagnostics: bool = True
+    checks: int = 2
 
     def sampler_of(self) -> dict[str, str]:
         """Each sampler label (the condition its directions are compared under) and the plugin behind it."""
@@ -78,6 +81,7 @@ class RunConfig:
             "seed": self.seed,
             "k": self.k,
             "controls": self.controls,
+            "checks": self.checks,
             "diagnostics": self.diagnostics,
             "model": {PLUGIN_KEY: self.model.plugin, **self.model.options},
             "datasets": [{DATASET_NAME: d.name, PLUGIN_KEY: d.plugin, **d.options} for d in self.datasets],
@@ -140,9 +144,9 @@ def parse(data: dict[str, Any], source: str) -> RunConfig:
         if key not in TOP_LEVEL:
             raise ConfigError(f"{source}: unknown key {key!r}{did_you_mean(key, TOP_LEVEL)}")
         expect_type(data[key], TOP_LEVEL[key], f"{source}: {key!r}", ConfigError)
-    k, controls = data.get("k", 10), data.get("controls", 7)
-    if k < 1 or controls < 0:
-        raise ConfigError(f"{source}: k must be at least 1 and controls at least 0")
+    k, controls, checks = data.get("k", 10), data.get("controls", 7), data.get("checks", 2)
+    if k < 1 or controls < 0 or checks < 0:
+        raise ConfigError(f"{source}: k must be at least 1, controls and checks at least 0")
     if data.get("store_dtype", "float32") not in STORE_DTYPES:
         raise ConfigError(f"{source}: store_dtype must be one of {', '.join(STORE_DTYPES)}, not {data['store_dtype']!r}")
     model = dict(data.get("model", {}))
@@ -157,12 +161,14 @@ def parse(data: dict[str, Any], source: str) -> RunConfig:
         twice = sorted({name for name in names if names.count(name) > 1})
         if twice:
             raise ConfigError(f"{source}: {kind}s must be unique; {', '.join(twice)} appear more than once (set distinct ones)")
-    if "control" in {s.name for s in samplers}:
-        raise ConfigError(f"{source}: the sampler label 'control' is reserved for random-sentence sets")
+    for reserved, sets in ((CONTROL, "random-sentence sets"), (ATTENTION, "attention checks")):
+        if reserved in {s.name for s in samplers}:
+            raise ConfigError(f"{source}: the sampler label {reserved!r} is reserved for {sets}")
     return RunConfig(
         seed=data.get("seed", 0),
         k=k,
         controls=controls,
+        checks=checks,
         model=PluginChoice("model", str(model.pop(PLUGIN_KEY, "transformer")), model),
         datasets=datasets,
         samplers=samplers,

@@ -1,6 +1,7 @@
 """The run folder, the contract between every stage: its file names (format 1) and one reader/writer.
 
-``illusion run`` writes ``manifest.json``, ``topk.jsonl``, ``controls.jsonl``, ``stats.json``,
+``illusion run`` writes ``manifest.json``, ``topk.jsonl``, ``controls.jsonl``, ``checks.jsonl``, ``marks.jsonl``,
+``stats.json``,
 ``directions.npy`` and the activation profiles (``profile-*``, see ``illusion.run.profiles``);
 ``illusion diagnose`` adds ``diagnostics.json`` and ``report.html``; a campaign
 adds ``labelstudio.json``, ``annotations.jsonl``, ``annotations-summary.json``, ``agreement.json``
@@ -23,6 +24,8 @@ FORMAT = 1
 MANIFEST = "manifest.json"
 TOPK = "topk.jsonl"
 CONTROLS = "controls.jsonl"
+CHECKS = "checks.jsonl"
+MARKS = "marks.jsonl"
 STATS = "stats.json"
 DIRECTIONS = "directions.npy"
 PROFILE_RANGE = "profile-range.npy"
@@ -96,6 +99,14 @@ class RunFolder:
     def controls(self) -> list[dict[str, Any]]:
         """Random-sentence control sets; none for runs made without controls."""
         return self.read_jsonl(CONTROLS) if self.has(CONTROLS) else []
+
+    def marks(self) -> list[dict[str, Any]]:
+        """The mark a campaign shows on each of its sentences; none for runs made before such marks existed."""
+        return self.read_jsonl(MARKS) if self.has(MARKS) else []
+
+    def checks(self) -> list[dict[str, Any]]:
+        """Attention-check sets (sentences sharing a word); none for runs made before checks existed."""
+        return self.read_jsonl(CHECKS) if self.has(CHECKS) else []
 
     def directions(self, count: int, dim: int) -> np.ndarray:
         """``directions.npy`` as float32, checked against the manifest's count and dimension."""

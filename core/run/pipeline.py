@@ -15,15 +15,17 @@ import numpy as np
 
 from illusion import __version__
 from illusion.common.progress import Reporter
-from illusion.common.seeds import rng_for
 from illusion.directions import Directions, SamplerContext
 from illusion.errors import IllusionError
 from illusion.host import Host
 from illusion.model_layer import DRIVING_METHODS
 from illusion.records import Record, content_hash
+from illusion.run import control_sets as unlisted
 from illusion.run import profiles, stats
 from illusion.run.config import RunConfig
-from illusion.run.folder import CONTROLS, DIRECTIONS, MANIFEST, STATS, TOPK, RunFolder
+from illusion.run.control_sets import ATTENTION, CONTROL
+from illusion.run.folder import CHECKS, CONTROLS, DIRECTIONS, MANIFEST, MARKS, STATS, TOPK, RunFolder
+from illusion.run.shown_marks import mark_rows, own_directions, own_listings
 from illusion.run.store import ActivationStore, MemoryStore, default_cache_dir, entry_key
 from illusion.run.tokens import TokenCache, TokenKeeper, driving_method, mark_tokens
 from illusion.run.topk import extremes
@@ -118,13 +120,19 @@ def run(
             advance(1)
     sampler_of = config.sampler_of()
     topk = topk_rows(datasets, directions, conditions, sampler_of, found)
+    checks_of = {
+        d.name: unlisted.check_indices(d.name, [r.text for r in d.records], config.k, config.checks, config.seed)
+        for d in datasets
+    }
+    controls, checks = control_sets(datasets, config), check_sets(datasets, checks_of)
+    own, marks = own_directions(datasets, shown_indices(datasets, found, config, checks_of))
+    both = Directions([*directions.ids, *own.ids], np.concatenate([directions.vectors, own.vectors]))
     with timer("tokens"), model_plugin.blamed(" while finding driving tokens"):
         disk = store if isinstance(store, ActivationStore) else None
         method = driving_method(model)
-        token_cache = TokenCache(disk, model.identity, (made_by.name, made_by.version), directions.vectors, method)
-        mark_tokens(topk, directions, model, token_cache, keeper.kept, reporter)
+        token_cache = TokenCache(disk, model.identity, (made_by.name, made_by.version), both.vectors, method)
+        mark_tokens(topk + own_listings(marks), both, model, token_cache, keeper.kept, reporter)
     keeper.kept.clear()  # free the kept token vectors
-    controls = control_sets(datasets, config)
     with timer("profiles"), reporter.step("activation profiles", len(datasets)) as advance:
         run_profiles = profiles.compute(
             {d.name: d.encoded for d in datasets}, directions.vectors, found, config.k, config.seed, advance
@@ -132,25 +140,26 @@ def run(
     with timer("statistics"):
         run_stats = run_statistics(datasets, directions, conditions, found, config)
     manifest = run_manifest(config, host, datasets, directions, conditions, sampler_of, model, method, timer.timings)
-    write_folder(out, topk, controls, run_stats, directions, run_profiles, {d.name: d.records for d in datasets}, manifest)
+    folder_sets = {TOPK: topk, CONTROLS: controls, CHECKS: checks, MARKS: mark_rows(marks)}
+    write_folder(out, folder_sets, run_stats, directions, run_profiles, {d.name: d.records for d in datasets}, manifest)
     return RunResult(out, manifest, topk, controls, run_stats, timer.timings, datasets)
 
 
 def write_folder(
     out: Path,
-    topk: list[dict[str, Any]],
-    controls: list[dict[str, Any]],
+    sets: dict[str, list[dict[str, Any]]],
     run_stats: dict[str, Any],
     directions: Directions,
     run_profiles: profiles.Profiles,
     records: dict[str, Sequence[Record]],
     manifest: dict[str, Any],
 ) -> None:
-    """Write the run folder ``out``, the manifest last: a folder with a manifest is a finished run."""
+    """Write the run folder ``out`` (``sets``: the JSON-lines files by name), the manifest last: a folder
+    with a manifest is a finished run."""
     out.mkdir(parents=True, exist_ok=True)
     folder = RunFolder(out)
-    folder.write_jsonl(TOPK, topk)
-    folder.write_jsonl(CONTROLS, controls)
+    for name, rows in sets.items():
+        folder.write_jsonl(name, rows)
     folder.write_json(STATS, run_stats)
     folder.write_npy(DIRECTIONS, directions.vectors.astype(np.float32))
     profiles.write(folder, run_profiles, records)
@@ -213,24 +222,37 @@ def topk_rows(
 
 def control_indices(name: str, size: int, config: RunConfig) -> list[np.ndarray]:
     """The sentences (indices) of the control sets of a dataset of ``size`` sentences."""
-    rng = rng_for(config.seed, name)
-    return [rng.choice(size, size=config.k, replace=False) for _ in range(config.controls)]
+    return unlisted.control_indices(name, size, config.k, config.controls, config.seed)
 
 
 def control_sets(datasets: Sequence[Dataset], config: RunConfig) -> list[dict[str, Any]]:
     """The paper's control: seeded random sets of k sentences from each dataset."""
-    rows = []
-    for dataset in datasets:
-        for number, chosen in enumerate(control_indices(dataset.name, len(dataset.records), config)):
-            rows.append(
-                {
-                    "set": f"control:{dataset.name}:{number}",
-                    "condition": "control",
-                    "dataset": dataset.name,
-                    "sentences": [{"id": dataset.records[i].id, "text": dataset.records[i].text} for i in chosen],
-                }
-            )
-    return rows
+    return [
+        unlisted.set_row(f"{CONTROL}:{d.name}:{n}", CONTROL, d.name, d.records, chosen)
+        for d in datasets
+        for n, chosen in enumerate(control_indices(d.name, len(d.records), config))
+    ]
+
+
+def check_sets(datasets: Sequence[Dataset], checks_of: dict[str, list[tuple[str, np.ndarray]]]) -> list[dict[str, Any]]:
+    """Attention checks (``checks_of``: each dataset's words and sentence indices): sets of k sentences that share a word."""
+    return [
+        unlisted.set_row(f"{ATTENTION}:{d.name}:{n}", ATTENTION, d.name, d.records, chosen, word=word)
+        for d in datasets
+        for n, (word, chosen) in enumerate(checks_of[d.name])
+    ]
+
+
+def shown_indices(
+    datasets: Sequence[Dataset], found: dict, config: RunConfig, checks_of: dict[str, list[tuple[str, np.ndarray]]]
+) -> dict[str, set[int]]:
+    """Per dataset, the sentences a campaign shows: every direction's top k, the control sets and the checks."""
+    shown = {}
+    for d in datasets:
+        shown[d.name] = {int(i) for i in np.asarray(found[d.name].top_index).ravel()}
+        shown[d.name] |= {int(i) for chosen in control_indices(d.name, len(d.records), config) for i in chosen}
+        shown[d.name] |= {int(i) for _, chosen in checks_of[d.name] for i in chosen}
+    return shown
 
 
 def run_statistics(datasets, directions, conditions, found, config, vectors=None) -> dict[str, Any]:

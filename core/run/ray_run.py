@@ -23,6 +23,7 @@ from illusion.host import Host
 from illusion.records import Record
 from illusion.run import profiles, shard_work
 from illusion.run.config import RunConfig
+from illusion.run.folder import CONTROLS, TOPK
 from illusion.run.pipeline import (
     Dataset,
     RunResult,
@@ -154,7 +155,8 @@ def run_on_ray(
         "bytes": passes.moved,
         "resumed": passes.resumed,
     }
-    write_folder(out, topk, controls, run_stats, directions, run_profiles, {d.name: d.records for d in datasets}, manifest)
+    sets = {TOPK: topk, CONTROLS: controls}  # no attention checks or shown marks: they need every sentence in one place
+    write_folder(out, sets, run_stats, directions, run_profiles, {d.name: d.records for d in datasets}, manifest)
     passes.finish()
     return RunResult(out, manifest, topk, controls, run_stats, timer.timings, diagnosed)
 

@@ -1,8 +1,8 @@
-"""Driving-token marks: whole words, no mark for punctuation, decoys shaped like real marks."""
+"""Driving-token marks: whole words, no mark for punctuation, escaped text around the mark."""
 
 from __future__ import annotations
 
-from illusion.common.marks import MarkShape, decoy_span, highlight, mark_shape, word_span
+from illusion.common.marks import highlight, word_span
 
 
 def marked(text, span):
@@ -21,18 +21,6 @@ def test_punctuation_carried_by_a_token_is_dropped_and_punctuation_alone_is_not_
     assert marked(text, word_span(text, [5, 8])) == "cos"
     assert word_span(text, [3, 4]) is None
     assert word_span(text, None) is None and word_span(text, [5, 99]) is None
-
-
-def test_a_decoy_lands_on_the_word_closest_in_shape():
-    text = "Alice met an extraordinarily kind man."
-    assert marked(text, decoy_span(text, MarkShape(0.3, 15, False))) == "extraordinarily"
-    assert marked(text, decoy_span(text, MarkShape(0.0, 5, True))) == "Alice"
-    assert decoy_span(text, None) is None and decoy_span("...", MarkShape(0.0, 3, False)) is None
-
-
-def test_shape_of_a_mark():
-    assert mark_shape("ab Cd", [3, 5]) == MarkShape(0.6, 2, True)
-    assert mark_shape("ab Cd", None) is None
 
 
 def test_highlight_escapes_the_text_around_the_mark():

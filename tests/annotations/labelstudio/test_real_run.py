@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import html
 import json
 import re
@@ -13,7 +12,7 @@ from illusion.annotations.labelstudio.attention import attention_scores, attenti
 from illusion.annotations.labelstudio.export import export_campaign
 from illusion.annotations.labelstudio.importer import import_campaign
 from illusion.annotations.labelstudio.private import load_private
-from illusion.annotations.labelstudio.tasks import SentenceSet, build_tasks, load_campaign_run
+from illusion.annotations.labelstudio.tasks import build_tasks, load_campaign_run
 from illusion.errors import IllusionError
 from illusion.run.config import load_config
 from illusion.run.pipeline import run
@@ -50,23 +49,31 @@ def real_run(illusion_tiny_bert, tmp_path_factory):
     return folder / "out"
 
 
-def test_tasks_show_the_run_sentences_with_the_word_of_their_most_activating_token_marked(real_run):
+def test_tasks_show_each_sentence_with_the_whole_word_of_its_own_driving_token_marked(real_run):
     tasks = tasks_of(real_run)
     assert len(tasks["set"]) == 4 * 2 + 2 and len(tasks["pair"]) == 4 + 1
-    rows = {f"{r['direction']}@{r['dataset']}": r for r in map(json.loads, (real_run / "topk.jsonl").read_text().splitlines())}
+    marks = {(r["dataset"], r["id"]): r for r in map(json.loads, (real_run / "marks.jsonl").read_text().splitlines())}
+    texts = {
+        (r["dataset"], s["text"]): s["id"]
+        for r in map(json.loads, (real_run / "topk.jsonl").read_text().splitlines())
+        for s in r["top"]
+    }
+    texts |= {
+        (r["dataset"], s["text"]): s["id"]
+        for r in map(json.loads, (real_run / "controls.jsonl").read_text().splitlines())
+        for s in r["sentences"]
+    }
     for task in tasks["set"]:
-        if task.direction is None:
-            continue
-        shown = re.findall(r"<p><b>\d+\.</b> (.*?)</p>", task.data["html"])
-        for sentence, line in zip(rows[task.set_id]["top"], shown):
-            start, end = sentence["span"]
-            text = sentence["text"]
-            words = [m for m in re.finditer(r"\w+", text) if m.start() < end and start < m.end()]
-            if words:  # the whole word(s) the token touches
+        for line in re.findall(r"<p><b>\d+\.</b> (.*?)</p>", task.data["html"]):
+            text = html.unescape(line.replace("<mark>", "").replace("</mark>", ""))
+            mark = marks[task.datasets[0], texts[task.datasets[0], text]]
+            words = [
+                m for m in re.finditer(r"\w+", text) if mark["span"] and m.start() < mark["span"][1] and mark["span"][0] < m.end()
+            ]
+            if words:  # the whole word(s) the sentence's own driving token touches
                 assert f"<mark>{html.escape(text[words[0].start() : words[-1].end()])}</mark>" in line
             else:  # punctuation alone is not marked
                 assert "<mark>" not in line
-            assert html.unescape(line.replace("<mark>", "").replace("</mark>", "")) == sentence["text"]
 
 
 @pytest.mark.labelstudio
@@ -87,23 +94,23 @@ def test_a_real_run_becomes_a_campaign_and_imports_empty(real_run, server, admin
     assert (folder / "annotations.jsonl").read_text() == ""
 
 
-def test_attention_checks_plant_one_marked_word_in_every_sentence_and_stay_off_the_data(real_run):
+def test_attention_checks_share_a_word_look_like_sets_and_take_part_in_pairs(real_run):
     run = load_campaign_run(real_run)
     private = load_private(run.run_id, create=True)
     plain, checked = build_tasks(run, private), campaign_tasks(run, private, {"attention": 2})
     checks = [t for t in checked["set"] if t.condition == "attention"]
-    assert len(checks) == 2 and len(checked["set"]) == len(plain["set"]) + 2 and checked["pair"] == plain["pair"]
+    assert len(checks) == 2 and len(checked["set"]) == len(plain["set"]) + 2
     assert {t.datasets for t in checks} == {("animals",), ("scripture",)}
+    assert len(checked["pair"]) == len(plain["pair"]) + 1  # the two checks are compared like two controls
+    words = {r["set"]: r["word"] for r in map(json.loads, (real_run / "checks.jsonl").read_text().splitlines())}
     for task in checks:
         assert set(task.data) == set(plain["set"][0].data)  # shown like any other set
-        marked = re.findall(r"<mark>(.*?)</mark>", task.data["html"])
-        assert len(marked) == 3 and len({m.lower() for m in marked}) == 1 and len(marked[0]) >= 3
-    sentences = [{"id": str(n), "text": text, "span": None} for n, text in enumerate(["one cat", "two dogs", "the red mat"])]
-    nothing_shared = dataclasses.replace(
-        run, datasets=["animals"], sets=[SentenceSet("neuron:0@animals", "neuron", "neuron:0", "animals", sentences)]
-    )
-    with pytest.raises(IllusionError, match=r"no word is shared by 3 sentences of dataset 'animals'.*--attention"):
-        attention_sets(nothing_shared, 1)
+        sentences = [
+            html.unescape(re.sub("</?mark>", "", s)) for s in re.findall(r"<p><b>\d+\.</b> (.*?)</p>", task.data["html"])
+        ]
+        assert len(sentences) == 3 and all(words[task.set_id] in re.findall(r"\w+", s.lower()) for s in sentences)
+    with pytest.raises(IllusionError, match=r"checks.jsonl: the run has 4 attention checks, fewer than --attention 5"):
+        attention_sets(run, 5)
 
 
 def test_attention_scores_flag_annotators_who_miss_the_planted_pattern():

@@ -1,0 +1,65 @@
+"""The run's sets that no direction chose: random-sentence controls and attention checks.
+
+A control set is ``k`` sentences of a dataset drawn at random (the paper's control). An attention
+check is ``k`` sentences of a dataset that all contain one word: a pattern any careful reader
+sees, which a campaign uses to check that its annotators read the sentences.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from illusion.common.seeds import rng_for
+from illusion.records import Record
+
+CONTROL = "control"
+ATTENTION = "attention"
+WORD = re.compile(r"[^\W\d_]{3,}")
+RAREST = 5  # a check's word is drawn among this many of the rarest words that k sentences share
+
+
+def control_indices(dataset: str, size: int, k: int, count: int, seed: int) -> list[np.ndarray]:
+    """The sentences (indices) of ``count`` control sets of ``k`` of a dataset's ``size`` sentences."""
+    rng = rng_for(seed, dataset)
+    return [rng.choice(size, size=k, replace=False) for _ in range(count)]
+
+
+def check_indices(dataset: str, texts: Sequence[str], k: int, count: int, seed: int) -> list[tuple[str, np.ndarray]]:
+    """Up to ``count`` attention checks of a dataset: a word of three letters or more, drawn among
+    the rarest words that ``k`` sentences share (one word per check), and ``k`` of those sentences,
+    drawn to be as long as ``k`` sentences drawn at random."""
+    holders: dict[str, list[int]] = defaultdict(list)
+    for index, text in enumerate(texts):
+        for word in {w.lower() for w in WORD.findall(text)}:
+            holders[word].append(index)
+    shared = [word for _, word in sorted((len(ids), word) for word, ids in holders.items() if len(ids) >= k)]
+    out = []
+    for n in range(min(count, len(shared))):
+        rng = rng_for(seed, f"{ATTENTION}:{dataset}:{n}")
+        word = shared.pop(int(rng.integers(min(len(shared), RAREST))))
+        out.append((word, np.array(_like(holders[word], rng.choice(len(texts), k, replace=False), texts))))
+    return out
+
+
+def _like(pool: list[int], targets: np.ndarray, texts: Sequence[str]) -> list[int]:
+    """For each target sentence, the sentence of ``pool`` closest to it in length (each taken once): so a
+    check's sentences are as long as a control set's, not as long as sentences that hold a rare word."""
+    left, chosen = list(pool), []
+    for target in targets:
+        best = min(left, key=lambda i: (abs(len(texts[i]) - len(texts[target])), i))
+        left.remove(best)
+        chosen.append(best)
+    return chosen
+
+
+def set_row(
+    set_id: str, condition: str, dataset: str, records: Sequence[Record], indices: np.ndarray, **extra: Any
+) -> dict[str, Any]:
+    """A row of ``controls.jsonl`` or ``checks.jsonl``: the set and its sentences."""
+    sentences = [{"id": records[i].id, "text": records[i].text} for i in indices]
+    return {"set": set_id, "condition": condition, "dataset": dataset, **extra, "sentences": sentences}

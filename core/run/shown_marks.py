@@ -1,0 +1,48 @@
+"""The mark a campaign shows on each sentence: the sentence's own driving token, the same in every set.
+
+A blind campaign may show nothing that depends on why a sentence is in a set. The driving token of
+the direction that chose a sentence does: a direction's top sentences are marked on the words that
+made them top, a random set's are not, and a classifier on the marked words tells them apart. So
+the mark shown is found by the run's driving-token method on a direction that depends on the
+sentence and its dataset alone: its vector minus its dataset's mean vector (what sets it apart in
+its dataset). A sentence carries the same mark in a direction's top set, in a control set and in
+an attention check, so marks add nothing to what the sentences themselves tell.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from illusion.directions import Directions
+
+OWN = "own"  # prefix of the sentences' own directions, beside the run's
+
+
+def own_directions(datasets: Sequence[Any], shown: Mapping[str, Iterable[int]]) -> tuple[Directions, list[dict[str, Any]]]:
+    """Each shown sentence's own direction (by dataset, the indices in ``shown``), and the rows of
+    ``marks.jsonl`` that marking them fills (``token`` and ``span`` still empty)."""
+    rows, vectors = [], []
+    for dataset in datasets:
+        encoded = np.asarray(dataset.encoded, dtype=np.float32)
+        mean = encoded.mean(axis=0)
+        for index in sorted({int(i) for i in shown.get(dataset.name, ())}):
+            record = dataset.records[index]
+            rows.append({"dataset": dataset.name, "id": record.id, "text": record.text, "token": None, "span": None})
+            vectors.append(encoded[index] - mean)
+    own = np.zeros((0, len(datasets[0].encoded[0]) if datasets else 0), np.float32) if not vectors else np.asarray(vectors)
+    norms = np.linalg.norm(own, axis=1, keepdims=True)
+    own = np.divide(own, norms, out=np.zeros_like(own), where=norms > 0)
+    return Directions([f"{OWN}:{n}" for n in range(len(rows))], own), rows
+
+
+def own_listings(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows as listings of their own direction, for ``mark_tokens`` (which fills them in place)."""
+    return [{"direction": f"{OWN}:{n}", "top": [row], "bottom": []} for n, row in enumerate(rows)]
+
+
+def mark_rows(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``marks.jsonl``'s rows: dataset, sentence id, the driving token and its span (no text)."""
+    return [{key: row[key] for key in ("dataset", "id", "token", "span")} for row in rows]
