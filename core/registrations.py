@@ -7,9 +7,11 @@ Each registration has a ``name``, a one-line ``description``, a ``factory`` and 
 from __future__ import annotations
 
 import re
+import signal
+import sys
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
@@ -20,6 +22,44 @@ from illusion.params import RESERVED_NAMES, Param, ParamSet
 from illusion.records import SHARED_DATASET_PARAM_NAMES, SHARED_DATASET_PARAMS, Record, check_record, check_unique_ids, prepare
 
 _NAME = re.compile(r"^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$")
+
+
+class Interrupted(KeyboardInterrupt):
+    """A real Ctrl-C while plugin code ran: the command still aborts, and the message names the plugin."""
+
+
+_ctrl_c = {"pressed": False}
+
+
+def watch_ctrl_c() -> None:
+    """Mark a real Ctrl-C (SIGINT), so that a KeyboardInterrupt raised by plugin code is told from one."""
+
+    def pressed(signum: int, frame: Any) -> None:
+        _ctrl_c["pressed"] = True
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, pressed)
+
+
+def plugin_fault(exc: BaseException, culprit: str) -> str:
+    """What plugin code raised, as a message; a real Ctrl-C is raised again, as :class:`Interrupted` naming ``culprit``.
+
+    Anything else, ``SystemExit`` and other ``BaseException`` subclasses included, is the plugin's fault.
+    """
+    if isinstance(exc, Interrupted):
+        raise exc
+    if isinstance(exc, KeyboardInterrupt) and _ctrl_c["pressed"]:
+        raise Interrupted(f"interrupted while {culprit} was running") from None
+    if isinstance(exc, SystemExit):
+        return f"SystemExit({exc.code!r}): plugin code must not exit the program; raise an exception instead"
+    return f"{type(exc).__name__}: {exc}"
+
+
+@contextmanager
+def plugin_code() -> Iterator[None]:
+    """Run plugin code: what it prints goes to stderr, so that a command's stdout (``--json``) stays its own."""
+    with redirect_stdout(sys.stderr):
+        yield
 
 
 @dataclass(frozen=True)
@@ -62,13 +102,17 @@ class Registration:
 
     @contextmanager
     def blamed(self, while_: str = "") -> Iterator[None]:
-        """Turn a plugin's own failure inside the block into a PluginError that names the plugin."""
+        """Turn anything the plugin raises inside the block (``BaseException`` included) into a PluginError naming it.
+
+        What it prints goes to stderr; a real Ctrl-C still aborts (:func:`plugin_fault`).
+        """
         try:
-            yield
+            with plugin_code():
+                yield
         except PluginError:
             raise
-        except Exception as exc:  # any failure of plugin code is reported, not raised as a traceback
-            raise PluginError(f"{self.label} failed{while_}: {type(exc).__name__}: {exc}") from exc
+        except BaseException as exc:  # any failure of plugin code is reported, not raised as a traceback or an exit
+            raise PluginError(f"{self.label} failed{while_}: {plugin_fault(exc, self.label)}") from exc
 
     def _call(self, *args: Any, **kwargs: Any) -> Any:
         with self.blamed():
@@ -157,9 +201,19 @@ class DatasetPlugin(Registration):
         return prepared
 
 
+_END = object()
+
+
 def _iterate(records: Iterable[Record], plugin: Registration) -> Iterable[Record]:
+    """The records, each read under ``blamed`` (the caller's code between two records is not the plugin's)."""
     with plugin.blamed(" while reading"):
-        yield from records
+        iterator = iter(records)
+    while True:
+        with plugin.blamed(" while reading"):
+            record = next(iterator, _END)
+        if record is _END:
+            return
+        yield record
 
 
 @dataclass(frozen=True)
@@ -203,10 +257,15 @@ class DirectionSamplerPlugin(Registration):
     def sample(self, context: Any, options: Mapping[str, Any]) -> Any:
         from illusion.directions import Directions
 
-        directions = self._call(context, **self.resolve(options))
+        values = self.resolve(options)
+        directions = self._call(context, **values)
         if not isinstance(directions, Directions):
             raise PluginError(f"{self.label}: factory must return illusion.Directions, got {type(directions).__name__}")
-        return directions.checked(context.dim, self.label)
+        checked = directions.checked(context.dim, self.label)
+        count = values.get("count")
+        if isinstance(count, int) and len(checked.ids) > count:
+            raise PluginError(f"{self.label}: gave {len(checked.ids)} directions, more than its count = {count}")
+        return checked
 
 
 @dataclass(frozen=True)

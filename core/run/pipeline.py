@@ -97,7 +97,7 @@ def run(
     keeper = TokenKeeper(model)
     with timer("vectors"), model_plugin.blamed(" while encoding"):
         for dataset in datasets:
-            key = entry_key(model.identity, dataset.hash, store.dtype, (made_by.name, made_by.version))
+            key = entry_key(model.identity, dataset.hash, store.dtype, made_by.release)
             with reporter.step(f"vectors: {dataset.name}", len(dataset.records)) as advance:
                 dataset.vectors = store.compute(
                     key,
@@ -106,7 +106,7 @@ def run(
                     lambda texts: keeper.encode(texts, progress=advance),
                     progress=advance,
                     describe={"dataset": dataset.name, "model": model.identity, "distribution": str(made_by)},
-                    owner=f"{model_plugin.label} ({made_by})",
+                    owner=f"{model_plugin.label} ({made_by}) on dataset {dataset.name!r}",
                 )
     with timer("directions"):
         directions = sample_directions(samplers, datasets, model.dim, config.seed)
@@ -121,7 +121,7 @@ def run(
     with timer("tokens"), model_plugin.blamed(" while finding driving tokens"):
         disk = store if isinstance(store, ActivationStore) else None
         method = driving_method(model)
-        token_cache = TokenCache(disk, model.identity, (made_by.name, made_by.version), directions.vectors, method)
+        token_cache = TokenCache(disk, model.identity, made_by.release, directions.vectors, method)
         mark_tokens(topk, directions, model, token_cache, keeper.kept, reporter)
     keeper.kept.clear()  # free the kept token vectors
     controls = control_sets(datasets, config)
@@ -277,7 +277,15 @@ def run_manifest(config, host, datasets, directions, conditions, sampler_of, mod
     plugins = []
     for kind, name in dict.fromkeys(used):
         distribution = host.distribution_of(kind, name)
-        plugins.append({"kind": kind, "name": name, "distribution": distribution.name, "version": distribution.version})
+        plugins.append(
+            {
+                "kind": kind,
+                "name": name,
+                "distribution": distribution.name,
+                "version": distribution.version,
+                "fingerprint": distribution.fingerprint,
+            }
+        )
     return {
         "format": 1,
         "run_id": uuid.uuid4().hex,
