@@ -125,14 +125,17 @@ class Host:
         self.pm = pluggy.PluginManager(hookspecs.PROJECT)
         self.pm.add_hookspecs(hookspecs)
         self.problems: list[Problem] = []
-        self.import_times: dict[str, float] = {}  # plugin name -> seconds its import took
+        self.import_times: dict[tuple[str, str], float] = {}  # (distribution, plugin) -> seconds its import took
         self._distributions: dict[str, Distribution] = {}
         self._sources: dict[str, set[Path]] = {}  # distribution name -> the files and folders of its plugins' code
         self._fingerprints: dict[str, str] = {}
         self._order: dict[str, int] = {}  # plugin name -> registration order: the first to claim a name keeps it
         own = Distribution("illusion", __version__)
         for module in BUILTIN_PLUGINS:
-            self.register(importlib.import_module(module), module, own)
+            start = time.perf_counter()
+            plugin = importlib.import_module(module)
+            self.import_times[own.name, module] = time.perf_counter() - start
+            self.register(plugin, module, own)
         if self.autoload:
             self._load_entry_points()
         if self.trace:
@@ -183,7 +186,7 @@ class Host:
                 self.problems.append(Problem(distribution.name, entry_point.name, None, message))
                 continue
             finally:
-                self.import_times[entry_point.name] = time.perf_counter() - start
+                self.import_times[distribution.name, entry_point.name] = time.perf_counter() - start
             self.register(plugin, entry_point.name, distribution)
 
     # -- registrations -----------------------------------------------------------------------
@@ -261,9 +264,8 @@ class Host:
 
     def _unknown(self, kind: str, name: str, distribution: str) -> str:
         """Why ``name`` is unknown: the load problem of the plugin that should have provided it, else the closest names."""
-        failed = [p for p in self.problems if not p.shadowed and p.hook in (None, KINDS[kind].hook)]
-        wanted = distribution or name
-        culprits = [p for p in failed if wanted in (p.plugin, p.distribution) or wanted in p.distribution.split("-")]
+        failed = self.failed(hooks=(None, KINDS[kind].hook))
+        culprits = self.failed(distribution or name, (None, KINDS[kind].hook))
         if culprits:
             return f"unknown {kind} {name!r}: its plugin failed to load: " + "; ".join(map(str, culprits))
         by_name = self.registrations(kind)
@@ -272,6 +274,17 @@ class Host:
         if failed:
             text += "; plugins that failed to load: " + "; ".join(map(str, failed))
         return text
+
+    def failed(self, name: str = "", hooks: Sequence[str | None] | None = None) -> list[Problem]:
+        """The load problems (shadowed names aside) of the plugins that ``name`` may mean (any, without a name):
+        a plugin, a distribution or a word of its name; ``hooks``: only those of these hooks (None: its import)."""
+        return [
+            p
+            for p in self.problems
+            if not p.shadowed
+            and (hooks is None or p.hook in hooks)
+            and (not name or name in (p.plugin, p.distribution) or name in p.distribution.split("-"))
+        ]
 
     @overload
     def get(self, kind: Literal["dataset"], name: str) -> DatasetPlugin: ...

@@ -145,6 +145,7 @@ class DatasetPlugin(Registration):
 
     shared_defaults: Mapping[str, Any] = field(default_factory=dict)
     shards: Callable[..., Iterable[str]] | None = None
+    configured_as: str = field(default="", compare=False)  # the dataset's name in a run configuration
 
     kind: ClassVar[str] = "dataset"
     hook: ClassVar[str] = "illusion_datasets"
@@ -157,6 +158,16 @@ class DatasetPlugin(Registration):
         if unknown:
             raise TypeError(f"{self.label}: shared_defaults names unknown shared parameters {sorted(unknown)}")
         super().__post_init__()
+
+    @property
+    def label(self) -> str:
+        if self.configured_as and self.configured_as != self.name:
+            return f"dataset {self.configured_as!r} (plugin {self.name!r})"
+        return super().label
+
+    def as_configured(self, name: str) -> DatasetPlugin:
+        """This plugin as the run configuration's dataset ``name``: its messages name that dataset."""
+        return replace(self, configured_as=name)
 
     @property
     def all_params(self) -> tuple[Param, ...]:

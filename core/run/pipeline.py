@@ -164,7 +164,7 @@ def open_store(config: RunConfig) -> ActivationStore:
 
 def load_dataset(host: Host, choice: Any, config: RunConfig) -> Dataset:
     """One dataset of the run, prepared and checked (unique ids: by the plugin's ``load``): not empty, at least k sentences."""
-    records = host.get("dataset", choice.plugin).load(choice.options, seed=config.seed)
+    records = host.get("dataset", choice.plugin).as_configured(choice.name).load(choice.options, seed=config.seed)
     if not records:
         raise IllusionError(
             f"dataset {choice.name!r} ({choice.plugin}) has no sentences left: check its options (min_words, max_words, filters)"

@@ -120,7 +120,7 @@ def test_the_listing_marks_the_shadowed_plugin_and_shows_problems_first(zoo):
 
 def test_asking_for_more_sentences_than_a_dataset_has_warns_with_both_numbers(zoo, tmp_path):
     config = zoo_config(tmp_path, n=1000)
-    with pytest.warns(IllusionWarning, match=r"dataset 'zoo-lines': n = 1000 sentences asked for, but only 700 are left"):
+    with pytest.warns(IllusionWarning, match=r"dataset 'lines' \(plugin 'zoo-lines'\): n = 1000 sentences asked for, but only 700 are left"):
         result = run(config, tmp_path / "out")
     assert result.exit_code == 0
 
