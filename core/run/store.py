@@ -178,7 +178,7 @@ class ActivationStore:
         held = ", ".join(f"{n * CHUNK}-{(n + 1) * CHUNK - 1}" for n in kept)
         if not kept:
             return "nothing was stored"
-        return f"rows {first}-{first + rows - 1} were not stored; rows {held} are stored and will be reused by the next run"
+        return f"rows {first}-{first + rows - 1} were not stored; rows {held} are stored (a rerun of the same code resumes from there)"
 
     def compute(
         self,
