@@ -101,21 +101,24 @@ class Registration:
         return ParamSet(self.all_params).resolve(options, self.label)
 
     @contextmanager
-    def blamed(self, while_: str = "") -> Iterator[None]:
+    def blamed(self, while_: str = "", own: bool = False) -> Iterator[None]:
         """Turn anything the plugin raises inside the block (``BaseException`` included) into a PluginError naming it.
 
-        What it prints goes to stderr; a real Ctrl-C still aborts (:func:`plugin_fault`).
+        ``own``: the block is the plugin's code only, so its own PluginErrors are prefixed with its label when they
+        do not name it. What it prints goes to stderr; a real Ctrl-C still aborts (:func:`plugin_fault`).
         """
         try:
             with plugin_code():
                 yield
-        except PluginError:
+        except PluginError as exc:
+            if own and exc.args and not str(exc).startswith(f"{self.kind} "):
+                exc.args = (f"{self.label}: {exc.args[0]}", *exc.args[1:])
             raise
         except BaseException as exc:  # any failure of plugin code is reported, not raised as a traceback or an exit
             raise PluginError(f"{self.label} failed{while_}: {plugin_fault(exc, self.label)}") from exc
 
     def _call(self, *args: Any, **kwargs: Any) -> Any:
-        with self.blamed():
+        with self.blamed(own=True):
             return self.factory(*args, **kwargs)
 
 
@@ -217,10 +220,10 @@ _END = object()
 
 def _iterate(records: Iterable[Record], plugin: Registration) -> Iterable[Record]:
     """The records, each read under ``blamed`` (the caller's code between two records is not the plugin's)."""
-    with plugin.blamed(" while reading"):
+    with plugin.blamed(" while reading", own=True):
         iterator = iter(records)
     while True:
-        with plugin.blamed(" while reading"):
+        with plugin.blamed(" while reading", own=True):
             record = next(iterator, _END)
         if record is _END:
             return
