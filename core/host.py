@@ -29,8 +29,8 @@ import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from functools import cached_property
+from pathlib import Path
 from typing import Any, Literal, overload
 
 import pluggy

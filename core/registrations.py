@@ -215,18 +215,16 @@ class DatasetPlugin(Registration):
         return prepared
 
 
-_END = object()
-
-
 def _iterate(records: Iterable[Record], plugin: Registration) -> Iterable[Record]:
     """The records, each read under ``blamed`` (the caller's code between two records is not the plugin's)."""
     with plugin.blamed(" while reading", own=True):
         iterator = iter(records)
     while True:
         with plugin.blamed(" while reading", own=True):
-            record = next(iterator, _END)
-        if record is _END:
-            return
+            try:
+                record = next(iterator)
+            except StopIteration:
+                return
         yield record
 
 

@@ -123,7 +123,9 @@ def test_the_listing_marks_the_shadowed_plugin_and_shows_problems_first(zoo):
 
 def test_asking_for_more_sentences_than_a_dataset_has_warns_with_both_numbers(zoo, tmp_path):
     config = zoo_config(tmp_path, n=1000)
-    with pytest.warns(IllusionWarning, match=r"dataset 'lines' \(plugin 'zoo-lines'\): n = 1000 sentences asked for, but only 700 are left"):
+    with pytest.warns(
+        IllusionWarning, match=r"dataset 'lines' \(plugin 'zoo-lines'\): n = 1000 sentences asked for, but only 700 are left"
+    ):
         result = run(config, tmp_path / "out")
     assert result.exit_code == 0
 
@@ -167,7 +169,11 @@ def test_changed_code_at_the_same_version_is_recomputed(zoo, tmp_path):
     first, second = (json.loads((tmp_path / out / "topk.jsonl").read_text().splitlines()[0]) for out in ("first", "second"))
     assert [e["score"] for e in second["top"]] != [e["score"] for e in first["top"]]
     fingerprints = [
-        {p["fingerprint"] for p in json.loads((tmp_path / out / "manifest.json").read_text())["plugins"] if p["name"] == "zoo-words"}
+        {
+            p["fingerprint"]
+            for p in json.loads((tmp_path / out / "manifest.json").read_text())["plugins"]
+            if p["name"] == "zoo-words"
+        }
         for out in ("first", "second")
     ]
     assert fingerprints[0] != fingerprints[1] and all(len(f) == 1 and "" not in f for f in fingerprints)

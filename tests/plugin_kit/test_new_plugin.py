@@ -16,7 +16,6 @@ from illusion.cli import cli
 from illusion.commands.new_plugin import KINDS, write_package
 from illusion.errors import IllusionError
 
-
 CHECKS = {
     "dataset": r"\b[1-9]\d* passed, 1 skipped\b",  # skipped: empty_input needs empty_options
     "model-layer": r"\b7 passed\b",

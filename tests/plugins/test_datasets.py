@@ -215,7 +215,7 @@ def test_text_in_another_encoding_names_dataset_file_and_line_and_reads_with_its
     assert str(caught.value) == (
         f"dataset 'notes' (plugin '{plugin.name}'): {tmp_path / name}, line {content.count(chr(10)) + 1}: "
         "not valid utf-8 (byte 0xe9): "
-        'set the dataset\'s encoding option to the file\'s encoding, e.g. encoding = "latin-1"'
+        "set the dataset's encoding option to the file's encoding, e.g. encoding = \"latin-1\""
     )
     records = plugin.load({"path": str(tmp_path / name), "encoding": "latin-1"}, seed=0)
     assert records[-1].text == "Le café était fermé ce matin-là."

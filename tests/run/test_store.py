@@ -83,7 +83,9 @@ def test_a_bad_chunk_is_never_written_and_the_error_names_the_plugin(tmp_path, m
     with pytest.raises(PluginError, match=r"^model layer 'm' \(zoo 1.0\): ") as caught:
         store.compute("k", TEXTS, 2, lambda texts: next(encoders)(texts), owner="model layer 'm' (zoo 1.0)")
     assert fragment in str(caught.value)
-    assert str(caught.value).endswith("; rows 4-7 were not stored; rows 0-3 are stored (a rerun of the same code resumes from there)")
+    assert str(caught.value).endswith(
+        "; rows 4-7 were not stored; rows 0-3 are stored (a rerun of the same code resumes from there)"
+    )
     assert [p.name for p in (tmp_path / "k" / "chunks").iterdir()] == ["000000.npy"]  # only the good chunk
     vectors = store.compute("k", TEXTS, 2, fake_encode(calls))  # the fixed model completes the same entry
     np.testing.assert_array_equal(vectors[:, 0], np.arange(10))
