@@ -196,6 +196,8 @@ class ActivationStore:
             part = texts[chunk_slice(number)]
             if number in todo:
                 self.write_chunk(key, number, encode(part), len(texts), dim, owner)
+                if number == min(todo):  # from its first chunk on, a partial entry says what it is (`illusion cache`)
+                    self._describe(key, len(texts), dim, describe)
             elif progress:
                 progress(len(part))
         return self.finish(key, len(texts), dim, describe)
@@ -204,9 +206,12 @@ class ActivationStore:
         """Join the chunks of a complete entry into one memory-mapped file (a no-op if already done)."""
         if not self.has(key):
             self._assemble(key, size, dim)
-            write_json(self.root / key / ENTRY, {"size": size, "dim": dim, "dtype": self.dtype, **(describe or {})})
+            self._describe(key, size, dim, describe)
             shutil.rmtree(self.root / key / "chunks", ignore_errors=True)
         return self.load(key)
+
+    def _describe(self, key: str, size: int, dim: int, describe: dict[str, Any] | None) -> None:
+        write_json(self.root / key / ENTRY, {"size": size, "dim": dim, "dtype": self.dtype, **(describe or {})})
 
     def _assemble(self, key: str, size: int, dim: int) -> None:
         target = self.path(key)

@@ -195,6 +195,8 @@ def test_a_bad_later_chunk_names_the_datasets_row_and_keeps_the_good_chunks(zoo,
     ), broken.exception
     [chunk] = (tmp_path / "cache").rglob("chunks/*.npy")
     assert chunk.name == "000000.npy" and np.isfinite(np.load(chunk)).all()
+    listed = CliRunner().invoke(cli, ["cache", "--cache-dir", str(tmp_path / "cache")]).output
+    assert "zoo-words  lines" in listed and "(partial)" in listed  # the partial entry says what it holds
     install_zoo(zoo, fixed={fault.name})
     assert run(config, tmp_path / "fixed").exit_code == 0
     # the fixed code has a key of its own: the broken code's good part is all that is left of it
