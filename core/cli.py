@@ -9,6 +9,7 @@ import warnings
 import click
 
 from illusion.errors import IllusionError, IllusionWarning
+from illusion.registrations import Interrupted, watch_ctrl_c
 
 # Sub-commands live next to the code they drive and are imported only when used,
 # so ``illusion --help`` stays fast and a broken optional part never breaks the others.
@@ -57,13 +58,14 @@ def cli() -> None:
 def main(argv: list[str] | None = None) -> None:
     """Entry point: every expected failure becomes one line on stderr and exit status 1."""
     warnings.showwarning = _show_warning
+    watch_ctrl_c()
     try:
         cli.main(args=argv, prog_name="illusion", standalone_mode=False)
     except IllusionError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
-    except click.exceptions.Abort:
-        click.echo("aborted", err=True)
+    except click.exceptions.Abort as exc:
+        click.echo(f"aborted: {exc.__cause__}" if isinstance(exc.__cause__, Interrupted) else "aborted", err=True)
         sys.exit(130)
     except click.ClickException as exc:
         exc.show()

@@ -21,7 +21,7 @@ class Directions:
     vectors: np.ndarray
 
     def checked(self, dim: int, owner: str) -> Directions:
-        """Check shape, finiteness, unit length and unique ids; return a float32 copy.
+        """Check shape, finiteness, unit length, unique ids and vectors; return a float32 copy.
 
         Errors name ``owner`` and the first direction at fault, by index and id.
         """
@@ -57,7 +57,16 @@ class Directions:
                 f"{owner}: direction {number} (id {ids[number]!r}) has length {norms[number]:.3g}; directions must have "
                 "unit length (illusion.unit_rows scales them; a zero row has no direction)"
             )
-        return Directions(ids, vectors.astype(np.float32))
+        single = vectors.astype(np.float32)
+        _, first, which = np.unique(single, axis=0, return_index=True, return_inverse=True)
+        again = np.flatnonzero(first[which.ravel()] != np.arange(len(single)))
+        if len(again):
+            number, earlier = int(again[0]), int(first[which.ravel()[again[0]]])
+            raise PluginError(
+                f"{owner}: direction {number} (id {ids[number]!r}) is the same vector as direction {earlier} "
+                f"(id {ids[earlier]!r}); each direction must differ"
+            )
+        return Directions(ids, single)
 
     def prefixed(self, label: str) -> Directions:
         return Directions([f"{label}:{i}" for i in self.ids], self.vectors)

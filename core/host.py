@@ -10,18 +10,27 @@ Environment variables:
 - ``ILLUSION_DISABLE_PLUGIN_AUTOLOAD=1``: load no installed plugins, only the built-in ones;
 - ``ILLUSION_PLUGINS=name,other``: load only these entry points (by entry-point or distribution name);
 - ``ILLUSION_TRACE_PLUGINS=1``: print every hook call and its time on stderr.
+
+Anything plugin code raises, ``SystemExit`` and other ``BaseException`` subclasses included, is that
+plugin's problem (a real Ctrl-C still aborts, naming the plugin); what it prints goes to stderr.
+An import slower than ``SLOW_IMPORT`` seconds is named on stderr while it loads.
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import importlib.metadata
+import inspect
 import os
 import sys
+import threading
 import time
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from functools import cached_property
+from pathlib import Path
 from typing import Any, Literal, overload
 
 import pluggy
@@ -36,6 +45,8 @@ from illusion.registrations import (
     DirectionSamplerPlugin,
     ModelLayerPlugin,
     Registration,
+    plugin_code,
+    plugin_fault,
 )
 
 BUILTIN_PLUGINS = (
@@ -50,17 +61,25 @@ BUILTIN_PLUGINS = (
 ENV_DISABLE = "ILLUSION_DISABLE_PLUGIN_AUTOLOAD"
 ENV_SELECT = "ILLUSION_PLUGINS"
 ENV_TRACE = "ILLUSION_TRACE_PLUGINS"
+SLOW_IMPORT = 3.0  # seconds
 
 
 @dataclass(frozen=True)
 class Distribution:
-    """The installed package that provides a plugin."""
+    """The installed package that provides a plugin; ``fingerprint``: a digest of its plugins' code as installed."""
 
     name: str
     version: str
+    fingerprint: str = field(default="", compare=False)
 
     def __str__(self) -> str:
         return f"{self.name} {self.version}"
+
+    @property
+    def release(self) -> tuple[str, str]:
+        """(name, version and fingerprint): in the store key of what its plugins compute, so changed code is recomputed
+        even at the same version (an editable install, a reinstall)."""
+        return self.name, f"{self.version} {self.fingerprint}".strip()
 
 
 @dataclass(frozen=True)
@@ -106,11 +125,17 @@ class Host:
         self.pm = pluggy.PluginManager(hookspecs.PROJECT)
         self.pm.add_hookspecs(hookspecs)
         self.problems: list[Problem] = []
+        self.import_times: dict[tuple[str, str], float] = {}  # (distribution, plugin) -> seconds its import took
         self._distributions: dict[str, Distribution] = {}
+        self._sources: dict[str, set[Path]] = {}  # distribution name -> the files and folders of its plugins' code
+        self._fingerprints: dict[str, str] = {}
         self._order: dict[str, int] = {}  # plugin name -> registration order: the first to claim a name keeps it
         own = Distribution("illusion", __version__)
         for module in BUILTIN_PLUGINS:
-            self.register(importlib.import_module(module), module, own)
+            start = time.perf_counter()
+            plugin = importlib.import_module(module)
+            self.import_times[own.name, module] = time.perf_counter() - start
+            self.register(plugin, module, own)
         if self.autoload:
             self._load_entry_points()
         if self.trace:
@@ -128,6 +153,7 @@ class Host:
             return False
         self._distributions[name] = distribution
         self._order.setdefault(name, len(self._order))
+        self._sources.setdefault(distribution.name, set()).update(_code_of(plugin, whole_package=distribution.name != "illusion"))
         unknown = [caller.name for caller in self.pm.get_hookcallers(plugin) or [] if caller.name not in self._hook_names]
         if unknown:
             self.pm.unregister(plugin)
@@ -150,18 +176,17 @@ class Host:
             distribution = Distribution(dist.name, dist.version) if dist else Distribution("(unknown)", "-")
             if self.select is not None and not {entry_point.name, distribution.name} & self.select:
                 continue
+            culprit = f"the import of plugin {entry_point.name!r} ({distribution})"
+            start = time.perf_counter()
             try:
-                plugin = entry_point.load()
-            except Exception as exc:  # any import failure of a third-party plugin is reported, not fatal
-                self.problems.append(
-                    Problem(
-                        distribution.name,
-                        entry_point.name,
-                        None,
-                        f"failed to import {entry_point.value}: {type(exc).__name__}: {exc}",
-                    )
-                )
+                with plugin_code(), _named_when_slow(culprit):
+                    plugin = entry_point.load()
+            except BaseException as exc:  # any import failure of a third-party plugin is reported, not fatal
+                message = f"failed to import {entry_point.value}: {plugin_fault(exc, culprit)}"
+                self.problems.append(Problem(distribution.name, entry_point.name, None, message))
                 continue
+            finally:
+                self.import_times[distribution.name, entry_point.name] = time.perf_counter() - start
             self.register(plugin, entry_point.name, distribution)
 
     # -- registrations -----------------------------------------------------------------------
@@ -195,9 +220,11 @@ class Host:
         distribution = self._distributions[impl.plugin_name].name
         start = time.perf_counter()
         try:
-            results = list(impl.function() or ())
-        except Exception as exc:  # a bad registration is reported with its plugin and hook, not fatal
-            self.problems.append(Problem(distribution, impl.plugin_name, cls.hook, f"{type(exc).__name__}: {exc}"))
+            with plugin_code():
+                results = list(impl.function() or ())
+        except BaseException as exc:  # a bad registration is reported with its plugin and hook, not fatal
+            message = plugin_fault(exc, f"hook {cls.hook} of plugin {impl.plugin_name!r} ({distribution})")
+            self.problems.append(Problem(distribution, impl.plugin_name, cls.hook, message))
             return []
         finally:
             if self.trace:
@@ -237,9 +264,8 @@ class Host:
 
     def _unknown(self, kind: str, name: str, distribution: str) -> str:
         """Why ``name`` is unknown: the load problem of the plugin that should have provided it, else the closest names."""
-        failed = [p for p in self.problems if not p.shadowed and p.hook in (None, KINDS[kind].hook)]
-        wanted = distribution or name
-        culprits = [p for p in failed if wanted in (p.plugin, p.distribution) or wanted in p.distribution.split("-")]
+        failed = self.failed(hooks=(None, KINDS[kind].hook))
+        culprits = self.failed(distribution or name, (None, KINDS[kind].hook))
         if culprits:
             return f"unknown {kind} {name!r}: its plugin failed to load: " + "; ".join(map(str, culprits))
         by_name = self.registrations(kind)
@@ -248,6 +274,17 @@ class Host:
         if failed:
             text += "; plugins that failed to load: " + "; ".join(map(str, failed))
         return text
+
+    def failed(self, name: str = "", hooks: Sequence[str | None] | None = None) -> list[Problem]:
+        """The load problems (shadowed names aside) of the plugins that ``name`` may mean (any, without a name):
+        a plugin, a distribution or a word of its name; ``hooks``: only those of these hooks (None: its import)."""
+        return [
+            p
+            for p in self.problems
+            if not p.shadowed
+            and (hooks is None or p.hook in hooks)
+            and (not name or name in (p.plugin, p.distribution) or name in p.distribution.split("-"))
+        ]
 
     @overload
     def get(self, kind: Literal["dataset"], name: str) -> DatasetPlugin: ...
@@ -264,7 +301,11 @@ class Host:
         return self.provided(kind, name).registration
 
     def distribution_of(self, kind: str, name: str) -> Distribution:
-        return self.provided(kind, name).distribution
+        """The distribution that provides ``name``, with the fingerprint of its plugins' code."""
+        distribution = self.provided(kind, name).distribution
+        if distribution.name not in self._fingerprints:
+            self._fingerprints[distribution.name] = _fingerprint(self._sources.get(distribution.name, set()))
+        return replace(distribution, fingerprint=self._fingerprints[distribution.name])
 
     def hook(self) -> Any:
         """The pluggy hook relay, for hooks that are called rather than collected."""
@@ -281,3 +322,47 @@ class Host:
         elapsed = 1000 * (time.perf_counter() - self._trace_start)
         names = ", ".join(impl.plugin_name for impl in impls)
         print(f"illusion trace: {hook_name} [{names}] {elapsed:.2f} ms", file=sys.stderr)
+
+
+@contextmanager
+def _named_when_slow(culprit: str) -> Iterator[None]:
+    """Say on stderr which import is holding the command up, once it has taken ``SLOW_IMPORT`` seconds."""
+    start, stderr = time.perf_counter(), sys.stderr
+    timer = threading.Timer(SLOW_IMPORT, lambda: print(f"illusion: still waiting for {culprit} ...", file=stderr, flush=True))
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
+        if time.perf_counter() - start >= SLOW_IMPORT:
+            print(f"illusion: {culprit} took {time.perf_counter() - start:.1f} s", file=stderr)
+
+
+def _code_of(plugin: Any, whole_package: bool) -> set[Path]:
+    """The file of the module that holds ``plugin``, or (``whole_package``) the folder of its top-level package."""
+    module = inspect.getmodule(plugin)
+    name = getattr(module, "__name__", "")
+    if whole_package and name:
+        module = sys.modules.get(name.partition(".")[0], module)
+    file = getattr(module, "__file__", None)
+    if not file:
+        return set()
+    path = Path(file)
+    return {path.parent if whole_package and path.name == "__init__.py" else path}
+
+
+def _fingerprint(sources: Iterable[Path]) -> str:
+    """A digest of the Python files under ``sources`` (files and folders): it changes when the code does."""
+    digest = hashlib.sha256()
+    files = {
+        (file.relative_to(source.parent).as_posix(), file)
+        for source in sources
+        for file in ([source] if source.is_file() else source.rglob("*.py"))
+    }
+    for name, file in sorted(files):
+        try:
+            digest.update(name.encode() + b"\0" + file.read_bytes() + b"\0")
+        except OSError:
+            continue
+    return digest.hexdigest()[:12] if files else ""

@@ -7,9 +7,11 @@ Each registration has a ``name``, a one-line ``description``, a ``factory`` and 
 from __future__ import annotations
 
 import re
+import signal
+import sys
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
@@ -20,6 +22,44 @@ from illusion.params import RESERVED_NAMES, Param, ParamSet
 from illusion.records import SHARED_DATASET_PARAM_NAMES, SHARED_DATASET_PARAMS, Record, check_record, check_unique_ids, prepare
 
 _NAME = re.compile(r"^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$")
+
+
+class Interrupted(KeyboardInterrupt):
+    """A real Ctrl-C while plugin code ran: the command still aborts, and the message names the plugin."""
+
+
+_ctrl_c = {"pressed": False}
+
+
+def watch_ctrl_c() -> None:
+    """Mark a real Ctrl-C (SIGINT), so that a KeyboardInterrupt raised by plugin code is told from one."""
+
+    def pressed(signum: int, frame: Any) -> None:
+        _ctrl_c["pressed"] = True
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, pressed)
+
+
+def plugin_fault(exc: BaseException, culprit: str) -> str:
+    """What plugin code raised, as a message; a real Ctrl-C is raised again, as :class:`Interrupted` naming ``culprit``.
+
+    Anything else, ``SystemExit`` and other ``BaseException`` subclasses included, is the plugin's fault.
+    """
+    if isinstance(exc, Interrupted):
+        raise exc
+    if isinstance(exc, KeyboardInterrupt) and _ctrl_c["pressed"]:
+        raise Interrupted(f"interrupted while {culprit} was running") from None
+    if isinstance(exc, SystemExit):
+        return f"SystemExit({exc.code!r}): plugin code must not exit the program; raise an exception instead"
+    return f"{type(exc).__name__}: {exc}"
+
+
+@contextmanager
+def plugin_code() -> Iterator[None]:
+    """Run plugin code: what it prints goes to stderr, so that a command's stdout (``--json``) stays its own."""
+    with redirect_stdout(sys.stderr):
+        yield
 
 
 @dataclass(frozen=True)
@@ -61,17 +101,24 @@ class Registration:
         return ParamSet(self.all_params).resolve(options, self.label)
 
     @contextmanager
-    def blamed(self, while_: str = "") -> Iterator[None]:
-        """Turn a plugin's own failure inside the block into a PluginError that names the plugin."""
+    def blamed(self, while_: str = "", own: bool = False) -> Iterator[None]:
+        """Turn anything the plugin raises inside the block (``BaseException`` included) into a PluginError naming it.
+
+        ``own``: the block is the plugin's code only, so its own PluginErrors are prefixed with its label when they
+        do not name it. What it prints goes to stderr; a real Ctrl-C still aborts (:func:`plugin_fault`).
+        """
         try:
-            yield
-        except PluginError:
+            with plugin_code():
+                yield
+        except PluginError as exc:
+            if own and exc.args and not str(exc).startswith(f"{self.kind} "):
+                exc.args = (f"{self.label}: {exc.args[0]}", *exc.args[1:])
             raise
-        except Exception as exc:  # any failure of plugin code is reported, not raised as a traceback
-            raise PluginError(f"{self.label} failed{while_}: {type(exc).__name__}: {exc}") from exc
+        except BaseException as exc:  # any failure of plugin code is reported, not raised as a traceback or an exit
+            raise PluginError(f"{self.label} failed{while_}: {plugin_fault(exc, self.label)}") from exc
 
     def _call(self, *args: Any, **kwargs: Any) -> Any:
-        with self.blamed():
+        with self.blamed(own=True):
             return self.factory(*args, **kwargs)
 
 
@@ -101,6 +148,7 @@ class DatasetPlugin(Registration):
 
     shared_defaults: Mapping[str, Any] = field(default_factory=dict)
     shards: Callable[..., Iterable[str]] | None = None
+    configured_as: str = field(default="", compare=False)  # the dataset's name in a run configuration
 
     kind: ClassVar[str] = "dataset"
     hook: ClassVar[str] = "illusion_datasets"
@@ -113,6 +161,16 @@ class DatasetPlugin(Registration):
         if unknown:
             raise TypeError(f"{self.label}: shared_defaults names unknown shared parameters {sorted(unknown)}")
         super().__post_init__()
+
+    @property
+    def label(self) -> str:
+        if self.configured_as and self.configured_as != self.name:
+            return f"dataset {self.configured_as!r} (plugin {self.name!r})"
+        return super().label
+
+    def as_configured(self, name: str) -> DatasetPlugin:
+        """This plugin as the run configuration's dataset ``name``: its messages name that dataset."""
+        return replace(self, configured_as=name)
 
     @property
     def all_params(self) -> tuple[Param, ...]:
@@ -158,8 +216,16 @@ class DatasetPlugin(Registration):
 
 
 def _iterate(records: Iterable[Record], plugin: Registration) -> Iterable[Record]:
-    with plugin.blamed(" while reading"):
-        yield from records
+    """The records, each read under ``blamed`` (the caller's code between two records is not the plugin's)."""
+    with plugin.blamed(" while reading", own=True):
+        iterator = iter(records)
+    while True:
+        with plugin.blamed(" while reading", own=True):
+            try:
+                record = next(iterator)
+            except StopIteration:
+                return
+        yield record
 
 
 @dataclass(frozen=True)
@@ -203,10 +269,15 @@ class DirectionSamplerPlugin(Registration):
     def sample(self, context: Any, options: Mapping[str, Any]) -> Any:
         from illusion.directions import Directions
 
-        directions = self._call(context, **self.resolve(options))
+        values = self.resolve(options)
+        directions = self._call(context, **values)
         if not isinstance(directions, Directions):
             raise PluginError(f"{self.label}: factory must return illusion.Directions, got {type(directions).__name__}")
-        return directions.checked(context.dim, self.label)
+        checked = directions.checked(context.dim, self.label)
+        count = values.get("count")
+        if isinstance(count, int) and len(checked.ids) > count:
+            raise PluginError(f"{self.label}: gave {len(checked.ids)} directions, more than its count = {count}")
+        return checked
 
 
 @dataclass(frozen=True)

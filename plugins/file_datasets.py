@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import glob
 import json
@@ -32,18 +33,19 @@ def _files(path: str, shard: str | None) -> list[tuple[Path, str]]:
     return [(file, name) for file, name in expand(path) if shard is None or name == shard]
 
 
-def text_lines(path: str, shard: str | None = None) -> Iterator[Record]:
+def text_lines(path: str, encoding: str = "utf-8", shard: str | None = None) -> Iterator[Record]:
     for file, name in _files(path, shard):
-        with file.open(encoding="utf-8", errors="replace") as handle:
-            for number, line in enumerate(handle, 1):
-                if line.strip():
-                    yield Record(f"{name}:{number}", line.strip(), {"file": str(file), "line": number})
+        for number, line in enumerate(_lines(file, encoding), 1):
+            if line.strip():
+                yield Record(f"{name}:{number}", line.strip(), {"file": str(file), "line": number})
 
 
-def table_rows(path: str, column: str, id_column: str | None, format: str, shard: str | None = None) -> Iterator[Record]:
+def table_rows(
+    path: str, column: str, id_column: str | None, format: str, encoding: str = "utf-8", shard: str | None = None
+) -> Iterator[Record]:
     for file, name in _files(path, shard):
         kind = format if format != "auto" else {".jsonl": "jsonl", ".json": "jsonl", ".tsv": "tsv"}.get(file.suffix, "csv")
-        for number, row in enumerate(_rows(file, kind), 1):
+        for number, row in enumerate(_rows(file, kind, encoding), 1):
             if column not in row:
                 raise PluginError(f"{file}, row {number}: no column {column!r} (columns: {', '.join(map(str, row))})")
             if id_column is not None and id_column not in row:
@@ -55,20 +57,50 @@ def table_rows(path: str, column: str, id_column: str | None, format: str, shard
                 yield Record(key, text.strip(), meta)
 
 
-def _rows(file: Path, kind: str) -> Iterator[dict]:
-    with file.open(encoding="utf-8", newline="") as handle:
-        if kind == "jsonl":
-            for number, line in enumerate(handle, 1):
-                if line.strip():
-                    try:
-                        row = json.loads(line)
-                    except json.JSONDecodeError as exc:
-                        raise PluginError(f"{file}, line {number}: not valid JSON ({exc.msg})") from None
-                    if not isinstance(row, dict):
-                        raise PluginError(f"{file}, line {number}: expected a JSON object")
-                    yield row
-        else:
-            yield from csv.DictReader(handle, delimiter="\t" if kind == "tsv" else ",")
+def _rows(file: Path, kind: str, encoding: str) -> Iterator[dict]:
+    lines = _lines(file, encoding, newline="")
+    if kind != "jsonl":
+        yield from csv.DictReader(lines, delimiter="\t" if kind == "tsv" else ",")
+        return
+    for number, line in enumerate(lines, 1):
+        if line.strip():
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise PluginError(f"{file}, line {number}: not valid JSON ({exc.msg})") from None
+            if not isinstance(row, dict):
+                raise PluginError(f"{file}, line {number}: expected a JSON object")
+            yield row
+
+
+def _lines(file: Path, encoding: str, newline: str | None = None) -> Iterator[str]:
+    """The file's lines, decoded strictly: text that is not in ``encoding`` is an error naming the file and line."""
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise PluginError(f"unknown encoding {encoding!r}: use a Python codec name, e.g. 'utf-8' or 'latin-1'") from None
+    try:
+        with file.open(encoding=encoding, newline=newline) as handle:
+            yield from handle
+    except UnicodeDecodeError as exc:
+        where = _undecodable_line(file, encoding)
+        raise PluginError(
+            f"{file}{f', line {where}' if where else ''}: not valid {encoding} (byte {exc.object[exc.start]:#04x}): "
+            "set the dataset's encoding option to the file's encoding, e.g. encoding = \"latin-1\""
+        ) from None
+
+
+def _undecodable_line(file: Path, encoding: str) -> int | None:
+    """The number of the first line that does not decode (for encodings where a newline is the byte 0x0a)."""
+    for number, raw in enumerate(file.read_bytes().split(b"\n"), 1):
+        try:
+            raw.decode(encoding)
+        except UnicodeDecodeError:
+            return number
+    return None
+
+
+ENCODING = Param("encoding", str, "utf-8", "the files' text encoding (a Python codec name, e.g. 'latin-1')")
 
 
 @hookimpl
@@ -78,7 +110,7 @@ def illusion_datasets():
         description="Plain-text files, one sentence per line (paths or globs).",
         factory=text_lines,
         shards=file_shards,
-        params=[Param("path", str, help="file path or glob, e.g. 'corpus/*.txt'")],
+        params=[Param("path", str, help="file path or glob, e.g. 'corpus/*.txt'"), ENCODING],
     )
     yield DatasetPlugin(
         name="table",
@@ -90,5 +122,6 @@ def illusion_datasets():
             Param("column", str, "text", "column that holds the sentence"),
             Param("id_column", str, None, "column with a stable id (row number when unset)"),
             Param("format", str, "auto", "file format", choices=("auto", "jsonl", "csv", "tsv")),
+            ENCODING,
         ],
     )

@@ -49,6 +49,7 @@ def describe(host) -> list[dict]:
     is_flag=True,
     help="Load every plugin, run the conformance checks on each, report problems per distribution; exit 1 on problems.",
 )
+@click.option("--timings", is_flag=True, help="Show how long each plugin took to import, slowest first.")
 @click.option(
     "--dist",
     "distributions",
@@ -74,6 +75,7 @@ def plugins(
     name: str | None,
     as_json: bool,
     check: bool,
+    timings: bool,
     distributions: tuple[str, ...],
     settings: tuple[str, ...],
     empty_settings: tuple[str, ...],
@@ -84,6 +86,9 @@ def plugins(
     host = Host()
     if check:
         _check(host, distributions, () if name is None else (name,), _options(settings), _options(empty_settings), as_json)
+        return
+    if timings:
+        _timings(host, as_json)
         return
     listing = describe(host)
     if name is not None:
@@ -114,6 +119,17 @@ def plugins(
     click.echo("Parameters: `illusion plugins NAME`. A shadowed one: DISTRIBUTION:NAME.")
 
 
+def _timings(host, as_json: bool) -> None:
+    """Each plugin's import time, slowest first."""
+    slowest = sorted(host.import_times.items(), key=lambda item: -item[1])
+    if as_json:
+        rows = [{"distribution": d, "plugin": p, "seconds": round(t, 4)} for (d, p), t in slowest]
+        click.echo(json.dumps({"imports": rows}, indent=2))
+        return
+    for (distribution, plugin), seconds in slowest:
+        click.echo(f"{seconds:8.3f} s  {plugin} ({distribution})")
+
+
 def _fit(text: str, width: int) -> str:
     """``text`` cut to ``width`` characters, ending in an ellipsis when cut."""
     return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
@@ -131,6 +147,10 @@ def _show_one(host, name: str, as_json: bool) -> None:
             found.append(host.provided(kind, name))
         except PluginError:
             continue
+    distribution, _, plain = name.rpartition(":")
+    culprits = dict.fromkeys(host.failed(plain) + (host.failed(distribution) if distribution else []))
+    if not found and culprits:
+        raise PluginError(f"plugin {name!r} failed to load: " + "; ".join(map(str, culprits)))
     if not found:
         known = {known for kind in KINDS for known in host.registrations(kind)}
         raise PluginError(f"no plugin called {name!r}{did_you_mean(name.rpartition(':')[2], known)} (see `illusion plugins`)")
@@ -147,7 +167,10 @@ def _show_one(host, name: str, as_json: bool) -> None:
     for entry in found:
         registration = entry.registration
         echo(f"{registration.kind} {registration.name!r}: {registration.description}")
-        echo(f"from {entry.distribution} (plugin {entry.plugin}); also reachable as {entry.qualified!r}", "  ")
+        if entry.active:
+            echo(f"from {entry.distribution} (plugin {entry.plugin}); also reachable as {entry.qualified!r}", "  ")
+        else:
+            echo(f"from {entry.distribution} (plugin {entry.plugin}); shadowed: reachable only as {entry.qualified!r}", "  ")
         own = [p for p in registration.all_params if p.name not in SHARED_DATASET_PARAM_NAMES or registration.kind != "dataset"]
         shared = [p for p in registration.all_params if p not in own]
         echo("parameters:" if own else "parameters: none of its own", "  ")
@@ -211,5 +234,9 @@ def _plugin_line(plugin) -> str:
     unrunnable = sorted({o.message for o in plugin.outcomes if o.status == "skipped" and o.message.startswith("cannot run")})
     status = click.style("FAIL", fg="red") if count["failed"] else click.style("ok  ", fg="green")
     lines = [f"  {status} {plugin.kind} {plugin.name!r}: {summary}" + (f" ({'; '.join(unrunnable)})" if unrunnable else "")]
-    lines += [f"       {o.check}: {o.message}" for o in plugin.outcomes if o.status == "failed"]
+    failed: dict[str, list[str]] = {}  # one message, once, with every check that gave it
+    for outcome in plugin.outcomes:
+        if outcome.status == "failed":
+            failed.setdefault(outcome.message, []).append(outcome.check)
+    lines += [f"       {', '.join(checks)}: {message}" for message, checks in failed.items()]
     return "\n".join(lines)

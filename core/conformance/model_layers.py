@@ -30,12 +30,13 @@ def layer_output(subject: Subject) -> None:
         _token_shares(subject, layer)
 
 
-def _vectors(subject: Subject, vectors: Any, count: int, dim: int) -> None:
+def _vectors(subject: Subject, vectors: Any, count: int, dim: int) -> np.ndarray:
     if not isinstance(vectors, np.ndarray) or vectors.dtype != np.float32 or vectors.shape != (count, dim):
         got = f"{type(vectors).__name__} {getattr(vectors, 'dtype', '')} {getattr(vectors, 'shape', '')}"
         raise Failure(f"{subject.label}: encode must return a float32 array of shape ({count}, {dim}), got {got}")
     if not np.isfinite(vectors).all():
         raise Failure(f"{subject.label}: encode returned NaN or infinite values")
+    return vectors
 
 
 def _token_vectors(subject: Subject, text: str, item: Any, dim: int) -> None:
@@ -80,12 +81,14 @@ def layer_determinism(subject: Subject) -> None:
     """Two layers from the same options agree; a text's vector does not depend on its batch; progress adds up."""
     texts = list(SENTENCES)
     counts: list[int] = []
-    first = subject.model(0).encode(texts, progress=counts.append)
+    layer = subject.model(0)
+    first = layer.encode(texts, progress=counts.append)
+    _vectors(subject, first, len(texts), layer.dim)  # what the other checks compare must be sound first
     if sum(counts) != len(texts):
         raise Failure(f"{subject.label}: encode reported progress of {sum(counts)} texts for {len(texts)}")
     if not np.allclose(first, subject.model(1).encode(texts), atol=subject.atol):
         raise Failure(f"{subject.label}: two layers created from the same options give different vectors")
-    alone = np.concatenate([subject.model(0).encode([text]) for text in texts])
+    alone = np.concatenate([_vectors(subject, layer.encode([text]), 1, layer.dim) for text in texts])
     if not np.allclose(first, alone, atol=subject.atol):
         worst = int(np.abs(first - alone).max(axis=1).argmax())
         raise Failure(f"{subject.label}: the vector of {texts[worst]!r} changes with the other texts in its batch")

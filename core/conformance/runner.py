@@ -19,7 +19,7 @@ from illusion.conformance.subject import (
     unavailable,
 )
 from illusion.host import Host, Provided
-from illusion.registrations import KINDS
+from illusion.registrations import KINDS, plugin_code, plugin_fault
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,8 @@ def run_checks(subject: Subject, *, defaults: bool = False) -> list[Outcome]:
     outcomes = []
     for name, function in CHECKS[subject.kind].items():
         try:
-            function(subject)
+            with plugin_code():
+                function(subject)
         except Failure as exc:
             outcomes.append(Outcome(name, "failed", str(exc)))
         except Skip as exc:
@@ -50,6 +51,8 @@ def run_checks(subject: Subject, *, defaults: bool = False) -> list[Outcome]:
                 outcomes.append(Outcome(name, "skipped", f"cannot run here: {exc}"))
             else:
                 outcomes.append(Outcome(name, "failed", f"{type(exc).__name__}: {exc}" if crashed(exc) else str(exc)))
+        except BaseException as exc:  # SystemExit and the like, from plugin code the check called directly
+            outcomes.append(Outcome(name, "failed", plugin_fault(exc, f"check {name!r} of {subject.label}")))
         else:
             outcomes.append(Outcome(name, "passed"))
     return outcomes

@@ -82,7 +82,7 @@ def sentence_embedder(run: RunData, host: Host, model: str) -> Callable[[Sequenc
     def embed(records: Sequence[Record] | None, texts: list[str]) -> np.ndarray:
         if records is None:
             return np.asarray(layer.encode(texts), dtype=np.float32)
-        key = entry_key(layer.identity, content_hash(records), store.dtype, (made_by.name, made_by.version))
+        key = entry_key(layer.identity, content_hash(records), store.dtype, made_by.release)
         return np.asarray(
             store.compute(
                 key,

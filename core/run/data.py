@@ -17,7 +17,7 @@ import numpy as np
 
 from illusion.common.hints import did_you_mean
 from illusion.errors import IllusionError
-from illusion.host import Host
+from illusion.host import Distribution, Host
 from illusion.records import Record
 from illusion.run.config import PluginChoice, RunConfig, apply_override, parse
 from illusion.run.folder import MANIFEST, STATS, TOPK, RunFolder
@@ -144,7 +144,9 @@ def add_dataset(run: RunData, choice: PluginChoice, host: Host) -> None:
 def _made_by(manifest: dict[str, Any]) -> tuple[str, str]:
     """The distribution and version of the run's model-layer plugin, part of its vectors' store key."""
     listed = [p for p in manifest.get("plugins", []) if p["kind"] == "model layer"]
-    return (listed[0]["distribution"], listed[0]["version"]) if listed else ("?", "?")
+    if not listed:
+        return ("?", "?")
+    return Distribution(listed[0]["distribution"], listed[0]["version"], listed[0].get("fingerprint", "")).release
 
 
 def _cached_vectors(

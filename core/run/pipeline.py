@@ -99,7 +99,7 @@ def run(
     keeper = TokenKeeper(model)
     with timer("vectors"), model_plugin.blamed(" while encoding"):
         for dataset in datasets:
-            key = entry_key(model.identity, dataset.hash, store.dtype, (made_by.name, made_by.version))
+            key = entry_key(model.identity, dataset.hash, store.dtype, made_by.release)
             with reporter.step(f"vectors: {dataset.name}", len(dataset.records)) as advance:
                 dataset.vectors = store.compute(
                     key,
@@ -108,7 +108,7 @@ def run(
                     lambda texts: keeper.encode(texts, progress=advance),
                     progress=advance,
                     describe={"dataset": dataset.name, "model": model.identity, "distribution": str(made_by)},
-                    owner=f"{model_plugin.label} ({made_by})",
+                    owner=f"{model_plugin.label} ({made_by}) on dataset {dataset.name!r}",
                 )
     with timer("directions"):
         directions = sample_directions(samplers, datasets, model.dim, config.seed)
@@ -130,7 +130,7 @@ def run(
     with timer("tokens"), model_plugin.blamed(" while finding driving tokens"):
         disk = store if isinstance(store, ActivationStore) else None
         method = driving_method(model)
-        token_cache = TokenCache(disk, model.identity, (made_by.name, made_by.version), both.vectors, method)
+        token_cache = TokenCache(disk, model.identity, made_by.release, both.vectors, method)
         mark_tokens(topk + own_listings(marks), both, model, token_cache, keeper.kept, reporter)
     keeper.kept.clear()  # free the kept token vectors
     with timer("profiles"), reporter.step("activation profiles", len(datasets)) as advance:
@@ -173,7 +173,7 @@ def open_store(config: RunConfig) -> ActivationStore:
 
 def load_dataset(host: Host, choice: Any, config: RunConfig) -> Dataset:
     """One dataset of the run, prepared and checked (unique ids: by the plugin's ``load``): not empty, at least k sentences."""
-    records = host.get("dataset", choice.plugin).load(choice.options, seed=config.seed)
+    records = host.get("dataset", choice.plugin).as_configured(choice.name).load(choice.options, seed=config.seed)
     if not records:
         raise IllusionError(
             f"dataset {choice.name!r} ({choice.plugin}) has no sentences left: check its options (min_words, max_words, filters)"
@@ -299,7 +299,15 @@ def run_manifest(config, host, datasets, directions, conditions, sampler_of, mod
     plugins = []
     for kind, name in dict.fromkeys(used):
         distribution = host.distribution_of(kind, name)
-        plugins.append({"kind": kind, "name": name, "distribution": distribution.name, "version": distribution.version})
+        plugins.append(
+            {
+                "kind": kind,
+                "name": name,
+                "distribution": distribution.name,
+                "version": distribution.version,
+                "fingerprint": distribution.fingerprint,
+            }
+        )
     return {
         "format": 1,
         "run_id": uuid.uuid4().hex,

@@ -68,7 +68,7 @@ def extract(
     pool, keys = ActorPool(actors), {}
     for dataset in datasets:
         texts = [record.text for record in dataset.records]
-        key = keys[dataset.name] = entry_key(model.identity, dataset.hash, store.dtype, (made_by.name, made_by.version))
+        key = keys[dataset.name] = entry_key(model.identity, dataset.hash, store.dtype, made_by.release)
         shards = store.missing(key, len(texts), model.dim)
         work = pool.map_unordered(_encode_remote(texts), shards)
         for number, vectors in work:

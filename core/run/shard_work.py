@@ -78,7 +78,7 @@ def vectors(shard: Shard, texts: list[Record]) -> np.ndarray:
     made_by = host().distribution_of("model layer", shard.model[0])
     root, dtype = shard.store
     store = ActivationStore(root, dtype) if root else MemoryStore(dtype)
-    key = entry_key(layer.identity, content_hash(texts), store.dtype, (made_by.name, made_by.version))
+    key = entry_key(layer.identity, content_hash(texts), store.dtype, made_by.release)
     describe = {"dataset": shard.label, "model": layer.identity, "distribution": str(made_by)}
     return store.compute(key, [r.text for r in texts], layer.dim, layer.encode, describe=describe, owner=str(made_by))
 

@@ -28,7 +28,7 @@ def kept(host: Host, choice: Any, config: RunConfig, sizes: Sequence[int]) -> li
 
 def read_sharded(host: Host, choice: Any, config: RunConfig) -> Dataset:
     """The dataset, its records and hash as a distributed run (``illusion run --ray``) found them."""
-    plugin = host.get("dataset", choice.plugin)
+    plugin = host.get("dataset", choice.plugin).as_configured(choice.name)
     names = plugin.shard_names(choice.options)
     parts = [plugin.load(choice.options, seed=config.seed, shard=name, sample=False) for name in names]
     for number, keep in enumerate(kept(host, choice, config, [len(part) for part in parts])):

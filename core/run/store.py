@@ -68,22 +68,23 @@ def entry_key(identity: dict[str, Any], dataset_hash: str, dtype: str, made_by: 
     return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
-def check_block(values: Any, shape: tuple[int, ...], owner: str, what: str = "vectors") -> np.ndarray:
-    """The check every block passes before the store writes it: a finite float array of exactly ``shape``.
+def check_block(
+    values: Any, shape: tuple[int, ...], owner: str, what: str = "vectors", first_row: int = 0, stored: str = "nothing was stored"
+) -> np.ndarray:
+    """The check every block passes before the store writes it: a finite float32 array of exactly ``shape``.
 
-    The error names ``owner`` (the plugin that made the block) and the expected and actual shape.
+    The error names ``owner`` (the plugin that made the block), the expected and actual shape, the first bad
+    row counted from the dataset's start (the block starts at ``first_row``), and ``stored``: what was kept.
     """
-    if not isinstance(values, np.ndarray) or not np.issubdtype(values.dtype, np.floating):
+    if not isinstance(values, np.ndarray) or values.dtype != np.float32:
         got = f"{type(values).__name__}" + (f" of {values.dtype}" if isinstance(values, np.ndarray) else "")
-        raise PluginError(f"{owner}: {what} must be a float array of shape {shape}, got {got}; nothing was stored")
+        raise PluginError(f"{owner}: {what} must be a float32 array of shape {shape}, got {got}; {stored}")
     if values.shape != shape:
-        raise PluginError(
-            f"{owner}: {what} of {shape[0]} sentences must have shape {shape}, got {values.shape}; nothing was stored"
-        )
+        raise PluginError(f"{owner}: {what} of {shape[0]} sentences must have shape {shape}, got {values.shape}; {stored}")
     bad = ~np.isfinite(values)
     if bad.any():
-        row = int(np.argwhere(bad)[0][0])
-        raise PluginError(f"{owner}: {what} hold NaN or infinite values (first in row {row}); nothing was stored")
+        row = first_row + int(np.argwhere(bad)[0][0])
+        raise PluginError(f"{owner}: {what} hold NaN or infinite values (first in row {row}); {stored}")
     return values
 
 
@@ -165,9 +166,19 @@ class ActivationStore:
 
     def write_chunk(self, key: str, number: int, vectors: Any, size: int, dim: int, owner: str) -> None:
         """Check, then store the vectors of sentences ``number * CHUNK`` onwards; the file appears whole or not at all."""
-        check_block(vectors, (chunk_rows(number, size), dim), owner)
+        rows = chunk_rows(number, size)
+        check_block(vectors, (rows, dim), owner, first_row=number * CHUNK, stored=self._kept(key, number, rows))
         with atomic_writer(self.chunk_file(key, number), "wb") as handle:
             np.save(handle, np.asarray(vectors, dtype=DTYPES[self.dtype]))
+
+    def _kept(self, key: str, number: int, rows: int) -> str:
+        """What the store holds of an entry whose chunk ``number`` (of ``rows`` sentences) is rejected."""
+        first = number * CHUNK
+        kept = sorted(int(file.stem) for file in (self.root / key / "chunks").glob("*.npy"))
+        held = ", ".join(f"{n * CHUNK}-{(n + 1) * CHUNK - 1}" for n in kept)
+        if not kept:
+            return "nothing was stored"
+        return f"rows {first}-{first + rows - 1} were not stored; rows {held} are stored (a rerun of the same code resumes from there)"
 
     def compute(
         self,
@@ -185,6 +196,8 @@ class ActivationStore:
             part = texts[chunk_slice(number)]
             if number in todo:
                 self.write_chunk(key, number, encode(part), len(texts), dim, owner)
+                if number == min(todo):  # from its first chunk on, a partial entry says what it is (`illusion cache`)
+                    self._describe(key, len(texts), dim, describe)
             elif progress:
                 progress(len(part))
         return self.finish(key, len(texts), dim, describe)
@@ -193,9 +206,12 @@ class ActivationStore:
         """Join the chunks of a complete entry into one memory-mapped file (a no-op if already done)."""
         if not self.has(key):
             self._assemble(key, size, dim)
-            write_json(self.root / key / ENTRY, {"size": size, "dim": dim, "dtype": self.dtype, **(describe or {})})
+            self._describe(key, size, dim, describe)
             shutil.rmtree(self.root / key / "chunks", ignore_errors=True)
         return self.load(key)
+
+    def _describe(self, key: str, size: int, dim: int, describe: dict[str, Any] | None) -> None:
+        write_json(self.root / key / ENTRY, {"size": size, "dim": dim, "dtype": self.dtype, **(describe or {})})
 
     def _assemble(self, key: str, size: int, dim: int) -> None:
         target = self.path(key)
@@ -284,6 +300,6 @@ class MemoryStore:
         out = np.zeros((len(texts), dim), dtype=DTYPES[self.dtype])
         for number in range(chunk_count(len(texts))):
             out[chunk_slice(number)] = check_block(
-                encode(texts[chunk_slice(number)]), (chunk_rows(number, len(texts)), dim), owner
+                encode(texts[chunk_slice(number)]), (chunk_rows(number, len(texts)), dim), owner, first_row=number * CHUNK
             )
         return out

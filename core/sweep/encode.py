@@ -67,7 +67,7 @@ def encode(
     owner, dim = f"{plugin.label} ({made_by})", int(model.dim)
 
     def key(identity: dict[str, Any], dataset: Dataset) -> str:
-        return entry_key(identity, dataset.hash, store.dtype, (made_by.name, made_by.version))
+        return entry_key(identity, dataset.hash, store.dtype, made_by.release)
 
     def describe(identity: dict[str, Any], dataset: Dataset) -> dict[str, Any]:
         return {"dataset": dataset.name, "model": identity, "distribution": str(made_by)}

@@ -153,7 +153,7 @@ class Fault:
     broken: str
     fixed: str
     message: str  # the run's error contains this ("": the run does not fail)
-    check: str  # the --check failure contains this
+    check: str  # the --check failure contains this ("": --check passes)
     clashes_with: str = ""  # the built-in name the broken plugin takes
 
     @property
@@ -175,6 +175,12 @@ def _fault(module: str, kind: str, fault: str, message: str, check: str) -> Faul
 
 _GOOD_SAMPLER = _SAMPLER.replace("{fault}", "").replace("{name}", "ica")
 _GOOD_DATASET = _DATASET.replace("{fault}", "")
+_COUNTED_SAMPLER = (
+    _SAMPLER.replace("import Directions,", "import Directions, Param,")
+    .replace("def sample(context):", "def sample(context, count):")
+    .replace('return Directions(["0", "1", "2"], vectors)', "return Directions([str(n) for n in range(len(vectors))], vectors)")
+    .replace('sampler of the fault zoo.", sample)', 'sampler of the fault zoo.", sample, [Param("count", int, 2, "how many")])')
+)
 
 
 FAULTS = {
@@ -184,7 +190,7 @@ FAULTS = {
             "zoo_short_count",
             "model layer",
             "vectors = vectors[:-1] if BROKEN and len(texts) else vectors",
-            "model layer 'zoo-short-count' (illusion-fault-zoo 1.0): vectors of 700 sentences must have shape (700, 16), "
+            "model layer 'zoo-short-count' (illusion-fault-zoo 1.0) on dataset 'lines': vectors of 700 sentences must have shape (700, 16), "
             "got (699, 16); nothing was stored",
             "encode must return a float32 array of shape (4, 16), got ndarray float32 (3, 16)",
         ),
@@ -192,43 +198,43 @@ FAULTS = {
             "zoo_wide",
             "model layer",
             "vectors = np.pad(vectors, ((0, 0), (0, 1))) if BROKEN else vectors",
-            "model layer 'zoo-wide' (illusion-fault-zoo 1.0): vectors of 700 sentences must have shape (700, 16), got (700, 17)",
+            "model layer 'zoo-wide' (illusion-fault-zoo 1.0) on dataset 'lines': vectors of 700 sentences must have shape (700, 16), got (700, 17)",
             "encode must return a float32 array of shape (4, 16), got ndarray float32 (4, 17)",
         ),
         _fault(
             "zoo_nan_vectors",
             "model layer",
             "vectors[1:2] = np.nan if BROKEN and len(texts) > 1 else vectors[1:2]",
-            "model layer 'zoo-nan-vectors' (illusion-fault-zoo 1.0): vectors hold NaN or infinite values (first in row 1)",
+            "model layer 'zoo-nan-vectors' (illusion-fault-zoo 1.0) on dataset 'lines': vectors hold NaN or infinite values (first in row 1)",
             "encode returned NaN or infinite values",
         ),
         _fault(
             "zoo_text_type",
             "dataset",
             "text = len(text) if BROKEN and number == 3 else text",
-            "dataset 'zoo-text-type': record 'line-3': field 'text' is int, expected str",
+            "dataset 'lines' (plugin 'zoo-text-type'): record 'line-3': field 'text' is int, expected str",
             "dataset 'zoo-text-type': record 'line-3': field 'text' is int, expected str",
         ),
         _fault(
             "zoo_same_ids",
             "dataset",
             "identifier = 'line-1' if BROKEN and number == 5 else identifier",
-            "dataset 'zoo-same-ids': record id 'line-1' is given twice (records 1 and 5)",
+            "dataset 'lines' (plugin 'zoo-same-ids'): record id 'line-1' is given twice (records 1 and 5)",
             "record id 'line-1' is given twice (records 1 and 5)",
         ),
         _fault(
             "zoo_empty_text",
             "dataset",
             "text = '   ' if BROKEN and number == 4 else text",
-            "dataset 'zoo-empty-text': record 'line-4' has an empty text",
+            "dataset 'lines' (plugin 'zoo-empty-text'): record 'line-4' has an empty text",
             "record 'line-4' has an empty text",
         ),
         _fault(
             "zoo_midway",
             "dataset",
             "if BROKEN and number == 5: raise ConnectionError('the corpus server hung up after 5 records')",
-            "dataset 'zoo-midway' failed while reading: ConnectionError: the corpus server hung up after 5 records",
-            "output: PluginError: dataset 'zoo-midway' failed while reading: ConnectionError",
+            "dataset 'lines' (plugin 'zoo-midway') failed while reading: ConnectionError: the corpus server hung up after 5 records",
+            "stable_ids: PluginError: dataset 'zoo-midway' failed while reading: ConnectionError",
         ),
         _fault(
             "zoo_wrong_dim",
@@ -257,6 +263,66 @@ FAULTS = {
             "vectors = unit_rows(np.random.standard_normal((3, context.dim))) if BROKEN else vectors",
             "",  # a run cannot tell; --check draws twice
             "is not deterministic for seed 0: use context.rng(seed), not global randomness",
+        ),
+        _fault(
+            "zoo_float64",
+            "model layer",
+            "vectors = vectors.astype(np.float64) if BROKEN else vectors",
+            "model layer 'zoo-float64' (illusion-fault-zoo 1.0) on dataset 'lines': vectors must be a float32 array of "
+            "shape (700, 16), got ndarray of float64; nothing was stored",
+            "encode must return a float32 array of shape (4, 16), got ndarray float64 (4, 16)",
+        ),
+        _fault(
+            "zoo_late_nan",
+            "model layer",
+            "vectors[[t.startswith('The quiet ship crossed') for t in texts]] = np.nan if BROKEN else 0.0",
+            "model layer 'zoo-late-nan' (illusion-fault-zoo 1.0) on dataset 'lines': vectors hold NaN or infinite values "
+            "(first in row 100); nothing was stored",
+            "",  # --check's sentences do not hold it
+        ),
+        _fault(
+            "zoo_exit_layer",
+            "model layer",
+            "if BROKEN: raise SystemExit(0)",
+            "model layer 'zoo-exit-layer' failed while encoding: SystemExit(0): plugin code must not exit the program",
+            "SystemExit(0): plugin code must not exit the program; raise an exception instead",
+        ),
+        _fault(
+            "zoo_exit_dataset",
+            "dataset",
+            "if BROKEN and number == 9: raise SystemExit(7)",
+            "dataset 'lines' (plugin 'zoo-exit-dataset') failed while reading: SystemExit(7): plugin code must not exit",
+            "failed while reading: SystemExit(7): plugin code must not exit the program",
+        ),
+        _fault(
+            "zoo_interrupt",
+            "direction sampler",
+            "if BROKEN: raise KeyboardInterrupt('raised by the sampler, not by Ctrl-C')",
+            "direction sampler 'zoo-interrupt' failed: KeyboardInterrupt: raised by the sampler, not by Ctrl-C",
+            "direction sampler 'zoo-interrupt' failed: KeyboardInterrupt: raised by the sampler, not by Ctrl-C",
+        ),
+        _fault(
+            "zoo_base_exception",
+            "direction sampler",
+            "if BROKEN: raise type('GiveUp', (BaseException,), {})('the sampler gave up')",
+            "direction sampler 'zoo-base-exception' failed: GiveUp: the sampler gave up",
+            "direction sampler 'zoo-base-exception' failed: GiveUp: the sampler gave up",
+        ),
+        _fault(
+            "zoo_same_directions",
+            "direction sampler",
+            "vectors[2] = vectors[0] if BROKEN else vectors[2]",
+            "direction sampler 'zoo-same-directions': direction 2 (id '2') is the same vector as direction 0 (id '0')",
+            "direction 2 (id '2') is the same vector as direction 0 (id '0')",
+        ),
+        Fault(
+            "zoo_too_many",
+            "direction sampler",
+            "zoo-too-many",
+            _COUNTED_SAMPLER.replace("{name}", "zoo-too-many").replace("{fault}", "vectors = vectors[:count + BROKEN]"),
+            _COUNTED_SAMPLER.replace("{name}", "zoo-too-many").replace("{fault}", "vectors = vectors[:count]"),
+            "direction sampler 'zoo-too-many': gave 3 directions, more than its count = 2",
+            "direction sampler 'zoo-too-many': gave 3 directions, more than its count = 2",
         ),
         Fault(
             "zoo_ica",

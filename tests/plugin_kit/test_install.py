@@ -29,25 +29,9 @@ def installed(tmp_path_factory):
     )
     skeleton = write_package("harbour", sources)
     target = tmp_path_factory.mktemp("site-packages")
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--no-deps",
-            "--no-build-isolation",
-            "--no-index",
-            "--target",
-            str(target),
-            str(example),
-            str(skeleton),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
+    pip = [sys.executable, "-m", "pip", "install", "--quiet", "--no-build-isolation", "--no-index", "--target", str(target)]
+    subprocess.run([*pip, str(skeleton)], check=True, capture_output=True, timeout=300)  # no illusion to fetch again
+    subprocess.run([*pip, "--no-deps", str(example)], check=True, capture_output=True, timeout=300)
     env = {key: value for key, value in os.environ.items() if key != "ILLUSION_DISABLE_PLUGIN_AUTOLOAD"}
     return {"example": example, "env": env | {"PYTHONPATH": str(target)}}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import re
 import subprocess
 import sys
@@ -12,12 +13,21 @@ from click.testing import CliRunner
 
 import illusion
 from illusion.cli import cli
+from illusion.commands.new_plugin import KINDS, write_package
 from illusion.errors import IllusionError
+
+CHECKS = {
+    "dataset": r"\b[1-9]\d* passed, 1 skipped\b",  # skipped: empty_input needs empty_options
+    "model-layer": r"\b7 passed\b",
+    "sampler": r"\b7 passed\b",
+    "detector": r"\b6 passed\b",
+}
 
 
 @pytest.mark.slow
-def test_new_plugin_writes_a_package_whose_test_passes(tmp_path):
-    result = CliRunner().invoke(cli, ["new-plugin", "harbour-tales", "--dir", str(tmp_path)])
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_new_plugin_writes_a_package_of_each_kind_whose_test_passes(tmp_path, kind):
+    result = CliRunner().invoke(cli, ["new-plugin", "harbour-tales", "--kind", kind, "--dir", str(tmp_path)])
     assert result.exit_code == 0, result.output
     folder = tmp_path / "illusion-harbour-tales"
     assert f"wrote {folder}" in result.output
@@ -25,19 +35,28 @@ def test_new_plugin_writes_a_package_whose_test_passes(tmp_path):
         "README.md",
         "pyproject.toml",
         "src/illusion_harbour_tales/__init__.py",
-        "src/illusion_harbour_tales/sentences.txt",
+        *(["src/illusion_harbour_tales/sentences.txt"] if kind == "dataset" else []),
         "tests/test_illusion_harbour_tales.py",
     ]
     project = tomllib.loads((folder / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     assert project["name"] == "illusion-harbour-tales"
     assert project["entry-points"]["illusion"] == {"harbour-tales": "illusion_harbour_tales"}
-    next_major = int(illusion.__version__.split(".")[0]) + 1
-    assert project["dependencies"] == [f"illusion>={illusion.__version__},<{next_major}"]
+    assert project["dependencies"] == []  # `pip install --target` must not fetch illusion again
+    assert f"the {KINDS[kind].what} 'harbour-tales'" in project["description"]
     tests = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=folder, capture_output=True, text=True, timeout=300
     )
     assert tests.returncode == 0, tests.stdout + tests.stderr
-    assert re.search(r"\b[1-9]\d* passed, 1 skipped\b", tests.stdout), tests.stdout  # skipped: empty_input needs empty_options
+    assert re.search(CHECKS[kind], tests.stdout), tests.stdout
+
+
+def test_the_package_refuses_another_hook_api_major_at_import(tmp_path, monkeypatch):
+    folder = write_package("harbour", tmp_path, "sampler")
+    monkeypatch.syspath_prepend(str(folder / "src"))
+    monkeypatch.setattr(illusion, "HOOK_API_VERSION", "99.0")
+    with pytest.raises(ImportError, match=r"illusion-harbour is written for illusion's hook API 1.x; this illusion has 99.0"):
+        importlib.import_module("illusion_harbour")
+    sys.modules.pop("illusion_harbour", None)
 
 
 def test_the_full_distribution_name_is_accepted(tmp_path):

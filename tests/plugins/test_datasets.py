@@ -204,3 +204,20 @@ def test_huggingface_parquet_files_shard_by_row_group(host, tmp_path):
     assert [r.id for r in records][10:12] == ["train:10", "train:11"]
     (tmp_path / "c.csv").write_text("text\nthe only row of the csv\n")
     assert _by_shard(host, "huggingface", path=str(tmp_path / "c.csv"))[0] == ["all"]  # not Parquet: one shard
+
+
+@pytest.mark.parametrize(("name", "content"), [("notes.txt", "Plain first line here.\n"), ("notes.csv", "text\nPlain row.\n")])
+def test_text_in_another_encoding_names_dataset_file_and_line_and_reads_with_its_encoding(host, tmp_path, name, content):
+    (tmp_path / name).write_bytes((content + "Le café était fermé ce matin-là.\n").encode("latin-1"))
+    plugin = host.get("dataset", "table" if name.endswith(".csv") else "text").as_configured("notes")
+    with pytest.raises(PluginError) as caught:
+        plugin.load({"path": str(tmp_path / name)}, seed=0)
+    assert str(caught.value) == (
+        f"dataset 'notes' (plugin '{plugin.name}'): {tmp_path / name}, line {content.count(chr(10)) + 1}: "
+        "not valid utf-8 (byte 0xe9): "
+        "set the dataset's encoding option to the file's encoding, e.g. encoding = \"latin-1\""
+    )
+    records = plugin.load({"path": str(tmp_path / name), "encoding": "latin-1"}, seed=0)
+    assert records[-1].text == "Le café était fermé ce matin-là."
+    with pytest.raises(PluginError, match="unknown encoding 'latin-9000'"):
+        plugin.load({"path": str(tmp_path / name), "encoding": "latin-9000"}, seed=0)

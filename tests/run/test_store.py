@@ -17,7 +17,7 @@ TEXTS = [f"sentence {i}" for i in range(10)]
 def fake_encode(calls):
     def encode(texts):
         calls.append(len(texts))
-        return np.array([[float(t.split()[1]), 1.0] for t in texts])
+        return np.array([[float(t.split()[1]), 1.0] for t in texts], dtype=np.float32)
 
     return encode
 
@@ -68,11 +68,12 @@ def test_key_depends_on_model_dataset_dtype_and_the_model_plugins_release():
 @pytest.mark.parametrize(
     ("bad", "fragment"),
     [
-        (lambda texts: np.ones((len(texts) - 1, 2)), "vectors of 4 sentences must have shape (4, 2), got (3, 2)"),
-        (lambda texts: np.ones((len(texts), 3)), "must have shape (4, 2), got (4, 3)"),
-        (lambda texts: np.full((len(texts), 2), np.nan), "NaN or infinite values (first in row 0)"),
-        (lambda texts: [[1.0, 2.0]] * len(texts), "must be a float array of shape (4, 2), got list"),
+        (lambda texts: np.ones((len(texts) - 1, 2), np.float32), "vectors of 4 sentences must have shape (4, 2), got (3, 2)"),
+        (lambda texts: np.ones((len(texts), 3), np.float32), "must have shape (4, 2), got (4, 3)"),
+        (lambda texts: np.full((len(texts), 2), np.nan, np.float32), "NaN or infinite values (first in row 4)"),
+        (lambda texts: [[1.0, 2.0]] * len(texts), "must be a float32 array of shape (4, 2), got list"),
         (lambda texts: np.ones((len(texts), 2), dtype=int), "got ndarray of int64"),
+        (lambda texts: np.ones((len(texts), 2)), "must be a float32 array of shape (4, 2), got ndarray of float64"),
     ],
 )
 def test_a_bad_chunk_is_never_written_and_the_error_names_the_plugin(tmp_path, monkeypatch, bad, fragment):
@@ -81,7 +82,10 @@ def test_a_bad_chunk_is_never_written_and_the_error_names_the_plugin(tmp_path, m
     encoders = iter([fake_encode(calls), bad])
     with pytest.raises(PluginError, match=r"^model layer 'm' \(zoo 1.0\): ") as caught:
         store.compute("k", TEXTS, 2, lambda texts: next(encoders)(texts), owner="model layer 'm' (zoo 1.0)")
-    assert fragment in str(caught.value) and "nothing was stored" in str(caught.value)
+    assert fragment in str(caught.value)
+    assert str(caught.value).endswith(
+        "; rows 4-7 were not stored; rows 0-3 are stored (a rerun of the same code resumes from there)"
+    )
     assert [p.name for p in (tmp_path / "k" / "chunks").iterdir()] == ["000000.npy"]  # only the good chunk
     vectors = store.compute("k", TEXTS, 2, fake_encode(calls))  # the fixed model completes the same entry
     np.testing.assert_array_equal(vectors[:, 0], np.arange(10))
@@ -116,7 +120,7 @@ def test_the_memory_store_checks_chunks_and_writes_nothing(tmp_path, monkeypatch
     vectors = MemoryStore("float16").compute("k", TEXTS, 2, fake_encode([]))
     assert vectors.dtype == np.float16 and vectors.shape == (10, 2)
     with pytest.raises(PluginError, match="got \\(3, 2\\)"):
-        MemoryStore().compute("k", TEXTS, 2, lambda texts: np.ones((3, 2)), owner="model layer 'm'")
+        MemoryStore().compute("k", TEXTS, 2, lambda texts: np.ones((3, 2), np.float32), owner="model layer 'm'")
 
 
 def test_entries_are_listed_pruned_and_cleared(tmp_path):
