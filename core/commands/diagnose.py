@@ -49,12 +49,29 @@ def print_summary(console: Console, result: dict[str, Any]) -> None:
     for check in result.get("sanity", {}).get("checks", []):
         style = "red" if check["severity"] == "warning" else "dim"
         console.print(f"[{style}]{check['severity']}: {check['check']}[/{style}]: {check['message']}")
+    print_suggestions(console, result)
+    console.print(f"diagnostics took {sum(result['timings'].values()):.1f} s")
+
+
+def print_suggestions(console: Console, result: dict[str, Any]) -> None:
+    """Likely illusions and label first with their score intervals, or, when the ranking is not reliable, why not."""
+    from illusion.common.numbers import figure
+
     ranking = result["illusion_score"]
-    console.print(f"likely illusions: {', '.join(ranking['likely_illusions']) or '-'}")
-    console.print(f"label first: {', '.join(ranking['label_first']) or '-'}")
+    uncertainty = result.get("uncertainty")
+    found = uncertainty["reliability"] if uncertainty else None
+    if found and not found["reliable"]:
+        console.print(f"[yellow]{found['summary']}[/yellow]", soft_wrap=True, highlight=False)
+        console.print("likely illusions, label first: not listed; the ranking's ends would change with other sentences")
+    else:
+        if found:
+            console.print(found["summary"], soft_wrap=True, highlight=False)
+        bounds = uncertainty["directions"] if uncertainty else {}
+        for label, ids in (("likely illusions", ranking["likely_illusions"]), ("label first", ranking["label_first"])):
+            shown = [f"{i} {figure(ranking['directions'][i]['score'], bounds.get(i, {}).get('score'))}" for i in ids]
+            console.print(f"{label} (illusion score): {'; '.join(shown) or '-'}", soft_wrap=True)
     if "explanation" in ranking:
         console.print(f"[dim]{ranking['explanation']}[/dim]")
-    console.print(f"diagnostics took {sum(result['timings'].values()):.1f} s")
 
 
 FINDINGS = {  # the names of the table's columns

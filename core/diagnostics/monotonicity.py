@@ -152,7 +152,9 @@ def split_consistency(
     splits = len(next(iter(masks.values())))
     signs = np.stack(
         [
-            monotone_signs(project(vectors[n], directions), counts[n], totals[n], included=np.hstack([masks[n].T, 1 - masks[n].T]))
+            monotone_signs(
+                project(vectors[n], directions), counts[n], totals[n], included=np.hstack([masks[n].T, 1 - masks[n].T])
+            )
             for n in vectors
         ]
     )  # (datasets, both halves of every split, directions, words)

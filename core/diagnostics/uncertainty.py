@@ -187,37 +187,44 @@ def rank_correlation(a: np.ndarray, b: np.ndarray) -> float | None:
 def reliability(first: np.ndarray, second: np.ndarray, sentences: float, what: str) -> dict[str, Any]:
     """The split-half reliability of a ranking by the values ``first``/``second`` (splits, items) on the two halves."""
     found = [r for a, b in zip(first, second) if (r := rank_correlation(a, b)) is not None]
-    base = {"ranking": what, "items": int(first.shape[1]), "splits": int(first.shape[0]), "threshold": RELIABLE}
-    if not found:
-        return {**base, "split_half": None, "range": None, "reliability": None, "reliable": False, "sentences_needed": None}
-    r = float(np.mean(found))
-    rho = spearman_brown(r)
-    return {
-        **base,
-        "split_half": r,
-        "range": [min(found), max(found)],
-        "reliability": rho,
-        "reliable": rho >= RELIABLE,
+    base = {
+        "ranking": what,
+        "items": int(first.shape[1]),
+        "splits": int(first.shape[0]),
+        "threshold": RELIABLE,
         "sentences": round(float(sentences)),
-        "sentences_needed": size_needed(rho, sentences),
     }
+    if not found:
+        result = {**base, "split_half": None, "range": None, "reliability": None, "reliable": False, "sentences_needed": None}
+    else:
+        r = float(np.mean(found))
+        rho = spearman_brown(r)
+        result = {
+            **base,
+            "split_half": r,
+            "range": [min(found), max(found)],
+            "reliability": rho,
+            "reliable": rho >= RELIABLE,
+            "sentences_needed": size_needed(rho, sentences),
+        }
+    return {**result, "summary": summary(result)}
 
 
-def verdict_line(found: Mapping[str, Any]) -> str:
-    """One sentence on a ranking's reliability, for the terminal and the report."""
+def summary(found: Mapping[str, Any]) -> str:
+    """One sentence on a ranking's reliability, shown by the terminal and the pages."""
     from illusion.common.numbers import score
 
     if found["reliability"] is None:
-        return f"{found['ranking']}: reliability unknown (the halves' rankings are constant): not a finding"
+        return f"{found['ranking']}: not reliable at this size: the halves' rankings are constant or too short to compare"
     text = (
         f"{found['ranking']}: split-half rank correlation {score(found['split_half'])} over {found['items']} directions, "
         f"reliability {score(found['reliability'])} (Spearman-Brown)"
     )
-    needed = found["sentences_needed"]
     if found["reliable"]:
-        return text + f", at or above {found['threshold']:g}"
-    size = f"about {needed} sentences per dataset" if needed else "no size (it does not rise with more sentences)"
-    return text + f": not reliable at this size ({found['sentences']} per dataset); {found['threshold']:g} needs {size}"
+        return text + f", at least {found['threshold']:g}"
+    needed = found["sentences_needed"]
+    size = f"about {needed} sentences per dataset" if needed else "more sentences than any size (it does not rise with size)"
+    return text + f": not reliable at this size ({found['sentences']} sentences per dataset); {found['threshold']:g} needs {size}"
 
 
 def score_samples(parts: Mapping[str, np.ndarray], fixed: Mapping[str, np.ndarray], used: Sequence[str]) -> np.ndarray:
@@ -246,9 +253,7 @@ def direction_uncertainty(
     """
     dropped = scores["dropped_parts"]
     used = [p for p in scores["parts"] if p not in dropped]
-    fixed = {
-        p: np.array([_nan(scores["directions"][i]["parts"][p]) for i in ids], dtype=np.float64) for p in scores["parts"]
-    }
+    fixed = {p: np.array([_nan(scores["directions"][i]["parts"][p]) for i in ids], dtype=np.float64) for p in scores["parts"]}
 
     def with_score(found: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         return {**found, "score": score_samples(found, fixed, used)}
@@ -276,7 +281,10 @@ def direction_uncertainty(
         "level": LEVEL,
         "directions": intervals,
         "reliability": reliability(
-            first["score"][:, ranked], second["score"][:, ranked], sentences, "illusion score ranking (likely illusions, label first)"
+            first["score"][:, ranked],
+            second["score"][:, ranked],
+            sentences,
+            "illusion score ranking (likely illusions, label first)",
         ),
     }
 

@@ -86,7 +86,9 @@ def test_split_half_is_near_one_for_planted_directions_and_near_zero_for_noise()
     vectors, directions = planted(3, (400, 400, 400), strengths)
     resampler = Resampler(vectors, directions, 10)
     first, second = resampler.halves(resampler.half_masks(seed=0))
-    strong = reliability(first["separation"] + first["concentration"], second["separation"] + second["concentration"], 400, "planted")
+    strong = reliability(
+        first["separation"] + first["concentration"], second["separation"] + second["concentration"], 400, "planted"
+    )
     assert strong["split_half"] > 0.8 and strong["reliable"]
 
     noise, directions = planted(4, (400, 400, 400), np.zeros(30))
