@@ -296,21 +296,21 @@ def search_reliability(
     what: str,
     splits: int = SPLITS,
 ) -> dict[str, Any]:
-    """Split-half reliability of a ranking by ``statistic(dataset, rows)`` -> (items,), averaged over the datasets it covers.
+    """Split-half reliability of a ranking by ``statistic(dataset, rows)`` -> (items,), the mean over the datasets.
 
-    ``statistic`` returns NaN for an item it cannot compute on those rows; a dataset it cannot use returns all NaN.
+    ``statistic`` returns NaN for an item it cannot compute on those rows (all NaN for a dataset it cannot use).
     """
-    halves: list[list[np.ndarray]] = [[], []]
-    for s in range(splits):
-        for side in (0, 1):
-            found = []
-            for name in vectors:
-                mask = split_masks(len(vectors[name]), rng_for(seed, f"halves {name}"), splits)[s]
-                found.append(statistic(name, np.flatnonzero(mask == (1 - side))))
-            with np.errstate(all="ignore"):
-                halves[side].append(np.nanmean(np.stack(found), axis=0) if found else np.array([]))
+    masks = {name: split_masks(len(vectors[name]), rng_for(seed, f"halves {name}"), splits) for name in vectors}
+    halves = []
+    for side in (1, 0):
+        per_split = []
+        for s in range(splits):
+            found = np.stack([statistic(name, np.flatnonzero(masks[name][s] == side)) for name in vectors])
+            counted = np.isfinite(found).sum(axis=0)
+            per_split.append(np.where(counted > 0, np.nansum(found, axis=0) / np.maximum(counted, 1), np.nan))
+        halves.append(np.stack(per_split))
     sentences = float(np.mean([len(v) for v in vectors.values()]))
-    return reliability(np.stack(halves[0]), np.stack(halves[1]), sentences, what)
+    return reliability(halves[0], halves[1], sentences, what)
 
 
 def _nan(value: float | None) -> float:
