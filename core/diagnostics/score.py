@@ -61,11 +61,11 @@ def uninformative(values: Mapping[str, Mapping[str, float | None]], ranked: list
 
 def reason(entry: Mapping[str, Any], finding: Mapping[str, Any], k: int | None) -> str:
     """Why a direction scores as it does, in words."""
-    low, high = entry["largest_share_interval"] or (None, None)
+    bounds = entry["largest_share_interval"]
     pooled = finding["pooled"]
     text = f"{share(pooled['largest_share'])} of its pooled top-{k or 'k'} from {pooled.get('largest_dataset', 'one dataset')}"
-    if low is not None:
-        text += f" (95% CI {interval([low, high], 'share')})"
+    if bounds:
+        text += f" (95% CI {interval(bounds, 'share')})"
     overlaps = list(finding["range_overlap"].values())
     text += f"; top-k ranges overlap in {sum(overlaps)} of {len(overlaps)} dataset pairs"
     if entry["parts"]["inconsistency"] is not None:

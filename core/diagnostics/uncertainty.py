@@ -265,10 +265,10 @@ def direction_uncertainty(
         for d, identifier in enumerate(ids)
     }
     masks = resampler.half_masks(seed, splits)
-    halves = resampler.halves(masks)
+    halves = list(resampler.halves(masks))
     words = consistency(masks) if consistency and "inconsistency" in used else None
     if words is not None:
-        halves = tuple({**half, "inconsistency": 1.0 - found} for half, found in zip(halves, words))
+        halves = [{**half, "inconsistency": 1.0 - found} for half, found in zip(halves, words)]
     first, second = (with_score(h) for h in halves)
     ranked = [ids.index(i) for i in scores["ranking"] if scores["directions"][i]["role"] == "candidate"]
     sentences = float(np.mean(list(resampler.sizes.values())))
