@@ -32,9 +32,10 @@ def print_table(console: Console, summary: dict[str, Any]) -> None:
     )
     for column in columns:
         table.add_column(column, justify="left" if column in ("pooling", "size", "condition", "sanity") else "right")
+    legend = list(dict.fromkeys(flag for cell in summary["cells"] for flag in flags(cell)))  # numbered once, below
     for cell in summary["cells"]:
         found = cell["findings"]
-        warned = flags(cell)
+        warned = ",".join(str(legend.index(flag) + 1) for flag in sorted(flags(cell), key=legend.index))
         for condition in found["range_overlap"]:
             cells = [found[name].get(condition, {}).get("value") for name in ("range_overlap", "monotone_one", "outlier_fill")]
             table.add_row(
@@ -44,11 +45,12 @@ def print_table(console: Console, summary: dict[str, Any]) -> None:
                 condition,
                 share(found["separability"]["all"]["value"], 1),
                 *(share(value, 1) for value in cells),
-                f"[red]flagged: {'; '.join(warned)}[/red]" if warned else "",
+                f"[red]{warned}[/red]" if warned else "",
             )
     console.print(table)
-    if any(flags(cell) for cell in summary["cells"]):
-        console.print("flagged: the cell's sanity checks warn that its findings may order noise (see sweep.html)")
+    if legend:
+        numbered = "; ".join(f"{number} {flag}" for number, flag in enumerate(legend, 1))
+        console.print(f"sanity: the cell's warnings ({numbered}): its findings may order noise; see sweep.html", soft_wrap=True)
 
 
 @click.command()
