@@ -77,22 +77,22 @@ def monotone_signs(
     """
     n, block = scores.shape
     sets = np.ones((n, 1), dtype=bool) if included is None else np.asarray(included, dtype=bool)
-    order = np.argsort(scores, axis=0, kind="stable")
-    inside = sets[order]  # (sentences in activation order, directions, sets)
-    rank = np.cumsum(inside, axis=0, dtype=np.int32) - 1  # rank among the set's own sentences
-    of_rank = np.full((sets.shape[1], n + 1), -1)  # per set, the quantile of each rank (-1: not in the set)
+    order = np.argsort(np.asarray(scores).T, axis=1, kind="stable")  # (directions, sentences), lowest first
+    inside = sets.T[:, order].transpose(1, 0, 2)  # (directions, sets, sentences in activation order)
+    rank = np.cumsum(inside, axis=-1, dtype=np.int32) - 1  # rank among the set's own sentences
+    of_rank = np.full((sets.shape[1], n + 1), -1, dtype=np.int8)  # per set, the quantile of each rank (-1: none)
     for number, m in enumerate(sets.sum(axis=0)):
         of_rank[number, :m] = np.repeat(np.arange(quantiles), np.diff(np.linspace(0, m, quantiles + 1).round().astype(int)))
-    place = np.where(inside, of_rank[np.arange(sets.shape[1]), rank], -1)
-    quantile = np.empty_like(place)
-    np.put_along_axis(quantile, np.broadcast_to(order[..., None], place.shape), place, axis=0)
-    quantile = quantile.reshape(n, -1)  # columns: (direction, set)
+    place = np.where(inside, np.take_along_axis(of_rank[None], rank, axis=-1), -1)
+    inverse = np.empty_like(order)
+    np.put_along_axis(inverse, order, np.arange(n)[None, :], axis=1)
+    quantile = np.take_along_axis(place, inverse[:, None, :], axis=-1).reshape(-1, n)  # rows: (direction, set)
     from scipy import sparse
 
     table = sparse.hstack([counts, np.asarray(totals, dtype=np.float32)[:, None]]).T.tocsr()  # words, then totals
-    frequency = np.empty((quantiles, quantile.shape[1], counts.shape[1]))
+    frequency = np.empty((quantiles, quantile.shape[0], counts.shape[1]))
     for q in range(quantiles):
-        found = np.asarray(table @ (quantile == q).astype(np.float32))
+        found = np.asarray(table @ (quantile == q).T.astype(np.float32))
         frequency[q] = (found[:-1] / np.maximum(found[-1], 1.0)).T
     steps = np.diff(frequency, axis=0)
     signs = np.where((steps > 0).all(axis=0), 1, np.where((steps < 0).all(axis=0), -1, 0)).astype(np.int8)
