@@ -115,7 +115,7 @@ class Resampler:
             tops = []
             for name in self.names:
                 these = weights[name][start : start + block]
-                k = min(self.k, int(these.sum(axis=1).min()))
+                k = max(1, min(self.k, int(these.sum(axis=1).min())))
                 index, values = self.top[name]
                 if index.shape[1] < self.sizes[name] and (these[:, index].sum(axis=-1) < k).any():
                     index, values = self.top[name] = top_sorted(self.vectors[name], self.directions, self.sizes[name])
