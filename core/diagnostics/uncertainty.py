@@ -148,13 +148,13 @@ def split_masks(n: int, rng: np.random.Generator, splits: int) -> np.ndarray:
 
 
 def interval(samples: np.ndarray, level: float = LEVEL) -> np.ndarray:
-    """Percentile interval of each column of ``samples`` (replicates, ...): (..., 2); NaN where a column has none."""
+    """Percentile interval of each column of ``samples`` (replicates, ...): (..., 2); NaN where a column is undefined."""
     tail = (1 - level) / 2 * 100
-    with np.errstate(all="ignore"):
-        bounds = np.nanpercentile(samples, [tail, 100 - tail], axis=0) if np.isfinite(samples).any() else None
-    if bounds is None:
-        return np.full((*samples.shape[1:], 2), np.nan)
-    return np.moveaxis(bounds, 0, -1)
+    bounds = np.full((*samples.shape[1:], 2), np.nan)
+    defined = np.isfinite(samples).all(axis=0)
+    if defined.any():
+        bounds[defined] = np.percentile(samples[:, defined], [tail, 100 - tail], axis=0).T
+    return bounds
 
 
 def spearman_brown(r: float) -> float:
@@ -232,8 +232,9 @@ def score_samples(parts: Mapping[str, np.ndarray], fixed: Mapping[str, np.ndarra
     stack = [parts[p] if p in parts else np.broadcast_to(fixed[p], parts["concentration"].shape) for p in used]
     if not stack:
         return np.full(parts["concentration"].shape, np.nan)
-    with np.errstate(all="ignore"):
-        return np.nanmean(np.stack(stack), axis=0)
+    values = np.stack(stack)
+    defined = np.isfinite(values).sum(axis=0)
+    return np.where(defined > 0, np.where(np.isfinite(values), values, 0.0).sum(axis=0) / np.maximum(defined, 1), np.nan)
 
 
 def direction_uncertainty(
