@@ -34,9 +34,10 @@ SHUFFLES = 64
 TOP_WORDS = 15
 
 
-def word_counts(
-    texts: Mapping[str, Sequence[str]], min_count: int
-) -> tuple[list[str], dict[str, sparse.csr_matrix], dict[str, np.ndarray]]:
+WordCounts = tuple[list[str], dict[str, "sparse.csr_matrix"], dict[str, np.ndarray]]
+
+
+def word_counts(texts: Mapping[str, Sequence[str]], min_count: int) -> WordCounts:
     """The lower-cased words occurring ``min_count``+ times in every dataset, sorted; per dataset their
     counts per sentence (sentences x words, sparse) and every sentence's total number of words."""
     from sklearn.feature_extraction.text import CountVectorizer
@@ -138,15 +139,14 @@ def word_agreement(signs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def split_consistency(
     vectors: Mapping[str, np.ndarray],
-    texts: Mapping[str, Sequence[str]],
+    counted: WordCounts,
     directions: np.ndarray,
-    min_count: int,
     masks: Mapping[str, np.ndarray],
 ) -> tuple[np.ndarray, np.ndarray] | None:
     """Word consistency of every direction on the two halves of each split, (splits, directions) each, as
-    :func:`monotonicity` computes it, over the run's words (``min_count`` in every whole dataset). ``masks[name]``:
-    (splits, sentences), 1 for the first half. None when the run has no such word or a single dataset."""
-    words, counts, totals = word_counts(texts, min_count)
+    :func:`monotonicity` computes it, over the run's words (``counted``: :func:`word_counts` of the whole datasets).
+    ``masks[name]``: (splits, sentences), 1 for the first half. None when there is no word or a single dataset."""
+    words, counts, totals = counted
     if not words or len(vectors) < 2:
         return None
     splits = len(next(iter(masks.values())))
@@ -172,9 +172,11 @@ def monotonicity(
     min_count: int,
     seed: int,
     block: int = BLOCK,
+    counted: WordCounts | None = None,
 ) -> dict[str, Any]:
-    """The monotonicity analysis of a run; see the module docstring."""
-    words, counts, totals = word_counts(texts, min_count)
+    """The monotonicity analysis of a run; see the module docstring. ``counted``: ``word_counts(texts, min_count)``
+    when already computed."""
+    words, counts, totals = counted or word_counts(texts, min_count)
     base = {
         "words": len(words),
         "min_count": min_count,

@@ -16,7 +16,7 @@ from typing import Any
 from illusion.common.progress import Reporter
 from illusion.diagnostics import locality, outliers, paper, separability
 from illusion.diagnostics.anisotropy import anisotropy
-from illusion.diagnostics.monotonicity import monotonicity, split_consistency
+from illusion.diagnostics.monotonicity import monotonicity, split_consistency, word_counts
 from illusion.diagnostics.sanity import sanity
 from illusion.diagnostics.score import illusion_scores
 from illusion.diagnostics.uncertainty import Resampler, direction_uncertainty
@@ -97,6 +97,7 @@ def diagnose(
     )
     result["range_overlap"] = overlap_summary(findings)
     texts = {n: run.texts(n) for n in run.names}
+    counted = timed("words", word_counts, texts, settings.min_count)  # for monotonicity and the reliability's halves
     result["monotonicity"] = timed(
         "monotonicity",
         monotonicity,
@@ -107,6 +108,7 @@ def diagnose(
         conditions,
         settings.min_count,
         seed,
+        counted=counted,
     )
     result["locality"] = timed(
         "locality",
@@ -157,7 +159,7 @@ def diagnose(
         ids,
         result["illusion_score"],
         seed,
-        lambda masks: split_consistency(run.vectors, texts, directions, settings.min_count, masks),
+        lambda masks: split_consistency(run.vectors, counted, directions, masks),
     )
     result["paper"] = paper.compare(result, run.manifest)
     result["timings"] = timings
