@@ -9,6 +9,8 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from illusion.common.numbers import score, share
+
 RUN_DIRS = click.argument("run_dirs", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False, path_type=Path))
 
 
@@ -55,18 +57,23 @@ def print_comparison(console: Console, comparison: dict, measures: tuple) -> Non
     if comparison["warning"]:
         console.print(f"[red]warning:[/red] {comparison['warning']}")
     table = Table(show_edge=False, title="runs")
-    for column in ["run", *comparison["differing_settings"], "dataset classifier (chance)"]:
+    for column in ["run", *comparison["differing_settings"], "dataset classifier (chance)", "sanity"]:
         table.add_column(column)
     for run in runs:
         settings = [str(run["settings"][key]) for key in comparison["differing_settings"]]
-        table.add_row(run["label"], *settings, f"{_value(run['separability'], 'percent')} ({_value(run['chance'], 'percent')})")
+        warned = f"[red]flagged: {'; '.join(run['flags'])}[/red]" if run.get("flags") else ""
+        table.add_row(
+            run["label"], *settings, f"{_value(run['separability'], 'percent')} ({_value(run['chance'], 'percent')})", warned
+        )
     console.print(table)
+    if any(run.get("flags") for run in runs):
+        console.print("flagged: the run's sanity checks warn that its findings may order noise (docs/diagnostics.md)")
     conditions = sorted({c for run in runs for c in run["conditions"]})
     table = Table(show_edge=False, title="findings by condition")
     table.add_column("condition")
     table.add_column("finding")
     for run in runs:
-        table.add_column(run["label"], justify="right")
+        table.add_column(f"{run['label']} (flagged)" if run.get("flags") else run["label"], justify="right")
     for condition in conditions:
         for key, title, kind in measures:
             values = [_value(run["conditions"].get(condition, {}).get(key), kind) for run in runs]
@@ -76,8 +83,11 @@ def print_comparison(console: Console, comparison: dict, measures: tuple) -> Non
         if not row["directions"]:
             console.print(f"illusion scores {' / '.join(row['runs'])}: no direction scored in both (diagnose both runs)")
             continue
-        rho = "-" if row["spearman"] is None else f"{row['spearman']:.2f}"
+        rho = score(row["spearman"])
         console.print(f"illusion scores {' / '.join(row['runs'])}: Spearman {rho} over {row['directions']} shared directions")
+    for run in runs:
+        if run.get("reliability"):
+            console.print(f"{run['label']}: {run['reliability']['summary']}", soft_wrap=True, highlight=False)
 
 
 def print_directions(console: Console, comparison: dict) -> None:
@@ -91,6 +101,4 @@ def print_directions(console: Console, comparison: dict) -> None:
 
 
 def _value(value: float | None, kind: str) -> str:
-    if value is None:
-        return "-"
-    return f"{value:.1%}" if kind == "percent" else f"{value:.3f}"
+    return share(value, 1) if kind == "percent" else score(value, 3)

@@ -182,9 +182,14 @@ def find_concept(
         console.print(f"{name}: {row['matches']}/{row['sentences']} sentences match; {state}")
     groups = ", ".join(f"{label}: {count}" for label, count in result["groups"].items())
     console.print(f"{len(result['directions'])} directions: {groups}")
+    console.print(f"[bold]{result['calibration']['summary']}[/bold]", soft_wrap=True, highlight=False)
+    order = result["reliability"]
+    if order:
+        style = "" if order["reliable"] else "yellow"
+        console.print(f"[{style}]{order['summary']}[/{style}]" if style else order["summary"], soft_wrap=True, highlight=False)
     table = Table(show_edge=False, title=f"{pattern}: the {min(top, len(result['directions']))} best directions")
     names = list(result["datasets"])
-    for column in ["direction", "verdict", *[f"AUROC {n}" for n in names], "mean AUROC"]:
+    for column in ["direction", "verdict", *[f"AUROC {n}" for n in names], "mean AUROC", "q"]:
         table.add_column(column, justify="left" if column in ("direction", "verdict") else "right", no_wrap=column == "verdict")
     for row in result["directions"][:top]:
         style = VERDICT_STYLE[row["verdict"]]
@@ -194,9 +199,11 @@ def find_concept(
             mark = "*" if entry["holds"] else ""
             cells.append("-" if entry["auroc"] is None else f"{entry['auroc']:.3f}{mark}")
         mean = "-" if row["mean_auroc"] is None else f"{row['mean_auroc']:.3f}"
-        table.add_row(row["direction"], f"[{style}]{row['verdict']}[/{style}]", *cells, mean)
+        q = "baseline" if row["baseline"] else "-" if row["q_value"] is None else f"{row['q_value']:.2g}"
+        table.add_row(row["direction"], f"[{style}]{row['verdict']}[/{style}]", *cells, mean, q)
     console.print(table)
     console.print(
-        f"* holds there (AUROC >= {thresholds.min_auroc}, p < {result['alpha_per_dataset']:.2g}); alpha is not divided by the directions "
-        "searched: confirm a hit with `illusion test-concept`"
+        f"* holds there (AUROC >= {thresholds.min_auroc}, p < {result['alpha_per_dataset']:.2g}); q: Benjamini-Hochberg over the "
+        "searched directions of the largest p over the testable datasets; confirm a hit with `illusion test-concept`",
+        soft_wrap=True,
     )

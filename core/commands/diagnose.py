@@ -10,11 +10,8 @@ from rich.console import Console
 from rich.table import Table
 
 from illusion.commands.options import MIN_COUNT, RUN_DIR
+from illusion.common.numbers import figure, score, share
 from illusion.diagnostics.suite import Settings
-
-
-def _percent(value: float | None) -> str:
-    return "-" if value is None else f"{value:.0%}"
 
 
 def print_summary(console: Console, result: dict[str, Any]) -> None:
@@ -22,11 +19,19 @@ def print_summary(console: Console, result: dict[str, Any]) -> None:
     separability = result["separability"]
     if separability.get("accuracy") is not None:
         console.print(
-            f"dataset classifier: {separability['accuracy']:.1%} held-out accuracy (chance {separability['chance']:.1%}); "
-            f"{_percent(result['anisotropy']['dataset_variance_share'])} of the variance is dataset identity"
+            f"dataset classifier: {share(separability['accuracy'], 1)} held-out accuracy (chance {share(separability['chance'], 1)}); "
+            f"{share(result['anisotropy']['dataset_variance_share'])} of the variance is dataset identity"
         )
-    table = Table(show_edge=False, title="diagnostics by condition")
-    for column in ("condition", "ranges overlap", "monotone in 1 / all datasets", "locality", "top 1% fill", "illusion score"):
+    table = Table(show_edge=False, title="diagnostics by condition (each over the condition's directions)")
+    columns = (
+        "condition",
+        "ranges overlap (direction/dataset pairs)",
+        "monotone in 1 / all datasets (direction/word pairs)",
+        "locality",
+        "top 1% fill (top-k slots)",
+        "illusion score (mean)",
+    )
+    for column in columns:
         table.add_column(column, justify="left" if column == "condition" else "right")
     monotone = result["monotonicity"]["by_condition"]
     for condition, overlap in result["range_overlap"]["by_condition"].items():
@@ -35,26 +40,40 @@ def print_summary(console: Console, result: dict[str, Any]) -> None:
             d["by_condition"][condition]["share"][str(result["outliers"]["fractions"][0])]
             for d in result["outliers"]["per_dataset"].values()
         ]
-        score = result["illusion_score"]["by_condition"][condition]
         table.add_row(
             condition,
-            _percent(overlap["share"]),
-            f"{subsets[0]['mean']:.1%} / {subsets[-1]['mean']:.1%}" if subsets else "-",
-            f"{result['locality']['by_condition'][condition]['score']:.3f}",
-            _percent(sum(fill) / len(fill)),
-            "-" if score is None else f"{score:.2f}",
+            share(overlap["share"]),
+            f"{share(subsets[0]['mean'], 1)} / {share(subsets[-1]['mean'], 1)}" if subsets else "-",
+            score(result["locality"]["by_condition"][condition]["score"], 3),
+            share(sum(fill) / len(fill), 1),
+            score(result["illusion_score"]["by_condition"][condition]),
         )
     console.print(table)
     _versus_paper(console, result.get("paper"))
     for check in result.get("sanity", {}).get("checks", []):
         style = "red" if check["severity"] == "warning" else "dim"
         console.print(f"[{style}]{check['severity']}: {check['check']}[/{style}]: {check['message']}")
+    print_suggestions(console, result)
+    console.print(f"diagnostics took {sum(result['timings'].values()):.1f} s")
+
+
+def print_suggestions(console: Console, result: dict[str, Any]) -> None:
+    """Likely illusions and label first with their score intervals, or, when the ranking is not reliable, why not."""
     ranking = result["illusion_score"]
-    console.print(f"likely illusions: {', '.join(ranking['likely_illusions']) or '-'}")
-    console.print(f"label first: {', '.join(ranking['label_first']) or '-'}")
+    uncertainty = result.get("uncertainty")
+    found = uncertainty["reliability"] if uncertainty else None
+    if found and not found["reliable"]:
+        console.print(f"[yellow]{found['summary']}[/yellow]", soft_wrap=True, highlight=False)
+        console.print("likely illusions, label first: not listed; the ranking's ends would change with other sentences")
+    else:
+        if found:
+            console.print(found["summary"], soft_wrap=True, highlight=False)
+        bounds = uncertainty["directions"] if uncertainty else {}
+        for label, ids in (("likely illusions", ranking["likely_illusions"]), ("label first", ranking["label_first"])):
+            shown = [f"{i} {figure(ranking['directions'][i]['score'], bounds.get(i, {}).get('score'))}" for i in ids]
+            console.print(f"{label} (illusion score): {'; '.join(shown) or '-'}", soft_wrap=True)
     if "explanation" in ranking:
         console.print(f"[dim]{ranking['explanation']}[/dim]")
-    console.print(f"diagnostics took {sum(result['timings'].values()):.1f} s")
 
 
 FINDINGS = {  # the names of the table's columns
@@ -62,7 +81,7 @@ FINDINGS = {  # the names of the table's columns
     "range_overlap": "ranges overlap",
     "monotonicity_one": "monotone in 1 dataset",
     "monotonicity_all": "monotone in all",
-    "outliers": "top 1% fill",
+    "outliers": "top 1% fill (every neuron)",
 }
 
 
@@ -70,7 +89,7 @@ def _versus_paper(console: Console, paper: dict[str, Any] | None) -> None:
     """The findings that differ from the paper's, each with the paper's value, then the model/scale caveat."""
     differ = {name: f for name, f in (paper or {}).get("findings", {}).items() if f["status"] == "differs"}
     if paper and differ:
-        shown = [f"{FINDINGS.get(name, name)} {f['run']:.1%} (the paper: {f['paper_text']})" for name, f in differ.items()]
+        shown = [f"{FINDINGS.get(name, name)} {share(f['run'], 1)} (the paper: {f['paper_text']})" for name, f in differ.items()]
         console.print(f"differs from the paper: {'; '.join(shown)}", soft_wrap=True)
         console.print(f"[yellow]{paper['caveat']}[/yellow]", soft_wrap=True, highlight=False)
 

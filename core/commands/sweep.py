@@ -14,12 +14,28 @@ from illusion.diagnostics.suite import Settings
 
 
 def print_table(console: Console, summary: dict[str, Any]) -> None:
-    """Per cell, the headline of each condition: range overlap, monotone in one dataset, outlier fill; and separability."""
+    """Per cell, the headline of each condition: range overlap, monotone in one dataset, outlier fill; separability; its sanity warnings."""
     table = Table(show_edge=False, title="sweep: findings per cell")
-    for column in ("layer", "pooling", "size", "condition", "separability", "ranges overlap", "monotone in 1", "top 1% fill"):
-        table.add_column(column, justify="left" if column in ("pooling", "size", "condition") else "right")
+    from illusion.common.numbers import share
+    from illusion.sweep.findings import flags
+
+    columns = (
+        "layer",
+        "pooling",
+        "size",
+        "condition",
+        "separability",
+        "ranges overlap",
+        "monotone in 1",
+        "top 1% fill",
+        "sanity",
+    )
+    for column in columns:
+        table.add_column(column, justify="left" if column in ("pooling", "size", "condition", "sanity") else "right")
+    legend = list(dict.fromkeys(flag for cell in summary["cells"] for flag in flags(cell)))  # numbered once, below
     for cell in summary["cells"]:
         found = cell["findings"]
+        warned = ",".join(str(legend.index(flag) + 1) for flag in sorted(flags(cell), key=legend.index))
         for condition in found["range_overlap"]:
             cells = [found[name].get(condition, {}).get("value") for name in ("range_overlap", "monotone_one", "outlier_fill")]
             table.add_row(
@@ -27,14 +43,14 @@ def print_table(console: Console, summary: dict[str, Any]) -> None:
                 cell["pooling"],
                 cell["size"],
                 condition,
-                _share(found["separability"]["all"]["value"]),
-                *map(_share, cells),
+                share(found["separability"]["all"]["value"], 1),
+                *(share(value, 1) for value in cells),
+                f"[red]{warned}[/red]" if warned else "",
             )
     console.print(table)
-
-
-def _share(value: float | None) -> str:
-    return "-" if value is None else f"{value:.1%}"
+    if legend:
+        numbered = "; ".join(f"{number} {flag}" for number, flag in enumerate(legend, 1))
+        console.print(f"sanity: the cell's warnings ({numbered}): its findings may order noise; see sweep.html", soft_wrap=True)
 
 
 @click.command()

@@ -1,5 +1,6 @@
 """Several runs side by side (``illusion compare``): their headline findings per condition, how their
-illusion scores rank the same directions, and which settings they differ in.
+illusion scores rank the same directions, which settings they differ in, and each run's sanity warnings
+(a flagged run's findings may order noise).
 
 A run's headline comes from its ``stats.json`` and, when diagnosed, its ``diagnostics.json``. The
 settings compared are the runs' configurations with the model layer's resolved identity and each
@@ -123,6 +124,8 @@ def compare(runs: Mapping[str, Any]) -> dict[str, Any]:
                 "run_id": view.run_id,
                 "diagnosed": diagnostics[label] is not None,
                 "settings": {key: settings[number].get(key) for key in changed},
+                "flags": flags(diagnostics[label]),
+                "reliability": ((diagnostics[label] or {}).get("uncertainty") or {}).get("reliability"),
                 **headline(view.stats_json(), diagnostics[label]),
             }
             for number, (label, view) in enumerate(views.items())
@@ -132,6 +135,12 @@ def compare(runs: Mapping[str, Any]) -> dict[str, Any]:
         "score_correlation": score_correlations(scores),
         "directions": {i: {label: scores[label].get(i) for label in views} for i in shared},
     }
+
+
+def flags(diagnostics: Mapping[str, Any] | None) -> list[str]:
+    """The sanity warnings of a run's diagnostics (``sanity.checks`` of severity ``warning``): its findings may order noise."""
+    checks = ((diagnostics or {}).get("sanity") or {}).get("checks", [])
+    return [check["check"] for check in checks if check["severity"] == "warning"]
 
 
 def _warning(changed: Sequence[str]) -> str | None:

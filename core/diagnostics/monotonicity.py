@@ -34,9 +34,10 @@ SHUFFLES = 64
 TOP_WORDS = 15
 
 
-def word_counts(
-    texts: Mapping[str, Sequence[str]], min_count: int
-) -> tuple[list[str], dict[str, sparse.csr_matrix], dict[str, np.ndarray]]:
+WordCounts = tuple[list[str], dict[str, "sparse.csr_matrix"], dict[str, np.ndarray]]
+
+
+def word_counts(texts: Mapping[str, Sequence[str]], min_count: int) -> WordCounts:
     """The lower-cased words occurring ``min_count``+ times in every dataset, sorted; per dataset their
     counts per sentence (sentences x words, sparse) and every sentence's total number of words."""
     from sklearn.feature_extraction.text import CountVectorizer
@@ -62,20 +63,42 @@ def word_counts(
     return words, counts, totals
 
 
-def monotone_signs(scores: np.ndarray, counts: sparse.spmatrix, totals: np.ndarray, quantiles: int = QUANTILES) -> np.ndarray:
+def monotone_signs(
+    scores: np.ndarray,
+    counts: sparse.spmatrix,
+    totals: np.ndarray,
+    quantiles: int = QUANTILES,
+    included: np.ndarray | None = None,
+) -> np.ndarray:
     """For each direction (column of ``scores``) and word (column of ``counts``): +1 when the word's
-    relative frequency strictly rises over the activation quantiles, -1 when it strictly falls, else 0."""
+    relative frequency strictly rises over the activation quantiles, -1 when it strictly falls, else 0.
+
+    With ``included`` (sentences x sets, bool), the signs of each set of sentences on its own, as if the
+    others were absent: (sets, directions, words).
+    """
     n, block = scores.shape
-    order = np.argsort(scores, axis=0, kind="stable")
-    bounds = np.linspace(0, n, quantiles + 1).round().astype(int)
-    frequency = np.empty((quantiles, block, counts.shape[1]))
+    sets = np.ones((n, 1), dtype=bool) if included is None else np.asarray(included, dtype=bool)
+    order = np.argsort(np.asarray(scores).T, axis=1, kind="stable")  # (directions, sentences), lowest first
+    inside = sets.T[:, order].transpose(1, 0, 2)  # (directions, sets, sentences in activation order)
+    rank = np.cumsum(inside, axis=-1, dtype=np.int32) - 1  # rank among the set's own sentences
+    of_rank = np.full((sets.shape[1], n + 1), -1, dtype=np.int8)  # per set, the quantile of each rank (-1: none)
+    for number, m in enumerate(sets.sum(axis=0)):
+        of_rank[number, :m] = np.repeat(np.arange(quantiles), np.diff(np.linspace(0, m, quantiles + 1).round().astype(int)))
+    place = np.where(inside, np.take_along_axis(of_rank[None], rank, axis=-1), -1)
+    inverse = np.empty_like(order)
+    np.put_along_axis(inverse, order, np.arange(n)[None, :], axis=1)
+    quantile = np.take_along_axis(place, inverse[:, None, :], axis=-1).reshape(-1, n)  # rows: (direction, set)
+    from scipy import sparse
+
+    table = sparse.hstack([counts, np.asarray(totals, dtype=np.float32)[:, None]]).T.tocsr()  # words, then totals
+    frequency = np.empty((quantiles, quantile.shape[0], counts.shape[1]))
     for q in range(quantiles):
-        members = np.zeros((n, block), dtype=np.float32)
-        members[order[bounds[q] : bounds[q + 1]], np.arange(block)] = 1.0
-        occurrences = np.asarray(counts.T @ members).T
-        frequency[q] = occurrences / np.maximum(members.T @ totals, 1.0)[:, None]
+        found = np.asarray(table @ (quantile == q).T.astype(np.float32))
+        frequency[q] = (found[:-1] / np.maximum(found[-1], 1.0)).T
     steps = np.diff(frequency, axis=0)
-    return np.where((steps > 0).all(axis=0), 1, np.where((steps < 0).all(axis=0), -1, 0)).astype(np.int8)
+    signs = np.where((steps > 0).all(axis=0), 1, np.where((steps < 0).all(axis=0), -1, 0)).astype(np.int8)
+    signs = signs.reshape(block, sets.shape[1], -1).transpose(1, 0, 2)
+    return signs[0] if included is None else signs
 
 
 def chance(quantiles: int = QUANTILES) -> float:
@@ -107,6 +130,39 @@ def shuffled_share(counts: sparse.spmatrix, totals: np.ndarray, rng: np.random.G
     return float((monotone_signs(rng.standard_normal((counts.shape[0], shuffles)), counts, totals) != 0).mean())
 
 
+def word_agreement(signs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per direction, from ``signs`` (datasets, directions, words): the words monotone in some dataset, and those
+    monotone the same way in at least two."""
+    same_way = np.maximum((signs > 0).sum(axis=0), (signs < 0).sum(axis=0))
+    return (signs != 0).any(axis=0).sum(axis=1), (same_way >= 2).sum(axis=1)
+
+
+def split_consistency(
+    vectors: Mapping[str, np.ndarray],
+    counted: WordCounts,
+    directions: np.ndarray,
+    masks: Mapping[str, np.ndarray],
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Word consistency of every direction on the two halves of each split, (splits, directions) each, as
+    :func:`monotonicity` computes it, over the run's words (``counted``: :func:`word_counts` of the whole datasets).
+    ``masks[name]``: (splits, sentences), 1 for the first half. None when there is no word or a single dataset."""
+    words, counts, totals = counted
+    if not words or len(vectors) < 2:
+        return None
+    splits = len(next(iter(masks.values())))
+    signs = np.stack(
+        [
+            monotone_signs(
+                project(vectors[n], directions), counts[n], totals[n], included=np.hstack([masks[n].T, 1 - masks[n].T])
+            )
+            for n in vectors
+        ]
+    )  # (datasets, both halves of every split, directions, words)
+    anywhere, shared = word_agreement(signs.reshape(len(vectors), -1, signs.shape[-1]))
+    consistency = np.where(anywhere > 0, shared / np.maximum(anywhere, 1), 0.0).reshape(2, splits, len(directions))
+    return consistency[0], consistency[1]
+
+
 def monotonicity(
     vectors: Mapping[str, np.ndarray],
     texts: Mapping[str, Sequence[str]],
@@ -116,9 +172,11 @@ def monotonicity(
     min_count: int,
     seed: int,
     block: int = BLOCK,
+    counted: WordCounts | None = None,
 ) -> dict[str, Any]:
-    """The monotonicity analysis of a run; see the module docstring."""
-    words, counts, totals = word_counts(texts, min_count)
+    """The monotonicity analysis of a run; see the module docstring. ``counted``: ``word_counts(texts, min_count)``
+    when already computed."""
+    words, counts, totals = counted or word_counts(texts, min_count)
     base = {
         "words": len(words),
         "min_count": min_count,
@@ -140,7 +198,7 @@ def monotonicity(
             scores = project(vectors[name], directions[start : start + block])
             signs[number, start : start + block] = monotone_signs(scores, counts[name], totals[name])
     monotone = signs != 0
-    same_way = np.maximum((signs > 0).sum(axis=0), (signs < 0).sum(axis=0))  # (directions, words)
+    anywhere, shared = word_agreement(signs)
     condition_of = np.asarray(conditions)
     by_condition = {}
     for condition in sorted(set(condition_of.tolist())):
@@ -153,11 +211,10 @@ def monotonicity(
     word_share = monotone.mean(axis=(0, 1))
     directions_out = {}
     for d, identifier in enumerate(ids):
-        anywhere, shared = int(monotone[:, d].any(axis=0).sum()), int((same_way[d] >= 2).sum())
         directions_out[identifier] = {
-            "monotone_words": anywhere,
-            "shared_words": shared,
-            "consistency": (shared / anywhere if anywhere else 0.0) if len(vectors) > 1 else None,
+            "monotone_words": int(anywhere[d]),
+            "shared_words": int(shared[d]),
+            "consistency": (shared[d] / anywhere[d] if anywhere[d] else 0.0) if len(vectors) > 1 else None,
         }
     return {
         **base,

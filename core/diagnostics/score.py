@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from illusion.common.numbers import interval, score, share
 from illusion.diagnostics.verdicts import wilson
 
 SUGGEST = 5
@@ -60,15 +61,15 @@ def uninformative(values: Mapping[str, Mapping[str, float | None]], ranked: list
 
 def reason(entry: Mapping[str, Any], finding: Mapping[str, Any], k: int | None) -> str:
     """Why a direction scores as it does, in words."""
-    low, high = entry["largest_share_interval"] or (None, None)
+    bounds = entry["largest_share_interval"]
     pooled = finding["pooled"]
-    text = f"{pooled['largest_share']:.0%} of its pooled top-{k or 'k'} from {pooled.get('largest_dataset', 'one dataset')}"
-    if low is not None:
-        text += f" (95% CI {low:.0%}-{high:.0%})"
+    text = f"{share(pooled['largest_share'])} of its pooled top-{k or 'k'} from {pooled.get('largest_dataset', 'one dataset')}"
+    if bounds:
+        text += f" (95% CI {interval(bounds, 'share')})"
     overlaps = list(finding["range_overlap"].values())
     text += f"; top-k ranges overlap in {sum(overlaps)} of {len(overlaps)} dataset pairs"
     if entry["parts"]["inconsistency"] is not None:
-        text += f"; word consistency {1 - entry['parts']['inconsistency']:.2f}"
+        text += f"; word consistency {score(1 - entry['parts']['inconsistency'])}"
     return text
 
 

@@ -16,9 +16,10 @@ from typing import Any
 from illusion.common.progress import Reporter
 from illusion.diagnostics import locality, outliers, paper, separability
 from illusion.diagnostics.anisotropy import anisotropy
-from illusion.diagnostics.monotonicity import monotonicity
+from illusion.diagnostics.monotonicity import monotonicity, split_consistency, word_counts
 from illusion.diagnostics.sanity import sanity
 from illusion.diagnostics.score import illusion_scores
+from illusion.diagnostics.uncertainty import Resampler, direction_uncertainty
 from illusion.errors import IllusionError
 from illusion.host import Host
 from illusion.run import stats
@@ -95,16 +96,19 @@ def diagnose(
         "separability", separability.separability, run_stats["separability"], run.vectors, seed, settings.points
     )
     result["range_overlap"] = overlap_summary(findings)
+    texts = {n: run.texts(n) for n in run.names}
+    counted = timed("words", word_counts, texts, settings.min_count)  # for monotonicity and the reliability's halves
     result["monotonicity"] = timed(
         "monotonicity",
         monotonicity,
         run.vectors,
-        {n: run.texts(n) for n in run.names},
+        texts,
         directions,
         ids,
         conditions,
         settings.min_count,
         seed,
+        counted=counted,
     )
     result["locality"] = timed(
         "locality",
@@ -147,6 +151,15 @@ def diagnose(
     consistency = {i: d["consistency"] for i, d in result["monotonicity"]["directions"].items()}
     result["illusion_score"] = illusion_scores(
         findings, consistency, len(run.names), roles=roles, duplicate_of=result["sanity"]["duplicates"], k=k
+    )
+    result["uncertainty"] = timed(
+        "uncertainty",
+        direction_uncertainty,
+        Resampler(run.vectors, directions, k),
+        ids,
+        result["illusion_score"],
+        seed,
+        lambda masks: split_consistency(run.vectors, counted, directions, masks),
     )
     result["paper"] = paper.compare(result, run.manifest)
     result["timings"] = timings

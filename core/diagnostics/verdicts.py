@@ -7,6 +7,7 @@ dataset needs for the test to have power, intervals on shares, and the verdict w
   matching sentences and AUROC A, N = (z[1-alpha] + z[power])^2 / (12 c (1 - c) (A - 1/2)^2) sentences,
   of which c N = (z[1-alpha] + z[power])^2 / (12 (1 - c) (A - 1/2)^2) match.
 - ``wilson``: the 95% Wilson score interval of a share of k sentences.
+- ``benjamini_hochberg``: q-values of many p-values, for a set of hits with a controlled false discovery rate.
 - ``verdict``: "holds in all testable", "holds in some", "holds in none" or "untestable", with the
   datasets where it holds, fails or could not be tested counted separately.
 """
@@ -14,7 +15,7 @@ dataset needs for the test to have power, intervals on shares, and the verdict w
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -46,6 +47,18 @@ def matches_for_power(auroc: float | None, base_rate: float, alpha: float, power
         return None
     z = norm.ppf(1 - alpha) + norm.ppf(power)
     return math.ceil(z**2 / (12 * (1 - base_rate) * (auroc - 0.5) ** 2))
+
+
+def benjamini_hochberg(pvalues: Sequence[float]) -> list[float]:
+    """Benjamini-Hochberg q-values: the smallest false discovery rate at which each p-value's test is a discovery."""
+    p = np.asarray(pvalues, dtype=np.float64)
+    if not len(p):
+        return []
+    order = np.argsort(p, kind="stable")
+    scaled = p[order] * len(p) / np.arange(1, len(p) + 1)
+    q = np.empty_like(p)
+    q[order] = np.minimum(1.0, np.minimum.accumulate(scaled[::-1])[::-1])
+    return q.tolist()
 
 
 def wilson(successes: int, n: int, z: float = 1.959964) -> list[float] | None:

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from illusion.common.numbers import figure
 from illusion.diagnostics.score import parts
 from illusion.explore.sentences import BLOCK, SentenceTable
 from illusion.explore.source import Source
@@ -36,6 +37,7 @@ class Explorer:
         self.rows = source.sets
         self.sentences = SentenceTable(self.datasets)
         self.scores = (source.diagnostics or {}).get("illusion_score", {}).get("directions", {})
+        self.uncertainty = (source.diagnostics or {}).get("uncertainty", {})
         self.campaign = (source.agreement or {}).get("cross_dataset", {}).get("directions") if source.agreement else None
 
     def parts(self, identifier: str) -> dict[str, float | None]:
@@ -44,6 +46,14 @@ class Explorer:
         finding = self.source.stats.get("directions", {}).get(identifier)
         empty: dict[str, float | None] = {"concentration": None, "separation": None, "inconsistency": None}
         return parts(finding, None, len(self.datasets)) if finding else empty
+
+    def shown(self, identifier: str) -> dict[str, Any]:
+        """The score and its parts as the report and the terminal show them, each with its 95% interval when there is one."""
+        bounds = self.uncertainty.get("directions", {}).get(identifier, {})
+        return {
+            "score": figure(self.scores.get(identifier, {}).get("score"), bounds.get("score")),
+            "parts": {key: figure(value, bounds.get(key)) for key, value in self.parts(identifier).items()},
+        }
 
     def index(self) -> dict[str, Any]:
         """One row per direction, columns side by side: what the index sorts, filters and pages through."""
@@ -81,6 +91,7 @@ class Explorer:
             "block": BLOCK,
             "campaign": self.campaign is not None,
             "diagnosed": bool(self.scores),
+            "reliability": self.uncertainty.get("reliability"),
             "profiles": self.source.profiles is not None,
             "columns": columns,
         }
@@ -97,6 +108,7 @@ class Explorer:
             "overlap": finding.get("range_overlap", {}),
             "score": _rounded(self.scores.get(identifier, {}).get("score")),
             "parts": {key: _rounded(value) for key, value in self.parts(identifier).items()},
+            "shown": self.shown(identifier),
             "locality": diagnostics.get("locality", {}).get("directions", {}).get(identifier, {}).get("per_dataset"),
             "sets": [],
         }

@@ -7,13 +7,15 @@ from typing import Any
 
 from jinja2 import ChoiceLoader, Environment, PackageLoader, StrictUndefined
 
+from illusion.common import numbers
 from illusion.common.marks import highlight
 from illusion.report import plot
 
 
 def environment(package: str, **filters: Callable[..., Any]) -> Environment:
     """Templates from ``package``'s ``templates`` folder, which may import the plot macros of ``plots.html.j2``
-    (geometry: the globals ``scatter_plot``, ``forest_plot`` and ``line_plot``); every value escaped unless marked safe."""
+    (geometry: the globals ``scatter_plot``, ``forest_plot`` and ``line_plot``) and show numbers with
+    :mod:`illusion.common.numbers` (globals ``share``, ``score``, ``figure``, ``interval``); every value escaped unless marked safe."""
     env = Environment(
         loader=ChoiceLoader([PackageLoader(package, "templates"), PackageLoader("illusion.report", "templates")]),
         autoescape=True,
@@ -23,4 +25,5 @@ def environment(package: str, **filters: Callable[..., Any]) -> Environment:
     )
     env.filters.update(highlight=highlight, **filters)
     env.globals.update(scatter_plot=plot.scatter, forest_plot=plot.forest, line_plot=plot.lines)
+    env.globals.update(share=numbers.share, score=numbers.score, figure=numbers.figure, interval=numbers.interval)
     return env

@@ -80,7 +80,8 @@ def lines(
     include: Sequence[float] = (),
 ) -> dict[str, Any]:
     """A line per series over evenly spaced ``categories``: each series ``label``, ``color``, ``dash`` and ``points``
-    (per category ``[value or None, [low, high] or None, text]``); each reference ``value``, ``label``, ``kind``.
+    (per category ``[value or None, [low, high] or None, text]``, and optionally a fourth item, true when the point
+    is flagged: drawn hollow); each reference ``value``, ``label``, ``kind``.
     The axis spans every value, interval and reference, 0 and ``include`` (to share an axis between plots);
     lines break where a value is missing."""
     box = LINES
@@ -100,8 +101,14 @@ def lines(
     placed = []
     for s in series:
         dots = [
-            {"x": x(i), "y": y(value), "span": [y(v) for v in ci] if ci else None, "text": text}
-            for i, (value, ci, text) in enumerate(s["points"])
+            {
+                "x": x(i),
+                "y": y(value),
+                "span": [y(v) for v in ci] if ci else None,
+                "text": text,
+                "flagged": bool(rest and rest[0]),
+            }
+            for i, (value, ci, text, *rest) in enumerate(s["points"])
             if value is not None
         ]
         runs = [list(run) for present, run in groupby(enumerate(s["points"]), key=lambda p: p[1][0] is not None) if present]

@@ -18,14 +18,18 @@ FORMATS = ("parquet", "csv")
 
 
 def diagnostics_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
-    """One flat row per direction from a ``diagnostics.json``: score, parts, locality, monotone words, sanity marks."""
+    """One flat row per direction from a ``diagnostics.json``: score, parts and their intervals, locality, monotone words."""
     score = result["illusion_score"]
     locality = result.get("locality", {}).get("directions", {})
     monotone = result.get("monotonicity", {}).get("directions", {})
+    intervals = result.get("uncertainty", {}).get("directions", {})
     rows = []
     for identifier, entry in score["directions"].items():
         row = {"direction": identifier, "condition": entry["condition"], "role": entry.get("role"), "score": entry["score"]}
         row.update({f"part_{name}": value for name, value in entry["parts"].items()})
+        for name, bounds in intervals.get(identifier, {}).items():  # 95% bootstrap intervals: score_low, score_high, ...
+            column = name if name in ("score", "overlap") else f"part_{name}"
+            row.update({f"{column}_low": bounds[0] if bounds else None, f"{column}_high": bounds[1] if bounds else None})
         row["duplicate_of"] = entry.get("duplicate_of")
         row["locality"] = locality.get(identifier, {}).get("score")
         row["random_similarity"] = locality.get(identifier, {}).get("random_similarity")

@@ -178,12 +178,20 @@ class RunView:
         return self.folder.read_json(DIAGNOSTICS, "diagnostics file")
 
     def diagnostics(self) -> pd.DataFrame:
-        """Per direction: illusion score and its parts, locality, monotone words; empty when not diagnosed."""
+        """Per direction: illusion score and its parts with their 95% intervals (``score_low``, ``score_high``, ...),
+        locality, monotone words; empty when not diagnosed."""
         if not self.diagnosed:
             return pd.DataFrame(columns=["direction", "condition", "score"])
         from illusion.run.tables import diagnostics_rows
 
         return pd.DataFrame(diagnostics_rows(self.diagnostics_json()))
+
+    def reliability(self) -> dict[str, Any] | None:
+        """How reliable the illusion score ranking is at the run's size (``uncertainty.reliability`` of
+        ``diagnostics.json``: split-half rank correlation, Spearman-Brown, sentences needed); None when not diagnosed."""
+        if not self.diagnosed:
+            return None
+        return self.diagnostics_json().get("uncertainty", {}).get("reliability")
 
     def annotations(self) -> pd.DataFrame | None:
         """``annotations.jsonl`` (one row per task and annotator), or None before a campaign is imported."""

@@ -8,6 +8,7 @@ measured the same way (from secondary summaries of the paper; see docs/sweep.md)
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +36,18 @@ class Finding:
             return None
         value, note = REFERENCES[self.paper]
         return {"value": value, "sampler": NEURONS if self.per_condition else None, "note": note}
+
+
+CELL_WIDE = ("near-constant vectors", "extreme anisotropy")  # sanity warnings under which every finding may order noise
+BEARS_ON = {name: ("few monotonicity words",) for name in ("monotone_one", "monotone_all", "illusion_score")}
+
+
+def flags(cell: Mapping[str, Any], finding: str | None = None) -> list[str]:
+    """The cell's sanity warnings (``flags`` in ``sweep.json``); with ``finding``, only those that bear on it."""
+    found = list(cell.get("flags", []))
+    if finding is None:
+        return found
+    return [flag for flag in found if flag in CELL_WIDE + BEARS_ON.get(finding, ())]
 
 
 FINDINGS = (

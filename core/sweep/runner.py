@@ -50,7 +50,7 @@ def _finished(file: Path, key: str) -> dict[str, Any] | None:
         found = read_json(file, "sweep cell")
     except (IllusionError, OSError):
         return None
-    return found if isinstance(found, dict) and found.get("key") == key and "findings" in found else None
+    return found if isinstance(found, dict) and found.get("key") == key and "findings" in found and "flags" in found else None
 
 
 def sweep(
@@ -167,6 +167,7 @@ def _cell_record(
             for c in sorted(set(found.conditions))
         },
         "checks": [check["check"] for check in found.diagnostics["sanity"]["checks"]],
+        "flags": [check["check"] for check in found.diagnostics["sanity"]["checks"] if check["severity"] == "warning"],
         "findings": findings.measure(found.diagnostics),
         "seconds": seconds,
     }

@@ -10,6 +10,7 @@ import urllib.request
 import pytest
 
 from illusion.cli import main
+from illusion.common.numbers import figure, score
 from illusion.errors import IllusionError
 from illusion.explore.serve import server, url
 from illusion.explore.site import script, write_site
@@ -65,6 +66,23 @@ def test_static_folder_holds_every_direction_sentence_and_word(small_run, tmp_pa
     html = (out / "index.html").read_text()
     assert "http://" not in html and "https://" not in html and '<script src="explore.js">' in html
     assert "http" not in (out / "explore.js").read_text().replace("http://www.w3.org/2000/svg", "")
+
+
+def test_a_diagnosed_run_shows_each_figure_with_its_interval_as_the_report_does(small_run, tmp_path):
+    import shutil
+
+    from illusion.diagnostics.suite import write_diagnostics
+
+    diagnosed = tmp_path / "run"
+    shutil.copytree(small_run, diagnosed)
+    diagnostics = write_diagnostics(diagnosed)
+    out = write_site(diagnosed, tmp_path / "site")
+    first, index = data(out, "d/0")[0], data(out, "index")
+    bounds = diagnostics["uncertainty"]["directions"][first["id"]]
+    assert first["shown"]["score"] == figure(diagnostics["illusion_score"]["directions"][first["id"]]["score"], bounds["score"])
+    assert "95% CI" in first["shown"]["score"]
+    assert first["shown"]["parts"]["separation"].startswith(score(first["parts"]["separation"]))
+    assert index["reliability"] == diagnostics["uncertainty"]["reliability"]
 
 
 def test_old_runs_without_profiles_still_open(small_run, tmp_path):

@@ -58,3 +58,29 @@ def test_a_warning_when_runs_differ_in_more_than_one_setting(layer_runs, study_c
     out = capsys.readouterr().out
     assert "differ in 2 settings (k, seed)" in out and "no direction scored in both" in out
     assert cli("compare", three) != 0
+
+
+def test_a_run_flagged_by_its_sanity_checks_is_marked_in_the_terminal_and_the_page(layer_runs, tmp_path, capsys, monkeypatch):
+    import shutil
+
+    monkeypatch.setenv("COLUMNS", "300")  # the terminal tables on one line each
+
+    three, one = layer_runs
+    flagged = tmp_path / "flagged"
+    shutil.copytree(three, flagged)
+    diagnostics = json.loads((flagged / "diagnostics.json").read_text())
+    diagnostics["sanity"]["checks"] = [
+        {"check": "near-constant vectors", "severity": "warning", "message": "sentence vectors barely vary"},
+        {"check": "small datasets", "severity": "note", "message": "k is more than 5% of a dataset"},
+    ]
+    (flagged / "diagnostics.json").write_text(json.dumps(diagnostics))
+    result = compare({"flagged": illusion.open_run(flagged), "layer1": illusion.open_run(one)})
+    assert result["runs"][0]["flags"] == ["near-constant vectors"]  # warnings only, not notes
+    assert result["runs"][1]["flags"] == [
+        c["check"] for c in json.loads((one / "diagnostics.json").read_text())["sanity"]["checks"] if c["severity"] == "warning"
+    ]
+    assert cli("compare", flagged, one, "--html", tmp_path / "compare.html") == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "flagged: near-constant vectors" in out and "flagged (flagged)" in out
+    page = (tmp_path / "compare.html").read_text()
+    assert "flagged: near-constant vectors" in page and 'class="num warn flagged">flagged (flagged)' in page

@@ -101,3 +101,35 @@ def test_lines_handle_flat_and_negative_values(values):
     plot = lines([1, 2], [{"label": "s", "color": "#000", "dash": "", "points": [[v, None, ""] for v in values]}], [])
     ys = [t["y"] for t in plot["yticks"]]
     assert all(plot["y0"] - 0.1 <= dot["y"] <= plot["y1"] + 0.1 for dot in plot["series"][0]["dots"]) and len(ys) >= 2
+
+
+def blocks(page: str) -> dict[str, list[str]]:
+    """Each finding's title and the panels of its figure."""
+    return {title: svgs(block) for title, block in re.findall(r"<h2>(.*?)</h2>(.*?)(?=<h2>|</body>)", page, re.S)}
+
+
+def test_flagged_cells_are_listed_and_drawn_hollow_where_the_warning_bears_on_the_finding():
+    found = summary()
+    found["cells"][0]["flags"] = ["near-constant vectors", "few monotonicity words"]  # layer 1, cls, size 200
+    found["cells"][1]["flags"] = ["few monotonicity words"]  # layer 1, mean, size 200
+    page = render(found)
+    table = page[page.index('id="flagged"') : page.index("</table>", page.index('id="flagged"'))]
+    assert "near-constant vectors; few monotonicity words" in table and table.count("<tr>") == 3
+    figures = {title: panels for title, panels in blocks(page).items() if panels}
+    assert len(figures) == len(FINDINGS)
+    for title, panels in figures.items():
+        hollow = 2 if title.startswith("Monotone") or title == "Illusion score" else 1
+        assert all(panel.count('class="flagged"') == hollow for panel in panels), title
+    assert "flagged: near-constant vectors" in page
+    assert 'id="flagged"' not in render(summary())
+
+
+def test_every_panel_of_a_finding_shares_one_axis_with_its_reference_lines():
+    found = summary()
+    for cell in found["cells"]:  # values far below the paper's: only the neuron panels draw its line
+        for entry in (e for per in cell["findings"].values() for e in per.values()):
+            entry["value"] = None if entry["value"] is None else entry["value"] / 10
+            entry["interval"] = [v / 10 for v in entry["interval"]]
+    for title, panels in blocks(render(found)).items():
+        ticks = [re.findall(r'class="tick">([^<]+)</text>', panel) for panel in panels]
+        assert all(t == ticks[0] for t in ticks), title

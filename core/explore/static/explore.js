@@ -45,8 +45,10 @@ function svg(tag, attrs) {
   for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, value);
   return node;
 }
-const fixed = (v, digits = 2) => (v === null || v === undefined ? "-" : v.toFixed(digits));
-const percent = (v) => (v === null || v === undefined ? "-" : Math.round(100 * v) + "%");
+// Half up from the shortest decimal form, as illusion.common.numbers rounds: 0.375 -> 0.38, 0.125 -> 0.13.
+const halfUp = (v, digits) => (String(v).includes("e") ? v.toFixed(digits) : (Math.round(Number(`${v}e${digits}`)) / 10 ** digits).toFixed(digits));
+const fixed = (v, digits = 2) => (v === null || v === undefined ? "-" : halfUp(v, digits));
+const percent = (v) => (v === null || v === undefined ? "-" : halfUp(100 * v, 0) + "%");
 const params = () => new URLSearchParams(location.hash.slice(1));
 function go(changes) {
   const p = params();
@@ -144,6 +146,7 @@ async function showIndex(view) {
     el("button", { id: "next", onclick: () => go({ page: page + 1 }), ...((page + 1) * PAGE >= rows.length ? { disabled: "" } : {}) }, "next \u2192"));
   const notes = [];
   if (!INDEX.diagnosed) notes.push("No illusion scores yet: run `illusion diagnose` on the run folder and write the explorer again.");
+  if (INDEX.reliability && !INDEX.reliability.reliable) notes.push(`${INDEX.reliability.summary}: the order by illusion score is not a finding.`);
   if (hits) notes.push(el("span", {}, "Word page: ", el("a", { href: "#" + new URLSearchParams({ w: wordOf(query) }) }, wordOf(query))));
   view.replaceChildren(
     el("h1", {}, `${count} directions, ${INDEX.datasets.length} datasets`),
@@ -197,8 +200,9 @@ function findings(entry) {
     list.append(el("li", {}, `Top-k activation ranges overlap for ${pairs.filter(([, v]) => v).length} of ${pairs.length} dataset pairs: `,
       ...pairs.map(([pair, v], i) => el("span", { class: v ? "yes" : "no" }, `${pair} ${v ? "yes" : "no"}${i < pairs.length - 1 ? ", " : ""}`))));
   }
-  const parts = Object.entries(entry.parts || {}).map(([k, v]) => `${k} ${fixed(v)}`).join(", ");
-  list.append(el("li", {}, entry.score === null ? `Illusion score not computed (run illusion diagnose); parts: ${parts}.` : `Illusion score ${fixed(entry.score)} (${parts}).`));
+  const shown = entry.shown || { score: fixed(entry.score), parts: Object.fromEntries(Object.entries(entry.parts || {}).map(([k, v]) => [k, fixed(v)])) };
+  const parts = Object.entries(shown.parts).map(([k, v]) => `${k} ${v}`).join(", ");
+  list.append(el("li", {}, entry.score === null ? `Illusion score not computed (run illusion diagnose); parts: ${parts}.` : `Illusion score ${shown.score} (${parts}).`));
   if (entry.locality) list.append(el("li", {}, "Locality per dataset: " + Object.entries(entry.locality).map(([n, v]) => `${n} ${v.toFixed(3)}`).join(", ") + "."));
   return list;
 }
