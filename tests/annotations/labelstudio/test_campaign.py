@@ -15,7 +15,7 @@ from illusion.annotations.labelstudio.tasks import load_campaign_run
 from illusion.cli import main
 from illusion.errors import IllusionError, PluginError
 from illusion.host import Host
-from illusion.run.folder import ANNOTATIONS
+from illusion.run.folder import ANNOTATIONS, ANNOTATIONS_REJECTS
 from illusion.run.folder import LABELSTUDIO as RECORD
 from tests.helpers.campaign import pseudonyms_of, tasks_of
 
@@ -199,20 +199,52 @@ def test_two_annotators_label_and_import_maps_labels_back(fresh_run, server, adm
     assert (offline / ANNOTATIONS).read_text() == text
 
 
-def test_an_annotation_with_an_unknown_choice_is_refused(fresh_run, server, admin, annotators):
+def test_answers_the_config_does_not_allow_are_set_aside_and_the_rest_kept(
+    fresh_run, server, admin, annotators, capsys, monkeypatch
+):
     url, key = server
     export_campaign(fresh_run, url, key)
-    import_campaign(fresh_run, url, key)
-    before = (fresh_run / ANNOTATIONS).read_text()
-    task = server_tasks(admin, record_of(fresh_run)["projects"]["pair"]["id"])[0]
-    annotators[0].client.annotations.create(id=task.id, result=[choice("same_concept", "left", "maybe")])
-    with pytest.raises(
-        IllusionError,
-        match=rf"task {task.data['uid']}, annotation \d+, 'same_concept': "
-        r"unknown choice 'maybe' \(expected one of: same, related, different\)",
-    ):
-        import_campaign(fresh_run, url, key)
-    assert (fresh_run / ANNOTATIONS).read_text() == before
+    sets = server_tasks(admin, record_of(fresh_run)["projects"]["set"]["id"])
+    first, second = annotators
+    label_set(first, sets[0].id, "yes", [2], "a good answer", 3)
+    # Label Studio takes answers its own form would never send, through the API.
+    second.client.annotations.create(
+        id=sets[0].id,
+        result=[
+            choice("pattern", "sentences", "maybe"),
+            {"from_name": "confidence", "to_name": "sentences", "type": "rating", "value": {"rating": 9}},
+            {"from_name": "description", "to_name": "sentences", "type": "textarea", "value": {"text": ["kept"]}},
+        ],
+    )
+    main(["import", str(fresh_run), "--url", url, "--api-key", key])
+    err = capsys.readouterr().err
+    assert "2 answers are not allowed by the labelling config and were set aside in" in err and "annotations.rejects.jsonl" in err
+    rows = {row["annotator"]: row for row in map(json.loads, (fresh_run / ANNOTATIONS).read_text().splitlines())}
+    names = pseudonyms_of(fresh_run)
+    good, bad = rows[names[str(first.user_id)]], rows[names[str(second.user_id)]]
+    assert (good["pattern"], good["fits"], good["confidence"]) == ("yes", [2], 3)
+    assert (bad["pattern"], bad["confidence"], bad["description"]) == (None, None, "kept")
+    rejects = [json.loads(line) for line in (fresh_run / ANNOTATIONS_REJECTS).read_text().splitlines()]
+    uid = sets[0].data["uid"]
+    assert [(r["annotator"], r["task_uid"], r["field"], r["value"]) for r in rejects] == [
+        (bad["annotator"], uid, "pattern", {"choices": ["maybe"]}),
+        (bad["annotator"], uid, "confidence", {"rating": 9}),
+    ]
+    assert (
+        rejects[0]["why"].startswith("unknown choice 'maybe' (expected one of: yes, no")
+        and rejects[1]["why"] == "rating 9 is not 1..5"
+    )
+
+    monkeypatch.setenv("COLUMNS", "80")
+    main(["campaign", "status", str(fresh_run), "--url", url, "--api-key", key])
+    shown = capsys.readouterr().out
+    print(shown)
+    assert max(map(len, shown.splitlines())) <= 80
+    assert all(any(line.startswith(f"│ {name} ") for line in shown.splitlines()) for name in rows)  # whole pseudonyms
+    assert f"set aside: {bad['annotator']}, set task {uid}, pattern: unknown choice 'maybe'" in " ".join(shown.split())
+    with pytest.raises(SystemExit) as strict:
+        main(["import", str(fresh_run), "--url", url, "--api-key", key, "--strict"])
+    assert strict.value.code == 1 and "error: 2 answers are not allowed" in capsys.readouterr().err
 
 
 def test_a_wrong_key_is_refused_clearly(fresh_run, server):
