@@ -11,6 +11,8 @@ from illusion import hookimpl
 from illusion.annotations.labelstudio.config import config_text
 from illusion.annotations.labelstudio.export import export_campaign, plugin_predictions
 from illusion.annotations.labelstudio.importer import import_campaign
+from illusion.annotations.labelstudio.private import load_private
+from illusion.annotations.labelstudio.project import campaign_tag
 from illusion.annotations.labelstudio.tasks import load_campaign_run
 from illusion.cli import main
 from illusion.errors import IllusionError, PluginError
@@ -238,7 +240,6 @@ def test_answers_the_config_does_not_allow_are_set_aside_and_the_rest_kept(
     monkeypatch.setenv("COLUMNS", "80")
     main(["campaign", "status", str(fresh_run), "--url", url, "--api-key", key])
     shown = capsys.readouterr().out
-    print(shown)
     assert max(map(len, shown.splitlines())) <= 80
     assert all(any(line.startswith(f"│ {name} ") for line in shown.splitlines()) for name in rows)  # whole pseudonyms
     assert f"set aside: {bad['annotator']}, set task {uid}, pattern: unknown choice 'maybe'" in " ".join(shown.split())
@@ -311,3 +312,66 @@ def test_export_command_prints_the_projects_but_never_the_key(fresh_run, server,
     out, err = capsys.readouterr()
     assert exit_info.value.code == 1 and err.startswith("error: Label Studio at") and err.count("\n") == 1
     assert not (fresh_run / ANNOTATIONS).exists()
+
+
+def tagged_projects(admin, run_dir):
+    tag = campaign_tag(load_private(load_campaign_run(run_dir).run_id))
+    return sorted(p.id for p in admin.projects.list() if tag in (p.description or ""))
+
+
+def test_a_lost_record_is_found_again_and_import_never_shrinks_the_labels(fresh_run, server, admin, annotators, capsys):
+    url, key = server
+    login = ["--url", url, "--api-key", key]
+    main(["export", str(fresh_run), *login, "--attention", "2"])
+    record = record_of(fresh_run)
+    data = {t.uid for t in tasks_of(fresh_run)["set"]}  # not the attention checks
+    sets = [task for task in server_tasks(admin, record["projects"]["set"]["id"]) if task.data["uid"] in data]
+    for task in sets[:3]:
+        label_set(annotators[0], task.id, "no", None, "nothing", 2)
+    main(["import", str(fresh_run), *login])
+    labels = (fresh_run / ANNOTATIONS).read_text()
+    assert "against the earlier 0 rows: 3 added, 0 removed, 0 changed" in capsys.readouterr().out
+
+    (fresh_run / RECORD).unlink()
+    main(["export", str(fresh_run), *login])  # no duplicate projects, and the attention checks stay
+    assert "0 added, 8 in all" in capsys.readouterr().out
+    assert tagged_projects(admin, fresh_run) == sorted(p["id"] for p in record["projects"].values())
+    assert {k: record_of(fresh_run)[k] for k in ("projects", "attention", "overlap")} == {
+        k: record[k] for k in ("projects", "attention", "overlap")
+    }
+    main(["import", str(fresh_run), *login])
+    assert (fresh_run / ANNOTATIONS).read_text() == labels
+    assert "3 added" not in capsys.readouterr().out and not list(fresh_run.glob("annotations.[0-9]*"))
+
+    # Labels gone from the server: the import says so and keeps the earlier file.
+    admin.annotations.delete(next(iter(admin.annotations.list(id=sets[0].id))).id)
+    main(["import", str(fresh_run), *login])
+    out, err = capsys.readouterr()
+    assert "against the earlier 3 rows: 0 added, 1 removed, 0 changed" in out
+    assert f"the earlier file is kept as {fresh_run / 'annotations.1.jsonl'}" in out
+    assert "warning: 1 rows of the earlier file are not on the server(s) any more" in err
+    assert (fresh_run / "annotations.1.jsonl").read_text() == labels and len(
+        (fresh_run / ANNOTATIONS).read_text().splitlines()
+    ) == 2
+
+
+def test_agree_and_status_work_from_the_first_answers(fresh_run, server, admin, annotators, capsys, monkeypatch):
+    url, key = server
+    export_campaign(fresh_run, url, key)
+    tasks = {t.uid: t for t in tasks_of(fresh_run)["set"]}
+    by_condition = {}
+    for task in server_tasks(admin, record_of(fresh_run)["projects"]["set"]["id"]):
+        by_condition.setdefault(tasks[task.data["uid"]].condition, task)
+    for task in by_condition.values():  # one set with ticked sentences per condition
+        label_set(annotators[0], task.id, "yes", [1, 2], "a pattern", 4)
+    monkeypatch.setenv("COLUMNS", "80")
+    main(["campaign", "status", str(fresh_run), "--url", url, "--api-key", key])
+    main(["import", str(fresh_run), "--url", url, "--api-key", key])
+    main(["agree", str(fresh_run), "--bootstrap", "20"])
+    shown = capsys.readouterr().out
+    assert max(len(line) for line in shown.splitlines() if not line.startswith("wrote ")) <= 80  # paths are not cut
+    name = pseudonyms_of(fresh_run)[str(annotators[0].user_id)]
+    assert shown.count(f"│ {name} │") == 2  # whole, in the status and in agree's table of annotators
+    comparisons = json.loads((fresh_run / "agreement.json").read_text())["conditions"]["comparisons"]
+    fits = [c for c in comparisons if c["outcome"] == "fits_mean"]
+    assert fits and all(c["p"] is None and c["reason"].startswith("not enough data") for c in fits)
