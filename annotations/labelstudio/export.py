@@ -216,9 +216,10 @@ def _tagged(client: LabelStudio, url: str, private: Private, task_type: str) -> 
     """The project of ``task_type`` on the server that carries the campaign's tag (a campaign whose
     record was lost), or None."""
     tag = campaign_tag(private)
+    listed: Iterable[Any] = client.projects.list()  # the SDK types the pager's items as Never
     found = [
         project
-        for project in client.projects.list()
+        for project in listed
         if tag in (project.description or "") and _task_type_of(project.label_config or "") == task_type
     ]
     if len(found) > 1:

@@ -80,6 +80,9 @@ def import_campaign(
     checks = [row for row in rows if row["condition"] == CONDITION]  # never counted as data
     rows = [row for row in rows if row["condition"] != CONDITION]
     annotated = Counter(task_type for task_type, _ in {(r["task_type"], r["task_uid"]) for r in rows})
+    changes = _changes(folder, rows)
+    if changes["removed"] or changes["changed"]:
+        changes["kept_as"] = folder.keep_previous(ANNOTATIONS, ANNOTATIONS_SUMMARY)[ANNOTATIONS].name
     summary = {
         "run_id": run.run_id,
         "sources": got.sources,
@@ -98,10 +101,8 @@ def import_campaign(
         "kept_from_previous_import": len(kept),
         "attention": attention_scores(checks),
         "rejects": len(got.rejects),
-        "changes": _changes(folder, rows),
+        "changes": changes,
     }
-    if summary["changes"]["removed"] or summary["changes"]["changed"]:
-        summary["changes"]["kept_as"] = folder.keep_previous(ANNOTATIONS, ANNOTATIONS_SUMMARY)[ANNOTATIONS].name
     folder.write_jsonl(ANNOTATIONS_REJECTS, got.rejects)
     folder.write_jsonl(ANNOTATIONS, rows)
     folder.write_json(ANNOTATIONS_SUMMARY, summary)
