@@ -52,7 +52,7 @@ def export_campaign(
     run = load_campaign_run(run_dir)
     record = read_record(run)
     private = load_private(run.run_id, create=record is None)
-    record = record or {"run_id": run.run_id, "projects": {}, **{k: v for k, v in private.design.items() if k != "roster"}}
+    record = record or {"run_id": run.run_id, "projects": {}, **private.design}
     overlap = overlap or record.get("overlap") or 2
     record["attention"] = record.get("attention", 0) if attention is None else attention
     tasks = campaign_tasks(run, private, record)
@@ -61,9 +61,9 @@ def export_campaign(
     if roster is None:
         url = server_url(url or record.get("url"))
         client = connect(url, api_key)
+        record["url"] = url
         _remember(private, record, overlap)
         summary = _export_to(client, url, run, private, record, tasks, options | {"overlap": overlap})
-        record["url"] = url
     else:
         summary = {}
         names = {private.pseudonym(f"seat:{name}"): name for name in roster}
@@ -104,10 +104,8 @@ def _roster(
 
     The recorded annotators (in their recorded order) unless ``reassign`` allows another list or overlap.
     """
-    recorded = [
-        _name_of(private, p) for p in record.get("roster") or record.get("annotators") or private.design.get("roster", [])
-    ]
-    if record["projects"] and annotators:
+    recorded = [_name_of(private, p) for p in record.get("roster") or record.get("annotators") or []]
+    if record.get("url") and annotators:
         raise IllusionError(
             f"the campaign of run {run.run_id} is on one shared server ({record.get('url')}); "
             "export it without --annotator, or to a new run folder"
@@ -136,7 +134,8 @@ def _name_of(private: Private, pseudonym: str) -> str:
 
 def _remember(private: Private, record: dict[str, Any], overlap: int) -> None:
     """Keep the campaign's design in the private file too: a lost record is then taken up again as it was."""
-    private.design = {"attention": record["attention"], "overlap": overlap, "roster": record.get("roster", [])}
+    shared = {"url": record["url"]} if "url" in record else {"roster": record["roster"]}
+    private.design = {"attention": record["attention"], "overlap": overlap, **shared}
     private.save()
 
 

@@ -133,8 +133,8 @@ def _from_server(
 
     if not record:
         raise IllusionError(
-            f"{record_path(run)}: no campaign yet; run `illusion export` first, "
-            "or pass --from-file with a Label Studio JSON export"
+            f"{record_path(run)}: no campaign yet; run `illusion export` first (it takes up a campaign "
+            "whose record was lost), or pass --from-file with a Label Studio JSON export"
         )
     if not record.get("annotators"):
         url = server_url(url or record.get("url"))

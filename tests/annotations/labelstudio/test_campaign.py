@@ -333,6 +333,9 @@ def test_a_lost_record_is_found_again_and_import_never_shrinks_the_labels(fresh_
     assert "against the earlier 0 rows: 3 added, 0 removed, 0 changed" in capsys.readouterr().out
 
     (fresh_run / RECORD).unlink()
+    with pytest.raises(SystemExit):  # the private file knows the campaign is on one shared server
+        main(["export", str(fresh_run), *login, "--annotator", "alice"])
+    assert f"is on one shared server ({url.rstrip('/')}); export it without --annotator" in capsys.readouterr().err
     main(["export", str(fresh_run), *login])  # no duplicate projects, and the attention checks stay
     assert "0 added, 8 in all" in capsys.readouterr().out
     assert tagged_projects(admin, fresh_run) == sorted(p["id"] for p in record["projects"].values())
