@@ -75,7 +75,8 @@ def compare_conditions(run: LabelledRun, *, n_resamples: int, seed: int) -> list
     """Each pair of conditions on each outcome share (Fisher's exact test) and on the mean fits (permutation test).
 
     Effect sizes are differences (first minus second) with intervals: Newcombe's for shares, a
-    bootstrap one for means. p-values are adjusted with Holm's method over all the comparisons.
+    bootstrap one for means. p-values are adjusted with Holm's method over all the comparisons. A
+    test that cannot run yet (fewer than two sets on a side) has ``p`` None and says why.
     """
     groups = group_by_condition(run.sets.values())
     comparisons = []
@@ -86,9 +87,12 @@ def compare_conditions(run: LabelledRun, *, n_resamples: int, seed: int) -> list
         fits_a, fits_b = mean_fits(groups[a]), mean_fits(groups[b])
         if len(fits_a) and len(fits_b):
             comparisons.append(_fits_test(a, b, fits_a, fits_b, n_resamples, seed))
-    if comparisons:
-        adjusted = multipletests([c["p"] for c in comparisons], method="holm")[1]
-        for comparison, p in zip(comparisons, adjusted, strict=True):
+    tested = [c for c in comparisons if c["p"] is not None]
+    for comparison in comparisons:
+        comparison["p_holm"] = None
+    if tested:
+        adjusted = multipletests([c["p"] for c in tested], method="holm")[1]
+        for comparison, p in zip(tested, adjusted, strict=True):
             comparison["p_holm"] = float(p)
     return comparisons
 
@@ -114,12 +118,17 @@ def _share_test(a: str, b: str, tasks_a: list[RatedItem], tasks_b: list[RatedIte
 
 def _fits_test(a: str, b: str, fits_a: np.ndarray, fits_b: np.ndarray, n_resamples: int, seed: int) -> dict:
     key = f"comparisons/{a}/{b}/fits"
-    test = permutation_test(
-        (fits_a, fits_b),
-        lambda x, y, axis: np.mean(x, axis=axis) - np.mean(y, axis=axis),
-        vectorized=True,
-        n_resamples=PERMUTATIONS,
-        rng=rng_for(seed, key),
+    enough = min(len(fits_a), len(fits_b)) >= 2
+    test = (
+        permutation_test(
+            (fits_a, fits_b),
+            lambda x, y, axis: np.mean(x, axis=axis) - np.mean(y, axis=axis),
+            vectorized=True,
+            n_resamples=PERMUTATIONS,
+            rng=rng_for(seed, key),
+        )
+        if enough
+        else None
     )
     effect = estimate(
         lambda i, j: fits_a[i].mean() - fits_b[j].mean(),
@@ -136,5 +145,6 @@ def _fits_test(a: str, b: str, fits_a: np.ndarray, fits_b: np.ndarray, n_resampl
         "n": [len(fits_a), len(fits_b)],
         "values": [float(fits_a.mean()), float(fits_b.mean())],
         "effect": {"name": "difference in mean sentences that fit", **{k: v for k, v in effect.items() if k != "n"}},
-        "p": float(test.pvalue),
+        "p": float(test.pvalue) if test else None,
+        **({} if test else {"reason": "not enough data: the test needs 2 sets or more with marked sentences per condition"}),
     }

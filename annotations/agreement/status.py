@@ -1,5 +1,5 @@
 """How far a campaign has got: per annotator, tasks assigned, done and skipped, pace and time left,
-attention-check score, and the agreement so far (Krippendorff's alpha on "is there a pattern",
+attention-check score, the answers set aside as invalid, and the agreement so far (Krippendorff's alpha on "is there a pattern",
 with its interval, attention checks left out)."""
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ def campaign_status(run_dir, url: str | None = None, api_key: str | None = None,
         "run_id": got.run.run_id,
         "tasks": {t: len(items) for t, items in got.tasks.items()},
         "annotators": annotators,
+        "rejects": got.rejects,
         "pattern_alpha": _pattern_alpha(run_dir, data, n_resamples) if data else None,
     }
 

@@ -11,11 +11,11 @@ from illusion.annotations.labelstudio.annotators import seat
 from illusion.annotations.labelstudio.assign import seat_tasks
 from illusion.annotations.labelstudio.attention import campaign_tasks
 from illusion.annotations.labelstudio.client import connect, refused, server_url, talking_to
-from illusion.annotations.labelstudio.config import TASK_TYPES, config_text
+from illusion.annotations.labelstudio.config import TASK_TYPES, config_text, controls
 from illusion.annotations.labelstudio.private import Private, load_private
 from illusion.annotations.labelstudio.project import campaign_tag, find_project, project_description, read_record, write_record
 from illusion.annotations.labelstudio.tasks import CampaignRun, Task, load_campaign_run
-from illusion.errors import PluginError
+from illusion.errors import IllusionError, PluginError
 from illusion.host import Host
 
 TITLES = {"set": "sentence sets", "pair": "dataset pairs"}
@@ -33,44 +33,103 @@ def export_campaign(
     configs: dict[str, str] | None = None,
     annotators: list[str] | None = None,
     attention: int | None = None,
+    reassign: bool = False,
 ) -> dict[str, Any]:
     """Create or find the run's projects and import the tasks they lack; return what was done.
 
-    With ``annotators`` (names given to ``add-annotator``), each annotator's own server gets the
-    tasks assigned to them (``overlap`` annotators per task) and the summary is by pseudonym;
-    otherwise the server at ``url`` gets every task. ``overlap`` defaults to the recorded one, else 2.
-    ``attention`` attention checks (default: as recorded, else none) are dealt like the other tasks.
+    With ``annotators`` (names given to ``add-annotator``; default: the recorded ones), each
+    annotator's own server gets the tasks assigned to them (``overlap`` annotators per task) and the
+    summary is by pseudonym; otherwise the server at ``url`` gets every task. ``overlap`` defaults to
+    the recorded one, else 2. ``attention`` attention checks (default: as recorded, else none) are
+    dealt like the other tasks. Another annotator list or overlap than the recorded one needs ``reassign``:
+    tasks are dealt anew, and the unanswered tasks an annotator no longer has are withdrawn from
+    their server (answered ones stay). Everything is checked, and every server reached, before
+    anything changes. Without a record (``labelstudio.json``), projects that carry the campaign's
+    tag are taken up again, with the design the organiser's private file keeps.
     ``predict`` gives a task's pre-annotations; ``configs`` replaces the shipped labelling configs.
     """
     run = load_campaign_run(run_dir)
     record = read_record(run)
     private = load_private(run.run_id, create=record is None)
-    record = record or {"run_id": run.run_id, "projects": {}}
+    record = record or {"run_id": run.run_id, "projects": {}, **private.design}
     overlap = overlap or record.get("overlap") or 2
     record["attention"] = record.get("attention", 0) if attention is None else attention
     tasks = campaign_tasks(run, private, record)
     options = {"title": title, "predict": predict, "configs": configs}
-    if not annotators:
-        url = server_url(url)
-        summary = _export_to(connect(url, api_key), url, run, private, record, tasks, options | {"overlap": overlap})
+    roster = _roster(run, private, record, annotators, overlap, reassign)
+    if roster is None:
+        url = server_url(url or record.get("url"))
+        client = connect(url, api_key)
         record["url"] = url
+        _remember(private, record, overlap)
+        summary = _export_to(client, url, run, private, record, tasks, options | {"overlap": overlap})
     else:
         summary = {}
-        names = {name: private.pseudonym(f"seat:{name}") for name in annotators}
-        given = seat_tasks(tasks, private, list(names.values()), overlap, run.seed)
-        for name, pseudonym in names.items():
-            place = seat(name)
+        names = {private.pseudonym(f"seat:{name}"): name for name in roster}
+        given = seat_tasks(tasks, private, list(names), overlap, run.seed)
+        for pseudonym in record.get("annotators", {}):
+            given.setdefault(pseudonym, {t: [] for t in TASK_TYPES})  # reassigned away: their unanswered tasks are withdrawn
+        places = {pseudonym: seat(names.get(pseudonym) or _name_of(private, pseudonym)) for pseudonym in given}
+        clients = {pseudonym: connect(place.url, place.admin_key()) for pseudonym, place in places.items()}
+        record["roster"] = list(names)
+        _remember(private, record, overlap)
+        for pseudonym, place in places.items():
             by_type = given[pseudonym]
             holder = record.setdefault("annotators", {}).setdefault(pseudonym, {"projects": {}})
             holder["url"] = place.url
             # One annotator per task on their own server: each sees and answers it once.
-            summary[pseudonym] = _export_to(
-                connect(place.url, place.admin_key()), place.url, run, private, holder, by_type, options | {"overlap": 1}, record
-            )
-        private.save()
+            seat_options = options | {"overlap": 1, "withdraw": reassign}
+            summary[pseudonym] = _export_to(clients[pseudonym], place.url, run, private, holder, by_type, seat_options, record)
     record["overlap"] = overlap
     write_record(run, record)
     return summary
+
+
+def recorded_url(run_dir) -> str:
+    """The shared server a run's campaign was exported to."""
+    return (read_record(load_campaign_run(run_dir)) or {})["url"]
+
+
+def _roster(
+    run: CampaignRun, private: Private, record: dict[str, Any], annotators: list[str] | None, overlap: int, reassign: bool
+) -> list[str] | None:
+    """The names of the annotators, in the order tasks are dealt; None for a campaign on one shared server.
+
+    The recorded annotators (in their recorded order) unless ``reassign`` allows another list or overlap.
+    """
+    recorded = [_name_of(private, p) for p in record.get("roster") or record.get("annotators") or []]
+    if record.get("url") and annotators:
+        raise IllusionError(
+            f"the campaign of run {run.run_id} is on one shared server ({record.get('url')}); "
+            "export it without --annotator, or to a new run folder"
+        )
+    if not annotators:
+        return recorded or None
+    for name in annotators:
+        seat(name)  # every name is known before anything is sent
+    if recorded and (set(annotators) != set(recorded) or overlap != record.get("overlap", overlap)) and not reassign:
+        raise IllusionError(
+            f"the campaign's annotators are {', '.join(recorded)} with overlap {record.get('overlap')}; "
+            f"--annotator gives {', '.join(annotators)} with overlap {overlap}: pass the recorded list, "
+            "or add --reassign to deal the tasks anew (unanswered tasks an annotator loses are withdrawn "
+            "from their server, answered ones stay)"
+        )
+    return recorded if recorded and set(annotators) == set(recorded) and not reassign else list(annotators)
+
+
+def _name_of(private: Private, pseudonym: str) -> str:
+    """The annotator's name, from the organiser's private file."""
+    for key, value in private.pseudonyms.items():
+        if value == pseudonym and key.startswith("seat:"):
+            return key.removeprefix("seat:")
+    raise IllusionError(f"{private.path}: no annotator has the pseudonym {pseudonym}; restore the private file from a backup")
+
+
+def _remember(private: Private, record: dict[str, Any], overlap: int) -> None:
+    """Keep the campaign's design in the private file too: a lost record is then taken up again as it was."""
+    shared = {"url": record["url"]} if "url" in record else {"roster": record["roster"]}
+    private.design = {"attention": record["attention"], "overlap": overlap, **shared}
+    private.save()
 
 
 def _export_to(
@@ -87,16 +146,20 @@ def _export_to(
     summary = {}
     with talking_to(url):
         for task_type in TASK_TYPES:
-            if not tasks[task_type]:
+            if not tasks[task_type] and task_type not in holder["projects"]:
                 continue
             config = (options["configs"] or {}).get(task_type) or config_text(task_type)
             settings = {"label_config": config, "maximum_annotations": options["overlap"]}
             if options["title"]:
                 settings["title"] = f"{options['title']}: {TITLES[task_type]}"
             project_id = _ensure_project(client, url, run, private, holder, record or holder, task_type, settings)
-            added = _import_missing(client, project_id, tasks[task_type], options["predict"])
-            summary[task_type] = {"project": project_id, "tasks": len(tasks[task_type]), "added": added}
-            holder["projects"][task_type]["tasks"] = len(tasks[task_type])
+            done = {"project": project_id, "tasks": len(tasks[task_type])}
+            if options.get("withdraw"):
+                done |= _withdraw(client, project_id, {task.uid for task in tasks[task_type]})
+                done["tasks"] += done["answered_kept"]
+            done["added"] = _import_missing(client, project_id, tasks[task_type], options["predict"])
+            summary[task_type] = done
+            holder["projects"][task_type]["tasks"] = done["tasks"]
     return summary
 
 
@@ -110,8 +173,9 @@ def _ensure_project(
     task_type: str,
     settings: dict[str, Any],
 ) -> int:
-    """The id of the project recorded in ``holder``, brought up to ``settings``, or of a new one."""
-    entry = holder["projects"].get(task_type)
+    """The id of the project recorded in ``holder`` (or found on the server by the campaign's tag),
+    brought up to ``settings``, or of a new one."""
+    entry = holder["projects"].get(task_type) or _tagged(client, url, private, task_type)
     with refused(
         400, f"Label Studio at {url} refused the {task_type} project's settings ({{reason}}); fix the labelling config or title"
     ):
@@ -120,19 +184,57 @@ def _ensure_project(
             changes = {k: v for k, v in settings.items() if getattr(project, k, None) != v}
             if changes:
                 client.projects.update(project.id, **changes)
-                entry["title"] = changes.get("title", entry.get("title"))
-            return project.id
-        settings.setdefault("title", f"Campaign {campaign_tag(private)}: {TITLES[task_type]}")
-        project = client.projects.create(description=project_description(private), **settings)
-        assert project.id is not None  # the server numbers every project it creates
-        # The task list shows the plain-text preview, not the markup of the sentences.
-        hidden = [f"tasks:data.{name}" for name in MARKUP_FIELDS[task_type]]
-        client.views.create(project=project.id, data={"title": "Tasks", "hiddenColumns": {"explore": hidden, "labeling": hidden}})
-    # Recorded at once, so an export that fails later resumes with this project.
-    holder["projects"][task_type] = {"id": project.id, "title": project.title}
-    holder["url"] = url.rstrip("/")
-    write_record(run, record)
-    return project.id
+            project_id, project_title = project.id, changes.get("title", project.title)
+        else:
+            settings.setdefault("title", f"Campaign {campaign_tag(private)}: {TITLES[task_type]}")
+            created = client.projects.create(description=project_description(private), **settings)
+            assert created.id is not None  # the server numbers every project it creates
+            project_id, project_title = created.id, created.title
+            # The task list shows the plain-text preview, not the markup of the sentences.
+            hidden = [f"tasks:data.{name}" for name in MARKUP_FIELDS[task_type]]
+            client.views.create(
+                project=project_id, data={"title": "Tasks", "hiddenColumns": {"explore": hidden, "labeling": hidden}}
+            )
+    known = holder["projects"].get(task_type) or {}
+    if (known.get("id"), known.get("title")) != (project_id, project_title):
+        # Recorded at once, so an export that fails later resumes with this project.
+        holder["projects"][task_type] = known | {"id": project_id, "title": project_title}
+        holder["url"] = url.rstrip("/")
+        write_record(run, record)
+    return project_id
+
+
+def _tagged(client: LabelStudio, url: str, private: Private, task_type: str) -> dict[str, Any] | None:
+    """The project of ``task_type`` on the server that carries the campaign's tag (a campaign whose
+    record was lost), or None."""
+    tag = campaign_tag(private)
+    listed: Iterable[Any] = client.projects.list()  # the SDK types the pager's items as Never
+    found = [
+        project
+        for project in listed
+        if tag in (project.description or "") and _task_type_of(project.label_config or "") == task_type
+    ]
+    if len(found) > 1:
+        raise IllusionError(
+            f"projects {', '.join(str(p.id) for p in found)} at {url} are all the {task_type} project of this "
+            "campaign; keep the one with the labels, delete the others in Label Studio, then export again"
+        )
+    return {"id": found[0].id} if found else None
+
+
+def _task_type_of(config: str) -> str:
+    return "pair" if "same_concept" in controls(config) else "set"
+
+
+def _withdraw(client: LabelStudio, project_id: int, keep: set[str]) -> dict[str, int]:
+    """Delete the project's tasks whose uid is not in ``keep`` and that nobody answered or skipped;
+    return how many went, and how many answered ones stay."""
+    listed: Iterable[RoleBasedTask] = client.tasks.list(project=project_id)  # the SDK types the pager's items as Never
+    gone = [task for task in listed if (task.data or {}).get("uid") not in keep]
+    unanswered = [task.id for task in gone if not (task.total_annotations or task.cancelled_annotations)]
+    for task_id in unanswered:
+        client.tasks.delete(str(task_id))
+    return {"withdrawn": len(unanswered), "answered_kept": len(gone) - len(unanswered)}
 
 
 def _existing_uids(client: LabelStudio, project_id: int) -> set[str]:

@@ -20,9 +20,13 @@ from illusion.annotations.labelstudio.private import Private, load_private
 from illusion.annotations.labelstudio.tasks import CampaignRun, Task, for_seat, load_campaign_run
 from illusion.common.files import read_json
 from illusion.errors import IllusionError
-from illusion.run.folder import ANNOTATIONS, ANNOTATIONS_SUMMARY, RunFolder
+from illusion.run.folder import ANNOTATIONS, ANNOTATIONS_REJECTS, ANNOTATIONS_SUMMARY, RunFolder
 
 ANSWERS = ("pattern", "fits", "description", "taxonomy", "confidence", "same_concept")
+
+
+class BadAnswer(ValueError):
+    """One answer an annotator gave that the labelling config does not allow: set aside, not fatal."""
 
 
 @dataclass
@@ -37,6 +41,7 @@ class Gathered:
     rows: list[dict[str, Any]]
     counts: Counter
     covered: set[tuple[str, str | None]]
+    rejects: list[dict[str, Any]]
 
 
 def gather(run_dir, url: str | None = None, api_key: str | None = None, files: tuple[str | Path, ...] = ()) -> Gathered:
@@ -52,15 +57,21 @@ def gather(run_dir, url: str | None = None, api_key: str | None = None, files: t
     else:
         exports = _from_server(run, private, record, url, api_key)
     covered: set[tuple[str, str | None]] = set()
-    rows, counts = annotation_rows(run, private, tasks, exports, tuple(record.get("annotators", ())), covered)
+    rejects: list[dict[str, Any]] = []
+    rows, counts = annotation_rows(run, private, tasks, exports, tuple(record.get("annotators", ())), covered, rejects)
     private.save()
-    return Gathered(run, private, tasks, record, [source for source, _ in exports], rows, counts, covered)
+    return Gathered(run, private, tasks, record, [source for source, _ in exports], rows, counts, covered, rejects)
 
 
 def import_campaign(
     run_dir, url: str | None = None, api_key: str | None = None, files: tuple[str | Path, ...] = ()
 ) -> dict[str, Any]:
-    """Write the run's ``annotations.jsonl`` and its summary; return the summary."""
+    """Write the run's ``annotations.jsonl``, its summary and its rejects; return the summary.
+
+    Answers the labelling config does not allow go to ``annotations.rejects.jsonl``, the rest of
+    their annotation is kept. When rows would be removed or changed, the earlier file is kept as
+    ``annotations.N.jsonl`` first; the summary's ``changes`` says what changed.
+    """
     got = gather(run_dir, url, api_key, files)
     run, tasks, counts = got.run, got.tasks, got.counts
     folder = RunFolder(run.path)
@@ -69,6 +80,9 @@ def import_campaign(
     checks = [row for row in rows if row["condition"] == CONDITION]  # never counted as data
     rows = [row for row in rows if row["condition"] != CONDITION]
     annotated = Counter(task_type for task_type, _ in {(r["task_type"], r["task_uid"]) for r in rows})
+    changes = _changes(folder, rows)
+    if changes["removed"] or changes["changed"]:
+        changes["kept_as"] = folder.keep_previous(ANNOTATIONS, ANNOTATIONS_SUMMARY)[ANNOTATIONS].name
     summary = {
         "run_id": run.run_id,
         "sources": got.sources,
@@ -86,10 +100,27 @@ def import_campaign(
         "superseded": counts["superseded"],
         "kept_from_previous_import": len(kept),
         "attention": attention_scores(checks),
+        "rejects": len(got.rejects),
+        "changes": changes,
     }
+    folder.write_jsonl(ANNOTATIONS_REJECTS, got.rejects)
     folder.write_jsonl(ANNOTATIONS, rows)
     folder.write_json(ANNOTATIONS_SUMMARY, summary)
     return summary
+
+
+def _changes(folder: RunFolder, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Rows added, removed and changed against the run's current ``annotations.jsonl``."""
+    before = (
+        {row_order(row): row for row in folder.read_jsonl(ANNOTATIONS, "annotations file")} if folder.has(ANNOTATIONS) else {}
+    )
+    after = {row_order(row): row for row in rows}
+    return {
+        "before": len(before),
+        "added": len(after.keys() - before.keys()),
+        "removed": len(before.keys() - after.keys()),
+        "changed": sum(before[key] != after[key] for key in after.keys() & before.keys()),
+    }
 
 
 def _from_server(
@@ -102,8 +133,8 @@ def _from_server(
 
     if not record:
         raise IllusionError(
-            f"{record_path(run)}: no campaign yet; run `illusion export` first, "
-            "or pass --from-file with a Label Studio JSON export"
+            f"{record_path(run)}: no campaign yet; run `illusion export` first (it takes up a campaign "
+            "whose record was lost), or pass --from-file with a Label Studio JSON export"
         )
     if not record.get("annotators"):
         url = server_url(url or record.get("url"))
@@ -149,14 +180,17 @@ def annotation_rows(
     private: Private,
     tasks: dict[str, list[Task]],
     exports: list[tuple[str, Any]],
-    seats: tuple[str, ...] = (),
-    covered: set[tuple[str, str | None]] | None = None,
+    seats: tuple[str, ...],
+    covered: set[tuple[str, str | None]],
+    rejects: list[dict[str, Any]],
 ) -> tuple[list[dict[str, Any]], Counter]:
     """Rows for every submitted annotation in ``exports``, latest per (task, annotator).
 
     A task of an annotator's own server (one of ``seats``, by pseudonym) is known by its uid, and its
     labels are that annotator's; on a shared server the Label Studio user tells who labelled it.
-    ``covered`` collects the (task type, annotator's server or None) of every task in ``exports``.
+    ``covered`` collects the (task type, annotator's server or None) of every task in ``exports``;
+    ``rejects`` collects the latest annotations' answers that the labelling config does not allow
+    (left out of the rows).
     """
     by_uid: dict[str, tuple[Task, str | None]] = {task.uid: (task, None) for items in tasks.values() for task in items}
     for pseudonym in seats:
@@ -171,8 +205,7 @@ def annotation_rows(
             )
         for number, item in enumerate(exported, 1):
             task, seat = _task_of(item, by_uid, f"{source}, task {number}", run)
-            if covered is not None:
-                covered.add((task.task_type, seat))
+            covered.add((task.task_type, seat))
             for annotation in item.get("annotations") or []:
                 where = f"{source}, task {task.uid}, annotation {_id_of(annotation)}"
                 if not isinstance(annotation, dict):
@@ -181,9 +214,16 @@ def annotation_rows(
                     counts["skipped"] += 1
                     counts["skipped", seat or private.pseudonym(str(_user(annotation, where)))] += 1
                     continue
-                rows.append(_row(run, private, task, seat, annotation, questions[task.task_type], where))
+                row = _row(run, private, task, seat, annotation, questions[task.task_type], where)
+                row["rejected"] = [{"source": source, **{k: row[k] for k in REJECT_KEYS}, **bad} for bad in row["rejected"]]
+                rows.append(row)
     rows, counts["superseded"] = latest_per_annotator(rows)
+    for row in rows:  # a superseded annotation's bad answers count no more than its good ones
+        rejects += row.pop("rejected")
     return sorted(rows, key=row_order), counts
+
+
+REJECT_KEYS = ("annotator", "task_uid", "task_type", "annotation_id")
 
 
 def row_order(row: dict[str, Any]) -> tuple[str, str, str]:
@@ -242,10 +282,12 @@ def _row(
     where: str,
 ) -> dict[str, Any]:
     user = _user(annotation, where)
+    rejected: list[dict[str, Any]] = []
     lead_time = annotation.get("lead_time")
     if lead_time is not None and not isinstance(lead_time, (int, float)):
-        raise IllusionError(f"{where}: lead_time {lead_time!r} is not a number")
-    answers = _answers(annotation.get("result"), task, questions, where)
+        rejected.append({"field": "lead_time", "value": lead_time, "why": f"lead_time {lead_time!r} is not a number"})
+        lead_time = None
+    answers = _answers(annotation.get("result"), task, questions, where, rejected)
     return {
         "task_uid": task.uid,
         "task_type": task.task_type,
@@ -262,51 +304,54 @@ def _row(
         **{
             name: annotation.get(name) if isinstance(annotation.get(name), str) else None for name in ("created_at", "updated_at")
         },
+        "rejected": rejected,
     }
 
 
-def _answers(result: Any, task: Task, questions: dict[str, Control], where: str) -> dict[str, Any]:
-    """The answers in an annotation's ``result``, checked against the labelling config."""
+def _answers(
+    result: Any, task: Task, questions: dict[str, Control], where: str, rejected: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """The answers in an annotation's ``result`` that the labelling config allows; the others go to ``rejected``."""
     if not isinstance(result, list):
         raise IllusionError(f"{where}: 'result' is not a list")
     answers = {}
     for item in result:
         name = item.get("from_name") if isinstance(item, dict) else None
-        if not isinstance(name, str) or name not in questions:
-            raise IllusionError(
-                f"{where}: unknown question {name!r} for a {task.task_type} task "
-                f"(known: {', '.join(questions)}); was the labelling config "
-                "changed on the server?"
-            )
-        value = item.get("value")
-        answers[name] = _answer(questions[name], value if isinstance(value, dict) else {}, task, f"{where}, {name!r}")
+        value = item.get("value") if isinstance(item, dict) else None
+        try:
+            if not isinstance(name, str) or name not in questions:
+                raise BadAnswer(
+                    f"unknown question {name!r} for a {task.task_type} task (known: {', '.join(questions)}); "
+                    "was the labelling config changed on the server?"
+                )
+            answers[name] = _answer(questions[name], value if isinstance(value, dict) else {}, task)
+        except BadAnswer as bad:
+            rejected.append({"field": name, "value": value, "why": str(bad)})
     return answers
 
 
-def _answer(control: Control, value: dict[str, Any], task: Task, where: str) -> Any:
+def _answer(control: Control, value: dict[str, Any], task: Task) -> Any:
     if control.tag == "TextArea":
         text = value.get("text")
         if not isinstance(text, list) or not all(isinstance(t, str) for t in text):
-            raise IllusionError(f"{where}: expected {{'text': [...]}}, got {value!r}")
+            raise BadAnswer(f"expected {{'text': [...]}}, got {value!r}")
         return "\n".join(text)
     if control.tag == "Rating":
         rating = value.get("rating")
         if not isinstance(rating, int) or not 1 <= rating <= control.max_rating:
-            raise IllusionError(f"{where}: rating {rating!r} is not 1..{control.max_rating}")
+            raise BadAnswer(f"rating {rating!r} is not 1..{control.max_rating}")
         return rating
     chosen = value.get("choices")
     if not isinstance(chosen, list) or not chosen or not all(isinstance(c, str) for c in chosen):
-        raise IllusionError(f"{where}: expected {{'choices': [...]}}, got {value!r}")
+        raise BadAnswer(f"expected {{'choices': [...]}}, got {value!r}")
     allowed = control.choices
     if control.options_field:  # sentence numbers, from the task itself
         allowed = {option["value"]: option["value"] for option in task.data[control.options_field]}
     unknown = [c for c in chosen if c not in allowed]
     if unknown:
-        raise IllusionError(
-            f"{where}: unknown choice {unknown[0]!r} (expected one of: {', '.join(dict.fromkeys(allowed.values()))})"
-        )
+        raise BadAnswer(f"unknown choice {unknown[0]!r} (expected one of: {', '.join(dict.fromkeys(allowed.values()))})")
     if control.options_field:
         return sorted(int(c) for c in chosen)
     if len(chosen) > 1:
-        raise IllusionError(f"{where}: {len(chosen)} choices where one is expected")
+        raise BadAnswer(f"{len(chosen)} choices where one is expected")
     return allowed[chosen[0]]

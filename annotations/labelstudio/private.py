@@ -1,7 +1,8 @@
 """The organiser's private file of a campaign, kept outside the run folder and off the server.
 
-It holds the key that makes task uids and project tags unguessable, and the random pseudonym given
-to each annotator. Without it nothing in a run folder links a pseudonym to a person or a task uid
+It holds the key that makes task uids and project tags unguessable, the random pseudonym given
+to each annotator, and the campaign's design (attention checks, overlap, the annotators' order), so
+that a campaign whose record in the run folder is lost is taken up again as it was. Without it nothing in a run folder links a pseudonym to a person or a task uid
 to a set, so the run folder can be published. One file per run, readable by its owner only, in
 ``$ILLUSION_ORGANISER_DIR`` or ``~/.local/share/illusion/organiser``; copy it to import elsewhere.
 """
@@ -14,6 +15,7 @@ import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from illusion.common.files import read_json, write_json
 from illusion.errors import IllusionError
@@ -35,6 +37,7 @@ class Private:
     path: Path
     key: bytes
     pseudonyms: dict[str, str] = field(default_factory=dict)
+    design: dict[str, Any] = field(default_factory=dict)
 
     def keyed(self, *parts: str, size: int = 20) -> str:
         """A hex digest of ``parts`` under the key: stable, and unguessable without the key."""
@@ -52,7 +55,7 @@ class Private:
     def save(self) -> None:
         if not self.path.parent.exists():  # a folder of its own is closed before any key is written in it
             self.path.parent.mkdir(parents=True, mode=0o700)
-        write_json(self.path, {"key": self.key.hex(), "pseudonyms": self.pseudonyms}, private=True)
+        write_json(self.path, {"key": self.key.hex(), "pseudonyms": self.pseudonyms, "design": self.design}, private=True)
 
 
 def load_private(run_id: str, create: bool = False) -> Private:
@@ -69,6 +72,6 @@ def load_private(run_id: str, create: bool = False) -> Private:
         return private
     data = read_json(path, "organiser's private campaign file")
     try:
-        return Private(path, bytes.fromhex(data["key"]), dict(data.get("pseudonyms", {})))
+        return Private(path, bytes.fromhex(data["key"]), dict(data.get("pseudonyms", {})), dict(data.get("design", {})))
     except (TypeError, KeyError, ValueError):
         raise IllusionError(f"{path}: not a private campaign file written by illusion; restore it from a backup") from None

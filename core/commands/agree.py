@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
-from rich.table import Table
+from rich.table import Column, Table
 
 from illusion.annotations.agreement.report import condition_name, interval, render_html
 from illusion.run.folder import AGREEMENT, AGREEMENT_PAGE, ANNOTATIONS_SUMMARY, RunFolder
@@ -117,16 +117,18 @@ def _reliability(result: dict) -> Table:
 
 
 def _cross_dataset(result: dict) -> Table:
+    # Headers broken over two lines and no outer edge, so that the table fits 80 columns.
     table = Table(
-        "condition",
-        "directions",
+        Column("condition", min_width=10),
+        "direc-\ntions",
         "global",
-        "dataset-level",
+        "dataset-\nlevel",
         "none",
-        "undetermined",
-        "distinct concepts",
-        "same concept",
+        "undeter-\nmined",
+        "distinct\nconcepts",
+        "same\nconcept",
         title="Across datasets",
+        show_edge=False,
     )
     for name, row in result["cross_dataset"]["conditions"].items():
         calls = row["calls"]
@@ -141,7 +143,10 @@ def _cross_dataset(result: dict) -> Table:
 
 
 def _annotators(result: dict) -> Table:
-    table = Table("annotator", "sets", "pairs", "saw a pattern", "minutes", "agrees on pattern", "Cohen", title="Annotators")
+    table = Table(title="Annotators")
+    table.add_column("annotator", no_wrap=True)  # whole pseudonyms: the rows must be told apart
+    for column in ("sets", "pairs", "saw a pattern", "minutes", "agrees on pattern", "Cohen"):
+        table.add_column(column)
     for name, row in result["annotators"].items():
         kappa = row["cohen_kappa_mean"]
         table.add_row(

@@ -34,7 +34,11 @@ def _checks(score: dict | None) -> str:
 @key_option
 @click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
 def status(run_dir: Path, url: str | None, api_key: str | None, as_json: bool) -> None:
-    """Per annotator: tasks assigned, done, skipped, pace and time left; agreement so far."""
+    """Per annotator: tasks assigned, done, skipped, pace and time left; agreement so far.
+
+    Answers the labelling config does not allow are listed as set aside (`illusion import` keeps
+    them out of annotations.jsonl, in annotations.rejects.jsonl).
+    """
     from rich.console import Console
     from rich.table import Table
 
@@ -44,9 +48,11 @@ def status(run_dir: Path, url: str | None, api_key: str | None, as_json: bool) -
     if as_json:
         click.echo(json.dumps(found, indent=2))
         return
-    table = Table(
-        "annotator", "assigned", "done", "skipped", "left", "median per task", "time left", "attention checks", title="Campaign"
-    )
+    # Fits 80 columns with whole pseudonyms: the rows must be told apart.
+    table = Table(title="Campaign", padding=(0, 1))
+    table.add_column("annotator", no_wrap=True, min_width=max(map(len, found["annotators"]), default=9))
+    for column in ("tasks", "done", "skip", "left", "per task", "time left", "checks"):
+        table.add_column(column, justify="right")
     for name, row in found["annotators"].items():
         table.add_row(
             name,
@@ -57,6 +63,13 @@ def status(run_dir: Path, url: str | None, api_key: str | None, as_json: bool) -
         )
     console = Console()
     console.print(table)
+    for reject in found["rejects"]:
+        console.print(
+            f"set aside: {reject['annotator']}, {reject['task_type']} task {reject['task_uid']}, "
+            f"{reject['field']}: {reject['why']}",
+            highlight=False,
+            markup=False,
+        )
     alpha = found["pattern_alpha"]
     if alpha and alpha.get("value") is not None:
         low, high = alpha["ci"]

@@ -134,12 +134,31 @@ def add_annotator(name: str, email: str | None, venv: Path | None) -> None:
     type=click.IntRange(min=0),
     help="Attention checks (sets with a planted pattern) every annotator gets [default: as recorded, else 0].",
 )
+@click.option(
+    "--reassign",
+    is_flag=True,
+    help="Deal the tasks anew to another --annotator list or --overlap than the recorded one; "
+    "unanswered tasks an annotator loses are withdrawn, answered ones stay.",
+)
 def export(
-    run_dir: Path, url: str | None, api_key: str | None, overlap: int | None, title: str | None, annotators, attention: int | None
+    run_dir: Path,
+    url: str | None,
+    api_key: str | None,
+    overlap: int | None,
+    title: str | None,
+    annotators,
+    attention: int | None,
+    reassign: bool,
 ) -> None:
-    """Create (or resume) the blind labelling campaign of RUN_DIR in Label Studio."""
-    from illusion.annotations.labelstudio.client import server_url
-    from illusion.annotations.labelstudio.export import export_campaign, plugin_predictions
+    """Create (or resume) the blind labelling campaign of RUN_DIR in Label Studio.
+
+    Everything is checked (annotators, overlap, every server reachable) before anything changes.
+    Without --annotator, a campaign on annotators' own servers goes to the recorded annotators.
+    When RUN_DIR/labelstudio.json is lost, the campaign's projects are found on the server(s) by
+    their tag and taken up again, with the design kept in the organiser's private file.
+    """
+    from illusion.annotations.labelstudio.config import TASK_TYPES
+    from illusion.annotations.labelstudio.export import export_campaign, plugin_predictions, recorded_url
 
     summary = export_campaign(
         run_dir,
@@ -150,13 +169,21 @@ def export(
         predict=plugin_predictions(),
         annotators=list(annotators),
         attention=attention,
+        reassign=reassign,
     )
-    if not annotators:
+    if set(summary) <= set(TASK_TYPES):  # one shared server
         summary = {"": summary}
     for who, projects in summary.items():
         for task_type, done in projects.items():
-            where = f"{who}'s server" if who else f"{server_url(url)}/projects/{done['project']}"
-            click.echo(f"{task_type} tasks: project {done['project']} at {where}, {done['added']} added, {done['tasks']} in all")
+            where = f"{who}'s server" if who else f"{recorded_url(run_dir)}/projects/{done['project']}"
+            withdrawn = (
+                f", {done['withdrawn']} unanswered withdrawn, {done['answered_kept']} answered kept"
+                if "withdrawn" in done
+                else ""
+            )
+            click.echo(
+                f"{task_type} tasks: project {done['project']} at {where}, {done['added']} added{withdrawn}, {done['tasks']} in all"
+            )
 
 
 @click.command("import")
@@ -170,18 +197,35 @@ def export(
 )
 @url_option
 @key_option
-def import_(run_dir: Path, files: tuple[Path, ...], url: str | None, api_key: str | None) -> None:
-    """Write RUN_DIR/annotations.jsonl from the campaign's labels."""
+@click.option("--strict", is_flag=True, help="Exit with status 1 when any answer was set aside as invalid.")
+def import_(run_dir: Path, files: tuple[Path, ...], url: str | None, api_key: str | None, strict: bool) -> None:
+    """Write RUN_DIR/annotations.jsonl from the campaign's labels.
+
+    An answer the labelling config does not allow (a choice it lacks, a rating out of range) is set
+    aside in RUN_DIR/annotations.rejects.jsonl and the rest is kept. When rows would be removed or
+    changed, the earlier annotations.jsonl is kept as annotations.N.jsonl.
+    """
     from illusion.annotations.labelstudio.importer import import_campaign
-    from illusion.run.folder import ANNOTATIONS, ANNOTATIONS_SUMMARY
+    from illusion.run.folder import ANNOTATIONS, ANNOTATIONS_REJECTS, ANNOTATIONS_SUMMARY
 
     summary = import_campaign(run_dir, url, api_key, files)
     unannotated = ", ".join(f"{summary['unannotated_tasks'][t]} of {n} {t} tasks" for t, n in summary["tasks"].items() if n)
+    changes = summary["changes"]
     click.echo(
         f"wrote {run_dir / ANNOTATIONS}: {summary['annotations']} annotations, "
         f"{summary['annotators']} annotators; unannotated: {unannotated}; "
-        f"skipped: {summary['skipped']}"
+        f"skipped: {summary['skipped']}\n"
+        f"against the earlier {changes['before']} rows: {changes['added']} added, "
+        f"{changes['removed']} removed, {changes['changed']} changed"
     )
+    if "kept_as" in changes:
+        click.echo(f"the earlier file is kept as {run_dir / changes['kept_as']}")
+    if changes["removed"]:
+        click.echo(
+            f"warning: {changes['removed']} rows of the earlier file are not on the server(s) any more; "
+            "check that labelstudio.json points to the campaign's projects",
+            err=True,
+        )
     for name, score in summary["attention"].items():
         if score["flagged"]:
             click.echo(f"note: {name} saw the planted pattern in {score['passed']} of {score['checks']} attention checks")
@@ -190,3 +234,12 @@ def import_(run_dir: Path, files: tuple[Path, ...], url: str | None, api_key: st
             f"note: {len(summary['inconsistent'])} annotations answer 'Yes' with the kind 'No pattern' "
             f"(listed under 'inconsistent' in {run_dir / ANNOTATIONS_SUMMARY})"
         )
+    if summary["rejects"]:
+        click.echo(
+            f"{'error' if strict else 'warning'}: {summary['rejects']} answers are not allowed by the labelling config "
+            f"and were set aside in {run_dir / ANNOTATIONS_REJECTS} (annotator, task, field, value, why); "
+            "the rest of each annotation is kept",
+            err=True,
+        )
+        if strict:
+            sys.exit(1)

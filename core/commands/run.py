@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
@@ -43,6 +44,12 @@ from illusion.run.config import PRESETS, load_config, preset_text
     metavar="ADDRESS",
     help="Run on a Ray cluster: auto (the one `ray start` began here), ray://HEAD:10001, or local (see docs/ray.md).",
 )
+@click.option(
+    "--archive-campaign",
+    is_flag=True,
+    help="Run into an --out folder that holds a labelling campaign: its files (labelstudio.json, annotations) "
+    "move to OUT/campaign-of-run-<old run id>/ first.",
+)
 @click.option("--ray-cpus", type=float, default=1, show_default=True, help="CPUs Ray reserves for each shard's task.")
 @click.option("--ray-gpus", type=float, default=0, show_default=True, help="GPUs Ray reserves for each shard's task.")
 @click.option(
@@ -77,6 +84,7 @@ def run(
     no_cache: bool,
     quiet: bool,
     ray_address: str | None,
+    archive_campaign: bool,
     ray_cpus: float,
     ray_gpus: float,
     worker_settings: tuple[str, ...],
@@ -105,6 +113,7 @@ def run(
         if value is not None
     ]
     resolved = load_config(config, [*overrides, *shortcuts])
+    _spare_campaign(out, archive_campaign)
     console = Console(stderr=True)
     host = Host()
     for problem in host.load_problems():  # at the start, in plain sight, whether or not the run needs the plugin
@@ -126,6 +135,28 @@ def run(
     _summary(console, result, report)
     if diagnostics:
         print_summary(console, diagnostics)
+
+
+def _spare_campaign(out: Path, archive: bool) -> None:
+    """Refuse to run into a folder whose labelling campaign the new run would orphan; with ``archive``,
+    move the campaign's files to a subfolder named after the run they belong to."""
+    from illusion.run.folder import MANIFEST, RunFolder
+
+    folder = RunFolder(out)
+    found = folder.campaign_files()
+    if not found:
+        return
+    if not archive:
+        raise ConfigError(
+            f"{out} holds a labelling campaign ({', '.join(found)}): a new run there would leave its labels "
+            "pointing at sets that are gone; pass another --out, or --archive-campaign to move those files aside"
+        )
+    old = (folder.optional_json(MANIFEST) or {}).get("run_id", "unknown")
+    aside = out / f"campaign-of-run-{old}"
+    aside.mkdir(exist_ok=True)
+    for name in found:
+        os.replace(out / name, aside / name)
+    Console(stderr=True).print(f"moved the campaign files of run {old} to {aside}", highlight=False, soft_wrap=True)
 
 
 def _on_ray(address, config, out, host, reporter, cache, resources, worker_settings, sample, retries):

@@ -4,13 +4,14 @@
 ``stats.json``,
 ``directions.npy`` and the activation profiles (``profile-*``, see ``illusion.run.profiles``);
 ``illusion diagnose`` adds ``diagnostics.json`` and ``report.html``; a campaign
-adds ``labelstudio.json``, ``annotations.jsonl``, ``annotations-summary.json``, ``agreement.json``
-and ``agreement.html``. Every write is atomic. The format is documented in the README.
+adds ``labelstudio.json``, ``annotations.jsonl`` (earlier imports kept as ``annotations.N.jsonl``),
+``annotations-summary.json``, ``annotations.rejects.jsonl``, ``agreement.json`` and ``agreement.html``. Every write is atomic. The format is documented in the README.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -39,8 +40,13 @@ CONCEPT_TESTS = "concept-tests.json"
 LABELSTUDIO = "labelstudio.json"
 ANNOTATIONS = "annotations.jsonl"
 ANNOTATIONS_SUMMARY = "annotations-summary.json"
+ANNOTATIONS_REJECTS = "annotations.rejects.jsonl"
 AGREEMENT = "agreement.json"
 AGREEMENT_PAGE = "agreement.html"
+
+# A labelling campaign's files: they belong to the run whose sets were labelled.
+CAMPAIGN_FILES = (LABELSTUDIO, ANNOTATIONS, ANNOTATIONS_SUMMARY, ANNOTATIONS_REJECTS, AGREEMENT, AGREEMENT_PAGE)
+CAMPAIGN_VERSIONS = re.compile(r"(annotations|annotations-summary)\.\d+\.(jsonl|json)")
 
 RUN_FILE = "file from `illusion run` (run it first, or pass the run folder it wrote)"
 
@@ -120,6 +126,12 @@ class RunFolder:
         if directions.shape != (count, dim):
             raise IllusionError(f"{file}: shape {directions.shape}, but the manifest lists {count} directions of size {dim}")
         return np.asarray(directions, dtype=np.float32)
+
+    def campaign_files(self) -> list[str]:
+        """The names of the labelling campaign's files in this folder (earlier imports' included)."""
+        if not self.path.is_dir():
+            return []
+        return sorted(p.name for p in self.path.iterdir() if p.name in CAMPAIGN_FILES or CAMPAIGN_VERSIONS.fullmatch(p.name))
 
     def keep_previous(self, *names: str) -> dict[str, Path]:
         """Rename the existing files among ``names`` to one free version number (``diagnostics.json`` ->

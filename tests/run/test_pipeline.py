@@ -1,6 +1,7 @@
 """`illusion run` end to end: on a tiny random BERT, then on the real bundled model and corpora."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -115,6 +116,24 @@ def test_cli_run_and_clear_errors(tiny_bert, tmp_path):
         failed = cli(*args, cwd=tmp_path)
         assert failed.returncode == 1 and message in failed.stderr and "Traceback" not in failed.stderr, failed.stderr
     assert not (tmp_path / "new").exists()
+
+    # A folder that holds a labelling campaign is not run over unless its files are moved aside.
+    out = tmp_path / "out"
+    campaign = {"labelstudio.json": "{}\n", "annotations.jsonl": "{}\n", "annotations.1.jsonl": "{}\n"}
+    for name, text in campaign.items():
+        (out / name).write_text(text)
+    before = {path.name: path.read_bytes() for path in out.iterdir() if path.is_file()}
+    refused = cli("run", "run.toml", "--out", "out", "-q", cwd=tmp_path)
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    assert (
+        "out holds a labelling campaign (annotations.1.jsonl, annotations.jsonl, labelstudio.json): a new run there would "
+        "leave its labels pointing at sets that are gone; pass another --out, or --archive-campaign" in refused.stderr
+    )
+    assert {path.name: path.read_bytes() for path in out.iterdir() if path.is_file()} == before
+    old_run = json.loads((out / "manifest.json").read_text())["run_id"]
+    assert cli("run", "run.toml", "--out", "out", "-q", "--archive-campaign", cwd=tmp_path).returncode == 0
+    aside = out / f"campaign-of-run-{old_run}"
+    assert {path.name: path.read_text() for path in aside.iterdir()} == campaign and not set(campaign) & set(os.listdir(out))
 
 
 def test_cli_init_and_plugins(tmp_path):

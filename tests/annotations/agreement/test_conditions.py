@@ -103,3 +103,15 @@ def test_a_condition_without_sets_labelled_twice(make_run):
     assert table["neuron"]["pattern"]["value"] is None
     assert "two pattern labels" in table["neuron"]["pattern"]["reason"]
     assert compare_conditions(run, n_resamples=100, seed=0) == []
+
+
+def test_a_comparison_with_one_set_a_side_says_not_enough_data(make_run):
+    rows = [
+        direction_row("neuron:1", "bible", "ann-a", **_label("yes", 3)),
+        direction_row("random:1", "bible", "ann-a", **_label("yes", 1)),
+        direction_row("random:1", "jokes", "ann-a", **_label("yes", 2)),
+    ]
+    run = load_labelled_run(make_run(rows, directions={"neuron:1": "neuron", "random:1": "random"}))
+    (fits,) = compare_conditions(run, n_resamples=50, seed=0)
+    assert (fits["outcome"], fits["n"], fits["p"], fits["p_holm"]) == ("fits_mean", [1, 2], None, None)
+    assert fits["reason"].startswith("not enough data") and fits["effect"]["value"] == pytest.approx(3 - 1.5)

@@ -11,11 +11,13 @@ from illusion import hookimpl
 from illusion.annotations.labelstudio.config import config_text
 from illusion.annotations.labelstudio.export import export_campaign, plugin_predictions
 from illusion.annotations.labelstudio.importer import import_campaign
+from illusion.annotations.labelstudio.private import load_private
+from illusion.annotations.labelstudio.project import campaign_tag
 from illusion.annotations.labelstudio.tasks import load_campaign_run
 from illusion.cli import main
 from illusion.errors import IllusionError, PluginError
 from illusion.host import Host
-from illusion.run.folder import ANNOTATIONS
+from illusion.run.folder import ANNOTATIONS, ANNOTATIONS_REJECTS
 from illusion.run.folder import LABELSTUDIO as RECORD
 from tests.helpers.campaign import pseudonyms_of, tasks_of
 
@@ -199,20 +201,51 @@ def test_two_annotators_label_and_import_maps_labels_back(fresh_run, server, adm
     assert (offline / ANNOTATIONS).read_text() == text
 
 
-def test_an_annotation_with_an_unknown_choice_is_refused(fresh_run, server, admin, annotators):
+def test_answers_the_config_does_not_allow_are_set_aside_and_the_rest_kept(
+    fresh_run, server, admin, annotators, capsys, monkeypatch
+):
     url, key = server
     export_campaign(fresh_run, url, key)
-    import_campaign(fresh_run, url, key)
-    before = (fresh_run / ANNOTATIONS).read_text()
-    task = server_tasks(admin, record_of(fresh_run)["projects"]["pair"]["id"])[0]
-    annotators[0].client.annotations.create(id=task.id, result=[choice("same_concept", "left", "maybe")])
-    with pytest.raises(
-        IllusionError,
-        match=rf"task {task.data['uid']}, annotation \d+, 'same_concept': "
-        r"unknown choice 'maybe' \(expected one of: same, related, different\)",
-    ):
-        import_campaign(fresh_run, url, key)
-    assert (fresh_run / ANNOTATIONS).read_text() == before
+    sets = server_tasks(admin, record_of(fresh_run)["projects"]["set"]["id"])
+    first, second = annotators
+    label_set(first, sets[0].id, "yes", [2], "a good answer", 3)
+    # Label Studio takes answers its own form would never send, through the API.
+    second.client.annotations.create(
+        id=sets[0].id,
+        result=[
+            choice("pattern", "sentences", "maybe"),
+            {"from_name": "confidence", "to_name": "sentences", "type": "rating", "value": {"rating": 9}},
+            {"from_name": "description", "to_name": "sentences", "type": "textarea", "value": {"text": ["kept"]}},
+        ],
+    )
+    main(["import", str(fresh_run), "--url", url, "--api-key", key])
+    err = capsys.readouterr().err
+    assert "2 answers are not allowed by the labelling config and were set aside in" in err and "annotations.rejects.jsonl" in err
+    rows = {row["annotator"]: row for row in map(json.loads, (fresh_run / ANNOTATIONS).read_text().splitlines())}
+    names = pseudonyms_of(fresh_run)
+    good, bad = rows[names[str(first.user_id)]], rows[names[str(second.user_id)]]
+    assert (good["pattern"], good["fits"], good["confidence"]) == ("yes", [2], 3)
+    assert (bad["pattern"], bad["confidence"], bad["description"]) == (None, None, "kept")
+    rejects = [json.loads(line) for line in (fresh_run / ANNOTATIONS_REJECTS).read_text().splitlines()]
+    uid = sets[0].data["uid"]
+    assert [(r["annotator"], r["task_uid"], r["field"], r["value"]) for r in rejects] == [
+        (bad["annotator"], uid, "pattern", {"choices": ["maybe"]}),
+        (bad["annotator"], uid, "confidence", {"rating": 9}),
+    ]
+    assert (
+        rejects[0]["why"].startswith("unknown choice 'maybe' (expected one of: yes, no")
+        and rejects[1]["why"] == "rating 9 is not 1..5"
+    )
+
+    monkeypatch.setenv("COLUMNS", "80")
+    main(["campaign", "status", str(fresh_run), "--url", url, "--api-key", key])
+    shown = capsys.readouterr().out
+    assert max(map(len, shown.splitlines())) <= 80
+    assert all(any(line.startswith(f"│ {name} ") for line in shown.splitlines()) for name in rows)  # whole pseudonyms
+    assert f"set aside: {bad['annotator']}, set task {uid}, pattern: unknown choice 'maybe'" in " ".join(shown.split())
+    with pytest.raises(SystemExit) as strict:
+        main(["import", str(fresh_run), "--url", url, "--api-key", key, "--strict"])
+    assert strict.value.code == 1 and "error: 2 answers are not allowed" in capsys.readouterr().err
 
 
 def test_a_wrong_key_is_refused_clearly(fresh_run, server):
@@ -279,3 +312,69 @@ def test_export_command_prints_the_projects_but_never_the_key(fresh_run, server,
     out, err = capsys.readouterr()
     assert exit_info.value.code == 1 and err.startswith("error: Label Studio at") and err.count("\n") == 1
     assert not (fresh_run / ANNOTATIONS).exists()
+
+
+def tagged_projects(admin, run_dir):
+    tag = campaign_tag(load_private(load_campaign_run(run_dir).run_id))
+    return sorted(p.id for p in admin.projects.list() if tag in (p.description or ""))
+
+
+def test_a_lost_record_is_found_again_and_import_never_shrinks_the_labels(fresh_run, server, admin, annotators, capsys):
+    url, key = server
+    login = ["--url", url, "--api-key", key]
+    main(["export", str(fresh_run), *login, "--attention", "2"])
+    record = record_of(fresh_run)
+    data = {t.uid for t in tasks_of(fresh_run)["set"]}  # not the attention checks
+    sets = [task for task in server_tasks(admin, record["projects"]["set"]["id"]) if task.data["uid"] in data]
+    for task in sets[:3]:
+        label_set(annotators[0], task.id, "no", None, "nothing", 2)
+    main(["import", str(fresh_run), *login])
+    labels = (fresh_run / ANNOTATIONS).read_text()
+    assert "against the earlier 0 rows: 3 added, 0 removed, 0 changed" in capsys.readouterr().out
+
+    (fresh_run / RECORD).unlink()
+    with pytest.raises(SystemExit):  # the private file knows the campaign is on one shared server
+        main(["export", str(fresh_run), *login, "--annotator", "alice"])
+    assert f"is on one shared server ({url.rstrip('/')}); export it without --annotator" in capsys.readouterr().err
+    main(["export", str(fresh_run), *login])  # no duplicate projects, and the attention checks stay
+    assert "0 added, 8 in all" in capsys.readouterr().out
+    assert tagged_projects(admin, fresh_run) == sorted(p["id"] for p in record["projects"].values())
+    assert {k: record_of(fresh_run)[k] for k in ("projects", "attention", "overlap")} == {
+        k: record[k] for k in ("projects", "attention", "overlap")
+    }
+    main(["import", str(fresh_run), *login])
+    assert (fresh_run / ANNOTATIONS).read_text() == labels
+    assert "3 added" not in capsys.readouterr().out and not list(fresh_run.glob("annotations.[0-9]*"))
+
+    # Labels gone from the server: the import says so and keeps the earlier file.
+    admin.annotations.delete(next(iter(admin.annotations.list(id=sets[0].id))).id)
+    main(["import", str(fresh_run), *login])
+    out, err = capsys.readouterr()
+    assert "against the earlier 3 rows: 0 added, 1 removed, 0 changed" in out
+    assert f"the earlier file is kept as {fresh_run / 'annotations.1.jsonl'}" in out
+    assert "warning: 1 rows of the earlier file are not on the server(s) any more" in err
+    assert (fresh_run / "annotations.1.jsonl").read_text() == labels and len(
+        (fresh_run / ANNOTATIONS).read_text().splitlines()
+    ) == 2
+
+
+def test_agree_and_status_work_from_the_first_answers(fresh_run, server, admin, annotators, capsys, monkeypatch):
+    url, key = server
+    export_campaign(fresh_run, url, key)
+    tasks = {t.uid: t for t in tasks_of(fresh_run)["set"]}
+    by_condition = {}
+    for task in server_tasks(admin, record_of(fresh_run)["projects"]["set"]["id"]):
+        by_condition.setdefault(tasks[task.data["uid"]].condition, task)
+    for task in by_condition.values():  # one set with ticked sentences per condition
+        label_set(annotators[0], task.id, "yes", [1, 2], "a pattern", 4)
+    monkeypatch.setenv("COLUMNS", "80")
+    main(["campaign", "status", str(fresh_run), "--url", url, "--api-key", key])
+    main(["import", str(fresh_run), "--url", url, "--api-key", key])
+    main(["agree", str(fresh_run), "--bootstrap", "20"])
+    shown = capsys.readouterr().out
+    assert max(len(line) for line in shown.splitlines() if not line.startswith("wrote ")) <= 80  # paths are not cut
+    name = pseudonyms_of(fresh_run)[str(annotators[0].user_id)]
+    assert shown.count(f"│ {name} │") == 2  # whole, in the status and in agree's table of annotators
+    comparisons = json.loads((fresh_run / "agreement.json").read_text())["conditions"]["comparisons"]
+    fits = [c for c in comparisons if c["outcome"] == "fits_mean"]
+    assert fits and all(c["p"] is None and c["reason"].startswith("not enough data") for c in fits)

@@ -14,6 +14,7 @@ from illusion.annotations.labelstudio.importer import import_campaign, latest_pe
 from illusion.cli import main
 from illusion.errors import IllusionError
 from illusion.run.folder import ANNOTATIONS
+from illusion.run.folder import ANNOTATIONS_REJECTS as REJECTS
 from illusion.run.folder import ANNOTATIONS_SUMMARY as SUMMARY
 from tests.helpers.campaign import pseudonyms_of
 
@@ -165,22 +166,48 @@ def _export_with(tmp_path, edit):
 
 
 def _first_result(tasks, name):
-    return next(item for item in tasks[0]["annotations"][0]["result"] if item["from_name"] == name)
+    """The answer to ``name`` in the first annotation of the second task (the latest of its annotator)."""
+    return next(item for item in tasks[1]["annotations"][0]["result"] if item["from_name"] == name)
+
+
+@pytest.mark.parametrize(
+    "edit, field, why",
+    [
+        (
+            lambda t: _first_result(t, "pattern")["value"].update(choices=["maybe"]),
+            "pattern",
+            r"unknown choice 'maybe' \(expected one of: yes, no\)",
+        ),
+        (
+            lambda t: _first_result(t, "fits")["value"].update(choices=["1", "11"]),
+            "fits",
+            r"unknown choice '11' \(expected one of: 1, 2, 3\)",
+        ),
+        (lambda t: _first_result(t, "confidence")["value"].update(rating=9), "confidence", r"rating 9 is not 1..5"),
+        (lambda t: _first_result(t, "pattern").update(from_name="mood"), "mood", r"unknown question 'mood' for a set task"),
+        (lambda t: t[1]["annotations"][0].update(lead_time="soon"), "lead_time", r"lead_time 'soon' is not a number"),
+    ],
+)
+def test_a_bad_answer_is_set_aside_and_the_rest_kept(run_dir, tmp_path, edit, field, why):
+    good = import_campaign(run_dir, files=EXPORTS[:1])
+    before = rows_of(run_dir)
+    summary = import_campaign(run_dir, files=(_export_with(tmp_path, edit),))
+    (reject,) = [json.loads(line) for line in (run_dir / REJECTS).read_text().splitlines()]
+    assert reject["field"] == field and re.match(why, reject["why"]) and reject["annotator"].startswith("annotator-")
+    assert summary["annotations"] == good["annotations"] and summary["rejects"] == 1
+    after = rows_of(run_dir)
+    changed = [(old, new) for old, new in zip(before, after, strict=True) if old != new]
+    assert [reject["task_uid"]] == [new["task_uid"] for _, new in changed]
+    ((old, new),) = changed  # only the bad answer is gone from its row; the earlier file is kept
+    lost = "pattern" if field == "mood" else field  # the answer under the unknown name is pattern's
+    assert {k for k in old if old[k] != new[k]} == {lost} and new[lost] is None
+    assert summary["changes"] == {"before": len(before), "added": 0, "removed": 0, "changed": 1, "kept_as": "annotations.1.jsonl"}
+    assert [json.loads(line) for line in (run_dir / "annotations.1.jsonl").read_text().splitlines()] == before
 
 
 @pytest.mark.parametrize(
     "edit, message",
     [
-        (
-            lambda t: _first_result(t, "pattern")["value"].update(choices=["maybe"]),
-            r"annotation \d+, 'pattern': unknown choice 'maybe' \(expected one of: yes, no\)",
-        ),
-        (
-            lambda t: _first_result(t, "fits")["value"].update(choices=["1", "11"]),
-            r"'fits': unknown choice '11' \(expected one of: 1, 2, 3\)",
-        ),
-        (lambda t: _first_result(t, "confidence")["value"].update(rating=9), r"'confidence': rating 9 is not 1..5"),
-        (lambda t: _first_result(t, "pattern").update(from_name="mood"), r"unknown question 'mood' for a set task"),
         (lambda t: t[0]["data"].update(uid="t0000"), r"task 1: task uid t0000 is not a task of run"),
         (lambda t: t[0]["data"].pop("uid"), r"task 1: no data.uid"),
         (lambda t: t[0]["annotations"][0].update(completed_by=None), r"no completed_by user id"),

@@ -17,7 +17,10 @@ import pytest
 from illusion.annotations.labelstudio.annotators import add_annotator, seats
 from illusion.annotations.labelstudio.export import export_campaign
 from illusion.annotations.labelstudio.importer import import_campaign
+from illusion.annotations.labelstudio.private import load_private
+from illusion.annotations.labelstudio.project import campaign_tag
 from illusion.annotations.labelstudio.server import free_port, launch, stop_process
+from illusion.annotations.labelstudio.tasks import load_campaign_run
 from illusion.cli import main
 from illusion.run.folder import ANNOTATIONS
 from illusion.run.folder import LABELSTUDIO as RECORD
@@ -208,3 +211,103 @@ def by_seat(run_dir):
 
 def project_ids_of(record, run_dir, name):
     return [p["id"] for p in record["annotators"][pseudonyms_of(run_dir)[f"seat:{name}"]]["projects"].values()]
+
+
+def campaign_on_servers(run_dir):
+    """Per annotator, the uids of the campaign's tasks on their server, by project id."""
+    from label_studio_sdk import LabelStudio
+
+    tag = campaign_tag(load_private(load_campaign_run(run_dir).run_id))
+    found = {}
+    for name in NAMES:
+        place = seats()[name]
+        admin = LabelStudio(base_url=place.url, api_key=place.admin_key())
+        for project in admin.projects.list():
+            if tag in (project.description or ""):
+                found[name, project.id] = sorted(t.data["uid"] for t in admin.tasks.list(project=project.id))
+    return found
+
+
+def test_export_checks_everything_before_it_changes_anything(campaign_servers, fresh_run, monkeypatch, capsys):
+    organiser, _ = campaign_servers
+    monkeypatch.setenv("ILLUSION_ORGANISER_DIR", str(organiser))
+    everyone = [arg for name in NAMES for arg in ("--annotator", name)]
+    main(["export", str(fresh_run), *everyone])
+    before, record = campaign_on_servers(fresh_run), (fresh_run / RECORD).read_text()
+    registry = organiser / "annotators.json"
+    private = {path: path.read_text() for path in organiser.iterdir() if path != registry}
+    listed = registry.read_text()
+    down = dict(json.loads(listed), erin={"data_dir": str(seats()["carol"].data_dir), "port": free_port()})
+    registry.write_text(json.dumps(down))  # an annotator whose server is not running
+    try:
+        for args, message in [
+            (["--annotator", "alice", "--annotator", "dave"], "no annotator 'dave' (known: alice, bob, carol, erin)"),
+            (
+                ["--annotator", "alice", "--annotator", "bob"],
+                "the campaign's annotators are alice, bob, carol with overlap 2; --annotator gives alice, bob with "
+                "overlap 2: pass the recorded list, or add --reassign",
+            ),
+            ([*everyone, "--overlap", "3"], "--annotator gives alice, bob, carol with overlap 3"),
+            ([*everyone, "--overlap", "4", "--reassign"], "--overlap 4 needs at least 4 annotators, and there are 3"),
+            ([*everyone, "--annotator", "erin", "--reassign"], f"cannot reach Label Studio at {seats()['erin'].url}"),
+        ]:
+            with pytest.raises(SystemExit):
+                main(["export", str(fresh_run), *args])
+            assert message in capsys.readouterr().err
+            assert campaign_on_servers(fresh_run) == before and (fresh_run / RECORD).read_text() == record
+            assert {path: path.read_text() for path in organiser.iterdir() if path != registry} == private
+    finally:
+        registry.write_text(listed)
+
+
+def test_reassign_withdraws_unanswered_tasks_and_keeps_every_answer(campaign_servers, fresh_run, monkeypatch, capsys):
+    organiser, _ = campaign_servers
+    monkeypatch.setenv("ILLUSION_ORGANISER_DIR", str(organiser))
+    export_campaign(fresh_run, None, None, overlap=2, annotators=list(NAMES))
+    carol = seats()["carol"]
+    with httpx.Client(base_url=carol.url, headers={"Authorization": f"Token {carol.admin_key()}"}) as admin:
+        project = json.loads((fresh_run / RECORD).read_text())["annotators"][by_name(fresh_run)["carol"]]["projects"]["set"]
+        answered = admin.get(f"/api/tasks/?project={project['id']}").raise_for_status().json()["tasks"][:2]
+        for task in answered:
+            admin.post(f"/api/tasks/{task['id']}/annotations/", json={"result": result("carol-answer")}).raise_for_status()
+
+    main(["export", str(fresh_run), "--annotator", "alice", "--annotator", "bob", "--reassign"])
+    out = capsys.readouterr().out
+    assert f"set tasks: project {project['id']} at {by_name(fresh_run)['carol']}'s server, 0 added, " in out
+    assert ", 2 answered kept, 2 in all" in out
+    on_servers = campaign_on_servers(fresh_run)
+    for name in ("alice", "bob"):  # overlap 2 of 2: both have every task now
+        assert sorted(len(uids) for (who, _), uids in on_servers.items() if who == name) == [3, 6]
+    assert sorted(len(uids) for (who, _), uids in on_servers.items() if who == "carol") == [0, 2]
+
+    import_campaign(fresh_run)
+    rows = [json.loads(line) for line in (fresh_run / ANNOTATIONS).read_text().splitlines()]
+    assert [row["description"] for row in rows if row["annotator"] == by_name(fresh_run)["carol"]] == ["carol-answer"] * 2
+
+
+def test_a_lost_record_is_taken_up_again_on_every_annotators_server(campaign_servers, fresh_run, monkeypatch):
+    organiser, tokens = campaign_servers
+    monkeypatch.setenv("ILLUSION_ORGANISER_DIR", str(organiser))
+    export_campaign(fresh_run, None, None, overlap=2, annotators=list(NAMES), attention=1)
+    record = json.loads((fresh_run / RECORD).read_text())
+    alice = seats()["alice"]
+    with httpx.Client(base_url=alice.url, headers={"Authorization": f"Token {tokens['alice']}"}) as me:
+        project = record["annotators"][by_name(fresh_run)["alice"]]["projects"]["set"]
+        for task in me.get(f"/api/tasks/?project={project['id']}").raise_for_status().json()["tasks"]:
+            me.post(f"/api/tasks/{task['id']}/annotations/", json={"result": result("alice-answer")}).raise_for_status()
+    assert import_campaign(fresh_run)["annotations"] == 4  # her sets; the attention check is not data
+    labels, before = (fresh_run / ANNOTATIONS).read_text(), campaign_on_servers(fresh_run)
+
+    (fresh_run / RECORD).unlink()
+    main(["export", str(fresh_run)])  # the recorded annotators, from the organiser's private file
+    assert campaign_on_servers(fresh_run) == before  # no duplicate projects, no task more or less
+    again = json.loads((fresh_run / RECORD).read_text())
+    assert {k: again[k] for k in ("annotators", "attention", "overlap", "roster")} == {
+        k: record[k] for k in ("annotators", "attention", "overlap", "roster")
+    }
+    changes = import_campaign(fresh_run)["changes"]
+    assert (fresh_run / ANNOTATIONS).read_text() == labels and changes == {"before": 4, "added": 0, "removed": 0, "changed": 0}
+
+
+def by_name(run_dir):
+    return {name: pseudonym for pseudonym, name in by_seat(run_dir).items()}
