@@ -15,12 +15,12 @@ from illusion.annotations.labelstudio.config import TASK_TYPES, config_text
 from illusion.annotations.labelstudio.private import Private, load_private
 from illusion.annotations.labelstudio.project import campaign_tag, find_project, project_description, read_record, write_record
 from illusion.annotations.labelstudio.tasks import CampaignRun, Task, for_seat, load_campaign_run
+from illusion.annotations.labelstudio.views import ensure_annotator_view
 from illusion.common.seeds import rng_for
 from illusion.errors import PluginError
 from illusion.host import Host
 
 TITLES = {"set": "sentence sets", "pair": "dataset pairs"}
-MARKUP_FIELDS = {"set": ("html", "fit_options"), "pair": ("left_html", "right_html")}
 Predict = Callable[[dict[str, Any]], list[dict[str, Any]]]
 
 
@@ -102,6 +102,7 @@ def _export_to(
                 settings["title"] = f"{options['title']}: {TITLES[task_type]}"
             project_id = _ensure_project(client, url, run, private, holder, record or holder, task_type, settings)
             added = _import_missing(client, project_id, tasks[task_type], options["predict"])
+            ensure_annotator_view(client, project_id, task_type)
             summary[task_type] = {"project": project_id, "tasks": len(tasks[task_type]), "added": added}
             holder["projects"][task_type]["tasks"] = len(tasks[task_type])
     return summary
@@ -132,9 +133,6 @@ def _ensure_project(
         settings.setdefault("title", f"Campaign {campaign_tag(private)}: {TITLES[task_type]}")
         project = client.projects.create(description=project_description(private), **settings)
         assert project.id is not None  # the server numbers every project it creates
-        # The task list shows the plain-text preview, not the markup of the sentences.
-        hidden = [f"tasks:data.{name}" for name in MARKUP_FIELDS[task_type]]
-        client.views.create(project=project.id, data={"title": "Tasks", "hiddenColumns": {"explore": hidden, "labeling": hidden}})
     # Recorded at once, so an export that fails later resumes with this project.
     holder["projects"][task_type] = {"id": project.id, "title": project.title}
     holder["url"] = url.rstrip("/")

@@ -17,12 +17,15 @@ os.umask(_UMASK)
 
 
 @contextmanager
-def atomic_writer(path: str | os.PathLike, mode: str = "w") -> Iterator[IO[Any]]:
-    """Open a temporary file beside ``path``; it replaces ``path`` only if the block succeeds."""
+def atomic_writer(path: str | os.PathLike, mode: str = "w", file_mode: int | None = None) -> Iterator[IO[Any]]:
+    """Open a temporary file beside ``path``; it replaces ``path`` only if the block succeeds.
+
+    The file gets ``file_mode`` (set before anything is written), else an ordinary file's mode.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes private files; results are ordinary files
+    os.chmod(tmp, 0o666 & ~_UMASK if file_mode is None else file_mode)  # mkstemp makes private files
     try:
         with os.fdopen(fd, mode, encoding=None if "b" in mode else "utf-8") as handle:
             yield handle

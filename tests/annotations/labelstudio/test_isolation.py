@@ -3,23 +3,19 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
 from collections import Counter
-from pathlib import Path
 
 import httpx
 import pytest
 
-from illusion.annotations.labelstudio.annotators import add_annotator, seats
+from illusion.annotations.labelstudio.annotators import seats
 from illusion.annotations.labelstudio.export import export_campaign
 from illusion.annotations.labelstudio.importer import import_campaign
-from illusion.annotations.labelstudio.server import free_port, launch, stop_process
 from illusion.cli import main
 from illusion.run.folder import ANNOTATIONS
 from illusion.run.folder import LABELSTUDIO as RECORD
 from tests.annotations.labelstudio.test_leaks import design_words, fetch_everything, leaked
-from tests.helpers.campaign import pseudonyms_of, tasks_of
+from tests.helpers.campaign import annotator_servers, pseudonyms_of, tasks_of
 
 pytestmark = [pytest.mark.labelstudio, pytest.mark.slow]
 NAMES = ("alice", "bob", "carol")
@@ -40,22 +36,10 @@ def log_in(url: str, email: str, password: str) -> str:
 @pytest.fixture(scope="module")
 def campaign_servers(server, tmp_path_factory):
     """Three annotators, each with a server of their own (started), and their logins."""
-    venv = Path(os.environ["ILLUSION_LS_VENV"])
-    home = tmp_path_factory.mktemp("ls-home")
-    shutil.copytree(venv / "illusion-data-template", home / "template")  # initialised once, for speed
-    organiser = tmp_path_factory.mktemp("organiser")
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("ILLUSION_ORGANISER_DIR", str(organiser))
-        logins = {name: add_annotator(name, venv, home, port=free_port())[1:] for name in NAMES}
+    with annotator_servers(tmp_path_factory, NAMES) as (organiser, logins, _):
         private = "".join(path.read_text() for path in organiser.iterdir())
         assert not any(password in private or email in private for email, password in logins.values())
-        exe = venv / "bin" / "label-studio"
-        started = [launch(exe, place.data_dir, place.port) for place in seats().values()]
-        try:
-            yield organiser, {name: log_in(seats()[name].url, *logins[name]) for name in NAMES}
-        finally:
-            for running in started:
-                stop_process(running.process.pid)
+        yield organiser, {name: log_in(seats()[name].url, *logins[name]) for name in NAMES}
 
 
 def result(description):
