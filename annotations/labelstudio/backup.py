@@ -160,7 +160,7 @@ def _snapshot(path: Path) -> bytes:
             return path.read_bytes()
     with tempfile.TemporaryDirectory() as tmp:
         copy = Path(tmp) / "copy.sqlite3"
-        source, target = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=60), sqlite3.connect(copy)
+        source, target = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=60), sqlite3.connect(copy)
         try:
             source.backup(target)
         except sqlite3.Error as exc:
@@ -172,10 +172,8 @@ def _snapshot(path: Path) -> bytes:
 
 
 def _write_archive(out: Path, members: list[Member]) -> None:
-    with (
-        atomic_writer(out, "wb", file_mode=0o600) as handle,
-        tarfile.open(fileobj=handle, mode="w:gz") as archive,
-    ):  # it holds secrets
+    """A gzipped tar of ``members``, readable by its owner only: it holds secrets."""
+    with atomic_writer(out, "wb", file_mode=0o600) as handle, tarfile.open(fileobj=handle, mode="w:gz") as archive:
         for member in members:
             info = tarfile.TarInfo(member.name)
             info.size, info.mode, info.mtime = len(member.data), member.mode, int(time.time())
@@ -198,7 +196,10 @@ def read_archive(archive: str | Path) -> tuple[dict[str, Any], dict[str, Member]
     except (OSError, tarfile.TarError, EOFError) as exc:
         raise IllusionError(f"{archive}: not a readable campaign backup ({exc})") from None
     index_member = members.pop(INDEX, None)
-    index = json.loads(index_member.data) if index_member else None
+    try:
+        index = json.loads(index_member.data) if index_member else None
+    except ValueError:
+        index = None
     if not isinstance(index, dict) or index.get("format") != FORMAT:
         raise IllusionError(f"{archive}: not a campaign backup written by `illusion campaign backup` (no {INDEX})")
     return index, members
@@ -231,6 +232,10 @@ def restore_campaign(
             plan[organiser_dir() / rest] = member
         elif kind == "servers":
             seat_name, _, relative = rest.partition("/")
+            if seat_name not in places:
+                raise IllusionError(
+                    f"{archive}: holds server data of {seat_name!r}, who is not in its list of annotators; not restoring it"
+                )
             plan[Path(places[seat_name]["data_dir"]) / relative] = member
     clashes = [str(path) for path, member in plan.items() if path.exists() and _snapshot(path) != member.data]
     clashes += [f"{registry} ({name}: {known[name]})" for name, entry in places.items() if name in known and known[name] != entry]
@@ -244,6 +249,12 @@ def restore_campaign(
     organiser_dir().mkdir(parents=True, exist_ok=True, mode=0o700)
     write_json(registry, known | places)
     registry.chmod(0o600)
+    found = last_backup(index["run_id"])
+    if not found or found["at"] < index["created_at"]:  # the archive is the latest backup known here
+        _remember(
+            index["run_id"],
+            {"archive": str(Path(archive).resolve()), "at": index["created_at"], "bytes": Path(archive).stat().st_size},
+        )
     return {"run_id": index["run_id"], "created_at": index["created_at"], "run_dir": str(target_run), "annotators": places}
 
 

@@ -13,6 +13,9 @@ from typing import Any
 
 from label_studio_sdk import LabelStudio
 
+from illusion.annotations.labelstudio.client import describe
+from illusion.errors import IllusionError
+
 # The plain-text preview of the sentences, the dataset, then the task's state (done, answers, skipped).
 SHOWN = {
     "set": (
@@ -31,8 +34,12 @@ PREVIEW_WIDTH = 640
 
 def column_ids(client: LabelStudio, project_id: int) -> list[str]:
     """Every column the data manager offers for the project, as ``tasks:<id>`` / ``tasks:data.<field>``."""
+    # The SDK has no call for the data manager's columns; its HTTP client (address, key) does.
     answer = client._client_wrapper.httpx_client.request("api/dm/columns", method="GET", params={"project": project_id})
-    answer.raise_for_status()
+    if answer.status_code != 200:
+        raise IllusionError(
+            f"Label Studio answered {answer.status_code} when asked for project {project_id}'s task columns: {describe(answer.text)}"
+        )
     columns = answer.json()["columns"]
     return [f"tasks:{c['parent'] + '.' if c.get('parent') else ''}{c['id']}" for c in columns if c["id"] != "data"]
 

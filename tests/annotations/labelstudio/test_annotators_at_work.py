@@ -17,6 +17,7 @@ from illusion.annotations.labelstudio.backup import backup_campaign, restore_cam
 from illusion.annotations.labelstudio.export import export_campaign
 from illusion.annotations.labelstudio.importer import import_campaign
 from illusion.annotations.labelstudio.server import launch, stop_process
+from illusion.cli import main
 from illusion.run.folder import ANNOTATIONS, LABELSTUDIO, TOPK
 from tests.helpers.browser import chromium
 from tests.helpers.campaign import annotator_servers, pseudonyms_of, tasks_of
@@ -155,7 +156,7 @@ def test_an_annotator_labels_with_the_keyboard_and_import_gets_every_answer(serv
     assert (answered["task_type"], answered["same_concept"], answered["pattern"]) == ("pair", "related", None)
 
 
-def test_a_backup_brings_every_label_back_after_the_servers_data_is_lost(servers, campaign, tmp_path):
+def test_a_backup_brings_every_label_back_after_the_servers_data_is_lost(servers, campaign, tmp_path, capsys):
     for name in NAMES:  # each annotator answers every set through their own API
         with admin(name) as client:
             token = client.get("/api/current-user/token").raise_for_status().json()["token"]
@@ -183,3 +184,5 @@ def test_a_backup_brings_every_label_back_after_the_servers_data_is_lost(servers
         )
     import_campaign(campaign)
     assert hashlib.sha256((campaign / ANNOTATIONS).read_bytes()).digest() == hashlib.sha256(labels).digest()
+    main(["campaign", "status", str(campaign)])
+    assert f"last backup: {done['at'][:16].replace('T', ' ')} UTC" in " ".join(capsys.readouterr().out.split())

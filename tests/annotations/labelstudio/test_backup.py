@@ -55,9 +55,9 @@ def campaign(tmp_path, organiser_dir):
 
 def test_backup_holds_the_campaign_and_restores_elsewhere_with_its_modes(campaign, tmp_path, organiser_dir, capsys):
     run, data = campaign
-    done = backup_campaign(run, tmp_path)
-    archive = tmp_path / done["archive"].rsplit("/", 1)[1]
-    assert mode(archive) == 0o600 and done["annotators"] == ["alice"]
+    main(["campaign", "backup", str(run), str(tmp_path)])
+    (archive,) = tmp_path.glob("campaign-backup-r-*.tar.gz")
+    assert capsys.readouterr().out.startswith(f"wrote {archive}: ") and mode(archive) == 0o600
     with tarfile.open(archive) as tar:
         names = set(tar.getnames())
     assert {f"run/{TOPK}", f"run/{LABELSTUDIO}", f"run/{ANNOTATIONS}", "organiser/backup-run.json"} <= names

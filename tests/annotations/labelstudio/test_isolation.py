@@ -96,7 +96,8 @@ def test_each_annotator_sees_only_their_own_tasks_and_answers(campaign_servers, 
     for pseudonym, name in by_seat(fresh_run).items():
         row = status["annotators"][pseudonym]
         assert (row["done"], row["skipped"], row["left"]) == (row["assigned"] - pairs[name], 0, pairs[name])
-    assert status["pattern_alpha"]["reason"]  # everyone said yes: alpha is undefined, and says why
+    assert status["pattern_alpha"]["reason"]
+    assert status["last_backup"] is None  # everyone said yes: alpha is undefined, and says why
 
     summary = import_campaign(fresh_run)
     rows = [json.loads(line) for line in (fresh_run / ANNOTATIONS).read_text().splitlines()]
