@@ -82,6 +82,9 @@ def add_annotator(name: str, venv: Path, home: Path, email: str | None = None, p
     known = seats()
     if name in known:
         raise IllusionError(f"annotator {name!r} exists already (server data in {known[name].data_dir})")
+    taken = {s.port: s.name for s in known.values()}
+    if port in taken:
+        raise IllusionError(f"port {port} is annotator {taken[port]!r}'s already; pass another --port")
     exe = ensure_venv(venv)
     template = home / "template"
     ensure_data_dir(exe, template)

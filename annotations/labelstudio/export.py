@@ -15,11 +15,11 @@ from illusion.annotations.labelstudio.config import TASK_TYPES, config_text, con
 from illusion.annotations.labelstudio.private import Private, load_private
 from illusion.annotations.labelstudio.project import campaign_tag, find_project, project_description, read_record, write_record
 from illusion.annotations.labelstudio.tasks import CampaignRun, Task, load_campaign_run
+from illusion.annotations.labelstudio.views import ensure_annotator_view
 from illusion.errors import IllusionError, PluginError
 from illusion.host import Host
 
 TITLES = {"set": "sentence sets", "pair": "dataset pairs"}
-MARKUP_FIELDS = {"set": ("html", "fit_options"), "pair": ("left_html", "right_html")}
 Predict = Callable[[dict[str, Any]], list[dict[str, Any]]]
 
 
@@ -158,6 +158,7 @@ def _export_to(
                 done |= _withdraw(client, project_id, {task.uid for task in tasks[task_type]})
                 done["tasks"] += done["answered_kept"]
             done["added"] = _import_missing(client, project_id, tasks[task_type], options["predict"])
+            ensure_annotator_view(client, project_id, task_type)
             summary[task_type] = done
             holder["projects"][task_type]["tasks"] = done["tasks"]
     return summary
@@ -190,11 +191,6 @@ def _ensure_project(
             created = client.projects.create(description=project_description(private), **settings)
             assert created.id is not None  # the server numbers every project it creates
             project_id, project_title = created.id, created.title
-            # The task list shows the plain-text preview, not the markup of the sentences.
-            hidden = [f"tasks:data.{name}" for name in MARKUP_FIELDS[task_type]]
-            client.views.create(
-                project=project_id, data={"title": "Tasks", "hiddenColumns": {"explore": hidden, "labeling": hidden}}
-            )
     known = holder["projects"].get(task_type) or {}
     if (known.get("id"), known.get("title")) != (project_id, project_title):
         # Recorded at once, so an export that fails later resumes with this project.

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from illusion.annotations.labelstudio.config import sentence_choices
 from illusion.annotations.labelstudio.private import Private
 from illusion.common.marks import highlight, word_span
 from illusion.common.seeds import rng_for
@@ -194,7 +195,7 @@ def set_task(run: CampaignRun, private: Private, st: SentenceSet) -> Task:
         "uid": task_uid(private, "set", st.set_id),
         "dataset": st.dataset,
         "html": set_html(st.sentences),
-        "fit_options": [{"value": str(n)} for n in range(1, len(st.sentences) + 1)],
+        "fit_options": sentence_choices(len(st.sentences)),
         "text": set_text(st.sentences),
     }
     meta = {

@@ -1,4 +1,4 @@
-"""``illusion campaign status``: how far a labelling campaign has got."""
+"""``illusion campaign status``, ``backup`` and ``restore``: follow a labelling campaign and keep it safe."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from illusion.commands.labelstudio import key_option, run_dir_argument, url_opti
 
 @click.group()
 def campaign() -> None:
-    """Follow a labelling campaign."""
+    """Follow a labelling campaign, back it up and restore it."""
 
 
 def _seconds(value: float | None) -> str:
@@ -43,8 +43,10 @@ def status(run_dir: Path, url: str | None, api_key: str | None, as_json: bool) -
     from rich.table import Table
 
     from illusion.annotations.agreement.status import campaign_status
+    from illusion.annotations.labelstudio.backup import describe_backup, last_backup
 
     found = campaign_status(run_dir, url, api_key)
+    found["last_backup"] = last_backup(found["run_id"])
     if as_json:
         click.echo(json.dumps(found, indent=2))
         return
@@ -78,3 +80,45 @@ def status(run_dir: Path, url: str | None, api_key: str | None, as_json: bool) -
         )
     else:
         console.print("agreement so far: " + ((alpha or {}).get("reason") or "no labels yet"))
+    console.print(describe_backup(found["last_backup"]))
+
+
+@campaign.command()
+@run_dir_argument
+@click.argument("out", type=click.Path(path_type=Path))
+def backup(run_dir: Path, out: Path) -> None:
+    """Write one archive (OUT, or a new file in the folder OUT) holding all the campaign of RUN_DIR needs to go on.
+
+    The run's campaign files, the organiser's private file, the annotator list and every annotator's
+    server data (databases copied safely while the servers run). The archive holds secrets: keep it
+    as private as your organiser folder.
+    """
+    from illusion.annotations.labelstudio.backup import backup_campaign
+
+    done = backup_campaign(run_dir, out)
+    click.echo(
+        f"wrote {done['archive']}: {done['files']} files, {done['bytes'] / 1e6:.1f} MB, "
+        f"servers of {', '.join(done['annotators']) or 'no annotator'}, in {done['seconds']:.1f} s"
+    )
+
+
+@campaign.command()
+@click.argument("archive", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option(
+    "--run-dir", type=click.Path(file_okay=False, path_type=Path), help="Where to put the run folder [default: where it was]."
+)
+@click.option(
+    "--data-home",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Put each annotator's server data in DATA_HOME/NAME instead of where it was (annotators.json follows).",
+)
+@click.option("--overwrite", is_flag=True, help="Replace files and annotator entries that differ from the backup.")
+def restore(archive: Path, run_dir: Path | None, data_home: Path | None, overwrite: bool) -> None:
+    """Put a campaign back from ARCHIVE (written by `campaign backup`); stop its servers first."""
+    from illusion.annotations.labelstudio.backup import restore_campaign
+
+    done = restore_campaign(archive, run_dir, data_home, overwrite)
+    click.echo(f"restored the campaign of run {done['run_id']} backed up at {done['created_at']} into {done['run_dir']}")
+    for name, place in done["annotators"].items():
+        click.echo(f"  {name}: server data {place['data_dir']}, port {place['port']}")
+    click.echo("start the servers with `illusion labelstudio serve --annotators`")

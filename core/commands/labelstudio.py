@@ -101,15 +101,19 @@ def serve(data_dir: Path | None, port: int, host: str, annotators: bool, venv: P
 @labelstudio.command("add-annotator")
 @click.argument("name")
 @click.option("--email", help="The annotator's login, kept on their server only [default: NAME@annotators.invalid].")
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    help="Port of the annotator's server [default: one above the highest port given so far, from 8081].",
+)
 @venv_option
-def add_annotator(name: str, email: str | None, venv: Path | None) -> None:
+def add_annotator(name: str, email: str | None, port: int | None, venv: Path | None) -> None:
     """Give annotator NAME a Label Studio server of their own, with an account; print the password once."""
     from illusion.annotations.labelstudio.annotators import add_annotator as add
-    from illusion.annotations.labelstudio.server import default_home, ensure_venv
+    from illusion.annotations.labelstudio.server import default_home
 
     home = default_home()
-    ensure_venv((venv or home / "label-studio-venv").resolve())
-    place, login, password = add(name, (venv or home / "label-studio-venv").resolve(), home / "label-studio", email)
+    place, login, password = add(name, (venv or home / "label-studio-venv").resolve(), home / "label-studio", email, port)
     click.echo(
         f"annotator {name}: server {place.url} (started by `illusion labelstudio serve --annotators`)\n"
         f"  login {login}\n  password {password}\n"

@@ -17,14 +17,15 @@ os.umask(_UMASK)
 
 
 @contextmanager
-def atomic_writer(path: str | os.PathLike, mode: str = "w", private: bool = False) -> Iterator[IO[Any]]:
+def atomic_writer(path: str | os.PathLike, mode: str = "w", file_mode: int | None = None) -> Iterator[IO[Any]]:
     """Open a temporary file beside ``path``; it replaces ``path`` only if the block succeeds.
-    A ``private`` file is readable by its owner only from the moment it exists (mode 0600)."""
+
+    The file gets ``file_mode`` (set before anything is written), else an ordinary file's mode.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    if not private:
-        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes private files; results are ordinary files
+    os.chmod(tmp, 0o666 & ~_UMASK if file_mode is None else file_mode)  # mkstemp makes private files
     try:
         with os.fdopen(fd, mode, encoding=None if "b" in mode else "utf-8") as handle:
             yield handle
@@ -37,7 +38,8 @@ def atomic_writer(path: str | os.PathLike, mode: str = "w", private: bool = Fals
 
 
 def write_text(path: str | os.PathLike, text: str, private: bool = False) -> None:
-    with atomic_writer(path, private=private) as handle:
+    """``text`` in ``path``; ``private``: readable by the owner only from the moment it exists (0600)."""
+    with atomic_writer(path, file_mode=0o600 if private else None) as handle:
         handle.write(text)
 
 

@@ -14,6 +14,7 @@ from illusion.annotations.labelstudio.importer import import_campaign
 from illusion.annotations.labelstudio.private import load_private
 from illusion.annotations.labelstudio.project import campaign_tag
 from illusion.annotations.labelstudio.tasks import load_campaign_run
+from illusion.annotations.labelstudio.views import SHOWN, column_ids
 from illusion.cli import main
 from illusion.errors import IllusionError, PluginError
 from illusion.host import Host
@@ -66,7 +67,9 @@ def test_export_creates_a_blind_campaign_in_the_seeded_order(fresh_run, server, 
         assert [t.data["uid"] for t in tasks] == [t.uid for t in expected[task_type]]
         views = admin.views.list(project=project_id)
         hidden = views[0].data["hiddenColumns"]["explore"]
-        assert len(views) == 1 and "tasks:data.text" not in hidden and any(h.endswith("html") for h in hidden)
+        assert len(views) == 1 and any(h.endswith("html") for h in hidden)
+        # The task list shows the plain-text preview and the task's state, nothing else.
+        assert set(column_ids(admin, project_id)) - set(hidden) == set(SHOWN[task_type])
         for task, mine in zip(tasks, expected[task_type], strict=True):
             assert not {"<p>", "<mark>"} & set(re.findall(r"<\w+>", task.data["text"]))  # plain sentences
             assert task.data["text"].startswith(("1. ", "wiki-math: 1. ", "bible: 1. "))

@@ -3,29 +3,26 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import stat
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import httpx
 import pytest
 
-from illusion.annotations.labelstudio.annotators import add_annotator, seats
+from illusion.annotations.labelstudio.annotators import seats
 from illusion.annotations.labelstudio.export import export_campaign
 from illusion.annotations.labelstudio.importer import import_campaign
 from illusion.annotations.labelstudio.private import load_private
 from illusion.annotations.labelstudio.project import campaign_tag
-from illusion.annotations.labelstudio.server import free_port, launch, stop_process
+from illusion.annotations.labelstudio.server import free_port
 from illusion.annotations.labelstudio.tasks import load_campaign_run
 from illusion.cli import main
 from illusion.run.folder import ANNOTATIONS
 from illusion.run.folder import LABELSTUDIO as RECORD
 from tests.annotations.labelstudio.test_leaks import design_words, fetch_everything, leaked
-from tests.helpers.campaign import pseudonyms_of, tasks_of
+from tests.helpers.campaign import annotator_servers, pseudonyms_of, tasks_of
 
 pytestmark = [pytest.mark.labelstudio, pytest.mark.slow]
 NAMES = ("alice", "bob", "carol")
@@ -50,33 +47,15 @@ def log_in(url: str, email: str, password: str) -> str:
         return browser.get("/api/current-user/token").raise_for_status().json()["token"]
 
 
-@contextmanager
-def annotator_servers(names, home, organiser):
-    """Annotators with a server of their own each (started), in ``organiser``'s folder; yields their logins."""
-    venv = Path(os.environ["ILLUSION_LS_VENV"])
-    shutil.copytree(venv / "illusion-data-template", home / "template")  # initialised once, for speed
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("ILLUSION_ORGANISER_DIR", str(organiser))
-        logins = {name: add_annotator(name, venv, home, port=free_port())[1:] for name in names}
-        private = "".join(path.read_text() for path in organiser.iterdir())
-        assert not any(password in private or email in private for email, password in logins.values())
-        exe = venv / "bin" / "label-studio"
-        started = [launch(exe, place.data_dir, place.port) for place in seats().values()]
-        try:
-            yield logins
-        finally:
-            for running in started:
-                stop_process(running.process.pid)
-
-
 @pytest.fixture(scope="module")
 def campaign_servers(tmp_path_factory):
     """Three annotators, each with a server of their own (started), and their API tokens; the organiser's shell
     exports a SECRET_KEY, which must not reach the servers."""
-    organiser = tmp_path_factory.mktemp("organiser")
     with pytest.MonkeyPatch.context() as env:
         env.setenv("SECRET_KEY", "one-key-in-the-organisers-shell")
-        with annotator_servers(NAMES, tmp_path_factory.mktemp("ls-home"), organiser) as logins:
+        with annotator_servers(tmp_path_factory, NAMES) as (organiser, logins, _):
+            private = "".join(path.read_text() for path in organiser.iterdir())
+            assert not any(password in private or email in private for email, password in logins.values())
             yield organiser, {name: log_in(seats()[name].url, *logins[name]) for name in NAMES}
 
 
@@ -113,13 +92,12 @@ def credentials(url: str, email: str, password: str) -> dict[str, Callable[[str,
 
 
 @pytest.mark.parametrize("secret_key", [None, "one-key-in-the-organisers-shell"], ids=["SECRET_KEY unset", "SECRET_KEY set"])
-def test_no_credential_an_annotator_mints_opens_another_annotators_server(secret_key, tmp_path, monkeypatch):
+def test_no_credential_an_annotator_mints_opens_another_annotators_server(secret_key, tmp_path_factory, monkeypatch):
     if secret_key:
         monkeypatch.setenv("SECRET_KEY", secret_key)
     else:
         monkeypatch.delenv("SECRET_KEY", raising=False)
-    organiser = tmp_path / "organiser"
-    with annotator_servers(("ann", "ben"), tmp_path / "ls-home", organiser) as logins:
+    with annotator_servers(tmp_path_factory, ("ann", "ben")) as (organiser, logins, _):
         monkeypatch.setenv("ILLUSION_ORGANISER_DIR", str(organiser))
         places = seats()
         # Each server has a signing key, an admin password and an API token of its own, in files only the organiser reads.
@@ -186,7 +164,8 @@ def test_each_annotator_sees_only_their_own_tasks_and_answers(campaign_servers, 
     for pseudonym, name in by_seat(fresh_run).items():
         row = status["annotators"][pseudonym]
         assert (row["done"], row["skipped"], row["left"]) == (row["assigned"] - pairs[name], 0, pairs[name])
-    assert status["pattern_alpha"]["reason"]  # everyone said yes: alpha is undefined, and says why
+    assert status["pattern_alpha"]["reason"]
+    assert status["last_backup"] is None  # everyone said yes: alpha is undefined, and says why
 
     summary = import_campaign(fresh_run)
     rows = [json.loads(line) for line in (fresh_run / ANNOTATIONS).read_text().splitlines()]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 
 import pytest
@@ -47,3 +48,12 @@ def test_a_run_folder_without_topk_is_refused_before_any_connection(run_dir, cap
     with pytest.raises(SystemExit):
         main(["export", str(run_dir), "--url", closed_port_url(), "--api-key", "k"])
     assert "topk.jsonl: no such file from `illusion run`" in capsys.readouterr().err
+
+
+def test_add_annotator_takes_a_port_and_refuses_one_given_already(organiser_dir, tmp_path, capsys):
+    (organiser_dir / "annotators.json").write_text(json.dumps({"alice": {"data_dir": str(tmp_path / "alice"), "port": 9181}}))
+    with pytest.raises(SystemExit) as exit_info:
+        main(["labelstudio", "add-annotator", "bob", "--port", "9181", "--venv", str(tmp_path / "no-venv")])
+    assert exit_info.value.code == 1
+    assert capsys.readouterr().err == "error: port 9181 is annotator 'alice''s already; pass another --port\n"
+    assert not (tmp_path / "no-venv").exists()  # refused before anything was installed

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import re
+import xml.etree.ElementTree as ET
 
 import pytest
 
+from illusion.annotations.labelstudio.config import SENTENCE_KEYS, TASK_TYPES, config_text, sentence_choices
 from illusion.annotations.labelstudio.private import load_private
 from illusion.annotations.labelstudio.tasks import group_keys, load_campaign_run, sentence_html, task_uid
 from illusion.errors import IllusionError
@@ -103,7 +105,11 @@ def test_groups_are_a_direction_or_the_nth_control_set_of_each_dataset(run_dir):
 
 def test_fit_options_number_the_sentences(run_dir):
     task = next(t for t in tasks_of(run_dir)["set"] if t.set_id == "neuron:17@bible")
-    assert task.data["fit_options"] == [{"value": "1"}, {"value": "2"}, {"value": "3"}]
+    assert task.data["fit_options"] == [
+        {"value": "1", "hotkey": "1"},
+        {"value": "2", "hotkey": "2"},
+        {"value": "3", "hotkey": "3"},
+    ]
     assert sorted(task.meta["sentence_ids"]) == ["bible/10", "bible/11", "bible/12"]  # in an order drawn for the set
     assert task.data["html"].count("<p>") == 3
 
@@ -145,3 +151,16 @@ def test_a_new_organiser_folder_is_closed_to_others_before_a_key_is_written(tmp_
     monkeypatch.setenv("ILLUSION_ORGANISER_DIR", str(tmp_path / "fresh" / "organiser"))
     private = load_private("run-1", create=True)
     assert not (private.path.parent.stat().st_mode & 0o077) and not (private.path.stat().st_mode & 0o077)
+
+
+def test_every_answer_has_a_key_of_its_own_and_sentences_answer_to_their_numbers():
+    assert [option.get("hotkey") for option in sentence_choices(11)] == [*"1234567890", None]
+    for task_type in TASK_TYPES:
+        form = ET.fromstring(config_text(task_type))
+        keys = [node.get("hotkey") for node in form.iter() if node.tag in ("Choice", "Rating")]
+        assert None not in keys and len(set(keys)) == len(keys) and not set(keys) & set(SENTENCE_KEYS), keys
+        questions = [node.get("value", "") for node in form.iter("Header")]
+        for node in form.iter():
+            if node.get("required") == "true":  # the message quotes the question, not the control's name
+                quoted = re.match(r'Answer "([^"]+)"', node.get("requiredMessage", ""))
+                assert quoted and any(question.startswith(quoted.group(1)) for question in questions), node.attrib
