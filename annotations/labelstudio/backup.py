@@ -1,7 +1,7 @@
 """One archive that holds everything a campaign needs to go on, on this machine or another.
 
 ``backup`` writes a gzipped tar (atomically, readable by its owner only) with the campaign's files
-of the run folder (``manifest.json``, ``topk.jsonl``, ``controls.jsonl``, ``labelstudio.json``,
+of the run folder (``manifest.json``, ``topk.jsonl``, ``controls.jsonl``, ``checks.jsonl``, ``marks.jsonl``, ``labelstudio.json``,
 ``annotations*``), the organiser's private file and the campaign's entries of ``annotators.json``,
 and the data directory of each annotator's server. A server's SQLite database is copied with
 SQLite's online backup API, a consistent snapshot even while the server runs; its log and the
@@ -31,12 +31,12 @@ from illusion.annotations.labelstudio.server import LOGIN_FILE
 from illusion.annotations.labelstudio.tasks import load_campaign_run
 from illusion.common.files import atomic_writer, read_json, write_json
 from illusion.errors import IllusionError
-from illusion.run.folder import CONTROLS, LABELSTUDIO, MANIFEST, TOPK
+from illusion.run.folder import CHECKS, CONTROLS, LABELSTUDIO, MANIFEST, MARKS, TOPK
 
 FORMAT = 1
 INDEX = "campaign-backup.json"
 BACKUPS = "backups.json"  # in the organiser's folder: the last backup of each run
-RUN_FILES = (MANIFEST, TOPK, CONTROLS, LABELSTUDIO)
+RUN_FILES = (MANIFEST, TOPK, CONTROLS, CHECKS, MARKS, LABELSTUDIO)
 SECRET_FILES = {LOGIN_FILE, ".env"}
 SKIPPED = ("server.log",)
 SQLITE_HEADER = b"SQLite format 3\x00"
