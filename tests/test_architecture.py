@@ -194,8 +194,11 @@ def fake(file: str, target: str) -> Import:
         ("core/report/pages.py", "illusion.diagnostics.suite", "a sibling row of the same layer"),
         ("core/testing.py", "illusion.commands.run", "a higher layer"),
         ("core/testing.py", "illusion.run.config", None),
-        ("annotations/labelstudio/tasks.py", "illusion.annotations.agreement.ratings", "a higher layer"),
-        ("annotations/agreement/ratings.py", "illusion.annotations.labelstudio.tasks", None),
+        ("annotations/campaign/tasks.py", "illusion.annotations.agreement.ratings", "a higher layer"),
+        ("annotations/campaign/rows.py", "illusion.annotations.labelstudio.config", "a higher layer"),
+        ("annotations/labelstudio/export.py", "illusion.annotations.campaign.assign", None),
+        ("annotations/agreement/ratings.py", "illusion.annotations.campaign.tasks", None),
+        ("annotations/agreement/status.py", "illusion.annotations.labelstudio.backend", "a sibling row of the same layer"),
         ("plugins/samplers.py", "illusion.host", "a plugin imports illusion.host"),
         ("plugins/samplers.py", "illusion.plugins.transformer", None),
         ("core/run/pipeline.py", "illusion.plugins.transformer", "the host loads plugins by name"),
@@ -205,6 +208,14 @@ def fake(file: str, target: str) -> Import:
 def test_the_checker_tells_allowed_from_forbidden(file, target, message):
     why = violation(fake(file, target))
     assert why is None if message is None else message in why
+
+
+def test_agreement_reads_campaigns_through_the_neutral_layer_only():
+    """Agreement statistics import ``illusion.annotations.campaign``, never a backend such as Label Studio."""
+    found = [imp for path in source_files() for imp in imports(path) if imp.file.startswith("annotations/agreement/")]
+    backend = "illusion.annotations.labelstudio"
+    assert [f"{imp.file}:{imp.line}: {imp.target}" for imp in found if imp.target.startswith(backend)] == []
+    assert any(imp.target.startswith("illusion.annotations.campaign.") for imp in found)
 
 
 def test_function_level_and_relative_imports_are_found():

@@ -1,7 +1,7 @@
 """Read a labelled run folder and shape its ratings: per set, per pair and per labelled field.
 
 The sets and pairs come from the run folder exactly as ``illusion export`` builds its tasks
-(``illusion.annotations.labelstudio.tasks``), so sets nobody has labelled yet are counted too.
+(``illusion.annotations.campaign.tasks``), so sets nobody has labelled yet are counted too.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from illusion.annotations.agreement.reliability import Level
-from illusion.annotations.labelstudio import tasks
-from illusion.annotations.labelstudio.importer import latest_per_annotator
+from illusion.annotations.campaign import tasks
+from illusion.annotations.campaign.rows import latest_per_annotator
 from illusion.errors import IllusionError
 from illusion.run.folder import ANNOTATIONS, STATS, RunFolder
 

@@ -1,1 +1,1 @@
-"""Label Studio campaigns: the server, labelling configs, tasks, export and import."""
+"""Label Studio as a campaign's backend: servers, annotators, labelling configs, projects, views, export, backup."""

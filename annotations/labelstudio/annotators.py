@@ -19,7 +19,7 @@ from pathlib import Path
 
 import httpx
 
-from illusion.annotations.labelstudio.private import organiser_dir
+from illusion.annotations.campaign.private import organiser_dir
 from illusion.annotations.labelstudio.server import (
     LOGIN_FILE,
     ensure_data_dir,

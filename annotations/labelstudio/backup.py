@@ -24,11 +24,11 @@ from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from illusion.annotations.campaign.private import load_private, organiser_dir
+from illusion.annotations.campaign.tasks import load_campaign_run
 from illusion.annotations.labelstudio.annotators import REGISTRY, Seat, seats
-from illusion.annotations.labelstudio.private import load_private, organiser_dir
 from illusion.annotations.labelstudio.project import read_record
 from illusion.annotations.labelstudio.server import LOGIN_FILE
-from illusion.annotations.labelstudio.tasks import load_campaign_run
 from illusion.common.files import atomic_writer, read_json, write_json
 from illusion.errors import IllusionError
 from illusion.run.folder import CHECKS, CONTROLS, LABELSTUDIO, MANIFEST, MARKS, TOPK

@@ -3,35 +3,14 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass, field
 from importlib.resources import files
 
-TASK_TYPES = ("set", "pair")
-# Sentence n answers to the key n (sentence 10 to 0): the other questions' keys are letters (set.xml).
-SENTENCE_KEYS = "1234567890"
-
-
-@dataclass(frozen=True)
-class Control:
-    """One question of a labelling config, named by its ``name`` (the results' ``from_name``)."""
-
-    name: str
-    tag: str  # Choices (one answer, or sentence numbers when dynamic), TextArea or Rating
-    choices: dict[str, str] = field(default_factory=dict)  # accepted value -> stored code
-    options_field: str | None = None  # task data field holding dynamic choices: sentence numbers
-    max_rating: int = 5
+from illusion.annotations.campaign.backend import Control
 
 
 def config_text(task_type: str) -> str:
     """The XML labelling config shipped for ``task_type`` ("set" or "pair")."""
     return files("illusion.annotations.labelstudio").joinpath(f"{task_type}.xml").read_text(encoding="utf-8").strip()
-
-
-def sentence_choices(count: int) -> list[dict[str, str]]:
-    """The options of "which sentences fit" for ``count`` sentences: their numbers, each with its own key."""
-    return [
-        {"value": str(n), **({"hotkey": SENTENCE_KEYS[n - 1]} if n <= len(SENTENCE_KEYS) else {})} for n in range(1, count + 1)
-    ]
 
 
 def controls(config: str) -> dict[str, Control]:

@@ -7,14 +7,14 @@ from typing import Any, cast
 
 from label_studio_sdk import ImportApiRequest, LabelStudio, RoleBasedTask
 
+from illusion.annotations.campaign.assign import seat_tasks
+from illusion.annotations.campaign.attention import campaign_tasks
+from illusion.annotations.campaign.private import Private, load_private
+from illusion.annotations.campaign.tasks import TASK_TYPES, CampaignRun, Task, load_campaign_run
 from illusion.annotations.labelstudio.annotators import seat
-from illusion.annotations.labelstudio.assign import seat_tasks
-from illusion.annotations.labelstudio.attention import campaign_tasks
 from illusion.annotations.labelstudio.client import connect, refused, server_url, talking_to
-from illusion.annotations.labelstudio.config import TASK_TYPES, config_text, controls
-from illusion.annotations.labelstudio.private import Private, load_private
+from illusion.annotations.labelstudio.config import config_text, controls
 from illusion.annotations.labelstudio.project import campaign_tag, find_project, project_description, read_record, write_record
-from illusion.annotations.labelstudio.tasks import CampaignRun, Task, load_campaign_run
 from illusion.annotations.labelstudio.views import ensure_annotator_view
 from illusion.errors import IllusionError, PluginError
 from illusion.host import Host

@@ -12,9 +12,9 @@ from typing import Any
 
 from label_studio_sdk import LabelStudio
 
+from illusion.annotations.campaign.private import Private
+from illusion.annotations.campaign.tasks import CampaignRun
 from illusion.annotations.labelstudio.client import refused
-from illusion.annotations.labelstudio.private import Private
-from illusion.annotations.labelstudio.tasks import CampaignRun
 from illusion.common.files import read_json, write_json
 from illusion.errors import IllusionError
 from illusion.run.folder import LABELSTUDIO

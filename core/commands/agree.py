@@ -60,10 +60,12 @@ def agree(run_dir: Path, exports: tuple[Path, ...], n_resamples: int, seed: int 
 
 def _exported(run_dir: Path, exports: tuple[Path, ...]) -> tuple[list[dict], str]:
     """Annotation rows converted from Label Studio JSON exports, as ``illusion import --from-file`` makes them."""
-    from illusion.annotations.labelstudio.attention import CONDITION
-    from illusion.annotations.labelstudio.importer import gather
+    from illusion.annotations.campaign.attention import CONDITION
+    from illusion.annotations.campaign.importer import gather
+    from illusion.annotations.labelstudio.backend import LabelStudioBackend
 
-    rows = [row for row in gather(run_dir, files=tuple(map(str, exports))).rows if row["condition"] != CONDITION]
+    got = gather(run_dir, LabelStudioBackend(), tuple(map(str, exports)))
+    rows = [row for row in got.rows if row["condition"] != CONDITION]
     return rows, ", ".join(map(str, exports))
 
 

@@ -43,9 +43,10 @@ def status(run_dir: Path, url: str | None, api_key: str | None, as_json: bool) -
     from rich.table import Table
 
     from illusion.annotations.agreement.status import campaign_status
+    from illusion.annotations.labelstudio.backend import LabelStudioBackend
     from illusion.annotations.labelstudio.backup import describe_backup, last_backup
 
-    found = campaign_status(run_dir, url, api_key)
+    found = campaign_status(run_dir, LabelStudioBackend(url, api_key))
     found["last_backup"] = last_backup(found["run_id"])
     if as_json:
         click.echo(json.dumps(found, indent=2))

@@ -161,7 +161,7 @@ def export(
     When RUN_DIR/labelstudio.json is lost, the campaign's projects are found on the server(s) by
     their tag and taken up again, with the design kept in the organiser's private file.
     """
-    from illusion.annotations.labelstudio.config import TASK_TYPES
+    from illusion.annotations.campaign.tasks import TASK_TYPES
     from illusion.annotations.labelstudio.export import export_campaign, plugin_predictions, recorded_url
 
     summary = export_campaign(
@@ -209,10 +209,11 @@ def import_(run_dir: Path, files: tuple[Path, ...], url: str | None, api_key: st
     aside in RUN_DIR/annotations.rejects.jsonl and the rest is kept. When rows would be removed or
     changed, the earlier annotations.jsonl is kept as annotations.N.jsonl.
     """
-    from illusion.annotations.labelstudio.importer import import_campaign
+    from illusion.annotations.campaign.importer import import_campaign
+    from illusion.annotations.labelstudio.backend import LabelStudioBackend
     from illusion.run.folder import ANNOTATIONS, ANNOTATIONS_REJECTS, ANNOTATIONS_SUMMARY
 
-    summary = import_campaign(run_dir, url, api_key, files)
+    summary = import_campaign(run_dir, LabelStudioBackend(url, api_key), files)
     unannotated = ", ".join(f"{summary['unannotated_tasks'][t]} of {n} {t} tasks" for t, n in summary["tasks"].items() if n)
     changes = summary["changes"]
     click.echo(

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from illusion.annotations.campaign.private import load_private
+from illusion.annotations.campaign.tasks import Task, build_tasks, load_campaign_run
 from illusion.annotations.labelstudio.annotators import add_annotator, seats
-from illusion.annotations.labelstudio.private import load_private
 from illusion.annotations.labelstudio.server import Server, free_port, launch, stop_process
-from illusion.annotations.labelstudio.tasks import Task, build_tasks, load_campaign_run
 
 
 def tasks_of(run_dir) -> dict[str, list[Task]]:

@@ -12,10 +12,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from illusion.annotations.campaign.importer import import_campaign
 from illusion.annotations.labelstudio.annotators import seats
+from illusion.annotations.labelstudio.backend import LabelStudioBackend
 from illusion.annotations.labelstudio.backup import backup_campaign, restore_campaign
 from illusion.annotations.labelstudio.export import export_campaign
-from illusion.annotations.labelstudio.importer import import_campaign
 from illusion.annotations.labelstudio.server import launch, stop_process
 from illusion.cli import main
 from illusion.run.folder import ANNOTATIONS, LABELSTUDIO, TOPK
@@ -136,7 +137,7 @@ def test_an_annotator_labels_with_the_keyboard_and_import_gets_every_answer(serv
         assert page.evaluate("window.pwned") is None
     assert dialogs == []
 
-    summary = import_campaign(campaign)
+    summary = import_campaign(campaign, LabelStudioBackend())
     rows = {row["task_uid"]: row for row in map(json.loads, (campaign / ANNOTATIONS).read_text().splitlines())}
     # Rows name the organiser's set, found here by the text the annotator was shown.
     set_ids = {task.data["text"]: task.set_id for tasks in tasks_of(campaign).values() for task in tasks}
@@ -164,7 +165,7 @@ def test_a_backup_brings_every_label_back_after_the_servers_data_is_lost(servers
             for task in tasks_in(name, projects_of(campaign, name)["set"]):
                 result = [{"from_name": "pattern", "to_name": "sentences", "type": "choices", "value": {"choices": ["no"]}}]
                 me.post(f"/api/tasks/{task['id']}/annotations/", json={"result": result}).raise_for_status()
-    import_campaign(campaign)
+    import_campaign(campaign, LabelStudioBackend())
     labels = (campaign / ANNOTATIONS).read_bytes()
     done = backup_campaign(campaign, tmp_path / "campaign.tar.gz")  # while the servers run
 
@@ -182,7 +183,7 @@ def test_a_backup_brings_every_label_back_after_the_servers_data_is_lost(servers
         servers["running"][name] = launch(
             Path(os.environ["ILLUSION_LS_VENV"]) / "bin" / "label-studio", place.data_dir, place.port
         )
-    import_campaign(campaign)
+    import_campaign(campaign, LabelStudioBackend())
     assert hashlib.sha256((campaign / ANNOTATIONS).read_bytes()).digest() == hashlib.sha256(labels).digest()
     main(["campaign", "status", str(campaign)])
     assert f"last backup: {done['at'][:16].replace('T', ' ')} UTC" in " ".join(capsys.readouterr().out.split())

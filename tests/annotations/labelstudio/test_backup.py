@@ -11,8 +11,8 @@ import tarfile
 
 import pytest
 
+from illusion.annotations.campaign.private import load_private
 from illusion.annotations.labelstudio.backup import backup_campaign, describe_backup, last_backup, restore_campaign
-from illusion.annotations.labelstudio.private import load_private
 from illusion.annotations.labelstudio.server import LOGIN_FILE
 from illusion.cli import main
 from illusion.errors import IllusionError

@@ -22,10 +22,10 @@ from collections import defaultdict
 import numpy as np
 import pytest
 
-from illusion.annotations.labelstudio.assign import seat_tasks
-from illusion.annotations.labelstudio.attention import CONDITION, campaign_tasks
-from illusion.annotations.labelstudio.private import load_private
-from illusion.annotations.labelstudio.tasks import load_campaign_run
+from illusion.annotations.campaign.assign import seat_tasks
+from illusion.annotations.campaign.attention import CONDITION, campaign_tasks
+from illusion.annotations.campaign.private import load_private
+from illusion.annotations.campaign.tasks import load_campaign_run
 from illusion.run.config import load_config
 from illusion.run.pipeline import run
 from tests.helpers.blindness import CLASSIFIERS, SENTENCE, Features, auroc, best_single

@@ -8,12 +8,13 @@ import re
 import pytest
 
 from illusion import hookimpl
+from illusion.annotations.campaign.importer import import_campaign
+from illusion.annotations.campaign.private import load_private
+from illusion.annotations.campaign.tasks import load_campaign_run
+from illusion.annotations.labelstudio.backend import LabelStudioBackend
 from illusion.annotations.labelstudio.config import config_text
 from illusion.annotations.labelstudio.export import export_campaign, plugin_predictions
-from illusion.annotations.labelstudio.importer import import_campaign
-from illusion.annotations.labelstudio.private import load_private
 from illusion.annotations.labelstudio.project import campaign_tag
-from illusion.annotations.labelstudio.tasks import load_campaign_run
 from illusion.annotations.labelstudio.views import SHOWN, column_ids
 from illusion.cli import main
 from illusion.errors import IllusionError, PluginError
@@ -161,7 +162,7 @@ def test_two_annotators_label_and_import_maps_labels_back(fresh_run, server, adm
         label_set(second, task.id, "no", None, "nothing shared", 2)
     first.client.annotations.create(id=pairs[0].id, result=[choice("same_concept", "left", "related")])
 
-    summary = import_campaign(fresh_run, url, key)
+    summary = import_campaign(fresh_run, LabelStudioBackend(url, key))
     assert summary["annotations"] == 9 and summary["annotators"] == 2
     assert summary["unannotated_tasks"] == {"set": 0, "pair": 2}
     rows = [json.loads(line) for line in (fresh_run / ANNOTATIONS).read_text().splitlines()]
@@ -200,7 +201,7 @@ def test_two_annotators_label_and_import_maps_labels_back(fresh_run, server, adm
     offline.mkdir()
     for name in ("manifest.json", "topk.jsonl", "controls.jsonl"):
         (offline / name).write_bytes((fresh_run / name).read_bytes())
-    import_campaign(offline, files=tuple(map(str, files)))
+    import_campaign(offline, LabelStudioBackend(), files=tuple(map(str, files)))
     assert (offline / ANNOTATIONS).read_text() == text
 
 
@@ -267,7 +268,7 @@ def test_a_project_deleted_on_the_server_is_reported(fresh_run, server, admin):
     with pytest.raises(IllusionError, match=message):
         export_campaign(fresh_run, url, key)
     with pytest.raises(IllusionError, match=message):
-        import_campaign(fresh_run, url, key)
+        import_campaign(fresh_run, LabelStudioBackend(url, key))
     assert not (fresh_run / ANNOTATIONS).exists()
 
 

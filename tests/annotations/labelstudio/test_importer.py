@@ -9,8 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from illusion.annotations.campaign.backend import Control
+from illusion.annotations.campaign.importer import gather, import_campaign
+from illusion.annotations.campaign.rows import latest_per_annotator
+from illusion.annotations.campaign.status import campaign_progress
+from illusion.annotations.labelstudio.backend import LabelStudioBackend
 from illusion.annotations.labelstudio.config import config_text, controls
-from illusion.annotations.labelstudio.importer import import_campaign, latest_per_annotator
 from illusion.cli import main
 from illusion.errors import IllusionError
 from illusion.run.folder import ANNOTATIONS
@@ -60,7 +64,7 @@ def test_configs_ask_exactly_the_questions_of_the_annotation_schema():
 
 
 def test_rows_carry_every_field_and_map_back_to_direction_dataset_and_condition(run_dir):
-    summary = import_campaign(run_dir, files=EXPORTS)
+    summary = import_campaign(run_dir, LabelStudioBackend(), files=EXPORTS)
     rows = rows_of(run_dir)
     assert all(list(row) == FIELDS for row in rows)
     assert summary["annotations"] == len(rows) == 12
@@ -84,7 +88,7 @@ def test_rows_carry_every_field_and_map_back_to_direction_dataset_and_condition(
 
 
 def test_answers_are_converted_and_the_latest_annotation_of_an_annotator_wins(run_dir):
-    import_campaign(run_dir, files=EXPORTS)
+    import_campaign(run_dir, LabelStudioBackend(), files=EXPORTS)
     rows = [r for r in rows_of(run_dir) if r["set_id"] == "random:3@wiki-math"]
     assert len(rows) == 2
     first = max(rows, key=lambda r: r["annotation_id"])  # the first annotator answered twice
@@ -104,7 +108,7 @@ def test_the_last_changed_annotation_wins_not_the_last_created(run_dir, tmp_path
     def edit_the_first_answer_last(tasks):  # annotation 2 edited after annotation 12 was made
         tasks[0]["annotations"][0]["updated_at"] = "2026-11-26T06:00:00Z"
 
-    import_campaign(run_dir, files=(_export_with(tmp_path, edit_the_first_answer_last),))
+    import_campaign(run_dir, LabelStudioBackend(), files=(_export_with(tmp_path, edit_the_first_answer_last),))
     rows = [r for r in rows_of(run_dir) if r["set_id"] == "random:3@wiki-math" and r["annotation_id"] in (2, 12)]
     assert [(r["annotation_id"], r["updated_at"]) for r in rows] == [(2, "2026-11-26T06:00:00Z")]
 
@@ -133,12 +137,12 @@ def test_latest_per_annotator_orders_by_update_then_creation_then_id():
 
 
 def test_annotators_are_random_pseudonyms_kept_privately_and_no_address_is_written(run_dir, tmp_path, organiser_dir):
-    import_campaign(run_dir, files=EXPORTS)
+    import_campaign(run_dir, LabelStudioBackend(), files=EXPORTS)
     annotators = {row["annotator"] for row in rows_of(run_dir)}
     private = pseudonyms_of(run_dir)
     assert set(private) == {"3", "4"} and set(private.values()) == annotators
     assert all(re.fullmatch(r"annotator-[0-9a-f]{8}", name) for name in annotators)
-    import_campaign(run_dir, files=EXPORTS)  # stable: the private map is reused
+    import_campaign(run_dir, LabelStudioBackend(), files=EXPORTS)  # stable: the private map is reused
     assert {row["annotator"] for row in rows_of(run_dir)} == annotators
 
     def with_user_objects(tasks):  # some exports name the user instead of giving the id alone
@@ -146,14 +150,14 @@ def test_annotators_are_random_pseudonyms_kept_privately_and_no_address_is_writt
             for annotation in task["annotations"]:
                 annotation["completed_by"] = {"id": annotation["completed_by"], "email": "ann@example.com"}
 
-    import_campaign(run_dir, files=(_export_with(tmp_path, with_user_objects),))
+    import_campaign(run_dir, LabelStudioBackend(), files=(_export_with(tmp_path, with_user_objects),))
     assert {row["annotator"] for row in rows_of(run_dir)} == annotators
     assert "example.com" not in (run_dir / ANNOTATIONS).read_text()
 
     # Random, not derived from the user id: without the private map, the same users get new names.
     private_file = organiser_dir / f"{json.loads((run_dir / 'manifest.json').read_text())['run_id']}.json"
     private_file.write_text(json.dumps(dict(json.loads(private_file.read_text()), pseudonyms={})))
-    import_campaign(run_dir, files=EXPORTS)
+    import_campaign(run_dir, LabelStudioBackend(), files=EXPORTS)
     assert not {row["annotator"] for row in rows_of(run_dir)} & annotators
 
 
@@ -189,9 +193,9 @@ def _first_result(tasks, name):
     ],
 )
 def test_a_bad_answer_is_set_aside_and_the_rest_kept(run_dir, tmp_path, edit, field, why):
-    good = import_campaign(run_dir, files=EXPORTS[:1])
+    good = import_campaign(run_dir, LabelStudioBackend(), files=EXPORTS[:1])
     before = rows_of(run_dir)
-    summary = import_campaign(run_dir, files=(_export_with(tmp_path, edit),))
+    summary = import_campaign(run_dir, LabelStudioBackend(), files=(_export_with(tmp_path, edit),))
     (reject,) = [json.loads(line) for line in (run_dir / REJECTS).read_text().splitlines()]
     assert reject["field"] == field and re.match(why, reject["why"]) and reject["annotator"].startswith("annotator-")
     assert summary["annotations"] == good["annotations"] and summary["rejects"] == 1
@@ -217,7 +221,7 @@ def test_a_bad_answer_is_set_aside_and_the_rest_kept(run_dir, tmp_path, edit, fi
 def test_bad_exports_fail_with_one_line_and_leave_the_old_file(run_dir, tmp_path, edit, message):
     (run_dir / ANNOTATIONS).write_text("old\n")
     with pytest.raises(IllusionError, match=message):
-        import_campaign(run_dir, files=(_export_with(tmp_path, edit),))
+        import_campaign(run_dir, LabelStudioBackend(), files=(_export_with(tmp_path, edit),))
     assert (run_dir / ANNOTATIONS).read_text() == "old\n"
     assert not (run_dir / SUMMARY).exists()
 
@@ -232,7 +236,7 @@ def test_bad_exports_fail_with_one_line_and_leave_the_old_file(run_dir, tmp_path
 def test_a_malformed_export_file_is_named(run_dir, tmp_path, content, message):
     (tmp_path / "export.json").write_text(content)
     with pytest.raises(IllusionError, match=message):
-        import_campaign(run_dir, files=(str(tmp_path / "export.json"),))
+        import_campaign(run_dir, LabelStudioBackend(), files=(str(tmp_path / "export.json"),))
     assert not (run_dir / ANNOTATIONS).exists()
 
 
@@ -252,7 +256,7 @@ def test_import_command_reports_counts_and_errors_in_one_line(run_dir, tmp_path,
 
 def test_import_without_a_campaign_says_what_to_do(run_dir):
     with pytest.raises(IllusionError, match=r"labelstudio.json: no campaign yet; run `illusion export` first"):
-        import_campaign(run_dir, "http://127.0.0.1:9", "key")
+        import_campaign(run_dir, LabelStudioBackend("http://127.0.0.1:9", "key"))
 
 
 def test_follow_up_questions_appear_after_yes_and_confidence_is_required():
@@ -280,8 +284,47 @@ def test_yes_with_no_pattern_is_flagged_as_inconsistent(run_dir, tmp_path, capsy
 
 
 def test_importing_fewer_files_merges_with_the_previous_import(run_dir):
-    import_campaign(run_dir, files=EXPORTS)
+    import_campaign(run_dir, LabelStudioBackend(), files=EXPORTS)
     both = rows_of(run_dir)
-    summary = import_campaign(run_dir, files=EXPORTS[:1])  # the set project only
+    summary = import_campaign(run_dir, LabelStudioBackend(), files=EXPORTS[:1])  # the set project only
     assert rows_of(run_dir) == both
     assert summary["kept_from_previous_import"] == sum(r["task_type"] == "pair" for r in both) > 0
+
+
+class Handed:
+    """A backend other than Label Studio, as the campaign layer sees it: its own questions, and
+    answers handed back in the shape of a Label Studio JSON export."""
+
+    def record(self, run):
+        return None
+
+    def questions(self, task_type):
+        return {"set": SET_QUESTIONS, "pair": PAIR_QUESTIONS}[task_type]
+
+    def exports(self, run, private, record):
+        return [(f"handed {Path(path).name}", json.loads(Path(path).read_text())) for path in EXPORTS]
+
+    def assigned(self, record):
+        return {}
+
+
+SET_QUESTIONS = {
+    "pattern": Control("pattern", "Choices", {"yes": "yes", "no": "no"}),
+    "fits": Control("fits", "Choices", options_field="fit_options"),
+    "description": Control("description", "TextArea"),
+    "taxonomy": Control("taxonomy", "Choices", {c: c for c in ("single", "several", "none", "artifact")}),
+    "confidence": Control("confidence", "Rating"),
+}
+PAIR_QUESTIONS = {"same_concept": Control("same_concept", "Choices", {c: c for c in ("same", "related", "different")})}
+
+
+def test_another_backend_gives_the_same_rows_and_progress_through_the_campaign_layer(run_dir):
+    from_files = import_campaign(run_dir, LabelStudioBackend(), files=EXPORTS)
+    rows = rows_of(run_dir)
+    handed = import_campaign(run_dir, Handed())
+    assert rows_of(run_dir) == rows and handed["sources"] == ["handed export-set.json", "handed export-pair.json"]
+    same = ("annotations", "annotators", "tasks", "unannotated_tasks", "skipped", "superseded", "attention", "rejects")
+    assert {key: handed[key] for key in same} == {key: from_files[key] for key in same}
+    progress = campaign_progress(gather(run_dir, Handed()), Handed())
+    assert sum(mine["done"] for mine in progress["annotators"].values()) == len(rows)
+    assert {mine["assigned"] for mine in progress["annotators"].values()} == {None}

@@ -11,13 +11,14 @@ from contextlib import contextmanager
 import httpx
 import pytest
 
+from illusion.annotations.campaign.importer import import_campaign
+from illusion.annotations.campaign.private import load_private
+from illusion.annotations.campaign.tasks import load_campaign_run
 from illusion.annotations.labelstudio.annotators import seats
+from illusion.annotations.labelstudio.backend import LabelStudioBackend
 from illusion.annotations.labelstudio.export import export_campaign
-from illusion.annotations.labelstudio.importer import import_campaign
-from illusion.annotations.labelstudio.private import load_private
 from illusion.annotations.labelstudio.project import campaign_tag
 from illusion.annotations.labelstudio.server import free_port
-from illusion.annotations.labelstudio.tasks import load_campaign_run
 from illusion.cli import main
 from illusion.run.folder import ANNOTATIONS
 from illusion.run.folder import LABELSTUDIO as RECORD
@@ -167,7 +168,7 @@ def test_each_annotator_sees_only_their_own_tasks_and_answers(campaign_servers, 
     assert status["pattern_alpha"]["reason"]
     assert status["last_backup"] is None  # everyone said yes: alpha is undefined, and says why
 
-    summary = import_campaign(fresh_run)
+    summary = import_campaign(fresh_run, LabelStudioBackend())
     rows = [json.loads(line) for line in (fresh_run / ANNOTATIONS).read_text().splitlines()]
     assert summary["annotators"] == 3 and len(rows) == 2 * len(tasks)
     by_name = by_seat(fresh_run)
@@ -259,7 +260,7 @@ def test_reassign_withdraws_unanswered_tasks_and_keeps_every_answer(campaign_ser
         assert sorted(len(uids) for (who, _), uids in on_servers.items() if who == name) == [3, 6]
     assert sorted(len(uids) for (who, _), uids in on_servers.items() if who == "carol") == [0, 2]
 
-    import_campaign(fresh_run)
+    import_campaign(fresh_run, LabelStudioBackend())
     rows = [json.loads(line) for line in (fresh_run / ANNOTATIONS).read_text().splitlines()]
     assert [row["description"] for row in rows if row["annotator"] == by_name(fresh_run)["carol"]] == ["carol-answer"] * 2
 
@@ -274,7 +275,7 @@ def test_a_lost_record_is_taken_up_again_on_every_annotators_server(campaign_ser
         project = record["annotators"][by_name(fresh_run)["alice"]]["projects"]["set"]
         for task in me.get(f"/api/tasks/?project={project['id']}").raise_for_status().json()["tasks"]:
             me.post(f"/api/tasks/{task['id']}/annotations/", json={"result": result("alice-answer")}).raise_for_status()
-    assert import_campaign(fresh_run)["annotations"] == 4  # her sets; the attention check is not data
+    assert import_campaign(fresh_run, LabelStudioBackend())["annotations"] == 4  # her sets; the attention check is not data
     labels, before = (fresh_run / ANNOTATIONS).read_text(), campaign_on_servers(fresh_run)
 
     (fresh_run / RECORD).unlink()
@@ -284,7 +285,7 @@ def test_a_lost_record_is_taken_up_again_on_every_annotators_server(campaign_ser
     assert {k: again[k] for k in ("annotators", "attention", "overlap", "roster")} == {
         k: record[k] for k in ("annotators", "attention", "overlap", "roster")
     }
-    changes = import_campaign(fresh_run)["changes"]
+    changes = import_campaign(fresh_run, LabelStudioBackend())["changes"]
     assert (fresh_run / ANNOTATIONS).read_text() == labels and changes == {"before": 4, "added": 0, "removed": 0, "changed": 0}
 
 

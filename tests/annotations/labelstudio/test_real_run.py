@@ -8,11 +8,12 @@ import re
 
 import pytest
 
-from illusion.annotations.labelstudio.attention import attention_scores, attention_sets, campaign_tasks
+from illusion.annotations.campaign.attention import attention_scores, attention_sets, campaign_tasks
+from illusion.annotations.campaign.importer import import_campaign
+from illusion.annotations.campaign.private import load_private
+from illusion.annotations.campaign.tasks import build_tasks, load_campaign_run
+from illusion.annotations.labelstudio.backend import LabelStudioBackend
 from illusion.annotations.labelstudio.export import export_campaign
-from illusion.annotations.labelstudio.importer import import_campaign
-from illusion.annotations.labelstudio.private import load_private
-from illusion.annotations.labelstudio.tasks import build_tasks, load_campaign_run
 from illusion.errors import IllusionError
 from illusion.run.config import load_config
 from illusion.run.pipeline import run
@@ -89,7 +90,7 @@ def test_a_real_run_becomes_a_campaign_and_imports_empty(real_run, server, admin
     record = json.loads((folder / "labelstudio.json").read_text())
     for task in admin.tasks.list(project=record["projects"]["set"]["id"]):
         assert not {"neuron", "random", "control"} & set(re.findall(r"\w+", json.dumps(task.data)))
-    done = import_campaign(folder, url, key)
+    done = import_campaign(folder, LabelStudioBackend(url, key))
     assert done["annotations"] == 0 and done["unannotated_tasks"] == {"set": 10, "pair": 5}
     assert (folder / "annotations.jsonl").read_text() == ""
 
@@ -138,7 +139,7 @@ def test_attention_checks_are_scored_at_import_and_kept_out_of_the_annotations(r
     # User 1 sees both planted patterns, user 2 neither; both label every other set "no".
     export = [answered(t, user, "yes" if t.condition == "attention" and user == 1 else "no") for t in tasks for user in (1, 2)]
     (tmp_path / "sets.json").write_text(json.dumps(export))
-    summary = import_campaign(folder, files=(str(tmp_path / "sets.json"),))
+    summary = import_campaign(folder, LabelStudioBackend(), files=(str(tmp_path / "sets.json"),))
     rows = [json.loads(line) for line in (folder / "annotations.jsonl").read_text().splitlines()]
     assert {row["condition"] for row in rows} == {"neuron", "random", "control"} and len(rows) == 2 * (len(tasks) - 2)
     assert summary["tasks"]["set"] == len(tasks) - 2

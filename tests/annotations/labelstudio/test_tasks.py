@@ -8,9 +8,17 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from illusion.annotations.labelstudio.config import SENTENCE_KEYS, TASK_TYPES, config_text, sentence_choices
-from illusion.annotations.labelstudio.private import load_private
-from illusion.annotations.labelstudio.tasks import group_keys, load_campaign_run, sentence_html, task_uid
+from illusion.annotations.campaign.private import load_private
+from illusion.annotations.campaign.tasks import (
+    SENTENCE_KEYS,
+    TASK_TYPES,
+    group_keys,
+    load_campaign_run,
+    sentence_choices,
+    sentence_html,
+    task_uid,
+)
+from illusion.annotations.labelstudio.config import config_text
 from illusion.errors import IllusionError
 from tests.helpers.campaign import tasks_of
 

@@ -32,7 +32,7 @@ def organiser_dir() -> Path:
 
 @dataclass
 class Private:
-    """One run's secrets: the key and the pseudonyms by Label Studio user (``"<server>#<user id>"``)."""
+    """One run's secrets: the key, the pseudonyms by annotator (a backend's user id, or ``"seat:<name>"``), the design."""
 
     path: Path
     key: bytes

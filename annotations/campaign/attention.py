@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from illusion.annotations.labelstudio.private import Private
-from illusion.annotations.labelstudio.tasks import CampaignRun, SentenceSet, Task, build_tasks
+from illusion.annotations.campaign.private import Private
+from illusion.annotations.campaign.tasks import CampaignRun, SentenceSet, Task, build_tasks
 from illusion.errors import IllusionError
 from illusion.run.control_sets import ATTENTION
 from illusion.run.folder import CHECKS

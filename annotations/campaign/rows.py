@@ -1,184 +1,28 @@
-"""Import a campaign's annotations into ``annotations.jsonl``: one row per (task, annotator).
-
-Annotations come from the server (the projects recorded in ``labelstudio.json``) or from Label
-Studio JSON export files. Tasks are matched by their uid against the tasks rebuilt from the run
-folder and the organiser's private key, so rows carry direction, dataset and condition however the
-export was made (nothing of them is on the server). Annotators become random pseudonyms, whose
-link to Label Studio users stays in the organiser's private file; no name or e-mail is written.
-"""
+"""Turn exported answers into rows: one per (task, annotator), the latest answer of each, checked
+against the questions of the backend's forms; answers a form does not allow are set aside as rejects."""
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from illusion.annotations.labelstudio.attention import CONDITION, attention_scores, campaign_tasks
-from illusion.annotations.labelstudio.config import TASK_TYPES, Control, config_text, controls
-from illusion.annotations.labelstudio.private import Private, load_private
-from illusion.annotations.labelstudio.tasks import CampaignRun, Task, for_seat, load_campaign_run
-from illusion.common.files import read_json
+from illusion.annotations.campaign.backend import Control
+from illusion.annotations.campaign.private import Private
+from illusion.annotations.campaign.tasks import CampaignRun, Task, for_seat
 from illusion.errors import IllusionError
-from illusion.run.folder import ANNOTATIONS, ANNOTATIONS_REJECTS, ANNOTATIONS_SUMMARY, RunFolder
 
 ANSWERS = ("pattern", "fits", "description", "taxonomy", "confidence", "same_concept")
 
 
 class BadAnswer(ValueError):
-    """One answer an annotator gave that the labelling config does not allow: set aside, not fatal."""
-
-
-@dataclass
-class Gathered:
-    """A campaign's labels as read from the server or from files, before anything is written."""
-
-    run: CampaignRun
-    private: Private
-    tasks: dict[str, list[Task]]
-    record: dict[str, Any]
-    sources: list[str]
-    rows: list[dict[str, Any]]
-    counts: Counter
-    covered: set[tuple[str, str | None]]
-    rejects: list[dict[str, Any]]
-
-
-def gather(run_dir, url: str | None = None, api_key: str | None = None, files: tuple[str | Path, ...] = ()) -> Gathered:
-    """Every latest annotation of the campaign, as rows, from the server(s) or from export files."""
-    from illusion.annotations.labelstudio.project import read_record
-
-    run = load_campaign_run(run_dir)
-    private = load_private(run.run_id)
-    record = read_record(run) or {}
-    tasks = campaign_tasks(run, private, record)
-    if files:
-        exports = [(str(f), read_json(f, "Label Studio export file")) for f in files]
-    else:
-        exports = _from_server(run, private, record, url, api_key)
-    covered: set[tuple[str, str | None]] = set()
-    rejects: list[dict[str, Any]] = []
-    rows, counts = annotation_rows(run, private, tasks, exports, tuple(record.get("annotators", ())), covered, rejects)
-    private.save()
-    return Gathered(run, private, tasks, record, [source for source, _ in exports], rows, counts, covered, rejects)
-
-
-def import_campaign(
-    run_dir, url: str | None = None, api_key: str | None = None, files: tuple[str | Path, ...] = ()
-) -> dict[str, Any]:
-    """Write the run's ``annotations.jsonl``, its summary and its rejects; return the summary.
-
-    Answers the labelling config does not allow go to ``annotations.rejects.jsonl``, the rest of
-    their annotation is kept. When rows would be removed or changed, the earlier file is kept as
-    ``annotations.N.jsonl`` first; the summary's ``changes`` says what changed.
-    """
-    got = gather(run_dir, url, api_key, files)
-    run, tasks, counts = got.run, got.tasks, got.counts
-    folder = RunFolder(run.path)
-    kept = _kept_rows(folder, got.covered, got.record) if files else []
-    rows = sorted(got.rows + kept, key=row_order)
-    checks = [row for row in rows if row["condition"] == CONDITION]  # never counted as data
-    rows = [row for row in rows if row["condition"] != CONDITION]
-    annotated = Counter(task_type for task_type, _ in {(r["task_type"], r["task_uid"]) for r in rows})
-    changes = _changes(folder, rows)
-    if changes["removed"] or changes["changed"]:
-        changes["kept_as"] = folder.keep_previous(ANNOTATIONS, ANNOTATIONS_SUMMARY)[ANNOTATIONS].name
-    summary = {
-        "run_id": run.run_id,
-        "sources": got.sources,
-        "annotations": len(rows),
-        "annotators": len({row["annotator"] for row in rows}),
-        "tasks": {t: sum(task.condition != CONDITION for task in tasks[t]) for t in TASK_TYPES},
-        "unannotated_tasks": {t: sum(task.condition != CONDITION for task in tasks[t]) - annotated[t] for t in TASK_TYPES},
-        "skipped": counts["skipped"],
-        # "Yes, a pattern" whose kind is "No pattern": kept as answered, listed for a look.
-        "inconsistent": [
-            {"task_uid": r["task_uid"], "annotator": r["annotator"]}
-            for r in rows
-            if (r["pattern"], r["taxonomy"]) == ("yes", "none")
-        ],
-        "superseded": counts["superseded"],
-        "kept_from_previous_import": len(kept),
-        "attention": attention_scores(checks),
-        "rejects": len(got.rejects),
-        "changes": changes,
-    }
-    folder.write_jsonl(ANNOTATIONS_REJECTS, got.rejects)
-    folder.write_jsonl(ANNOTATIONS, rows)
-    folder.write_json(ANNOTATIONS_SUMMARY, summary)
-    return summary
-
-
-def _changes(folder: RunFolder, rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """Rows added, removed and changed against the run's current ``annotations.jsonl``."""
-    before = (
-        {row_order(row): row for row in folder.read_jsonl(ANNOTATIONS, "annotations file")} if folder.has(ANNOTATIONS) else {}
-    )
-    after = {row_order(row): row for row in rows}
-    return {
-        "before": len(before),
-        "added": len(after.keys() - before.keys()),
-        "removed": len(before.keys() - after.keys()),
-        "changed": sum(before[key] != after[key] for key in after.keys() & before.keys()),
-    }
-
-
-def _from_server(
-    run: CampaignRun, private: Private, record: dict[str, Any], url: str | None, api_key: str | None
-) -> list[tuple[str, Any]]:
-    """The JSON export of every recorded project: on the server at ``url``, or on each annotator's own."""
-    from illusion.annotations.labelstudio.annotators import seat
-    from illusion.annotations.labelstudio.client import connect, server_url
-    from illusion.annotations.labelstudio.project import record_path
-
-    if not record:
-        raise IllusionError(
-            f"{record_path(run)}: no campaign yet; run `illusion export` first (it takes up a campaign "
-            "whose record was lost), or pass --from-file with a Label Studio JSON export"
-        )
-    if not record.get("annotators"):
-        url = server_url(url or record.get("url"))
-        return _exports(connect(url, api_key), url, run, private, record["projects"])
-    names = {pseudonym: key.removeprefix("seat:") for key, pseudonym in private.pseudonyms.items() if key.startswith("seat:")}
-    exports = []
-    for pseudonym, holder in record["annotators"].items():
-        place = seat(names[pseudonym])
-        exports += _exports(connect(place.url, place.admin_key()), place.url, run, private, holder["projects"])
-    return exports
-
-
-def _exports(client: Any, url: str, run: CampaignRun, private: Private, projects: dict[str, Any]) -> list[tuple[str, Any]]:
-    """Each project's JSON export; the snapshot the server keeps of it is deleted at once."""
-    from illusion.annotations.labelstudio.client import talking_to
-    from illusion.annotations.labelstudio.project import find_project
-
-    exports = []
-    with talking_to(url):
-        for task_type, entry in projects.items():
-            project = find_project(client, url, run, private, task_type, entry["id"])
-            exports.append((f"project {project.id} at {url}", client.projects.exports.as_json(project.id)))
-            for snapshot in client.projects.exports.list(project.id):
-                client.projects.exports.delete(project.id, snapshot.id)
-    return exports
-
-
-def _kept_rows(folder: RunFolder, covered: set[tuple[str, str | None]], record: dict[str, Any]) -> list[dict[str, Any]]:
-    """The previous import's rows from projects the given files do not cover (a task type, on the
-    shared server or on one annotator's server), so importing fewer files merges instead of dropping."""
-    if not folder.has(ANNOTATIONS):
-        return []
-    seats = set(record.get("annotators", ()))
-    return [
-        row
-        for row in folder.read_jsonl(ANNOTATIONS, "annotations file")
-        if (row["task_type"], row["annotator"] if row["annotator"] in seats else None) not in covered
-    ]
+    """One answer an annotator gave that the form does not allow: set aside, not fatal."""
 
 
 def annotation_rows(
     run: CampaignRun,
     private: Private,
     tasks: dict[str, list[Task]],
+    questions: dict[str, dict[str, Control]],
     exports: list[tuple[str, Any]],
     seats: tuple[str, ...],
     covered: set[tuple[str, str | None]],
@@ -188,14 +32,14 @@ def annotation_rows(
 
     A task of an annotator's own server (one of ``seats``, by pseudonym) is known by its uid, and its
     labels are that annotator's; on a shared server the Label Studio user tells who labelled it.
+    ``questions`` are the questions of each task type's form, by name.
     ``covered`` collects the (task type, annotator's server or None) of every task in ``exports``;
-    ``rejects`` collects the latest annotations' answers that the labelling config does not allow
+    ``rejects`` collects the latest annotations' answers that the form does not allow
     (left out of the rows).
     """
     by_uid: dict[str, tuple[Task, str | None]] = {task.uid: (task, None) for items in tasks.values() for task in items}
     for pseudonym in seats:
         by_uid |= {for_seat(t, private, pseudonym).uid: (t, pseudonym) for items in tasks.values() for t in items}
-    questions = {t: controls(config_text(t)) for t in TASK_TYPES}
     rows = []
     counts: Counter = Counter()
     for source, exported in exports:
@@ -311,7 +155,7 @@ def _row(
 def _answers(
     result: Any, task: Task, questions: dict[str, Control], where: str, rejected: list[dict[str, Any]]
 ) -> dict[str, Any]:
-    """The answers in an annotation's ``result`` that the labelling config allows; the others go to ``rejected``."""
+    """The answers in an annotation's ``result`` that the form allows; the others go to ``rejected``."""
     if not isinstance(result, list):
         raise IllusionError(f"{where}: 'result' is not a list")
     answers = {}

@@ -6,8 +6,8 @@ from collections import Counter
 
 import pytest
 
-from illusion.annotations.labelstudio.assign import assign
-from illusion.annotations.labelstudio.tasks import Task
+from illusion.annotations.campaign.assign import assign
+from illusion.annotations.campaign.tasks import Task
 from illusion.errors import IllusionError
 
 

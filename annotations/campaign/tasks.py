@@ -19,14 +19,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from illusion.annotations.labelstudio.config import sentence_choices
-from illusion.annotations.labelstudio.private import Private
+from illusion.annotations.campaign.private import Private
 from illusion.common.marks import highlight, word_span
 from illusion.common.seeds import rng_for
 from illusion.errors import IllusionError
 from illusion.run.folder import CHECKS, CONTROLS, MANIFEST, MARKS, TOPK, RunFolder
 
+TASK_TYPES = ("set", "pair")
 PREVIEW_CHARS = 160
+# Sentence n answers to the key n (sentence 10 to 0): the other questions' keys are letters (set.xml).
+SENTENCE_KEYS = "1234567890"
 
 
 @dataclass(frozen=True)
@@ -188,6 +190,13 @@ def shown(st: SentenceSet, seed: int) -> SentenceSet:
     order = rng_for(seed, f"sentences:{st.set_id}").permutation(len(st.sentences))
     sentences = [st.sentences[i] for i in order]
     return dataclasses.replace(st, sentences=[dict(s, span=word_span(s["text"], s["span"])) for s in sentences])
+
+
+def sentence_choices(count: int) -> list[dict[str, str]]:
+    """The options of "which sentences fit" for ``count`` sentences: their numbers, each with its own key."""
+    return [
+        {"value": str(n), **({"hotkey": SENTENCE_KEYS[n - 1]} if n <= len(SENTENCE_KEYS) else {})} for n in range(1, count + 1)
+    ]
 
 
 def set_task(run: CampaignRun, private: Private, st: SentenceSet) -> Task:

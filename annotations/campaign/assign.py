@@ -8,9 +8,8 @@ are then shuffled with a seed of their own.
 
 from __future__ import annotations
 
-from illusion.annotations.labelstudio.config import TASK_TYPES
-from illusion.annotations.labelstudio.private import Private
-from illusion.annotations.labelstudio.tasks import Task, for_seat
+from illusion.annotations.campaign.private import Private
+from illusion.annotations.campaign.tasks import TASK_TYPES, Task, for_seat
 from illusion.common.seeds import rng_for
 from illusion.errors import IllusionError
 

@@ -1,0 +1,128 @@
+"""Import a campaign's answers into ``annotations.jsonl``: one row per (task, annotator).
+
+Answers come from the backend (``Backend.exports``: the campaign's servers) or from Label Studio
+JSON export files. Tasks are matched by their uid against the tasks rebuilt from the run folder
+and the organiser's private key, so rows carry direction, dataset and condition however the export
+was made (nothing of them is on a server). Annotators become random pseudonyms, whose link to the
+backend's users stays in the organiser's private file; no name or e-mail is written.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from illusion.annotations.campaign.attention import CONDITION, attention_scores, campaign_tasks
+from illusion.annotations.campaign.backend import Backend
+from illusion.annotations.campaign.private import Private, load_private
+from illusion.annotations.campaign.rows import annotation_rows, row_order
+from illusion.annotations.campaign.tasks import TASK_TYPES, CampaignRun, Task, load_campaign_run
+from illusion.common.files import read_json
+from illusion.run.folder import ANNOTATIONS, ANNOTATIONS_REJECTS, ANNOTATIONS_SUMMARY, RunFolder
+
+
+@dataclass
+class Gathered:
+    """A campaign's labels as read from its servers or from files, before anything is written."""
+
+    run: CampaignRun
+    private: Private
+    tasks: dict[str, list[Task]]
+    record: dict[str, Any]
+    sources: list[str]
+    rows: list[dict[str, Any]]
+    counts: Counter
+    covered: set[tuple[str, str | None]]
+    rejects: list[dict[str, Any]]
+
+
+def gather(run_dir, backend: Backend, files: tuple[str | Path, ...] = ()) -> Gathered:
+    """Every latest annotation of the campaign, as rows, from the backend's servers or from export files."""
+    run = load_campaign_run(run_dir)
+    private = load_private(run.run_id)
+    record = backend.record(run) or {}
+    tasks = campaign_tasks(run, private, record)
+    if files:
+        exports = [(str(f), read_json(f, "Label Studio export file")) for f in files]
+    else:
+        exports = backend.exports(run, private, record)
+    covered: set[tuple[str, str | None]] = set()
+    rejects: list[dict[str, Any]] = []
+    questions = {task_type: backend.questions(task_type) for task_type in TASK_TYPES}
+    seats = tuple(record.get("annotators", ()))
+    rows, counts = annotation_rows(run, private, tasks, questions, exports, seats, covered, rejects)
+    private.save()
+    return Gathered(run, private, tasks, record, [source for source, _ in exports], rows, counts, covered, rejects)
+
+
+def import_campaign(run_dir, backend: Backend, files: tuple[str | Path, ...] = ()) -> dict[str, Any]:
+    """Write the run's ``annotations.jsonl``, its summary and its rejects; return the summary.
+
+    Answers the backend's forms do not allow go to ``annotations.rejects.jsonl``, the rest of
+    their annotation is kept. When rows would be removed or changed, the earlier file is kept as
+    ``annotations.N.jsonl`` first; the summary's ``changes`` says what changed.
+    """
+    got = gather(run_dir, backend, files)
+    run, tasks, counts = got.run, got.tasks, got.counts
+    folder = RunFolder(run.path)
+    kept = _kept_rows(folder, got.covered, got.record) if files else []
+    rows = sorted(got.rows + kept, key=row_order)
+    checks = [row for row in rows if row["condition"] == CONDITION]  # never counted as data
+    rows = [row for row in rows if row["condition"] != CONDITION]
+    annotated = Counter(task_type for task_type, _ in {(r["task_type"], r["task_uid"]) for r in rows})
+    changes = _changes(folder, rows)
+    if changes["removed"] or changes["changed"]:
+        changes["kept_as"] = folder.keep_previous(ANNOTATIONS, ANNOTATIONS_SUMMARY)[ANNOTATIONS].name
+    summary = {
+        "run_id": run.run_id,
+        "sources": got.sources,
+        "annotations": len(rows),
+        "annotators": len({row["annotator"] for row in rows}),
+        "tasks": {t: sum(task.condition != CONDITION for task in tasks[t]) for t in TASK_TYPES},
+        "unannotated_tasks": {t: sum(task.condition != CONDITION for task in tasks[t]) - annotated[t] for t in TASK_TYPES},
+        "skipped": counts["skipped"],
+        # "Yes, a pattern" whose kind is "No pattern": kept as answered, listed for a look.
+        "inconsistent": [
+            {"task_uid": r["task_uid"], "annotator": r["annotator"]}
+            for r in rows
+            if (r["pattern"], r["taxonomy"]) == ("yes", "none")
+        ],
+        "superseded": counts["superseded"],
+        "kept_from_previous_import": len(kept),
+        "attention": attention_scores(checks),
+        "rejects": len(got.rejects),
+        "changes": changes,
+    }
+    folder.write_jsonl(ANNOTATIONS_REJECTS, got.rejects)
+    folder.write_jsonl(ANNOTATIONS, rows)
+    folder.write_json(ANNOTATIONS_SUMMARY, summary)
+    return summary
+
+
+def _changes(folder: RunFolder, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Rows added, removed and changed against the run's current ``annotations.jsonl``."""
+    before = (
+        {row_order(row): row for row in folder.read_jsonl(ANNOTATIONS, "annotations file")} if folder.has(ANNOTATIONS) else {}
+    )
+    after = {row_order(row): row for row in rows}
+    return {
+        "before": len(before),
+        "added": len(after.keys() - before.keys()),
+        "removed": len(before.keys() - after.keys()),
+        "changed": sum(before[key] != after[key] for key in after.keys() & before.keys()),
+    }
+
+
+def _kept_rows(folder: RunFolder, covered: set[tuple[str, str | None]], record: dict[str, Any]) -> list[dict[str, Any]]:
+    """The previous import's rows from projects the given files do not cover (a task type, on the
+    shared server or on one annotator's server), so importing fewer files merges instead of dropping."""
+    if not folder.has(ANNOTATIONS):
+        return []
+    seats = set(record.get("annotators", ()))
+    return [
+        row
+        for row in folder.read_jsonl(ANNOTATIONS, "annotations file")
+        if (row["task_type"], row["annotator"] if row["annotator"] in seats else None) not in covered
+    ]
