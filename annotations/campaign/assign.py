@@ -8,6 +8,7 @@ are then shuffled with a seed of their own.
 
 from __future__ import annotations
 
+from illusion.annotations.campaign.attention import CONDITION
 from illusion.annotations.campaign.private import Private
 from illusion.annotations.campaign.tasks import TASK_TYPES, Task, for_seat
 from illusion.common.seeds import rng_for
@@ -28,7 +29,7 @@ def assign(tasks: list[Task], annotators: list[str], overlap: int, seed: int) ->
         strata.setdefault((task.task_type, task.condition, task.datasets), []).append(task)
     given: dict[str, list[Task]] = {name: [] for name in annotators}
     turn = 0
-    for key in sorted(strata, key=str):
+    for key in sorted(strata, key=lambda key: (key[1] == CONDITION, str(key))):  # checks last: adding some moves no other task
         items = strata[key]
         rng_for(seed, f"assign:{key}").shuffle(items)  # type: ignore[arg-type]  # stubs want arrays; lists shuffle too
         for task in items:

@@ -43,7 +43,7 @@ def gather(run_dir, backend: Backend, files: tuple[str | Path, ...] = ()) -> Gat
     run = load_campaign_run(run_dir)
     private = load_private(run.run_id)
     record = backend.record(run) or {}
-    tasks = campaign_tasks(run, private, record)
+    tasks = campaign_tasks(run, private, record, every_check=True)
     if files:
         exports = [(str(f), read_json(f, "Label Studio export file")) for f in files]
     else:

@@ -8,7 +8,7 @@ from typing import Any
 
 from illusion.annotations.campaign.backend import Control
 from illusion.annotations.campaign.private import Private
-from illusion.annotations.campaign.tasks import CampaignRun, Task, for_seat
+from illusion.annotations.campaign.tasks import CampaignRun, Task, for_seat, shown_texts
 from illusion.errors import IllusionError
 
 ANSWERS = ("pattern", "fits", "description", "taxonomy", "confidence", "same_concept")
@@ -59,6 +59,8 @@ def annotation_rows(
                     counts["skipped", seat or private.pseudonym(str(_user(annotation, where)))] += 1
                     continue
                 row = _row(run, private, task, seat, annotation, questions[task.task_type], where)
+                if row["fits"]:
+                    row["fits"] = in_run_order(row["fits"], item, task)
                 row["rejected"] = [{"source": source, **{k: row[k] for k in REJECT_KEYS}, **bad} for bad in row["rejected"]]
                 rows.append(row)
     rows, counts["superseded"] = latest_per_annotator(rows)
@@ -68,6 +70,16 @@ def annotation_rows(
 
 
 REJECT_KEYS = ("annotator", "task_uid", "task_type", "annotation_id")
+
+
+def in_run_order(fits: list[int], item: dict[str, Any], task: Task) -> list[int]:
+    """Sentence numbers as shown in the exported task (``item``, whatever order it was exported in) as
+    numbers in the run folder's order, by the sentences' text."""
+    number_of = dict(zip(shown_texts(task.data["html"]), task.meta["numbers"]))
+    exported = shown_texts((item.get("data") or {}).get("html") or task.data["html"])
+    if len(exported) != len(number_of) or not all(text in number_of for text in exported):
+        exported = shown_texts(task.data["html"])  # not the run's sentences: read as shown now
+    return sorted(number_of[exported[n - 1]] for n in fits)
 
 
 def row_order(row: dict[str, Any]) -> tuple[str, str, str]:

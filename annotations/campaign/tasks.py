@@ -12,7 +12,9 @@ set the sentence is in, so marks cannot tell a direction's set from a control se
 from __future__ import annotations
 
 import dataclasses
+import html
 import itertools
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,13 +29,14 @@ from illusion.run.folder import CHECKS, CONTROLS, MANIFEST, MARKS, TOPK, RunFold
 
 TASK_TYPES = ("set", "pair")
 PREVIEW_CHARS = 160
+SHOWN = re.compile(r"<p><b>\d+\.</b> (.*?)</p>", re.S)
 # Sentence n answers to the key n (sentence 10 to 0): the other questions' keys are letters (set.xml).
 SENTENCE_KEYS = "1234567890"
 
 
 @dataclass(frozen=True)
 class SentenceSet:
-    """The sentences of one set as shown: top sentences of a direction, or a control set."""
+    """The sentences of one set as shown: top sentences of a direction, a control set or an attention check."""
 
     set_id: str
     condition: str
@@ -119,6 +122,8 @@ def _sentences(items: Any, dataset: str, marks: dict[tuple[str, str], tuple[Any,
     sentences = []
     for number, item in enumerate(items, 1):
         _require(item, ("id", "text"), f"{where}, sentence {number}")
+        if marks and (dataset, item["id"]) not in marks:  # one sentence unmarked among marked ones would stand out
+            raise IllusionError(f"{where}, sentence {number}: no mark for {item['id']!r} in marks.jsonl; rerun `illusion run`")
         span, source = marks.get((dataset, item["id"]), (None, where))
         if span is not None and not (
             isinstance(span, list)
@@ -186,10 +191,16 @@ def set_html(sentences: list[dict[str, Any]]) -> str:
 
 def shown(st: SentenceSet, seed: int) -> SentenceSet:
     """``st`` as annotators see it: its sentences in an order drawn for the set (not a direction's score
-    order, nor a check's dataset order), each with its mark grown to the whole word."""
+    order, nor a check's dataset order), each with its mark grown to the whole word and its number in
+    the run folder's order (``number``), which answers are given in."""
     order = rng_for(seed, f"sentences:{st.set_id}").permutation(len(st.sentences))
-    sentences = [st.sentences[i] for i in order]
+    sentences = [dict(st.sentences[i], number=int(i) + 1) for i in order]
     return dataclasses.replace(st, sentences=[dict(s, span=word_span(s["text"], s["span"])) for s in sentences])
+
+
+def shown_texts(page: str) -> list[str]:
+    """The sentences of a set's ``html`` in the order shown, as plain text (the inverse of :func:`set_html`)."""
+    return [html.unescape(re.sub("</?mark>", "", shown)) for shown in SHOWN.findall(page)]
 
 
 def sentence_choices(count: int) -> list[dict[str, str]]:
@@ -214,6 +225,7 @@ def set_task(run: CampaignRun, private: Private, st: SentenceSet) -> Task:
         "direction": st.direction,
         "dataset": st.dataset,
         "sentence_ids": [s["id"] for s in st.sentences],
+        "numbers": [s["number"] for s in st.sentences],  # each shown sentence's number in the run folder's order
     }
     return Task(data["uid"], "set", st.set_id, st.direction, st.condition, (st.dataset,), data, meta)
 
@@ -261,7 +273,7 @@ def group_keys(sets: list[SentenceSet]) -> list[tuple[str, str]]:
 
 
 def pairs(run: CampaignRun, sets: list[SentenceSet]) -> list[tuple[SentenceSet, SentenceSet]]:
-    """Sets to compare across datasets: one direction's top sets, or the n-th control sets."""
+    """Sets to compare across datasets: one direction's top sets, the n-th control sets, or the n-th checks."""
     groups: dict[tuple[str, str], dict[str, SentenceSet]] = {}
     for st, key in zip(sets, group_keys(sets), strict=True):
         groups.setdefault(key, {})[st.dataset] = st

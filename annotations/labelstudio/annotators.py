@@ -91,18 +91,22 @@ def add_annotator(name: str, venv: Path, home: Path, email: str | None = None, p
     data_dir = home / "annotators" / name
     if data_dir.exists():
         raise IllusionError(f"{data_dir} exists already; remove it or choose another name")
-    shutil.copytree(template, data_dir)
-    make_own(exe, data_dir)
     new = Seat(name, data_dir, port or max([FIRST_PORT - 1, *(s.port for s in known.values())]) + 1)
     login, password = email or f"{name}@annotators.invalid", secrets.token_urlsafe(12)
-    server = launch(exe, data_dir, new.port)
-    try:
-        server = renew_token(server)
-        sign_up(server.url, server.api_key, login, password)
-        with httpx.Client(base_url=server.url, headers={"Authorization": f"Token {server.api_key}"}) as admin:
-            admin.post("/api/invite/reset-token").raise_for_status()  # the link that was used dies
-    finally:
-        stop_process(server.process.pid)
+    shutil.copytree(template, data_dir)
+    try:  # a server left half made (the template's token, no account) is removed, so a retry starts afresh
+        make_own(exe, data_dir)
+        server = launch(exe, data_dir, new.port)
+        try:
+            server = renew_token(server)
+            sign_up(server.url, server.api_key, login, password)
+            with httpx.Client(base_url=server.url, headers={"Authorization": f"Token {server.api_key}"}) as admin:
+                admin.post("/api/invite/reset-token").raise_for_status()  # the link that was used dies
+        finally:
+            stop_process(server.process.pid)
+    except BaseException:
+        shutil.rmtree(data_dir, ignore_errors=True)
+        raise
     known[name] = new
     organiser_dir().mkdir(parents=True, exist_ok=True, mode=0o700)
     write_json(

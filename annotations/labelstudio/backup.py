@@ -28,7 +28,7 @@ from illusion.annotations.campaign.private import load_private, organiser_dir
 from illusion.annotations.campaign.tasks import load_campaign_run
 from illusion.annotations.labelstudio.annotators import REGISTRY, Seat, seats
 from illusion.annotations.labelstudio.project import read_record
-from illusion.annotations.labelstudio.server import LOGIN_FILE
+from illusion.annotations.labelstudio.server import LOGIN_FILE, SIGNING_FILE
 from illusion.common.files import atomic_writer, read_json, write_json
 from illusion.errors import IllusionError
 from illusion.run.folder import CHECKS, CONTROLS, LABELSTUDIO, MANIFEST, MARKS, TOPK
@@ -37,7 +37,7 @@ FORMAT = 1
 INDEX = "campaign-backup.json"
 BACKUPS = "backups.json"  # in the organiser's folder: the last backup of each run
 RUN_FILES = (MANIFEST, TOPK, CONTROLS, CHECKS, MARKS, LABELSTUDIO)
-SECRET_FILES = {LOGIN_FILE, ".env"}
+SECRET_FILES = {LOGIN_FILE, SIGNING_FILE}
 SKIPPED = ("server.log",)
 SQLITE_HEADER = b"SQLite format 3\x00"
 SQLITE_SIDE_FILES = ("-journal", "-wal", "-shm")

@@ -176,8 +176,13 @@ def renew_token(server: Server) -> Server:
     request = urllib.request.Request(
         f"{server.url}/api/current-user/reset-token/", method="POST", headers={"Authorization": f"Token {server.api_key}"}
     )
-    with urllib.request.urlopen(request, timeout=60) as answer:
-        token = json.loads(answer.read())["token"]
+    try:
+        with urllib.request.urlopen(request, timeout=60) as answer:
+            token = json.loads(answer.read())["token"]
+    except (OSError, ValueError, KeyError) as exc:  # URLError and HTTPError are OSErrors
+        raise IllusionError(
+            f"Label Studio at {server.url} did not give its admin a new API token ({exc}); see {server.data_dir / 'server.log'}"
+        ) from None
     login = {"username": server.username, "password": server.password, "api_key": token}
     write_json(server.data_dir / LOGIN_FILE, login, private=True)
     return dataclasses.replace(server, api_key=token)

@@ -20,7 +20,8 @@ from illusion.records import Record
 CONTROL = "control"
 ATTENTION = "attention"
 WORD = re.compile(r"[^\W\d_]{3,}")
-RAREST = 5  # a check's word is drawn among this many of the rarest words that k sentences share
+RAREST = 5  # a check's word is drawn among this many of the rarest words shared by enough sentences
+POOL = 3  # ... shared by POOL * k sentences, so that k of them can be as long as random sentences
 
 
 def control_indices(dataset: str, size: int, k: int, count: int, seed: int) -> list[np.ndarray]:
@@ -30,14 +31,20 @@ def control_indices(dataset: str, size: int, k: int, count: int, seed: int) -> l
 
 
 def check_indices(dataset: str, texts: Sequence[str], k: int, count: int, seed: int) -> list[tuple[str, np.ndarray]]:
-    """Up to ``count`` attention checks of a dataset: a word of three letters or more, drawn among
-    the rarest words that ``k`` sentences share (one word per check), and ``k`` of those sentences,
+    """Up to ``count`` attention checks of a dataset: a content word (three letters or more, not a
+    stopword), drawn among the rarest such words that at least ``POOL * k`` sentences share (then
+    among those that fewer share, down to ``k``), one word per check, and ``k`` of those sentences
     drawn to be as long as ``k`` sentences drawn at random."""
+    if count == 0:
+        return []
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
     holders: dict[str, list[int]] = defaultdict(list)
     for index, text in enumerate(texts):
-        for word in {w.lower() for w in WORD.findall(text)}:
+        for word in {w.lower() for w in WORD.findall(text)} - ENGLISH_STOP_WORDS:
             holders[word].append(index)
-    shared = [word for _, word in sorted((len(ids), word) for word, ids in holders.items() if len(ids) >= k)]
+    counted = sorted((len(ids), word) for word, ids in holders.items() if len(ids) >= k)
+    shared = [word for n, word in counted if n >= POOL * k] + [word for n, word in reversed(counted) if n < POOL * k]
     out = []
     for n in range(min(count, len(shared))):
         rng = rng_for(seed, f"{ATTENTION}:{dataset}:{n}")

@@ -1,8 +1,7 @@
 """The run folder, the contract between every stage: its file names (format 1) and one reader/writer.
 
-``illusion run`` writes ``manifest.json``, ``topk.jsonl``, ``controls.jsonl``, ``checks.jsonl``, ``marks.jsonl``,
-``stats.json``,
-``directions.npy`` and the activation profiles (``profile-*``, see ``illusion.run.profiles``);
+``illusion run`` writes ``manifest.json``, ``topk.jsonl``, ``controls.jsonl``, ``checks.jsonl``,
+``marks.jsonl``, ``stats.json``, ``directions.npy`` and the activation profiles (``profile-*``, see ``illusion.run.profiles``);
 ``illusion diagnose`` adds ``diagnostics.json`` and ``report.html``; a campaign
 adds ``labelstudio.json``, ``annotations.jsonl`` (earlier imports kept as ``annotations.N.jsonl``),
 ``annotations-summary.json``, ``annotations.rejects.jsonl``, ``agreement.json`` and ``agreement.html``. Every write is atomic. The format is documented in the README.

@@ -130,8 +130,9 @@ def run(
     with timer("tokens"), model_plugin.blamed(" while finding driving tokens"):
         disk = store if isinstance(store, ActivationStore) else None
         method = driving_method(model)
-        token_cache = TokenCache(disk, model.identity, made_by.release, both.vectors, method)
-        mark_tokens(topk + own_listings(marks), both, model, token_cache, keeper.kept, reporter)
+        # Keyed by the run's directions: the sentences' own directions are named by their dataset and text.
+        token_cache = TokenCache(disk, model.identity, made_by.release, directions.vectors, method)
+        mark_tokens(topk + own_listings(own, marks), both, model, token_cache, keeper.kept, reporter)
     keeper.kept.clear()  # free the kept token vectors
     with timer("profiles"), reporter.step("activation profiles", len(datasets)) as advance:
         run_profiles = profiles.compute(

@@ -11,6 +11,7 @@ an attention check, so marks add nothing to what the sentences themselves tell.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -23,24 +24,27 @@ OWN = "own"  # prefix of the sentences' own directions, beside the run's
 
 def own_directions(datasets: Sequence[Any], shown: Mapping[str, Iterable[int]]) -> tuple[Directions, list[dict[str, Any]]]:
     """Each shown sentence's own direction (by dataset, the indices in ``shown``), and the rows of
-    ``marks.jsonl`` that marking them fills (``token`` and ``span`` still empty)."""
-    rows, vectors = [], []
+    ``marks.jsonl`` that marking them fills (``token`` and ``span`` still empty). A direction's id names
+    its dataset's content and its sentence, so the driving tokens found for it stay cached whatever
+    else of the run changes."""
+    rows, ids, vectors = [], [], []
     for dataset in datasets:
         encoded = np.asarray(dataset.encoded, dtype=np.float32)
         mean = encoded.mean(axis=0)
         for index in sorted({int(i) for i in shown.get(dataset.name, ())}):
             record = dataset.records[index]
             rows.append({"dataset": dataset.name, "id": record.id, "text": record.text, "token": None, "span": None})
+            ids.append(f"{OWN}:{dataset.hash}:{hashlib.sha256(record.text.encode()).hexdigest()[:20]}")
             vectors.append(encoded[index] - mean)
-    own = np.zeros((0, len(datasets[0].encoded[0]) if datasets else 0), np.float32) if not vectors else np.asarray(vectors)
+    own = np.asarray(vectors, dtype=np.float32)
     norms = np.linalg.norm(own, axis=1, keepdims=True)
     own = np.divide(own, norms, out=np.zeros_like(own), where=norms > 0)
-    return Directions([f"{OWN}:{n}" for n in range(len(rows))], own), rows
+    return Directions(ids, own), rows
 
 
-def own_listings(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The rows as listings of their own direction, for ``mark_tokens`` (which fills them in place)."""
-    return [{"direction": f"{OWN}:{n}", "top": [row], "bottom": []} for n, row in enumerate(rows)]
+def own_listings(own: Directions, rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows as listings of their own directions, for ``mark_tokens`` (which fills them in place)."""
+    return [{"direction": identifier, "top": [row], "bottom": []} for identifier, row in zip(own.ids, rows)]
 
 
 def mark_rows(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:

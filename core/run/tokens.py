@@ -70,7 +70,7 @@ class TokenCache:
         self.path = Path(store.root) / TOKENS / name if store is not None else None
 
     @staticmethod
-    def key(text: str, direction: int, sign: float) -> str:
+    def key(text: str, direction: str, sign: float) -> str:
         return f"{hashlib.sha256(text.encode()).hexdigest()[:20]}:{direction}:{'+' if sign > 0 else '-'}"
 
     def load(self) -> dict[str, list]:
@@ -125,6 +125,7 @@ def mark_tokens(
 ) -> None:
     """Fill each listed sentence's driving token (most negative share for bottom lists), scoring only what is new."""
     reporter = reporter or Reporter(quiet=True)
+    ids = [str(identifier) for identifier in directions.ids]  # cache keys: a direction's id, not its row
     row_of = {identifier: row for row, identifier in enumerate(directions.ids)}
     wanted: dict[str, list[tuple[dict[str, Any], int, float]]] = {}
     for listing in topk:
@@ -135,9 +136,9 @@ def mark_tokens(
     found: dict[str, list] = {}
     todo = []
     for text, uses in wanted.items():
-        values: list[Any] = [known.get(TokenCache.key(text, row, sign)) for _, row, sign in uses]
+        values: list[Any] = [known.get(TokenCache.key(text, ids[row], sign)) for _, row, sign in uses]
         if all(_valid(value, text) for value in values):
-            found.update({TokenCache.key(text, row, sign): value for (_, row, sign), value in zip(uses, values)})
+            found.update({TokenCache.key(text, ids[row], sign): value for (_, row, sign), value in zip(uses, values)})
         else:
             todo.append(text)
     rows = {text: sorted({row for _, row, _ in wanted[text]}) for text in todo}
@@ -146,11 +147,11 @@ def mark_tokens(
         for text, shares in _shares(todo, rows, directions.vectors, model, kept or {}):
             column = {row: number for number, row in enumerate(rows[text])}
             for _, row, sign in wanted[text]:
-                found[TokenCache.key(text, row, sign)] = _strongest(shares, column[row], sign)
+                found[TokenCache.key(text, ids[row], sign)] = _strongest(shares, column[row], sign)
             advance(1)
     for text, uses in wanted.items():
         for entry, row, sign in uses:
-            entry["token"], entry["span"] = found[TokenCache.key(text, row, sign)]
+            entry["token"], entry["span"] = found[TokenCache.key(text, ids[row], sign)]
     if todo:
         cache.save({**known, **found})
 

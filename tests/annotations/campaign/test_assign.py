@@ -42,3 +42,13 @@ def test_an_overlap_larger_than_the_team_is_refused():
         assign(TASKS, ["p0", "p1"], 3, seed=0)
     with pytest.raises(IllusionError, match=r"no annotators .*add-annotator"):
         assign(TASKS, [], 1, seed=0)
+
+
+def test_adding_attention_checks_moves_no_other_task():
+    names = ["p0", "p1", "p2"]
+    checks = [task(n, "attention", d) for n in range(4) for d in ("a", "b")]
+    before = assign(TASKS + checks[:2], names, 2, seed=0)
+    after = assign(TASKS + checks, names, 2, seed=0)
+    for name in names:
+        data = lambda items: {t.uid for t in items if t.condition != "attention"}  # noqa: E731
+        assert data(before[name]) == data(after[name])

@@ -50,11 +50,11 @@ def seated(request, tmp_path_factory):
 def test_every_sentence_is_shown_the_same_wherever_it_is(seated):
     forms = defaultdict(set)
     for mine in seated.values():
-        pages = [t.data["html"] for t in mine["set"]]
-        pages += [t.data[side] for t in mine["pair"] for side in ("left_html", "right_html")]
-        for page in pages:
+        pages = [(t.data["dataset"], t.data["html"]) for t in mine["set"]]
+        pages += [(t.data[f"{side}_dataset"], t.data[f"{side}_html"]) for t in mine["pair"] for side in ("left", "right")]
+        for dataset, page in pages:
             for shown in SENTENCE.findall(page):
-                forms[re.sub("</?mark>", "", shown)].add(shown)
+                forms[dataset, re.sub("</?mark>", "", shown)].add(shown)
     assert len(forms) > 2000 and all(len(shown) == 1 for shown in forms.values())
 
 
@@ -63,9 +63,10 @@ def test_controls_and_checks_are_dealt_and_paired_like_direction_sets(seated):
         in_pairs = {t.data[side] for t in mine["pair"] for side in ("left_html", "right_html")}
         for condition in ("control", CONDITION, "neuron", "random"):
             own = [t for t in mine["set"] if t.condition == condition]
-            assert sum(t.data["html"] in in_pairs for t in own) / len(own) > 0.5, condition  # compared across datasets
+            assert own and sum(t.data["html"] in in_pairs for t in own) / len(own) > 0.5, condition  # compared across datasets
     for condition in ("control", CONDITION):  # each annotator gets a share of them, as of every other stratum
-        assert all(0.5 < sum(t.condition == condition for t in mine["set"]) / 100 < 0.8 for mine in seated.values())
+        every = {t.set_id for mine in seated.values() for t in mine["set"] if t.condition == condition}
+        assert all(0.5 < sum(t.condition == condition for t in mine["set"]) / len(every) < 0.8 for mine in seated.values())
 
 
 def attack(mine: dict, target: str) -> tuple[dict[str, dict[str, float]], tuple[str, int, float]]:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import stat
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import httpx
 import pytest
@@ -103,8 +105,16 @@ def test_no_credential_an_annotator_mints_opens_another_annotators_server(secret
         places = seats()
         # Each server has a signing key, an admin password and an API token of its own, in files only the organiser reads.
         keys = {(p.data_dir / ".env").read_text() for p in places.values()}
-        admin = {json.dumps(json.loads((p.data_dir / "illusion-login.json").read_text())) for p in places.values()}
-        assert len(keys) == len(admin) == 2 and not any(secret_key and secret_key in key for key in keys)
+        template = json.loads(
+            (Path(os.environ["ILLUSION_LS_VENV"]) / "illusion-data-template" / "illusion-login.json").read_text()
+        )
+        admin = {name: json.loads((p.data_dir / "illusion-login.json").read_text()) for name, p in places.items()}
+        assert len(keys) == 2 and not any(secret_key and secret_key in key for key in keys)
+        for field in ("password", "api_key"):
+            assert len({login[field] for login in admin.values()} | {template[field]}) == 3, field
+        for name, other in (("ann", "ben"), ("ben", "ann")):  # one server's admin token opens no other
+            headers = {"Authorization": f"Token {admin[name]['api_key']}"}
+            assert httpx.get(f"{places[other].url}/api/projects/", headers=headers, timeout=60).status_code == 401
         for path in [
             organiser / "annotators.json",
             *(p.data_dir / f for p in places.values() for f in (".env", "illusion-login.json")),

@@ -145,3 +145,56 @@ def test_attention_checks_are_scored_at_import_and_kept_out_of_the_annotations(r
     assert summary["tasks"]["set"] == len(tasks) - 2
     scores = sorted((s["passed"], s["checks"], s["flagged"]) for s in summary["attention"].values())
     assert scores == [(0, 2, True), (2, 2, False)]
+
+
+def copied(real_run, folder):
+    folder.mkdir()
+    for path in real_run.iterdir():
+        if path.is_file():
+            (folder / path.name).write_bytes(path.read_bytes())
+    return folder
+
+
+def test_a_campaign_of_a_run_folder_without_checks_keeps_the_checks_it_was_exported_with(real_run, tmp_path):
+    folder = copied(real_run, tmp_path / "run")
+    (folder / "checks.jsonl").unlink()  # made before runs wrote checks: the campaign planted them
+    run = load_campaign_run(folder)
+    checks = [
+        t
+        for t in campaign_tasks(run, load_private(run.run_id, create=True), {"attention": 2})["set"]
+        if t.condition == "attention"
+    ]
+    assert sorted(t.set_id for t in checks) == ["attention:0", "attention:1"]  # the ids, so the uids, they had
+    for task in checks:
+        marked = re.findall(r"<mark>(.*?)</mark>", task.data["html"])
+        assert len(marked) == 3 and len({m.lower() for m in marked}) == 1
+
+
+def test_fits_are_numbered_in_the_run_folders_order_whatever_order_they_were_shown_in(real_run, tmp_path):
+    folder = copied(real_run, tmp_path / "run")
+    run = load_campaign_run(folder)
+    (folder / "labelstudio.json").write_text(json.dumps({"run_id": run.run_id, "projects": {}}))
+    tops = {
+        f"{r['direction']}@{r['dataset']}": r["top"] for r in map(json.loads, (folder / "topk.jsonl").read_text().splitlines())
+    }
+
+    def shown(task):
+        return [html.unescape(re.sub("</?mark>", "", s)) for s in re.findall(r"<p><b>\d+\.</b> (.*?)</p>", task.data["html"])]
+
+    tasks = campaign_tasks(run, load_private(run.run_id, create=True), None)["set"]
+    task = next(t for t in tasks if t.direction and shown(t)[0] != tops[t.set_id][0]["text"])  # shown in another order
+    top = tops[task.set_id]
+    in_run_order = "".join(f"<p><b>{n}.</b> {html.escape(s['text'])}</p>" for n, s in enumerate(top, 1))
+    result = [
+        {"from_name": "pattern", "to_name": "sentences", "type": "choices", "value": {"choices": ["yes"]}},
+        {"from_name": "fits", "to_name": "sentences", "type": "choices", "value": {"choices": ["1"]}},
+    ]
+    # The same answer ("sentence 1 fits") on the task as shown now, and on the task as an earlier export showed it.
+    export = [
+        {"data": task.data, "annotations": [{"id": 1, "completed_by": 1, "result": result}]},
+        {"data": dict(task.data, html=in_run_order), "annotations": [{"id": 2, "completed_by": 2, "result": result}]},
+    ]
+    (tmp_path / "sets.json").write_text(json.dumps(export))
+    import_campaign(folder, LabelStudioBackend(), files=(str(tmp_path / "sets.json"),))
+    fits = {row["annotation_id"]: row["fits"] for row in map(json.loads, (folder / "annotations.jsonl").read_text().splitlines())}
+    assert fits == {1: [[s["text"] for s in top].index(shown(task)[0]) + 1], 2: [1]}
