@@ -34,17 +34,24 @@ pytestmark = pytest.mark.slow
 
 MAX_AUROC = 0.6
 ANNOTATORS, OVERLAP = ["a", "b", "c"], 2
+DEALS = 4
 
 
 @pytest.fixture(scope="session", params=[0, 1], ids=["default-run", "seed-1"])
-def seated(request, tmp_path_factory):
-    """Every annotator's tasks on a default run with 20 control sets and 20 checks per dataset, all checks in use."""
+def campaign(request, tmp_path_factory):
+    """A default run with 20 control sets and 20 checks per dataset: its tasks (all checks in use), private file and seed."""
     out = tmp_path_factory.mktemp(f"blind-run-{request.param}") / "run"
     run(load_config(None, [f"seed={request.param}", "controls=20", "checks=20", "diagnostics=false"]), out)
-    campaign = load_campaign_run(out)
-    private = load_private(campaign.run_id, create=True)
-    tasks = campaign_tasks(campaign, private, {"attention": len(campaign.checks)})
-    return seat_tasks(tasks, private, ANNOTATORS, OVERLAP, campaign.seed)
+    made = load_campaign_run(out)
+    private = load_private(made.run_id, create=True)
+    return campaign_tasks(made, private, {"attention": len(made.checks)}), private, made.seed
+
+
+@pytest.fixture(scope="session")
+def seated(campaign):
+    """Every annotator's tasks, as ``export`` deals them."""
+    tasks, private, seed = campaign
+    return seat_tasks(tasks, private, ANNOTATORS, OVERLAP, seed)
 
 
 def test_every_sentence_is_shown_the_same_wherever_it_is(seated):
@@ -69,8 +76,8 @@ def test_controls_and_checks_are_dealt_and_paired_like_direction_sets(seated):
         assert all(0.5 < sum(t.condition == condition for t in mine["set"]) / len(every) < 0.8 for mine in seated.values())
 
 
-def attack(mine: dict, target: str) -> tuple[dict[str, dict[str, float]], tuple[str, int, float]]:
-    """Cross-validated AUROCs of each feature group and of all (by classifier), and the best single feature,
+def attack(mine: dict, target: str, groups=(*Features.GROUPS, "all"), repeats: int = 3) -> tuple[dict, tuple[str, int, float]]:
+    """Cross-validated AUROCs of each feature group of ``groups`` (by classifier), and the best single feature,
     telling ``target`` sets from direction sets among one annotator's set tasks."""
     kept = [t for t in mine["set"] if t.condition in (target, "neuron", "random")]
     features = Features([t.data["html"] for t in kept], [(t.data["left_html"], t.data["right_html"]) for t in mine["pair"]])
@@ -78,17 +85,18 @@ def attack(mine: dict, target: str) -> tuple[dict[str, dict[str, float]], tuple[
     assert is_target.sum() >= 50
     matrix, names = features.matrix()
     report = {}
-    for group in [*Features.GROUPS, "all"]:
+    for group in groups:
         columns = [n for n, name in enumerate(names) if group in (name, "all")]
         report[group] = {
-            name: auroc(matrix[:, columns], is_target, make, features.groups()) for name, make in CLASSIFIERS.items()
+            name: auroc(matrix[:, columns], is_target, make, features.groups(), repeats) for name, make in CLASSIFIERS.items()
         }
     return report, best_single(matrix, is_target, names)
 
 
 @pytest.mark.parametrize("target", ["control", CONDITION])
-def test_nothing_but_the_words_tells_controls_or_checks_from_direction_sets(seated, target):
-    """Each annotator attacked in turn; the AUROCs are averaged over the three annotators."""
+def test_nothing_but_the_words_tells_controls_or_checks_from_direction_sets(campaign, seated, target):
+    """Each annotator attacked in turn (AUROCs averaged over the three); what does not read the words is
+    attacked on more deals of the same tasks, since one deal of a few dozen sets is a noisy sample."""
     attacks = [attack(mine, target) for mine in seated.values()]
     report = {g: {c: float(np.mean([a[0][g][c] for a in attacks])) for c in CLASSIFIERS} for g in attacks[0][0]}
     print(f"\n{target} vs direction sets, cross-validated AUROC (mean of {len(attacks)} annotators):")
@@ -96,4 +104,9 @@ def test_nothing_but_the_words_tells_controls_or_checks_from_direction_sets(seat
         print(f"  {group:15} " + "  ".join(f"{c} {v:.2f}" for c, v in scores.items()))
     for who, (_, (group, column, best)) in zip(seated, attacks):
         print(f"  best single feature for annotator {who}: column {column} ({group}), AUROC {best:.2f}")
-    assert all(score <= MAX_AUROC for score in report["structure"].values()), report["structure"]
+    tasks, private, seed = campaign
+    deals = [seat_tasks(tasks, private, ANNOTATORS, OVERLAP, seed + 1000 * n) for n in range(DEALS)]
+    structure = [attack(mine, target, ["structure"], repeats=1)[0]["structure"] for dealt in deals for mine in dealt.values()]
+    mean = {c: float(np.mean([scores[c] for scores in structure])) for c in CLASSIFIERS}
+    print(f"  structure over {len(structure)} annotators of {DEALS} deals: " + "  ".join(f"{c} {v:.2f}" for c, v in mean.items()))
+    assert all(score <= MAX_AUROC for score in mean.values()), mean
