@@ -67,12 +67,14 @@ def import_campaign(run_dir, backend: Backend, files: tuple[str | Path, ...] = (
     got = gather(run_dir, backend, files)
     run, tasks, counts = got.run, got.tasks, got.counts
     folder = RunFolder(run.path)
-    kept = _kept_rows(folder, got.covered, got.record) if files else []
+    previous = folder.read_jsonl(ANNOTATIONS, "annotations file") if folder.has(ANNOTATIONS) else []
+    kept = _kept_rows(previous, got.covered, got.record) if files else []
     rows = sorted(got.rows + kept, key=row_order)
     checks = [row for row in rows if row["condition"] == CONDITION]  # never counted as data
     rows = [row for row in rows if row["condition"] != CONDITION]
+    data_tasks = {t: sum(task.condition != CONDITION for task in tasks[t]) for t in TASK_TYPES}
     annotated = Counter(task_type for task_type, _ in {(r["task_type"], r["task_uid"]) for r in rows})
-    changes = _changes(folder, rows)
+    changes = _changes(previous, rows)
     if changes["removed"] or changes["changed"]:
         changes["kept_as"] = folder.keep_previous(ANNOTATIONS, ANNOTATIONS_SUMMARY)[ANNOTATIONS].name
     summary = {
@@ -80,8 +82,8 @@ def import_campaign(run_dir, backend: Backend, files: tuple[str | Path, ...] = (
         "sources": got.sources,
         "annotations": len(rows),
         "annotators": len({row["annotator"] for row in rows}),
-        "tasks": {t: sum(task.condition != CONDITION for task in tasks[t]) for t in TASK_TYPES},
-        "unannotated_tasks": {t: sum(task.condition != CONDITION for task in tasks[t]) - annotated[t] for t in TASK_TYPES},
+        "tasks": data_tasks,
+        "unannotated_tasks": {t: data_tasks[t] - annotated[t] for t in TASK_TYPES},
         "skipped": counts["skipped"],
         # "Yes, a pattern" whose kind is "No pattern": kept as answered, listed for a look.
         "inconsistent": [
@@ -101,11 +103,9 @@ def import_campaign(run_dir, backend: Backend, files: tuple[str | Path, ...] = (
     return summary
 
 
-def _changes(folder: RunFolder, rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """Rows added, removed and changed against the run's current ``annotations.jsonl``."""
-    before = (
-        {row_order(row): row for row in folder.read_jsonl(ANNOTATIONS, "annotations file")} if folder.has(ANNOTATIONS) else {}
-    )
+def _changes(previous: list[dict[str, Any]], rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Rows added, removed and changed against the ``previous`` rows (the run's current ``annotations.jsonl``)."""
+    before = {row_order(row): row for row in previous}
     after = {row_order(row): row for row in rows}
     return {
         "before": len(before),
@@ -115,14 +115,10 @@ def _changes(folder: RunFolder, rows: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def _kept_rows(folder: RunFolder, covered: set[tuple[str, str | None]], record: dict[str, Any]) -> list[dict[str, Any]]:
-    """The previous import's rows from projects the given files do not cover (a task type, on the
+def _kept_rows(
+    previous: list[dict[str, Any]], covered: set[tuple[str, str | None]], record: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """The ``previous`` import's rows from projects the given files do not cover (a task type, on the
     shared server or on one annotator's server), so importing fewer files merges instead of dropping."""
-    if not folder.has(ANNOTATIONS):
-        return []
     seats = set(record.get("annotators", ()))
-    return [
-        row
-        for row in folder.read_jsonl(ANNOTATIONS, "annotations file")
-        if (row["task_type"], row["annotator"] if row["annotator"] in seats else None) not in covered
-    ]
+    return [row for row in previous if (row["task_type"], row["annotator"] if row["annotator"] in seats else None) not in covered]

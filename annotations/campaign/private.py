@@ -21,6 +21,7 @@ from illusion.common.files import read_json, write_json
 from illusion.errors import IllusionError
 
 ENV = "ILLUSION_ORGANISER_DIR"
+SEAT = "seat:"  # prefix of an annotator's name among the pseudonyms' keys
 
 
 def organiser_dir() -> Path:
@@ -51,6 +52,10 @@ class Private:
                 pass
             self.pseudonyms[user] = name
         return self.pseudonyms[user]
+
+    def seat_names(self) -> dict[str, str]:
+        """The name of each annotator with a server of their own (``"seat:<name>"``), by pseudonym."""
+        return {pseudonym: key.removeprefix(SEAT) for key, pseudonym in self.pseudonyms.items() if key.startswith(SEAT)}
 
     def save(self) -> None:
         if not self.path.parent.exists():  # a folder of its own is closed before any key is written in it

@@ -91,7 +91,7 @@ def latest_per_annotator(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any
     ``annotation_id``; on a tie the later row); and how many rows were dropped."""
     latest: dict[tuple[str, str, str], dict[str, Any]] = {}
     for row in rows:
-        key = (row["task_type"], row["set_id"], row["annotator"])
+        key = row_order(row)
         if key not in latest or _changed(row) >= _changed(latest[key]):
             latest[key] = row
     return list(latest.values()), len(rows) - len(latest)

@@ -40,7 +40,7 @@ class LabelStudioBackend:
         if not record.get("annotators"):
             url = server_url(self.url or record.get("url"))
             return _exports(connect(url, self.api_key), url, run, private, record["projects"])
-        names = {pseudonym: key.removeprefix("seat:") for key, pseudonym in private.pseudonyms.items() if key.startswith("seat:")}
+        names = private.seat_names()
         exports = []
         for pseudonym, holder in record["annotators"].items():
             place = seat(names[pseudonym])

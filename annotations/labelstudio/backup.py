@@ -58,11 +58,7 @@ def campaign_seats(run_dir: str | Path) -> dict[str, Seat]:
     record = read_record(run) or {}
     private = load_private(run.run_id)
     given = set(record.get("annotators", {}))
-    names = [
-        key.removeprefix("seat:")
-        for key, pseudonym in private.pseudonyms.items()
-        if key.startswith("seat:") and pseudonym in given
-    ]
+    names = [name for pseudonym, name in private.seat_names().items() if pseudonym in given]
     known = seats()
     missing = [name for name in names if name not in known]
     if missing:
@@ -120,8 +116,7 @@ def _remember(run_id: str, done: dict[str, Any]) -> None:
     path = organiser_dir() / BACKUPS
     known = read_json(path, "list of backups") if path.exists() else {}
     known[run_id] = done
-    write_json(path, known)
-    path.chmod(0o600)
+    write_json(path, known, private=True)
 
 
 def _json_bytes(obj: Any) -> bytes:
@@ -247,8 +242,7 @@ def restore_campaign(
     for path, member in plan.items():
         _put(path, member)
     organiser_dir().mkdir(parents=True, exist_ok=True, mode=0o700)
-    write_json(registry, known | places)
-    registry.chmod(0o600)
+    write_json(registry, known | places, private=True)
     found = last_backup(index["run_id"])
     if not found or found["at"] < index["created_at"]:  # the archive is the latest backup known here
         _remember(

@@ -119,9 +119,9 @@ def _roster(
 
 def _name_of(private: Private, pseudonym: str) -> str:
     """The annotator's name, from the organiser's private file."""
-    for key, value in private.pseudonyms.items():
-        if value == pseudonym and key.startswith("seat:"):
-            return key.removeprefix("seat:")
+    name = private.seat_names().get(pseudonym)
+    if name is not None:
+        return name
     raise IllusionError(f"{private.path}: no annotator has the pseudonym {pseudonym}; restore the private file from a backup")
 
 

@@ -175,11 +175,11 @@ def export(
         attention=attention,
         reassign=reassign,
     )
-    if set(summary) <= set(TASK_TYPES):  # one shared server
-        summary = {"": summary}
-    for who, projects in summary.items():
+    shared = set(summary) <= set(TASK_TYPES)  # one shared server
+    url = recorded_url(run_dir) if shared else None
+    for who, projects in ({"": summary} if shared else summary).items():
         for task_type, done in projects.items():
-            where = f"{who}'s server" if who else f"{recorded_url(run_dir)}/projects/{done['project']}"
+            where = f"{who}'s server" if who else f"{url}/projects/{done['project']}"
             withdrawn = (
                 f", {done['withdrawn']} unanswered withdrawn, {done['answered_kept']} answered kept"
                 if "withdrawn" in done

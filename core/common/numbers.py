@@ -29,17 +29,17 @@ def score(value: float | None, digits: int = 2) -> str:
     return MISSING if value is None else rounded(value, digits)
 
 
-def interval(bounds: Sequence[float] | None, kind: str = "score", digits: int | None = None) -> str:
+def interval(bounds: Sequence[float] | None, kind: str = "score") -> str:
     """An interval "low-high" as shares ("31%-45%") or scores ("0.12-0.40"); "" when there is none."""
     if not bounds:
         return ""
     show = share if kind == "share" else score
-    low, high = (show(b) if digits is None else show(b, digits) for b in bounds)
+    low, high = (show(b) for b in bounds)
     return f"{low}-{high}"
 
 
-def figure(value: float | None, bounds: Sequence[float] | None = None, kind: str = "score", level: float = 0.95) -> str:
+def figure(value: float | None, bounds: Sequence[float] | None = None, kind: str = "score") -> str:
     """A figure with its interval: "0.38 (95% CI 0.25-0.50)"; the figure alone when it has none."""
     show = share(value) if kind == "share" else score(value)
     spread = interval(bounds, kind)
-    return f"{show} ({level:.0%} CI {spread})" if spread and value is not None else show
+    return f"{show} (95% CI {spread})" if spread and value is not None else show

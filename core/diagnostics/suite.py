@@ -152,14 +152,15 @@ def diagnose(
     result["illusion_score"] = illusion_scores(
         findings, consistency, len(run.names), roles=roles, duplicate_of=result["sanity"]["duplicates"], k=k
     )
-    result["uncertainty"] = timed(
+    result["uncertainty"] = timed(  # the resampler's projection is part of the step's time
         "uncertainty",
-        direction_uncertainty,
-        Resampler(run.vectors, directions, k),
-        ids,
-        result["illusion_score"],
-        seed,
-        lambda masks: split_consistency(run.vectors, counted, directions, masks),
+        lambda: direction_uncertainty(
+            Resampler(run.vectors, directions, k),
+            ids,
+            result["illusion_score"],
+            seed,
+            lambda masks: split_consistency(run.vectors, counted, directions, masks),
+        ),
     )
     result["paper"] = paper.compare(result, run.manifest)
     result["timings"] = timings

@@ -69,22 +69,28 @@ def entry_key(identity: dict[str, Any], dataset_hash: str, dtype: str, made_by: 
 
 
 def check_block(
-    values: Any, shape: tuple[int, ...], owner: str, what: str = "vectors", first_row: int = 0, stored: str = "nothing was stored"
+    values: Any,
+    shape: tuple[int, ...],
+    owner: str,
+    what: str = "vectors",
+    first_row: int = 0,
+    stored: Callable[[], str] = lambda: "nothing was stored",
 ) -> np.ndarray:
     """The check every block passes before the store writes it: a finite float32 array of exactly ``shape``.
 
     The error names ``owner`` (the plugin that made the block), the expected and actual shape, the first bad
-    row counted from the dataset's start (the block starts at ``first_row``), and ``stored``: what was kept.
+    row counted from the dataset's start (the block starts at ``first_row``), and ``stored()``: what was kept
+    (asked only when the block is rejected).
     """
     if not isinstance(values, np.ndarray) or values.dtype != np.float32:
         got = f"{type(values).__name__}" + (f" of {values.dtype}" if isinstance(values, np.ndarray) else "")
-        raise PluginError(f"{owner}: {what} must be a float32 array of shape {shape}, got {got}; {stored}")
+        raise PluginError(f"{owner}: {what} must be a float32 array of shape {shape}, got {got}; {stored()}")
     if values.shape != shape:
-        raise PluginError(f"{owner}: {what} of {shape[0]} sentences must have shape {shape}, got {values.shape}; {stored}")
+        raise PluginError(f"{owner}: {what} of {shape[0]} sentences must have shape {shape}, got {values.shape}; {stored()}")
     bad = ~np.isfinite(values)
     if bad.any():
         row = first_row + int(np.argwhere(bad)[0][0])
-        raise PluginError(f"{owner}: {what} hold NaN or infinite values (first in row {row}); {stored}")
+        raise PluginError(f"{owner}: {what} hold NaN or infinite values (first in row {row}); {stored()}")
     return values
 
 
@@ -167,7 +173,7 @@ class ActivationStore:
     def write_chunk(self, key: str, number: int, vectors: Any, size: int, dim: int, owner: str) -> None:
         """Check, then store the vectors of sentences ``number * CHUNK`` onwards; the file appears whole or not at all."""
         rows = chunk_rows(number, size)
-        check_block(vectors, (rows, dim), owner, first_row=number * CHUNK, stored=self._kept(key, number, rows))
+        check_block(vectors, (rows, dim), owner, first_row=number * CHUNK, stored=lambda: self._kept(key, number, rows))
         with atomic_writer(self.chunk_file(key, number), "wb") as handle:
             np.save(handle, np.asarray(vectors, dtype=DTYPES[self.dtype]))
 
@@ -192,11 +198,12 @@ class ActivationStore:
     ) -> np.ndarray:
         """Return the vectors of ``texts``, computing only the chunks not already (validly) on disk."""
         todo = set(self.missing(key, len(texts), dim))
+        first = min(todo, default=None)
         for number in range(chunk_count(len(texts))):
             part = texts[chunk_slice(number)]
             if number in todo:
                 self.write_chunk(key, number, encode(part), len(texts), dim, owner)
-                if number == min(todo):  # from its first chunk on, a partial entry says what it is (`illusion cache`)
+                if number == first:  # from its first chunk on, a partial entry says what it is (`illusion cache`)
                     self._describe(key, len(texts), dim, describe)
             elif progress:
                 progress(len(part))

@@ -21,6 +21,7 @@ import numpy as np
 from illusion import __version__
 from illusion.common.files import read_json, write_json, write_text
 from illusion.common.progress import Reporter
+from illusion.diagnostics.compare import flags
 from illusion.diagnostics.suite import Settings
 from illusion.errors import IllusionError
 from illusion.host import Host
@@ -167,7 +168,7 @@ def _cell_record(
             for c in sorted(set(found.conditions))
         },
         "checks": [check["check"] for check in found.diagnostics["sanity"]["checks"]],
-        "flags": [check["check"] for check in found.diagnostics["sanity"]["checks"] if check["severity"] == "warning"],
+        "flags": flags(found.diagnostics),
         "findings": findings.measure(found.diagnostics),
         "seconds": seconds,
     }
