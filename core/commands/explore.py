@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import signal
 import sys
-import tempfile
 from pathlib import Path
 
 import click
 
 from illusion.common.progress import Reporter
+from illusion.explore.ondemand import OnDemand
 from illusion.explore.serve import server, url
-from illusion.explore.site import write_site
+from illusion.explore.site import cached_site, write_site
+from illusion.run.store import default_cache_dir
 
 
 @click.command()
@@ -28,23 +29,25 @@ from illusion.explore.site import write_site
 @click.option("--port", default=0, type=click.IntRange(0, 65535), help="Port to serve on (default: a free one).")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 def explore(run_dir: Path, out: Path | None, host: str, port: int, quiet: bool) -> None:
-    """Browse every direction of the run in RUN_DIR: search, sort and filter them, see their histograms and samples."""
+    """Browse every direction of the run in RUN_DIR: search, sort and filter them, see their histograms and samples.
+
+    Served, the site is kept in the cache (written again only when the run folder changed) and any other
+    direction the run can compute (neuron:N, file:PATH) opens too, computed from the run's stored vectors."""
     reporter = Reporter(quiet=quiet)
     if out is not None:
         write_site(run_dir, out, reporter)
         click.echo(f"wrote {out / 'index.html'}: open it in a browser, or publish the folder as it is")
         return
-    with tempfile.TemporaryDirectory(prefix="illusion-explore-") as folder:
-        write_site(run_dir, folder, reporter)
-        try:
-            httpd = server(folder, host, port)
-        except OSError as exc:
-            raise click.ClickException(f"cannot serve on {host}:{port} ({exc.strerror}); pick another --port") from None
-        click.echo(f"exploring {run_dir} at {url(httpd)} (Ctrl-C stops)")
-        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # a terminated server still removes its folder
-        try:
-            httpd.serve_forever()
-        except KeyboardInterrupt:
-            pass
-        finally:
-            httpd.server_close()
+    site = cached_site(run_dir, default_cache_dir(), reporter)
+    try:
+        httpd = server(site, host, port, OnDemand(run_dir))
+    except OSError as exc:
+        raise click.ClickException(f"cannot serve on {host}:{port} ({exc.strerror}); pick another --port") from None
+    click.echo(f"exploring {run_dir} at {url(httpd)} (Ctrl-C stops)")
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        httpd.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        httpd.server_close()

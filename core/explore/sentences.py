@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+
+from illusion.common.marks import word_span
 
 BLOCK = 500  # sentences per file
 
@@ -12,6 +14,12 @@ def utf16(text: str, offset: int) -> int:
     if text.isascii():
         return offset
     return len(text[:offset].encode("utf-16-le")) // 2
+
+
+def mark(text: str, span: Sequence[int] | None) -> tuple[int, int] | None:
+    """A driving token's span grown to whole words (as a campaign marks it), in UTF-16 offsets; None when unmarked."""
+    found = word_span(text, span)
+    return None if found is None else (utf16(text, found[0]), utf16(text, found[1]))
 
 
 class SentenceTable:
@@ -27,14 +35,6 @@ class SentenceTable:
             numbers[record_id] = len(numbers)
             self.rows[dataset].append([record_id, text])
         return numbers[record_id]
-
-    def entry(self, dataset: str, entry: dict[str, Any]) -> list[Any]:
-        """A top/bottom entry as [sentence number, score] or, with a driving token, [number, score, start, end]."""
-        text, span = entry["text"], entry.get("span")
-        row = [self.number(dataset, str(entry["id"]), text), round(float(entry["score"]), 4)]
-        if span and 0 <= span[0] < span[1] <= len(text):
-            row += [utf16(text, span[0]), utf16(text, span[1])]
-        return row
 
     def blocks(self) -> dict[tuple[int, int], list[list[str]]]:
         """(dataset number, block number) -> its rows."""

@@ -1,20 +1,48 @@
-"""Serve an explorer folder over HTTP, on the loopback interface unless told otherwise."""
+"""Serve an explorer folder over HTTP, on the loopback interface unless told otherwise.
+
+With an :class:`~illusion.explore.ondemand.OnDemand`, the server also answers ``data/x/SPEC.js``
+(``SPEC`` URL-encoded): the page of any direction the run can compute, made when it is asked for.
+"""
 
 from __future__ import annotations
 
 import functools
 import http.server
+import urllib.parse
 from pathlib import Path
+from typing import Any
+
+from illusion.explore.ondemand import OnDemand
+from illusion.explore.site import script
+
+COMPUTED = "/data/x/"  # where the page asks for directions that are not in the folder
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    ondemand: OnDemand | None = None
+
     def log_message(self, format: str, *args: object) -> None:  # one line per request is noise here
         pass
 
+    def do_GET(self) -> None:
+        if self.ondemand is None or not self.path.startswith(COMPUTED) or not self.path.endswith(".js"):
+            super().do_GET()
+            return
+        name = self.path[len("/data/") : -len(".js")]
+        spec = urllib.parse.unquote(name[len("x/") :])
+        body = script(name, self.ondemand.page(spec)).encode("utf-8")
+        self.send_response(200)
+        self.send_header("Content-Type", "text/javascript; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
 
-def server(folder: str | Path, host: str = "127.0.0.1", port: int = 0) -> http.server.ThreadingHTTPServer:
-    """A server of ``folder`` on ``host:port`` (port 0: a free one), not yet started."""
-    handler = functools.partial(QuietHandler, directory=str(folder))
+
+def server(
+    folder: str | Path, host: str = "127.0.0.1", port: int = 0, ondemand: OnDemand | None = None
+) -> http.server.ThreadingHTTPServer:
+    """A server of ``folder`` on ``host:port`` (port 0: a free one), not yet started; ``ondemand`` computes other directions."""
+    handler: Any = functools.partial(type("Handler", (QuietHandler,), {"ondemand": ondemand}), directory=str(folder))
     return http.server.ThreadingHTTPServer((host, port), handler)
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import shutil
+import tempfile
 from importlib import resources
 from pathlib import Path
 
@@ -44,3 +47,38 @@ def write_site(run_dir: str | Path, out: str | Path, reporter: Reporter | None =
         write_text(out / name, resources.files("illusion.explore").joinpath("static", name).read_text(encoding="utf-8"))
     write_text(out / MARKER, "written by `illusion explore --static`; the folder may be replaced by the next one\n")
     return out
+
+
+def fingerprint(run_dir: str | Path) -> str:
+    """What a served explorer's site depends on: every file of the run folder (name, size, modification time; a
+    rewritten file is a new one) and the explorer's own code."""
+    digest = hashlib.sha256()
+    for file in sorted(Path(run_dir).iterdir()):
+        if file.is_file():
+            found = file.stat()
+            digest.update(f"{file.name}\0{found.st_size}\0{found.st_mtime_ns}\n".encode())
+    package = resources.files("illusion.explore")
+    for name in ("build.py", "sentences.py", "words.py", "explanations.py", "site.py", "templates/index.html.j2", *STATIC):
+        part = package.joinpath(*(("static", name) if name in STATIC else name.split("/")))
+        digest.update(part.read_bytes())
+    return digest.hexdigest()
+
+
+def cached_site(run_dir: str | Path, cache: str | Path, reporter: Reporter | None = None) -> Path:
+    """The explorer of the run in ``run_dir``, kept under ``cache``: written when the run (or the explorer) changed
+    since it was last written, else the one written before, at once."""
+    run = Path(run_dir).resolve()
+    home = Path(cache) / "explore" / hashlib.sha256(str(run).encode()).hexdigest()[:20]
+    key, site = fingerprint(run), home / "site"
+    if (home / "key").is_file() and (home / "key").read_text() == key and (site / MARKER).exists():
+        return site
+    home.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=home, prefix="new-") as new:
+        write_site(run, Path(new) / "site", reporter)
+        old = Path(new) / "old"
+        (home / "key").unlink(missing_ok=True)
+        if site.exists():
+            os.replace(site, old)  # removed with the temporary folder
+        os.replace(Path(new) / "site", site)
+    write_text(home / "key", key)
+    return site

@@ -1,56 +1,49 @@
 """What the explorer reads of a run: through ``illusion.open_run``, plus the files it does not cover.
 
-Only the finished run is required; diagnostics, a campaign's agreement (``agreement.json``) and the
-activation profiles (``illusion.run.profiles``) are shown when the run has them; older runs have no
-profiles.
+Only the finished run is required; diagnostics, a campaign's agreement (``agreement.json``), the
+activation profiles (``illusion.run.profiles``) and explanations (``explanations.jsonl``) are shown
+when the run has them; older runs have no profiles. The listed sentences are streamed from
+``topk.jsonl`` (``RunView.topk_rows``), never held whole.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
-from illusion.errors import IllusionError
+from illusion.explore.explanations import Explanations, read_explanations
 from illusion.run import profiles
 from illusion.run.folder import AGREEMENT, STATS
-from illusion.run.view import open_run
+from illusion.run.view import RunView, open_run
 
 
 @dataclass
 class Source:
     """A run as the explorer sees it."""
 
-    path: Path
-    manifest: dict[str, Any]
-    sets: dict[str, dict[str, dict[str, list[dict[str, Any]]]]]  # direction -> dataset -> "top"/"bottom" -> entries
+    run: RunView
     stats: dict[str, Any]
     diagnostics: dict[str, Any] | None
     agreement: dict[str, Any] | None
     profiles: tuple[profiles.Profiles, dict[tuple[str, int], dict[str, Any]]] | None
+    explanations: Explanations
+
+    @property
+    def path(self) -> Path:
+        return self.run.path
+
+    @property
+    def manifest(self) -> dict[str, Any]:
+        return self.run.manifest
 
     @property
     def datasets(self) -> list[str]:
-        return [d["name"] for d in self.manifest["datasets"]]
+        return list(self.run.datasets)
 
     @property
     def directions(self) -> list[dict[str, Any]]:
         return self.manifest["directions"]
-
-
-def listed_sets(topk: Any) -> dict[str, dict[str, dict[str, list[dict[str, Any]]]]]:
-    """``RunView.topk()`` regrouped: direction -> dataset -> side -> entries in rank order."""
-    sets: dict[str, dict[str, dict[str, list[dict[str, Any]]]]] = defaultdict(
-        lambda: defaultdict(lambda: {"top": [], "bottom": []})
-    )
-    columns = ("direction", "dataset", "side", "id", "text", "score", "token", "span_start", "span_end")
-    for direction, dataset, side, identifier, text, score, token, start, end in zip(*(topk[c].tolist() for c in columns)):
-        span = None if pd.isna(start) or pd.isna(end) else [int(start), int(end)]
-        sets[direction][dataset][side].append({"id": identifier, "text": text, "score": score, "token": token, "span": span})
-    return sets
 
 
 def open_source(run_dir: str | Path) -> Source:
@@ -59,16 +52,11 @@ def open_source(run_dir: str | Path) -> Source:
     diagnostics = run.diagnostics_json() if run.diagnosed else None
     if diagnostics is not None and diagnostics.get("run_id") != run.run_id:
         diagnostics = None  # written for another run: not this run's evidence
-    try:
-        sets = listed_sets(run.topk())  # in rank order, as the run listed them
-    except (KeyError, TypeError) as exc:
-        raise IllusionError(f"{run.path}: topk.jsonl has a malformed entry ({exc}); rerun `illusion run`") from None
     return Source(
-        run.path,
-        run.manifest,
-        sets,
+        run,
         run.stats_json() if run.folder.has(STATS) else {},
         diagnostics,
         run.folder.optional_json(AGREEMENT),
         profiles.read(run.folder),
+        read_explanations(run.path),
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Collection, Iterable, Iterator
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from illusion.errors import IllusionError
-from illusion.run.folder import ANNOTATIONS, DIAGNOSTICS, RunFolder
+from illusion.run.folder import ANNOTATIONS, DIAGNOSTICS, RUN_FILE, TOPK, RunFolder
 from illusion.run.lookup import DirectionSpec, neuron_labels, resolve_direction
 
 if TYPE_CHECKING:
@@ -98,26 +99,48 @@ class RunView:
         """``directions.npy``: (directions, dim) float32, rows in ``direction_ids`` order."""
         return self.folder.directions(len(self.direction_ids), self.dim)
 
-    def topk(self, side: str = "both") -> pd.DataFrame:
-        """The listed sentences, one row per (direction, dataset, side, rank); ``side`` is "top", "bottom" or "both"."""
+    def topk(
+        self, side: str = "both", direction: str | Collection[str] | None = None, dataset: str | Collection[str] | None = None
+    ) -> pd.DataFrame:
+        """The listed sentences, one row per (direction, dataset, side, rank); ``side`` is "top", "bottom" or "both".
+
+        ``direction`` and ``dataset`` (a name or several) keep only their rows, read by streaming ``topk.jsonl``:
+        the whole file is never held in memory.
+        """
         if side not in ("top", "bottom", "both"):
             raise IllusionError(f"topk: side must be 'top', 'bottom' or 'both', not {side!r}")
-        frame = self._topk
+        if direction is None and dataset is None:
+            frame = self._topk
+        else:
+            frame = _topk_frame(self.topk_rows(direction, dataset))
         return frame if side == "both" else frame[frame["side"] == side].reset_index(drop=True)
+
+    def topk_rows(
+        self, direction: str | Collection[str] | None = None, dataset: str | Collection[str] | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """``topk.jsonl``'s rows (one per direction and dataset) as they are read, one at a time, optionally filtered."""
+        directions, datasets = _wanted(direction), _wanted(dataset)
+        # A line can hold a wanted name only if the name's JSON text is in it: lines without one are not parsed.
+        needles = [json.dumps(n, ensure_ascii=a) for n in (directions or datasets or ()) for a in (True, False)]
+        file = self.folder / TOPK
+        if not file.is_file():
+            raise IllusionError(f"{file}: no such {RUN_FILE}")
+        with file.open(encoding="utf-8") as handle:
+            for number, line in enumerate(handle, 1):
+                if not line.strip() or (needles and not any(needle in line for needle in needles)):
+                    continue
+                try:
+                    row = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise IllusionError(f"{file}, line {number}: not valid JSON ({exc.msg})") from None
+                if (directions is None or row.get("direction") in directions) and (
+                    datasets is None or row.get("dataset") in datasets
+                ):
+                    yield row
 
     @cached_property
     def _topk(self) -> pd.DataFrame:
-        rows = []
-        for row in self.folder.topk():
-            for side in ("top", "bottom"):
-                for rank, entry in enumerate(row.get(side) or [], 1):
-                    span = entry.get("span") or (None, None)
-                    rows.append(
-                        (row["direction"], row.get("sampler"), row.get("condition"), row["dataset"], side, rank)
-                        + (entry["id"], entry["text"], entry["score"], entry.get("token"), span[0], span[1])
-                    )
-        frame = pd.DataFrame(rows, columns=TOPK_COLUMNS)
-        return frame.astype({"span_start": "Int64", "span_end": "Int64"})
+        return _topk_frame(self.folder.topk())
 
     def controls(self) -> pd.DataFrame:
         """The random-sentence control sets: ``set``, ``dataset``, ``position``, ``id``, ``text``."""
@@ -251,3 +274,21 @@ class RunView:
         if dataset not in self.datasets:
             raise IllusionError(f"run {self.path}: no dataset {dataset!r} (datasets: {', '.join(self.datasets)})")
         return [dataset]
+
+
+def _wanted(names: str | Collection[str] | None) -> frozenset[str] | None:
+    return None if names is None else frozenset([names] if isinstance(names, str) else names)
+
+
+def _topk_frame(rows: Iterable[dict[str, Any]]) -> pd.DataFrame:
+    """``topk.jsonl`` rows flattened: one row per listed sentence, in ``TOPK_COLUMNS``."""
+    flat = []
+    for row in rows:
+        for side in ("top", "bottom"):
+            for rank, entry in enumerate(row.get(side) or [], 1):
+                span = entry.get("span") or (None, None)
+                flat.append(
+                    (row["direction"], row.get("sampler"), row.get("condition"), row["dataset"], side, rank)
+                    + (entry["id"], entry["text"], entry["score"], entry.get("token"), span[0], span[1])
+                )
+    return pd.DataFrame(flat, columns=TOPK_COLUMNS).astype({"span_start": "Int64", "span_end": "Int64"})

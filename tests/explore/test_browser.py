@@ -1,18 +1,24 @@
 """The explorer in a real headless Chromium, on a run of 2,000+ directions of the bundled MiniLM.
 
-It loads the index (from file:// and from the loopback server), searches a word, opens a
-direction, checks that its histograms and samples are drawn, and that hostile sentences and
-annotator descriptions stay text. Load times are printed (measured, not asserted).
+It loads the index (from file:// and from the loopback server), searches a word as it is typed,
+opens a direction, checks that its histograms (one per dataset, each with its y axis), samples,
+whole-word marks and explanations are drawn, opens a neuron the run did not sample (computed by
+the server; refused with a reason from file://), and that hostile sentences, annotator
+descriptions and explanations stay text. Load times are printed (measured, not asserted).
 """
 
-import threading
+import json
+import re
+import shutil
 
 import pytest
 
-from illusion.explore.serve import server, url
+from illusion.explore.explanations import EXPLANATIONS
+from illusion.explore.ondemand import OnDemand
 from illusion.explore.site import write_site
+from illusion.run.view import open_run
 from tests.helpers.browser import chromium
-from tests.helpers.explore_runs import HOSTILE
+from tests.helpers.explore_runs import HOSTILE, serving
 
 pytestmark = pytest.mark.slow
 
@@ -29,7 +35,7 @@ def ready(page, address: str) -> float:
     return page.evaluate("performance.now()")
 
 
-def check_explorer(page, base: str, manifest: dict, hostile: str) -> None:
+def check_explorer(page, base: str, manifest: dict, hostile: str, unsampled: tuple[str, list[str]], served: bool) -> None:
     loaded = ready(page, base + "index.html")
     print(f"\nindex of {len(manifest['directions'])} directions interactive after {loaded:.0f} ms ({base[:7]})")
     assert page.locator("#directions tbody tr").count() == 100
@@ -38,9 +44,9 @@ def check_explorer(page, base: str, manifest: dict, hostile: str) -> None:
     page.wait_for_selector('body[data-ready*="page=1"]', state="attached")
     assert "101\u2013200" in page.locator(".pager").inner_text()
 
-    page.fill("#search", "parrot")
-    page.press("#search", "Enter")
+    page.locator("#search").press_sequentially("parrot", delay=30)  # no Enter: the list follows the typing
     page.wait_for_selector('body[data-ready*="q=parrot"]', state="attached")
+    assert page.evaluate("document.activeElement.id") == "search" and page.input_value("#search") == "parrot"
     found = page.locator("#directions tbody tr")
     assert found.count() > 0 and "of 2016 directions" not in page.locator(".pager").inner_text()
     page.select_option("#condition", "neuron")
@@ -58,16 +64,37 @@ def check_explorer(page, base: str, manifest: dict, hostile: str) -> None:
 
     found.first.locator("a").click()
     page.wait_for_selector("#sets")
-    assert page.locator("#histogram path.bars").count() == 3  # one outline per dataset
+    charts = page.locator("#histograms svg.histogram")
+    assert charts.count() == 3 and all(charts.nth(d).locator(".y-axis text").count() == 3 for d in range(3))
+    assert page.locator("#histograms rect.bar").count() > 3  # small multiples: one chart per dataset
     assert page.locator("#sets ol.samples li").count() > 0 and page.locator("#sets ol.top li").count() == 15
-    assert page.locator("#sets ol.top li mark").count() > 0  # driving tokens marked
+    marks = page.locator("#sets ol.top li mark").all_inner_texts()
+    assert marks and all(re.fullmatch(r"\w+(\W+\w+)*", mark) for mark in marks)  # whole words
     assert "parrot" in page.locator("#sets").inner_text().lower()
+    for cell in page.locator("#sets .cell").all():  # no sentence of an interval repeats the top or bottom list
+        listed = set(cell.locator("ol.top li, ol.bottom li").all_inner_texts())
+        assert not listed & set(cell.locator("ol.samples li").all_inner_texts())
 
     ready(page, base + "index.html#" + f"d={hostile}")
     assert any(text in page.locator("#sets").inner_text() for text in HOSTILE)  # shown as text
     ready(page, base + "index.html#" + f"d={manifest['directions'][0]['id']}")
     assert HOSTILE[1] in page.locator("#campaign").inner_text() and HOSTILE[0] in page.locator("main").inner_text()
+    explained = page.locator("#explanations tr.explanation")
+    assert explained.count() == 2 and HOSTILE[0] in explained.first.inner_text() and "0.90 (0.80" in explained.first.inner_text()
+    assert page.locator("#explanations td.source").count() == 2 and page.locator("#explanations td.fails").count() == 4
     assert page.locator("main img, main script").count() == 0 and page.evaluate("window.owned") is None
+
+    neuron, top = unsampled
+    ready(page, base + "index.html#" + f"d={neuron}")
+    if served:
+        assert page.locator("#sets ol.top").first.locator("li").count() == len(top)
+        shown = page.locator("#sets ol.top").first.locator("li").all_inner_texts()  # each sentence, then its score
+        assert all(text.startswith(sentence) for sentence, text in zip(top, shown)) and page.locator("#computed").count() == 1
+        assert page.locator("#histograms svg.histogram").count() == 3
+        ready(page, base + "index.html#d=neuron:99999")
+        assert "outside this layer" in page.locator("#error").inner_text()
+    else:
+        assert "illusion explore RUN_DIR" in page.locator("#error").inner_text()
 
     ready(page, base + "index.html#w=parrot")
     assert page.locator("#word tr").count() > 1 and "\u201cparrot\u201d" in page.locator("h1").inner_text()
@@ -75,23 +102,44 @@ def check_explorer(page, base: str, manifest: dict, hostile: str) -> None:
 
 @pytest.fixture(scope="module")
 def explorer(big_run, tmp_path_factory):
+    """The big run with a hand-made explanations.jsonl for its first direction (hostile text in it), and its explorer."""
     run_dir, manifest, hostile = big_run
-    return write_site(run_dir, tmp_path_factory.mktemp("explorer") / "site"), manifest, hostile
+    explained = tmp_path_factory.mktemp("explained") / "run"
+    shutil.copytree(run_dir, explained)
+    first, names = manifest["directions"][0]["id"], [d["name"] for d in manifest["datasets"]]
+    rows = [
+        {
+            "direction": first,
+            "explainer": "keywords",
+            "source": source,
+            "explanation": HOSTILE[0] if n == 0 else "horses and rivers",
+            "detector": "words:cat",
+            "scores": [
+                {"target": t, "auroc": 0.9, "auroc_low": 0.8, "auroc_high": 0.95, "verdict": "holds" if t == source else "fails"}
+                for t in names
+            ],
+            "transfer_gap": 0.3,
+            "transfer_gap_low": 0.1,
+            "transfer_gap_high": 0.5,
+        }
+        for n, source in enumerate(names[:2])
+    ]
+    (explained / EXPLANATIONS).write_text("".join(json.dumps(row) + "\n" for row in rows))
+    run = open_run(explained)
+    neuron = next(f"neuron:{n}" for n in range(run.dim) if f"neuron:{n}" not in run.direction_ids)
+    activations = run.activations(neuron, names[0]).sort_values("activation", ascending=False, kind="stable")
+    unsampled = (neuron, activations.text.tolist()[: run.k])
+    return explained, write_site(explained, tmp_path_factory.mktemp("explorer") / "site"), manifest, hostile, unsampled
 
 
 def test_explorer_in_chromium_from_file_and_from_the_server(explorer):
-    out, manifest, hostile = explorer
+    run_dir, out, manifest, hostile, unsampled = explorer
     with chromium() as browser:
         page = browser.new_page()
         errors = []
         page.on("pageerror", lambda error: errors.append(str(error)))
         page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-        check_explorer(page, out.as_uri() + "/", manifest, hostile)
-        httpd = server(out)
-        threading.Thread(target=httpd.serve_forever, daemon=True).start()
-        try:
-            check_explorer(page, url(httpd), manifest, hostile)
-        finally:
-            httpd.shutdown()
-            httpd.server_close()
-        assert errors == []
+        check_explorer(page, out.as_uri() + "/", manifest, hostile, unsampled, served=False)
+        with serving(out, OnDemand(run_dir)) as address:
+            check_explorer(page, address, manifest, hostile, unsampled, served=True)
+        assert [e for e in errors if "data/x/" not in e and "ERR_FILE_NOT_FOUND" not in e] == []

@@ -4,40 +4,18 @@ import json
 import re
 import subprocess
 import sys
-import threading
 import urllib.request
 
 import pytest
 
 from illusion.cli import main
+from illusion.common.marks import word_span
 from illusion.common.numbers import figure, score
 from illusion.errors import IllusionError
-from illusion.explore.serve import server, url
+from illusion.explore.build import SCALE
 from illusion.explore.site import script, write_site
 from illusion.explore.words import bucket, words
-from illusion.run.config import load_config
-from illusion.run.pipeline import run
-from tests.helpers.run_configs import write_text_run_config
-
-SENTENCES = {
-    "animals": ["the cat sat on the mat.", "a dog and a cat.", "</script><script>alert(1)</script> cats.", "dogs bark at night."],
-    "scripture": ["god said let there be light.", "and there was light.", "the king was at war.", "let the king be."],
-}
-
-
-@pytest.fixture(scope="module")
-def small_run(tiny_bert, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("explore-run")
-    run(load_config(write_text_run_config(folder, SENTENCES, tiny_bert, k=2, controls=1)), folder / "run")
-    return folder / "run"
-
-
-def data(out, name):
-    """A data file's content, read back as the page receives it."""
-    text = (out / "data" / f"{name}.js").read_text(encoding="utf-8")
-    prefix = f"EXPLORE.put({json.dumps(name)},"
-    assert text.startswith(prefix) and text.endswith(");\n")
-    return json.loads(text[len(prefix) : -3])
+from tests.helpers.explore_runs import data, serving
 
 
 def test_data_files_cannot_close_their_script():
@@ -60,12 +38,36 @@ def test_static_folder_holds_every_direction_sentence_and_word(small_run, tmp_pa
     sentences = data(out, "s/0/0")
     topk = [json.loads(line) for line in (small_run / "topk.jsonl").read_text().splitlines()]
     top = next(r for r in topk if r["direction"] == first["id"] and r["dataset"] == "animals")["top"]
-    assert [sentences[n][1] for n, *_ in first["sets"][0]["top"]] == [e["text"] for e in top]
+    listed = first["sets"][0]["top"]
+    assert [sentences[n][1] for n in listed["n"]] == [e["text"] for e in top]
+    assert [s / SCALE for s in listed["s"]] == [round(e["score"], 4) for e in top]
     for word in words(top[0]["text"]):
-        assert first["id"] in [index["columns"]["id"][n] for n, _ in data(out, f"w/{bucket(word)}")[word]]
+        postings = data(out, f"w/{bucket(word)}")[word]
+        assert first["id"] in [index["columns"]["id"][n] for n in postings[::2]]
     html = (out / "index.html").read_text()
     assert "http://" not in html and "https://" not in html and '<script src="explore.js">' in html
     assert "http" not in (out / "explore.js").read_text().replace("http://www.w3.org/2000/svg", "")
+
+
+def test_marks_are_whole_words_and_intervals_leave_out_the_listed_sentences(small_run, tmp_path):
+    out = write_site(small_run, tmp_path / "site")
+    topk = {(r["direction"], r["dataset"]): r for r in map(json.loads, (small_run / "topk.jsonl").read_text().splitlines())}
+    blocks = [data(out, "s/0/0"), data(out, "s/1/0")]
+    marked = 0
+    for page in data(out, "d/0"):
+        for d, (name, found) in enumerate(zip(["animals", "scripture"], page["sets"])):
+            for side in ("top", "bottom"):
+                listed, row = found[side], topk[page["id"], name][side]
+                for n, a, b, entry in zip(listed["n"], listed["a"], listed["b"], row):
+                    assert (a, b) == tuple(word_span(entry["text"], entry["span"]) or (-1, -1))
+                    text = blocks[d][n][1]
+                    if a >= 0:
+                        marked += 1
+                        assert (a == 0 or not text[a - 1].isalnum()) and (b == len(text) or not text[b].isalnum())
+            shown = set(found["top"]["n"]) | set(found["bottom"]["n"])
+            samples = [n for interval in page["samples"][d]["n"] for n in interval if n >= 0]
+            assert not shown & set(samples)
+    assert marked > 0
 
 
 def test_a_diagnosed_run_shows_each_figure_with_its_interval_as_the_report_does(small_run, tmp_path):
@@ -115,17 +117,10 @@ def test_command_writes_the_static_folder(small_run, tmp_path, capsys):
 
 
 def test_server_listens_on_loopback(small_run, tmp_path):
-    out = write_site(small_run, tmp_path / "site")
-    httpd = server(out)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        assert httpd.server_address[0] == "127.0.0.1" and url(httpd).startswith("http://127.0.0.1:")
-        with urllib.request.urlopen(url(httpd) + "data/index.js") as response:
+    with serving(write_site(small_run, tmp_path / "site")) as address:
+        assert address.startswith("http://127.0.0.1:")
+        with urllib.request.urlopen(address + "data/index.js") as response:
             assert response.read().startswith(b'EXPLORE.put("index",')
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
 
 
 def test_command_serves_on_loopback_prints_the_url_and_cleans_up(small_run):
@@ -143,12 +138,8 @@ def test_command_serves_on_loopback_prints_the_url_and_cleans_up(small_run):
 
 
 def test_driving_token_offsets_count_as_the_browser_does():
-    from illusion.explore.sentences import SentenceTable, utf16
+    from illusion.explore.sentences import mark, utf16
 
     assert utf16("a\U0001f600b", 2) == 3 and utf16("plain", 3) == 3
-    table = SentenceTable(["x"])
-    assert table.entry("x", {"id": 7, "text": "\U0001f600 cat", "score": 1.23456, "span": [2, 5]}) == [0, 1.2346, 3, 6]
-    assert table.entry("x", {"id": 7, "text": "\U0001f600 cat", "score": 1.0, "span": [4, 99]}) == [
-        0,
-        1.0,
-    ]  # out of range: unmarked
+    assert mark("\U0001f600 cat", [3, 5]) == (3, 6)  # "##at" grows to "cat", counted in UTF-16
+    assert mark("\U0001f600 cat", [4, 99]) is None and mark("cat .", [4, 5]) is None  # out of range; no letter

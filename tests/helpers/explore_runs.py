@@ -1,6 +1,8 @@
 """A run of 2,000+ directions of the bundled MiniLM, diagnosed, with hostile sentences and a hostile campaign."""
 
 import json
+import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 from illusion.diagnostics.suite import write_diagnostics
@@ -13,6 +15,28 @@ HOSTILE = ['<script>window.owned = "script"</script> the cat', "<img src=x onerr
 SUBJECTS = ["the cat", "a dog", "the horse", "my parrot", "the old fox", "a small mouse", "the king", "a prophet"]
 VERBS = ["sat on", "ran past", "looked at", "slept near", "was hiding behind"]
 PLACES = ["the mat", "the temple", "the river", "a wooden box", "the garden", "the mountain"]
+
+
+def data(out: Path, name: str):
+    """An explorer data file's content (``out/data/NAME.js``), read back as the page receives it."""
+    text = (out / "data" / f"{name}.js").read_text(encoding="utf-8")
+    prefix = f"EXPLORE.put({json.dumps(name)},"
+    assert text.startswith(prefix) and text.endswith(");\n")
+    return json.loads(text[len(prefix) : -3])
+
+
+@contextmanager
+def serving(folder: Path, ondemand=None):
+    """The explorer in ``folder`` served on loopback in a thread (``ondemand`` computes other directions); its address."""
+    from illusion.explore.serve import server, url
+
+    httpd = server(folder, ondemand=ondemand)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield url(httpd)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
 
 
 def sentences(seed: int, count: int) -> list[str]:

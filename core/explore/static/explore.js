@@ -26,8 +26,9 @@ const EXPLORE = (() => {
 
 const PALETTE = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"];
 const PAGE = 100;
+const SCALE = 10000;  // scores are written in ten-thousandths
 const SVG = "http://www.w3.org/2000/svg";
-let INDEX = null;
+let INDEX = null, TURN = 0, TYPING = null, REFOCUS = false;  // TURN: the latest address being drawn
 
 function el(tag, attrs, ...children) {
   const node = document.createElement(tag);
@@ -50,10 +51,11 @@ const halfUp = (v, digits) => (String(v).includes("e") ? v.toFixed(digits) : (Ma
 const fixed = (v, digits = 2) => (v === null || v === undefined ? "-" : halfUp(v, digits));
 const percent = (v) => (v === null || v === undefined ? "-" : halfUp(100 * v, 0) + "%");
 const params = () => new URLSearchParams(location.hash.slice(1));
-function go(changes) {
+function go(changes, replace = false) {
   const p = params();
   for (const [k, v] of Object.entries(changes)) (v === "" || v === null || v === undefined ? p.delete(k) : p.set(k, v));
-  location.hash = p.toString();
+  if (replace) location.replace("#" + p.toString());
+  else location.hash = p.toString();
 }
 const directionLink = (id) => el("a", { href: "#" + new URLSearchParams({ d: id }) }, id);
 const wordOf = (query) => ((query.toLowerCase().match(/[\p{L}\p{N}\p{M}_]+/u) || [""])[0]);
@@ -61,8 +63,10 @@ const bucket = (word) => Array.from(word).slice(0, 2).map((c) => c.codePointAt(0
 const inMask = (mask, d) => Math.floor(mask / 2 ** d) % 2 === 1;
 
 async function postings(word) {  // direction number -> dataset mask, for directions whose top sets hold the word
-  const found = word ? await EXPLORE.load("w/" + bucket(word)) : null;
-  return new Map((found && Object.hasOwn(found, word) ? found[word] : []));
+  const found = word ? await EXPLORE.load("w/" + bucket(word)) : null, pairs = found && Object.hasOwn(found, word) ? found[word] : [];
+  const map = new Map();
+  for (let i = 0; i < pairs.length; i += 2) map.set(pairs[i], pairs[i + 1]);  // [number, mask, number, mask, ...]
+  return map;
 }
 
 // ---- the index ----
@@ -85,7 +89,7 @@ const CAMPAIGN = [
   { key: "patterns", label: "datasets with a pattern", num: true, show: (v) => v },
 ];
 
-async function showIndex(view) {
+async function showIndex(view, turn) {
   const p = params(), cols = INDEX.columns, count = cols.id.length;
   const query = p.get("q") || "", condition = p.get("c") || "", call = p.get("call") || "";
   const bounds = BOUNDS.concat(INDEX.campaign ? [{ param: "same", key: "same", label: "same-concept share \u2265", lower: true }] : [])
@@ -93,6 +97,7 @@ async function showIndex(view) {
   const sortKey = p.get("sort") || "score", descending = p.get("dir") !== "asc";
   const columns = COLUMNS.concat(INDEX.campaign ? CAMPAIGN : []);
   const hits = query ? await postings(wordOf(query)) : null;
+  if (turn !== TURN) return;  // typed on: a later address is being drawn
   let rows = [];
   for (let n = 0; n < count; n++) {
     if (condition !== "" && INDEX.conditions[cols.condition[n]] !== condition) continue;
@@ -111,7 +116,11 @@ async function showIndex(view) {
   });
   const page = Math.max(0, Math.min(parseInt(p.get("page") || "0", 10) || 0, Math.floor((rows.length - 1) / PAGE)));
   const search = el("input", { type: "search", id: "search", placeholder: "word or token in the top sets, or a direction id", value: query });
-  search.addEventListener("change", () => go({ q: search.value.trim(), page: "" }));
+  search.addEventListener("input", () => {  // filters as you type, without a history entry per keystroke
+    clearTimeout(TYPING);
+    TYPING = setTimeout(() => { REFOCUS = true; go({ q: search.value.trim(), page: "" }, true); }, 200);
+  });
+  search.addEventListener("change", () => { clearTimeout(TYPING); go({ q: search.value.trim(), page: "" }); });
   const conditionSelect = el("select", { id: "condition", onchange: (e) => go({ c: e.target.value, page: "" }) },
     el("option", { value: "" }, "every condition"), ...INDEX.conditions.map((c) => el("option", { value: c }, c)));
   conditionSelect.value = condition;
@@ -148,44 +157,68 @@ async function showIndex(view) {
   if (!INDEX.diagnosed) notes.push("No illusion scores yet: run `illusion diagnose` on the run folder and write the explorer again.");
   if (INDEX.reliability && !INDEX.reliability.reliable) notes.push(`${INDEX.reliability.summary}: the order by illusion score is not a finding.`);
   if (hits) notes.push(el("span", {}, "Word page: ", el("a", { href: "#" + new URLSearchParams({ w: wordOf(query) }) }, wordOf(query))));
+  if (query && !cols.id.includes(query.trim())) notes.push(el("span", {}, "Open ", directionLink(query.trim()), " as a direction (a neuron, or file:PATH; the served explorer computes it)"));
   view.replaceChildren(
     el("h1", {}, `${count} directions, ${INDEX.datasets.length} datasets`),
     el("p", { class: "muted" }, `model ${INDEX.run.model} \u00b7 k = ${INDEX.run.k} \u00b7 ${INDEX.run.created}`),
     controls, ...notes.map((n) => el("p", { class: "muted" }, n)), pager, el("table", { id: "directions" }, el("thead", {}, header), body));
+  if (REFOCUS) { REFOCUS = false; search.focus(); search.setSelectionRange(search.value.length, search.value.length); }
 }
 
 // ---- a direction ----
+// A list is columns: n (sentence number in the blocks, or the text itself for a direction computed on demand; -1: empty),
+// s (score in ten-thousandths), and for top and bottom lists a, b (the marked words, UTF-16 offsets; -1: none).
 const blockOf = (d, number) => `s/${d}/${Math.floor(number / INDEX.block)}`;
-function sentence(d, entry) {  // entry: [number, score] or [number, score, start, end] (UTF-16 offsets)
-  const text = EXPLORE.get(blockOf(d, entry[0]))[entry[0] % INDEX.block][1], li = el("li", { class: "sentence" });
-  if (entry.length === 4 && entry[2] >= 0 && entry[2] < entry[3] && entry[3] <= text.length) {
-    li.append(text.slice(0, entry[2]), el("mark", {}, text.slice(entry[2], entry[3])), text.slice(entry[3]));
-  } else li.append(text);
-  li.append(el("span", { class: "score" }, entry[1].toFixed(3)));
+const present = (list) => list.n.map((_, i) => i).filter((i) => typeof list.n[i] === "string" || list.n[i] >= 0);
+function sentence(d, list, i) {
+  const n = list.n[i], text = typeof n === "string" ? n : EXPLORE.get(blockOf(d, n))[n % INDEX.block][1];
+  const li = el("li", { class: "sentence" }), a = list.a ? list.a[i] : -1, b = list.b ? list.b[i] : -1;
+  if (a >= 0 && a < b && b <= text.length) li.append(text.slice(0, a), el("mark", {}, text.slice(a, b)), text.slice(b));
+  else li.append(text);
+  li.append(el("span", { class: "score" }, (list.s[i] / SCALE).toFixed(3)));
   return li;
 }
+const sentences = (d, list, kind) => el("ol", { class: kind }, ...present(list).map((i) => sentence(d, list, i)));
+const intervalsOf = (entry, d) => (entry.samples ? entry.samples[d].n.map((n, j) => ({ n, s: entry.samples[d].s[j] })) : []);
 
-function histogram(entry) {
-  const width = 640, height = 200, pad = 28, bins = entry.hist[0].length, [low, high] = entry.range;
-  const shares = entry.hist.map((counts) => { const total = counts.reduce((a, b) => a + b, 0) || 1; return counts.map((c) => c / total); });
-  const top = Math.max(...shares.flat()) || 1, x = (i) => pad + ((width - 2 * pad) * i) / bins, y = (v) => height - pad - ((height - 2 * pad) * v) / top;
-  const chart = svg("svg", { class: "histogram", id: "histogram", width, height, viewBox: `0 0 ${width} ${height}`, role: "img" });
-  chart.append(svg("title", {}));
-  chart.firstChild.textContent = "Share of each dataset's sentences per activation bin";
-  for (let j = 1; j < 5; j++) chart.append(svg("line", { x1: x((j * bins) / 5), x2: x((j * bins) / 5), y1: pad / 2, y2: height - pad, stroke: "#ccc", "stroke-dasharray": "3 3" }));
-  shares.forEach((share, d) => {
-    let path = `M${x(0)},${y(0)}`;
-    share.forEach((v, i) => { path += `L${x(i)},${y(v)}L${x(i + 1)},${y(v)}`; });
-    path += `L${x(bins)},${y(0)}Z`;
-    chart.append(svg("path", { d: path, fill: PALETTE[d % 10], "fill-opacity": 0.22, stroke: PALETTE[d % 10], "stroke-width": 1.5, class: "bars" }));
-  });
-  chart.append(svg("line", { x1: pad, x2: width - pad, y1: height - pad, y2: height - pad, stroke: "#888" }));
-  for (const [value, at, anchor] of [[low, pad, "start"], [(low + high) / 2, width / 2, "middle"], [high, width - pad, "end"]]) {
-    const label = svg("text", { x: at, y: height - 8, "font-size": 11, "text-anchor": anchor, fill: "#555" });
-    label.textContent = value.toFixed(2);
-    chart.append(label);
+function histogram(counts, d, low, high) {  // one dataset: share of its sentences per bin, with its own y axis
+  const width = 320, height = 150, left = 42, right = 10, top = 22, bottom = 24, bins = counts.length;
+  const total = counts.reduce((a, b) => a + b, 0) || 1, shares = counts.map((c) => c / total), peak = Math.max(...shares) || 1;
+  const x = (i) => left + ((width - left - right) * i) / bins, y = (v) => height - bottom - ((height - top - bottom) * v) / peak;
+  const chart = svg("svg", { class: "histogram", width, height, viewBox: `0 0 ${width} ${height}`, role: "img", "data-dataset": INDEX.datasets[d] });
+  const text = (attrs, value) => { const t = svg("text", { "font-size": 10.5, fill: "#555", ...attrs }); t.textContent = value; return t; };
+  chart.append(svg("title", {}), text({ x: left, y: 13, "font-size": 12, "font-weight": 600, fill: PALETTE[d % 10] }, `${INDEX.datasets[d]} (${total} sentences)`));
+  chart.firstChild.textContent = `Share of ${INDEX.datasets[d]}'s sentences per activation bin`;
+  for (let j = 1; j < 5; j++) chart.append(svg("line", { x1: x((j * bins) / 5), x2: x((j * bins) / 5), y1: top, y2: height - bottom, stroke: "#ddd", "stroke-dasharray": "3 3" }));
+  shares.forEach((v, i) => { if (v > 0) chart.append(svg("rect", { class: "bar", x: x(i), y: y(v), width: Math.max(0.5, x(i + 1) - x(i) - 0.5), height: y(0) - y(v), fill: PALETTE[d % 10] })); });
+  const axis = svg("g", { class: "y-axis" });
+  axis.append(svg("line", { x1: left, x2: left, y1: top, y2: y(0), stroke: "#888" }));
+  for (const v of [0, peak / 2, peak]) {
+    axis.append(svg("line", { x1: left - 3, x2: left, y1: y(v), y2: y(v), stroke: "#888" }), text({ x: left - 5, y: y(v) + 3.5, "text-anchor": "end" }, `${(100 * v).toFixed(v && v < 0.1 ? 1 : 0)}%`));
+  }
+  chart.append(axis, svg("line", { x1: left, x2: width - right, y1: y(0), y2: y(0), stroke: "#888" }));
+  for (const [value, at, anchor] of [[low, left, "start"], [(low + high) / 2, (left + width - right) / 2, "middle"], [high, width - right, "end"]]) {
+    chart.append(text({ x: at, y: height - 8, "text-anchor": anchor }, value.toFixed(2)));
   }
   return chart;
+}
+const histograms = (entry) => el("div", { class: "histograms", id: "histograms" }, ...entry.hist.map((counts, d) => histogram(counts, d, ...entry.range)));
+
+function explanations(entry) {  // each explainer's explanation per source dataset, and its scores on every dataset
+  if (!entry.explanations) return INDEX.explanations ? [el("h2", {}, "Explanations"), el("p", { class: "muted", id: "no-explanations" }, "No explanation of this direction in explanations.jsonl.")] : [];
+  const interval = (s) => `${fixed(s.auroc)} (${fixed(s.auroc_low)}\u2013${fixed(s.auroc_high)})`;
+  const table = el("table", { id: "explanations" }, el("tr", {}, ...["explainer", "explained on", "explanation", "detector"].map((h) => el("th", {}, h)),
+    ...INDEX.datasets.map((name) => el("th", {}, `AUROC on ${name} (95% CI), verdict`)), el("th", {}, "transfer gap (95% CI)")));
+  for (const row of entry.explanations) {
+    const scores = new Map((row.scores || []).map((s) => [s.target, s]));
+    table.append(el("tr", { class: "explanation" }, el("td", {}, row.explainer), el("td", {}, row.source), el("td", { class: "description" }, row.explanation), el("td", {}, el("code", {}, row.detector)),
+      ...INDEX.datasets.map((name) => {
+        const s = scores.get(name);
+        return el("td", { class: "num" + (name === row.source ? " source" : "") + (s ? " " + s.verdict : "") }, s ? `${interval(s)} ${s.verdict ?? ""}` : "-");
+      }),
+      el("td", { class: "num" }, row.transfer_gap === null || row.transfer_gap === undefined ? "-" : `${fixed(row.transfer_gap)} (${fixed(row.transfer_gap_low)}\u2013${fixed(row.transfer_gap_high)})`)));
+  }
+  return [el("h2", {}, "Explanations"), el("p", { class: "muted" }, "Each explanation is written from one dataset's top sentences and scored on every dataset (AUROC of its detector against the direction's activations; the dataset it was written on is shaded)."), table];
 }
 
 function findings(entry) {
@@ -202,7 +235,7 @@ function findings(entry) {
   }
   const shown = entry.shown || { score: fixed(entry.score), parts: Object.fromEntries(Object.entries(entry.parts || {}).map(([k, v]) => [k, fixed(v)])) };
   const parts = Object.entries(shown.parts).map(([k, v]) => `${k} ${v}`).join(", ");
-  list.append(el("li", {}, entry.score === null ? `Illusion score not computed (run illusion diagnose); parts: ${parts}.` : `Illusion score ${shown.score} (${parts}).`));
+  if (!entry.computed) list.append(el("li", {}, entry.score === null ? `Illusion score not computed (run illusion diagnose); parts: ${parts}.` : `Illusion score ${shown.score} (${parts}).`));
   if (entry.locality) list.append(el("li", {}, "Locality per dataset: " + Object.entries(entry.locality).map(([n, v]) => `${n} ${v.toFixed(3)}`).join(", ") + "."));
   return list;
 }
@@ -220,36 +253,52 @@ function campaign(entry) {
   return [el("h2", {}, "Annotators"), el("p", {}, `Cross-dataset call: ${c.call}. `, c.reason || ""), table, pairs];
 }
 
-async function showDirection(view, id) {
+async function directionEntry(id) {  // a sampled direction from its shard, any other from the server (null from a static folder)
   const n = INDEX.columns.id.indexOf(id);
-  if (n < 0) { view.replaceChildren(el("p", {}, "No direction ", el("code", {}, id), " in this run.")); return; }
-  const shard = await EXPLORE.load("d/" + Math.floor(n / INDEX.shard)), entry = shard[n % INDEX.shard];
+  if (n >= 0) return (await EXPLORE.load("d/" + Math.floor(n / INDEX.shard)))[n % INDEX.shard];
+  return EXPLORE.load("x/" + encodeURIComponent(id));
+}
+
+async function showDirection(view, id, turn) {
+  const entry = await directionEntry(id);
+  if (turn !== TURN) return;
+  if (!entry || entry.error) {
+    const why = entry ? entry.error : "It is not one of the run's sampled directions, and a static explorer cannot compute others: serve it with `illusion explore RUN_DIR` to open any neuron or file:PATH direction.";
+    view.replaceChildren(el("h1", {}, id), el("p", { class: "error", id: "error" }, why));
+    return;
+  }
   const blocks = new Set();
-  entry.sets.forEach((set, d) => [...set.top, ...set.bottom, ...(set.samples || []).flat()].forEach((e) => blocks.add(blockOf(d, e[0]))));
+  entry.sets.forEach((set, d) => [set.top, set.bottom, ...intervalsOf(entry, d)].forEach((list) => present(list).forEach((i) => {
+    if (typeof list.n[i] === "number") blocks.add(blockOf(d, list.n[i]));
+  })));
   await Promise.all([...blocks].map((b) => EXPLORE.load(b)));
+  if (turn !== TURN) return;
   const grid = el("div", { class: "grid", id: "sets", style: `grid-template-columns: repeat(${INDEX.datasets.length}, minmax(14rem, 1fr))` });
   entry.sets.forEach((set, d) => {
     const cell = el("div", { class: "cell" }, el("h3", { style: `color:${PALETTE[d % 10]}` }, INDEX.datasets[d]));
-    cell.append(el("b", {}, `top ${set.top.length}`), el("ol", { class: "top" }, ...set.top.map((e) => sentence(d, e))));
-    if (set.samples) {
-      const [low, high] = entry.range, step = (high - low) / set.samples.length;
-      for (let j = set.samples.length - 1; j >= 0; j--) {
-        cell.append(el("b", {}, `activation ${(low + j * step).toFixed(2)} to ${(low + (j + 1) * step).toFixed(2)}`),
-          set.samples[j].length ? el("ol", { class: "samples" }, ...set.samples[j].map((e) => sentence(d, e))) : el("p", { class: "muted" }, "no sentence"));
-      }
+    cell.append(el("b", {}, `top ${present(set.top).length}`), sentences(d, set.top, "top"));
+    const intervals = intervalsOf(entry, d), [low, high] = entry.range || [0, 0], step = (high - low) / (intervals.length || 1);
+    for (let j = intervals.length - 1; j >= 0; j--) {
+      const shown = present(intervals[j]);
+      cell.append(el("b", {}, `activation ${(low + j * step).toFixed(2)} to ${(low + (j + 1) * step).toFixed(2)}`),
+        shown.length ? sentences(d, intervals[j], "samples") : el("p", { class: "muted" }, "no other sentence"));
     }
-    cell.append(el("b", {}, `bottom ${set.bottom.length}`), el("ol", { class: "bottom" }, ...set.bottom.map((e) => sentence(d, e))));
+    cell.append(el("b", {}, `bottom ${present(set.bottom).length}`), sentences(d, set.bottom, "bottom"));
     grid.append(cell);
   });
-  const legend = el("p", { class: "legend" }, ...INDEX.datasets.map((name, d) => el("span", {}, el("span", { class: "swatch", style: `background:${PALETTE[d % 10]}` }), name)));
-  view.replaceChildren(el("h1", {}, id, el("span", { class: "muted" }, ` \u00b7 ${entry.condition}`)), findings(entry),
-    ...(entry.hist ? [el("h2", {}, "Activations per dataset"), histogram(entry), legend] : [el("p", { class: "muted" }, "This run has no activation profiles (made before they existed); rerun `illusion run` for histograms and samples.")]),
-    el("h2", {}, "Sentences per dataset"), grid, ...campaign(entry));
+  const notes = [];
+  if (entry.computed) notes.push(el("p", { class: "muted", id: "computed" }, `Computed now from the run's stored vectors (${entry.computed}); not one of the run's sampled directions, so no illusion score and no driving-token marks.`));
+  view.replaceChildren(el("h1", {}, entry.id, el("span", { class: "muted" }, ` \u00b7 ${entry.condition}`)), ...notes, findings(entry),
+    ...(entry.hist ? [el("h2", {}, "Activations per dataset"), histograms(entry)] : [el("p", { class: "muted" }, "This run has no activation profiles (made before they existed); rerun `illusion run` for histograms and samples.")]),
+    ...explanations(entry), el("h2", {}, "Sentences per dataset"),
+    el("p", { class: "muted" }, "Top and bottom k, and between them sentences drawn at random from each activation interval (those already in the top or bottom list left out); each sentence's driving token is marked as the whole word around it."),
+    grid, ...campaign(entry));
 }
 
 // ---- a word ----
-async function showWord(view, word) {
+async function showWord(view, word, turn) {
   const hits = await postings(wordOf(word)), cols = INDEX.columns;
+  if (turn !== TURN) return;
   const order = [...hits.keys()].sort((a, b) => (cols.score[b] ?? -1) - (cols.score[a] ?? -1) || a - b);
   const table = el("table", { id: "word" }, el("tr", {}, el("th", {}, "direction"), el("th", {}, "condition"), el("th", { class: "num" }, "illusion score"),
     ...INDEX.datasets.map((name) => el("th", {}, name))));
@@ -263,12 +312,13 @@ async function showWord(view, word) {
 }
 
 async function route() {
+  const turn = ++TURN;
   INDEX = INDEX || (await EXPLORE.load("index"));
   const view = document.getElementById("view"), p = params();
-  if (p.has("d")) await showDirection(view, p.get("d"));
-  else if (p.has("w")) await showWord(view, p.get("w"));
-  else await showIndex(view);
-  document.body.dataset.ready = location.hash;  // for tests: the view for this address is drawn
+  if (p.has("d")) await showDirection(view, p.get("d"), turn);
+  else if (p.has("w")) await showWord(view, p.get("w"), turn);
+  else await showIndex(view, turn);
+  if (turn === TURN) document.body.dataset.ready = location.hash;  // for tests: the view for this address is drawn
 }
 window.addEventListener("hashchange", route);
 route();

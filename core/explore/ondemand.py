@@ -1,0 +1,100 @@
+"""Direction pages computed on demand, for any direction the run can compute, not only its sampled ones.
+
+A neuron that was not sampled (``neuron:300``) or a row of a file (``file:PATH[#ROW]``) is resolved
+by ``illusion.run.lookup`` (through ``RunView``) and projected on the run's stored vectors: its top
+and bottom k per dataset, its activation profile (the same bins and seeded samples ``illusion run``
+writes) and its pooled top-k findings, in the format of a sampled direction's page. No model is
+run, so the page has no driving-token marks. A spec the run cannot compute gets a page that says why.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from illusion.errors import IllusionError
+from illusion.explore.build import SIDES, findings, profile, scaled, unlisted
+from illusion.explore.explanations import shown
+from illusion.run import profiles
+from illusion.run.stats import direction_findings
+from illusion.run.view import RunView, open_run
+
+# The hook for explanations of directions the run did not explain: given the run and a direction spec,
+# the rows ``explanations.jsonl`` would hold for it (see illusion.explore.explanations).
+Explain = Callable[[RunView, str], list[dict[str, Any]]]
+
+
+class OnDemand:
+    """Pages of directions computed from one run's stored vectors; ``explain`` adds their explanations."""
+
+    def __init__(self, run_dir: str | Path, explain: Explain | None = None):
+        self.run = open_run(run_dir)
+        self.explain = explain
+        self._lock = threading.Lock()  # one computation at a time: the run's data loads once
+
+    def page(self, spec: str) -> dict[str, Any]:
+        """The page of direction ``spec``, or ``{"error": why}`` when the run cannot compute it."""
+        try:
+            with self._lock:
+                return self._page(spec)
+        except IllusionError as exc:
+            return {"id": spec, "error": str(exc)}
+
+    def _page(self, spec: str) -> dict[str, Any]:
+        frame = self.run.activations(spec)
+        k, names = self.run.k, self.run.datasets
+        scores = {name: frame.activation[frame.dataset == name].to_numpy(np.float32) for name in names}
+        texts = {name: frame.text[frame.dataset == name].tolist() for name in names}
+        top = {name: np.argsort(-s, kind="stable")[:k] for name, s in scores.items()}
+        bottom = {name: np.argsort(s, kind="stable")[:k] for name, s in scores.items()}
+        ranges = profiles.shared_range(
+            [scores[n][bottom[n]][None, :] for n in names], [scores[n][top[n]][None, :] for n in names]
+        )
+        vector = self.run.direction(spec)[None, :]
+        seed = self.run.config.seed
+        parts = [
+            profiles.dataset_profile(self.run.vectors(n), vector, ranges, k, profiles.sentence_keys(seed, n, 0, len(scores[n])))
+            for n in names
+        ]
+        found = profiles.assemble(ranges, parts)
+        name = str(frame.attrs["direction"])
+        finding = direction_findings({n: (top[n][None, :], scores[n][top[n]][None, :]) for n in names}, [name], [name], k)
+        entry: dict[str, Any] = {
+            "id": spec,
+            "condition": name,
+            "computed": f"{name}, {len(frame)} sentences",
+            **findings(finding[name]),
+            "score": None,
+            "parts": {},
+            "shown": {"score": "-", "parts": {}},
+            "locality": None,
+            "sets": [
+                {side: _listed(texts[n], scores[n], chosen[n]) for side, chosen in zip(SIDES, (top, bottom))} for n in names
+            ],
+        }
+        samples = []
+        for d, n in enumerate(names):
+            index = unlisted(found.samples[0, d], np.concatenate([top[n], bottom[n]]))
+            samples.append(
+                {
+                    "n": [[texts[n][i] if i >= 0 else -1 for i in row] for row in index.tolist()],
+                    "s": scaled(found.sample_scores[0, d]).tolist(),
+                }
+            )
+        entry |= profile(found, 0, samples)
+        if self.explain is not None:
+            entry["explanations"] = [shown(row) for row in self.explain(self.run, spec)]
+        return entry
+
+
+def _listed(texts: list[str], scores: np.ndarray, chosen: np.ndarray) -> dict[str, list[Any]]:
+    return {
+        "n": [texts[i] for i in chosen],
+        "s": scaled(scores[chosen]).tolist(),
+        "a": [-1] * len(chosen),
+        "b": [-1] * len(chosen),
+    }

@@ -1,0 +1,121 @@
+"""The served explorer without a browser: its site kept in the cache, directions computed on demand, explanations."""
+
+import json
+import shutil
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import numpy as np
+import pytest
+
+from illusion.errors import IllusionError
+from illusion.explore import site
+from illusion.explore.build import SCALE
+from illusion.explore.explanations import EXPLANATIONS, read_explanations
+from illusion.explore.ondemand import OnDemand
+from illusion.run.view import open_run
+from tests.helpers.explore_runs import data, serving
+
+
+def explanation(direction: str, source: str, text: str) -> dict:
+    """One row of explanations.jsonl, as ``illusion explain`` writes it."""
+    targets = ["animals", "scripture"]
+    return {
+        "direction": direction,
+        "explainer": "keywords",
+        "source": source,
+        "explanation": text,
+        "detector": "words:cat,dog",
+        "scores": [
+            {"target": t, "auroc": 0.9 - 0.3 * n, "auroc_low": 0.8 - 0.3 * n, "auroc_high": 1.0 - 0.3 * n, "verdict": v}
+            for n, (t, v) in enumerate(zip(targets, ["holds", "fails"]))
+        ],
+        "transfer_gap": 0.3,
+        "transfer_gap_low": 0.1,
+        "transfer_gap_high": 0.5,
+    }
+
+
+def test_a_second_start_serves_the_cached_site_and_a_changed_run_is_written_again(small_run, tmp_path, monkeypatch):
+    run = tmp_path / "run"
+    shutil.copytree(small_run, run)
+    written = []
+    write = site.write_site
+    monkeypatch.setattr(site, "write_site", lambda *args, **kw: written.append(args[0]) or write(*args, **kw))
+    first = site.cached_site(run, tmp_path / "cache")
+    stamp = (first / "data" / "index.js").stat().st_mtime_ns
+    again = site.cached_site(run, tmp_path / "cache")
+    assert again == first and len(written) == 1 and (again / "data" / "index.js").stat().st_mtime_ns == stamp
+    (run / EXPLANATIONS).write_text(json.dumps(explanation("neuron:0", "animals", "cats")) + "\n")
+    changed = site.cached_site(run, tmp_path / "cache")
+    assert changed == first and len(written) == 2 and data(changed, "index")["explanations"]
+    assert [p.name for p in (tmp_path / "cache" / "explore").iterdir()] == [first.parent.name]  # one site per run
+
+
+def test_a_computed_page_of_a_sampled_direction_matches_its_written_page(small_run, tmp_path):
+    out = site.write_site(small_run, tmp_path / "site")
+    written = data(out, "d/0")[0]
+    computed = OnDemand(small_run).page(written["id"])
+    assert computed["hist"] == written["hist"] and computed["range"] == written["range"]
+    assert computed["pooled"] == written["pooled"] and computed["overlap"] == written["overlap"]
+    blocks = [data(out, "s/0/0"), data(out, "s/1/0")]
+    for d, (mine, theirs) in enumerate(zip(computed["sets"], written["sets"])):
+        for side in ("top", "bottom"):
+            assert [s / SCALE for s in mine[side]["s"]] == pytest.approx([s / SCALE for s in theirs[side]["s"]], abs=2e-4)
+            assert mine[side]["n"] == [blocks[d][n][1] for n in theirs[side]["n"]]
+        samples = [[blocks[d][n][1] if n >= 0 else -1 for n in row] for row in written["samples"][d]["n"]]
+        assert computed["samples"][d]["n"] == samples
+
+
+def test_any_neuron_of_the_layer_opens_and_a_bad_spec_says_why(small_run, tmp_path):
+    run = open_run(small_run)
+    unsampled = next(f"neuron:{n}" for n in range(run.dim) if f"neuron:{n}" not in run.direction_ids)
+    asked = []
+    pages = OnDemand(small_run, explain=lambda view, spec: asked.append(spec) or [explanation(spec, "animals", "<b>x</b>")])
+    page = pages.page(unsampled)
+    activations = run.activations(unsampled)
+    top = activations[activations.dataset == "animals"].sort_values("activation", ascending=False)
+    assert page["sets"][0]["top"]["n"] == top.text.tolist()[: run.k] and page["computed"].startswith("neuron ")
+    assert sum(page["hist"][0]) == (activations.dataset == "animals").sum()
+    assert asked == [unsampled] and page["explanations"][0]["explanation"] == "<b>x</b>"
+    for bad, why in [
+        ("neuron:99999", "outside this layer"),
+        ("banana:3", "no direction 'banana:3'"),
+        ("file:/nowhere.npy", "nowhere"),
+    ]:
+        assert why in OnDemand(small_run).page(bad)["error"]
+
+
+def test_the_server_computes_what_the_folder_does_not_hold(small_run, tmp_path):
+    out = site.write_site(small_run, tmp_path / "site")
+    vector = np.zeros(open_run(small_run).dim, dtype=np.float32)
+    vector[1] = -1.0
+    np.save(tmp_path / "mine.npy", vector[None, :])
+
+    def ask(address: str, spec: str) -> dict:
+        name = "x/" + urllib.parse.quote(spec, safe="")
+        with urllib.request.urlopen(address + f"data/{name}.js") as response:
+            text = response.read().decode()
+        prefix = f"EXPLORE.put({json.dumps(name)},"
+        assert text.startswith(prefix)
+        return json.loads(text[len(prefix) : -3])
+
+    with serving(out, OnDemand(small_run)) as address:
+        found = ask(address, f"file:{tmp_path / 'mine.npy'}")
+        assert found["id"] == f"file:{tmp_path / 'mine.npy'}" and len(found["sets"]) == 2
+        assert "error" in ask(address, "</script><script>alert(1)</script>")
+    with serving(out) as address, pytest.raises(urllib.error.HTTPError, match="404"):  # a static server: not computed
+        ask(address, "neuron:1")
+
+
+def test_explanations_are_read_by_direction_and_a_bad_line_is_named(tmp_path):
+    assert read_explanations(tmp_path) == {}
+    rows = [explanation("neuron:1", "animals", "cats"), explanation("neuron:1", "scripture", "kings")]
+    (tmp_path / EXPLANATIONS).write_text("".join(json.dumps(r) + "\n" for r in rows) + "\n" + '{"explainer": "x"}\n')
+    with pytest.raises(IllusionError, match=rf"{EXPLANATIONS}, line 4: not an explanation"):
+        read_explanations(tmp_path)
+    (tmp_path / EXPLANATIONS).write_text("".join(json.dumps(r) + "\n" for r in rows))
+    found = read_explanations(tmp_path)["neuron:1"]
+    assert [r["source"] for r in found] == ["animals", "scripture"] and found[0]["scores"][1]["verdict"] == "fails"
+    assert set(found[0]) == {*rows[0]} - {"direction"}
