@@ -60,10 +60,13 @@ def measure(browser, site: Path, first: str, rounds: int) -> dict[str, float]:
     base = site.as_uri() + "/index.html"
     data = site / "data"
     shard = json.loads((data / "d" / "0.js").read_text(encoding="utf-8")[len('EXPLORE.put("d/0",') : -3])[0]
+    intervals = shard.get("samples") or [{"n": []} for _ in shard["sets"]]
+    samples = [[n for interval in found["n"] for n in interval] for found in intervals]
     blocks = {
-        data / "s" / str(d) / f"{e[0] // 500}.js"
+        data / "s" / str(d) / f"{n // 500}.js"
         for d, found in enumerate(shard["sets"])
-        for e in [*found["top"], *found["bottom"], *(e for interval in found.get("samples", []) for e in interval)]
+        for n in [*found["top"]["n"], *found["bottom"]["n"], *samples[d]]
+        if n >= 0
     }
     return {
         "index_ms": timed_view(browser, base, rounds),
