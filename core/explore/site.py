@@ -72,13 +72,19 @@ def cached_site(run_dir: str | Path, cache: str | Path, reporter: Reporter | Non
     key, site = fingerprint(run), home / "site"
     if (home / "key").is_file() and (home / "key").read_text() == key and (site / MARKER).exists():
         return site
-    home.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=home, prefix="new-") as new:
-        write_site(run, Path(new) / "site", reporter)
-        old = Path(new) / "old"
-        (home / "key").unlink(missing_ok=True)
-        if site.exists():
-            os.replace(site, old)  # removed with the temporary folder
-        os.replace(Path(new) / "site", site)
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=home, prefix="new-") as new:
+            write_site(run, Path(new) / "site", reporter)
+            old = Path(new) / "old"
+            (home / "key").unlink(missing_ok=True)
+            if site.exists():
+                os.replace(site, old)  # removed with the temporary folder
+            os.replace(Path(new) / "site", site)
+    except OSError as exc:
+        raise IllusionError(
+            f"{home}: cannot keep the explorer there ({exc.strerror}); set ILLUSION_CACHE_DIR to a writable folder, "
+            "or write a static explorer with --static OUT"
+        ) from None
     write_text(home / "key", key)
     return site

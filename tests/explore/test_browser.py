@@ -85,7 +85,9 @@ def check_explorer(page, base: str, manifest: dict, hostile: str, unsampled: tup
     assert page.locator("main img, main script").count() == 0 and page.evaluate("window.owned") is None
 
     neuron, top = unsampled
-    ready(page, base + "index.html#" + f"d={neuron}")
+    ready(page, base + "index.html#" + f"q={neuron}")  # a search naming an unsampled direction offers its page
+    page.get_by_role("link", name=neuron, exact=True).click()
+    page.wait_for_selector("#computed, #error")
     if served:
         assert page.locator("#sets ol.top").first.locator("li").count() == len(top)
         shown = page.locator("#sets ol.top").first.locator("li").all_inner_texts()  # each sentence, then its score

@@ -51,6 +51,9 @@ def test_a_second_start_serves_the_cached_site_and_a_changed_run_is_written_agai
     changed = site.cached_site(run, tmp_path / "cache")
     assert changed == first and len(written) == 2 and data(changed, "index")["explanations"]
     assert [p.name for p in (tmp_path / "cache" / "explore").iterdir()] == [first.parent.name]  # one site per run
+    (tmp_path / "taken").write_text("a file where the cache should be")
+    with pytest.raises(IllusionError, match="cannot keep the explorer there.*ILLUSION_CACHE_DIR"):
+        site.cached_site(run, tmp_path / "taken")
 
 
 def test_a_computed_page_of_a_sampled_direction_matches_its_written_page(small_run, tmp_path):

@@ -157,7 +157,7 @@ async function showIndex(view, turn) {
   if (!INDEX.diagnosed) notes.push("No illusion scores yet: run `illusion diagnose` on the run folder and write the explorer again.");
   if (INDEX.reliability && !INDEX.reliability.reliable) notes.push(`${INDEX.reliability.summary}: the order by illusion score is not a finding.`);
   if (hits) notes.push(el("span", {}, "Word page: ", el("a", { href: "#" + new URLSearchParams({ w: wordOf(query) }) }, wordOf(query))));
-  if (query && !cols.id.includes(query.trim())) notes.push(el("span", {}, "Open ", directionLink(query.trim()), " as a direction (a neuron, or file:PATH; the served explorer computes it)"));
+  if (/^(\w[\w-]*:\S+|\d+)$/.test(query.trim()) && !cols.id.includes(query.trim())) notes.push(el("span", {}, "Open ", directionLink(query.trim()), " as a direction (a neuron, or file:PATH; the served explorer computes it)"));
   view.replaceChildren(
     el("h1", {}, `${count} directions, ${INDEX.datasets.length} datasets`),
     el("p", { class: "muted" }, `model ${INDEX.run.model} \u00b7 k = ${INDEX.run.k} \u00b7 ${INDEX.run.created}`),
