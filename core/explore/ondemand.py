@@ -19,6 +19,7 @@ import numpy as np
 from illusion.errors import IllusionError
 from illusion.explore.build import SIDES, findings, profile, scaled, unlisted
 from illusion.explore.explanations import shown
+from illusion.explore.shading import Shading
 from illusion.run import profiles
 from illusion.run.stats import direction_findings
 from illusion.run.view import RunView, open_run
@@ -34,23 +35,54 @@ class OnDemand:
     def __init__(self, run_dir: str | Path, explain: Explain | None = None):
         self.run = open_run(run_dir)
         self.explain = explain
+        self.shades = Shading(self.run)
         self._lock = threading.Lock()  # one computation at a time: the run's data loads once
 
     def page(self, spec: str) -> dict[str, Any]:
         """The page of direction ``spec``, or ``{"error": why}`` when the run cannot compute it."""
+        return self._answer(spec, self._page)
+
+    def shading(self, spec: str) -> dict[str, Any]:
+        """Per dataset and side, the token shares of each listed sentence of ``spec`` (see ``Shading``), or ``{"error": why}``."""
+        return self._answer(spec, self._shading)
+
+    def _answer(self, spec: str, compute: Callable[[str], dict[str, Any]]) -> dict[str, Any]:
         try:
             with self._lock:
-                return self._page(spec)
+                return compute(spec)
         except IllusionError as exc:
             return {"id": spec, "error": str(exc)}
 
-    def _page(self, spec: str) -> dict[str, Any]:
+    def _shading(self, spec: str) -> dict[str, Any]:
+        if spec in self.run.direction_ids:
+            listed = self.run.topk(direction=spec)
+            groups = listed.groupby(["dataset", "side"])
+            texts = {key: part.sort_values("rank").text.tolist() for key, part in groups}
+        else:
+            _, _, everything, top, bottom = self._listing(spec)
+            texts = {
+                (name, side): [everything[name][i] for i in chosen[name]]
+                for name in self.run.datasets
+                for side, chosen in zip(SIDES, (top, bottom))
+            }
+        vector = self.run.direction(spec)
+        sets = [{side: self.shades.tokens(texts.get((name, side), []), vector) for side in SIDES} for name in self.run.datasets]
+        return {"id": spec, "sets": sets}
+
+    def _listing(
+        self, spec: str
+    ) -> tuple[Any, dict[str, np.ndarray], dict[str, list[str]], dict[str, np.ndarray], dict[str, np.ndarray]]:
+        """Every sentence's activation on ``spec``; per dataset its scores, texts, and top and bottom k (indices)."""
         frame = self.run.activations(spec)
+        scores = {name: frame.activation[frame.dataset == name].to_numpy(np.float32) for name in self.run.datasets}
+        texts = {name: frame.text[frame.dataset == name].tolist() for name in self.run.datasets}
+        top = {name: np.argsort(-s, kind="stable")[: self.run.k] for name, s in scores.items()}
+        bottom = {name: np.argsort(s, kind="stable")[: self.run.k] for name, s in scores.items()}
+        return frame, scores, texts, top, bottom
+
+    def _page(self, spec: str) -> dict[str, Any]:
+        frame, scores, texts, top, bottom = self._listing(spec)
         k, names = self.run.k, self.run.datasets
-        scores = {name: frame.activation[frame.dataset == name].to_numpy(np.float32) for name in names}
-        texts = {name: frame.text[frame.dataset == name].tolist() for name in names}
-        top = {name: np.argsort(-s, kind="stable")[:k] for name, s in scores.items()}
-        bottom = {name: np.argsort(s, kind="stable")[:k] for name, s in scores.items()}
         ranges = profiles.shared_range(
             [scores[n][bottom[n]][None, :] for n in names], [scores[n][top[n]][None, :] for n in names]
         )

@@ -1,11 +1,13 @@
 """Serve an explorer folder over HTTP, on the loopback interface unless told otherwise.
 
 With an :class:`~illusion.explore.ondemand.OnDemand`, the server also answers ``data/x/SPEC.js``
-(``SPEC`` URL-encoded): the page of any direction the run can compute, made when it is asked for.
+(``SPEC`` URL-encoded): the page of any direction the run can compute, made when it is asked for;
+and ``data/t/SPEC.js``: the token shading of that direction's listed sentences.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import urllib.parse
@@ -15,7 +17,7 @@ from typing import Any
 from illusion.explore.ondemand import OnDemand
 from illusion.explore.site import script
 
-COMPUTED = "/data/x/"  # where the page asks for directions that are not in the folder
+COMPUTED = "/data/"  # x/SPEC.js: a direction's page; t/SPEC.js: its sentences' token shading
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -25,17 +27,25 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
     def do_GET(self) -> None:
-        if self.ondemand is None or not self.path.startswith(COMPUTED) or not self.path.endswith(".js"):
+        kind = self.path[len(COMPUTED) : len(COMPUTED) + 2]
+        if (
+            self.ondemand is None
+            or not self.path.startswith(COMPUTED)
+            or kind not in ("x/", "t/")
+            or not self.path.endswith(".js")
+        ):
             super().do_GET()
             return
         name = self.path[len("/data/") : -len(".js")]
-        spec = urllib.parse.unquote(name[len("x/") :])
-        body = script(name, self.ondemand.page(spec)).encode("utf-8")
+        spec = urllib.parse.unquote(name[len(kind) :])
+        answer = self.ondemand.page(spec) if kind == "x/" else self.ondemand.shading(spec)
+        body = script(name, answer).encode("utf-8")
         self.send_response(200)
         self.send_header("Content-Type", "text/javascript; charset=utf-8")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        self.wfile.write(body)
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the page moved on while it was computed
+            self.wfile.write(body)
 
 
 def server(

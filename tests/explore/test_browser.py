@@ -3,7 +3,7 @@
 It loads the index (from file:// and from the loopback server), searches a word as it is typed,
 opens a direction, checks that its histograms (one per dataset, each with its y axis), samples,
 whole-word marks and explanations are drawn, opens a neuron the run did not sample (computed by
-the server; refused with a reason from file://), and that hostile sentences, annotator
+the server; refused with a reason from file://), sees the server's per-token shading, and that hostile sentences, annotator
 descriptions and explanations stay text. Load times are printed (measured, not asserted).
 """
 
@@ -95,8 +95,15 @@ def check_explorer(page, base: str, manifest: dict, hostile: str, unsampled: tup
         assert page.locator("#histograms svg.histogram").count() == 3
         ready(page, base + "index.html#d=neuron:99999")
         assert "outside this layer" in page.locator("#error").inner_text()
+        ready(page, base + "index.html#" + f"d={hostile}")  # served: each token shaded by its share, marks kept
+        page.click("#shade")
+        page.wait_for_selector("#sets[data-shaded]", state="attached")
+        assert page.locator("#sets ol.top li span.tok").count() > 0 and page.locator("#sets ol.top li mark").count() > 0
+        assert any(text in page.locator("#sets").inner_text() for text in HOSTILE) and page.evaluate("window.owned") is None
     else:
         assert "illusion explore RUN_DIR" in page.locator("#error").inner_text()
+        ready(page, base + "index.html#" + f"d={hostile}")
+        assert page.locator("#shade").count() == 0  # a static folder has no shading to offer
 
     ready(page, base + "index.html#w=parrot")
     assert page.locator("#word tr").count() > 1 and "\u201cparrot\u201d" in page.locator("h1").inner_text()

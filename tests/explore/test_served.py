@@ -122,3 +122,26 @@ def test_explanations_are_read_by_direction_and_a_bad_line_is_named(tmp_path):
     found = read_explanations(tmp_path)["neuron:1"]
     assert [r["source"] for r in found] == ["animals", "scripture"] and found[0]["scores"][1]["verdict"] == "fails"
     assert set(found[0]) == {*rows[0]} - {"direction"}
+
+
+def test_shading_marks_most_the_run_s_own_driving_token(small_run):
+    run = open_run(small_run)
+    pages = OnDemand(small_run)
+    identifier = run.direction_ids[0]
+    found = pages.shading(identifier)
+    listed = run.topk(direction=identifier)
+    checked = 0
+    for d, name in enumerate(run.datasets):
+        for side, sign in (("top", 1), ("bottom", -1)):
+            rows = listed[(listed.dataset == name) & (listed.side == side)].sort_values("rank")
+            assert len(found["sets"][d][side]) == len(rows)
+            for tokens, start, end in zip(found["sets"][d][side], rows.span_start, rows.span_end):
+                assert all(-1 <= share <= 1 for *_, share in tokens) and max(abs(t[2]) for t in tokens) == 1
+                strongest = max(tokens, key=lambda t: sign * t[2])
+                assert strongest[:2] == [start, end]
+                checked += 1
+    assert checked == 2 * 2 * run.k
+    unsampled = next(f"neuron:{n}" for n in range(run.dim) if f"neuron:{n}" not in run.direction_ids)
+    computed, page = pages.shading(unsampled), pages.page(unsampled)
+    assert [len(s["top"]) for s in computed["sets"]] == [len(s["top"]["n"]) for s in page["sets"]]
+    assert "outside this layer" in pages.shading("neuron:99999")["error"]

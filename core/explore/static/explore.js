@@ -176,7 +176,35 @@ function sentence(d, list, i) {
   if (a >= 0 && a < b && b <= text.length) li.append(text.slice(0, a), el("mark", {}, text.slice(a, b)), text.slice(b));
   else li.append(text);
   li.append(el("span", { class: "score" }, (list.s[i] / SCALE).toFixed(3)));
+  li.sentence = { text, a, b };
   return li;
+}
+
+// Token shading (asked for, computed by the server with the run's model): each token's share of the sentence's
+// score, -1..1 of the sentence's largest share; orange for, blue against.
+const shadeOf = (share) => (share >= 0 ? `rgba(242, 142, 43, ${(0.65 * share).toFixed(3)})` : `rgba(78, 121, 167, ${(-0.65 * share).toFixed(3)})`);
+function shade(li, tokens) {
+  const { text, a, b } = li.sentence, cuts = new Set([0, text.length]);
+  for (const [start, end] of tokens) cuts.add(start).add(end);
+  if (a >= 0) cuts.add(a).add(b);
+  const points = [...cuts].filter((x) => x >= 0 && x <= text.length).sort((x, y) => x - y), parts = [];
+  for (let j = 0; j + 1 < points.length; j++) {
+    const [start, end] = [points[j], points[j + 1]], token = tokens.find(([s, e]) => s <= start && end <= e);
+    let node = token ? el("span", { class: "tok", title: `share ${token[2]}`, style: `background:${shadeOf(token[2])}` }, text.slice(start, end)) : document.createTextNode(text.slice(start, end));
+    if (a >= 0 && a <= start && end <= b) node = el("mark", {}, node);
+    parts.push(node);
+  }
+  li.replaceChildren(...parts, li.querySelector(".score"));
+}
+async function shadeSentences(id, grid, turn) {
+  const found = await EXPLORE.load("t/" + encodeURIComponent(id));
+  if (turn !== TURN) return;
+  if (!found || found.error) { grid.before(el("p", { class: "error" }, found ? found.error : "No token shading: only `illusion explore RUN_DIR` computes it.")); return; }
+  found.sets.forEach((set, d) => ["top", "bottom"].forEach((side) => {
+    const items = grid.children[d].querySelectorAll(`ol.${side} > li`);
+    set[side].forEach((tokens, i) => { if (items[i]) shade(items[i], tokens); });
+  }));
+  grid.dataset.shaded = "yes";
 }
 const sentences = (d, list, kind) => el("ol", { class: kind }, ...present(list).map((i) => sentence(d, list, i)));
 const intervalsOf = (entry, d) => (entry.samples ? entry.samples[d].n.map((n, j) => ({ n, s: entry.samples[d].s[j] })) : []);
@@ -291,7 +319,9 @@ async function showDirection(view, id, turn) {
   view.replaceChildren(el("h1", {}, entry.id, el("span", { class: "muted" }, ` \u00b7 ${entry.condition}`)), ...notes, findings(entry),
     ...(entry.hist ? [el("h2", {}, "Activations per dataset"), histograms(entry)] : [el("p", { class: "muted" }, "This run has no activation profiles (made before they existed); rerun `illusion run` for histograms and samples.")]),
     ...explanations(entry), el("h2", {}, "Sentences per dataset"),
-    el("p", { class: "muted" }, "Top and bottom k, and between them sentences drawn at random from each activation interval (those already in the top or bottom list left out); each sentence's driving token is marked as the whole word around it."),
+    el("p", { class: "muted" }, "Top and bottom k, and between them sentences drawn at random from each activation interval (those already in the top or bottom list left out); each sentence's driving token is marked as the whole word around it. ",
+      ...(location.protocol.startsWith("http") ? [el("button", { id: "shade", onclick: (e) => { e.target.disabled = true; shadeSentences(entry.id, grid, turn); } },
+        "Shade each token by its share of the score")] : [])),
     grid, ...campaign(entry));
 }
 
