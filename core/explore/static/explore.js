@@ -320,7 +320,7 @@ async function showDirection(view, id, turn) {
     ...(entry.hist ? [el("h2", {}, "Activations per dataset"), histograms(entry)] : [el("p", { class: "muted" }, "This run has no activation profiles (made before they existed); rerun `illusion run` for histograms and samples.")]),
     ...explanations(entry), el("h2", {}, "Sentences per dataset"),
     el("p", { class: "muted" }, "Top and bottom k, and between them sentences drawn at random from each activation interval (those already in the top or bottom list left out); each sentence's driving token is marked as the whole word around it. ",
-      ...(location.protocol.startsWith("http") ? [el("button", { id: "shade", onclick: (e) => { e.target.disabled = true; shadeSentences(entry.id, grid, turn); } },
+      ...(location.protocol !== "file:" ? [el("button", { id: "shade", onclick: (e) => { e.target.disabled = true; shadeSentences(entry.id, grid, turn); } },
         "Shade each token by its share of the score")] : [])),
     grid, ...campaign(entry));
 }
