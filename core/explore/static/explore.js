@@ -315,7 +315,7 @@ async function showDirection(view, id, turn) {
     grid.append(cell);
   });
   const notes = [];
-  if (entry.computed) notes.push(el("p", { class: "muted", id: "computed" }, `Computed now from the run's stored vectors (${entry.computed}); not one of the run's sampled directions, so no illusion score and no driving-token marks.`));
+  if (entry.computed) notes.push(el("p", { class: "muted", id: "computed" }, `Computed now from the run's stored vectors (${entry.computed}); not one of the run's sampled directions, so no illusion score and no driving-token marks (the token shading below shows each token's share).`));
   view.replaceChildren(el("h1", {}, entry.id, el("span", { class: "muted" }, ` \u00b7 ${entry.condition}`)), ...notes, findings(entry),
     ...(entry.hist ? [el("h2", {}, "Activations per dataset"), histograms(entry)] : [el("p", { class: "muted" }, "This run has no activation profiles (made before they existed); rerun `illusion run` for histograms and samples.")]),
     ...explanations(entry), el("h2", {}, "Sentences per dataset"),
