@@ -16,7 +16,7 @@ import numpy as np
 from illusion.errors import IllusionError
 from illusion.explore.sentences import utf16
 from illusion.host import Host
-from illusion.run.tokens import _shares as token_shares
+from illusion.run.tokens import token_shares
 from illusion.run.view import RunView
 
 

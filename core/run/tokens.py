@@ -144,7 +144,7 @@ def mark_tokens(
     rows = {text: sorted({row for _, row, _ in wanted[text]}) for text in todo}
     todo.sort(key=lambda text: len(rows[text]))  # batches of texts that need as many directions
     with reporter.step(f"driving tokens ({driving_method(model)})", len(todo)) as advance:
-        for text, shares in _shares(todo, rows, directions.vectors, model, kept or {}):
+        for text, shares in token_shares(todo, rows, directions.vectors, model, kept or {}):
             column = {row: number for number, row in enumerate(rows[text])}
             for _, row, sign in wanted[text]:
                 found[TokenCache.key(text, ids[row], sign)] = _strongest(shares, column[row], sign)
@@ -156,7 +156,7 @@ def mark_tokens(
         cache.save({**known, **found})
 
 
-def _shares(todo: list[str], rows: dict[str, list[int]], vectors: np.ndarray, model: Any, kept: dict[str, TokenVectors]):
+def token_shares(todo: list[str], rows: dict[str, list[int]], vectors: np.ndarray, model: Any, kept: dict[str, TokenVectors]):
     """``(text, TokenShares)`` on the directions ``rows[text]`` for every text in ``todo``, in batches.
 
     From the model's ``attribute`` when it has one, else each token's own projection (kept token
