@@ -102,7 +102,8 @@ def similar(
 def human(annotations: str | None) -> Callable[[ExplainerInput], Explanation | None]:
     def explain(sample: ExplainerInput) -> Explanation | None:
         path = Path(annotations) if annotations else Path(sample.run_dir) / ANNOTATIONS
-        said = _descriptions(str(path)).get((sample.direction, sample.dataset))
+        stamp = path.stat().st_mtime_ns if path.is_file() else 0
+        said = _descriptions(str(path), stamp).get((sample.direction, sample.dataset))
         if not said:
             return None
         [(text, _)] = Counter(said).most_common(1)  # the description given most often; the first on a tie
@@ -112,8 +113,9 @@ def human(annotations: str | None) -> Callable[[ExplainerInput], Explanation | N
 
 
 @lru_cache(maxsize=8)
-def _descriptions(path: str) -> dict[tuple[str, str], list[str]]:
-    """(direction, dataset) -> the descriptions annotators gave the set, where they saw a pattern, in file order."""
+def _descriptions(path: str, stamp: int) -> dict[tuple[str, str], list[str]]:
+    """(direction, dataset) -> the descriptions annotators gave the set, where they saw a pattern, in file order
+    (read again when the file's modification time ``stamp`` changes)."""
     file = Path(path)
     if not file.is_file():
         return {}

@@ -137,25 +137,19 @@ class Subject:
         return self.plugin(DirectionSamplerPlugin).sample(self.context(), options)
 
 
-def explainer_input(shift: int = 0, direction: str = "neuron:0") -> ExplainerInput:
-    """A direction whose top sentences share the words "ships" and "harbour", against a contrast of the others;
-    ``shift`` rotates the sentences' order within each list."""
+def explainer_input(direction: str = "neuron:0") -> ExplainerInput:
+    """A direction whose top sentences share the words "ships" and "harbour", against a contrast of the others."""
     top = [f"The ships reached the harbour at dawn number {n}." for n in range(6)]
     rest = [*SENTENCES, *(f"Prices rose sharply in month {n} after the harvest." for n in range(20))]
-    bottom = rest[:4]
-
-    def turn(items: list[Any]) -> list[Any]:
-        return items[shift % len(items) :] + items[: shift % len(items)]
-
     return ExplainerInput(
         direction,
         "check",
-        turn(top),
-        turn([float(9 - n) for n in range(6)]),
-        bottom,
+        top,
+        [float(9 - n) for n in range(6)],
+        rest[:4],
         [float(-n) for n in range(4)],
-        turn(rest),
-        turn([0.0] * len(rest)),
+        rest,
+        [0.0] * len(rest),
     )
 
 
