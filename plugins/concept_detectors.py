@@ -27,7 +27,28 @@ def words(argument: str, ignore_case: bool) -> Callable[[Sequence[str]], np.ndar
     if not listed:
         raise PluginError("concept detector 'words': give words separated by commas, e.g. words:war,battle,army")
     alternatives = "|".join(re.escape(word) for word in sorted(set(listed), key=lambda w: (-len(w), w)))
-    return _searcher(re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE if ignore_case else 0))
+    pattern = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE if ignore_case else 0)
+    if ignore_case and not all(word.isascii() for word in listed):
+        return _searcher(pattern)
+    needles = [_fold(word) if ignore_case else word for word in listed]
+    fold = _fold if ignore_case else str
+
+    def find(texts: Sequence[str]) -> np.ndarray:  # the expression runs only where a word occurs as a substring
+        return np.array([_holds_any(fold(t), needles) and pattern.search(t) is not None for t in texts], dtype=bool)
+
+    return find
+
+
+_DOTTED = str.maketrans({"\u0130": "i", "\u0131": "i"})  # the two letters that match i under IGNORECASE but fold apart
+
+
+def _holds_any(text: str, needles: Sequence[str]) -> bool:
+    return any(needle in text for needle in needles)
+
+
+def _fold(text: str) -> str:
+    """``text`` case-folded so that every letter the expression matches an ASCII letter with becomes that letter."""
+    return text.translate(_DOTTED).casefold()
 
 
 @hookimpl

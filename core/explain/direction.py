@@ -132,12 +132,11 @@ def explain_direction(
     if missing:
         raise IllusionError(f"explain: no activations of direction {direction!r} on dataset(s) {', '.join(missing)}")
     scores = {name: np.asarray(activations[name], dtype=np.float64) for name in targets}
-    weights = {name: context.weights.of(name, len(scores[name])) for name in targets}
-    ranked = {name: Ranked(scores[name], weights[name]) for name in targets}
+    ranked = {name: Ranked(scores[name], context.weights.of(name, len(scores[name]))) for name in targets}
     rows = []
     for source in context.sources:
         sample, unseen = context.samples.of(direction, source, scores[source])
-        held_out = Held(source, unseen, Ranked(scores[source][unseen], weights[source][:, unseen]))
+        held_out = Held(source, unseen)
         for explainer, explain in context.explainers.items():
             found = explain(sample)
             pattern = found and (found.detector.strip() or pattern_of(found.text, context.detections.detectors))
@@ -167,7 +166,6 @@ class Held:
 
     source: str
     unseen: np.ndarray
-    ranked: Ranked
 
 
 def score_explanation(
@@ -179,15 +177,14 @@ def score_explanation(
 ) -> dict[str, Any]:
     """Per target dataset: AUROC with its interval, p-value, matches and verdict (on the source, over the sentences the
     explainer did not see); the transfer gap and whether the explanation holds on every other dataset of the run."""
-    source = held.source
-    scores = {**scores, source: scores[source][held.unseen]}
-    matches = {**matches, source: matches[source][held.unseen]}
-    ranked = {**ranked, source: held.ranked}
-    found = assess(scores, matches, context.run.config.k, context.settings.thresholds)
+    source, seen = held.source, np.flatnonzero(~held.unseen)
+    counted = {**scores, source: scores[source][held.unseen]}
+    found = assess(counted, {**matches, source: matches[source][held.unseen]}, context.run.config.k, context.settings.thresholds)
     per_target, replicates, aurocs = {}, {}, {}
     for name, evidence in found["per_dataset"].items():
         aurocs[name] = evidence["auroc"]
-        replicates[name] = ranked[name].auroc(matches[name]) if evidence["auroc"] is not None else np.full(1, np.nan)
+        left_out = seen if name == source else None
+        replicates[name] = ranked[name].auroc(matches[name], left_out) if evidence["auroc"] is not None else np.full(1, np.nan)
         interval = bounds(replicates[name]) if evidence["auroc"] is not None else None
         per_target[name] = {
             "auroc": evidence["auroc"],
