@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 
 import numpy as np
 
@@ -30,11 +31,16 @@ def words(argument: str, ignore_case: bool) -> Callable[[Sequence[str]], np.ndar
     pattern = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE if ignore_case else 0)
     if ignore_case and not all(word.isascii() for word in listed):
         return _searcher(pattern)
-    needles = [_fold(word) if ignore_case else word for word in listed]
-    fold = _fold if ignore_case else str
+    needles = [re.compile(re.escape(word.translate(_DOTTED).casefold() if ignore_case else word)) for word in listed]
 
     def find(texts: Sequence[str]) -> np.ndarray:  # the expression runs only where a word occurs as a substring
-        return np.array([_holds_any(fold(t), needles) and pattern.search(t) is not None for t in texts], dtype=bool)
+        texts = list(texts)
+        joined, starts = _joined(tuple(texts), ignore_case)
+        hits = [m.start() for needle in needles for m in needle.finditer(joined)]
+        found = np.zeros(len(texts), dtype=bool)
+        for index in np.unique(np.searchsorted(starts, hits, side="right") - 1):
+            found[index] = pattern.search(texts[index]) is not None
+        return found
 
     return find
 
@@ -42,13 +48,13 @@ def words(argument: str, ignore_case: bool) -> Callable[[Sequence[str]], np.ndar
 _DOTTED = str.maketrans({"\u0130": "i", "\u0131": "i"})  # the two letters that match i under IGNORECASE but fold apart
 
 
-def _holds_any(text: str, needles: Sequence[str]) -> bool:
-    return any(needle in text for needle in needles)
-
-
-def _fold(text: str) -> str:
-    """``text`` case-folded so that every letter the expression matches an ASCII letter with becomes that letter."""
-    return text.translate(_DOTTED).casefold()
+@lru_cache(maxsize=8)
+def _joined(texts: tuple[str, ...], fold: bool) -> tuple[str, np.ndarray]:
+    """The texts (case-folded so that every letter the expression matches an ASCII letter with becomes that letter)
+    joined by newlines, and where each starts; kept for the next words of the same texts."""
+    shown = [text.translate(_DOTTED).casefold() for text in texts] if fold else texts
+    starts = np.cumsum([0] + [len(text) + 1 for text in shown])[:-1]
+    return "\n".join(shown), starts
 
 
 @hookimpl

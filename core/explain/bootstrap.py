@@ -55,7 +55,7 @@ class Ranked:
         self.first = np.flatnonzero(starts)[group]  # first sorted position of each sorted position's tie group
         self.last = np.flatnonzero(ends)[group]
         self.weights = weights
-        self.total = np.cumsum(weights[:, self.order], axis=1, dtype=np.float64)  # weight up to each sorted position
+        self.total = np.cumsum(weights[:, self.order], axis=1)  # weight up to each sorted position (exact in float32)
 
     def auroc(self, matches: np.ndarray, left_out: np.ndarray | None = None) -> np.ndarray:
         """The AUROC of ``matches`` (one bool per sentence, in the dataset's order) under each replicate's weights,
