@@ -35,7 +35,8 @@ class Weights:
             n, r = sentences, self.replicates
             drawn = rng_for(self.seed, f"explain bootstrap {dataset}").integers(0, max(n, 1), size=(r, n))
             flat = (drawn + (np.arange(r) * n)[:, None]).ravel()
-            self._drawn[key] = np.bincount(flat, minlength=r * n).reshape(r, n).astype(np.float32)  # exact: sums stay under 2**24
+            counts = np.bincount(flat, minlength=r * n).reshape(r, n)
+            self._drawn[key] = counts.astype(np.uint8 if counts.max(initial=0) < 256 else np.uint32)  # small: sorted per direction
         return self._drawn[key]
 
 
@@ -55,7 +56,7 @@ class Ranked:
         self.first = np.flatnonzero(starts)[group]  # first sorted position of each sorted position's tie group
         self.last = np.flatnonzero(ends)[group]
         self.weights = weights
-        self.total = np.cumsum(weights[:, self.order], axis=1)  # weight up to each sorted position (exact in float32)
+        self.total = np.cumsum(weights[:, self.order], axis=1, dtype=np.float32)  # weight up to each sorted position (exact)
 
     def auroc(self, matches: np.ndarray, left_out: np.ndarray | None = None) -> np.ndarray:
         """The AUROC of ``matches`` (one bool per sentence, in the dataset's order) under each replicate's weights,
