@@ -79,6 +79,17 @@ def test_random_directions_transfer_gap_is_centred_on_zero(planted):
     assert (planted / "tables" / "explanations.csv").read_text().startswith(",".join(EXPLANATION_COLUMNS))
 
 
+def test_a_dataset_outside_the_run_is_scored_but_not_explained_from(planted):
+    lines = [f"the cat sat on the {PLANTED}." if n % 4 == 0 else "the dog sat on the mat." for n in range(40)]
+    (planted / "extra.txt").write_text("\n".join(lines) + "\n")
+    extra = f"text:path={planted / 'extra.txt'},name=extra,min_words=1,dedupe=false"
+    assert cli("explain", planted / "run", "-d", f"file:{planted / 'planted.npy'}", "--dataset", extra, "-q") == 0
+    rows = rows_of(planted / "run")
+    assert sorted(row["source"] for row in rows) == ["animals", "scripture"]
+    assert all(set(row["scores"]) == {"animals", "scripture", "extra"} for row in rows)
+    assert all(row["scores"]["extra"]["matches"] >= 10 and row["scores"]["extra"]["auroc"] is not None for row in rows)
+
+
 def test_an_unsampled_neuron_is_explained_on_demand(planted):
     host = Host()
     run = load_run_data(planted / "run", host)
