@@ -36,7 +36,10 @@ class Weights:
             drawn = rng_for(self.seed, f"explain bootstrap {dataset}").integers(0, max(n, 1), size=(r, n))
             flat = (drawn + (np.arange(r) * n)[:, None]).ravel()
             counts = np.bincount(flat, minlength=r * n).reshape(r, n)
-            self._drawn[key] = counts.astype(np.uint8 if counts.max(initial=0) < 256 else np.uint32)  # small: sorted per direction
+            small = (
+                np.uint8 if counts.max(initial=0) < 256 else np.uint32
+            )  # sorted once per direction: the fewer bytes the better
+            self._drawn[key] = counts.astype(small)
         return self._drawn[key]
 
 
