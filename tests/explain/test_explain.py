@@ -175,3 +175,25 @@ def test_an_explainer_must_return_an_explanation():
         is None
     )
     assert isinstance(Explanation("cats"), Explanation)
+
+
+def test_the_kit_fails_an_explainer_that_rambles_or_changes_its_mind():
+    from itertools import count
+
+    from illusion.conformance import Subject, run_checks
+
+    calls = count()
+
+    class Plugin:
+        @hookimpl
+        def illusion_explainers(self):
+            yield ExplainerPlugin("rambling", "Two lines.", lambda: lambda sample: Explanation("ships\nand more"))
+            yield ExplainerPlugin("fickle", "A new answer each time.", lambda: lambda sample: Explanation(f"ships {next(calls)}"))
+
+    host = Host(autoload=False)
+    host.register(Plugin(), "bad-explainers")
+    outcomes = {
+        name: {o.check: o.status for o in run_checks(Subject(host, "explainer", name))} for name in ("rambling", "fickle")
+    }
+    assert outcomes["rambling"]["output"] == "failed" and outcomes["rambling"]["determinism"] == "passed"
+    assert outcomes["fickle"]["determinism"] == "failed" and outcomes["fickle"]["output"] == "passed"
