@@ -9,8 +9,8 @@ sample (``m`` in all), and a prior ``a_w = a0 * (y_w + c_w) / (n + m)``,
     delta_w = log((y_w + a_w) / (n + a0 - y_w - a_w)) - log((c_w + a_w) / (m + a0 - c_w - a_w))
     z_w = delta_w / sqrt(1 / (y_w + a_w) + 1 / (c_w + a_w))
 
-The words with the highest ``z_w`` (at least ``min_z``, in at least ``min_sentences`` top sentences) make a
-``words:`` pattern. Cost: O(tokens of the top sentences and the contrast sample) per direction; the
+The terms with the highest ``z_w`` (at least ``min_z``, in at least ``min_sentences`` top sentences; a bigram
+only when neither of its words is kept) make a ``words:`` pattern. Cost: O(tokens of the top sentences and the contrast sample) per direction; the
 contrast sample's counts are kept between directions.
 """
 
@@ -65,8 +65,15 @@ def top_terms(sample: ExplainerInput, count: int, prior: float, min_z: float, mi
     """The ``count`` terms most over-represented in the top sentences, highest z first (ties by term)."""
     top = counts(sample.top)
     scores = log_odds(top, _contrast_counts(tuple(sample.contrast)), prior)
-    kept = [t for t, z in scores.items() if z >= min_z and top[t] >= min_sentences]
-    return sorted(kept, key=lambda t: (-scores[t], t))[:count]
+    ranked = sorted((t for t, z in scores.items() if z >= min_z and top[t] >= min_sentences), key=lambda t: (-scores[t], t))
+    kept: list[str] = []
+    for term in ranked:  # a bigram with a kept word finds no sentence the word does not: it is left out
+        if " " in term and set(term.split()) & set(kept):
+            continue
+        kept = [k for k in kept if term not in k.split()] + [term]
+        if len(kept) == count:
+            break
+    return kept
 
 
 def _check(count: int, prior: float, name: str) -> None:

@@ -197,3 +197,13 @@ def test_the_kit_fails_an_explainer_that_rambles_or_changes_its_mind():
     }
     assert outcomes["rambling"]["output"] == "failed" and outcomes["rambling"]["determinism"] == "passed"
     assert outcomes["fickle"]["determinism"] == "failed" and outcomes["fickle"]["output"] == "passed"
+
+
+def test_keywords_leave_out_bigrams_of_kept_words():
+    from illusion.plugins.explainers import top_terms
+
+    top = [f"the war ended in year {n}" for n in range(6)] + ["war ended again"]
+    contrast = [f"peace came in spring {n}" for n in range(40)] + ["the war ended"]
+    sample = ExplainerInput("d", "x", top, [1.0] * len(top), [], [], contrast, [0.0] * len(contrast))
+    found = top_terms(sample, count=3, prior=10.0, min_z=0.0, min_sentences=2)
+    assert len(found) == 3 and not any(" " in term and set(term.split()) & set(found) for term in found)
