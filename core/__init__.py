@@ -18,7 +18,15 @@ from illusion.hookspecs import HOOK_API_VERSION, hookimpl
 from illusion.model_layer import DRIVING_METHODS, ModelLayer, MultiLayer, TokenShares, TokenVectors
 from illusion.params import REQUIRED, Param
 from illusion.records import Record
-from illusion.registrations import ConceptDetectorPlugin, DatasetPlugin, DirectionSamplerPlugin, ModelLayerPlugin
+from illusion.registrations import (
+    ConceptDetectorPlugin,
+    DatasetPlugin,
+    DirectionSamplerPlugin,
+    ExplainerInput,
+    ExplainerPlugin,
+    Explanation,
+    ModelLayerPlugin,
+)
 
 if TYPE_CHECKING:
     from illusion.run.view import RunView, open_run
@@ -43,6 +51,9 @@ __all__ = [
     "DatasetPlugin",
     "DirectionSamplerPlugin",
     "Directions",
+    "ExplainerInput",
+    "ExplainerPlugin",
+    "Explanation",
     "IllusionError",
     "ModelLayer",
     "ModelLayerPlugin",

@@ -32,6 +32,7 @@ COMMANDS = {
     "compare": "illusion.commands.compare:compare",
     "sweep": "illusion.commands.sweep:sweep",
     "campaign": "illusion.commands.campaign:campaign",
+    "explain": "illusion.commands.explain:explain",
 }
 
 

@@ -13,10 +13,10 @@ from collections.abc import Iterable
 
 import pluggy
 
-from illusion.registrations import ConceptDetectorPlugin, DatasetPlugin, DirectionSamplerPlugin, ModelLayerPlugin
+from illusion.registrations import ConceptDetectorPlugin, DatasetPlugin, DirectionSamplerPlugin, ExplainerPlugin, ModelLayerPlugin
 
 PROJECT = "illusion"
-HOOK_API_VERSION = "1.3"
+HOOK_API_VERSION = "1.4"
 
 hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)
@@ -45,3 +45,8 @@ def illusion_concept_detectors() -> Iterable[ConceptDetectorPlugin]:
 @hookspec
 def illusion_task_predictions(task: dict) -> list[dict] | None:
     """Pre-annotate a labelling task ({"type", "data", "meta"}): Label Studio predictions, or None."""
+
+
+@hookspec
+def illusion_explainers() -> Iterable[ExplainerPlugin]:
+    """Register explainers: turn a direction's top sentences in one dataset into a text and a pattern to score."""

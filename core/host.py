@@ -43,6 +43,7 @@ from illusion.registrations import (
     ConceptDetectorPlugin,
     DatasetPlugin,
     DirectionSamplerPlugin,
+    ExplainerPlugin,
     ModelLayerPlugin,
     Registration,
     plugin_code,
@@ -57,6 +58,7 @@ BUILTIN_PLUGINS = (
     "illusion.plugins.transformer",
     "illusion.plugins.samplers",
     "illusion.plugins.concept_detectors",
+    "illusion.plugins.explainers",
 )
 ENV_DISABLE = "ILLUSION_DISABLE_PLUGIN_AUTOLOAD"
 ENV_SELECT = "ILLUSION_PLUGINS"
@@ -294,6 +296,8 @@ class Host:
     def get(self, kind: Literal["direction sampler"], name: str) -> DirectionSamplerPlugin: ...
     @overload
     def get(self, kind: Literal["concept detector"], name: str) -> ConceptDetectorPlugin: ...
+    @overload
+    def get(self, kind: Literal["explainer"], name: str) -> ExplainerPlugin: ...
     @overload
     def get(self, kind: str, name: str) -> Registration: ...
     def get(self, kind: str, name: str) -> Registration:

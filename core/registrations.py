@@ -310,10 +310,76 @@ class ConceptDetectorPlugin(Registration):
         return checked
 
 
+# -- explainers: a direction's top sentences in one dataset -> a short text and a pattern to score ----------------
+
+
+@dataclass(frozen=True)
+class ExplainerInput:
+    """What an explainer sees of one direction in one dataset, activations beside each sentence (highest first
+    for ``top``, lowest first for ``bottom``). ``contrast``: a seeded sample of the same dataset (the same for every
+    direction; it may hold top or bottom sentences). ``run_dir``: the run folder, for explainers that read its files."""
+
+    direction: str
+    dataset: str
+    top: Sequence[str]
+    top_scores: Sequence[float]
+    bottom: Sequence[str]
+    bottom_scores: Sequence[float]
+    contrast: Sequence[str]
+    contrast_scores: Sequence[float]
+    run_dir: str = ""
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """An explainer's answer: a short ``text`` for people and a ``detector`` pattern the run scores
+    (``words:a,b``, ``regex:...``, ``similar:...``, ``meta:K=V`` or ``NAME:ARGUMENT`` of a concept detector plugin);
+    an empty ``detector`` lets ``illusion explain`` make one from the text's content words. ``options``: the detector's."""
+
+    text: str
+    detector: str = ""
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ExplainerPlugin(Registration):
+    """Explains a direction: ``factory(**params)`` returns a function from an :class:`ExplainerInput` to an
+    :class:`Explanation`, or None when it has nothing to say (the direction is then not explained by it there)."""
+
+    kind: ClassVar[str] = "explainer"
+    hook: ClassVar[str] = "illusion_explainers"
+
+    def create(self, options: Mapping[str, Any]) -> Callable[[ExplainerInput], Explanation | None]:
+        """The explainer for ``options``, wrapped so that its answers are checked and its faults name it."""
+        explain = self._call(**self.resolve(options))
+        if not callable(explain):
+            raise PluginError(
+                f"{self.label}: factory must return a function of an illusion.ExplainerInput, got {type(explain).__name__}"
+            )
+
+        def checked(sample: ExplainerInput) -> Explanation | None:
+            with self.blamed(f" on direction {sample.direction!r} in dataset {sample.dataset!r}", own=True):
+                found = explain(sample)
+            if found is None:
+                return None
+            if not isinstance(found, Explanation) or not isinstance(found.text, str) or not found.text.strip():
+                raise PluginError(
+                    f"{self.label}: must return an illusion.Explanation with a non-empty text, or None; got {found!r}"
+                )
+            if not isinstance(found.detector, str) or not isinstance(found.options, Mapping):
+                raise PluginError(
+                    f"{self.label}: Explanation.detector must be a pattern string and options a mapping, got {found!r}"
+                )
+            return found
+
+        return checked
+
+
 REGISTRATION_TYPES: tuple[type[Registration], ...] = (
     DatasetPlugin,
     ModelLayerPlugin,
     DirectionSamplerPlugin,
     ConceptDetectorPlugin,
+    ExplainerPlugin,
 )
 KINDS = {cls.kind: cls for cls in REGISTRATION_TYPES}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 
 import numpy as np
 
@@ -27,7 +28,33 @@ def words(argument: str, ignore_case: bool) -> Callable[[Sequence[str]], np.ndar
     if not listed:
         raise PluginError("concept detector 'words': give words separated by commas, e.g. words:war,battle,army")
     alternatives = "|".join(re.escape(word) for word in sorted(set(listed), key=lambda w: (-len(w), w)))
-    return _searcher(re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE if ignore_case else 0))
+    pattern = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE if ignore_case else 0)
+    if ignore_case and not all(word.isascii() for word in listed):
+        return _searcher(pattern)
+    needles = [re.compile(re.escape(word.translate(_DOTTED).casefold() if ignore_case else word)) for word in listed]
+
+    def find(texts: Sequence[str]) -> np.ndarray:  # the expression runs only where a word occurs as a substring
+        texts = list(texts)
+        joined, starts = _joined(tuple(texts), ignore_case)
+        hits = [m.start() for needle in needles for m in needle.finditer(joined)]
+        found = np.zeros(len(texts), dtype=bool)
+        for index in np.unique(np.searchsorted(starts, hits, side="right") - 1):
+            found[index] = pattern.search(texts[index]) is not None
+        return found
+
+    return find
+
+
+_DOTTED = str.maketrans({"\u0130": "i", "\u0131": "i"})  # the two letters that match i under IGNORECASE but fold apart
+
+
+@lru_cache(maxsize=8)
+def _joined(texts: tuple[str, ...], fold: bool) -> tuple[str, np.ndarray]:
+    """The texts (case-folded so that every letter the expression matches an ASCII letter with becomes that letter)
+    joined by newlines, and where each starts; kept for the next words of the same texts."""
+    shown = [text.translate(_DOTTED).casefold() for text in texts] if fold else texts
+    starts = np.cumsum([0] + [len(text) + 1 for text in shown])[:-1]
+    return "\n".join(shown), starts
 
 
 @hookimpl

@@ -21,6 +21,9 @@ from illusion.registrations import (
     ConceptDetectorPlugin,
     DatasetPlugin,
     DirectionSamplerPlugin,
+    ExplainerInput,
+    ExplainerPlugin,
+    Explanation,
     ModelLayerPlugin,
     Registration,
 )
@@ -115,6 +118,10 @@ class Subject:
             self.argument if argument is None else argument, self.options if options is None else options
         )
 
+    def explainer(self, options: Mapping[str, Any] | None = None) -> Callable[[ExplainerInput], Explanation | None]:
+        """The explainer for ``options`` (the subject's own by default)."""
+        return self.plugin(ExplainerPlugin).create(self.options if options is None else options)
+
     def run(self, options: Mapping[str, Any]) -> Any:
         """Use the plugin once with ``options``, as ``illusion`` would."""
         if self.kind == "dataset":
@@ -125,7 +132,25 @@ class Subject:
             return layer
         if self.kind == "concept detector":
             return self.detector(options=options)(SENTENCES[:1])
+        if self.kind == "explainer":
+            return self.explainer(options)(explainer_input())
         return self.plugin(DirectionSamplerPlugin).sample(self.context(), options)
+
+
+def explainer_input(direction: str = "neuron:0") -> ExplainerInput:
+    """A direction whose top sentences share the words "ships" and "harbour", against a contrast of the others."""
+    top = [f"The ships reached the harbour at dawn number {n}." for n in range(6)]
+    rest = [*SENTENCES, *(f"Prices rose sharply in month {n} after the harvest." for n in range(20))]
+    return ExplainerInput(
+        direction,
+        "check",
+        top,
+        [float(9 - n) for n in range(6)],
+        rest[:4],
+        [float(-n) for n in range(4)],
+        rest,
+        [0.0] * len(rest),
+    )
 
 
 Check = Callable[[Subject], None]

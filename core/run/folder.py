@@ -42,6 +42,7 @@ ANNOTATIONS_SUMMARY = "annotations-summary.json"
 ANNOTATIONS_REJECTS = "annotations.rejects.jsonl"
 AGREEMENT = "agreement.json"
 AGREEMENT_PAGE = "agreement.html"
+EXPLANATIONS = "explanations.jsonl"  # `illusion explain`: one row per direction, explainer and source dataset
 
 # A labelling campaign's files: they belong to the run whose sets were labelled.
 CAMPAIGN_FILES = (LABELSTUDIO, ANNOTATIONS, ANNOTATIONS_SUMMARY, ANNOTATIONS_REJECTS, AGREEMENT, AGREEMENT_PAGE)

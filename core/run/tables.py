@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from illusion.common.files import atomic_writer
 from illusion.errors import IllusionError
+from illusion.run.folder import EXPLANATIONS
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -40,6 +41,36 @@ def diagnostics_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
+EXPLANATION_COLUMNS = [
+    "direction",
+    "explainer",
+    "source",
+    "explanation",
+    "detector",
+    "target",
+    "auroc",
+    "auroc_low",
+    "auroc_high",
+    "verdict",
+]
+
+
+def explanation_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One flat row per target dataset of each row of ``explanations.jsonl``."""
+    try:
+        return [
+            {
+                **{key: row[key] for key in EXPLANATION_COLUMNS[:5]},
+                "target": target,
+                **{key: score[key] for key in EXPLANATION_COLUMNS[6:]},
+            }
+            for row in rows
+            for target, score in row["scores"].items()
+        ]
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise IllusionError(f"{EXPLANATIONS}: a row lacks the field {exc} or is malformed; rerun `illusion explain`") from None
+
+
 def tables(run: RunView) -> dict[str, Callable[[], pd.DataFrame | None]]:
     """The tables ``illusion tables`` writes, by file stem; a table is None when the run has no such file."""
     return {
@@ -51,6 +82,7 @@ def tables(run: RunView) -> dict[str, Callable[[], pd.DataFrame | None]]:
         "range_overlap": run.range_overlap,
         "diagnostics": lambda: run.diagnostics() if run.diagnosed else None,
         "annotations": run.annotations,
+        "explanations": lambda: run.explanations() if run.folder.has(EXPLANATIONS) else None,
     }
 
 

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from illusion.errors import IllusionError
-from illusion.run.folder import ANNOTATIONS, DIAGNOSTICS, RUN_FILE, TOPK, RunFolder
+from illusion.run.folder import ANNOTATIONS, DIAGNOSTICS, EXPLANATIONS, RUN_FILE, TOPK, RunFolder
 from illusion.run.lookup import DirectionSpec, neuron_labels, resolve_direction
 
 if TYPE_CHECKING:
@@ -221,6 +221,15 @@ class RunView:
         if not self.folder.has(ANNOTATIONS):
             return None
         return pd.DataFrame(self.folder.read_jsonl(ANNOTATIONS, "annotations file"))
+
+    def explanations(self) -> pd.DataFrame:
+        """``explanations.jsonl`` (``illusion explain``), one row per direction, explainer, source and target dataset:
+        the explanation, its detector pattern, the AUROC on the target with its 95% interval, and the verdict
+        (holds, fails, untestable); empty before ``illusion explain``."""
+        from illusion.run.tables import EXPLANATION_COLUMNS, explanation_rows
+
+        rows = explanation_rows(self.folder.read_jsonl(EXPLANATIONS)) if self.folder.has(EXPLANATIONS) else []
+        return pd.DataFrame(rows, columns=EXPLANATION_COLUMNS)
 
     # -- sentences and activations: datasets and vectors, loaded on first use --------------------
 

@@ -140,3 +140,15 @@ def test_labelled_concepts_from_annotations(tmp_path):
         labelled_concepts(types.SimpleNamespace(path=tmp_path, manifest={"run_id": "other"}), DETECTORS)
     with pytest.raises(IllusionError, match="illusion import"):
         labelled_concepts(types.SimpleNamespace(path=tmp_path / "none", manifest={"run_id": "r1"}), DETECTORS)
+
+
+def test_the_words_detector_finds_what_its_expression_finds():
+    import re
+
+    texts = ["İt is", "ıt", "IT", "a KING", "the ſun", "warſ", "Straße", "STRASSE", "x-ray", "X-Ray!", "it's", "bit"]
+    host = Host()
+    for argument in ("it,king,sun", "x-ray", "strasse", "it"):
+        listed = "|".join(re.escape(word) for word in argument.split(","))
+        expression = re.compile(rf"(?<!\w)(?:{listed})(?!\w)", re.IGNORECASE)
+        found = host.get("concept detector", "words").create(argument, {})(texts)
+        assert found.tolist() == [expression.search(text) is not None for text in texts], argument

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
 from illusion.plugins import debian_datasets
 from illusion.registrations import KINDS
-from illusion.testing import ConceptDetectorContract, DatasetContract, DirectionSamplerContract, ModelLayerContract
+from illusion.testing import (
+    ConceptDetectorContract,
+    DatasetContract,
+    DirectionSamplerContract,
+    ExplainerContract,
+    ModelLayerContract,
+)
 
 LINES = ["The river froze early that winter.", "", "Nobody expected the bridge to hold.", "Three boats waited for spring."]
 
@@ -184,6 +192,32 @@ class TestWords(ConceptDetectorContract):
     argument = "lighthouse,March"
     options = {"ignore_case": False}
     bad_arguments = [(" , ", "give words separated by commas")]
+
+
+class TestKeywords(ExplainerContract):
+    name = "keywords"
+    options = {"count": 2}
+    bad_options = [({"count": 0}, "count must be at least 1")]
+
+
+class TestSimilar(ExplainerContract):
+    name = "similar"
+    bad_options = [({"threshold": 2.0}, "threshold must lie in [-1, 1]")]
+
+
+class TestHuman(ExplainerContract):
+    name = "human"
+
+    @pytest.fixture
+    def illusion_options(self, tmp_path):
+        row = {"task_type": "set", "direction": "neuron:0", "dataset": "check", "pattern": "yes", "description": "ships"}
+        (tmp_path / "annotations.jsonl").write_text(json.dumps(row) + "\n")
+        (tmp_path / "broken.jsonl").write_text("{not json\n")
+        return {"annotations": str(tmp_path / "annotations.jsonl")}
+
+    @pytest.fixture
+    def illusion_bad_options(self, tmp_path, illusion_options):
+        return [({"annotations": str(tmp_path / "broken.jsonl")}, "not JSON")]
 
 
 def test_every_builtin_plugin_has_a_contract_test():

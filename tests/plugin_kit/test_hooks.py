@@ -13,7 +13,11 @@ from illusion import (
     DatasetPlugin,
     Directions,
     DirectionSamplerPlugin,
+    ExplainerInput,
+    ExplainerPlugin,
+    Explanation,
     ModelLayerPlugin,
+    Param,
     Record,
     SamplerContext,
     TokenVectors,
@@ -159,3 +163,22 @@ def test_hook_illusion_task_predictions():
     task = {"type": "set", "data": {"uid": "t1", "dataset": "news", "html": "<p><b>1.</b> One.</p>"}, "meta": {}}
     answers = host_with(Suggests(), Abstains()).hook().illusion_task_predictions(task=task)
     assert [prediction["model_version"] for answer in answers for prediction in answer] == ["test"]
+
+
+def test_hook_illusion_explainers():
+    def first_words(count):
+        return lambda sample: (
+            Explanation(" ".join(sample.top[:count]), "words:" + ",".join(sample.top[:count])) if sample.top else None
+        )
+
+    class Plugin:
+        @hookimpl
+        def illusion_explainers(self):
+            yield ExplainerPlugin(
+                "first-words", "The first top sentences, as words.", first_words, [Param("count", int, 1, "how many")]
+            )
+
+    explain = host_with(Plugin()).get("explainer", "first-words").create({"count": 2})
+    sample = ExplainerInput("neuron:1", "news", ["war", "peace", "love"], [3.0, 2.0, 1.0], [], [], [], [])
+    assert explain(sample) == Explanation("war peace", "words:war,peace")
+    assert explain(ExplainerInput("neuron:1", "news", [], [], [], [], [], [])) is None

@@ -1,0 +1,86 @@
+"""``illusion explain``: every chosen direction of a run explained and scored, written to ``explanations.jsonl``,
+and the summary of how often explanations transfer, against the run's baseline (random) directions as the null.
+
+Cost: per direction, one projection of every sentence (streamed from the store), one sort per dataset, each
+explainer per source dataset, a detection per new pattern and dataset, and O(replicates x sentences) per
+(explanation, dataset) for the bootstrap: linear in directions and in sentences (``benchmarks/explain.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from illusion.common.chunks import project
+from illusion.common.progress import Reporter
+from illusion.diagnostics.suite import sampler_roles
+from illusion.explain.direction import Context, Explainer, Settings, explain_direction
+from illusion.host import Host
+from illusion.run.data import RunData
+from illusion.run.folder import EXPLANATIONS, RunFolder
+
+DEFAULT_EXPLAINERS = ("keywords",)
+BASELINE = "baseline"
+
+
+def load_explainers(
+    host: Host, names: Sequence[str], options: Mapping[str, Mapping[str, Any]] | None = None
+) -> dict[str, Explainer]:
+    """The explainers ``names`` with their options (``options[NAME]``), by name."""
+    options = options or {}
+    return {name: host.get("explainer", name).create(options.get(name, {})) for name in names}
+
+
+def explain_run(
+    run: RunData,
+    host: Host,
+    explainers: Mapping[str, Explainer],
+    directions: Sequence[str] = (),
+    settings: Settings | None = None,
+    sources: Sequence[str] = (),
+    reporter: Reporter | None = None,
+) -> list[dict[str, Any]]:
+    """The rows of ``explanations.jsonl`` for ``directions`` (ids or any spec the run resolves; default: all of the run)."""
+    context = Context(run, host, explainers, settings or Settings(), sources)
+    roles = sampler_roles(run.manifest, host)
+    chosen = [run.resolve(spec, host) for spec in directions] or list(zip(run.direction_ids, run.directions))
+    rows: list[dict[str, Any]] = []
+    reporter = reporter or Reporter(quiet=True)
+    with reporter.step("explaining directions", len(chosen)) as advance:
+        for name, vector in chosen:
+            activations = {dataset: project(run.vectors[dataset], vector[None, :])[:, 0] for dataset in run.names}
+            condition = run.conditions[run.direction_ids.index(name)] if name in run.direction_ids else ""
+            rows += explain_direction(context, name, activations, condition, roles.get(condition, ""))
+            advance(1)
+    return rows
+
+
+def write_explanations(run_dir: str | Path, rows: Sequence[dict[str, Any]]) -> Path:
+    """Write ``rows`` to the run's ``explanations.jsonl``, atomically (a complete file or the old one)."""
+    return RunFolder(run_dir).write_jsonl(EXPLANATIONS, rows)
+
+
+def summary(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per explainer, candidates against the baseline directions: the share of explanations that hold on every other
+    dataset, and the mean transfer gap with the middle 95% of baseline gaps (the null)."""
+    found = []
+    for explainer in dict.fromkeys(row["explainer"] for row in rows):
+        mine = [row for row in rows if row["explainer"] == explainer]
+        entry: dict[str, Any] = {"explainer": explainer}
+        for group, members in (
+            ("candidate", [r for r in mine if r["role"] != BASELINE]),
+            ("baseline", [r for r in mine if r["role"] == BASELINE]),
+        ):
+            gaps = np.array([r["transfer_gap"] for r in members if r["transfer_gap"] is not None], dtype=np.float64)
+            entry[group] = {
+                "explanations": len(members),
+                "directions": len({r["direction"] for r in members}),
+                "holds_elsewhere": float(np.mean([r["holds_elsewhere"] for r in members])) if members else None,
+                "mean_gap": float(gaps.mean()) if len(gaps) else None,
+                "gap_range": np.percentile(gaps, [2.5, 97.5]).tolist() if len(gaps) > 1 else None,
+            }
+        found.append(entry)
+    return found
