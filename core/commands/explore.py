@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from illusion.common.progress import Reporter
+from illusion.explain.runner import SpecExplainer
 from illusion.explore.ondemand import OnDemand
 from illusion.explore.serve import server, url
 from illusion.explore.site import cached_site, write_site
@@ -32,7 +33,8 @@ def explore(run_dir: Path, out: Path | None, host: str, port: int, quiet: bool) 
     """Browse every direction of the run in RUN_DIR: search, sort and filter them, see their histograms and samples.
 
     Served, the site is kept in the cache (written again only when the run folder changed) and any other
-    direction the run can compute (neuron:N, file:PATH) opens too, computed from the run's stored vectors."""
+    direction the run can compute (neuron:N, file:PATH) opens too, computed from the run's stored vectors and
+    explained on the page by the `keywords` explainer, as `illusion explain` would."""
     reporter = Reporter(quiet=quiet)
     if out is not None:
         write_site(run_dir, out, reporter)
@@ -40,7 +42,7 @@ def explore(run_dir: Path, out: Path | None, host: str, port: int, quiet: bool) 
         return
     site = cached_site(run_dir, default_cache_dir(), reporter)
     try:
-        httpd = server(site, host, port, OnDemand(run_dir))
+        httpd = server(site, host, port, OnDemand(run_dir, SpecExplainer()))
     except OSError as exc:
         raise click.ClickException(f"cannot serve on {host}:{port} ({exc.strerror}); pick another --port") from None
     click.echo(f"exploring {run_dir} at {url(httpd)} (Ctrl-C stops)")

@@ -17,10 +17,11 @@ import numpy as np
 from illusion.common.chunks import project
 from illusion.common.progress import Reporter
 from illusion.diagnostics.suite import sampler_roles
-from illusion.explain.direction import Context, Explainer, Settings, explain_direction
+from illusion.explain.direction import Context, Explainer, Settings, explain_direction, explain_spec
 from illusion.host import Host
 from illusion.run.data import RunData
 from illusion.run.folder import EXPLANATIONS, RunFolder
+from illusion.run.view import RunView
 
 DEFAULT_EXPLAINERS = ("keywords",)
 BASELINE = "baseline"
@@ -32,6 +33,21 @@ def load_explainers(
     """The explainers ``names`` with their options (``options[NAME]``), by name."""
     options = options or {}
     return {name: host.get("explainer", name).create(options.get(name, {})) for name in names}
+
+
+class SpecExplainer:
+    """Explains any direction a run can resolve when asked (the served explorer's computed pages); the run's
+    data, contrast samples and explainers are loaded on the first request and kept."""
+
+    def __init__(self, names: Sequence[str] = DEFAULT_EXPLAINERS, settings: Settings | None = None):
+        self.names, self.settings = tuple(names), settings or Settings()
+        self._context: Context | None = None
+
+    def __call__(self, view: RunView, spec: str) -> list[dict[str, Any]]:
+        if self._context is None:
+            host = Host()
+            self._context = Context(view.data, host, load_explainers(host, self.names), self.settings)
+        return explain_spec(self._context, spec)
 
 
 def explain_run(

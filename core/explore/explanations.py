@@ -1,9 +1,9 @@
 """The explanations ``illusion explain`` writes (``explanations.jsonl``), as a direction page shows them.
 
-One JSON object per line: ``direction``, ``explainer``, ``source`` (the dataset explained),
-``explanation`` (text), ``detector`` (spec), ``scores`` (per ``target`` dataset: ``auroc``,
-``auroc_low``, ``auroc_high``, ``verdict``) and ``transfer_gap`` with ``transfer_gap_low`` and
-``transfer_gap_high``. :func:`read_explanations` is the one place that knows this format.
+One JSON object per line (the format is documented in docs/analysis.md): ``direction``, ``explainer``,
+``source`` (the dataset explained), ``explanation`` (text), ``detector`` (spec), ``scores`` (by target
+dataset: ``auroc``, ``auroc_low``, ``auroc_high``, ``verdict``, ...) and ``transfer_gap`` with
+``transfer_gap_low`` and ``transfer_gap_high``. :func:`shown` is the one place a page reads this format.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from illusion.errors import IllusionError
+from illusion.run.folder import EXPLANATIONS
 
-EXPLANATIONS = "explanations.jsonl"
 SHOWN = ("explainer", "source", "explanation", "detector", "transfer_gap", "transfer_gap_low", "transfer_gap_high")
-SCORE = ("target", "auroc", "auroc_low", "auroc_high", "verdict")
+SCORE = ("auroc", "auroc_low", "auroc_high", "verdict")
 
 Explanations = dict[str, list[dict[str, Any]]]  # direction id -> its explanations, as a page shows them
 
@@ -25,7 +25,9 @@ Explanations = dict[str, list[dict[str, Any]]]  # direction id -> its explanatio
 def shown(row: dict[str, Any]) -> dict[str, Any]:
     """One explanation as a page shows it: its text and detector, and its score on each dataset."""
     return {key: row.get(key) for key in SHOWN} | {
-        "scores": [{key: s.get(key) for key in SCORE} for s in row.get("scores") or []]
+        "scores": [
+            {"target": target} | {key: score.get(key) for key in SCORE} for target, score in (row.get("scores") or {}).items()
+        ]
     }
 
 

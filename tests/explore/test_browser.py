@@ -2,7 +2,7 @@
 
 It loads the index (from file:// and from the loopback server), searches a word as it is typed,
 opens a direction, checks that its histograms (one per dataset, each with its y axis), samples,
-whole-word marks and explanations are drawn, opens a neuron the run did not sample (computed by
+whole-word marks and explanations are drawn, opens a neuron the run did not sample (computed and explained by
 the server; refused with a reason from file://), sees the server's per-token shading, and that hostile sentences, annotator
 descriptions and explanations stay text. Load times are printed (measured, not asserted).
 """
@@ -13,9 +13,10 @@ import shutil
 
 import pytest
 
-from illusion.explore.explanations import EXPLANATIONS
+from illusion.explain.runner import SpecExplainer
 from illusion.explore.ondemand import OnDemand
 from illusion.explore.site import write_site
+from illusion.run.folder import EXPLANATIONS
 from illusion.run.view import open_run
 from tests.helpers.browser import chromium
 from tests.helpers.explore_runs import HOSTILE, serving
@@ -93,6 +94,9 @@ def check_explorer(page, base: str, manifest: dict, hostile: str, unsampled: tup
         shown = page.locator("#sets ol.top").first.locator("li").all_inner_texts()  # each sentence, then its score
         assert all(text.startswith(sentence) for sentence, text in zip(top, shown)) and page.locator("#computed").count() == 1
         assert page.locator("#histograms svg.histogram").count() == 3
+        explained = page.locator("#explanations tr.explanation")  # explained on demand, scored on every dataset
+        assert explained.count() >= 1 and explained.first.locator("td.holds, td.fails, td.untestable").count() == 3
+        assert all(name in page.locator("#explanations").inner_text() for name in ("keywords", "AUROC on"))
         ready(page, base + "index.html#d=neuron:99999")
         assert "outside this layer" in page.locator("#error").inner_text()
         ready(page, base + "index.html#" + f"d={hostile}")  # served: each token shaded by its share, marks kept
@@ -123,10 +127,10 @@ def explorer(big_run, tmp_path_factory):
             "source": source,
             "explanation": HOSTILE[0] if n == 0 else "horses and rivers",
             "detector": "words:cat",
-            "scores": [
-                {"target": t, "auroc": 0.9, "auroc_low": 0.8, "auroc_high": 0.95, "verdict": "holds" if t == source else "fails"}
+            "scores": {
+                t: {"auroc": 0.9, "auroc_low": 0.8, "auroc_high": 0.95, "verdict": "holds" if t == source else "fails"}
                 for t in names
-            ],
+            },
             "transfer_gap": 0.3,
             "transfer_gap_low": 0.1,
             "transfer_gap_high": 0.5,
@@ -135,20 +139,21 @@ def explorer(big_run, tmp_path_factory):
     ]
     (explained / EXPLANATIONS).write_text("".join(json.dumps(row) + "\n" for row in rows))
     run = open_run(explained)
-    neuron = next(f"neuron:{n}" for n in range(run.dim) if f"neuron:{n}" not in run.direction_ids)
+    explain = SpecExplainer()  # the served explorer's: kept, so the page reuses what was loaded here
+    neuron = next(f"neuron:{n}" for n in range(run.dim) if f"neuron:{n}" not in run.direction_ids and explain(run, f"neuron:{n}"))
     activations = run.activations(neuron, names[0]).sort_values("activation", ascending=False, kind="stable")
     unsampled = (neuron, activations.text.tolist()[: run.k])
-    return explained, write_site(explained, tmp_path_factory.mktemp("explorer") / "site"), manifest, hostile, unsampled
+    return explained, write_site(explained, tmp_path_factory.mktemp("explorer") / "site"), manifest, hostile, unsampled, explain
 
 
 def test_explorer_in_chromium_from_file_and_from_the_server(explorer):
-    run_dir, out, manifest, hostile, unsampled = explorer
+    run_dir, out, manifest, hostile, unsampled, explain = explorer
     with chromium() as browser:
         page = browser.new_page()
         errors = []
         page.on("pageerror", lambda error: errors.append(str(error)))
         page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
         check_explorer(page, out.as_uri() + "/", manifest, hostile, unsampled, served=False)
-        with serving(out, OnDemand(run_dir)) as address:
+        with serving(out, OnDemand(run_dir, explain)) as address:
             check_explorer(page, address, manifest, hostile, unsampled, served=True)
         assert [e for e in errors if "data/x/" not in e and "ERR_FILE_NOT_FOUND" not in e] == []

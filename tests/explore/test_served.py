@@ -12,8 +12,9 @@ import pytest
 from illusion.errors import IllusionError
 from illusion.explore import site
 from illusion.explore.build import SCALE
-from illusion.explore.explanations import EXPLANATIONS, read_explanations
+from illusion.explore.explanations import read_explanations
 from illusion.explore.ondemand import OnDemand
+from illusion.run.folder import EXPLANATIONS
 from illusion.run.view import open_run
 from tests.helpers.explore_runs import data, serving
 
@@ -27,10 +28,10 @@ def explanation(direction: str, source: str, text: str) -> dict:
         "source": source,
         "explanation": text,
         "detector": "words:cat,dog",
-        "scores": [
-            {"target": t, "auroc": 0.9 - 0.3 * n, "auroc_low": 0.8 - 0.3 * n, "auroc_high": 1.0 - 0.3 * n, "verdict": v}
+        "scores": {
+            t: {"auroc": 0.9 - 0.3 * n, "auroc_low": 0.8 - 0.3 * n, "auroc_high": 1.0 - 0.3 * n, "verdict": v, "matches": 4}
             for n, (t, v) in enumerate(zip(targets, ["holds", "fails"]))
-        ],
+        },
         "transfer_gap": 0.3,
         "transfer_gap_low": 0.1,
         "transfer_gap_high": 0.5,

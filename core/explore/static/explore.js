@@ -233,6 +233,7 @@ function histogram(counts, d, low, high) {  // one dataset: share of its sentenc
 const histograms = (entry) => el("div", { class: "histograms", id: "histograms" }, ...entry.hist.map((counts, d) => histogram(counts, d, ...entry.range)));
 
 function explanations(entry) {  // each explainer's explanation per source dataset, and its scores on every dataset
+  if (entry.explanations && !entry.explanations.length) return [el("h2", {}, "Explanations"), el("p", { class: "muted", id: "no-explanations" }, "No explainer found an explanation of this direction in any dataset.")];
   if (!entry.explanations) return INDEX.explanations ? [el("h2", {}, "Explanations"), el("p", { class: "muted", id: "no-explanations" }, "No explanation of this direction in explanations.jsonl.")] : [];
   const interval = (s) => `${fixed(s.auroc)} (${fixed(s.auroc_low)}\u2013${fixed(s.auroc_high)})`;
   const table = el("table", { id: "explanations" }, el("tr", {}, ...["explainer", "explained on", "explanation", "detector"].map((h) => el("th", {}, h)),
