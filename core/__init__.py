@@ -18,7 +18,17 @@ from illusion.hookspecs import HOOK_API_VERSION, hookimpl
 from illusion.model_layer import DRIVING_METHODS, ModelLayer, MultiLayer, TokenShares, TokenVectors
 from illusion.params import REQUIRED, Param
 from illusion.records import Record
-from illusion.registrations import ConceptDetectorPlugin, DatasetPlugin, DirectionSamplerPlugin, ModelLayerPlugin
+from illusion.registrations import (
+    WHOLE,
+    ConceptDetectorPlugin,
+    DatasetPlugin,
+    DiagnosticContext,
+    DiagnosticPlugin,
+    DirectionSamplerPlugin,
+    Finding,
+    FindingValue,
+    ModelLayerPlugin,
+)
 
 if TYPE_CHECKING:
     from illusion.run.view import RunView, open_run
@@ -38,11 +48,16 @@ __all__ = [
     "DRIVING_METHODS",
     "HOOK_API_VERSION",
     "REQUIRED",
+    "WHOLE",
     "ConceptDetectorPlugin",
     "ConfigError",
     "DatasetPlugin",
+    "DiagnosticContext",
+    "DiagnosticPlugin",
     "DirectionSamplerPlugin",
     "Directions",
+    "Finding",
+    "FindingValue",
     "IllusionError",
     "ModelLayer",
     "ModelLayerPlugin",

@@ -13,10 +13,16 @@ from collections.abc import Iterable
 
 import pluggy
 
-from illusion.registrations import ConceptDetectorPlugin, DatasetPlugin, DirectionSamplerPlugin, ModelLayerPlugin
+from illusion.registrations import (
+    ConceptDetectorPlugin,
+    DatasetPlugin,
+    DiagnosticPlugin,
+    DirectionSamplerPlugin,
+    ModelLayerPlugin,
+)
 
 PROJECT = "illusion"
-HOOK_API_VERSION = "1.3"
+HOOK_API_VERSION = "1.4"
 
 hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)
@@ -45,3 +51,8 @@ def illusion_concept_detectors() -> Iterable[ConceptDetectorPlugin]:
 @hookspec
 def illusion_task_predictions(task: dict) -> list[dict] | None:
     """Pre-annotate a labelling task ({"type", "data", "meta"}): Label Studio predictions, or None."""
+
+
+@hookspec
+def illusion_diagnostics() -> Iterable[DiagnosticPlugin]:
+    """Register diagnostics: automatic analyses of a run, each with its findings."""

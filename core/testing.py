@@ -157,6 +157,12 @@ class ConceptDetectorContract(Contract):
     kind = "concept detector"
 
 
+class DiagnosticContract(Contract):
+    """Conformance tests of a diagnostic plugin, on a synthetic run."""
+
+    kind = "diagnostic"
+
+
 @pytest.fixture
 def illusion_host(request: pytest.FixtureRequest) -> Host:
     """A plugin host: the installed plugins, or the test class's ``plugin`` module on top of the built-ins."""

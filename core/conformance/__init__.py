@@ -1,4 +1,4 @@
-"""Conformance checks: what every dataset, model layer, direction sampler and concept detector must do.
+"""Conformance checks: what every dataset, model layer, direction sampler, concept detector and diagnostic must do.
 
 The pytest kit (:mod:`illusion.testing`) runs them on the plugin an author names;
 ``illusion plugins --check`` runs them on every installed plugin (:mod:`.runner`). A check takes a
@@ -7,7 +7,7 @@ does not apply). The checks of every kind live in :mod:`.common`, the others in 
 importing this package registers them all, in the order they run.
 """
 
-from illusion.conformance import common, datasets, detectors, model_layers, samplers  # noqa: F401 (they register the checks)
+from illusion.conformance import common, datasets, detectors, diagnostics, model_layers, samplers  # noqa: F401 (they register the checks)
 from illusion.conformance.runner import DistributionReport, Outcome, PluginReport, check_host, run_checks
 from illusion.conformance.subject import (
     CHECK_ARGUMENT,

@@ -7,7 +7,13 @@ import pytest
 
 from illusion.plugins import debian_datasets
 from illusion.registrations import KINDS
-from illusion.testing import ConceptDetectorContract, DatasetContract, DirectionSamplerContract, ModelLayerContract
+from illusion.testing import (
+    ConceptDetectorContract,
+    DatasetContract,
+    DiagnosticContract,
+    DirectionSamplerContract,
+    ModelLayerContract,
+)
 
 LINES = ["The river froze early that winter.", "", "Nobody expected the bridge to hold.", "Three boats waited for spring."]
 
@@ -184,6 +190,42 @@ class TestWords(ConceptDetectorContract):
     argument = "lighthouse,March"
     options = {"ignore_case": False}
     bad_arguments = [(" , ", "give words separated by commas")]
+
+
+class TestDiagnosticSeparability(DiagnosticContract):
+    name = "separability"
+
+
+class TestDiagnosticRangeOverlap(DiagnosticContract):
+    name = "range_overlap"
+
+
+class TestDiagnosticMonotonicity(DiagnosticContract):
+    name = "monotonicity"
+
+
+class TestDiagnosticLocality(DiagnosticContract):
+    name = "locality"
+
+
+class TestDiagnosticOutliers(DiagnosticContract):
+    name = "outliers"
+
+
+class TestDiagnosticAnisotropy(DiagnosticContract):
+    name = "anisotropy"
+
+
+class TestDiagnosticSanity(DiagnosticContract):
+    name = "sanity"
+
+
+class TestDiagnosticIllusionScore(DiagnosticContract):
+    name = "illusion_score"
+
+
+class TestDiagnosticUncertainty(DiagnosticContract):
+    name = "uncertainty"
 
 
 def test_every_builtin_plugin_has_a_contract_test():
