@@ -6,7 +6,9 @@ compared only when the run computes it the same way (the top 10; the neuron samp
 1%); ``status`` is ``matches``, ``differs`` (the paper's value lies outside the run's interval) or
 ``not comparable`` (with the reason). ``caveat`` is one line naming the paper's model and scale and
 this run's, printed next to each finding that differs so that a reader does not take a small run's
-numbers for a failure to reproduce.
+numbers for a failure to reproduce. The paper's values are declared on the findings of the
+diagnostics' registrations (``illusion.diagnostics.builtin``); this module says how a run's value
+stands beside them.
 """
 
 from __future__ import annotations

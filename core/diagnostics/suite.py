@@ -1,7 +1,9 @@
 """``diagnostics.json``: every automatic illusion diagnostic of a run, assembled in one file.
 
-The schema and the cost of each analysis are documented in docs/diagnostics.md; each analysis
-lives in its own module (``illusion.diagnostics.*``) and is a function of arrays, testable on its own.
+The schema and the cost of each analysis are documented in docs/diagnostics.md. The suite runs every
+registered diagnostic (``illusion_diagnostics``: the built-in ones of ``illusion.diagnostics.builtin``, then
+installed ones) on one typed context, records each one's findings, compares them with the paper, and names
+a diagnostic that fails under ``problems``; each analysis is a function of arrays in its own module.
 """
 
 from __future__ import annotations
