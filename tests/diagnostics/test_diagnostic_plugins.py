@@ -1,5 +1,5 @@
-"""A diagnostic from an installed package: in diagnostics.json, the report, the sweep, `illusion tables` and open_run,
-with nothing in illusion changed; one that fails is named and the others still run."""
+"""A diagnostic from an installed package: in diagnostics.json, the report, the terminal, the sweep, `illusion tables`,
+`illusion compare` and open_run, with nothing in illusion changed; one that fails is named and the others still run."""
 
 from __future__ import annotations
 
@@ -8,12 +8,16 @@ import textwrap
 
 import numpy as np
 import pytest
+from rich.console import Console
 
 from illusion import DiagnosticContext, DiagnosticPlugin, Finding, FindingValue, PluginError, hookimpl, open_run
+from illusion.commands.diagnose import print_summary
+from illusion.diagnostics.compare import compare
 from illusion.diagnostics.suite import write_diagnostics
 from illusion.host import Host
 from illusion.report.run_report import write_report
 from illusion.run.config import load_config
+from illusion.run.tables import write_tables
 from illusion.sweep.grid import Grid
 from illusion.sweep.runner import sweep
 from tests.helpers.plugin_kit import add_distribution
@@ -122,6 +126,18 @@ def test_hook_illusion_diagnostics(installed, run_dir, tmp_path):
     rows = view.findings().set_index(["finding", "condition"])
     assert rows.loc[("top_length_ratio", "neuron"), "value"] == pytest.approx(ratios["neuron"])
     assert rows.loc[("top_length_ratio", "neuron"), "chance"] == 1.0
+    written = write_tables(view, tmp_path / "tables", "csv")
+    assert "top_length_ratio,top_length" in written["findings"][0].read_text(encoding="utf-8")
+
+    console = Console(record=True, width=400)
+    print_summary(console, result)
+    terminal = console.export_text()
+    assert "Top-k length ratio" in terminal and f"{ratios['neuron']:.4g}" in terminal
+    assert "diagnostic 'leaves' (illusion-lengths) failed" in terminal
+
+    compared = compare({"one": view, "two": open_run(run)})
+    assert {"key": "top_length_ratio", "title": "Top-k length ratio", "shown": "number"} in compared["findings"]
+    assert compared["runs"][0]["conditions"]["neuron"]["top_length_ratio"] == ratios["neuron"]
 
 
 def test_a_sweep_follows_an_installed_diagnostics_findings(installed, config, tmp_path):
