@@ -412,12 +412,15 @@ class DiagnosticPlugin(Registration):
     """An automatic analysis of a run: ``factory(context)`` returns its part of ``diagnostics.json`` (a JSON-able dict).
 
     ``name`` is that part's key; ``title`` heads it in the report; ``needs`` names the diagnostics whose results it
-    reads from ``context.results`` (they run first); ``findings`` are its headline numbers (:class:`Finding`).
+    reads from ``context.results`` (they run first); ``findings`` are its headline numbers (:class:`Finding`);
+    ``report`` (optional) is the Jinja2 source of its section of ``report.html`` (without it, the section is its
+    title and findings).
     """
 
     title: str = ""
     findings: Sequence[Finding] = ()
     needs: Sequence[str] = ()
+    report: str | None = None
 
     kind: ClassVar[str] = "diagnostic"
     hook: ClassVar[str] = "illusion_diagnostics"
@@ -430,6 +433,8 @@ class DiagnosticPlugin(Registration):
             raise TypeError(f"{self.label}: a diagnostic takes no parameters; read what it needs from its context")
         if any(not isinstance(finding, Finding) for finding in self.findings):
             raise TypeError(f"{self.label}: findings must be illusion.Finding objects")
+        if self.report is not None and not isinstance(self.report, str):
+            raise TypeError(f"{self.label}: report must be the text of a Jinja2 template, not {type(self.report).__name__}")
         keys = [finding.key for finding in self.findings]
         if len(set(keys)) < len(keys):
             raise TypeError(f"{self.label}: finding keys must be unique, got {keys}")

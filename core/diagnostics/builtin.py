@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from importlib.resources import files
 from typing import Any
 
 import numpy as np
@@ -25,6 +26,11 @@ from illusion.diagnostics.uncertainty import Resampler, direction_uncertainty
 from illusion.diagnostics.verdicts import wilson
 
 SPREAD = "lowest and highest dataset"
+
+
+def _section(name: str) -> str:
+    """The Jinja2 source of a built-in diagnostic's section of report.html (``templates/NAME.html.j2``)."""
+    return (files("illusion.diagnostics") / "templates" / f"{name}.html.j2").read_text(encoding="utf-8")
 
 
 def _conditions(context: DiagnosticContext) -> list[str]:
@@ -73,6 +79,7 @@ SEPARABILITY = DiagnosticPlugin(
         context.stats["separability"], context.vectors, context.seed, _setting(context, "points")
     ),
     title="Dataset separability",
+    report=_section("separability"),
     findings=[
         Finding(
             "separability",
@@ -95,6 +102,7 @@ RANGE_OVERLAP = DiagnosticPlugin(
     "Whether the top-k activation ranges of each pair of datasets overlap.",
     lambda context: overlap_summary(context.stats["directions"]),
     title="Top-k activation ranges",
+    report=_section("range_overlap"),
     findings=[
         Finding(
             "range_overlap",
@@ -147,6 +155,7 @@ MONOTONICITY = DiagnosticPlugin(
         counted=_words(context),
     ),
     title="Monotonicity",
+    report=_section("monotonicity"),
     findings=[
         Finding(
             "monotonicity_one",
@@ -189,6 +198,7 @@ LOCALITY = DiagnosticPlugin(
         _setting(context, "bins"),
     ),
     title="Locality",
+    report=_section("locality"),
     findings=[
         Finding(
             "locality",
@@ -237,6 +247,7 @@ OUTLIERS = DiagnosticPlugin(
         _setting(context, "fractions"),
     ),
     title="Outliers",
+    report=_section("outliers"),
     findings=[
         Finding(
             "outlier_fill",
@@ -270,6 +281,7 @@ ANISOTROPY = DiagnosticPlugin(
     "Mean cosine similarity of sentence vectors within and between datasets.",
     lambda context: anisotropy(context.vectors),
     title="Anisotropy",
+    report=_section("anisotropy"),
 )
 
 SANITY = DiagnosticPlugin(
@@ -307,6 +319,7 @@ ILLUSION_SCORE = DiagnosticPlugin(
     "Each direction's illusion score, the ranking, and the directions to label first.",
     _scores,
     title="Illusion score",
+    report=_section("illusion_score"),
     needs=["monotonicity", "sanity"],
     findings=[
         Finding(

@@ -51,6 +51,10 @@ def illusion_diagnostics():
         top_length,
         title="Length of the top sentences",
         needs=["illusion_score"],
+        report=(
+            '{% from "diagnostic.html.j2" import num with context %}<h3>{{ title }}</h3>'
+            '{% for c, v in result.by_condition.items() %}<p data-top-length="{{ c }}">{{ num(v) }}</p>{% endfor %}'
+        ),
         findings=[
             Finding(
                 "top_length_ratio",
@@ -71,7 +75,7 @@ def illusion_diagnostics():
     )
 '''
 BROKEN = """
-from illusion import DiagnosticPlugin, hookimpl
+from illusion import WHOLE, DiagnosticPlugin, Finding, FindingValue, hookimpl
 
 
 def leaves(context):
@@ -82,6 +86,14 @@ def leaves(context):
 def illusion_diagnostics():
     yield DiagnosticPlugin("leaves", "Exits the program.", leaves, title="Leaves")
     yield DiagnosticPlugin("after_leaves", "Needs the one that exits.", lambda context: {}, title="After", needs=["leaves"])
+    yield DiagnosticPlugin("bad_section", "Shows what it lacks.", lambda context: {}, title="Bad", report="{{ result.nothing }}")
+    yield DiagnosticPlugin(
+        "plain",
+        "Counts the datasets.",
+        lambda context: {"n": len(context.datasets)},
+        title="Plain <count>",
+        findings=[Finding("datasets", "Datasets", "how many", lambda r, c: {WHOLE: FindingValue(r["n"])}, per_condition=False, shown="number")],
+    )
 """
 
 
@@ -119,7 +131,11 @@ def test_hook_illusion_diagnostics(installed, run_dir, tmp_path):
 
     report = write_report(run, None, result).read_text(encoding="utf-8")
     assert report.count('data-finding="top_length_ratio"') == len(ratios) and "Top-k length ratio" in report
-    assert 'data-diagnostic="leaves"' in report
+    assert f'<p data-top-length="neuron">{ratios["neuron"]:.3f}</p>' in report  # its own section
+    assert 'data-diagnostic="leaves"' in report and "<h3>Plain &lt;count&gt;</h3>" in report  # the default section
+    assert 'data-section-finding="datasets"' in report
+    assert "The section of diagnostic &#39;bad_section&#39; (illusion-lengths 0.1) could not be shown: UndefinedError" in report
+    assert report.index("<h3>Outliers</h3>") < report.index("<h3>Length of the top sentences</h3>")
 
     view = open_run(run)
     assert view.diagnostics_json()["top_length"] == result["top_length"]
