@@ -379,7 +379,8 @@ class Finding:
     ``per_condition``, else ``{WHOLE: FindingValue}``. ``interval`` says what the values' intervals are. ``paper`` is
     the paper's value (``paper_text`` says it in words); ``incomparable(context)`` says why this run does not measure
     it as the paper did (None: it does); ``versus_paper(result, context)``, when given, is the finding's entry in
-    ``diagnostics.json``'s ``paper`` part. ``shown``: one of ``percent``, ``score``, ``number``.
+    ``diagnostics.json``'s ``paper`` part. ``shown``: one of ``percent``, ``score``, ``number``. ``warned_by``: the
+    sanity warnings (``sanity.checks``) that bear on this finding besides those that bear on every finding.
     """
 
     key: str
@@ -393,6 +394,7 @@ class Finding:
     paper_text: str | None = None
     incomparable: Callable[[DiagnosticContext], str | None] | None = None
     versus_paper: Callable[[Mapping[str, Any], DiagnosticContext], Mapping[str, Any]] | None = None
+    warned_by: Sequence[str] = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.key, str) or not _NAME.match(self.key):
@@ -405,6 +407,9 @@ class Finding:
             raise TypeError(f"finding {self.key!r}: shown must be one of {', '.join(SHOWN)}, not {self.shown!r}")
         if not callable(self.measure):
             raise TypeError(f"finding {self.key!r}: measure must be callable")
+        if isinstance(self.warned_by, str) or not all(isinstance(check, str) for check in self.warned_by):
+            raise TypeError(f"finding {self.key!r}: warned_by must name sanity checks, got {self.warned_by!r}")
+        object.__setattr__(self, "warned_by", tuple(self.warned_by))
 
 
 @dataclass(frozen=True)

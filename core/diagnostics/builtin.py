@@ -26,6 +26,7 @@ from illusion.diagnostics.uncertainty import Resampler, direction_uncertainty
 from illusion.diagnostics.verdicts import wilson
 
 SPREAD = "lowest and highest dataset"
+FEW_WORDS = ("few monotonicity words",)  # the sanity warning under which the monotonicity shares say little
 
 
 def _section(name: str) -> str:
@@ -164,6 +165,7 @@ MONOTONICITY = DiagnosticPlugin(
             _monotone(0),
             interval=SPREAD,
             paper=0.27,
+            warned_by=FEW_WORDS,
             paper_text="27% of neuron/token pairs monotone in one dataset",
             versus_paper=paper.monotone_one,
         ),
@@ -173,6 +175,7 @@ MONOTONICITY = DiagnosticPlugin(
             "share of (direction, word) pairs monotone in every dataset",
             _monotone(-1),
             paper=0.019,
+            warned_by=FEW_WORDS,
             paper_text="1.9% in all four datasets",
             incomparable=paper.other_datasets,
             versus_paper=paper.monotone_all,
@@ -328,6 +331,7 @@ ILLUSION_SCORE = DiagnosticPlugin(
             "mean illusion score of the condition's directions",
             lambda found, context: {c: FindingValue(value) for c, value in found["by_condition"].items()},
             shown="score",
+            warned_by=FEW_WORDS,
         )
     ],
 )

@@ -157,6 +157,7 @@ def described(
         "paper": None
         if finding.paper is None and finding.paper_text is None
         else {"value": finding.paper, "text": finding.paper_text, "why": why},
+        "warned_by": list(finding.warned_by),
         "values": {key: value.to_json() for key, value in values.items()},
     }
 

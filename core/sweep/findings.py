@@ -20,15 +20,15 @@ NEURONS = "neuron"  # the sampler plugin whose directions the paper's neuron fig
 __all__ = ["WHOLE", "describe", "flags", "measure"]
 
 CELL_WIDE = ("near-constant vectors", "extreme anisotropy")  # sanity warnings under which every finding may order noise
-BEARS_ON = {name: ("few monotonicity words",) for name in ("monotonicity_one", "monotonicity_all", "illusion_score")}
 
 
-def flags(cell: Mapping[str, Any], finding: str | None = None) -> list[str]:
-    """The cell's sanity warnings (``flags`` in ``sweep.json``); with ``finding``, only those that bear on it."""
+def flags(cell: Mapping[str, Any], finding: Mapping[str, Any] | None = None) -> list[str]:
+    """The cell's sanity warnings (``flags`` in ``sweep.json``); with ``finding`` (its entry in ``findings``), only
+    those that bear on it."""
     found = list(cell.get("flags", []))
     if finding is None:
         return found
-    return [flag for flag in found if flag in CELL_WIDE + BEARS_ON.get(finding, ())]
+    return [flag for flag in found if flag in (*CELL_WIDE, *finding.get("warned_by", ()))]
 
 
 def measure(diagnostics: Mapping[str, Any]) -> dict[str, dict[str, dict[str, Any]]]:
@@ -54,6 +54,7 @@ def describe(host: Host, k: int, datasets: int) -> list[dict[str, Any]]:
                     "per_condition": f.per_condition,
                     "interval": f.interval,
                     "paper": reference if comparable else None,
+                    "warned_by": list(f.warned_by),
                 }
             )
     return found

@@ -60,7 +60,7 @@ def panel(summary: Mapping[str, Any], finding: Mapping[str, Any], condition: str
         for layer in layers:
             cell = at.get((layer, pooling, size), {})
             found = cell.get("findings", {}).get(finding["name"], {}).get(condition, {})
-            value, ci, warned = found.get("value"), found.get("interval"), flags(cell, finding["name"]) if cell else []
+            value, ci, warned = found.get("value"), found.get("interval"), flags(cell, finding) if cell else []
             text = f"layer {layer}: {_fmt(value)}" + (f" [{_fmt(ci[0])}, {_fmt(ci[1])}]" if ci else "")
             text += f"; flagged: {', '.join(warned)}" if warned else ""
             points.append([value, ci, text, bool(warned)])
