@@ -15,7 +15,7 @@ from illusion.commands.diagnose import print_summary
 from illusion.diagnostics.compare import compare
 from illusion.diagnostics.suite import write_diagnostics
 from illusion.host import Host
-from illusion.report.run_report import write_report
+from illusion.report.run_report import render, write_report
 from illusion.run.config import load_config
 from illusion.run.tables import write_tables
 from illusion.sweep.grid import Grid
@@ -136,6 +136,8 @@ def test_hook_illusion_diagnostics(installed, run_dir, tmp_path):
     assert 'data-section-finding="datasets"' in report
     assert "The section of diagnostic &#39;bad_section&#39; (illusion-lengths 0.1) could not be shown: UndefinedError" in report
     assert report.index("<h3>Outliers</h3>") < report.index("<h3>Length of the top sentences</h3>")
+    older = {key: value for key, value in result.items() if key not in ("findings", "problems")}  # written before findings
+    assert "<h3>Outliers</h3>" in render(run, older) and "<h3>Findings</h3>" not in render(run, older)
 
     view = open_run(run)
     assert view.diagnostics_json()["top_length"] == result["top_length"]
