@@ -108,16 +108,19 @@ def run_suite(
     results: dict[str, Any] = {}
 
     def timed(name: str, compute: Callable[[], Any]) -> Any:
-        if name in shared:
-            return shared[name]
         start = time.perf_counter()
         with reporter.step(f"diagnostics: {name}"):
-            shared[name] = compute()
+            found = compute()
         timings[name] = round(time.perf_counter() - start, 3)
+        return found
+
+    def once(name: str, compute: Callable[[], Any]) -> Any:
+        if name not in shared:
+            shared[name] = timed(name, compute)
         return shared[name]
 
     shared: dict[str, Any] = {}
-    context = replace(context, results=results, shared=timed)
+    context = replace(context, results=results, shared=once)
     entries = dict((d.name, provided) for d, provided in registered(host))
     ordered, skipped = in_order([d for d, _ in registered(host)])
     problems = [_problem(entries[name], why) for name, why in skipped.items()]
@@ -129,15 +132,17 @@ def run_suite(
             problems.append(_problem(entries[diagnostic.name], f"not run: {failed[0]!r}, which it needs, failed"))
             continue
         try:
-            results[diagnostic.name] = timed(diagnostic.name, partial(diagnostic.run, context))
-            measured = diagnostic.measure(results[diagnostic.name], context)
-            versus |= paper.versus(diagnostic, results[diagnostic.name], context)
+            result = timed(diagnostic.name, partial(diagnostic.run, context))
+            measured = diagnostic.measure(result, context)
+            with diagnostic.blamed(" describing its findings", own=True):
+                own = {f.key: described(diagnostic, f, measured[f.key], context) for f in diagnostic.findings}
+                compared = paper.versus(diagnostic, result, context)
         except PluginError as exc:
-            results.pop(diagnostic.name, None)
             problems.append(_problem(entries[diagnostic.name], str(exc)))
             continue
-        for finding in diagnostic.findings:
-            findings[finding.key] = described(diagnostic, finding, measured[finding.key], context)
+        results[diagnostic.name] = result
+        findings |= own
+        versus |= compared
     results["paper"] = paper.summary(versus, context.manifest)
     return results | {"findings": findings, "problems": problems}, timings
 

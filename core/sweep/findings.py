@@ -8,11 +8,12 @@ is comes from its diagnostic's registration (:class:`illusion.Finding`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 import numpy as np
 
+from illusion.errors import PluginError
 from illusion.host import Host
 from illusion.registrations import WHOLE, DiagnosticContext, DiagnosticPlugin
 
@@ -36,15 +37,22 @@ def measure(diagnostics: Mapping[str, Any]) -> dict[str, dict[str, dict[str, Any
     return {key: dict(entry["values"]) for key, entry in diagnostics["findings"].items()}
 
 
-def describe(host: Host, k: int, datasets: int) -> list[dict[str, Any]]:
-    """The findings' part of ``sweep.json``: what each is, its interval, and the paper's value where it applies."""
+def describe(host: Host, k: int, datasets: int, measured: Collection[str]) -> list[dict[str, Any]]:
+    """The findings' part of ``sweep.json``, for the ``measured`` ones (those the cells have): what each is, its
+    interval, and the paper's value where it applies (for ``k`` and this many datasets)."""
     outline = DiagnosticContext("", 0, k, [f"dataset {n}" for n in range(datasets)], {}, {}, [], [], np.zeros((0, 0)), {}, {}, {})
     found = []
     for entries in host.registrations("diagnostic").values():
-        diagnostic = entries[0].registration
+        diagnostic = next(entry.registration for entry in entries if entry.active)
         assert isinstance(diagnostic, DiagnosticPlugin)
-        for f in diagnostic.findings:
-            comparable = f.paper is not None and not (f.incomparable and f.incomparable(outline))
+        for f in (f for f in diagnostic.findings if f.key in measured):
+            comparable = f.paper is not None
+            if comparable and f.incomparable:
+                try:
+                    with diagnostic.blamed(f" deciding whether finding {f.key!r} is comparable", own=True):
+                        comparable = f.incomparable(outline) is None
+                except PluginError:
+                    comparable = False  # its cells' diagnostics name the failure
             reference = {"value": f.paper, "sampler": NEURONS if f.per_condition else None, "note": f.paper_text}
             found.append(
                 {

@@ -108,7 +108,7 @@ def sweep(
             advance(1)
     timings["cells"] = round(time.perf_counter() - start, 3)
     summary = {
-        **_header(config, grid, encoded, datasets, rows, samplers, settings, host),
+        **_header(config, grid, encoded, datasets, rows, samplers, settings, host, cells),
         "cells": [{k: v for k, v in c.items() if k != "key"} for c in cells],
         "computed": computed,
         "timings": timings,
@@ -127,6 +127,7 @@ def _header(
     samplers: list[tuple[Any, Any]],
     settings: Settings,
     host: Host,
+    cells: list[dict[str, Any]],
 ) -> dict[str, Any]:
     """What ``sweep.json`` says before its cells: the sweep's settings, grid, datasets, conditions and findings."""
     return {
@@ -149,7 +150,7 @@ def _header(
         ],
         "conditions": [{"condition": choice.name, "sampler": choice.plugin, "role": plugin.role} for choice, plugin in samplers],
         "settings": asdict(settings),
-        "findings": findings.describe(host, config.k, len(datasets)),
+        "findings": findings.describe(host, config.k, len(datasets), {key for cell in cells for key in cell["findings"]}),
     }
 
 

@@ -88,6 +88,13 @@ def illusion_diagnostics():
     yield DiagnosticPlugin("after_leaves", "Needs the one that exits.", lambda context: {}, title="After", needs=["leaves"])
     yield DiagnosticPlugin("bad_section", "Shows what it lacks.", lambda context: {}, title="Bad", report="{{ result.nothing }}")
     yield DiagnosticPlugin(
+        "bad_finding",
+        "Its finding cannot say when it is comparable.",
+        lambda context: {},
+        title="Bad finding",
+        findings=[Finding("ratio", "Ratio", "one", lambda r, c: {WHOLE: FindingValue(1.0)}, paper=1.0, incomparable=lambda c: 1 / 0)],
+    )
+    yield DiagnosticPlugin(
         "plain",
         "Counts the datasets.",
         lambda context: {"n": len(context.datasets)},
@@ -122,12 +129,13 @@ def test_hook_illusion_diagnostics(installed, run_dir, tmp_path):
     assert result["findings"]["longest_condition"]["values"]["all"]["value"] == max(ratios.values())
     assert "separability" in result["findings"] and "monotonicity_one" in result["findings"]  # the built-ins are still there
 
-    [leaves, after] = result["problems"]
-    assert (
-        leaves["diagnostic"] == "leaves" and leaves["distribution"] == "illusion-lengths" and "SystemExit(3)" in leaves["message"]
-    )
-    assert after["diagnostic"] == "after_leaves" and "'leaves', which it needs, failed" in after["message"]
-    assert "leaves" not in result and "after_leaves" not in result
+    problems = {problem["diagnostic"]: problem for problem in result["problems"]}
+    assert set(problems) == {"leaves", "after_leaves", "bad_finding"}
+    leaves, after = problems["leaves"], problems["after_leaves"]
+    assert leaves["distribution"] == "illusion-lengths" and "SystemExit(3)" in leaves["message"]
+    assert "'leaves', which it needs, failed" in after["message"]
+    assert "ZeroDivisionError" in problems["bad_finding"]["message"] and "ratio" not in result["findings"]
+    assert not {"leaves", "after_leaves", "bad_finding"} & set(result)
 
     report = write_report(run, None, result).read_text(encoding="utf-8")
     assert report.count('data-finding="top_length_ratio"') == len(ratios) and "Top-k length ratio" in report

@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from illusion.diagnostics.builtin import BUILTIN
 from illusion.host import Host
 from illusion.report.plot import lines
 from illusion.sweep.findings import WHOLE, describe
@@ -20,7 +21,8 @@ CONDITIONS = [
 ]
 
 
-FINDINGS = describe(Host(autoload=False), 10, 4)  # what each built-in diagnostic's findings are
+BUILT_IN = [f.key for d in BUILTIN for f in d.findings]
+FINDINGS = describe(Host(autoload=False), 10, 4, BUILT_IN)  # what each built-in diagnostic's findings are
 
 
 def summary(k: int = 10, datasets: int = 4) -> dict:
@@ -48,7 +50,7 @@ def summary(k: int = 10, datasets: int = 4) -> dict:
         "grid": {"layers": LAYERS, "poolings": POOLINGS, "sizes": SIZES},
         "datasets": [{"name": f"{EVIL}{i}", "sentences": {"200": 200, "all": 300}} for i in range(datasets)],
         "conditions": CONDITIONS,
-        "findings": describe(Host(autoload=False), k, datasets),
+        "findings": describe(Host(autoload=False), k, datasets, BUILT_IN),
         "cells": cells,
     }
 
