@@ -19,12 +19,17 @@ from illusion.model_layer import DRIVING_METHODS, ModelLayer, MultiLayer, TokenS
 from illusion.params import REQUIRED, Param
 from illusion.records import Record
 from illusion.registrations import (
+    WHOLE,
     ConceptDetectorPlugin,
     DatasetPlugin,
+    DiagnosticContext,
+    DiagnosticPlugin,
     DirectionSamplerPlugin,
     ExplainerInput,
     ExplainerPlugin,
     Explanation,
+    Finding,
+    FindingValue,
     ModelLayerPlugin,
 )
 
@@ -46,14 +51,19 @@ __all__ = [
     "DRIVING_METHODS",
     "HOOK_API_VERSION",
     "REQUIRED",
+    "WHOLE",
     "ConceptDetectorPlugin",
     "ConfigError",
     "DatasetPlugin",
+    "DiagnosticContext",
+    "DiagnosticPlugin",
     "DirectionSamplerPlugin",
     "Directions",
     "ExplainerInput",
     "ExplainerPlugin",
     "Explanation",
+    "Finding",
+    "FindingValue",
     "IllusionError",
     "ModelLayer",
     "ModelLayerPlugin",

@@ -13,10 +13,17 @@ from collections.abc import Iterable
 
 import pluggy
 
-from illusion.registrations import ConceptDetectorPlugin, DatasetPlugin, DirectionSamplerPlugin, ExplainerPlugin, ModelLayerPlugin
+from illusion.registrations import (
+    ConceptDetectorPlugin,
+    DatasetPlugin,
+    DiagnosticPlugin,
+    DirectionSamplerPlugin,
+    ExplainerPlugin,
+    ModelLayerPlugin,
+)
 
 PROJECT = "illusion"
-HOOK_API_VERSION = "1.4"
+HOOK_API_VERSION = "1.5"
 
 hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)
@@ -50,3 +57,8 @@ def illusion_task_predictions(task: dict) -> list[dict] | None:
 @hookspec
 def illusion_explainers() -> Iterable[ExplainerPlugin]:
     """Register explainers: turn a direction's top sentences in one dataset into a text and a pattern to score."""
+
+
+@hookspec
+def illusion_diagnostics() -> Iterable[DiagnosticPlugin]:
+    """Register diagnostics: automatic analyses of a run, each with its findings."""

@@ -42,6 +42,7 @@ from illusion.registrations import (
     KINDS,
     ConceptDetectorPlugin,
     DatasetPlugin,
+    DiagnosticPlugin,
     DirectionSamplerPlugin,
     ExplainerPlugin,
     ModelLayerPlugin,
@@ -50,7 +51,7 @@ from illusion.registrations import (
     plugin_fault,
 )
 
-BUILTIN_PLUGINS = (
+BUILTIN_PLUGINS: tuple[str, ...] = (
     "illusion.plugins.file_datasets",
     "illusion.plugins.hf_datasets",
     "illusion.plugins.embedded_datasets",
@@ -60,6 +61,8 @@ BUILTIN_PLUGINS = (
     "illusion.plugins.concept_detectors",
     "illusion.plugins.explainers",
 )
+# the built-in diagnostics register through the same hook as any installed plugin's; their analyses live beside them
+BUILTIN_PLUGINS += ("illusion.diagnostics.builtin",)
 ENV_DISABLE = "ILLUSION_DISABLE_PLUGIN_AUTOLOAD"
 ENV_SELECT = "ILLUSION_PLUGINS"
 ENV_TRACE = "ILLUSION_TRACE_PLUGINS"
@@ -298,6 +301,8 @@ class Host:
     def get(self, kind: Literal["concept detector"], name: str) -> ConceptDetectorPlugin: ...
     @overload
     def get(self, kind: Literal["explainer"], name: str) -> ExplainerPlugin: ...
+    @overload
+    def get(self, kind: Literal["diagnostic"], name: str) -> DiagnosticPlugin: ...
     @overload
     def get(self, kind: str, name: str) -> Registration: ...
     def get(self, kind: str, name: str) -> Registration:

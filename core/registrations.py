@@ -6,6 +6,7 @@ Each registration has a ``name``, a one-line ``description``, a ``factory`` and 
 
 from __future__ import annotations
 
+import json
 import re
 import signal
 import sys
@@ -375,11 +376,183 @@ class ExplainerPlugin(Registration):
         return checked
 
 
+# -- diagnostics ---------------------------------------------------------------------------------
+
+WHOLE = "all"  # the key of a finding's value that holds for the whole run, not for one condition
+SHOWN = ("percent", "score", "number")  # how a finding's value is shown (a share as 38.0%, a score as 0.38, a plain number)
+
+
+@dataclass(frozen=True)
+class FindingValue:
+    """A finding's value for one condition (or the whole run): with its interval, chance level and parts where known."""
+
+    value: float | None
+    interval: Sequence[float] | None = None  # [low, high]
+    chance: float | None = None
+    parts: Mapping[str, float] | None = None  # e.g. per dataset or per dataset pair
+
+    def to_json(self) -> dict[str, Any]:
+        found = {"value": self.value, "interval": None if self.interval is None else list(self.interval), "chance": self.chance}
+        return found | ({"parts": dict(self.parts)} if self.parts else {})
+
+
+@dataclass(frozen=True)
+class DiagnosticContext:
+    """What a diagnostic reads of a run: its datasets, vectors, directions, top-k and statistics, and earlier results.
+
+    ``vectors[name]``: a dataset's sentence vectors ``(sentences, dim)``, often memory-mapped read-only;
+    ``texts[name]`` its sentences; ``directions``: ``(directions, dim)`` float32, rows in ``direction_ids`` order;
+    ``conditions``: each direction's condition (sampler label); ``top_index[name]``: each direction's top-k sentence
+    rows ``(directions, k)``; ``stats``: the run's ``stats.json``; ``manifest``: its ``manifest.json`` (``config``
+    inside); ``roles``: each condition's sampler role; ``settings``: the diagnostics settings; ``results``: the parts
+    of ``diagnostics.json`` computed so far (every diagnostic named in ``needs`` is there).
+    """
+
+    run_id: str
+    seed: int
+    k: int
+    datasets: Sequence[str]
+    vectors: Mapping[str, np.ndarray]
+    texts: Mapping[str, Sequence[str]]
+    direction_ids: Sequence[str]
+    conditions: Sequence[str]
+    directions: np.ndarray
+    top_index: Mapping[str, np.ndarray]
+    stats: Mapping[str, Any]
+    manifest: Mapping[str, Any]
+    roles: Mapping[str, str] = field(default_factory=dict)
+    settings: Mapping[str, Any] = field(default_factory=dict)
+    results: Mapping[str, Any] = field(default_factory=dict)
+    shared: Callable[[str, Callable[[], Any]], Any] | None = None  # computes a named intermediate once per suite, timed
+
+    @property
+    def config(self) -> Mapping[str, Any]:
+        """The run's configuration as recorded in its manifest."""
+        return self.manifest.get("config", {})
+
+    def once(self, name: str, compute: Callable[[], Any]) -> Any:
+        """``compute()``, shared by every diagnostic of the suite that asks for ``name`` (timed under it)."""
+        return compute() if self.shared is None else self.shared(name, compute)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One headline number a diagnostic reports, declared once: the report, ``illusion diagnose``, the sweep,
+    ``illusion tables`` and the comparison with the paper all read it from here.
+
+    ``measure(result, context)`` gives its values from the diagnostic's result: ``{condition: FindingValue}`` when
+    ``per_condition``, else ``{WHOLE: FindingValue}``. ``interval`` says what the values' intervals are. ``paper`` is
+    the paper's value (``paper_text`` says it in words); ``incomparable(context)`` says why this run does not measure
+    it as the paper did (None: it does); ``versus_paper(result, context)``, when given, is the finding's entry in
+    ``diagnostics.json``'s ``paper`` part. ``shown``: one of ``percent``, ``score``, ``number``. ``warned_by``: the
+    sanity warnings (``sanity.checks``) that bear on this finding besides those that bear on every finding.
+    """
+
+    key: str
+    title: str
+    description: str
+    measure: Callable[[Mapping[str, Any], DiagnosticContext], Mapping[str, FindingValue]]
+    per_condition: bool = True
+    interval: str | None = None
+    shown: str = "percent"
+    paper: float | None = None
+    paper_text: str | None = None
+    incomparable: Callable[[DiagnosticContext], str | None] | None = None
+    versus_paper: Callable[[Mapping[str, Any], DiagnosticContext], Mapping[str, Any]] | None = None
+    warned_by: Sequence[str] = ()
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.key, str) or not _NAME.match(self.key):
+            raise TypeError(f"finding key {self.key!r} must be lower-case letters, digits, '-' or '_', starting with a letter")
+        for name in ("title", "description"):
+            value = getattr(self, name)
+            if not isinstance(value, str) or not value.strip() or "\n" in value.strip():
+                raise TypeError(f"finding {self.key!r}: {name} must be one non-empty line")
+        if self.shown not in SHOWN:
+            raise TypeError(f"finding {self.key!r}: shown must be one of {', '.join(SHOWN)}, not {self.shown!r}")
+        if not callable(self.measure):
+            raise TypeError(f"finding {self.key!r}: measure must be callable")
+        if isinstance(self.warned_by, str) or not all(isinstance(check, str) for check in self.warned_by):
+            raise TypeError(f"finding {self.key!r}: warned_by must name sanity checks, got {self.warned_by!r}")
+        object.__setattr__(self, "warned_by", tuple(self.warned_by))
+
+
+@dataclass(frozen=True)
+class DiagnosticPlugin(Registration):
+    """An automatic analysis of a run: ``factory(context)`` returns its part of ``diagnostics.json`` (a JSON-able dict).
+
+    ``name`` is that part's key; ``title`` heads it in the report; ``needs`` names the diagnostics whose results it
+    reads from ``context.results`` (they run first); ``findings`` are its headline numbers (:class:`Finding`);
+    ``report`` (optional) is the Jinja2 source of its section of ``report.html`` (without it, the section is its
+    title and findings).
+    """
+
+    title: str = ""
+    findings: Sequence[Finding] = ()
+    needs: Sequence[str] = ()
+    report: str | None = None
+
+    kind: ClassVar[str] = "diagnostic"
+    hook: ClassVar[str] = "illusion_diagnostics"
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not isinstance(self.title, str) or not self.title.strip() or "\n" in self.title.strip():
+            raise TypeError(f"{self.label}: title must be one non-empty line")
+        if self.params:
+            raise TypeError(f"{self.label}: a diagnostic takes no parameters; read what it needs from its context")
+        if any(not isinstance(finding, Finding) for finding in self.findings):
+            raise TypeError(f"{self.label}: findings must be illusion.Finding objects")
+        if self.report is not None and not isinstance(self.report, str):
+            raise TypeError(f"{self.label}: report must be the text of a Jinja2 template, not {type(self.report).__name__}")
+        keys = [finding.key for finding in self.findings]
+        if len(set(keys)) < len(keys):
+            raise TypeError(f"{self.label}: finding keys must be unique, got {keys}")
+        if any(not isinstance(need, str) for need in self.needs) or self.name in self.needs:
+            raise TypeError(f"{self.label}: needs must name other diagnostics, got {list(self.needs)}")
+        object.__setattr__(self, "findings", tuple(self.findings))
+        object.__setattr__(self, "needs", tuple(self.needs))
+
+    def run(self, context: DiagnosticContext) -> dict[str, Any]:
+        """The diagnostic's result; a PluginError naming it when it fails or returns no JSON-able dict."""
+        result = self._call(context)
+        if not isinstance(result, dict):
+            raise PluginError(
+                f"{self.label}: factory must return a dict (its part of diagnostics.json), got {type(result).__name__}"
+            )
+        try:
+            json.dumps(result, allow_nan=True)
+        except (TypeError, ValueError) as exc:
+            raise PluginError(f"{self.label}: its result cannot be written to diagnostics.json: {exc}") from None
+        return result
+
+    def measure(self, result: Mapping[str, Any], context: DiagnosticContext) -> dict[str, dict[str, FindingValue]]:
+        """Every finding's values from the diagnostic's ``result``; a PluginError naming the finding when one fails."""
+        measured = {}
+        for finding in self.findings:
+            with self.blamed(f" measuring finding {finding.key!r}", own=True):
+                values = dict(finding.measure(result, context))
+            if not all(isinstance(value, FindingValue) for value in values.values()):
+                raise PluginError(f"{self.label}: finding {finding.key!r} must measure illusion.FindingValue objects")
+            measured[finding.key] = values
+        return measured
+
+    def versus_paper(self, result: Mapping[str, Any], context: DiagnosticContext) -> dict[str, Mapping[str, Any]]:
+        """How each finding that declares it stands beside the paper: ``run``, ``interval``, ``why`` (see :class:`Finding`)."""
+        compared: dict[str, Mapping[str, Any]] = {}
+        for finding in self.findings:
+            if finding.versus_paper is not None:
+                with self.blamed(f" comparing finding {finding.key!r} with the paper", own=True):
+                    compared[finding.key] = dict(finding.versus_paper(result, context))
+        return compared
+
+
 REGISTRATION_TYPES: tuple[type[Registration], ...] = (
     DatasetPlugin,
     ModelLayerPlugin,
     DirectionSamplerPlugin,
     ConceptDetectorPlugin,
     ExplainerPlugin,
+    DiagnosticPlugin,
 )
 KINDS = {cls.kind: cls for cls in REGISTRATION_TYPES}

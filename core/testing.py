@@ -163,6 +163,12 @@ class ExplainerContract(Contract):
     kind = "explainer"
 
 
+class DiagnosticContract(Contract):
+    """Conformance tests of a diagnostic plugin, on a synthetic run."""
+
+    kind = "diagnostic"
+
+
 @pytest.fixture
 def illusion_host(request: pytest.FixtureRequest) -> Host:
     """A plugin host: the installed plugins, or the test class's ``plugin`` module on top of the built-ins."""

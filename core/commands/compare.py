@@ -34,7 +34,7 @@ def compare(run_dirs: tuple[Path, ...], html: Path | None, per_direction: bool, 
     """
     from illusion.common.files import write_text
     from illusion.diagnostics.compare import compare as compare_runs
-    from illusion.report.compare_page import MEASURES, render
+    from illusion.report.compare_page import render
     from illusion.run.view import open_run
 
     if len(run_dirs) < 2:
@@ -44,7 +44,7 @@ def compare(run_dirs: tuple[Path, ...], html: Path | None, per_direction: bool, 
     if as_json:
         click.echo(json.dumps(comparison, indent=2))
     else:
-        print_comparison(Console(), comparison, MEASURES)
+        print_comparison(Console(), comparison)
         if per_direction:
             print_directions(Console(), comparison)
     if html:
@@ -52,7 +52,7 @@ def compare(run_dirs: tuple[Path, ...], html: Path | None, per_direction: bool, 
         Console(stderr=True).print(f"wrote {html}", soft_wrap=True)
 
 
-def print_comparison(console: Console, comparison: dict, measures: tuple) -> None:
+def print_comparison(console: Console, comparison: dict) -> None:
     runs = comparison["runs"]
     if comparison["warning"]:
         console.print(f"[red]warning:[/red] {comparison['warning']}")
@@ -75,9 +75,9 @@ def print_comparison(console: Console, comparison: dict, measures: tuple) -> Non
     for run in runs:
         table.add_column(f"{run['label']} (flagged)" if run.get("flags") else run["label"], justify="right")
     for condition in conditions:
-        for key, title, kind in measures:
-            values = [_value(run["conditions"].get(condition, {}).get(key), kind) for run in runs]
-            table.add_row(condition, title, *values)
+        for measure in comparison["findings"]:
+            values = [_value(run["conditions"].get(condition, {}).get(measure["key"]), measure["shown"]) for run in runs]
+            table.add_row(condition, measure["title"], *values)
     console.print(table)
     for row in comparison["score_correlation"]:
         if not row["directions"]:

@@ -22,34 +22,20 @@ def print_summary(console: Console, result: dict[str, Any]) -> None:
             f"dataset classifier: {share(separability['accuracy'], 1)} held-out accuracy (chance {share(separability['chance'], 1)}); "
             f"{share(result['anisotropy']['dataset_variance_share'])} of the variance is dataset identity"
         )
+    columns = {key: f for key, f in result.get("findings", {}).items() if f["per_condition"]}
     table = Table(show_edge=False, title="diagnostics by condition (each over the condition's directions)")
-    columns = (
-        "condition",
-        "ranges overlap (direction/dataset pairs)",
-        "monotone in 1 / all datasets (direction/word pairs)",
-        "locality",
-        "top 1% fill (top-k slots)",
-        "illusion score (mean)",
-    )
-    for column in columns:
-        table.add_column(column, justify="left" if column == "condition" else "right")
-    monotone = result["monotonicity"]["by_condition"]
-    for condition, overlap in result["range_overlap"]["by_condition"].items():
-        subsets = monotone.get(condition, {}).get("in_datasets", [])
-        fill = [
-            d["by_condition"][condition]["share"][str(result["outliers"]["fractions"][0])]
-            for d in result["outliers"]["per_dataset"].values()
-        ]
-        table.add_row(
-            condition,
-            share(overlap["share"]),
-            f"{share(subsets[0]['mean'], 1)} / {share(subsets[-1]['mean'], 1)}" if subsets else "-",
-            score(result["locality"]["by_condition"][condition]["score"], 3),
-            share(sum(fill) / len(fill), 1),
-            score(result["illusion_score"]["by_condition"][condition]),
-        )
+    table.add_column("condition", justify="left")
+    for finding in columns.values():
+        table.add_column(finding["title"], justify="right")
+    for condition in dict.fromkeys(c for f in columns.values() for c in f["values"]):
+        table.add_row(condition, *(shown(f, f["values"].get(condition, {}).get("value")) for f in columns.values()))
     console.print(table)
-    _versus_paper(console, result.get("paper"))
+    _versus_paper(console, result.get("paper"), result.get("findings", {}))
+    for problem in result.get("problems", []):
+        console.print(
+            f"[red]diagnostic {problem['diagnostic']!r} ({problem['distribution']}) failed[/red]: {problem['message']}",
+            soft_wrap=True,
+        )
     for check in result.get("sanity", {}).get("checks", []):
         style = "red" if check["severity"] == "warning" else "dim"
         console.print(f"[{style}]{check['severity']}: {check['check']}[/{style}]: {check['message']}")
@@ -76,21 +62,22 @@ def print_suggestions(console: Console, result: dict[str, Any]) -> None:
         console.print(f"[dim]{ranking['explanation']}[/dim]")
 
 
-FINDINGS = {  # the names of the table's columns
-    "separability": "dataset classifier",
-    "range_overlap": "ranges overlap",
-    "monotonicity_one": "monotone in 1 dataset",
-    "monotonicity_all": "monotone in all",
-    "outliers": "top 1% fill (every neuron)",
-}
+def shown(finding: dict[str, Any], value: float | None) -> str:
+    """A finding's value as its diagnostic says to show it: a share, a score or a plain number."""
+    if finding["shown"] == "percent":
+        return share(value, 1)
+    if value is None or finding["shown"] == "score":
+        return score(value, 3)
+    return f"{value:.4g}"
 
 
-def _versus_paper(console: Console, paper: dict[str, Any] | None) -> None:
+def _versus_paper(console: Console, paper: dict[str, Any] | None, findings: dict[str, Any]) -> None:
     """The findings that differ from the paper's, each with the paper's value, then the model/scale caveat."""
     differ = {name: f for name, f in (paper or {}).get("findings", {}).items() if f["status"] == "differs"}
     if paper and differ:
-        shown = [f"{FINDINGS.get(name, name)} {share(f['run'], 1)} (the paper: {f['paper_text']})" for name, f in differ.items()]
-        console.print(f"differs from the paper: {'; '.join(shown)}", soft_wrap=True)
+        titles = {name: f["title"] for name, f in findings.items()}
+        said = [f"{titles.get(name, name)} {share(f['run'], 1)} (the paper: {f['paper_text']})" for name, f in differ.items()]
+        console.print(f"differs from the paper: {'; '.join(said)}", soft_wrap=True)
         console.print(f"[yellow]{paper['caveat']}[/yellow]", soft_wrap=True, highlight=False)
 
 

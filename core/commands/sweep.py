@@ -37,7 +37,9 @@ def print_table(console: Console, summary: dict[str, Any]) -> None:
         found = cell["findings"]
         warned = ",".join(str(legend.index(flag) + 1) for flag in sorted(flags(cell), key=legend.index))
         for condition in found["range_overlap"]:
-            cells = [found[name].get(condition, {}).get("value") for name in ("range_overlap", "monotone_one", "outlier_fill")]
+            cells = [
+                found[name].get(condition, {}).get("value") for name in ("range_overlap", "monotonicity_one", "outlier_fill")
+            ]
             table.add_row(
                 str(cell["layer"]),
                 cell["pooling"],

@@ -19,8 +19,8 @@ from illusion.run.tables import FORMATS
 def tables(run_dir: Path, fmt: str, out: Path | None, activations: bool) -> None:
     """Write RUN_DIR's tables (the same as illusion.open_run gives) as files, one per table.
 
-    facts, directions, topk, controls, stats, range_overlap; diagnostics and annotations when the run
-    has them. The columns are documented in docs/analysis.md.
+    facts, directions, topk, controls, stats, range_overlap; diagnostics, findings and annotations when
+    the run has them. The columns are documented in docs/analysis.md.
     """
     from illusion.run.tables import write_tables
     from illusion.run.view import open_run

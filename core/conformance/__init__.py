@@ -1,4 +1,4 @@
-"""Conformance checks: what every dataset, model layer, direction sampler, concept detector and explainer must do.
+"""Conformance checks: what every dataset, model layer, direction sampler, concept detector, explainer and diagnostic must do.
 
 The pytest kit (:mod:`illusion.testing`) runs them on the plugin an author names;
 ``illusion plugins --check`` runs them on every installed plugin (:mod:`.runner`). A check takes a
@@ -11,6 +11,7 @@ from illusion.conformance import (  # noqa: F401 (they register the checks)
     common,
     datasets,
     detectors,
+    diagnostics,
     explainers,
     model_layers,
     samplers,

@@ -51,7 +51,7 @@ def parameters(subject: Subject) -> None:
         signature = inspect.signature(plugin.factory)
     except (TypeError, ValueError):
         return
-    leading = (None,) if subject.kind in ("direction sampler", "concept detector") else ()
+    leading = (None,) if subject.kind in ("direction sampler", "concept detector", "diagnostic") else ()
     try:
         signature.bind(*leading, **{param.name: None for param in plugin.params})
     except TypeError as exc:

@@ -20,6 +20,8 @@ from illusion.registrations import (
     KINDS,
     ConceptDetectorPlugin,
     DatasetPlugin,
+    DiagnosticContext,
+    DiagnosticPlugin,
     DirectionSamplerPlugin,
     ExplainerInput,
     ExplainerPlugin,
@@ -122,8 +124,60 @@ class Subject:
         """The explainer for ``options`` (the subject's own by default)."""
         return self.plugin(ExplainerPlugin).create(self.options if options is None else options)
 
+    def diagnostic_context(self) -> DiagnosticContext:
+        """A run of two synthetic datasets (seeded word-salad sentences and vectors, three directions, the top 5) with
+        the statistics ``illusion run`` computes, and the results of every diagnostic the subject needs."""
+        from illusion.run import stats
+        from illusion.run.topk import extremes
+
+        rng = np.random.default_rng(20_240_501)
+        words = ("the", "a", "war", "king", "light", "dog", "sat", "on", "and", "love")
+        vectors = {
+            name: (rng.standard_normal((size, self.dim)) + shift).astype(np.float32)
+            for name, size, shift in (("alpha", 60, 0.5), ("beta", 40, -0.5))
+        }
+        texts = {name: [" ".join(rng.choice(words, size=6)) for _ in range(len(v))] for name, v in vectors.items()}
+        ids, conditions = ["neuron:0", "neuron:1", "random:0"], ["neuron", "neuron", "random"]
+        directions = np.eye(3, self.dim, dtype=np.float32)
+        found = {name: extremes(v, directions, 5) for name, v in vectors.items()}
+        top = {name: (np.asarray(f.top_index), np.asarray(f.top_score)) for name, f in found.items()}
+        per_direction = stats.direction_findings(top, ids, conditions, 5)
+        run_stats = {
+            "directions": per_direction,
+            "conditions": stats.summarise_by_condition(per_direction),
+            "separability": stats.dataset_classifier(vectors, self.seed),
+        }
+        manifest = {
+            "run_id": "conformance",
+            "seed": self.seed,
+            "k": 5,
+            "config": {"model": {"plugin": "synthetic"}},
+            "datasets": [{"name": name, "size": len(v)} for name, v in vectors.items()],
+            "directions": [{"id": i, "sampler": c, "condition": c} for i, c in zip(ids, conditions)],
+        }
+        results: dict[str, Any] = {}
+        context = DiagnosticContext(
+            "conformance", self.seed, 5, list(vectors), vectors, texts, ids, conditions, directions,
+            {name: t[0] for name, t in top.items()}, run_stats, manifest, {"neuron": "candidate", "random": "baseline"},
+            results=results,
+        )  # fmt: skip
+        for need in self._needs(self.plugin(DiagnosticPlugin)):
+            results[need.name] = need.run(context)
+        return context
+
+    def _needs(self, diagnostic: DiagnosticPlugin) -> list[DiagnosticPlugin]:
+        """The diagnostics ``diagnostic`` needs, directly or not, each after those it needs."""
+        ordered: list[DiagnosticPlugin] = []
+        for name in diagnostic.needs:
+            need = self.host.get("diagnostic", name)
+            ordered += [d for d in [*self._needs(need), need] if d not in ordered]
+        return ordered
+
     def run(self, options: Mapping[str, Any]) -> Any:
         """Use the plugin once with ``options``, as ``illusion`` would."""
+        if self.kind == "diagnostic":
+            self.plugin(DiagnosticPlugin).resolve(options)
+            return self.plugin(DiagnosticPlugin).run(self.diagnostic_context())
         if self.kind == "dataset":
             return self.plugin(DatasetPlugin).load(options, seed=self.seed)
         if self.kind == "model layer":

@@ -15,8 +15,6 @@ from collections.abc import Mapping, Sequence
 from itertools import combinations
 from typing import Any
 
-import numpy as np
-
 IGNORED_SETTINGS = {"cache_dir", "diagnostics", "model.device", "model.batch_size"}
 
 
@@ -62,29 +60,35 @@ def differing(settings: Sequence[Mapping[str, Any]]) -> list[str]:
 
 
 def headline(stats: Mapping[str, Any], diagnostics: Mapping[str, Any] | None) -> dict[str, Any]:
-    """One run's findings: separability, and per condition range overlap, monotonicity, locality, outliers, score."""
+    """One run's findings: separability, and per condition its directions, the range overlap of its statistics and,
+    when diagnosed, the value of every per-condition finding its diagnostics declare (``findings`` in ``diagnostics.json``)."""
     classifier = stats["separability"]
     conditions: dict[str, dict[str, Any]] = {}
     for condition, row in stats["conditions"].items():
         conditions[condition] = {"directions": row["directions"], "range_overlap": row["range_overlap_share"]}
-    if diagnostics is not None:
-        first = str(diagnostics["outliers"]["fractions"][0])
+    for key, finding in per_condition(diagnostics).items():
         for condition, entry in conditions.items():
-            subsets = diagnostics["monotonicity"].get("by_condition", {}).get(condition, {}).get("in_datasets", [])
-            fills = [d["by_condition"][condition]["share"][first] for d in diagnostics["outliers"]["per_dataset"].values()]
-            entry.update(
-                monotone_one=subsets[0]["mean"] if subsets else None,
-                monotone_all=subsets[-1]["mean"] if subsets else None,
-                locality=diagnostics["locality"]["by_condition"].get(condition, {}).get("score"),
-                outlier_fill=float(np.mean(fills)) if fills else None,
-                illusion_score=diagnostics["illusion_score"]["by_condition"].get(condition),
-            )
+            entry[key] = finding["values"].get(condition, {}).get("value")
     return {
         "separability": classifier.get("accuracy"),
         "chance": classifier.get("chance"),
-        "outlier_fraction": None if diagnostics is None else diagnostics["outliers"]["fractions"][0],
+        "outlier_fraction": None if diagnostics is None else diagnostics["settings"]["fractions"][0],
         "conditions": conditions,
     }
+
+
+def per_condition(diagnostics: Mapping[str, Any] | None) -> dict[str, Mapping[str, Any]]:
+    """The findings of a run's diagnostics that have a value per condition, by key (none when not diagnosed)."""
+    return {key: f for key, f in (diagnostics or {}).get("findings", {}).items() if f["per_condition"]}
+
+
+def measures(diagnostics: Sequence[Mapping[str, Any] | None]) -> list[dict[str, str]]:
+    """The rows of every comparison table: each per-condition finding of any run (key, title, how it is shown);
+    the statistics' range overlap alone when no run is diagnosed."""
+    found = {
+        key: {"key": key, "title": f["title"], "shown": f["shown"]} for d in diagnostics for key, f in per_condition(d).items()
+    }
+    return list(found.values()) or [{"key": "range_overlap", "title": "Top-k range overlap", "shown": "percent"}]
 
 
 def score_correlations(scores: Mapping[str, Mapping[str, float | None]]) -> list[dict[str, Any]]:
@@ -130,6 +134,7 @@ def compare(runs: Mapping[str, Any]) -> dict[str, Any]:
             }
             for number, (label, view) in enumerate(views.items())
         ],
+        "findings": measures(list(diagnostics.values())),
         "differing_settings": changed,
         "warning": _warning(changed),
         "score_correlation": score_correlations(scores),

@@ -32,6 +32,7 @@ QUANTILES = 5
 BLOCK = 64
 SHUFFLES = 64
 TOP_WORDS = 15
+MIN_COUNT = 10  # a word's occurrences needed in every dataset (the paper: 100)
 
 
 WordCounts = tuple[list[str], dict[str, "sparse.csr_matrix"], dict[str, np.ndarray]]

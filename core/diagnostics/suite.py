@@ -1,28 +1,26 @@
 """``diagnostics.json``: every automatic illusion diagnostic of a run, assembled in one file.
 
-The schema and the cost of each analysis are documented in docs/diagnostics.md; each analysis
-lives in its own module (``illusion.diagnostics.*``) and is a function of arrays, testable on its own.
+The schema and the cost of each analysis are documented in docs/diagnostics.md. The suite runs every
+registered diagnostic (``illusion_diagnostics``: the built-in ones of ``illusion.diagnostics.builtin``, then
+installed ones) on one typed context, records each one's findings, compares them with the paper, and names
+a diagnostic that fails under ``problems``; each analysis is a function of arrays in its own module.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from illusion.common.progress import Reporter
-from illusion.diagnostics import locality, outliers, paper, separability
-from illusion.diagnostics.anisotropy import anisotropy
-from illusion.diagnostics.monotonicity import monotonicity, split_consistency, word_counts
-from illusion.diagnostics.sanity import sanity
-from illusion.diagnostics.score import illusion_scores
-from illusion.diagnostics.uncertainty import Resampler, direction_uncertainty
-from illusion.errors import IllusionError
-from illusion.host import Host
-from illusion.run import stats
+from illusion.diagnostics import locality, monotonicity, outliers, paper, separability
+from illusion.errors import IllusionError, PluginError
+from illusion.host import Host, Provided
+from illusion.registrations import DiagnosticContext, DiagnosticPlugin, Finding, FindingValue
 from illusion.run.data import RunData, load_run_data
 from illusion.run.folder import DIAGNOSTICS, RunFolder
 from illusion.run.pipeline import Dataset
@@ -34,7 +32,7 @@ FORMAT = 1
 class Settings:
     """What the analyses may be tuned by; recorded in ``diagnostics.json``."""
 
-    min_count: int = 10  # monotonicity: a word's occurrences needed in every dataset (the paper: 100)
+    min_count: int = monotonicity.MIN_COUNT  # monotonicity: a word's occurrences needed in every dataset
     neighbours: int = locality.NEIGHBOURS  # locality: nearest neighbours per sampled sentence
     queries: int = locality.QUERIES  # locality: sentences sampled per dataset for nearest neighbours
     random: int = locality.RANDOM  # locality: random sentences each top-k set is compared with
@@ -53,118 +51,153 @@ class Settings:
             )
 
 
-def overlap_summary(findings: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """Per condition: the share of overlapping dataset pairs, overall and per pair; per direction: every pair."""
-    summary = {}
-    for condition, row in stats.summarise_by_condition(findings).items():
-        members = [f["range_overlap"] for f in findings.values() if f["condition"] == condition]
-        pairs = {pair: sum(m[pair] for m in members) / len(members) for pair in members[0]}
-        summary[condition] = {"share": row["range_overlap_share"], "pairs": pairs}
-    return {"by_condition": summary, "directions": {i: f["range_overlap"] for i, f in findings.items()}}
+def context_of(run: RunData, settings: Settings, roles: Mapping[str, str] | None = None) -> DiagnosticContext:
+    """What every diagnostic reads of ``run``: its datasets, vectors, directions, top-k and statistics."""
+    return DiagnosticContext(
+        run_id=run.manifest["run_id"],
+        seed=run.config.seed,
+        k=run.config.k,
+        datasets=run.names,
+        vectors=run.vectors,
+        texts={name: run.texts(name) for name in run.names},
+        direction_ids=run.direction_ids,
+        conditions=run.conditions,
+        directions=run.directions,
+        top_index=run.top_index(),
+        stats=run.stats(),
+        manifest=run.manifest,
+        roles=dict(roles or {}),
+        settings=asdict(settings),
+    )
+
+
+def in_order(diagnostics: Sequence[DiagnosticPlugin]) -> tuple[list[DiagnosticPlugin], dict[str, str]]:
+    """The diagnostics in registration order, each after those it needs; and why the others cannot run."""
+    known = {d.name for d in diagnostics}
+    ordered: list[DiagnosticPlugin] = []
+    skipped: dict[str, str] = {}
+    waiting = list(diagnostics)
+    while waiting:
+        ready = [d for d in waiting if all(n in {o.name for o in ordered} for n in d.needs)]
+        if not ready:
+            for d in waiting:
+                missing = [n for n in d.needs if n not in known]
+                skipped[d.name] = (
+                    f"needs unknown diagnostic {missing[0]!r}" if missing else f"needs {', '.join(d.needs)} in a cycle"
+                )
+            break
+        ordered.append(ready[0])
+        waiting.remove(ready[0])
+    return ordered, skipped
+
+
+def registered(host: Host) -> list[tuple[DiagnosticPlugin, Provided]]:
+    """Every diagnostic the plain name reaches, built-ins first, with the plugin that provides it."""
+    entries = [entry for entries in host.registrations("diagnostic").values() for entry in entries if entry.active]
+    return [(entry.registration, entry) for entry in entries if isinstance(entry.registration, DiagnosticPlugin)]
+
+
+def run_suite(
+    context: DiagnosticContext, host: Host, reporter: Reporter | None = None
+) -> tuple[dict[str, Any], dict[str, float]]:
+    """Every registered diagnostic on ``context``: the parts of ``diagnostics.json`` they write, then ``findings``,
+    ``paper``, ``problems`` (a diagnostic that fails, or needs one that did, is named there; the others still run)
+    and each step's time."""
+    reporter = reporter or Reporter(quiet=True)
+    timings: dict[str, float] = {}
+    results: dict[str, Any] = {}
+
+    def timed(name: str, compute: Callable[[], Any]) -> Any:
+        start = time.perf_counter()
+        with reporter.step(f"diagnostics: {name}"):
+            found = compute()
+        timings[name] = round(time.perf_counter() - start, 3)
+        return found
+
+    def once(name: str, compute: Callable[[], Any]) -> Any:
+        if name not in shared:
+            shared[name] = timed(name, compute)
+        return shared[name]
+
+    shared: dict[str, Any] = {}
+    context = replace(context, results=results, shared=once)
+    entries = dict((d.name, provided) for d, provided in registered(host))
+    ordered, skipped = in_order([d for d, _ in registered(host)])
+    problems = [_problem(entries[name], why) for name, why in skipped.items()]
+    findings: dict[str, Any] = {}
+    versus: dict[str, Any] = {}
+    for diagnostic in ordered:
+        failed = [need for need in diagnostic.needs if need not in results]
+        if failed:
+            problems.append(_problem(entries[diagnostic.name], f"not run: {failed[0]!r}, which it needs, failed"))
+            continue
+        try:
+            result = timed(diagnostic.name, partial(diagnostic.run, context))
+            measured = diagnostic.measure(result, context)
+            with diagnostic.blamed(" describing its findings", own=True):
+                own = {f.key: described(diagnostic, f, measured[f.key], context) for f in diagnostic.findings}
+                compared = paper.versus(diagnostic, result, context)
+        except PluginError as exc:
+            problems.append(_problem(entries[diagnostic.name], str(exc)))
+            continue
+        results[diagnostic.name] = result
+        findings |= own
+        versus |= compared
+    results["paper"] = paper.summary(versus, context.manifest)
+    return results | {"findings": findings, "problems": problems}, timings
+
+
+def described(
+    diagnostic: DiagnosticPlugin, finding: Finding, values: Mapping[str, FindingValue], context: DiagnosticContext
+) -> dict[str, Any]:
+    """A finding as ``diagnostics.json`` records it: what it is, how it is shown, the paper's value, and its values."""
+    why = finding.incomparable(context) if finding.incomparable else None
+    return {
+        "diagnostic": diagnostic.name,
+        "title": finding.title,
+        "description": finding.description,
+        "per_condition": finding.per_condition,
+        "interval": finding.interval,
+        "shown": finding.shown,
+        "paper": None
+        if finding.paper is None and finding.paper_text is None
+        else {"value": finding.paper, "text": finding.paper_text, "why": why},
+        "warned_by": list(finding.warned_by),
+        "values": {key: value.to_json() for key, value in values.items()},
+    }
+
+
+def _problem(entry: Provided, message: str) -> dict[str, Any]:
+    return {
+        "diagnostic": entry.registration.name,
+        "plugin": entry.plugin,
+        "distribution": entry.distribution.name,
+        "message": message,
+    }
 
 
 def diagnose(
-    run: RunData, settings: Settings = Settings(), reporter: Reporter | None = None, roles: dict[str, str] | None = None
+    run: RunData,
+    settings: Settings = Settings(),
+    reporter: Reporter | None = None,
+    roles: dict[str, str] | None = None,
+    host: Host | None = None,
 ) -> dict[str, Any]:
     """All diagnostics of ``run`` as the JSON-able content of ``diagnostics.json``.
 
     The per-direction findings, the dataset classifier and the top-k come from the run's own files;
-    ``roles`` maps each condition (sampler label) to its sampler's role (:func:`sampler_roles`).
+    ``roles`` maps each condition (sampler label) to its sampler's role (:func:`sampler_roles`);
+    ``host`` gives the diagnostics (built-in and installed).
     """
-    reporter = reporter or Reporter(quiet=True)
-    seed, k = run.config.seed, run.config.k
-    ids, conditions, directions = run.direction_ids, run.conditions, run.directions
-    run_stats, top_index = run.stats(), run.top_index()
-    findings = run_stats["directions"]
-    timings: dict[str, float] = {}
-
-    def timed(name: str, compute, *args, **kwargs):
-        start = time.perf_counter()
-        with reporter.step(f"diagnostics: {name}"):
-            result = compute(*args, **kwargs)
-        timings[name] = round(time.perf_counter() - start, 3)
-        return result
-
-    result: dict[str, Any] = {
+    head = {
         "format": FORMAT,
         "run_id": run.manifest["run_id"],
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "settings": asdict(settings),
         "datasets": run.names,
     }
-    result["separability"] = timed(
-        "separability", separability.separability, run_stats["separability"], run.vectors, seed, settings.points
-    )
-    result["range_overlap"] = overlap_summary(findings)
-    texts = {n: run.texts(n) for n in run.names}
-    counted = timed("words", word_counts, texts, settings.min_count)  # for monotonicity and the reliability's halves
-    result["monotonicity"] = timed(
-        "monotonicity",
-        monotonicity,
-        run.vectors,
-        texts,
-        directions,
-        ids,
-        conditions,
-        settings.min_count,
-        seed,
-        counted=counted,
-    )
-    result["locality"] = timed(
-        "locality",
-        locality.locality,
-        run.vectors,
-        top_index,
-        ids,
-        conditions,
-        seed,
-        settings.neighbours,
-        settings.queries,
-        settings.random,
-        settings.bins,
-    )
-    result["outliers"] = timed(
-        "outliers",
-        outliers.outliers,
-        run.vectors,
-        top_index,
-        directions,
-        ids,
-        conditions,
-        k,
-        run_stats["conditions"],
-        settings.fractions,
-    )
-    result["anisotropy"] = timed("anisotropy", anisotropy, run.vectors)
-    result["sanity"] = timed(
-        "sanity",
-        sanity,
-        run.vectors,
-        directions,
-        ids,
-        roles or {},
-        k,
-        result["anisotropy"],
-        result["monotonicity"],
-        run_stats["separability"],
-    )
-    consistency = {i: d["consistency"] for i, d in result["monotonicity"]["directions"].items()}
-    result["illusion_score"] = illusion_scores(
-        findings, consistency, len(run.names), roles=roles, duplicate_of=result["sanity"]["duplicates"], k=k
-    )
-    result["uncertainty"] = timed(  # the resampler's projection is part of the step's time
-        "uncertainty",
-        lambda: direction_uncertainty(
-            Resampler(run.vectors, directions, k),
-            ids,
-            result["illusion_score"],
-            seed,
-            lambda masks: split_consistency(run.vectors, counted, directions, masks),
-        ),
-    )
-    result["paper"] = paper.compare(result, run.manifest)
-    result["timings"] = timings
-    return result
+    result, timings = run_suite(context_of(run, settings, roles), host or Host(), reporter)
+    return head | result | {"timings": timings}
 
 
 def sampler_roles(manifest: dict[str, Any], host: Host) -> dict[str, str]:
@@ -194,7 +227,7 @@ def write_diagnostics(
     host = host or Host()
     run = load_run_data(run_dir, host, datasets)
     loaded = round(time.perf_counter() - start, 3)
-    result = diagnose(run, settings, reporter, sampler_roles(run.manifest, host))
+    result = diagnose(run, settings, reporter, sampler_roles(run.manifest, host), host)
     result["timings"] = {"load": loaded, **result["timings"]}
     RunFolder(out or run_dir).write_json(DIAGNOSTICS, result)
     return result

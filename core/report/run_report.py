@@ -10,6 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from jinja2 import Environment
+from markupsafe import Markup
+
+from illusion.host import Host
+from illusion.registrations import DiagnosticPlugin
 from illusion.report.pages import environment
 from illusion.run.folder import DIAGNOSTICS, REPORT, STATS, RunFolder
 
@@ -32,8 +37,35 @@ def shown(ids: list[str], ranking: list[str]) -> list[str]:
     return [identifier for _, identifier in ends(ranking)] if ranking else ids[:CARDS]
 
 
-def render(run_dir: str | Path, diagnostics: dict[str, Any] | None = None) -> str:
-    """The report of a run folder, from its files (``diagnostics``: these instead of its ``diagnostics.json``)."""
+def sections(
+    env: Environment, diagnostics: dict[str, Any], manifest: dict[str, Any], ranked: list[tuple[int, str]], host: Host
+) -> list[Markup]:
+    """Each registered diagnostic's section, in registration order, for those in ``diagnostics``: its own template
+    (``DiagnosticPlugin.report``), else its title and findings; a template that fails is named in its place."""
+    found = []
+    for entries in host.registrations("diagnostic").values():
+        entry = next(e for e in entries if e.active)
+        diagnostic = entry.registration
+        if not isinstance(diagnostic, DiagnosticPlugin) or diagnostic.name not in diagnostics:
+            continue
+        own = {key: f for key, f in diagnostics.get("findings", {}).items() if f["diagnostic"] == diagnostic.name}
+        context = dict(d=diagnostics, result=diagnostics[diagnostic.name], manifest=manifest, ranked=ranked, findings=own)
+        try:
+            template = env.from_string(diagnostic.report) if diagnostic.report else env.get_template("diagnostic_default.html.j2")
+            html = template.render(title=diagnostic.title, description=diagnostic.description, **context)
+        except Exception as exc:  # a plugin's template: named in the report, never a failed report
+            html = str(
+                Markup('<p class="off" data-diagnostic="{}">The section of {} ({}) could not be shown: {}: {}</p>').format(
+                    diagnostic.name, diagnostic.label, entry.distribution, type(exc).__name__, exc
+                )
+            )
+        found.append(Markup(html))
+    return found
+
+
+def render(run_dir: str | Path, diagnostics: dict[str, Any] | None = None, host: Host | None = None) -> str:
+    """The report of a run folder, from its files (``diagnostics``: these instead of its ``diagnostics.json``;
+    ``host``: the diagnostics whose sections it shows, by default the built-in and installed ones)."""
     folder = RunFolder(run_dir)
     manifest = folder.manifest()
     diagnostics = diagnostics if diagnostics is not None else folder.optional_json(DIAGNOSTICS)
@@ -43,22 +75,24 @@ def render(run_dir: str | Path, diagnostics: dict[str, Any] | None = None) -> st
     for row in folder.topk():
         if row["direction"] in by_direction:
             by_direction[row["direction"]][row["dataset"]] = row
-    return (
-        environment("illusion.report")
-        .get_template("report.html.j2")
-        .render(
-            manifest=manifest,
-            datasets=[d["name"] for d in manifest["datasets"]],
-            directions=by_direction,
-            ranked=ends(ranking),
-            hidden=len(ids) - len(by_direction),
-            explorer=EXPLORER if len(ids) > CARDS else None,
-            stats=folder.optional_json(STATS) or {},
-            diagnostics=diagnostics,
-        )
+    env = environment("illusion.report")
+    diagnosed = diagnostics is not None and diagnostics.get("run_id") == manifest["run_id"]
+    shown_sections = sections(env, diagnostics, manifest, ends(ranking), host or Host()) if diagnostics and diagnosed else []
+    return env.get_template("report.html.j2").render(
+        manifest=manifest,
+        datasets=[d["name"] for d in manifest["datasets"]],
+        directions=by_direction,
+        ranked=ends(ranking),
+        hidden=len(ids) - len(by_direction),
+        explorer=EXPLORER if len(ids) > CARDS else None,
+        stats=folder.optional_json(STATS) or {},
+        diagnostics=diagnostics,
+        sections=shown_sections,
     )
 
 
-def write_report(run_dir: str | Path, out: str | Path | None = None, diagnostics: dict[str, Any] | None = None) -> Path:
+def write_report(
+    run_dir: str | Path, out: str | Path | None = None, diagnostics: dict[str, Any] | None = None, host: Host | None = None
+) -> Path:
     """Write the report of ``run_dir`` into it, or into the folder ``out``."""
-    return RunFolder(out or run_dir).write_text(REPORT, render(run_dir, diagnostics))
+    return RunFolder(out or run_dir).write_text(REPORT, render(run_dir, diagnostics, host))

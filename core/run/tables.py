@@ -71,6 +71,28 @@ def explanation_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         raise IllusionError(f"{EXPLANATIONS}: a row lacks the field {exc} or is malformed; rerun `illusion explain`") from None
 
 
+FINDING_COLUMNS = ["finding", "diagnostic", "title", "condition", "value", "low", "high", "chance", "paper", "comparable"]
+
+
+def findings_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per finding and condition (``all`` for a finding of the whole run) from a ``diagnostics.json``."""
+    rows = []
+    for key, finding in result.get("findings", {}).items():
+        paper = finding.get("paper") or {}
+        for condition, found in finding["values"].items():
+            low, high = found.get("interval") or (None, None)
+            rows.append(
+                dict(
+                    zip(
+                        FINDING_COLUMNS,
+                        [key, finding["diagnostic"], finding["title"], condition, found["value"], low, high, found.get("chance")]
+                        + [paper.get("value"), paper.get("value") is not None and not paper.get("why")],
+                    )
+                )
+            )
+    return rows
+
+
 def tables(run: RunView) -> dict[str, Callable[[], pd.DataFrame | None]]:
     """The tables ``illusion tables`` writes, by file stem; a table is None when the run has no such file."""
     return {
@@ -81,6 +103,7 @@ def tables(run: RunView) -> dict[str, Callable[[], pd.DataFrame | None]]:
         "stats": run.stats,
         "range_overlap": run.range_overlap,
         "diagnostics": lambda: run.diagnostics() if run.diagnosed else None,
+        "findings": lambda: run.findings() if run.diagnosed else None,
         "annotations": run.annotations,
         "explanations": lambda: run.explanations() if run.folder.has(EXPLANATIONS) else None,
     }

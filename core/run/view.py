@@ -209,6 +209,13 @@ class RunView:
 
         return pd.DataFrame(diagnostics_rows(self.diagnostics_json()))
 
+    def findings(self) -> pd.DataFrame:
+        """Every diagnostic's findings (built-in and installed), one row per finding and condition: ``value``,
+        ``low``, ``high``, ``chance``, the paper's value and whether it is comparable; empty when not diagnosed."""
+        from illusion.run.tables import FINDING_COLUMNS, findings_rows
+
+        return pd.DataFrame(findings_rows(self.diagnostics_json()) if self.diagnosed else [], columns=FINDING_COLUMNS)
+
     def reliability(self) -> dict[str, Any] | None:
         """How reliable the illusion score ranking is at the run's size (``uncertainty.reliability`` of
         ``diagnostics.json``: split-half rank correlation, Spearman-Brown, sentences needed); None when not diagnosed."""

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from illusion.diagnostics.suite import Settings, diagnose
+from illusion.host import Host
 from illusion.records import content_hash
 from illusion.run.config import RunConfig
 from illusion.run.data import RunData
@@ -59,6 +60,7 @@ def diagnose_cell(
     roles: Mapping[str, str],
     settings: Settings,
     label: str,
+    host: Host,
 ) -> CellResult:
     """Directions, top-k, statistics and diagnostics of ``datasets`` (each with its vectors), as a run would compute them."""
     dim = datasets[0].encoded.shape[1]
@@ -79,7 +81,7 @@ def diagnose_cell(
         found_stats=stats,
         found_top={name: np.asarray(result.top_index) for name, result in found.items()},
     )
-    return CellResult(stats, diagnose(run, settings, roles=dict(roles)), list(directions.ids), conditions, stored)
+    return CellResult(stats, diagnose(run, settings, roles=dict(roles), host=host), list(directions.ids), conditions, stored)
 
 
 def _manifest(label: str, config: RunConfig, datasets: Sequence[Dataset], ids: Sequence[str], conditions: list[str]) -> dict:

@@ -39,7 +39,7 @@ def references(summary: Mapping[str, Any], finding: Mapping[str, Any], condition
         found.append({"value": paper["value"], "label": f"paper {paper['value']:.3g}", "kind": "paper"})
     chances: dict[float, list[str]] = {}
     for cell in summary["cells"]:
-        entry = cell["findings"][finding["name"]].get(condition, {})
+        entry = cell["findings"].get(finding["name"], {}).get(condition, {})
         if entry.get("chance") is not None:
             chances.setdefault(entry["chance"], []).append(cell["size"])
     for value, sizes in chances.items():
@@ -60,7 +60,7 @@ def panel(summary: Mapping[str, Any], finding: Mapping[str, Any], condition: str
         for layer in layers:
             cell = at.get((layer, pooling, size), {})
             found = cell.get("findings", {}).get(finding["name"], {}).get(condition, {})
-            value, ci, warned = found.get("value"), found.get("interval"), flags(cell, finding["name"]) if cell else []
+            value, ci, warned = found.get("value"), found.get("interval"), flags(cell, finding) if cell else []
             text = f"layer {layer}: {_fmt(value)}" + (f" [{_fmt(ci[0])}, {_fmt(ci[1])}]" if ci else "")
             text += f"; flagged: {', '.join(warned)}" if warned else ""
             points.append([value, ci, text, bool(warned)])
@@ -70,7 +70,7 @@ def panel(summary: Mapping[str, Any], finding: Mapping[str, Any], condition: str
 
 def _values(summary: Mapping[str, Any], finding: Mapping[str, Any], conditions: list[str]) -> list[float]:
     """Every value, interval bound and reference line of a finding, in every cell and condition: one axis for all its panels."""
-    found = [entry for cell in summary["cells"] for entry in cell["findings"][finding["name"]].values()]
+    found = [entry for cell in summary["cells"] for entry in cell["findings"].get(finding["name"], {}).values()]
     values = [v for entry in found for v in [entry["value"], *(entry["interval"] or [])] if v is not None]
     return values + [r["value"] for condition in conditions for r in references(summary, finding, condition)]
 

@@ -100,7 +100,7 @@ def sweep(
             elif result is None:
                 cell_start, computed = time.perf_counter(), computed + 1
                 parts = [cell.subset(d, encoded.vectors[view][d.name], rows[size][d.name]) for d in datasets]
-                found = cell.diagnose_cell(config, samplers, parts, roles, settings, name)
+                found = cell.diagnose_cell(config, samplers, parts, roles, settings, name, host)
                 result = _cell_record(name, layer, pooling, size, parts, found, round(time.perf_counter() - cell_start, 3))
                 write_json(file, {**result, "key": key})
             done.setdefault(same, result)
@@ -108,7 +108,7 @@ def sweep(
             advance(1)
     timings["cells"] = round(time.perf_counter() - start, 3)
     summary = {
-        **_header(config, grid, encoded, datasets, rows, samplers, settings),
+        **_header(config, grid, encoded, datasets, rows, samplers, settings, host, cells),
         "cells": [{k: v for k, v in c.items() if k != "key"} for c in cells],
         "computed": computed,
         "timings": timings,
@@ -126,6 +126,8 @@ def _header(
     rows: dict[str, dict[str, np.ndarray]],
     samplers: list[tuple[Any, Any]],
     settings: Settings,
+    host: Host,
+    cells: list[dict[str, Any]],
 ) -> dict[str, Any]:
     """What ``sweep.json`` says before its cells: the sweep's settings, grid, datasets, conditions and findings."""
     return {
@@ -148,7 +150,7 @@ def _header(
         ],
         "conditions": [{"condition": choice.name, "sampler": choice.plugin, "role": plugin.role} for choice, plugin in samplers],
         "settings": asdict(settings),
-        "findings": findings.describe(config.k, len(datasets)),
+        "findings": findings.describe(host, config.k, len(datasets), {key for cell in cells for key in cell["findings"]}),
     }
 
 

@@ -13,20 +13,7 @@ from illusion.errors import IllusionError
 from illusion.report.run_report import render
 from illusion.run.data import load_run_data
 from illusion.run.topk import extremes
-from tests.helpers.run_configs import write_text_run_config
-from tests.helpers.word_runs import cli, word_sentences
-
-
-@pytest.fixture(scope="module")
-def config(tmp_path_factory, tiny_bert):
-    return write_text_run_config(tmp_path_factory.mktemp("data"), word_sentences(), tiny_bert, seed=3, k=5, controls=1)
-
-
-@pytest.fixture(scope="module")
-def run_dir(config, tmp_path_factory):
-    out = tmp_path_factory.mktemp("run") / "out"
-    assert cli("run", config, "--out", out, "-q") == 0
-    return out
+from tests.helpers.word_runs import cli
 
 
 def without_volatile(result):

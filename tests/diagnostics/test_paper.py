@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
-from illusion.diagnostics.paper import REFERENCES, caveat, compare
+from illusion import DiagnosticContext
+from illusion.diagnostics import paper
+from illusion.diagnostics.builtin import BUILTIN
+from illusion.diagnostics.paper import caveat
+
+PAPER = {finding.key: finding.paper for diagnostic in BUILTIN for finding in diagnostic.findings}
 
 NEURONS = [f"neuron:{i}" for i in range(20)]
 
@@ -38,14 +44,26 @@ def result(overlapping=(5, 6), one=(0.02, 0.01, 0.03), every=0.001, fills=(0.03,
                 }
             }
         },
+        "locality": {},
         "outliers": {"per_dataset": {f"d{i}": {"all_neurons": {"share": {"0.01": f, "0.1": 0.2}}} for i, f in enumerate(fills)}},
     }
+
+
+def compare(result, manifest):
+    """The ``paper`` part the built-in diagnostics' findings give for ``result`` of a run with ``manifest``."""
+    names = [d["name"] for d in manifest["datasets"]]
+    context = DiagnosticContext("run", 0, manifest["k"], names, {}, {}, [], [], np.zeros((0, 0)), {}, {}, manifest)
+    found = {}
+    for diagnostic in BUILTIN:
+        if diagnostic.name in result:
+            found |= paper.versus(diagnostic, result[diagnostic.name], context)
+    return paper.summary(found, manifest)
 
 
 def test_a_small_runs_differences_carry_the_paper_value_and_an_interval_that_excludes_it():
     findings = compare(result(), manifest())["findings"]
     overlap = findings["range_overlap"]
-    assert overlap["status"] == "differs" and overlap["paper"] == REFERENCES["range_overlap"][0]
+    assert overlap["status"] == "differs" and overlap["paper"] == PAPER["range_overlap"]
     assert overlap["interval"][0] <= overlap["run"] <= overlap["interval"][1] and "bootstrap" in overlap["interval_kind"]
     assert findings["monotonicity_one"]["status"] == "differs" and findings["monotonicity_one"]["interval"] == [0.01, 0.03]
     assert findings["monotonicity_all"]["status"] == "differs" and "Wilson" in findings["monotonicity_all"]["interval_kind"]

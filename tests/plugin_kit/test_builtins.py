@@ -12,6 +12,7 @@ from illusion.registrations import KINDS
 from illusion.testing import (
     ConceptDetectorContract,
     DatasetContract,
+    DiagnosticContract,
     DirectionSamplerContract,
     ExplainerContract,
     ModelLayerContract,
@@ -218,6 +219,42 @@ class TestHuman(ExplainerContract):
     @pytest.fixture
     def illusion_bad_options(self, tmp_path, illusion_options):
         return [({"annotations": str(tmp_path / "broken.jsonl")}, "not JSON")]
+
+
+class TestDiagnosticSeparability(DiagnosticContract):
+    name = "separability"
+
+
+class TestDiagnosticRangeOverlap(DiagnosticContract):
+    name = "range_overlap"
+
+
+class TestDiagnosticMonotonicity(DiagnosticContract):
+    name = "monotonicity"
+
+
+class TestDiagnosticLocality(DiagnosticContract):
+    name = "locality"
+
+
+class TestDiagnosticOutliers(DiagnosticContract):
+    name = "outliers"
+
+
+class TestDiagnosticAnisotropy(DiagnosticContract):
+    name = "anisotropy"
+
+
+class TestDiagnosticSanity(DiagnosticContract):
+    name = "sanity"
+
+
+class TestDiagnosticIllusionScore(DiagnosticContract):
+    name = "illusion_score"
+
+
+class TestDiagnosticUncertainty(DiagnosticContract):
+    name = "uncertainty"
 
 
 def test_every_builtin_plugin_has_a_contract_test():

@@ -70,8 +70,8 @@ def test_the_terminal_summary_names_the_differing_findings_then_the_caveat(run_d
     print_summary(console, changed)
     text = console.export_text()
     assert (
-        "differs from the paper: top 1% fill" in text
-        and "ranges overlap" not in text.split("differs from the paper")[1].split("\n")[0]
+        f"differs from the paper: {changed['findings']['outliers']['title']}" in text
+        and changed["findings"]["range_overlap"]["title"] not in text.split("differs from the paper")[1].split("\n")[0]
     )
     assert changed["paper"]["caveat"] in text
     for finding in changed["paper"]["findings"].values():

@@ -7,8 +7,10 @@ import re
 
 import pytest
 
+from illusion.diagnostics.builtin import BUILTIN
+from illusion.host import Host
 from illusion.report.plot import lines
-from illusion.sweep.findings import FINDINGS, WHOLE, describe
+from illusion.sweep.findings import WHOLE, describe
 from illusion.sweep.page import render
 
 LAYERS, POOLINGS, SIZES = [1, 2, 3], ["cls", "mean"], ["200", "all"]
@@ -17,6 +19,10 @@ CONDITIONS = [
     {"condition": "neuron", "sampler": "neuron", "role": "candidate"},
     {"condition": "random", "sampler": "random", "role": "baseline"},
 ]
+
+
+BUILT_IN = [f.key for d in BUILTIN for f in d.findings]
+FINDINGS = describe(Host(autoload=False), 10, 4, BUILT_IN)  # what each built-in diagnostic's findings are
 
 
 def summary(k: int = 10, datasets: int = 4) -> dict:
@@ -28,7 +34,7 @@ def summary(k: int = 10, datasets: int = 4) -> dict:
         for layer in LAYERS:
             for pooling in POOLINGS:
                 found = {
-                    f.name: {c: value(layer, size) for c in (["neuron", "random"] if f.per_condition else [WHOLE])}
+                    f["name"]: {c: value(layer, size) for c in (["neuron", "random"] if f["per_condition"] else [WHOLE])}
                     for f in FINDINGS
                 }
                 cells.append(
@@ -44,7 +50,7 @@ def summary(k: int = 10, datasets: int = 4) -> dict:
         "grid": {"layers": LAYERS, "poolings": POOLINGS, "sizes": SIZES},
         "datasets": [{"name": f"{EVIL}{i}", "sentences": {"200": 200, "all": 300}} for i in range(datasets)],
         "conditions": CONDITIONS,
-        "findings": describe(k, datasets),
+        "findings": describe(Host(autoload=False), k, datasets, BUILT_IN),
         "cells": cells,
     }
 
@@ -56,7 +62,7 @@ def svgs(page: str) -> list[str]:
 def test_every_finding_has_a_panel_per_condition_with_a_line_per_pooling_and_size():
     page = render(summary())
     panels = svgs(page)
-    assert len(panels) == sum(2 if f.per_condition else 1 for f in FINDINGS)
+    assert len(panels) == sum(2 if f["per_condition"] else 1 for f in FINDINGS)
     for panel in panels:
         assert panel.count('<g class="series"') == len(POOLINGS) * len(SIZES)
         assert panel.count("<circle") in (len(LAYERS) * 4, len(LAYERS) * 4 - 1)  # one point per layer and line
