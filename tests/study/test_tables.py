@@ -14,7 +14,7 @@ def test_parquet_and_csv_hold_the_same_tables(study_run, tmp_path):
     run = illusion.open_run(study_run)
     assert cli("tables", study_run, "--out", tmp_path / "pq") == 0
     assert cli("tables", study_run, "--format", "csv", "--out", tmp_path / "csv", "--activations") == 0
-    names = {"facts", "directions", "topk", "controls", "stats", "range_overlap", "diagnostics"}
+    names = {"facts", "directions", "topk", "controls", "stats", "range_overlap", "diagnostics", "findings"}
     assert {p.stem for p in (tmp_path / "pq").iterdir()} == names
     assert {p.stem for p in (tmp_path / "csv").iterdir()} == names | {"activations"}
     topk = pd.read_parquet(tmp_path / "pq" / "topk.parquet")
