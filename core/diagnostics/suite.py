@@ -26,8 +26,7 @@ from illusion.run import stats
 from illusion.run.data import RunData, load_run_data
 from illusion.run.folder import DIAGNOSTICS, RunFolder
 from illusion.run.pipeline import Dataset
-
-FORMAT = 1
+from illusion.run.schema import FORMAT, Manifest
 
 
 @dataclass(frozen=True)
@@ -74,7 +73,7 @@ def diagnose(
     reporter = reporter or Reporter(quiet=True)
     seed, k = run.config.seed, run.config.k
     ids, conditions, directions = run.direction_ids, run.conditions, run.directions
-    run_stats, top_index = run.stats(), run.top_index()
+    run_stats, top_index = run.stats().to_json(), run.top_index()
     findings = run_stats["directions"]
     timings: dict[str, float] = {}
 
@@ -87,7 +86,7 @@ def diagnose(
 
     result: dict[str, Any] = {
         "format": FORMAT,
-        "run_id": run.manifest["run_id"],
+        "run_id": run.manifest.run_id,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "settings": asdict(settings),
         "datasets": run.names,
@@ -162,19 +161,19 @@ def diagnose(
             lambda masks: split_consistency(run.vectors, counted, directions, masks),
         ),
     )
-    result["paper"] = paper.compare(result, run.manifest)
+    result["paper"] = paper.compare(result, run.manifest.to_json())
     result["timings"] = timings
     return result
 
 
-def sampler_roles(manifest: dict[str, Any], host: Host) -> dict[str, str]:
-    """Each sampler label of the run and the role its plugin declares (``candidate`` when the plugin is gone)."""
+def sampler_roles(manifest: Manifest, host: Host) -> dict[str, str]:
+    """Each condition of the run and the role its sampler plugin declares (``candidate`` when the plugin is gone)."""
     roles = {}
-    for sampler in manifest["config"]["samplers"]:
+    for condition, plugin in {d.condition: d.sampler for d in manifest.directions}.items():
         try:
-            roles[sampler.get("label", sampler["plugin"])] = host.get("direction sampler", sampler["plugin"]).role
+            roles[condition] = host.get("direction sampler", plugin).role
         except IllusionError:
-            roles[sampler.get("label", sampler["plugin"])] = "candidate"
+            roles[condition] = "candidate"
     return roles
 
 

@@ -32,7 +32,7 @@ class Explorer:
     def __init__(self, source: Source):
         self.source = source
         self.datasets = source.datasets
-        self.ids = [d["id"] for d in source.directions]
+        self.ids = [d.id for d in source.directions]
         self.number = {identifier: n for n, identifier in enumerate(self.ids)}
         self.rows = source.sets
         self.sentences = SentenceTable(self.datasets)
@@ -57,15 +57,15 @@ class Explorer:
 
     def index(self) -> dict[str, Any]:
         """One row per direction, columns side by side: what the index sorts, filters and pages through."""
-        conditions = sorted({d["condition"] for d in self.source.directions})
+        conditions = sorted({d.condition for d in self.source.directions})
         findings = self.source.stats.get("directions", {})
         columns: dict[str, list[Any]] = defaultdict(list)
         for direction in self.source.directions:
-            identifier = direction["id"]
+            identifier = direction.id
             these, finding = self.parts(identifier), findings.get(identifier, {})
             overlaps = list(finding.get("range_overlap", {}).values())
             columns["id"].append(identifier)
-            columns["condition"].append(conditions.index(direction["condition"]))
+            columns["condition"].append(conditions.index(direction.condition))
             columns["score"].append(_rounded(self.scores.get(identifier, {}).get("score")))
             columns["concentration"].append(_rounded(these["concentration"]))
             columns["overlap"].append(_rounded(np.mean(overlaps)) if overlaps else None)
@@ -77,13 +77,13 @@ class Explorer:
                 columns["same"].append(_rounded(call.get("same_share")))
                 columns["patterns"].append(len(call.get("datasets_with_pattern") or []))
         manifest = self.source.manifest
-        model = manifest.get("model") or {}
+        model = manifest.model or {}
         return {
             "run": {
-                "id": manifest.get("run_id", ""),
-                "created": manifest.get("created", ""),
-                "model": str(model.get("model", model)) if isinstance(model, dict) else str(model),
-                "k": manifest.get("k"),
+                "id": manifest.run_id,
+                "created": manifest.created,
+                "model": str(model.get("model", model)),
+                "k": manifest.k,
             },
             "datasets": self.datasets,
             "conditions": conditions,
@@ -103,7 +103,7 @@ class Explorer:
         diagnostics = self.source.diagnostics or {}
         entry: dict[str, Any] = {
             "id": identifier,
-            "condition": self.source.directions[n]["condition"],
+            "condition": self.source.directions[n].condition,
             "pooled": {key: finding.get("pooled", {}).get(key) for key in ("counts", "largest_dataset", "largest_share")},
             "overlap": finding.get("range_overlap", {}),
             "score": _rounded(self.scores.get(identifier, {}).get("score")),
@@ -137,7 +137,7 @@ class Explorer:
             entry["sets"][d]["samples"] = [
                 [
                     [
-                        self.sentences.number(name, str(sampled[name, int(i)]["id"]), sampled[name, int(i)]["text"]),
+                        self.sentences.number(name, sampled[name, int(i)].id, sampled[name, int(i)].text),
                         round(float(s), 4),
                     ]
                     for i, s in zip(samples[d, j], scores[d, j])

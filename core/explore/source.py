@@ -17,6 +17,7 @@ import pandas as pd
 from illusion.errors import IllusionError
 from illusion.run import profiles
 from illusion.run.folder import AGREEMENT, STATS
+from illusion.run.schema import DirectionEntry, Manifest, ProfileSentence
 from illusion.run.view import open_run
 
 
@@ -25,20 +26,20 @@ class Source:
     """A run as the explorer sees it."""
 
     path: Path
-    manifest: dict[str, Any]
+    manifest: Manifest
     sets: dict[str, dict[str, dict[str, list[dict[str, Any]]]]]  # direction -> dataset -> "top"/"bottom" -> entries
     stats: dict[str, Any]
     diagnostics: dict[str, Any] | None
     agreement: dict[str, Any] | None
-    profiles: tuple[profiles.Profiles, dict[tuple[str, int], dict[str, Any]]] | None
+    profiles: tuple[profiles.Profiles, dict[tuple[str, int], ProfileSentence]] | None
 
     @property
     def datasets(self) -> list[str]:
-        return [d["name"] for d in self.manifest["datasets"]]
+        return self.manifest.dataset_names
 
     @property
-    def directions(self) -> list[dict[str, Any]]:
-        return self.manifest["directions"]
+    def directions(self) -> list[DirectionEntry]:
+        return self.manifest.directions
 
 
 def listed_sets(topk: Any) -> dict[str, dict[str, dict[str, list[dict[str, Any]]]]]:
