@@ -131,7 +131,9 @@ def run(
         result = run_pipeline(resolved, out, host=host, reporter=reporter, cache=not no_cache)
     diagnostics = write_diagnostics(out, reporter=reporter, datasets=result.datasets) if resolved.diagnostics else None
     if not diagnostics:
-        (out / "diagnostics.json").unlink(missing_ok=True)  # an earlier run's, in the same folder
+        from illusion.run.folder import DIAGNOSTICS
+
+        (out / DIAGNOSTICS).unlink(missing_ok=True)  # an earlier run's, in the same folder
     report = write_report(out)
     _summary(console, result, report)
     if diagnostics:

@@ -38,14 +38,15 @@ class Explorer:
         self.sentences = SentenceTable(self.datasets)
         self.scores = (source.diagnostics or {}).get("illusion_score", {}).get("directions", {})
         self.uncertainty = (source.diagnostics or {}).get("uncertainty", {})
+        self.findings = source.stats.directions if source.stats else {}
         self.campaign = (source.agreement or {}).get("cross_dataset", {}).get("directions") if source.agreement else None
 
     def parts(self, identifier: str) -> dict[str, float | None]:
         if identifier in self.scores:
             return self.scores[identifier]["parts"]
-        finding = self.source.stats.get("directions", {}).get(identifier)
+        finding = self.findings.get(identifier)
         empty: dict[str, float | None] = {"concentration": None, "separation": None, "inconsistency": None}
-        return parts(finding, None, len(self.datasets)) if finding else empty
+        return parts(finding.to_json(), None, len(self.datasets)) if finding else empty
 
     def shown(self, identifier: str) -> dict[str, Any]:
         """The score and its parts as the report and the terminal show them, each with its 95% interval when there is one."""
@@ -58,18 +59,17 @@ class Explorer:
     def index(self) -> dict[str, Any]:
         """One row per direction, columns side by side: what the index sorts, filters and pages through."""
         conditions = sorted({d.condition for d in self.source.directions})
-        findings = self.source.stats.get("directions", {})
         columns: dict[str, list[Any]] = defaultdict(list)
         for direction in self.source.directions:
             identifier = direction.id
-            these, finding = self.parts(identifier), findings.get(identifier, {})
-            overlaps = list(finding.get("range_overlap", {}).values())
+            these, finding = self.parts(identifier), self.findings.get(identifier)
+            overlaps = list(finding.range_overlap.values()) if finding else []
             columns["id"].append(identifier)
             columns["condition"].append(conditions.index(direction.condition))
             columns["score"].append(_rounded(self.scores.get(identifier, {}).get("score")))
             columns["concentration"].append(_rounded(these["concentration"]))
             columns["overlap"].append(_rounded(np.mean(overlaps)) if overlaps else None)
-            largest = finding.get("pooled", {}).get("largest_dataset")
+            largest = finding.pooled.largest_dataset if finding else None
             columns["largest"].append(self.datasets.index(largest) if largest in self.datasets else None)
             if self.campaign is not None:
                 call = self.campaign.get(identifier, {})
@@ -99,13 +99,14 @@ class Explorer:
     def direction(self, n: int) -> dict[str, Any]:
         """One direction's page: findings, histograms, and its sentences per dataset as sentence numbers."""
         identifier = self.ids[n]
-        finding = self.source.stats.get("directions", {}).get(identifier, {})
+        finding = self.findings.get(identifier)
+        pooled = finding.pooled.to_json() if finding else {}
         diagnostics = self.source.diagnostics or {}
         entry: dict[str, Any] = {
             "id": identifier,
             "condition": self.source.directions[n].condition,
-            "pooled": {key: finding.get("pooled", {}).get(key) for key in ("counts", "largest_dataset", "largest_share")},
-            "overlap": finding.get("range_overlap", {}),
+            "pooled": {key: pooled.get(key) for key in ("counts", "largest_dataset", "largest_share")},
+            "overlap": finding.range_overlap if finding else {},
             "score": _rounded(self.scores.get(identifier, {}).get("score")),
             "parts": {key: _rounded(value) for key, value in self.parts(identifier).items()},
             "shown": self.shown(identifier),

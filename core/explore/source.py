@@ -16,8 +16,8 @@ import pandas as pd
 
 from illusion.errors import IllusionError
 from illusion.run import profiles
-from illusion.run.folder import AGREEMENT, STATS
-from illusion.run.schema import DirectionEntry, Manifest, ProfileSentence
+from illusion.run.folder import AGREEMENT
+from illusion.run.schema import DirectionEntry, Manifest, ProfileSentence, Stats
 from illusion.run.view import open_run
 
 
@@ -28,7 +28,7 @@ class Source:
     path: Path
     manifest: Manifest
     sets: dict[str, dict[str, dict[str, list[dict[str, Any]]]]]  # direction -> dataset -> "top"/"bottom" -> entries
-    stats: dict[str, Any]
+    stats: Stats | None  # None for a run without stats.json
     diagnostics: dict[str, Any] | None
     agreement: dict[str, Any] | None
     profiles: tuple[profiles.Profiles, dict[tuple[str, int], ProfileSentence]] | None
@@ -68,7 +68,7 @@ def open_source(run_dir: str | Path) -> Source:
         run.path,
         run.manifest,
         sets,
-        run.stats_json() if run.folder.has(STATS) else {},
+        run.folder.optional_stats(),
         diagnostics,
         run.folder.optional_json(AGREEMENT),
         profiles.read(run.folder),

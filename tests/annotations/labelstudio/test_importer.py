@@ -295,16 +295,16 @@ class Handed:
     """A backend other than Label Studio, as the campaign layer sees it: its own questions, and
     answers handed back in the shape of a Label Studio JSON export."""
 
-    def record(self, run):
+    def ledger(self, run):
         return None
 
     def questions(self, task_type):
         return {"set": SET_QUESTIONS, "pair": PAIR_QUESTIONS}[task_type]
 
-    def exports(self, run, private, record):
+    def exports(self, run, private, ledger):
         return [(f"handed {Path(path).name}", json.loads(Path(path).read_text())) for path in EXPORTS]
 
-    def assigned(self, record):
+    def assigned(self, ledger):
         return {}
 
 
