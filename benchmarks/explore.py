@@ -111,16 +111,16 @@ def main() -> None:
                 site = write_site(folder / "run", folder / "site")
                 built = time.perf_counter() - start
                 row = {
-                    "directions": len(result.manifest["directions"]),
-                    "datasets": len(result.manifest["datasets"]),
-                    "sentences": sum(d["size"] for d in result.manifest["datasets"]),
+                    "directions": len(result.manifest.directions),
+                    "datasets": len(result.manifest.datasets),
+                    "sentences": sum(d.size for d in result.manifest.datasets),
                     "run_s": round(ran, 1),
                     "profiles_s": result.timings.get("profiles"),
                     "diagnose_s": round(diagnosed, 1),
                     "build_s": round(built, 1),
                     "report_bytes": len(render(folder / "run").encode("utf-8")),
                     "profile_bytes": size(list((folder / "run").glob("profile-*"))),
-                    **measure(browser, site, result.manifest["directions"][0]["id"], args.rounds),
+                    **measure(browser, site, result.manifest.directions[0].id, args.rounds),
                 }
                 print(json.dumps(row), flush=True)
                 results["runs"].append(row)

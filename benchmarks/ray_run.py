@@ -64,8 +64,8 @@ def on_cluster(config_path: Path, workers: int, out: Path) -> dict:
     return {
         "seconds": seconds,
         "timings": result.timings,
-        "bytes": result.manifest["ray"]["bytes"],
-        "dim": result.manifest["dim"],
+        "bytes": result.manifest.ray.bytes,
+        "dim": result.manifest.dim,
     }
 
 
@@ -115,7 +115,7 @@ def main() -> None:
         start = time.perf_counter()
         single = run(load_config(config_path), folder / "single")
         seconds = time.perf_counter() - start
-        dim = single.manifest["dim"]
+        dim = single.manifest.dim
         rows.append({"setup": "one process (2 threads)", "seconds": round(seconds, 1), "vectors_s": single.timings["vectors"]})
         for workers in (1, 2):
             found = on_cluster(config_path, workers, folder / f"ray-{workers}")

@@ -14,7 +14,7 @@ from illusion.errors import PluginError
 class Directions:
     """Named unit directions: ``vectors[i]`` is the direction called ``ids[i]``.
 
-    Samplers give local ids (``"17"``); the host prefixes the sampler's label (``"neuron:17"``).
+    Samplers give local ids (``"17"``); the run prefixes the condition, the sampler's name in the config (``"neuron:17"``).
     """
 
     ids: Sequence[str]
@@ -68,8 +68,19 @@ class Directions:
             )
         return Directions(ids, single)
 
-    def prefixed(self, label: str) -> Directions:
-        return Directions([f"{label}:{i}" for i in self.ids], self.vectors)
+    def prefixed(self, condition: str) -> Directions:
+        """The directions with ids ``CONDITION:ID``: the run names each by the sampler (condition) that chose it."""
+        return Directions([f"{condition}:{i}" for i in self.ids], self.vectors)
+
+    @property
+    def conditions(self) -> list[str]:
+        """Each direction's condition, from its prefixed id."""
+        return [condition_of(identifier) for identifier in self.ids]
+
+
+def condition_of(identifier: str) -> str:
+    """The condition of a run's direction: the prefix of its id (``"neuron:17"`` -> ``"neuron"``)."""
+    return identifier.split(":", 1)[0]
 
 
 def unit_rows(vectors: np.ndarray) -> np.ndarray:

@@ -223,3 +223,33 @@ def test_function_level_and_relative_imports_are_found():
     found = [(imp.line, imp.target) for imp in imports(ROOT / "core" / "run" / "stats.py", text)]
     assert found == [(4, "illusion.diagnostics.score"), (5, "illusion.cli"), (6, "illusion.run.topk")]
     assert "a higher layer" in violation(imports(ROOT / "core" / "run" / "stats.py", text)[0])
+
+
+def test_shared_arguments_and_options_are_declared_once():
+    """``RUN_DIR``, ``RUN_DIRS`` and ``--quiet`` come from ``core/commands/options.py``; no command declares its own."""
+    shared = re.compile(r"click\.(argument\(\s*\"run_dirs?\"|option\(\s*\"--quiet\")")
+    found = [
+        f"{path.relative_to(ROOT)}:{text[: match.start()].count(chr(10)) + 1}"
+        for path in sorted((ROOT / "core" / "commands").glob("*.py"))
+        if path.name != "options.py"
+        for text in [path.read_text(encoding="utf-8")]
+        for match in shared.finditer(text)
+    ]
+    assert found == []
+
+
+def test_run_folder_contents_are_read_through_the_schema():
+    """Outside ``core/run/folder.py`` (and the diagnostics, which get the models' JSON), no code reads a
+    run-folder file as untyped JSON by name, and a direction's condition is parsed in one place."""
+    untyped = re.compile(
+        r"(?:read_jsonl?|optional_json)\((?:MANIFEST|TOPK|CONTROLS|CHECKS|MARKS|STATS|PROFILE_SENTENCES|DIAGNOSTICS)\b"
+    )
+    condition = re.compile(r"split\(\":\", 1\)\[0\]")
+    found = []
+    for path in source_files():
+        text, name = path.read_text(encoding="utf-8"), str(path.relative_to(ROOT))
+        if name != "core/run/folder.py" and untyped.search(text):
+            found.append(f"{name}: reads a run-folder file untyped")
+        if name != "core/directions.py" and condition.search(text):
+            found.append(f"{name}: parses a direction's condition (use illusion.directions.condition_of)")
+    assert found == []

@@ -19,7 +19,7 @@ from illusion.annotations.agreement.reliability import Level
 from illusion.annotations.campaign import tasks
 from illusion.annotations.campaign.rows import latest_per_annotator
 from illusion.errors import IllusionError
-from illusion.run.folder import ANNOTATIONS, STATS, RunFolder
+from illusion.run.folder import ANNOTATIONS, RunFolder
 
 CONTROL = "control"
 PATTERN = ("yes", "no")
@@ -116,7 +116,8 @@ def load_labelled_run(run_dir: str | Path, rows: list[dict] | None = None, sourc
     path = campaign.path
     notes = []
     folder = RunFolder(path)
-    stats = folder.optional_json(STATS)
+    found = folder.optional_stats()
+    stats = found.to_json() if found is not None else None
     if stats is None:
         notes.append("stats.json is absent: no automatic statistics to show beside the human ones")
     if rows is None:

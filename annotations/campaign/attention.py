@@ -27,11 +27,11 @@ PASS_SHARE = 0.8  # an annotator who says "yes" to fewer of the checks than this
 
 
 def campaign_tasks(
-    run: CampaignRun, private: Private, record: dict[str, Any] | None, every_check: bool = False
+    run: CampaignRun, private: Private, ledger: dict[str, Any] | None, every_check: bool = False
 ) -> dict[str, list[Task]]:
-    """The run's tasks with the attention checks its campaign record asks for; with ``every_check``, all
+    """The run's tasks with the attention checks its campaign ledger asks for; with ``every_check``, all
     the run has (an import must know a check that a server got before ``--attention`` was lowered)."""
-    count = (record or {}).get("attention", 0)
+    count = (ledger or {}).get("attention", 0)
     return build_tasks(run, private, attention_sets(run, max(count, len(run.checks)) if every_check else count))
 
 

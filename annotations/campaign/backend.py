@@ -1,4 +1,4 @@
-"""What a labelling backend gives the campaign layer (``Backend``), and the questions its forms ask (``Control``).
+"""What a labelling backend gives the campaign layer (``Backend``), and the questions its forms ask (``Question``).
 
 Label Studio is one backend (``illusion.annotations.labelstudio.backend``). Another one puts each
 annotator's tasks (``Task.payload``) on its own forms, and implements this protocol to hand
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class Control:
+class Question:
     """One question of a form, named by its ``name`` (the results' ``from_name``)."""
 
     name: str
@@ -29,23 +29,23 @@ class Control:
 
 
 class Backend(Protocol):
-    """Where a campaign's tasks are answered: its record, its forms' questions, and the answers."""
+    """Where a campaign's tasks are answered: its ledger, its forms' questions, and the answers."""
 
-    def record(self, run: CampaignRun) -> dict[str, Any] | None:
-        """The campaign's record in the run folder, or None before its first export. It holds
+    def ledger(self, run: CampaignRun) -> dict[str, Any] | None:
+        """The campaign's ledger in the run folder, or None before its first export. It holds
         ``attention`` (the number of attention checks) and, when each annotator has a server of
         their own, ``annotators``: one entry per pseudonym."""
         ...
 
-    def questions(self, task_type: str) -> dict[str, Control]:
+    def questions(self, task_type: str) -> dict[str, Question]:
         """The questions of the form for ``task_type`` ("set" or "pair"), by name."""
         ...
 
-    def exports(self, run: CampaignRun, private: Private, record: dict[str, Any]) -> list[tuple[str, Any]]:
+    def exports(self, run: CampaignRun, private: Private, ledger: dict[str, Any]) -> list[tuple[str, Any]]:
         """Every answer given so far, as (where it comes from, a Label Studio JSON export); raise
         ``IllusionError`` saying which server cannot be reached and how to fix it."""
         ...
 
-    def assigned(self, record: dict[str, Any]) -> dict[str, int]:
+    def assigned(self, ledger: dict[str, Any]) -> dict[str, int]:
         """The number of tasks put on each annotator's server, by pseudonym (empty on a shared server)."""
         ...

@@ -30,7 +30,7 @@ class Gathered:
     run: CampaignRun
     private: Private
     tasks: dict[str, list[Task]]
-    record: dict[str, Any]
+    ledger: dict[str, Any]
     sources: list[str]
     rows: list[dict[str, Any]]
     counts: Counter
@@ -42,19 +42,19 @@ def gather(run_dir, backend: Backend, files: tuple[str | Path, ...] = ()) -> Gat
     """Every latest annotation of the campaign, as rows, from the backend's servers or from export files."""
     run = load_campaign_run(run_dir)
     private = load_private(run.run_id)
-    record = backend.record(run) or {}
-    tasks = campaign_tasks(run, private, record, every_check=True)
+    ledger = backend.ledger(run) or {}
+    tasks = campaign_tasks(run, private, ledger, every_check=True)
     if files:
         exports = [(str(f), read_json(f, "Label Studio export file")) for f in files]
     else:
-        exports = backend.exports(run, private, record)
+        exports = backend.exports(run, private, ledger)
     covered: set[tuple[str, str | None]] = set()
     rejects: list[dict[str, Any]] = []
     questions = {task_type: backend.questions(task_type) for task_type in TASK_TYPES}
-    seats = tuple(record.get("annotators", ()))
+    seats = tuple(ledger.get("annotators", ()))
     rows, counts = annotation_rows(run, private, tasks, questions, exports, seats, covered, rejects)
     private.save()
-    return Gathered(run, private, tasks, record, [source for source, _ in exports], rows, counts, covered, rejects)
+    return Gathered(run, private, tasks, ledger, [source for source, _ in exports], rows, counts, covered, rejects)
 
 
 def import_campaign(run_dir, backend: Backend, files: tuple[str | Path, ...] = ()) -> dict[str, Any]:
@@ -68,7 +68,7 @@ def import_campaign(run_dir, backend: Backend, files: tuple[str | Path, ...] = (
     run, tasks, counts = got.run, got.tasks, got.counts
     folder = RunFolder(run.path)
     previous = folder.read_jsonl(ANNOTATIONS, "annotations file") if folder.has(ANNOTATIONS) else []
-    kept = _kept_rows(previous, got.covered, got.record) if files else []
+    kept = _kept_rows(previous, got.covered, got.ledger) if files else []
     rows = sorted(got.rows + kept, key=row_order)
     checks = [row for row in rows if row["condition"] == CONDITION]  # never counted as data
     rows = [row for row in rows if row["condition"] != CONDITION]
@@ -116,9 +116,9 @@ def _changes(previous: list[dict[str, Any]], rows: list[dict[str, Any]]) -> dict
 
 
 def _kept_rows(
-    previous: list[dict[str, Any]], covered: set[tuple[str, str | None]], record: dict[str, Any]
+    previous: list[dict[str, Any]], covered: set[tuple[str, str | None]], ledger: dict[str, Any]
 ) -> list[dict[str, Any]]:
     """The ``previous`` import's rows from projects the given files do not cover (a task type, on the
     shared server or on one annotator's server), so importing fewer files merges instead of dropping."""
-    seats = set(record.get("annotators", ()))
+    seats = set(ledger.get("annotators", ()))
     return [row for row in previous if (row["task_type"], row["annotator"] if row["annotator"] in seats else None) not in covered]

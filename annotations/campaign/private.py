@@ -2,7 +2,7 @@
 
 It holds the key that makes task uids and project tags unguessable, the random pseudonym given
 to each annotator, and the campaign's design (attention checks, overlap, the annotators' order), so
-that a campaign whose record in the run folder is lost is taken up again as it was. Without it nothing in a run folder links a pseudonym to a person or a task uid
+that a campaign whose ledger in the run folder is lost is taken up again as it was. Without it nothing in a run folder links a pseudonym to a person or a task uid
 to a set, so the run folder can be published. One file per run, readable by its owner only, in
 ``$ILLUSION_ORGANISER_DIR`` or ``~/.local/share/illusion/organiser``; copy it to import elsewhere.
 """

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from illusion.annotations.campaign.backend import Control
+from illusion.annotations.campaign.backend import Question
 from illusion.annotations.campaign.private import Private
 from illusion.annotations.campaign.tasks import CampaignRun, Task, for_seat, shown_texts
 from illusion.errors import IllusionError
@@ -22,7 +22,7 @@ def annotation_rows(
     run: CampaignRun,
     private: Private,
     tasks: dict[str, list[Task]],
-    questions: dict[str, dict[str, Control]],
+    questions: dict[str, dict[str, Question]],
     exports: list[tuple[str, Any]],
     seats: tuple[str, ...],
     covered: set[tuple[str, str | None]],
@@ -134,7 +134,7 @@ def _row(
     task: Task,
     seat: str | None,
     annotation: dict[str, Any],
-    questions: dict[str, Control],
+    questions: dict[str, Question],
     where: str,
 ) -> dict[str, Any]:
     user = _user(annotation, where)
@@ -165,7 +165,7 @@ def _row(
 
 
 def _answers(
-    result: Any, task: Task, questions: dict[str, Control], where: str, rejected: list[dict[str, Any]]
+    result: Any, task: Task, questions: dict[str, Question], where: str, rejected: list[dict[str, Any]]
 ) -> dict[str, Any]:
     """The answers in an annotation's ``result`` that the form allows; the others go to ``rejected``."""
     if not isinstance(result, list):
@@ -186,27 +186,27 @@ def _answers(
     return answers
 
 
-def _answer(control: Control, value: dict[str, Any], task: Task) -> Any:
-    if control.tag == "TextArea":
+def _answer(question: Question, value: dict[str, Any], task: Task) -> Any:
+    if question.tag == "TextArea":
         text = value.get("text")
         if not isinstance(text, list) or not all(isinstance(t, str) for t in text):
             raise BadAnswer(f"expected {{'text': [...]}}, got {value!r}")
         return "\n".join(text)
-    if control.tag == "Rating":
+    if question.tag == "Rating":
         rating = value.get("rating")
-        if not isinstance(rating, int) or not 1 <= rating <= control.max_rating:
-            raise BadAnswer(f"rating {rating!r} is not 1..{control.max_rating}")
+        if not isinstance(rating, int) or not 1 <= rating <= question.max_rating:
+            raise BadAnswer(f"rating {rating!r} is not 1..{question.max_rating}")
         return rating
     chosen = value.get("choices")
     if not isinstance(chosen, list) or not chosen or not all(isinstance(c, str) for c in chosen):
         raise BadAnswer(f"expected {{'choices': [...]}}, got {value!r}")
-    allowed = control.choices
-    if control.options_field:  # sentence numbers, from the task itself
-        allowed = {option["value"]: option["value"] for option in task.data[control.options_field]}
+    allowed = question.choices
+    if question.options_field:  # sentence numbers, from the task itself
+        allowed = {option["value"]: option["value"] for option in task.data[question.options_field]}
     unknown = [c for c in chosen if c not in allowed]
     if unknown:
         raise BadAnswer(f"unknown choice {unknown[0]!r} (expected one of: {', '.join(dict.fromkeys(allowed.values()))})")
-    if control.options_field:
+    if question.options_field:
         return sorted(int(c) for c in chosen)
     if len(chosen) > 1:
         raise BadAnswer(f"{len(chosen)} choices where one is expected")

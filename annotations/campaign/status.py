@@ -13,7 +13,7 @@ from illusion.annotations.campaign.importer import Gathered
 
 def campaign_progress(got: Gathered, backend: Backend) -> dict[str, Any]:
     """The campaign's progress from the labels ``got`` from its servers; nothing is written."""
-    seats = backend.assigned(got.record)
+    seats = backend.assigned(got.ledger)
     checks = attention_scores([row for row in got.rows if row["condition"] == CONDITION])
     names = sorted({row["annotator"] for row in got.rows} | set(seats))
     annotators = {}

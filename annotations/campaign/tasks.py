@@ -25,7 +25,8 @@ from illusion.annotations.campaign.private import Private
 from illusion.common.marks import highlight, word_span
 from illusion.common.seeds import rng_for
 from illusion.errors import IllusionError
-from illusion.run.folder import CHECKS, CONTROLS, MANIFEST, MARKS, TOPK, RunFolder
+from illusion.run.folder import CHECKS, CONTROLS, MARKS, TOPK, RunFolder
+from illusion.run.schema import CheckSet, ControlSet, Listed, SetSentence, TopkRow
 
 TASK_TYPES = ("set", "pair")
 PREVIEW_CHARS = 160
@@ -78,88 +79,51 @@ class Task:
 def load_campaign_run(run_dir: str | Path) -> CampaignRun:
     """Read ``manifest.json``, ``topk.jsonl``, ``controls.jsonl`` and ``checks.jsonl`` (optional) of a run folder."""
     folder = RunFolder(run_dir).require()
-    path = folder.path
     manifest = folder.manifest()
-    run_id = manifest.get("run_id")
-    if not isinstance(run_id, str) or not run_id:
-        raise IllusionError(f"{folder / MANIFEST}: no run_id; rerun `illusion run`")
-    seed = manifest.get("seed", 0)
-    if not isinstance(seed, int):
-        raise IllusionError(f"{folder / MANIFEST}: seed must be an integer, not {seed!r}")
     marks = _shown_marks(folder)
     sets = [_direction_set(row, folder / TOPK, n, marks) for n, row in enumerate(folder.topk(), 1)]
     sets += [_unlisted_set(row, folder / CONTROLS, n, marks) for n, row in enumerate(folder.controls(), 1)]
     checks = [_unlisted_set(row, folder / CHECKS, n, marks) for n, row in enumerate(folder.checks(), 1)]
     if not sets:
         raise IllusionError(f"{folder / TOPK}: no sentence sets; rerun `illusion run`")
-    named = [d["name"] for d in manifest.get("datasets", []) if isinstance(d, dict) and isinstance(d.get("name"), str)]
-    datasets = list(dict.fromkeys(named + [s.dataset for s in sets]))
-    return CampaignRun(path, run_id, seed, datasets, sets, checks)
+    datasets = list(dict.fromkeys(manifest.dataset_names + [s.dataset for s in sets]))
+    return CampaignRun(folder.path, manifest.run_id, manifest.seed, datasets, sets, checks)
 
 
-def _shown_marks(folder: RunFolder) -> dict[tuple[str, str], tuple[Any, str]]:
-    """The span to mark in each sentence, by (dataset, sentence id), with the row it comes from."""
-    marks = {}
-    for number, row in enumerate(folder.marks(), 1):
-        where = f"{folder / MARKS}, row {number}"
-        _require(row, ("dataset", "id"), where)
-        marks[row["dataset"], row["id"]] = (row.get("span"), where)
-    return marks
+Marks = dict[tuple[str, str], tuple[tuple[int, int] | None, str]]
 
 
-def _require(row: Any, keys: tuple[str, ...], where: str) -> None:
-    if not isinstance(row, dict):
-        raise IllusionError(f"{where}: expected a JSON object")
-    for key in keys:
-        if not isinstance(row.get(key), str) or not row[key]:
-            raise IllusionError(f"{where}: missing or empty {key!r}; rerun `illusion run`")
+def _shown_marks(folder: RunFolder) -> Marks:
+    """The span to mark in each sentence, by (dataset, sentence id), with the line it comes from."""
+    return {(mark.dataset, mark.id): (mark.span, f"{folder / MARKS}, line {n}") for n, mark in enumerate(folder.marks(), 1)}
 
 
-def _sentences(items: Any, dataset: str, marks: dict[tuple[str, str], tuple[Any, str]], where: str) -> list[dict[str, Any]]:
+def _sentences(items: Sequence[SetSentence | Listed], dataset: str, marks: Marks, where: str) -> list[dict[str, Any]]:
     """The sentences of a set, each with the span its mark covers (from ``marks.jsonl``), checked."""
-    if not isinstance(items, list) or not items:
+    if not items:
         raise IllusionError(f"{where}: expected a non-empty list of sentences")
     sentences = []
     for number, item in enumerate(items, 1):
-        _require(item, ("id", "text"), f"{where}, sentence {number}")
-        if marks and (dataset, item["id"]) not in marks:  # one sentence unmarked among marked ones would stand out
-            raise IllusionError(f"{where}, sentence {number}: no mark for {item['id']!r} in marks.jsonl; rerun `illusion run`")
-        span, source = marks.get((dataset, item["id"]), (None, where))
-        if span is not None and not (
-            isinstance(span, list)
-            and len(span) == 2
-            and all(isinstance(i, int) for i in span)
-            and 0 <= span[0] < span[1] <= len(item["text"])
-        ):
+        if marks and (dataset, item.id) not in marks:  # one sentence unmarked among marked ones would stand out
+            raise IllusionError(f"{where}, sentence {number}: no mark for {item.id!r} in marks.jsonl; rerun `illusion run`")
+        span, source = marks.get((dataset, item.id), (None, where))
+        if span is not None and not 0 <= span[0] < span[1] <= len(item.text):
             raise IllusionError(
-                f"{source}: span {span!r} is not [start, end) inside the text of sentence {item['id']!r}; rerun `illusion run`"
+                f"{source}: span {list(span)!r} is not [start, end) inside the text of sentence {item.id!r}; rerun `illusion run`"
             )
-        sentences.append({"id": item["id"], "text": item["text"], "span": span})
+        sentences.append({"id": item.id, "text": item.text, "span": list(span) if span is not None else None})
     return sentences
 
 
-def _direction_set(row: Any, file: Path, line: int, marks: dict) -> SentenceSet:
-    where = f"{file}, row {line}"
-    _require(row, ("direction", "condition", "dataset"), where)
-    return SentenceSet(
-        f"{row['direction']}@{row['dataset']}",
-        row["condition"],
-        row["direction"],
-        row["dataset"],
-        _sentences(row.get("top"), row["dataset"], marks, f"{where}, 'top'"),
-    )
+def _direction_set(row: TopkRow, file: Path, line: int, marks: Marks) -> SentenceSet:
+    where = f"{file}, line {line}"
+    sentences = _sentences(row.top, row.dataset, marks, f"{where}, 'top'")
+    return SentenceSet(f"{row.direction}@{row.dataset}", row.condition, row.direction, row.dataset, sentences)
 
 
-def _unlisted_set(row: Any, file: Path, line: int, marks: dict) -> SentenceSet:
-    where = f"{file}, row {line}"
-    _require(row, ("set", "condition", "dataset"), where)
-    return SentenceSet(
-        row["set"],
-        row["condition"],
-        None,
-        row["dataset"],
-        _sentences(row.get("sentences"), row["dataset"], marks, f"{where}, 'sentences'"),
-    )
+def _unlisted_set(row: ControlSet | CheckSet, file: Path, line: int, marks: Marks) -> SentenceSet:
+    sentences = _sentences(row.sentences, row.dataset, marks, f"{file}, line {line}, 'sentences'")
+    return SentenceSet(row.set, row.condition, None, row.dataset, sentences)
 
 
 def task_uid(private: Private, task_type: str, set_id: str) -> str:

@@ -1,5 +1,5 @@
 """Label Studio as a campaign's backend (see ``illusion.annotations.campaign.backend``): the
-record in ``labelstudio.json``, the questions of ``set.xml`` and ``pair.xml``, and the JSON
+ledger in ``labelstudio.json``, the questions of ``set.xml`` and ``pair.xml``, and the JSON
 export of every recorded project, on one shared server or on each annotator's own."""
 
 from __future__ import annotations
@@ -7,13 +7,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from illusion.annotations.campaign.backend import Control
+from illusion.annotations.campaign.backend import Question
 from illusion.annotations.campaign.private import Private
 from illusion.annotations.campaign.tasks import CampaignRun
 from illusion.annotations.labelstudio.annotators import seat
 from illusion.annotations.labelstudio.client import connect, server_url, talking_to
-from illusion.annotations.labelstudio.config import config_text, controls
-from illusion.annotations.labelstudio.project import find_project, read_record, record_path
+from illusion.annotations.labelstudio.config import config_text, form_questions
+from illusion.annotations.labelstudio.project import find_project, ledger_path, read_ledger
 from illusion.errors import IllusionError
 
 
@@ -24,33 +24,33 @@ class LabelStudioBackend:
     url: str | None = None
     api_key: str | None = None
 
-    def record(self, run: CampaignRun) -> dict[str, Any] | None:
-        return read_record(run)
+    def ledger(self, run: CampaignRun) -> dict[str, Any] | None:
+        return read_ledger(run)
 
-    def questions(self, task_type: str) -> dict[str, Control]:
-        return controls(config_text(task_type))
+    def questions(self, task_type: str) -> dict[str, Question]:
+        return form_questions(config_text(task_type))
 
-    def exports(self, run: CampaignRun, private: Private, record: dict[str, Any]) -> list[tuple[str, Any]]:
+    def exports(self, run: CampaignRun, private: Private, ledger: dict[str, Any]) -> list[tuple[str, Any]]:
         """The JSON export of every recorded project: on the shared server, or on each annotator's own."""
-        if not record:
+        if not ledger:
             raise IllusionError(
-                f"{record_path(run)}: no campaign yet; run `illusion export` first (it takes up a campaign "
-                "whose record was lost), or pass --from-file with a Label Studio JSON export"
+                f"{ledger_path(run)}: no campaign yet; run `illusion export` first (it takes up a campaign "
+                "whose ledger was lost), or pass --from-file with a Label Studio JSON export"
             )
-        if not record.get("annotators"):
-            url = server_url(self.url or record.get("url"))
-            return _exports(connect(url, self.api_key), url, run, private, record["projects"])
+        if not ledger.get("annotators"):
+            url = server_url(self.url or ledger.get("url"))
+            return _exports(connect(url, self.api_key), url, run, private, ledger["projects"])
         names = private.seat_names()
         exports = []
-        for pseudonym, holder in record["annotators"].items():
+        for pseudonym, holder in ledger["annotators"].items():
             place = seat(names[pseudonym])
             exports += _exports(connect(place.url, place.admin_key()), place.url, run, private, holder["projects"])
         return exports
 
-    def assigned(self, record: dict[str, Any]) -> dict[str, int]:
+    def assigned(self, ledger: dict[str, Any]) -> dict[str, int]:
         return {
             pseudonym: sum(project.get("tasks", 0) for project in holder["projects"].values())
-            for pseudonym, holder in record.get("annotators", {}).items()
+            for pseudonym, holder in ledger.get("annotators", {}).items()
         }
 
 

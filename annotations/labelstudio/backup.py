@@ -27,7 +27,7 @@ from typing import Any
 from illusion.annotations.campaign.private import load_private, organiser_dir
 from illusion.annotations.campaign.tasks import load_campaign_run
 from illusion.annotations.labelstudio.annotators import REGISTRY, Seat, seats
-from illusion.annotations.labelstudio.project import read_record
+from illusion.annotations.labelstudio.project import read_ledger
 from illusion.annotations.labelstudio.server import LOGIN_FILE, SIGNING_FILE
 from illusion.common.files import atomic_writer, read_json, write_json
 from illusion.errors import IllusionError
@@ -55,9 +55,9 @@ class Member:
 def campaign_seats(run_dir: str | Path) -> dict[str, Seat]:
     """The annotators (added with ``add-annotator``) whose servers hold the run's campaign."""
     run = load_campaign_run(run_dir)
-    record = read_record(run) or {}
+    ledger = read_ledger(run) or {}
     private = load_private(run.run_id)
-    given = set(record.get("annotators", {}))
+    given = set(ledger.get("annotators", {}))
     names = [name for pseudonym, name in private.seat_names().items() if pseudonym in given]
     known = seats()
     missing = [name for name in names if name not in known]
@@ -73,7 +73,7 @@ def backup_campaign(run_dir: str | Path, out: str | Path) -> dict[str, Any]:
     """Write the campaign's archive to ``out`` (a file, or a folder to put it in); return what it holds."""
     started = time.monotonic()
     run = load_campaign_run(run_dir)
-    if read_record(run) is None:
+    if read_ledger(run) is None:
         raise IllusionError(f"{run.path / LABELSTUDIO}: no campaign yet (run `illusion export` first); nothing to back up")
     private = load_private(run.run_id)
     places = campaign_seats(run.path)

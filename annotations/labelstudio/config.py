@@ -1,11 +1,11 @@
-"""The labelling configs (``set.xml``, ``pair.xml``) and the answers each of their controls allows."""
+"""The labelling configs (``set.xml``, ``pair.xml``) and the answers each of their questions allows."""
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from importlib.resources import files
 
-from illusion.annotations.campaign.backend import Control
+from illusion.annotations.campaign.backend import Question
 
 
 def config_text(task_type: str) -> str:
@@ -13,12 +13,12 @@ def config_text(task_type: str) -> str:
     return files("illusion.annotations.labelstudio").joinpath(f"{task_type}.xml").read_text(encoding="utf-8").strip()
 
 
-def controls(config: str) -> dict[str, Control]:
+def form_questions(config: str) -> dict[str, Question]:
     """The questions of a labelling config, by name."""
-    found: dict[str, Control] = {}
+    found: dict[str, Question] = {}
     for node in ET.fromstring(config).iter():
         name = node.get("name")
-        if name is None:  # every control is named; the rest are not questions
+        if name is None:  # every question (a Label Studio "control tag") is named; the rest are layout
             continue
         if node.tag == "Choices":
             # A Choice's alias, when set, is what the results hold; accept the shown value too.
@@ -28,9 +28,9 @@ def controls(config: str) -> dict[str, Control]:
                 code = choice.get("alias") or value
                 choices[code] = choices[value] = code
             dynamic = node.get("value", "")
-            found[name] = Control(name, "Choices", choices, dynamic[1:] if dynamic.startswith("$") else None)
+            found[name] = Question(name, "Choices", choices, dynamic[1:] if dynamic.startswith("$") else None)
         elif node.tag == "TextArea":
-            found[name] = Control(name, "TextArea")
+            found[name] = Question(name, "TextArea")
         elif node.tag == "Rating":
-            found[name] = Control(name, "Rating", max_rating=int(node.get("maxRating", "5")))
+            found[name] = Question(name, "Rating", max_rating=int(node.get("maxRating", "5")))
     return found

@@ -13,8 +13,8 @@ from illusion.annotations.campaign.private import Private, load_private
 from illusion.annotations.campaign.tasks import TASK_TYPES, CampaignRun, Task, load_campaign_run
 from illusion.annotations.labelstudio.annotators import seat
 from illusion.annotations.labelstudio.client import connect, refused, server_url, talking_to
-from illusion.annotations.labelstudio.config import config_text, controls
-from illusion.annotations.labelstudio.project import campaign_tag, find_project, project_description, read_record, write_record
+from illusion.annotations.labelstudio.config import config_text, form_questions
+from illusion.annotations.labelstudio.project import campaign_tag, find_project, project_description, read_ledger, write_ledger
 from illusion.annotations.labelstudio.views import ensure_annotator_view
 from illusion.errors import IllusionError, PluginError
 from illusion.host import Host
@@ -44,72 +44,72 @@ def export_campaign(
     dealt like the other tasks. Another annotator list or overlap than the recorded one needs ``reassign``:
     tasks are dealt anew, and the unanswered tasks an annotator no longer has are withdrawn from
     their server (answered ones stay). Everything is checked, and every server reached, before
-    anything changes. Without a record (``labelstudio.json``), projects that carry the campaign's
+    anything changes. Without a ledger (``labelstudio.json``), projects that carry the campaign's
     tag are taken up again, with the design the organiser's private file keeps.
     ``predict`` gives a task's pre-annotations; ``configs`` replaces the shipped labelling configs.
     """
     run = load_campaign_run(run_dir)
-    record = read_record(run)
-    private = load_private(run.run_id, create=record is None)
-    record = record or {"run_id": run.run_id, "projects": {}, **private.design}
-    overlap = overlap or record.get("overlap") or 2
-    record["attention"] = record.get("attention", 0) if attention is None else attention
-    tasks = campaign_tasks(run, private, record)
+    ledger = read_ledger(run)
+    private = load_private(run.run_id, create=ledger is None)
+    ledger = ledger or {"run_id": run.run_id, "projects": {}, **private.design}
+    overlap = overlap or ledger.get("overlap") or 2
+    ledger["attention"] = ledger.get("attention", 0) if attention is None else attention
+    tasks = campaign_tasks(run, private, ledger)
     options = {"title": title, "predict": predict, "configs": configs}
-    roster = _roster(run, private, record, annotators, overlap, reassign)
+    roster = _roster(run, private, ledger, annotators, overlap, reassign)
     if roster is None:
-        url = server_url(url or record.get("url"))
+        url = server_url(url or ledger.get("url"))
         client = connect(url, api_key)
-        record["url"] = url
-        _remember(private, record, overlap)
-        summary = _export_to(client, url, run, private, record, tasks, options | {"overlap": overlap})
+        ledger["url"] = url
+        _remember(private, ledger, overlap)
+        summary = _export_to(client, url, run, private, ledger, tasks, options | {"overlap": overlap})
     else:
         summary = {}
         names = {private.pseudonym(f"seat:{name}"): name for name in roster}
         given = seat_tasks(tasks, private, list(names), overlap, run.seed)
-        for pseudonym in record.get("annotators", {}):
+        for pseudonym in ledger.get("annotators", {}):
             given.setdefault(pseudonym, {t: [] for t in TASK_TYPES})  # reassigned away: their unanswered tasks are withdrawn
         places = {pseudonym: seat(names.get(pseudonym) or _name_of(private, pseudonym)) for pseudonym in given}
         clients = {pseudonym: connect(place.url, place.admin_key()) for pseudonym, place in places.items()}
-        record["roster"] = list(names)
-        _remember(private, record, overlap)
+        ledger["roster"] = list(names)
+        _remember(private, ledger, overlap)
         for pseudonym, place in places.items():
             by_type = given[pseudonym]
-            holder = record.setdefault("annotators", {}).setdefault(pseudonym, {"projects": {}})
+            holder = ledger.setdefault("annotators", {}).setdefault(pseudonym, {"projects": {}})
             holder["url"] = place.url
             # One annotator per task on their own server: each sees and answers it once.
             seat_options = options | {"overlap": 1, "withdraw": reassign}
-            summary[pseudonym] = _export_to(clients[pseudonym], place.url, run, private, holder, by_type, seat_options, record)
-    record["overlap"] = overlap
-    write_record(run, record)
+            summary[pseudonym] = _export_to(clients[pseudonym], place.url, run, private, holder, by_type, seat_options, ledger)
+    ledger["overlap"] = overlap
+    write_ledger(run, ledger)
     return summary
 
 
 def recorded_url(run_dir) -> str:
     """The shared server a run's campaign was exported to."""
-    return (read_record(load_campaign_run(run_dir)) or {})["url"]
+    return (read_ledger(load_campaign_run(run_dir)) or {})["url"]
 
 
 def _roster(
-    run: CampaignRun, private: Private, record: dict[str, Any], annotators: list[str] | None, overlap: int, reassign: bool
+    run: CampaignRun, private: Private, ledger: dict[str, Any], annotators: list[str] | None, overlap: int, reassign: bool
 ) -> list[str] | None:
     """The names of the annotators, in the order tasks are dealt; None for a campaign on one shared server.
 
     The recorded annotators (in their recorded order) unless ``reassign`` allows another list or overlap.
     """
-    recorded = [_name_of(private, p) for p in record.get("roster") or record.get("annotators") or []]
-    if record.get("url") and annotators:
+    recorded = [_name_of(private, p) for p in ledger.get("roster") or ledger.get("annotators") or []]
+    if ledger.get("url") and annotators:
         raise IllusionError(
-            f"the campaign of run {run.run_id} is on one shared server ({record.get('url')}); "
+            f"the campaign of run {run.run_id} is on one shared server ({ledger.get('url')}); "
             "export it without --annotator, or to a new run folder"
         )
     if not annotators:
         return recorded or None
     for name in annotators:
         seat(name)  # every name is known before anything is sent
-    if recorded and (set(annotators) != set(recorded) or overlap != record.get("overlap", overlap)) and not reassign:
+    if recorded and (set(annotators) != set(recorded) or overlap != ledger.get("overlap", overlap)) and not reassign:
         raise IllusionError(
-            f"the campaign's annotators are {', '.join(recorded)} with overlap {record.get('overlap')}; "
+            f"the campaign's annotators are {', '.join(recorded)} with overlap {ledger.get('overlap')}; "
             f"--annotator gives {', '.join(annotators)} with overlap {overlap}: pass the recorded list, "
             "or add --reassign to deal the tasks anew (unanswered tasks an annotator loses are withdrawn "
             "from their server, answered ones stay)"
@@ -125,10 +125,10 @@ def _name_of(private: Private, pseudonym: str) -> str:
     raise IllusionError(f"{private.path}: no annotator has the pseudonym {pseudonym}; restore the private file from a backup")
 
 
-def _remember(private: Private, record: dict[str, Any], overlap: int) -> None:
-    """Keep the campaign's design in the private file too: a lost record is then taken up again as it was."""
-    shared = {"url": record["url"]} if "url" in record else {"roster": record["roster"]}
-    private.design = {"attention": record["attention"], "overlap": overlap, **shared}
+def _remember(private: Private, ledger: dict[str, Any], overlap: int) -> None:
+    """Keep the campaign's design in the private file too: a lost ledger is then taken up again as it was."""
+    shared = {"url": ledger["url"]} if "url" in ledger else {"roster": ledger["roster"]}
+    private.design = {"attention": ledger["attention"], "overlap": overlap, **shared}
     private.save()
 
 
@@ -140,9 +140,9 @@ def _export_to(
     holder: dict[str, Any],
     tasks: dict[str, list[Task]],
     options: dict[str, Any],
-    record: dict[str, Any] | None = None,
+    ledger: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Bring the projects recorded in ``holder`` (part of ``record``) on one server up to date."""
+    """Bring the projects recorded in ``holder`` (part of ``ledger``) on one server up to date."""
     summary = {}
     with talking_to(url):
         for task_type in TASK_TYPES:
@@ -152,7 +152,7 @@ def _export_to(
             settings = {"label_config": config, "maximum_annotations": options["overlap"]}
             if options["title"]:
                 settings["title"] = f"{options['title']}: {TITLES[task_type]}"
-            project_id = _ensure_project(client, url, run, private, holder, record or holder, task_type, settings)
+            project_id = _ensure_project(client, url, run, private, holder, ledger or holder, task_type, settings)
             done = {"project": project_id, "tasks": len(tasks[task_type])}
             if options.get("withdraw"):
                 done |= _withdraw(client, project_id, {task.uid for task in tasks[task_type]})
@@ -170,7 +170,7 @@ def _ensure_project(
     run: CampaignRun,
     private: Private,
     holder: dict[str, Any],
-    record: dict[str, Any],
+    ledger: dict[str, Any],
     task_type: str,
     settings: dict[str, Any],
 ) -> int:
@@ -196,13 +196,13 @@ def _ensure_project(
         # Recorded at once, so an export that fails later resumes with this project.
         holder["projects"][task_type] = known | {"id": project_id, "title": project_title}
         holder["url"] = url.rstrip("/")
-        write_record(run, record)
+        write_ledger(run, ledger)
     return project_id
 
 
 def _tagged(client: LabelStudio, url: str, private: Private, task_type: str) -> dict[str, Any] | None:
     """The project of ``task_type`` on the server that carries the campaign's tag (a campaign whose
-    record was lost), or None."""
+    ledger was lost), or None."""
     tag = campaign_tag(private)
     listed: Iterable[Any] = client.projects.list()  # the SDK types the pager's items as Never
     found = [
@@ -219,7 +219,7 @@ def _tagged(client: LabelStudio, url: str, private: Private, task_type: str) -> 
 
 
 def _task_type_of(config: str) -> str:
-    return "pair" if "same_concept" in controls(config) else "set"
+    return "pair" if "same_concept" in form_questions(config) else "set"
 
 
 def _withdraw(client: LabelStudio, project_id: int, keep: set[str]) -> dict[str, int]:

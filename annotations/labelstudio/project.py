@@ -1,6 +1,6 @@
-"""The campaign record in a run folder (``labelstudio.json``) and the projects it points to.
+"""The campaign ledger in a run folder (``labelstudio.json``) and the projects it points to.
 
-The record holds the server URL and the id of each project, never an API key. Projects are found
+The ledger holds the server URL and the id of each project, never an API key. Projects are found
 again by these ids, not by title, and must carry the campaign's tag in their description: a code
 keyed with the organiser's private key, which names neither the run nor anything of its design.
 """
@@ -20,29 +20,29 @@ from illusion.errors import IllusionError
 from illusion.run.folder import LABELSTUDIO
 
 
-def record_path(run: CampaignRun) -> Path:
+def ledger_path(run: CampaignRun) -> Path:
     return run.path / LABELSTUDIO
 
 
-def read_record(run: CampaignRun) -> dict[str, Any] | None:
-    """The run's campaign record, or None before its first export."""
-    path = record_path(run)
+def read_ledger(run: CampaignRun) -> dict[str, Any] | None:
+    """The run's campaign ledger, or None before its first export."""
+    path = ledger_path(run)
     if not path.exists():
         return None
-    record = read_json(path, "campaign record")
-    projects = record.get("projects") if isinstance(record, dict) else None
+    ledger = read_json(path, "campaign ledger")
+    projects = ledger.get("projects") if isinstance(ledger, dict) else None
     if not isinstance(projects, dict) or not all(isinstance(p, dict) and isinstance(p.get("id"), int) for p in projects.values()):
-        raise IllusionError(f"{path}: not a campaign record written by `illusion export`; delete it to start a new campaign")
-    if record.get("run_id") != run.run_id:
+        raise IllusionError(f"{path}: not a campaign ledger written by `illusion export`; delete it to start a new campaign")
+    if ledger.get("run_id") != run.run_id:
         raise IllusionError(
-            f"{path}: belongs to run {record.get('run_id')}, not to run "
+            f"{path}: belongs to run {ledger.get('run_id')}, not to run "
             f"{run.run_id} in manifest.json; delete it to start a new campaign"
         )
-    return record
+    return ledger
 
 
-def write_record(run: CampaignRun, record: dict[str, Any]) -> None:
-    write_json(record_path(run), record)
+def write_ledger(run: CampaignRun, ledger: dict[str, Any]) -> None:
+    write_json(ledger_path(run), ledger)
 
 
 def campaign_tag(private: Private) -> str:
@@ -58,8 +58,8 @@ def find_project(client: LabelStudio, url: str, run: CampaignRun, private: Priva
     """The recorded project of ``task_type``, checked to exist and to belong to the run."""
     with refused(
         404,
-        f"the {task_type} project {project_id} recorded in {record_path(run)} "
-        f"no longer exists at {url}; delete {record_path(run)} to start a new "
+        f"the {task_type} project {project_id} recorded in {ledger_path(run)} "
+        f"no longer exists at {url}; delete {ledger_path(run)} to start a new "
         "campaign (labels made in the old project are gone)",
     ):
         project = client.projects.get(project_id)
@@ -67,6 +67,6 @@ def find_project(client: LabelStudio, url: str, run: CampaignRun, private: Priva
         raise IllusionError(
             f"project {project_id} at {url} is not the {task_type} project of run "
             f"{run.run_id} (another server?); pass the URL of the campaign's "
-            f"server, or delete {record_path(run)} to start a new campaign"
+            f"server, or delete {ledger_path(run)} to start a new campaign"
         )
     return project

@@ -9,11 +9,12 @@ from rich.console import Console
 from rich.table import Column, Table
 
 from illusion.annotations.agreement.report import condition_name, interval, render_html
+from illusion.commands.options import RUN_DIR
 from illusion.run.folder import AGREEMENT, AGREEMENT_PAGE, ANNOTATIONS_SUMMARY, RunFolder
 
 
 @click.command()
-@click.argument("run_dir", type=click.Path(file_okay=False, path_type=Path))
+@RUN_DIR
 @click.option(
     "--from-file",
     "exports",

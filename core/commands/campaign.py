@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from illusion.commands.labelstudio import key_option, run_dir_argument, url_option
+from illusion.commands.labelstudio import key_option, url_option
+from illusion.commands.options import RUN_DIR
 
 
 @click.group()
@@ -29,7 +30,7 @@ def _checks(score: dict | None) -> str:
 
 
 @campaign.command()
-@run_dir_argument
+@RUN_DIR
 @url_option
 @key_option
 @click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
@@ -85,7 +86,7 @@ def status(run_dir: Path, url: str | None, api_key: str | None, as_json: bool) -
 
 
 @campaign.command()
-@run_dir_argument
+@RUN_DIR
 @click.argument("out", type=click.Path(path_type=Path))
 def backup(run_dir: Path, out: Path) -> None:
     """Write one archive (OUT, or a new file in the folder OUT) holding all the campaign of RUN_DIR needs to go on.

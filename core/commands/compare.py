@@ -9,9 +9,8 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from illusion.commands.options import RUN_DIRS
 from illusion.common.numbers import score, share
-
-RUN_DIRS = click.argument("run_dirs", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False, path_type=Path))
 
 
 def labels(paths: list[Path]) -> list[str]:

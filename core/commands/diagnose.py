@@ -9,7 +9,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from illusion.commands.options import MIN_COUNT, RUN_DIR
+from illusion.commands.options import MIN_COUNT, QUIET, RUN_DIR
 from illusion.common.numbers import figure, score, share
 from illusion.diagnostics.suite import Settings
 
@@ -89,7 +89,7 @@ def _versus_paper(console: Console, paper: dict[str, Any] | None, findings: dict
     type=click.Path(file_okay=False, path_type=Path),
     help="Write diagnostics.json and report.html to this folder; the run folder is left as it is.",
 )
-@click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
+@QUIET
 def diagnose(run_dir: Path, min_count: int, out: Path | None, quiet: bool) -> None:
     """Flag likely illusions in RUN_DIR: writes diagnostics.json and report.html.
 

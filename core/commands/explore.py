@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from illusion.commands.options import QUIET, RUN_DIR
 from illusion.common.progress import Reporter
 from illusion.explain.runner import SpecExplainer
 from illusion.explore.ondemand import OnDemand
@@ -17,7 +18,7 @@ from illusion.run.store import default_cache_dir
 
 
 @click.command()
-@click.argument("run_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@RUN_DIR
 @click.option(
     "--static",
     "out",
@@ -28,7 +29,7 @@ from illusion.run.store import default_cache_dir
     "--host", default="127.0.0.1", show_default=True, help="Interface to serve on; loopback keeps the page on this machine."
 )
 @click.option("--port", default=0, type=click.IntRange(0, 65535), help="Port to serve on (default: a free one).")
-@click.option("--quiet", is_flag=True, help="No progress bars.")
+@QUIET
 def explore(run_dir: Path, out: Path | None, host: str, port: int, quiet: bool) -> None:
     """Browse every direction of the run in RUN_DIR: search, sort and filter them, see their histograms and samples.
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import click
 
+from illusion.commands.options import RUN_DIR
 from illusion.errors import IllusionError
 
-run_dir_argument = click.argument("run_dir", type=click.Path(file_okay=False, path_type=Path))
 url_option = click.option("--url", envvar="LABEL_STUDIO_URL", show_envvar=True, help="Label Studio server address.")
 key_option = click.option(
     "--api-key", envvar="LABEL_STUDIO_API_KEY", show_envvar=True, help="Label Studio API token (never printed or written)."
@@ -122,7 +122,7 @@ def add_annotator(name: str, email: str | None, port: int | None, venv: Path | N
 
 
 @click.command("export")
-@run_dir_argument
+@RUN_DIR
 @url_option
 @key_option
 @click.option("--overlap", type=click.IntRange(min=1), help="Annotators per task [default: the recorded one, else 2].")
@@ -191,7 +191,7 @@ def export(
 
 
 @click.command("import")
-@run_dir_argument
+@RUN_DIR
 @click.option(
     "--from-file",
     "files",

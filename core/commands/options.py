@@ -8,7 +8,11 @@ import click
 
 from illusion.diagnostics.suite import Settings
 
-RUN_DIR = click.argument("run_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+# A run folder: whether it is one is checked by the command (RunFolder.require), which names what is wrong.
+RUN_FOLDER = click.Path(file_okay=False, path_type=Path)
+RUN_DIR = click.argument("run_dir", type=RUN_FOLDER)
+RUN_DIRS = click.argument("run_dirs", nargs=-1, required=True, type=RUN_FOLDER)
+QUIET = click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
 MIN_COUNT = click.option(
     "--min-count",
     type=int,

@@ -9,6 +9,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from illusion.commands.options import QUIET
 from illusion.common.files import write_text
 from illusion.errors import ConfigError
 from illusion.run.config import PRESETS, load_config, preset_text
@@ -37,7 +38,7 @@ from illusion.run.config import PRESETS, load_config, preset_text
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda", "mps"]), help="Where the model runs.")
 @click.option("--no-diagnostics", is_flag=True, help="Skip the illusion diagnostics (same as -s diagnostics=false).")
 @click.option("--no-cache", is_flag=True, help="Compute every vector afresh, in memory: read and write no activation store.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
+@QUIET
 @click.option(
     "--ray",
     "ray_address",
@@ -130,7 +131,9 @@ def run(
         result = run_pipeline(resolved, out, host=host, reporter=reporter, cache=not no_cache)
     diagnostics = write_diagnostics(out, reporter=reporter, datasets=result.datasets) if resolved.diagnostics else None
     if not diagnostics:
-        (out / "diagnostics.json").unlink(missing_ok=True)  # an earlier run's, in the same folder
+        from illusion.run.folder import DIAGNOSTICS
+
+        (out / DIAGNOSTICS).unlink(missing_ok=True)  # an earlier run's, in the same folder
     report = write_report(out)
     _summary(console, result, report)
     if diagnostics:
@@ -151,7 +154,7 @@ def _spare_campaign(out: Path, archive: bool) -> None:
             f"{out} holds a labelling campaign ({', '.join(found)}): a new run there would leave its labels "
             "pointing at sets that are gone; pass another --out, or --archive-campaign to move those files aside"
         )
-    old = (folder.optional_json(MANIFEST) or {}).get("run_id", "unknown")
+    old = folder.manifest().run_id if folder.has(MANIFEST) else "unknown"
     aside = out / f"campaign-of-run-{old}"
     aside.mkdir(exist_ok=True)
     for name in found:
@@ -181,24 +184,22 @@ def _on_ray(address, config, out, host, reporter, cache, resources, worker_setti
 
 
 def _summary(console: Console, result, report: Path) -> None:
-    table = Table(title=f"run {result.manifest['run_id'][:8]} -> {result.out}", show_edge=False)
+    table = Table(title=f"run {result.manifest.run_id[:8]} -> {result.out}", show_edge=False)
     for column in ("condition", "directions", "overlapping top-k ranges", "largest dataset share"):
         table.add_column(column, justify="left" if column == "condition" else "right")
-    for name, row in result.stats["conditions"].items():
-        overlap = row["range_overlap_share"]
-        table.add_row(
-            name, str(row["directions"]), "-" if overlap is None else f"{overlap:.0%}", f"{row['mean_largest_share']:.0%}"
-        )
+    for name, row in result.stats.conditions.items():
+        overlap = row.range_overlap_share
+        table.add_row(name, str(row.directions), "-" if overlap is None else f"{overlap:.0%}", f"{row.mean_largest_share:.0%}")
     console.print(table)
-    separability = result.stats["separability"]
-    if separability.get("accuracy") is not None:
+    separability = result.stats.separability
+    if separability.accuracy is not None and separability.chance is not None:
         console.print(
-            f"datasets separable by a linear classifier: {separability['accuracy']:.1%} held-out accuracy "
-            f"(chance {separability['chance']:.1%})"
+            f"datasets separable by a linear classifier: {separability.accuracy:.1%} held-out accuracy "
+            f"(chance {separability.chance:.1%})"
         )
     total = sum(result.timings.values())
     console.print(
-        f"{sum(d['size'] for d in result.manifest['datasets'])} sentences, {len(result.manifest['directions'])} "
+        f"{sum(d.size for d in result.manifest.datasets)} sentences, {len(result.manifest.directions)} "
         f"directions, {total:.1f} s; report: {report}",
         soft_wrap=True,
     )

@@ -9,7 +9,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from illusion.commands.options import MIN_COUNT
+from illusion.commands.options import MIN_COUNT, QUIET
 from illusion.diagnostics.suite import Settings
 
 
@@ -70,7 +70,7 @@ def print_table(console: Console, summary: dict[str, Any]) -> None:
 )
 @click.option("--set", "-s", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a config value (repeatable).")
 @MIN_COUNT
-@click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
+@QUIET
 def sweep(
     config: Path | None,
     layers: str,

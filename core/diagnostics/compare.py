@@ -112,7 +112,8 @@ def compare(runs: Mapping[str, Any]) -> dict[str, Any]:
     views = dict(runs)
     diagnostics = {label: view.diagnostics_json() if view.diagnosed else None for label, view in views.items()}
     settings = [
-        flat_settings(run_settings(view.manifest), (diagnostics[label] or {}).get("settings")) for label, view in views.items()
+        flat_settings(run_settings(view.manifest.to_json()), (diagnostics[label] or {}).get("settings"))
+        for label, view in views.items()
     ]
     changed = differing(settings)
     scores = {

@@ -174,9 +174,9 @@ def labelled_concepts(run: RunData, detectors: Iterable[str]) -> list[dict[str, 
     for number, row in enumerate(read_jsonl(path, "annotations file"), 1):
         if not isinstance(row, dict):
             raise IllusionError(f"{path}, line {number}: expected a JSON object")
-        if row.get("run_id") not in (None, run.manifest["run_id"]):
+        if row.get("run_id") not in (None, run.manifest.run_id):
             raise IllusionError(
-                f"{path}, line {number}: annotation of run {row['run_id']}, not of this run {run.manifest['run_id']}"
+                f"{path}, line {number}: annotation of run {row['run_id']}, not of this run {run.manifest.run_id}"
             )
         if row.get("task_type") != "set" or not row.get("direction") or row.get("pattern") != "yes" or not row.get("description"):
             continue

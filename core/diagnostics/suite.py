@@ -24,8 +24,7 @@ from illusion.registrations import DiagnosticContext, DiagnosticPlugin, Finding,
 from illusion.run.data import RunData, load_run_data
 from illusion.run.folder import DIAGNOSTICS, RunFolder
 from illusion.run.pipeline import Dataset
-
-FORMAT = 1
+from illusion.run.schema import FORMAT, Manifest
 
 
 @dataclass(frozen=True)
@@ -54,7 +53,7 @@ class Settings:
 def context_of(run: RunData, settings: Settings, roles: Mapping[str, str] | None = None) -> DiagnosticContext:
     """What every diagnostic reads of ``run``: its datasets, vectors, directions, top-k and statistics."""
     return DiagnosticContext(
-        run_id=run.manifest["run_id"],
+        run_id=run.manifest.run_id,
         seed=run.config.seed,
         k=run.config.k,
         datasets=run.names,
@@ -64,8 +63,8 @@ def context_of(run: RunData, settings: Settings, roles: Mapping[str, str] | None
         conditions=run.conditions,
         directions=run.directions,
         top_index=run.top_index(),
-        stats=run.stats(),
-        manifest=run.manifest,
+        stats=run.stats().to_json(),
+        manifest=run.manifest.to_json(),
         roles=dict(roles or {}),
         settings=asdict(settings),
     )
@@ -191,7 +190,7 @@ def diagnose(
     """
     head = {
         "format": FORMAT,
-        "run_id": run.manifest["run_id"],
+        "run_id": run.manifest.run_id,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "settings": asdict(settings),
         "datasets": run.names,
@@ -200,14 +199,14 @@ def diagnose(
     return head | result | {"timings": timings}
 
 
-def sampler_roles(manifest: dict[str, Any], host: Host) -> dict[str, str]:
-    """Each sampler label of the run and the role its plugin declares (``candidate`` when the plugin is gone)."""
+def sampler_roles(manifest: Manifest, host: Host) -> dict[str, str]:
+    """Each condition of the run and the role its sampler plugin declares (``candidate`` when the plugin is gone)."""
     roles = {}
-    for sampler in manifest["config"]["samplers"]:
+    for condition, plugin in {d.condition: d.sampler for d in manifest.directions}.items():
         try:
-            roles[sampler.get("label", sampler["plugin"])] = host.get("direction sampler", sampler["plugin"]).role
+            roles[condition] = host.get("direction sampler", plugin).role
         except IllusionError:
-            roles[sampler.get("label", sampler["plugin"])] = "candidate"
+            roles[condition] = "candidate"
     return roles
 
 

@@ -69,7 +69,7 @@ class Listed:
     the words of each sentence and driving token, for the postings."""
 
     def __init__(self, source: Source, number: dict[str, int], sentences: SentenceTable):
-        shape = (len(number), len(source.datasets), len(SIDES), int(source.manifest["k"]))
+        shape = (len(number), len(source.datasets), len(SIDES), source.manifest.k)
         self.numbers = np.full(shape, -1, dtype=np.int32)
         self.scores = np.zeros(shape, dtype=np.float64)
         self.starts = np.full(shape, -1, dtype=np.int32)
@@ -80,30 +80,26 @@ class Listed:
         column = {name: d for d, name in enumerate(source.datasets)}
         file = source.path / TOPK
         for row in source.run.topk_rows():
-            try:
-                n, d, dataset = number[row["direction"]], column[row["dataset"]], row["dataset"]
-                known = sentences.numbers[dataset]
-                for side, entries in enumerate(row[side] or [] for side in SIDES):
-                    entries = entries[: shape[3]]
-                    ids = [str(e["id"]) for e in entries]
-                    found = [known[i] if i in known else sentences.number(dataset, i, e["text"]) for i, e in zip(ids, entries)]
-                    self.numbers[n, d, side, : len(found)] = found
-                    self.scores[n, d, side, : len(found)] = [e["score"] for e in entries]
-                    for rank, (sentence, entry) in enumerate(zip(found, entries)):
-                        span = entry.get("span")
-                        if span:
-                            key = (d, sentence, span[0], span[1])
-                            if key not in marks:
-                                marks[key] = mark(entry["text"], span)
-                            self.starts[n, d, side, rank], self.ends[n, d, side, rank] = marks[key] or (-1, -1)
-                    if side == 0:
-                        tokens = [
-                            self.token_ids.setdefault(str(e["token"]), len(self.token_ids)) if e.get("token") else -1
-                            for e in entries
-                        ]
-                        self.tokens[n, d, : len(tokens)] = tokens
-            except (KeyError, TypeError, IndexError) as exc:
-                raise IllusionError(f"{file}: a malformed or unknown entry ({exc}); rerun `illusion run`") from None
+            if row.direction not in number or row.dataset not in column:
+                raise IllusionError(
+                    f"{file}: a row for {row.direction!r} in {row.dataset!r}, not in the manifest; rerun `illusion run`"
+                )
+            n, d, dataset = number[row.direction], column[row.dataset], row.dataset
+            known = sentences.numbers[dataset]
+            for side, entries in enumerate((row.top, row.bottom)):
+                entries = entries[: shape[3]]
+                found = [known[e.id] if e.id in known else sentences.number(dataset, e.id, e.text) for e in entries]
+                self.numbers[n, d, side, : len(found)] = found
+                self.scores[n, d, side, : len(found)] = [e.score for e in entries]
+                for rank, (sentence, entry) in enumerate(zip(found, entries)):
+                    if entry.span:
+                        key = (d, sentence, entry.span[0], entry.span[1])
+                        if key not in marks:
+                            marks[key] = mark(entry.text, entry.span)
+                        self.starts[n, d, side, rank], self.ends[n, d, side, rank] = marks[key] or (-1, -1)
+                if side == 0:
+                    tokens = [self.token_ids.setdefault(e.token, len(self.token_ids)) if e.token else -1 for e in entries]
+                    self.tokens[n, d, : len(tokens)] = tokens
 
     def postings(self, sentences: SentenceTable) -> Iterator[tuple[str, dict[str, list[int]]]]:
         """Per bucket, word -> [direction number, mask of the datasets whose top lists hold the word, number, mask, ...]."""
@@ -155,21 +151,22 @@ class Explorer:
     def __init__(self, source: Source):
         self.source = source
         self.datasets = source.datasets
-        self.ids = [d["id"] for d in source.directions]
+        self.ids = [d.id for d in source.directions]
         self.number = {identifier: n for n, identifier in enumerate(self.ids)}
         self.sentences = SentenceTable(self.datasets)
         self.listed = Listed(source, self.number, self.sentences)
         self.scores = (source.diagnostics or {}).get("illusion_score", {}).get("directions", {})
         self.uncertainty = (source.diagnostics or {}).get("uncertainty", {})
+        self.findings = source.stats.directions if source.stats else {}
         self.campaign = (source.agreement or {}).get("cross_dataset", {}).get("directions") if source.agreement else None
         self.samples = self._sample_numbers()
 
     def parts(self, identifier: str) -> dict[str, float | None]:
         if identifier in self.scores:
             return self.scores[identifier]["parts"]
-        finding = self.source.stats.get("directions", {}).get(identifier)
+        finding = self.findings.get(identifier)
         empty: dict[str, float | None] = {"concentration": None, "separation": None, "inconsistency": None}
-        return parts(finding, None, len(self.datasets)) if finding else empty
+        return parts(finding.to_json(), None, len(self.datasets)) if finding else empty
 
     def shown(self, identifier: str) -> dict[str, Any]:
         """The score and its parts as the report and the terminal show them, each with its 95% interval when there is one."""
@@ -181,19 +178,18 @@ class Explorer:
 
     def index(self) -> dict[str, Any]:
         """One row per direction, columns side by side: what the index sorts, filters and pages through."""
-        conditions = sorted({d["condition"] for d in self.source.directions})
-        findings = self.source.stats.get("directions", {})
+        conditions = sorted({d.condition for d in self.source.directions})
         columns: dict[str, list[Any]] = defaultdict(list)
         for direction in self.source.directions:
-            identifier = direction["id"]
-            these, finding = self.parts(identifier), findings.get(identifier, {})
-            overlaps = list(finding.get("range_overlap", {}).values())
+            identifier = direction.id
+            these, finding = self.parts(identifier), self.findings.get(identifier)
+            overlaps = list(finding.range_overlap.values()) if finding else []
             columns["id"].append(identifier)
-            columns["condition"].append(conditions.index(direction["condition"]))
+            columns["condition"].append(conditions.index(direction.condition))
             columns["score"].append(_rounded(self.scores.get(identifier, {}).get("score")))
             columns["concentration"].append(_rounded(these["concentration"]))
             columns["overlap"].append(_rounded(np.mean(overlaps)) if overlaps else None)
-            largest = finding.get("pooled", {}).get("largest_dataset")
+            largest = finding.pooled.largest_dataset if finding else None
             columns["largest"].append(self.datasets.index(largest) if largest in self.datasets else None)
             if self.campaign is not None:
                 call = self.campaign.get(identifier, {})
@@ -201,13 +197,13 @@ class Explorer:
                 columns["same"].append(_rounded(call.get("same_share")))
                 columns["patterns"].append(len(call.get("datasets_with_pattern") or []))
         manifest = self.source.manifest
-        model = manifest.get("model") or {}
+        model = manifest.model or {}
         return {
             "run": {
-                "id": manifest.get("run_id", ""),
-                "created": manifest.get("created", ""),
-                "model": str(model.get("model", model)) if isinstance(model, dict) else str(model),
-                "k": manifest.get("k"),
+                "id": manifest.run_id,
+                "created": manifest.created,
+                "model": str(model.get("model", model)),
+                "k": manifest.k,
             },
             "datasets": self.datasets,
             "conditions": conditions,
@@ -233,7 +229,7 @@ class Explorer:
             present = np.unique(index[index >= 0])
             table = np.full(int(present.max()) + 1 if len(present) else 1, -1, dtype=np.int32)
             for i in present.tolist():
-                table[i] = self.sentences.number(name, str(sampled[name, i]["id"]), sampled[name, i]["text"])
+                table[i] = self.sentences.number(name, sampled[name, i].id, sampled[name, i].text)
             numbers[:, d] = np.where(index >= 0, table[np.maximum(index, 0)], -1)
         return numbers
 
@@ -267,8 +263,8 @@ class Explorer:
         diagnostics = self.source.diagnostics or {}
         entry: dict[str, Any] = {
             "id": identifier,
-            "condition": self.source.directions[n]["condition"],
-            **findings(self.source.stats.get("directions", {}).get(identifier, {})),
+            "condition": self.source.directions[n].condition,
+            **findings(self.findings[identifier].to_json() if identifier in self.findings else {}),
             "score": _rounded(self.scores.get(identifier, {}).get("score")),
             "parts": {key: _rounded(value) for key, value in self.parts(identifier).items()},
             "shown": self.shown(identifier),

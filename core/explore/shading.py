@@ -34,7 +34,7 @@ class Shading:
             if self._model is None:
                 config = self.run.config
                 model = (self.host or Host()).get("model layer", config.model.plugin).create(config.model.options)
-                if model.identity != self.run.manifest["model"]:
+                if model.identity != self.run.manifest.model:
                     raise IllusionError(f"the model layer of run {self.run.path} has changed since the run; rerun `illusion run`")
                 self._model = model
             return self._model

@@ -14,7 +14,8 @@ from typing import Any
 
 from illusion.explore.explanations import Explanations, read_explanations
 from illusion.run import profiles
-from illusion.run.folder import AGREEMENT, STATS
+from illusion.run.folder import AGREEMENT
+from illusion.run.schema import DirectionEntry, Manifest, ProfileSentence, Stats
 from illusion.run.view import RunView, open_run
 
 
@@ -23,10 +24,10 @@ class Source:
     """A run as the explorer sees it."""
 
     run: RunView
-    stats: dict[str, Any]
+    stats: Stats | None  # None for a run without stats.json
     diagnostics: dict[str, Any] | None
     agreement: dict[str, Any] | None
-    profiles: tuple[profiles.Profiles, dict[tuple[str, int], dict[str, Any]]] | None
+    profiles: tuple[profiles.Profiles, dict[tuple[str, int], ProfileSentence]] | None
     explanations: Explanations
 
     @property
@@ -34,7 +35,7 @@ class Source:
         return self.run.path
 
     @property
-    def manifest(self) -> dict[str, Any]:
+    def manifest(self) -> Manifest:
         return self.run.manifest
 
     @property
@@ -42,8 +43,8 @@ class Source:
         return list(self.run.datasets)
 
     @property
-    def directions(self) -> list[dict[str, Any]]:
-        return self.manifest["directions"]
+    def directions(self) -> list[DirectionEntry]:
+        return self.manifest.directions
 
 
 def open_source(run_dir: str | Path) -> Source:
@@ -54,7 +55,7 @@ def open_source(run_dir: str | Path) -> Source:
         diagnostics = None  # written for another run: not this run's evidence
     return Source(
         run,
-        run.stats_json() if run.folder.has(STATS) else {},
+        run.folder.optional_stats(),
         diagnostics,
         run.folder.optional_json(AGREEMENT),
         profiles.read(run.folder),

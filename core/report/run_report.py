@@ -16,7 +16,7 @@ from markupsafe import Markup
 from illusion.host import Host
 from illusion.registrations import DiagnosticPlugin
 from illusion.report.pages import environment
-from illusion.run.folder import DIAGNOSTICS, REPORT, STATS, RunFolder
+from illusion.run.folder import REPORT, RunFolder
 
 CARDS = 100
 EXPLORER = "explore"  # the folder beside report.html that `illusion explore RUN_DIR --static RUN_DIR/explore` writes
@@ -68,24 +68,28 @@ def render(run_dir: str | Path, diagnostics: dict[str, Any] | None = None, host:
     ``host``: the diagnostics whose sections it shows, by default the built-in and installed ones)."""
     folder = RunFolder(run_dir)
     manifest = folder.manifest()
-    diagnostics = diagnostics if diagnostics is not None else folder.optional_json(DIAGNOSTICS)
-    ranking = diagnostics["illusion_score"]["ranking"] if diagnostics and diagnostics.get("run_id") == manifest["run_id"] else []
-    ids = [d["id"] for d in manifest["directions"]]
+    if diagnostics is None:
+        found = folder.diagnostics()
+        diagnostics = found.to_json() if found is not None else None
+    ranking = diagnostics["illusion_score"]["ranking"] if diagnostics and diagnostics.get("run_id") == manifest.run_id else []
+    ids = manifest.direction_ids
     by_direction: dict[str, dict[str, Any]] = {identifier: {} for identifier in shown(ids, ranking)}
     for row in folder.topk():
-        if row["direction"] in by_direction:
-            by_direction[row["direction"]][row["dataset"]] = row
+        if row.direction in by_direction:
+            by_direction[row.direction][row.dataset] = row.to_json()
     env = environment("illusion.report")
-    diagnosed = diagnostics is not None and diagnostics.get("run_id") == manifest["run_id"]
-    shown_sections = sections(env, diagnostics, manifest, ends(ranking), host or Host()) if diagnostics and diagnosed else []
+    stats = folder.optional_stats()
+    as_json = manifest.to_json()
+    diagnosed = diagnostics is not None and diagnostics.get("run_id") == manifest.run_id
+    shown_sections = sections(env, diagnostics, as_json, ends(ranking), host or Host()) if diagnostics and diagnosed else []
     return env.get_template("report.html.j2").render(
-        manifest=manifest,
-        datasets=[d["name"] for d in manifest["datasets"]],
+        manifest=as_json,
+        datasets=manifest.dataset_names,
         directions=by_direction,
         ranked=ends(ranking),
         hidden=len(ids) - len(by_direction),
         explorer=EXPLORER if len(ids) > CARDS else None,
-        stats=folder.optional_json(STATS) or {},
+        stats=stats.to_json() if stats is not None else {},
         diagnostics=diagnostics,
         sections=shown_sections,
     )

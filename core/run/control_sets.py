@@ -10,12 +10,12 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 
 from illusion.common.seeds import rng_for
 from illusion.records import Record
+from illusion.run.schema import CheckSet, ControlSet, SetSentence
 
 CONTROL = "control"
 ATTENTION = "attention"
@@ -64,9 +64,15 @@ def _like(pool: list[int], targets: np.ndarray, texts: Sequence[str]) -> list[in
     return chosen
 
 
-def set_row(
-    set_id: str, condition: str, dataset: str, records: Sequence[Record], indices: np.ndarray, **extra: Any
-) -> dict[str, Any]:
-    """A row of ``controls.jsonl`` or ``checks.jsonl``: the set and its sentences."""
-    sentences = [{"id": records[i].id, "text": records[i].text} for i in indices]
-    return {"set": set_id, "condition": condition, "dataset": dataset, **extra, "sentences": sentences}
+def control_set(set_id: str, dataset: str, records: Sequence[Record], indices: np.ndarray) -> ControlSet:
+    """A line of ``controls.jsonl``: the set and its sentences."""
+    return ControlSet(set=set_id, condition=CONTROL, dataset=dataset, sentences=_sentences(records, indices))
+
+
+def check_set(set_id: str, dataset: str, records: Sequence[Record], indices: np.ndarray, word: str) -> CheckSet:
+    """A line of ``checks.jsonl``: the set, the word its sentences share, and its sentences."""
+    return CheckSet(set=set_id, condition=ATTENTION, dataset=dataset, word=word, sentences=_sentences(records, indices))
+
+
+def _sentences(records: Sequence[Record], indices: np.ndarray) -> list[SetSentence]:
+    return [SetSentence(id=records[i].id, text=records[i].text) for i in indices]

@@ -20,9 +20,10 @@ from illusion.errors import IllusionError
 from illusion.host import Distribution, Host
 from illusion.records import Record
 from illusion.run.config import PluginChoice, RunConfig, apply_override, parse
-from illusion.run.folder import MANIFEST, STATS, TOPK, RunFolder
-from illusion.run.lookup import DirectionSpec, neuron_labels, resolve_direction
+from illusion.run.folder import MANIFEST, TOPK, RunFolder
+from illusion.run.lookup import DirectionSpec, neuron_conditions, resolve_direction
 from illusion.run.pipeline import Dataset, load_dataset, open_store
+from illusion.run.schema import DatasetEntry, Manifest, Stats
 from illusion.run.store import entry_key
 from illusion.run.summaries import SHARDED
 
@@ -32,7 +33,7 @@ class RunData:
     """Everything an analysis of a run needs, datasets in the run's order."""
 
     path: Path
-    manifest: dict[str, Any]
+    manifest: Manifest
     config: RunConfig
     records: dict[str, Sequence[Record]]
     vectors: dict[str, np.ndarray]
@@ -56,30 +57,25 @@ class RunData:
 
     def resolve(self, spec: DirectionSpec, host: Host | None = None) -> tuple[str, np.ndarray]:
         """(name, unit vector) of any direction: an id of the run, a neuron index, ``file:PATH[#ROW]``, a vector."""
-        return resolve_direction(spec, self.direction_ids, self.directions, neuron_labels(self.manifest), host)
+        return resolve_direction(spec, self.direction_ids, self.directions, neuron_conditions(self.manifest), host)
 
-    def stats(self) -> dict[str, Any]:
+    def stats(self) -> Stats:
         """The run's ``stats.json``: per-direction findings, their summary by condition, separability."""
-        file = self.path / STATS
-        found = RunFolder(self.path).read_json(STATS, "run statistics")
-        missing = [key for key in ("directions", "conditions", "separability") if key not in found]
-        if missing:
-            raise IllusionError(f"{file}: no {', '.join(missing)}; rerun `illusion run`")
-        return found
+        return RunFolder(self.path).stats()
 
     def top_index(self) -> dict[str, np.ndarray]:
         """Per dataset, each direction's top-k sentence indices, shape (directions, k), from the run's ``topk.jsonl``."""
         file = self.path / TOPK
         rows = RunFolder(self.path).topk()
         try:
-            top = {(row["direction"], row["dataset"]): [entry["id"] for entry in row["top"]] for row in rows}
+            top = {(row.direction, row.dataset): [entry.id for entry in row.top] for row in rows}
             result = {}
             for name, records in self.records.items():
                 position = {record.id: number for number, record in enumerate(records)}
                 result[name] = np.array(
                     [[position[i] for i in top[identifier, name]] for identifier in self.direction_ids], dtype=np.int64
                 )
-        except (KeyError, TypeError) as exc:
+        except KeyError as exc:
             raise IllusionError(f"{file}: missing or unknown entry {exc}; it does not match the run's manifest") from None
         return result
 
@@ -92,15 +88,10 @@ def load_run_data(run_dir: str | Path, host: Host | None = None, datasets: Seque
     path = Path(run_dir)
     folder = RunFolder(path)
     manifest = folder.manifest()
-    try:
-        config = parse(dict(manifest["config"]), f"{path / MANIFEST}: config")
-        listed = {d["name"]: d for d in manifest["datasets"]}
-        direction_ids = [d["id"] for d in manifest["directions"]]
-        conditions = [d["condition"] for d in manifest["directions"]]
-        identity, dim = manifest["model"], int(manifest["dim"])
-        made_by = _made_by(manifest)
-    except (KeyError, TypeError) as exc:
-        raise IllusionError(f"{path / MANIFEST}: missing or malformed field {exc}; is this an `illusion run` folder?") from None
+    config = parse(dict(manifest.config), f"{path / MANIFEST}: config")
+    listed = {d.name: d for d in manifest.datasets}
+    identity, dim = _model_identity(manifest, path), _dim(manifest, path)
+    made_by = _made_by(manifest)
     if datasets is None:
         host = host or Host()
         datasets = [_dataset(host, choice, config, listed, path) for choice in config.datasets]
@@ -112,9 +103,9 @@ def load_run_data(run_dir: str | Path, host: Host | None = None, datasets: Seque
         config,
         {dataset.name: dataset.records for dataset in datasets},
         vectors,
-        direction_ids,
-        conditions,
-        folder.directions(len(direction_ids), dim),
+        manifest.direction_ids,
+        manifest.conditions,
+        folder.directions(len(manifest.directions), dim),
     )
 
 
@@ -136,17 +127,34 @@ def add_dataset(run: RunData, choice: PluginChoice, host: Host) -> None:
         raise IllusionError(f"run {run.path} already has a dataset {choice.name!r}; name the new one with name=...")
     dataset = load_dataset(host, choice, run.config)
     made_by = _made_by(run.manifest)
-    _cached_vectors(host, run.config, run.manifest["model"], run.directions.shape[1], made_by, [dataset], run.path)
+    identity = _model_identity(run.manifest, run.path)
+    _cached_vectors(host, run.config, identity, run.directions.shape[1], made_by, [dataset], run.path)
     run.records[dataset.name] = dataset.records
     run.vectors[dataset.name] = dataset.encoded
 
 
-def _made_by(manifest: dict[str, Any]) -> tuple[str, str]:
+def _made_by(manifest: Manifest) -> tuple[str, str]:
     """The distribution and version of the run's model-layer plugin, part of its vectors' store key."""
-    listed = [p for p in manifest.get("plugins", []) if p["kind"] == "model layer"]
-    if not listed:
+    plugin = manifest.made_by()
+    if plugin is None:
         return ("?", "?")
-    return Distribution(listed[0]["distribution"], listed[0]["version"], listed[0].get("fingerprint", "")).release
+    return Distribution(plugin.distribution, plugin.version, plugin.fingerprint).release
+
+
+def _model_identity(manifest: Manifest, path: Path) -> dict[str, Any]:
+    if manifest.model is None:
+        raise IllusionError(
+            f"{path / MANIFEST}: no model; runs before the model was recorded cannot be reloaded, rerun `illusion run`"
+        )
+    return dict(manifest.model)
+
+
+def _dim(manifest: Manifest, path: Path) -> int:
+    if manifest.dim is None:
+        raise IllusionError(
+            f"{path / MANIFEST}: no dim; runs before the vector size was recorded cannot be reloaded, rerun `illusion run`"
+        )
+    return manifest.dim
 
 
 def _cached_vectors(
@@ -176,10 +184,10 @@ def _cached_vectors(
             )
 
 
-def _dataset(host: Host, choice: Any, config: RunConfig, listed: dict[str, Any], path: Path) -> Dataset:
+def _dataset(host: Host, choice: Any, config: RunConfig, listed: dict[str, DatasetEntry], path: Path) -> Dataset:
     if choice.name not in listed:
         raise IllusionError(f"{path / MANIFEST}: dataset {choice.name!r} is in the config but not in 'datasets'")
-    expected = listed[choice.name]["hash"]
+    expected = listed[choice.name].hash
     if expected.startswith(SHARDED):  # a distributed run's, read in its shards
         from illusion.run.shards import read_sharded
 

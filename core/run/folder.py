@@ -4,22 +4,36 @@
 ``marks.jsonl``, ``stats.json``, ``directions.npy`` and the activation profiles (``profile-*``, see ``illusion.run.profiles``);
 ``illusion diagnose`` adds ``diagnostics.json`` and ``report.html``; a campaign
 adds ``labelstudio.json``, ``annotations.jsonl`` (earlier imports kept as ``annotations.N.jsonl``),
-``annotations-summary.json``, ``annotations.rejects.jsonl``, ``agreement.json`` and ``agreement.html``. Every write is atomic. The format is documented in the README.
+``annotations-summary.json``, ``annotations.rejects.jsonl``, ``agreement.json`` and ``agreement.html``. Every write is atomic.
+What each file holds is a model of :mod:`illusion.run.schema`, documented in docs/run-folder.md.
 """
 
 from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
+from pydantic import BaseModel
 
 from illusion.common.files import atomic_writer, read_json, read_jsonl, write_json, write_jsonl, write_text
 from illusion.errors import IllusionError
-
-FORMAT = 1
+from illusion.run import schema
+from illusion.run.schema import (
+    Annotation,
+    CheckSet,
+    ControlSet,
+    Diagnostics,
+    Manifest,
+    Mark,
+    ProfileSentence,
+    Stats,
+    TopkRow,
+)
 
 MANIFEST = "manifest.json"
 TOPK = "topk.jsonl"
@@ -48,7 +62,25 @@ EXPLANATIONS = "explanations.jsonl"  # `illusion explain`: one row per direction
 CAMPAIGN_FILES = (LABELSTUDIO, ANNOTATIONS, ANNOTATIONS_SUMMARY, ANNOTATIONS_REJECTS, AGREEMENT, AGREEMENT_PAGE)
 CAMPAIGN_VERSIONS = re.compile(r"(annotations|annotations-summary)\.\d+\.(jsonl|json)")
 
+# The files that have a model in illusion.run.schema (a JSON-lines file: one per line).
+MODELS: dict[str, type[BaseModel]] = {
+    MANIFEST: Manifest,
+    TOPK: TopkRow,
+    CONTROLS: ControlSet,
+    CHECKS: CheckSet,
+    MARKS: Mark,
+    STATS: Stats,
+    PROFILE_SENTENCES: ProfileSentence,
+    DIAGNOSTICS: Diagnostics,
+    ANNOTATIONS: Annotation,
+}
+
 RUN_FILE = "file from `illusion run` (run it first, or pass the run folder it wrote)"
+RERUN = "rerun `illusion run` to write it again"
+REDIAGNOSE = "rerun `illusion diagnose` to write it again"
+REIMPORT = "rerun `illusion import` to write it again"
+
+M = TypeVar("M", bound=BaseModel)
 
 
 def versioned(name: str, number: int) -> str:
@@ -93,26 +125,68 @@ class RunFolder:
         """A JSON file's content, or None when the run has none (older runs, skipped steps)."""
         return self.read_json(name) if self.has(name) else None
 
-    def manifest(self) -> dict[str, Any]:
-        found = self.read_json(MANIFEST)
+    def read_model(self, name: str, model: type[M], remedy: str = RERUN, what: str = RUN_FILE) -> M:
+        """A JSON file of the run as its schema model; a clear error naming the file and field when it does not match."""
+        self.check_format()
+        return schema.parse(model, self.read_json(name, what), str(self.path / name), remedy)
+
+    def read_rows(self, name: str, model: type[M], remedy: str = RERUN, what: str = RUN_FILE) -> list[M]:
+        """A JSON-lines file of the run, one model per line; errors name the file, line and field."""
+        self.check_format()
+        return schema.rows(model, self.read_jsonl(name, what), str(self.path / name), remedy)
+
+    def optional_rows(self, name: str, model: type[M], remedy: str = RERUN) -> list[M]:
+        """A JSON-lines file's rows, none when the run has no such file (runs made before it existed)."""
+        return self.read_rows(name, model, remedy) if self.has(name) else []
+
+    @cached_property
+    def format(self) -> int:
+        """The folder's format (its manifest's; 1 for runs that did not record one, or before the manifest is written)."""
+        found = self.read_json(MANIFEST) if self.has(MANIFEST) else {}
         if not isinstance(found, dict):
-            raise IllusionError(f"{self.path / MANIFEST}: expected a JSON object; rerun `illusion run`")
-        return found
+            raise IllusionError(f"{self.path / MANIFEST}: expected a JSON object; {RERUN}")
+        schema.check_format(found, str(self.path / MANIFEST), RERUN)
+        return int(found.get("format", schema.FORMAT))
 
-    def topk(self) -> list[dict[str, Any]]:
-        return self.read_jsonl(TOPK)
+    def check_format(self) -> None:
+        """A clear error when the folder is of a format this version cannot read."""
+        self.format  # noqa: B018 (read and checked once)
 
-    def controls(self) -> list[dict[str, Any]]:
+    def manifest(self) -> Manifest:
+        return self.read_model(MANIFEST, Manifest)
+
+    def topk(self) -> list[TopkRow]:
+        return self.read_rows(TOPK, TopkRow)
+
+    def controls(self) -> list[ControlSet]:
         """Random-sentence control sets; none for runs made without controls."""
-        return self.read_jsonl(CONTROLS) if self.has(CONTROLS) else []
+        return self.optional_rows(CONTROLS, ControlSet)
 
-    def marks(self) -> list[dict[str, Any]]:
+    def marks(self) -> list[Mark]:
         """The mark a campaign shows on each of its sentences; none for runs made before such marks existed."""
-        return self.read_jsonl(MARKS) if self.has(MARKS) else []
+        return self.optional_rows(MARKS, Mark)
 
-    def checks(self) -> list[dict[str, Any]]:
+    def checks(self) -> list[CheckSet]:
         """Attention-check sets (sentences sharing a word); none for runs made before checks existed."""
-        return self.read_jsonl(CHECKS) if self.has(CHECKS) else []
+        return self.optional_rows(CHECKS, CheckSet)
+
+    def stats(self) -> Stats:
+        return self.read_model(STATS, Stats, what="run statistics")
+
+    def optional_stats(self) -> Stats | None:
+        return self.stats() if self.has(STATS) else None
+
+    def profile_sentences(self) -> list[ProfileSentence]:
+        return self.read_rows(PROFILE_SENTENCES, ProfileSentence)
+
+    def diagnostics(self) -> Diagnostics | None:
+        """``diagnostics.json``, or None before `illusion diagnose`."""
+        if not self.has(DIAGNOSTICS):
+            return None
+        return self.read_model(DIAGNOSTICS, Diagnostics, REDIAGNOSE, "diagnostics file")
+
+    def annotations(self, what: str = "annotations file") -> list[Annotation]:
+        return self.read_rows(ANNOTATIONS, Annotation, REIMPORT, what)
 
     def directions(self, count: int, dim: int) -> np.ndarray:
         """``directions.npy`` as float32, checked against the manifest's count and dimension."""
@@ -151,6 +225,14 @@ class RunFolder:
     def write_json(self, name: str, obj: Any) -> Path:
         write_json(self.path / name, obj)
         return self.path / name
+
+    def write_model(self, name: str, model: schema.Model | Diagnostics) -> Path:
+        """A JSON file of the run from its schema model."""
+        return self.write_json(name, model.to_json())
+
+    def write_rows(self, name: str, rows: Iterable[schema.Model]) -> Path:
+        """A JSON-lines file of the run, one model per line."""
+        return self.write_jsonl(name, [row.to_json() for row in rows])
 
     def write_jsonl(self, name: str, rows: Any) -> Path:
         write_jsonl(self.path / name, rows)

@@ -2,7 +2,7 @@
 
 ``spec`` is one of
 - a direction id of the run (``neuron:17``, ``pca:0``);
-- a neuron index: an int, ``"17"``, or ``LABEL:17`` where ``LABEL`` is a neuron sampler of the run
+- a neuron index: an int, ``"17"``, or ``CONDITION:17`` where ``CONDITION`` names a neuron sampler of the run
   (``neuron:300`` works whether or not neuron 300 was sampled);
 - ``file:PATH`` or ``file:PATH#ROW``: a row of a ``.npy``, ``.pt`` or ``.safetensors`` file, read by the
   built-in ``file`` direction sampler (the only row of a one-row file when ``#ROW`` is left out);
@@ -21,6 +21,7 @@ import numpy as np
 
 from illusion.common.hints import did_you_mean
 from illusion.errors import IllusionError
+from illusion.run.schema import Manifest
 
 _NEURON = re.compile(r"^(?:([a-z][a-z0-9]*(?:[-_][a-z0-9]+)*):)?(\d+)$")
 _FILE_ROW = re.compile(r"^(.*)#(\d+)$")
@@ -32,12 +33,12 @@ def resolve_direction(
     spec: DirectionSpec,
     ids: Sequence[str],
     directions: np.ndarray,
-    neuron_labels: Sequence[str],
+    neuron_conditions: Sequence[str],
     host: Any = None,
 ) -> tuple[str, np.ndarray]:
     """(name, unit vector) of ``spec`` in a run with direction ``ids`` (rows of ``directions``).
 
-    ``neuron_labels`` are the run's labels of neuron samplers; ``host`` reads direction files.
+    ``neuron_conditions`` are the run's conditions of neuron samplers; ``host`` reads direction files.
     """
     dim = directions.shape[1]
     if isinstance(spec, str) and spec in ids:
@@ -46,7 +47,7 @@ def resolve_direction(
         return _neuron(int(spec), dim)
     if isinstance(spec, str):
         neuron = _NEURON.match(spec)
-        if neuron and (neuron.group(1) is None or neuron.group(1) in neuron_labels):
+        if neuron and (neuron.group(1) is None or neuron.group(1) in neuron_conditions):
             return _neuron(int(neuron.group(2)), dim)
         if spec.startswith("file:"):
             return spec, _file_row(spec[len("file:") :], dim, host)
@@ -55,9 +56,9 @@ def resolve_direction(
     return "vector", _unit(np.asarray(spec, dtype=np.float64), dim, "the vector")
 
 
-def neuron_labels(manifest: dict[str, Any]) -> list[str]:
-    """The run's labels of neuron samplers (``LABEL:N`` then names neuron N)."""
-    return [s.get("label", s.get("plugin")) for s in manifest["config"]["samplers"] if s.get("plugin") == "neuron"]
+def neuron_conditions(manifest: Manifest) -> list[str]:
+    """The run's conditions sampled by the neuron sampler (``CONDITION:N`` then names neuron N)."""
+    return list(dict.fromkeys(d.condition for d in manifest.directions if d.sampler == "neuron"))
 
 
 def _neuron(index: int, dim: int) -> tuple[str, np.ndarray]:

@@ -25,6 +25,20 @@ from illusion.run import profiles, stats
 from illusion.run.config import RunConfig
 from illusion.run.control_sets import ATTENTION, CONTROL
 from illusion.run.folder import CHECKS, CONTROLS, DIRECTIONS, MANIFEST, MARKS, STATS, TOPK, RunFolder
+from illusion.run.schema import (
+    FORMAT,
+    CheckSet,
+    ControlSet,
+    DatasetEntry,
+    DirectionEntry,
+    DrivingTokens,
+    Manifest,
+    Model,
+    PluginEntry,
+    RayFacts,
+    Stats,
+    TopkRow,
+)
 from illusion.run.shown_marks import mark_rows, own_directions, own_listings
 from illusion.run.store import ActivationStore, MemoryStore, default_cache_dir, entry_key
 from illusion.run.tokens import TokenCache, TokenKeeper, driving_method, mark_tokens
@@ -52,10 +66,10 @@ class RunResult:
     """What a run produced, in memory (the files in ``out`` hold the same)."""
 
     out: Path
-    manifest: dict[str, Any]
-    topk: list[dict[str, Any]]
-    controls: list[dict[str, Any]]
-    stats: dict[str, Any]
+    manifest: Manifest
+    topk: list[TopkRow]
+    controls: list[ControlSet]
+    stats: Stats
     timings: dict[str, float] = field(default_factory=dict)
     datasets: list[Dataset] = field(default_factory=list)  # with their vectors
 
@@ -112,14 +126,14 @@ def run(
                 )
     with timer("directions"):
         directions = sample_directions(samplers, datasets, model.dim, config.seed)
-    conditions = [identifier.split(":", 1)[0] for identifier in directions.ids]
+    conditions = directions.conditions
     with timer("top-k"), reporter.step("top-k", len(datasets)) as advance:
         found = {}
         for dataset in datasets:
             found[dataset.name] = extremes(dataset.encoded, directions.vectors, config.k)
             advance(1)
     sampler_of = config.sampler_of()
-    topk = topk_rows(datasets, directions, conditions, sampler_of, found)
+    listings = topk_rows(datasets, directions, conditions, sampler_of, found)
     checks_of = {
         d.name: unlisted.check_indices(d.name, [r.text for r in d.records], config.k, config.checks, config.seed)
         for d in datasets
@@ -132,7 +146,7 @@ def run(
         method = driving_method(model)
         # Keyed by the run's directions: the sentences' own directions are named by their dataset and text.
         token_cache = TokenCache(disk, model.identity, made_by.release, directions.vectors, method)
-        mark_tokens(topk + own_listings(own, marks), both, model, token_cache, keeper.kept, reporter)
+        mark_tokens(listings + own_listings(own, marks), both, model, token_cache, keeper.kept, reporter)
     keeper.kept.clear()  # free the kept token vectors
     with timer("profiles"), reporter.step("activation profiles", len(datasets)) as advance:
         run_profiles = profiles.compute(
@@ -140,31 +154,32 @@ def run(
         )
     with timer("statistics"):
         run_stats = run_statistics(datasets, directions, conditions, found, config)
-    manifest = run_manifest(config, host, datasets, directions, conditions, sampler_of, model, method, timer.timings)
-    folder_sets = {TOPK: topk, CONTROLS: controls, CHECKS: checks, MARKS: mark_rows(marks)}
+    manifest = run_manifest(config, host, datasets, directions, model, method, timer.timings)
+    topk = listed(listings)
+    folder_sets: dict[str, Sequence[Model]] = {TOPK: topk, CONTROLS: controls, CHECKS: checks, MARKS: mark_rows(marks)}
     write_folder(out, folder_sets, run_stats, directions, run_profiles, {d.name: d.records for d in datasets}, manifest)
     return RunResult(out, manifest, topk, controls, run_stats, timer.timings, datasets)
 
 
 def write_folder(
     out: Path,
-    sets: dict[str, list[dict[str, Any]]],
-    run_stats: dict[str, Any],
+    sets: dict[str, Sequence[Model]],
+    run_stats: Stats,
     directions: Directions,
     run_profiles: profiles.Profiles,
     records: dict[str, Sequence[Record]],
-    manifest: dict[str, Any],
+    manifest: Manifest,
 ) -> None:
     """Write the run folder ``out`` (``sets``: the JSON-lines files by name), the manifest last: a folder
     with a manifest is a finished run."""
     out.mkdir(parents=True, exist_ok=True)
     folder = RunFolder(out)
     for name, rows in sets.items():
-        folder.write_jsonl(name, rows)
-    folder.write_json(STATS, run_stats)
+        folder.write_rows(name, rows)
+    folder.write_model(STATS, run_stats)
     folder.write_npy(DIRECTIONS, directions.vectors.astype(np.float32))
     profiles.write(folder, run_profiles, records)
-    folder.write_json(MANIFEST, manifest)
+    folder.write_model(MANIFEST, manifest)
 
 
 def open_store(config: RunConfig) -> ActivationStore:
@@ -187,7 +202,7 @@ def load_dataset(host: Host, choice: Any, config: RunConfig) -> Dataset:
 
 
 def sample_directions(samplers: Sequence[Any], datasets: Sequence[Dataset], dim: int, seed: int) -> Directions:
-    """Every sampler's directions, ids prefixed by its label, from the datasets' vectors."""
+    """Every sampler's directions, ids prefixed by its condition (its name in the config), from the datasets' vectors."""
     vectors = {dataset.name: dataset.encoded for dataset in datasets}
     context = SamplerContext(dim, seed, list(vectors), vectors.__getitem__)
     parts = [plugin.sample(context, choice.options).prefixed(choice.name) for choice, plugin in samplers]
@@ -201,7 +216,8 @@ def _entry(record: Record, score: float) -> dict[str, Any]:
 def topk_rows(
     datasets: Sequence[Dataset], directions: Directions, conditions: list[str], sampler_of: dict[str, str], found: dict
 ) -> list[dict[str, Any]]:
-    """``topk.jsonl``'s rows: each direction's top and bottom k in each dataset, with ids, texts and scores."""
+    """``topk.jsonl``'s rows, before their driving tokens are found (then :func:`listed` types them): each
+    direction's top and bottom k in each dataset, with ids, texts and scores."""
     rows = []
     for d, (identifier, condition) in enumerate(zip(directions.ids, conditions)):
         for dataset in datasets:
@@ -221,24 +237,29 @@ def topk_rows(
     return rows
 
 
+def listed(rows: Sequence[dict[str, Any]]) -> list[TopkRow]:
+    """The rows of :func:`topk_rows`, their driving tokens found, as ``topk.jsonl``'s typed rows."""
+    return [TopkRow.model_validate(row) for row in rows]
+
+
 def control_indices(name: str, size: int, config: RunConfig) -> list[np.ndarray]:
     """The sentences (indices) of the control sets of a dataset of ``size`` sentences."""
     return unlisted.control_indices(name, size, config.k, config.controls, config.seed)
 
 
-def control_sets(datasets: Sequence[Dataset], config: RunConfig) -> list[dict[str, Any]]:
+def control_sets(datasets: Sequence[Dataset], config: RunConfig) -> list[ControlSet]:
     """The paper's control: seeded random sets of k sentences from each dataset."""
     return [
-        unlisted.set_row(f"{CONTROL}:{d.name}:{n}", CONTROL, d.name, d.records, chosen)
+        unlisted.control_set(f"{CONTROL}:{d.name}:{n}", d.name, d.records, chosen)
         for d in datasets
         for n, chosen in enumerate(control_indices(d.name, len(d.records), config))
     ]
 
 
-def check_sets(datasets: Sequence[Dataset], checks_of: dict[str, list[tuple[str, np.ndarray]]]) -> list[dict[str, Any]]:
+def check_sets(datasets: Sequence[Dataset], checks_of: dict[str, list[tuple[str, np.ndarray]]]) -> list[CheckSet]:
     """Attention checks (``checks_of``: each dataset's words and sentence indices): sets of k sentences that share a word."""
     return [
-        unlisted.set_row(f"{ATTENTION}:{d.name}:{n}", ATTENTION, d.name, d.records, chosen, word=word)
+        unlisted.check_set(f"{ATTENTION}:{d.name}:{n}", d.name, d.records, chosen, word)
         for d in datasets
         for n, (word, chosen) in enumerate(checks_of[d.name])
     ]
@@ -256,17 +277,18 @@ def shown_indices(
     return shown
 
 
-def run_statistics(datasets, directions, conditions, found, config, vectors=None) -> dict[str, Any]:
+def run_statistics(datasets, directions, conditions, found, config, vectors=None) -> Stats:
     """stats.json: per-direction findings from the top-k, their summary by condition, the dataset classifier
     (on ``vectors`` by dataset name, by default each dataset's own; a distributed run gives its sample's)."""
     top = {ds.name: (found[ds.name].top_index, found[ds.name].top_score) for ds in datasets}
     record_ids = {ds.name: RecordIds(ds.records) for ds in datasets}
     per_direction = stats.direction_findings(top, directions.ids, conditions, config.k, record_ids)
-    return {
+    found_stats = {
         "directions": per_direction,
         "conditions": stats.summarise_by_condition(per_direction),
         "separability": stats.dataset_classifier(vectors or {ds.name: ds.vectors for ds in datasets}, config.seed),
     }
+    return Stats.model_validate(found_stats)
 
 
 class RecordIds(Sequence[str]):
@@ -282,15 +304,41 @@ class RecordIds(Sequence[str]):
         return self.records[index].id
 
 
-def described(datasets: Sequence[Dataset], ids: Sequence[str], conditions: Sequence[str], sampler_of: dict[str, str]) -> dict:
-    """The manifest's ``datasets`` (name, plugin, size, hash) and ``directions`` (id, sampler, condition)."""
-    return {
-        "datasets": [{"name": d.name, "plugin": d.plugin, "size": len(d.records), "hash": d.hash} for d in datasets],
-        "directions": [{"id": i, "sampler": sampler_of[c], "condition": c} for i, c in zip(ids, conditions)],
-    }
+def manifest_of(
+    config: RunConfig,
+    datasets: Sequence[Dataset],
+    directions: Directions,
+    run_id: str,
+    *,
+    model: dict[str, Any] | None = None,
+    dim: int | None = None,
+    driving_tokens: DrivingTokens | None = None,
+    plugins: Sequence[PluginEntry] = (),
+    plugin_problems: Sequence[str] = (),
+    timings: dict[str, float] | None = None,
+    ray: RayFacts | None = None,
+) -> Manifest:
+    """The manifest of a run of ``config`` over ``datasets`` and ``directions`` (a sweep's cells leave out the model and plugins)."""
+    sampler_of = config.sampler_of()
+    known: dict[str, Any] = {"model": model, "dim": dim, "driving_tokens": driving_tokens, "ray": ray}
+    return Manifest(
+        **{field: value for field, value in known.items() if value is not None},  # absent, not null, when not known
+        format=FORMAT,
+        run_id=run_id,
+        illusion_version=__version__,
+        created=datetime.now(UTC).isoformat(timespec="seconds"),
+        seed=config.seed,
+        k=config.k,
+        config=config.to_dict(),
+        datasets=[DatasetEntry(name=d.name, plugin=d.plugin, size=len(d.records), hash=d.hash) for d in datasets],
+        directions=[DirectionEntry.of(identifier, sampler_of) for identifier in directions.ids],
+        plugins=list(plugins),
+        plugin_problems=list(plugin_problems),
+        timings=timings or {},
+    )
 
 
-def run_manifest(config, host, datasets, directions, conditions, sampler_of, model, method, timings) -> dict[str, Any]:
+def run_manifest(config, host, datasets, directions, model, method, timings, ray: RayFacts | None = None) -> Manifest:
     """The run folder's ``manifest.json``: what ran (config, model, plugins and releases), on which data, and how long."""
     used = (
         [("model layer", config.model.plugin)]
@@ -301,27 +349,24 @@ def run_manifest(config, host, datasets, directions, conditions, sampler_of, mod
     for kind, name in dict.fromkeys(used):
         distribution = host.distribution_of(kind, name)
         plugins.append(
-            {
-                "kind": kind,
-                "name": name,
-                "distribution": distribution.name,
-                "version": distribution.version,
-                "fingerprint": distribution.fingerprint,
-            }
+            PluginEntry(
+                kind=kind,
+                name=name,
+                distribution=distribution.name,
+                version=distribution.version,
+                fingerprint=distribution.fingerprint,
+            )
         )
-    return {
-        "format": 1,
-        "run_id": uuid.uuid4().hex,
-        "illusion_version": __version__,
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "seed": config.seed,
-        "k": config.k,
-        "config": config.to_dict(),
-        "model": model.identity,
-        "dim": model.dim,
-        "driving_tokens": {"method": method, "description": DRIVING_METHODS.get(method)},
-        **described(datasets, directions.ids, conditions, sampler_of),
-        "plugins": plugins,
-        "plugin_problems": [str(problem) for problem in host.problems],
-        "timings": timings,
-    }
+    return manifest_of(
+        config,
+        datasets,
+        directions,
+        uuid.uuid4().hex,
+        model=model.identity,
+        dim=model.dim,
+        driving_tokens=DrivingTokens(method=method, description=DRIVING_METHODS.get(method)),
+        plugins=plugins,
+        plugin_problems=[str(problem) for problem in host.problems],
+        timings=timings,
+        ray=ray,
+    )

@@ -28,6 +28,7 @@ from illusion.run.folder import (
     PROFILE_SENTENCES,
     RunFolder,
 )
+from illusion.run.schema import ProfileSentence
 
 BINS = 40
 INTERVALS = 5
@@ -171,15 +172,15 @@ def write(folder: RunFolder, profiles: Profiles, records: Mapping[str, Sequence[
     for number, (name, dataset) in enumerate(records.items()):
         for index in np.unique(profiles.samples[:, number]):
             if index >= 0:
-                rows.append({"dataset": name, "index": int(index), "id": dataset[index].id, "text": dataset[index].text})
-    folder.write_jsonl(PROFILE_SENTENCES, rows)
+                rows.append(ProfileSentence(dataset=name, index=int(index), id=dataset[index].id, text=dataset[index].text))
+    folder.write_rows(PROFILE_SENTENCES, rows)
 
 
-def read(folder: RunFolder) -> tuple[Profiles, dict[tuple[str, int], dict[str, Any]]] | None:
+def read(folder: RunFolder) -> tuple[Profiles, dict[tuple[str, int], ProfileSentence]] | None:
     """The run's profiles and sampled sentences by (dataset, index); None for runs made before profiles existed."""
     names = (PROFILE_RANGE, PROFILE_HISTOGRAMS, PROFILE_SAMPLES, PROFILE_SAMPLE_SCORES, PROFILE_SENTENCES)
     if not all(folder.has(name) for name in names):
         return None
     profiles = Profiles(*(folder.read_npy(name) for name in names[:4]))
-    sentences = {(row["dataset"], row["index"]): row for row in folder.read_jsonl(PROFILE_SENTENCES)}
+    sentences = {(row.dataset, row.index): row for row in folder.profile_sentences()}
     return profiles, sentences

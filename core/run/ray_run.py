@@ -30,6 +30,7 @@ from illusion.run.pipeline import (
     Timer,
     control_indices,
     control_sets,
+    listed,
     open_store,
     resolved_samplers,
     run_manifest,
@@ -39,6 +40,7 @@ from illusion.run.pipeline import (
     write_folder,
 )
 from illusion.run.ray_passes import Passes, digest
+from illusion.run.schema import Model, RayFacts
 from illusion.run.shard_work import Shard
 from illusion.run.shards import kept
 from illusion.run.summaries import Sample, key_limit, merge_extremes, sharded_hash
@@ -113,7 +115,7 @@ def run_on_ray(
     sampled = [_dataset(name, plugins[name], hashes[name], Sample.merge(parts, sample)) for name, parts in drawn.items()]
     with timer("directions"):
         directions = sample_directions(samplers, sampled, model.dim, config.seed)
-    conditions = [identifier.split(":", 1)[0] for identifier in directions.ids]
+    conditions = directions.conditions
     with timer("top-k"):
         inputs = digest(base, directions.vectors.tobytes())
         ranked = _by_dataset(shards, passes.run("top-k", inputs, jobs, shard_work.top_and_bottom, directions.vectors, config.k))
@@ -136,8 +138,8 @@ def run_on_ray(
         for n in names
     ]
     sampler_of = config.sampler_of()
-    topk = topk_rows(datasets, directions, conditions, sampler_of, found)
-    _fill_tokens(topk, names, found, {(n, *key): v for n in names for p in detailed[n] for key, v in p["tokens"].items()})
+    listings = topk_rows(datasets, directions, conditions, sampler_of, found)
+    _fill_tokens(listings, names, found, {(n, *key): v for n in names for p in detailed[n] for key, v in p["tokens"].items()})
     controls = control_sets(datasets, config)
     run_profiles = profiles.assemble(ranges, [profiles.merge([p["profile"] for p in detailed[n]]) for n in names])
     diagnosed = [
@@ -146,16 +148,13 @@ def run_on_ray(
     ]
     with timer("statistics"):
         run_stats = run_statistics(datasets, directions, conditions, found, config, {d.name: d.encoded for d in diagnosed})
-    manifest = run_manifest(
-        config, host, datasets, directions, conditions, sampler_of, model, driving_method(model), timer.timings
-    )
-    manifest["ray"] = {
-        "shards": {n: len(s) for n, s in shards.items()},
-        "sample": sample,
-        "bytes": passes.moved,
-        "resumed": passes.resumed,
-    }
-    sets = {TOPK: topk, CONTROLS: controls}  # no attention checks or shown marks: they need every sentence in one place
+    ray = RayFacts(shards={n: len(s) for n, s in shards.items()}, sample=sample, bytes=passes.moved, resumed=passes.resumed)
+    manifest = run_manifest(config, host, datasets, directions, model, driving_method(model), timer.timings, ray)
+    topk = listed(listings)
+    sets: dict[str, Sequence[Model]] = {
+        TOPK: topk,
+        CONTROLS: controls,
+    }  # no attention checks or shown marks: they need every sentence in one place
     write_folder(out, sets, run_stats, directions, run_profiles, {d.name: d.records for d in datasets}, manifest)
     passes.finish()
     return RunResult(out, manifest, topk, controls, run_stats, timer.timings, diagnosed)

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from illusion.directions import Directions
+from illusion.run.schema import Mark
 
 OWN = "own"  # prefix of the sentences' own directions, beside the run's
 
@@ -47,6 +48,6 @@ def own_listings(own: Directions, rows: Sequence[dict[str, Any]]) -> list[dict[s
     return [{"direction": identifier, "top": [row], "bottom": []} for identifier, row in zip(own.ids, rows)]
 
 
-def mark_rows(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+def mark_rows(rows: Sequence[dict[str, Any]]) -> list[Mark]:
     """``marks.jsonl``'s rows: dataset, sentence id, the driving token and its span (no text)."""
-    return [{key: row[key] for key in ("dataset", "id", "token", "span")} for row in rows]
+    return [Mark(dataset=row["dataset"], id=row["id"], token=row["token"], span=row["span"]) for row in rows]

@@ -19,13 +19,15 @@ import numpy as np
 import pandas as pd
 
 from illusion.errors import IllusionError
-from illusion.run.folder import ANNOTATIONS, DIAGNOSTICS, EXPLANATIONS, RUN_FILE, TOPK, RunFolder
-from illusion.run.lookup import DirectionSpec, neuron_labels, resolve_direction
+from illusion.run.folder import ANNOTATIONS, DIAGNOSTICS, EXPLANATIONS, MANIFEST, RERUN, RUN_FILE, TOPK, RunFolder
+from illusion.run.lookup import DirectionSpec, neuron_conditions, resolve_direction
+from illusion.run.schema import TopkRow, parse
 
 if TYPE_CHECKING:
     from illusion.host import Host
     from illusion.run.config import RunConfig
     from illusion.run.data import RunData
+    from illusion.run.schema import Manifest, Stats
 
 TOPK_COLUMNS = [
     "direction",
@@ -54,45 +56,42 @@ class RunView:
     def __init__(self, path: str | os.PathLike[str], host: Host | None = None):
         self.folder = RunFolder(path).require()
         self.path = self.folder.path
-        self.manifest: dict[str, Any] = self.folder.manifest()
+        self.manifest: Manifest = self.folder.manifest()
         self._host = host
-        try:
-            self.direction_ids: list[str] = [d["id"] for d in self.manifest["directions"]]
-            self.datasets: list[str] = [d["name"] for d in self.manifest["datasets"]]
-            self.k, self.dim = int(self.manifest["k"]), int(self.manifest["dim"])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise IllusionError(
-                f"{self.path / 'manifest.json'}: missing or malformed field {exc}; rerun `illusion run`"
-            ) from None
+        self.direction_ids: list[str] = self.manifest.direction_ids
+        self.datasets: list[str] = self.manifest.dataset_names
+        if self.manifest.dim is None:
+            raise IllusionError(f"{self.path / MANIFEST}: no dim; rerun `illusion run`")
+        self.k, self.dim = self.manifest.k, self.manifest.dim
 
     def __repr__(self) -> str:
         return f"RunView({str(self.path)!r}: {len(self.direction_ids)} directions, datasets {', '.join(self.datasets)})"
 
     @property
     def run_id(self) -> str:
-        return str(self.manifest["run_id"])
+        return self.manifest.run_id
 
     @cached_property
     def config(self) -> RunConfig:
         """The run's resolved configuration."""
         from illusion.run.config import parse
 
-        return parse(dict(self.manifest["config"]), f"{self.path / 'manifest.json'}: config")
+        return parse(dict(self.manifest.config), f"{self.path / MANIFEST}: config")
 
     def facts(self) -> pd.DataFrame:
         """The manifest's facts, one row each (``fact``, ``value``); nested values (model, config) as JSON text."""
         skip = {"datasets", "directions", "plugins", "timings"}
-        rows = [(key, value) for key, value in self.manifest.items() if key not in skip]
-        rows += [(f"dataset.{d['name']}.size", d["size"]) for d in self.manifest["datasets"]]
-        rows += [(f"timing.{step}", seconds) for step, seconds in self.manifest.get("timings", {}).items()]
+        rows = [(key, value) for key, value in self.manifest.to_json().items() if key not in skip]
+        rows += [(f"dataset.{d.name}.size", d.size) for d in self.manifest.datasets]
+        rows += [(f"timing.{step}", seconds) for step, seconds in self.manifest.timings.items()]
         values = [
             value if isinstance(value, str | int | float | bool) else json.dumps(value, sort_keys=True) for _, value in rows
         ]
         return pd.DataFrame({"fact": [key for key, _ in rows], "value": [str(v) for v in values]})
 
     def directions(self) -> pd.DataFrame:
-        """One row per direction: ``direction``, ``sampler`` (plugin), ``condition`` (sampler label)."""
-        frame = pd.DataFrame(self.manifest["directions"], columns=["id", "sampler", "condition"])
+        """One row per direction: ``direction``, ``sampler`` (plugin), ``condition`` (the sampler's ``label`` in the configuration)."""
+        frame = pd.DataFrame([d.to_json() for d in self.manifest.directions], columns=["id", "sampler", "condition"])
         return frame.rename(columns={"id": "direction"})
 
     def direction_vectors(self) -> np.ndarray:
@@ -117,7 +116,7 @@ class RunView:
 
     def topk_rows(
         self, direction: str | Collection[str] | None = None, dataset: str | Collection[str] | None = None
-    ) -> Iterator[dict[str, Any]]:
+    ) -> Iterator[TopkRow]:
         """``topk.jsonl``'s rows (one per direction and dataset) as they are read, one at a time, optionally filtered."""
         directions, datasets = _wanted(direction), _wanted(dataset)
         # A line can hold a wanted name only if the name's JSON text is in it: lines without one are not parsed.
@@ -130,12 +129,11 @@ class RunView:
                 if not line.strip() or (needles and not any(needle in line for needle in needles)):
                     continue
                 try:
-                    row = json.loads(line)
+                    found = json.loads(line)
                 except json.JSONDecodeError as exc:
                     raise IllusionError(f"{file}, line {number}: not valid JSON ({exc.msg})") from None
-                if (directions is None or row.get("direction") in directions) and (
-                    datasets is None or row.get("dataset") in datasets
-                ):
+                row = parse(TopkRow, found, f"{file}, line {number}", RERUN)
+                if (directions is None or row.direction in directions) and (datasets is None or row.dataset in datasets):
                     yield row
 
     @cached_property
@@ -145,50 +143,48 @@ class RunView:
     def controls(self) -> pd.DataFrame:
         """The random-sentence control sets: ``set``, ``dataset``, ``position``, ``id``, ``text``."""
         rows = [
-            (c["set"], c["dataset"], position, s["id"], s["text"])
+            (c.set, c.dataset, position, s.id, s.text)
             for c in self.folder.controls()
-            for position, s in enumerate(c["sentences"], 1)
+            for position, s in enumerate(c.sentences, 1)
         ]
         return pd.DataFrame(rows, columns=["set", "dataset", "position", "id", "text"])
 
     def stats(self) -> pd.DataFrame:
         """``stats.json`` per direction: pooled top-k composition and the share of overlapping dataset pairs."""
         rows = []
-        for identifier, found in self._stats_json["directions"].items():
-            overlaps = list(found["range_overlap"].values())
-            row = {
+        for identifier, found in self._stats.directions.items():
+            overlaps = list(found.range_overlap.values())
+            row: dict[str, object] = {
                 "direction": identifier,
-                "condition": found["condition"],
-                "largest_dataset": found["pooled"]["largest_dataset"],
-                "largest_share": found["pooled"]["largest_share"],
+                "condition": found.condition,
+                "largest_dataset": found.pooled.largest_dataset,
+                "largest_share": found.pooled.largest_share,
                 "range_overlap_share": float(np.mean(overlaps)) if overlaps else np.nan,
             }
-            row.update({f"pooled_{name}": found["pooled"]["counts"].get(name, 0) for name in self.datasets})
+            row.update({f"pooled_{name}": found.pooled.counts.get(name, 0) for name in self.datasets})
             rows.append(row)
         return pd.DataFrame(rows)
 
     def range_overlap(self) -> pd.DataFrame:
         """Per direction and pair of datasets: whether their top-k activation ranges overlap."""
         rows = [
-            (identifier, found["condition"], *pair.split("|", 1), overlap)
-            for identifier, found in self._stats_json["directions"].items()
-            for pair, overlap in found["range_overlap"].items()
+            (identifier, found.condition, *pair.split("|", 1), overlap)
+            for identifier, found in self._stats.directions.items()
+            for pair, overlap in found.range_overlap.items()
         ]
         return pd.DataFrame(rows, columns=["direction", "condition", "dataset_a", "dataset_b", "overlap"])
 
     def separability(self) -> dict[str, Any]:
         """The run's dataset classifier (``stats.json``): accuracy, chance, confusion matrix."""
-        return dict(self._stats_json["separability"])
+        return self._stats.separability.to_json()
 
     def stats_json(self) -> dict[str, Any]:
         """``stats.json`` as written by ``illusion run`` (per direction, per condition, separability)."""
-        return self._stats_json
+        return self._stats.to_json()
 
     @cached_property
-    def _stats_json(self) -> dict[str, Any]:
-        from illusion.run.folder import STATS
-
-        return self.folder.read_json(STATS, "run statistics")
+    def _stats(self) -> Stats:
+        return self.folder.stats()
 
     @property
     def diagnosed(self) -> bool:
@@ -196,9 +192,10 @@ class RunView:
 
     def diagnostics_json(self) -> dict[str, Any]:
         """``diagnostics.json`` as written by ``illusion diagnose`` (docs/diagnostics.md); an error when absent."""
-        if not self.diagnosed:
+        found = self.folder.diagnostics()
+        if found is None:
             raise IllusionError(f"{self.path / DIAGNOSTICS}: not diagnosed yet; run `illusion diagnose {self.path}`")
-        return self.folder.read_json(DIAGNOSTICS, "diagnostics file")
+        return found.to_json()
 
     def diagnostics(self) -> pd.DataFrame:
         """Per direction: illusion score and its parts with their 95% intervals (``score_low``, ``score_high``, ...),
@@ -227,7 +224,7 @@ class RunView:
         """``annotations.jsonl`` (one row per task and annotator), or None before a campaign is imported."""
         if not self.folder.has(ANNOTATIONS):
             return None
-        return pd.DataFrame(self.folder.read_jsonl(ANNOTATIONS, "annotations file"))
+        return pd.DataFrame([row.to_json() for row in self.folder.annotations()])
 
     def explanations(self) -> pd.DataFrame:
         """``explanations.jsonl`` (``illusion explain``), one row per direction, explainer, source and target dataset:
@@ -282,7 +279,7 @@ class RunView:
         return frame
 
     def _resolve(self, spec: DirectionSpec) -> tuple[str, np.ndarray]:
-        return resolve_direction(spec, self.direction_ids, self.direction_vectors(), neuron_labels(self.manifest), self._host)
+        return resolve_direction(spec, self.direction_ids, self.direction_vectors(), neuron_conditions(self.manifest), self._host)
 
     def _datasets(self, dataset: str | None) -> list[str]:
         if dataset is None:
@@ -296,15 +293,15 @@ def _wanted(names: str | Collection[str] | None) -> frozenset[str] | None:
     return None if names is None else frozenset([names] if isinstance(names, str) else names)
 
 
-def _topk_frame(rows: Iterable[dict[str, Any]]) -> pd.DataFrame:
+def _topk_frame(rows: Iterable[TopkRow]) -> pd.DataFrame:
     """``topk.jsonl`` rows flattened: one row per listed sentence, in ``TOPK_COLUMNS``."""
     flat = []
     for row in rows:
-        for side in ("top", "bottom"):
-            for rank, entry in enumerate(row.get(side) or [], 1):
-                span = entry.get("span") or (None, None)
+        for side, entries in (("top", row.top), ("bottom", row.bottom)):
+            for rank, entry in enumerate(entries, 1):
+                start, end = entry.span or (None, None)
                 flat.append(
-                    (row["direction"], row.get("sampler"), row.get("condition"), row["dataset"], side, rank)
-                    + (entry["id"], entry["text"], entry["score"], entry.get("token"), span[0], span[1])
+                    (row.direction, row.sampler, row.condition, row.dataset, side, rank)
+                    + (entry.id, entry.text, entry.score, entry.token, start, end)
                 )
     return pd.DataFrame(flat, columns=TOPK_COLUMNS).astype({"span_start": "Int64", "span_end": "Int64"})

@@ -14,11 +14,13 @@ from typing import Any
 import numpy as np
 
 from illusion.diagnostics.suite import Settings, diagnose
+from illusion.errors import IllusionError
 from illusion.host import Host
 from illusion.records import content_hash
 from illusion.run.config import RunConfig
 from illusion.run.data import RunData
-from illusion.run.pipeline import Dataset, described, run_statistics, sample_directions
+from illusion.run.pipeline import Dataset, manifest_of, run_statistics, sample_directions
+from illusion.run.schema import Stats
 from illusion.run.topk import extremes
 
 
@@ -26,10 +28,12 @@ from illusion.run.topk import extremes
 class CellData(RunData):
     """A run held in memory: its statistics and top-k come from the cell, not from files."""
 
-    found_stats: dict[str, Any] = field(default_factory=dict)
+    found_stats: Stats | None = None
     found_top: dict[str, np.ndarray] = field(default_factory=dict)
 
-    def stats(self) -> dict[str, Any]:
+    def stats(self) -> Stats:
+        if self.found_stats is None:
+            raise IllusionError(f"sweep cell {self.path}: no statistics computed")
         return self.found_stats
 
     def top_index(self) -> dict[str, np.ndarray]:
@@ -38,7 +42,7 @@ class CellData(RunData):
 
 @dataclass(frozen=True)
 class CellResult:
-    stats: dict[str, Any]
+    stats: Stats
     diagnostics: dict[str, Any]
     direction_ids: list[str]
     conditions: list[str]
@@ -65,13 +69,13 @@ def diagnose_cell(
     """Directions, top-k, statistics and diagnostics of ``datasets`` (each with its vectors), as a run would compute them."""
     dim = datasets[0].encoded.shape[1]
     directions = sample_directions(samplers, datasets, dim, config.seed)
-    conditions = [identifier.split(":", 1)[0] for identifier in directions.ids]
+    conditions = directions.conditions
     found = {dataset.name: extremes(dataset.encoded, directions.vectors, config.k) for dataset in datasets}
     stats = run_statistics(datasets, directions, conditions, found, config)
     stored = directions.vectors.astype(np.float32)  # as a run writes them to directions.npy
     run = CellData(
         Path(label),
-        _manifest(label, config, datasets, directions.ids, conditions),
+        manifest_of(config, datasets, directions, label),
         config,
         {dataset.name: dataset.records for dataset in datasets},
         {dataset.name: dataset.encoded for dataset in datasets},
@@ -82,10 +86,3 @@ def diagnose_cell(
         found_top={name: np.asarray(result.top_index) for name, result in found.items()},
     )
     return CellResult(stats, diagnose(run, settings, roles=dict(roles), host=host), list(directions.ids), conditions, stored)
-
-
-def _manifest(label: str, config: RunConfig, datasets: Sequence[Dataset], ids: Sequence[str], conditions: list[str]) -> dict:
-    """The parts of a run's manifest that the diagnostics read (the paper comparison: k, seed, sizes, samplers)."""
-    return {"run_id": label, "seed": config.seed, "k": config.k, "config": config.to_dict()} | described(
-        datasets, ids, conditions, config.sampler_of()
-    )

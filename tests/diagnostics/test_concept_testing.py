@@ -126,7 +126,7 @@ def test_labelled_concepts_from_annotations(tmp_path):
         {"task_type": "pair", "run_id": "r1", "direction": "neuron:3", "dataset": None, "pattern": None, "description": None},
     ]
     (tmp_path / "annotations.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
-    run = types.SimpleNamespace(path=tmp_path, manifest={"run_id": "r1"})
+    run = types.SimpleNamespace(path=tmp_path, manifest=types.SimpleNamespace(run_id="r1"))
     concepts = labelled_concepts(run, DETECTORS)
     assert concepts == [
         {
@@ -137,9 +137,9 @@ def test_labelled_concepts_from_annotations(tmp_path):
         }
     ]
     with pytest.raises(IllusionError, match="not of this run"):
-        labelled_concepts(types.SimpleNamespace(path=tmp_path, manifest={"run_id": "other"}), DETECTORS)
+        labelled_concepts(types.SimpleNamespace(path=tmp_path, manifest=types.SimpleNamespace(run_id="other")), DETECTORS)
     with pytest.raises(IllusionError, match="illusion import"):
-        labelled_concepts(types.SimpleNamespace(path=tmp_path / "none", manifest={"run_id": "r1"}), DETECTORS)
+        labelled_concepts(types.SimpleNamespace(path=tmp_path / "none", manifest=types.SimpleNamespace(run_id="r1")), DETECTORS)
 
 
 def test_the_words_detector_finds_what_its_expression_finds():

@@ -60,10 +60,10 @@ def write_big_run(folder: Path) -> tuple[Path, dict, str]:
     )
     result = run(load_config(config), folder / "run")
     write_diagnostics(folder / "run", datasets=result.datasets)
-    first = result.manifest["directions"][0]["id"]
+    first = result.manifest.directions[0].id
     campaign = {"datasets": {"stories": {"call": "pattern", "votes": {"yes": 2, "no": 0}, "descriptions": [HOSTILE[1]]}}}
     (folder / "run" / AGREEMENT).write_text(
         json.dumps({"cross_dataset": {"directions": {first: {"call": "dataset-level", "reason": HOSTILE[0], **campaign}}}})
     )
-    hostile = next(r["direction"] for r in result.topk if any(e["text"] in HOSTILE for e in r["top"]))
-    return folder / "run", result.manifest, hostile
+    hostile = next(r.direction for r in result.topk if any(e.text in HOSTILE for e in r.top))
+    return folder / "run", result.manifest.to_json(), hostile

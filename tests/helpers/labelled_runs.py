@@ -71,13 +71,19 @@ def write_run(
     """A run folder: ``manifest.json``, ``topk.jsonl`` (``k`` sentences per direction and dataset),
     ``controls.jsonl`` (``controls`` sets per dataset), ``annotations.jsonl`` and maybe ``stats.json``."""
     path.mkdir(parents=True, exist_ok=True)
-    sentences = [{"id": f"s{i}", "text": f"sentence {i}", "span": None} for i in range(k)]
-    manifest = {
+    sentences = [{"id": f"s{i}", "text": f"sentence {i}", "score": float(k - i), "span": None} for i in range(k)]
+    unmarked = [{"id": s["id"], "text": s["text"]} for s in sentences]
+    manifest = {  # a format-1 manifest of a run made before the model and vector size were recorded
         "run_id": "run-1",
+        "illusion_version": "0.1.0",
+        "created": "2025-01-01T00:00:00+00:00",
         "k": k,
         "seed": 7,
-        "datasets": [{"name": name} for name in datasets],
+        "config": {},
+        "datasets": [{"name": name, "plugin": "text", "size": 100, "hash": name} for name in datasets],
         "directions": [{"id": d, "sampler": c, "condition": c} for d, c in directions.items()],
+        "plugins": [],
+        "timings": {},
     }
     topk = [
         {"direction": d, "sampler": c, "condition": c, "dataset": name, "top": sentences, "bottom": []}
@@ -85,7 +91,7 @@ def write_run(
         for name in datasets
     ]
     control_sets = [
-        {"set": f"control:{name}:{number}", "condition": "control", "dataset": name, "sentences": sentences}
+        {"set": f"control:{name}:{number}", "condition": "control", "dataset": name, "sentences": unmarked}
         for number in range(controls)
         for name in datasets
     ]

@@ -77,7 +77,7 @@ def test_store_dtype_float16_runs_the_whole_pipeline(tmp_path, tiny_bert):
     result = run(load_config(config_file), tmp_path / "run")
     [entry] = (tmp_path / "cache").glob("*/vectors.npy")
     assert np.load(entry, mmap_mode="r").dtype == np.float16
-    assert result.manifest["config"]["store_dtype"] == "float16" and len(result.topk) == 4
+    assert result.manifest.config["store_dtype"] == "float16" and len(result.topk) == 4
 
 
 def test_top_k_streams_a_store_larger_than_the_heap_allowed(tmp_path):

@@ -67,7 +67,7 @@ def test_run_writes_the_documented_files(tiny_bert, tmp_path):
     assert set(manifest["timings"]) == {"datasets", "model", "vectors", "directions", "top-k", "tokens", "profiles", "statistics"}
     assert all((out / name).is_file() for name in ("profile-histograms.npy", "profile-samples.npy", "profile-sentences.jsonl"))
     assert {p["name"] for p in manifest["plugins"]} == {"transformer", "text", "neuron", "random"}
-    assert result.stats == stats
+    assert result.stats.to_json() == stats
 
 
 def test_same_seed_same_sentences(tiny_bert, tmp_path):
@@ -75,7 +75,7 @@ def test_same_seed_same_sentences(tiny_bert, tmp_path):
     first, second = run(config, tmp_path / "a"), run(config, tmp_path / "b")
     assert first.topk == second.topk and first.controls == second.controls
     other = run(load_config(write_config(tmp_path, tiny_bert), ["seed=2"]), tmp_path / "c")
-    assert [r["direction"] for r in other.topk] != [r["direction"] for r in first.topk]
+    assert [r.direction for r in other.topk] != [r.direction for r in first.topk]
 
 
 def test_k_larger_than_a_dataset_is_refused_before_any_file(tiny_bert, tmp_path):
@@ -159,9 +159,9 @@ def test_embedded_default_shows_dataset_level_directions(tmp_path):
     config = load_config(None, overrides)
     config.samplers.append(type(config.samplers[0])("dataset-contrast", "dataset-contrast", {}))
     result = run(config, tmp_path / "out")
-    contrast = {k: v for k, v in result.stats["directions"].items() if k.startswith("dataset-contrast:")}
+    contrast = {k: v.to_json() for k, v in result.stats.directions.items() if k.startswith("dataset-contrast:")}
     assert len(contrast) == 5
     for identifier, found in contrast.items():
         own = identifier.split(":")[1].removesuffix("-vs-rest")
         assert found["pooled"]["largest_dataset"] == own and found["pooled"]["largest_share"] >= 0.8
-    assert result.stats["separability"]["accuracy"] > 0.6
+    assert result.stats.separability.accuracy > 0.6

@@ -64,4 +64,4 @@ def test_written_profiles_read_back_and_old_runs_have_none(run_like, tmp_path):
     back, sentences = profiles.read(folder)
     assert np.array_equal(back.samples, result.samples) and np.array_equal(back.histograms, result.histograms)
     index = int(result.samples[0, 1, 2, 0])
-    assert sentences["b", index]["text"] == f"sentence {index} of b" and sentences["b", index]["id"] == f"b-{index}"
+    assert sentences["b", index].text == f"sentence {index} of b" and sentences["b", index].id == f"b-{index}"

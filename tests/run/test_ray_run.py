@@ -72,9 +72,9 @@ def test_a_run_on_two_ray_nodes_equals_the_single_machine_run(cluster, tmp_path,
     finally:
         torch.set_num_threads(threads)
     spread = run_on_ray(config, tmp_path / "ray", sample=1000)  # the sample holds every sentence: diagnostics compare
-    assert spread.manifest["ray"]["shards"] == {"notes": 3, "rows": 2} and not (tmp_path / "ray" / SHARDS).exists()
-    assert {d["name"]: d["size"] for d in spread.manifest["datasets"]} == {"notes": 120, "rows": 50}
-    assert set(spread.manifest["ray"]["bytes"]) == {"count", "encode", "top-k", "details"}
+    assert spread.manifest.ray.shards == {"notes": 3, "rows": 2} and not (tmp_path / "ray" / SHARDS).exists()
+    assert {d.name: d.size for d in spread.manifest.datasets} == {"notes": 120, "rows": 50}
+    assert set(spread.manifest.ray.bytes) == {"count", "encode", "top-k", "details"}
     here, there = RunFolder(tmp_path / "single"), RunFolder(tmp_path / "ray")
     assert here.topk() == there.topk()  # ids, scores and driving tokens
     assert here.read_json("stats.json") == there.read_json("stats.json")
@@ -100,7 +100,7 @@ def test_a_failed_shard_is_named_and_a_second_start_resumes_the_finished_ones(cl
     assert len(list((tmp_path / "ray" / SHARDS).rglob("*.pkl"))) == 4  # the count pass of every other shard, kept
     broken.write_text(good)
     again = run_on_ray(config, tmp_path / "ray")
-    assert again.manifest["ray"]["resumed"] == 4 and len(again.topk) == 7 * 2
+    assert again.manifest.ray.resumed == 4 and len(again.topk) == 7 * 2
 
 
 def test_a_worker_without_the_model_is_a_clear_error(cluster, tmp_path, tiny_bert):
@@ -136,4 +136,4 @@ def test_the_command_writes_the_whole_run_folder_on_the_cluster(cluster, tmp_pat
     assert done.returncode == 0, done.stderr
     folder = RunFolder(tmp_path / "out")
     assert folder.has("diagnostics.json") and folder.has("report.html") and not folder.has(SHARDS)
-    assert folder.manifest()["ray"]["shards"] == {"notes": 3, "rows": 2}
+    assert folder.manifest().ray.shards == {"notes": 3, "rows": 2}

@@ -29,7 +29,7 @@ def config(tiny_bert, tmp_path):
 
 
 def marks(result):
-    return [(e["text"], e["token"], e["span"]) for row in result.topk for e in row["top"] + row["bottom"]]
+    return [(e.text, e.token, list(e.span) if e.span else None) for row in result.topk for e in row.top + row.bottom]
 
 
 @pytest.fixture
@@ -48,7 +48,7 @@ def test_a_model_layer_that_cannot_attribute_marks_own_projections_from_one_pass
     monkeypatch.setattr(TransformerLayer, "token_vectors", refuse)
     kept = run(replace(config, cache_dir=str(tmp_path / "other")), tmp_path / "kept")
     assert marks(kept) == marks(again) and all(token for _, token, _ in marks(kept))
-    assert kept.manifest["driving_tokens"]["method"] == "own projection"
+    assert kept.manifest.driving_tokens.method == "own projection"
 
 
 def test_cls_pooling_attributes_the_listed_sentences_only_and_names_the_method(config, tmp_path, monkeypatch):
@@ -60,7 +60,7 @@ def test_cls_pooling_attributes_the_listed_sentences_only_and_names_the_method(c
     result = run(config, tmp_path / "out")
     listed = {text for text, _, _ in marks(result)}
     assert sorted(text for batch in calls for text in batch) == sorted(listed)  # each listed sentence once, nothing else
-    assert result.manifest["driving_tokens"]["method"] == "gradient x input"
+    assert result.manifest.driving_tokens.method == "gradient x input"
     assert "gradient x input" in render(tmp_path / "out")
     saved = json.loads((tmp_path / "out" / "manifest.json").read_text())["driving_tokens"]
     assert saved == {"method": "gradient x input", "description": DRIVING_METHODS["gradient x input"]}

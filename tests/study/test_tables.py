@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 import illusion
+from tests.helpers.labelled_runs import direction_row
 from tests.helpers.word_runs import cli
 
 
@@ -29,7 +30,7 @@ def test_parquet_and_csv_hold_the_same_tables(study_run, tmp_path):
 def test_tables_default_to_the_run_folder_and_annotations_are_kept(study_run, tmp_path):
     copy = tmp_path / "run"
     shutil.copytree(study_run, copy)
-    row = {"task_type": "set", "direction": "neuron:2", "datasets": ["animals"], "pattern": "yes", "annotator": "a1"}
+    row = direction_row("neuron:2", "animals", "a1", pattern="yes")  # a line of annotations.jsonl, as `illusion import` writes it
     (copy / "annotations.jsonl").write_text(json.dumps(row) + "\n")
     assert cli("tables", copy) == 0
     annotations = pd.read_parquet(copy / "tables" / "annotations.parquet")

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from illusion.annotations.campaign.backend import Control
+from illusion.annotations.campaign.backend import Question
 from illusion.annotations.campaign.importer import gather, import_campaign
 from illusion.annotations.campaign.rows import latest_per_annotator
 from illusion.annotations.campaign.status import campaign_progress
 from illusion.annotations.labelstudio.backend import LabelStudioBackend
-from illusion.annotations.labelstudio.config import config_text, controls
+from illusion.annotations.labelstudio.config import config_text, form_questions
 from illusion.cli import main
 from illusion.errors import IllusionError
 from illusion.run.folder import ANNOTATIONS
@@ -52,7 +52,7 @@ def rows_of(run_dir):
 
 
 def test_configs_ask_exactly_the_questions_of_the_annotation_schema():
-    sets, pairs = controls(config_text("set")), controls(config_text("pair"))
+    sets, pairs = form_questions(config_text("set")), form_questions(config_text("pair"))
     assert set(sets) == {"pattern", "fits", "description", "taxonomy", "confidence"}
     assert set(pairs) == {"same_concept"}
     assert set(sets["pattern"].choices.values()) == {"yes", "no"}
@@ -295,27 +295,27 @@ class Handed:
     """A backend other than Label Studio, as the campaign layer sees it: its own questions, and
     answers handed back in the shape of a Label Studio JSON export."""
 
-    def record(self, run):
+    def ledger(self, run):
         return None
 
     def questions(self, task_type):
         return {"set": SET_QUESTIONS, "pair": PAIR_QUESTIONS}[task_type]
 
-    def exports(self, run, private, record):
+    def exports(self, run, private, ledger):
         return [(f"handed {Path(path).name}", json.loads(Path(path).read_text())) for path in EXPORTS]
 
-    def assigned(self, record):
+    def assigned(self, ledger):
         return {}
 
 
 SET_QUESTIONS = {
-    "pattern": Control("pattern", "Choices", {"yes": "yes", "no": "no"}),
-    "fits": Control("fits", "Choices", options_field="fit_options"),
-    "description": Control("description", "TextArea"),
-    "taxonomy": Control("taxonomy", "Choices", {c: c for c in ("single", "several", "none", "artifact")}),
-    "confidence": Control("confidence", "Rating"),
+    "pattern": Question("pattern", "Choices", {"yes": "yes", "no": "no"}),
+    "fits": Question("fits", "Choices", options_field="fit_options"),
+    "description": Question("description", "TextArea"),
+    "taxonomy": Question("taxonomy", "Choices", {c: c for c in ("single", "several", "none", "artifact")}),
+    "confidence": Question("confidence", "Rating"),
 }
-PAIR_QUESTIONS = {"same_concept": Control("same_concept", "Choices", {c: c for c in ("same", "related", "different")})}
+PAIR_QUESTIONS = {"same_concept": Question("same_concept", "Choices", {c: c for c in ("same", "related", "different")})}
 
 
 def test_another_backend_gives_the_same_rows_and_progress_through_the_campaign_layer(run_dir):

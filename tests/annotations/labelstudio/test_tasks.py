@@ -135,10 +135,13 @@ def _edit_first_row(path, **changes):
         (lambda d: (d / "topk.jsonl").unlink(), r"topk.jsonl: no such file from `illusion run`"),
         (lambda d: (d / "manifest.json").unlink(), r"manifest.json: no such file from `illusion run`"),
         (lambda d: (d / "topk.jsonl").write_text("{not json\n"), r"topk.jsonl, line 1: not valid JSON"),
-        (lambda d: _edit_first_row(d / "topk.jsonl", dataset=""), r"topk.jsonl, row 1: missing or empty 'dataset'"),
+        (
+            lambda d: _edit_first_row(d / "topk.jsonl", dataset=""),
+            r"topk.jsonl, line 1: field 'dataset': String should have at least 1 character",
+        ),
         (
             lambda d: _edit_first_row(d / "marks.jsonl", span=[2, 99]),
-            r"marks.jsonl, row 1: span \[2, 99\] is not \[start, end\) inside the text of sentence 'wiki-math/0'",
+            r"marks.jsonl, line 1: span \[2, 99\] is not \[start, end\) inside the text of sentence 'wiki-math/0'",
         ),
         (lambda d: _edit_first_row(d / "topk.jsonl", direction="random:3"), r"set 'random:3@wiki-math' appears twice"),
         (lambda d: (d / "manifest.json").write_text("{}"), r"manifest.json: no run_id"),
