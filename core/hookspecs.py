@@ -16,7 +16,7 @@ import pluggy
 from illusion.registrations import ConceptDetectorPlugin, DatasetPlugin, DirectionSamplerPlugin, ModelLayerPlugin
 
 PROJECT = "illusion"
-HOOK_API_VERSION = "1.3"
+HOOK_API_VERSION = "1.4"
 
 hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)
