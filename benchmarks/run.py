@@ -3,8 +3,9 @@
 In one process, per round: a cold run on an empty cache and a warm run on the same cache, through
 what ``illusion run`` does (pipeline, diagnostics, report), each step also as a share of the cold
 run's vector step. Then, rounds taken in turn, ``illusion run -q`` as a user types it (a new
-process: start-up and imports included), cold and warm, for this code and, with ``--against REV``,
-for the package as it was at git revision REV (laid out in a temporary folder), side by side. Run:
+process: start-up and imports included): cold, warm, and warm with ``--no-diagnostics``, for this
+code and, with ``--against REV``, for the package at git revision REV (laid out in a temporary
+folder), side by side. Run:
     python benchmarks/run.py [--rounds 2] [--against REV] [--set KEY=VALUE ...]
 Prints the CPU kind and the load with the tables and writes benchmarks/results/run.json (or --out).
 """
@@ -62,14 +63,20 @@ def one_run(overrides: list[str], cache: str, out: Path) -> dict[str, float]:
     return timings
 
 
-def command(overrides: list[str], cache: str, out: Path, tree: Path | None) -> dict[str, float]:
+KINDS = {"cold": [], "warm": [], "warm, no diagnostics": ["--no-diagnostics"]}  # the commands' runs, in order
+
+
+def command(overrides: list[str], cache: str, out: Path, tree: Path | None, flags: list[str]) -> dict[str, float]:
     """Wall-clock seconds of ``illusion run -q`` as a user types it (a new Python process), with its vector step;
     ``tree``: a folder that holds another version of the package (``illusion/``), imported instead of this one."""
     sets = [part for item in [*overrides, f'cache_dir="{cache}"'] for part in ("--set", item)]
     env = {**os.environ, "PYTHONPATH": str(tree)} if tree else None
     start = time.perf_counter()
     subprocess.run(
-        [sys.executable, "-m", "illusion.cli", "run", "-q", "--out", str(out), *sets], check=True, capture_output=True, env=env
+        [sys.executable, "-m", "illusion.cli", "run", "-q", *flags, "--out", str(out), *sets],
+        check=True,
+        capture_output=True,
+        env=env,
     )
     seconds = time.perf_counter() - start
     return {"seconds": seconds, "vectors": json.loads((out / "manifest.json").read_text())["timings"]["vectors"]}
@@ -105,7 +112,7 @@ def main() -> None:
     info = machine()
     runs: dict[str, list[dict[str, float]]] = {"cold": [], "warm": []}
     trees = {"this code": None} | ({args.against: None} if args.against else {})
-    commands: dict[tuple[str, str], list[dict[str, float]]] = {(t, run): [] for t in trees for run in ("cold", "warm")}
+    commands: dict[tuple[str, str], list[dict[str, float]]] = {(t, run): [] for t in trees for run in KINDS}
     loads = []
     with tempfile.TemporaryDirectory(prefix="illusion-run-bench-") as folder:
         if args.against:
@@ -117,8 +124,8 @@ def main() -> None:
             runs["warm"].append(one_run(args.overrides, cache, Path(folder) / "out"))
             for name, tree in trees.items():
                 own = f"{folder}/command-cache-{number}-{list(trees).index(name)}"
-                for kind in ("cold", "warm"):
-                    commands[name, kind].append(command(args.overrides, own, Path(folder) / "command-out", tree))
+                for kind, flags in KINDS.items():
+                    commands[name, kind].append(command(args.overrides, own, Path(folder) / "command-out", tree, flags))
             loads.append(load())
     rows = []
     for name, timings in runs.items():
