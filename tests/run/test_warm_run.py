@@ -19,6 +19,7 @@ from illusion.run.config import PluginChoice, load_config
 from illusion.run.derived import Derived
 from illusion.run.lazy_layer import LazyLayer
 from illusion.run.pipeline import load_dataset
+from illusion.run.store import ActivationStore
 
 BLOCKED = ("torch", "transformers")
 NO_TORCH = textwrap.dedent(
@@ -138,6 +139,9 @@ def test_a_layer_is_created_once_then_known_from_the_store(tmp_path):
     assert made == [1, 1, 1]
     with pytest.raises(PluginError, match=r"identify\(\) gives \{'model': 'other'\}, but the layer it creates"):
         LazyLayer(counting_plugin({"model": "other"}, made), {}, ("d", "1"), derived)
+    store = ActivationStore(tmp_path)  # `illusion cache` lists each kept record, and prunes it like a vector entry
+    assert [entry.model for entry in store.entries()] == ["model-layer", "model-layer"]
+    assert len(store.prune(max_bytes=0)) == 2 and store.entries() == []
 
 
 def test_dataset_records_are_kept_until_their_source_changes(tmp_path, monkeypatch):
