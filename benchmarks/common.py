@@ -34,6 +34,7 @@ def machine(device: str = "cpu") -> dict[str, Any]:
     )
     info = {
         "cpu": cpu,
+        "cpu_kind": cpu_kind(),
         "cores": os.cpu_count(),
         "torch": torch.__version__,
         "torch_threads": torch.get_num_threads(),
@@ -44,6 +45,18 @@ def machine(device: str = "cpu") -> dict[str, Any]:
     if device == "cuda":
         info["gpu"] = torch.cuda.get_device_name()
     return info
+
+
+def cpu_kind() -> str:
+    """The vector instructions that decide which kernels run: AVX-512 or AVX2, and whether bfloat16 is native."""
+    flags = set()
+    for line in Path("/proc/cpuinfo").read_text().splitlines() if Path("/proc/cpuinfo").exists() else ():
+        if line.startswith("flags"):
+            flags = set(line.split(":", 1)[1].split())
+            break
+    width = "AVX-512" if "avx512f" in flags else "AVX2" if "avx2" in flags else "no AVX2"
+    native = [name for flag, name in (("avx512_bf16", "AVX512-BF16"), ("amx_bf16", "AMX")) if flag in flags]
+    return f"{width}, bfloat16 " + (f"native ({', '.join(native)})" if native else "not native")
 
 
 def best_seconds(work: Callable[[], Any], repeats: int, sync: Callable[[], None] = lambda: None) -> float:

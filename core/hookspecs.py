@@ -23,7 +23,7 @@ from illusion.registrations import (
 )
 
 PROJECT = "illusion"
-HOOK_API_VERSION = "1.5"
+HOOK_API_VERSION = "1.6"
 
 hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)

@@ -7,6 +7,7 @@ Each registration has a ``name``, a one-line ``description``, a ``factory`` and 
 from __future__ import annotations
 
 import json
+import os
 import re
 import signal
 import sys
@@ -14,6 +15,7 @@ import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
@@ -145,10 +147,14 @@ class DatasetPlugin(Registration):
     ``shards`` (optional) makes the dataset readable in parts: ``shards(**params)`` names them (e.g.
     its files), and ``factory(**params, shard=NAME)`` yields only part NAME's records, with the ids
     the whole dataset gives them. A distributed run reads each part on a worker.
+
+    ``sources`` (optional): ``sources(**params)`` names the files or folders the dataset reads; a run
+    then keeps its prepared records in the cache until one of them (or the plugin's code) changes.
     """
 
     shared_defaults: Mapping[str, Any] = field(default_factory=dict)
     shards: Callable[..., Iterable[str]] | None = None
+    sources: Callable[..., Iterable[str | os.PathLike]] | None = None
     configured_as: str = field(default="", compare=False)  # the dataset's name in a run configuration
 
     kind: ClassVar[str] = "dataset"
@@ -182,12 +188,23 @@ class DatasetPlugin(Registration):
         """The parts the dataset can be read in, in order; one part (``None``: the whole) when it cannot be sharded."""
         if self.shards is None:
             return [None]
-        values = {name: value for name, value in self.resolve(options).items() if name not in SHARED_DATASET_PARAM_NAMES}
         with self.blamed(" while listing its shards"):
-            names: list[str | None] = list(self.shards(**values))
+            names: list[str | None] = list(self.shards(**self._own_values(options)))
         if not names or not all(isinstance(name, str) for name in names) or len(set(names)) < len(names):
             raise PluginError(f"{self.label}: shards must name one or more distinct parts (strings), got {names!r}")
         return names
+
+    def source_paths(self, options: Mapping[str, Any]) -> list[Path] | None:
+        """The files and folders the dataset reads with ``options`` (None: it does not say)."""
+        if self.sources is None:
+            return None
+        with self.blamed(" while naming its sources"):
+            paths = [Path(path) for path in self.sources(**self._own_values(options))]
+        return paths
+
+    def _own_values(self, options: Mapping[str, Any]) -> dict[str, Any]:
+        """The values of the plugin's own parameters (the shared ones left out)."""
+        return {name: value for name, value in self.resolve(options).items() if name not in SHARED_DATASET_PARAM_NAMES}
 
     def load(self, options: Mapping[str, Any], *, seed: int, shard: str | None = None, sample: bool = True) -> list[Record]:
         """Read, prepare and check the dataset's records; asking for more than there are is a warning.
@@ -204,7 +221,8 @@ class DatasetPlugin(Registration):
         if not isinstance(records, Iterable):
             raise PluginError(f"{self.label}: factory must return an iterable of Record, got {type(records).__name__}")
         checked = (check_record(record, number, self.label) for number, record in enumerate(_iterate(records, self)))
-        prepared = prepare(checked, **shared)
+        with plugin_code():  # what the plugin prints while its records are read goes to stderr
+            prepared = prepare(checked, **shared)
         check_unique_ids(prepared, self.label)
         if shared["n"] is not None and shared["n"] > len(prepared):
             warnings.warn(
@@ -217,24 +235,44 @@ class DatasetPlugin(Registration):
 
 
 def _iterate(records: Iterable[Record], plugin: Registration) -> Iterable[Record]:
-    """The records, each read under ``blamed`` (the caller's code between two records is not the plugin's)."""
+    """The records; what reading one raises is blamed on ``plugin`` (the caller's code between two records is not
+    the plugin's). Only a failure enters ``blamed``: a context per record would cost more than most records."""
     with plugin.blamed(" while reading", own=True):
         iterator = iter(records)
     while True:
-        with plugin.blamed(" while reading", own=True):
-            try:
-                record = next(iterator)
-            except StopIteration:
-                return
+        try:
+            record = next(iterator)
+        except StopIteration:
+            return
+        except BaseException:
+            with plugin.blamed(" while reading", own=True):
+                raise
         yield record
 
 
 @dataclass(frozen=True)
 class ModelLayerPlugin(Registration):
-    """A model plus a layer and pooling: ``factory(**params)`` returns a :class:`illusion.ModelLayer`."""
+    """A model plus a layer and pooling: ``factory(**params)`` returns a :class:`illusion.ModelLayer`.
+
+    ``identify`` (optional): ``identify(**params)`` returns the ``identity`` the layer ``factory`` makes
+    will have, without loading the model (None when it cannot tell cheaply); a run whose vectors and
+    driving tokens are all cached then never creates the layer.
+    """
+
+    identify: Callable[..., dict[str, Any] | None] | None = None
 
     kind: ClassVar[str] = "model layer"
     hook: ClassVar[str] = "illusion_model_layers"
+
+    def identity_of(self, options: Mapping[str, Any]) -> dict[str, Any] | None:
+        """What ``identify`` says the layer's identity is for ``options`` (None without it, or when it cannot tell)."""
+        if self.identify is None:
+            return None
+        with self.blamed(" while identifying its layer", own=True):
+            identity = self.identify(**self.resolve(options))
+        if identity is not None and not isinstance(identity, dict):
+            raise PluginError(f"{self.label}: identify must return a dict or None, got {type(identity).__name__}")
+        return identity
 
     def create(self, options: Mapping[str, Any]) -> Any:
         layer = self._call(**self.resolve(options))

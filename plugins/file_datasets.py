@@ -28,6 +28,11 @@ def file_shards(path: str, **_: object) -> list[str]:
     return [name for _, name in expand(path)]
 
 
+def file_sources(path: str, **_: object) -> list[Path]:
+    """The files a file dataset reads (its records are cached until one changes, or the glob matches others)."""
+    return [file for file, _ in expand(path)]
+
+
 def _files(path: str, shard: str | None) -> list[tuple[Path, str]]:
     """The files to read: all, or the one named ``shard``."""
     return [(file, name) for file, name in expand(path) if shard is None or name == shard]
@@ -110,6 +115,7 @@ def illusion_datasets():
         description="Plain-text files, one sentence per line (paths or globs).",
         factory=text_lines,
         shards=file_shards,
+        sources=file_sources,
         params=[Param("path", str, help="file path or glob, e.g. 'corpus/*.txt'"), ENCODING],
     )
     yield DatasetPlugin(
@@ -117,6 +123,7 @@ def illusion_datasets():
         description="JSONL, CSV or TSV files with the sentence in a chosen column.",
         factory=table_rows,
         shards=file_shards,
+        sources=file_sources,
         params=[
             Param("path", str, help="file path or glob"),
             Param("column", str, "text", "column that holds the sentence"),

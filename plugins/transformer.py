@@ -7,10 +7,12 @@ Hub names load from the local Hugging Face cache; set ``download = true`` to all
 
 from __future__ import annotations
 
+import json
 import warnings
 from collections.abc import Callable, Sequence
 from functools import cached_property
 from itertools import chain
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -86,15 +88,7 @@ class TransformerLayer(AllLayers):
         self.start, self.kept = attribution_start(pooling, self.layer), Kept()
         self._checked_row_block: Any = None  # the pooled block pooled_row reproduces, False when it does not
         self.dim = int(config.hidden_size)
-        self.identity = {
-            "plugin": "transformer",
-            "model": model,
-            "files": fingerprint(folder),
-            "layer": self.layer,
-            "pooling": pooling,
-            "max_length": max_length,
-            "dtype": str(torch_dtype),
-        }
+        self.identity = _identity(model, folder, self.layer, pooling, max_length, str(torch_dtype))
 
     @cached_property
     def _loaded(self) -> tuple[Any, tuple[Any, str] | None]:
@@ -270,6 +264,46 @@ class TransformerLayer(AllLayers):
         return pooling.attribute(self, texts, directions)
 
 
+def _identity(model: str, folder: Path, layer: int, pooling: str, max_length: int, dtype: str) -> dict[str, Any]:
+    """What keys a layer's vectors: the model and its files, the layer (0..layers), pooling, max length and precision."""
+    return {
+        "plugin": "transformer",
+        "model": model,
+        "files": fingerprint(folder),
+        "layer": layer,
+        "pooling": pooling,
+        "max_length": max_length,
+        "dtype": dtype,
+    }
+
+
+def identify(
+    model: str, layer: int, pooling: str, device: str, dtype: str, batch_size: int, max_length: int, download: bool
+) -> dict[str, Any] | None:
+    """The ``identity`` a ``TransformerLayer`` of these options will have, from the model's ``config.json``, without
+    importing torch; None when that cannot be told so (no such model here, ``download`` allowed, an unusual config,
+    or a GPU that ``device = 'auto'`` with ``dtype = 'auto'`` may pick, in float16)."""
+    if download or (dtype == "auto" and (device == "cuda" or (device == "auto" and _gpu_may_be_present()))):
+        return None
+    try:
+        folder = model_dir(model, False)
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    except (PluginUnavailable, OSError, ValueError):
+        return None
+    layers = config.get("num_hidden_layers") if isinstance(config, dict) else None
+    if not isinstance(layers, int) or not -(layers + 1) <= layer <= layers:
+        return None
+    return _identity(model, folder, layer % (layers + 1), pooling, max_length, f"torch.{'float32' if dtype == 'auto' else dtype}")
+
+
+def _gpu_may_be_present() -> bool:
+    """Whether this machine shows a CUDA (or ROCm) device or driver, which torch may pick."""
+    dev = Path("/dev")
+    return (
+        Path("/proc/driver/nvidia").exists() or any(dev.glob("nvidia[0-9]*")) or (dev / "kfd").exists() or (dev / "dxg").exists()
+    )
+
+
 def _backend(tokenizer: Any, max_length: int) -> Any:
     """A private copy of the fast tokenizer's Rust backend that truncates to ``max_length`` and never pads."""
     from tokenizers import Tokenizer
@@ -324,6 +358,7 @@ def illusion_model_layers():
         name="transformer",
         description="A Hugging Face encoder's or decoder's hidden states at one layer, pooled per sentence.",
         factory=TransformerLayer,
+        identify=identify,
         params=[
             Param("model", str, "all-MiniLM-L6-v2", "hub name, local folder, or the bundled all-MiniLM-L6-v2"),
             Param("layer", int, -1, "hidden-state index: 0 = embeddings, -1 = last layer"),

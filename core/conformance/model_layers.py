@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -96,7 +97,8 @@ def layer_determinism(subject: Subject) -> None:
 
 @check("stable_ids", "model layer")
 def layer_identity(subject: Subject) -> None:
-    """``identity`` is JSON-able, equal for equal options, and changes whenever the vectors do."""
+    """``identity`` is JSON-able, equal for equal options, changes whenever the vectors do, and is what ``identify``
+    (when the plugin has it) says."""
     base = subject.model(0)
     try:
         same = json.loads(json.dumps(base.identity)) == base.identity
@@ -106,6 +108,7 @@ def layer_identity(subject: Subject) -> None:
         raise Failure(f"{subject.label}: identity must be a dict that survives a JSON round trip, got {base.identity!r}")
     if subject.model(1).identity != base.identity:
         raise Failure(f"{subject.label}: two layers created from the same options have different identities")
+    _identified(subject, subject.options, base)
     vectors = base.encode(list(SENTENCES))
     chosen = subject.registration.resolve(subject.options)
     for param in subject.registration.params:
@@ -118,12 +121,23 @@ def layer_identity(subject: Subject) -> None:
                 if crashed(exc):
                     raise
                 continue  # e.g. a device this machine lacks
+            _identified(subject, {**subject.options, param.name: value}, other)
             changed = not np.allclose(vectors, other.encode(list(SENTENCES)), atol=subject.atol)
             if changed and other.identity == base.identity:
                 raise Failure(
                     f"{subject.label}: {param.name} = {value!r} changes the vectors but not the identity, "
                     "so the activation cache would serve stale vectors"
                 )
+
+
+def _identified(subject: Subject, options: Mapping[str, Any], layer: Any) -> None:
+    """What ``identify`` says of ``options`` (when it says anything) is the identity of the ``layer`` made from them."""
+    said = subject.plugin(ModelLayerPlugin).identity_of(options)
+    if said is not None and said != layer.identity:
+        raise Failure(
+            f"{subject.label}: identify() gives {said!r} for {options}, but the layer created from them has identity "
+            f"{layer.identity!r}; a warm run would read the cached vectors of another layer"
+        )
 
 
 @check("empty_input", "model layer")

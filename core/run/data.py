@@ -1,7 +1,7 @@
 """A finished run's datasets, sentence vectors and directions, recovered from its folder.
 
-Datasets are reloaded through their plugins, with the run's checks, and compared with the hashes
-in the manifest; vectors come memory-mapped from the run's activation store (the model is loaded
+Datasets are reloaded through their plugins, with the run's checks (their prepared records from the
+store while their sources are unchanged), and compared with the hashes in the manifest; vectors come memory-mapped from the run's activation store (the model is loaded
 only for an entry that is no longer cached); directions come from the run's ``directions.npy``;
 its statistics and top-k from ``stats.json`` and ``topk.jsonl``.
 """
@@ -20,6 +20,7 @@ from illusion.errors import IllusionError
 from illusion.host import Distribution, Host
 from illusion.records import Record
 from illusion.run.config import PluginChoice, RunConfig, apply_override, parse
+from illusion.run.derived import Derived
 from illusion.run.folder import MANIFEST, TOPK, RunFolder
 from illusion.run.lookup import DirectionSpec, neuron_conditions, resolve_direction
 from illusion.run.pipeline import Dataset, load_dataset, open_store
@@ -193,7 +194,7 @@ def _dataset(host: Host, choice: Any, config: RunConfig, listed: dict[str, Datas
 
         dataset = read_sharded(host, choice, config)
     else:
-        dataset = load_dataset(host, choice, config)
+        dataset = load_dataset(host, choice, config, Derived(open_store(config).root))  # records kept by the run's store
     if dataset.hash != expected:
         raise IllusionError(
             f"dataset {choice.name!r} ({choice.plugin}) no longer gives the sentences of run "

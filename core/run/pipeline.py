@@ -21,10 +21,12 @@ from illusion.host import Host
 from illusion.model_layer import DRIVING_METHODS
 from illusion.records import Record, content_hash
 from illusion.run import control_sets as unlisted
-from illusion.run import profiles, stats
+from illusion.run import profiles, stats, warm
 from illusion.run.config import RunConfig
 from illusion.run.control_sets import ATTENTION, CONTROL
+from illusion.run.derived import Derived
 from illusion.run.folder import CHECKS, CONTROLS, DIRECTIONS, MANIFEST, MARKS, STATS, TOPK, RunFolder
+from illusion.run.lazy_layer import LazyLayer
 from illusion.run.schema import (
     FORMAT,
     CheckSet,
@@ -41,8 +43,7 @@ from illusion.run.schema import (
 )
 from illusion.run.shown_marks import mark_rows, own_directions, own_listings
 from illusion.run.store import ActivationStore, MemoryStore, default_cache_dir, entry_key
-from illusion.run.tokens import TokenCache, TokenKeeper, driving_method, mark_tokens
-from illusion.run.topk import extremes
+from illusion.run.tokens import TokenCache, TokenKeeper, mark_tokens
 
 
 @dataclass
@@ -103,20 +104,23 @@ def run(
     model_plugin = host.get("model layer", config.model.plugin)
     model_plugin.resolve(config.model.options)
     samplers = resolved_samplers(host, config)
+    store = open_store(config) if cache else MemoryStore(config.store_dtype)
+    derived = Derived(store.root) if isinstance(store, ActivationStore) else None
 
     with timer("datasets"):
-        datasets = [load_dataset(host, choice, config) for choice in config.datasets]
-    with timer("model"):
-        model = model_plugin.create(config.model.options)
-    store = open_store(config) if cache else MemoryStore(config.store_dtype)
+        datasets = [load_dataset(host, choice, config, derived) for choice in config.datasets]
     made_by = host.distribution_of("model layer", config.model.plugin)
+    with timer("model"):
+        model = LazyLayer(model_plugin, config.model.options, made_by.release, derived)
+        keys = {d.name: entry_key(model.identity, d.hash, store.dtype, made_by.release) for d in datasets}
+        if not isinstance(store, ActivationStore) or not all(map(store.has, keys.values())):
+            model.layer()  # created here, as its vectors are needed
     keeper = TokenKeeper(model)
     with timer("vectors"), model_plugin.blamed(" while encoding"):
         for dataset in datasets:
-            key = entry_key(model.identity, dataset.hash, store.dtype, made_by.release)
             with reporter.step(f"vectors: {dataset.name}", len(dataset.records)) as advance:
                 dataset.vectors = store.compute(
-                    key,
+                    keys[dataset.name],
                     [r.text for r in dataset.records],
                     model.dim,
                     lambda texts: keeper.encode(texts, progress=advance),
@@ -130,20 +134,23 @@ def run(
     with timer("top-k"), reporter.step("top-k", len(datasets)) as advance:
         found = {}
         for dataset in datasets:
-            found[dataset.name] = extremes(dataset.encoded, directions.vectors, config.k)
+            found[dataset.name] = warm.ranked(derived, keys[dataset.name], dataset.encoded, directions.vectors, config.k)
             advance(1)
     sampler_of = config.sampler_of()
     listings = topk_rows(datasets, directions, conditions, sampler_of, found)
-    checks_of = {
-        d.name: unlisted.check_indices(d.name, [r.text for r in d.records], config.k, config.checks, config.seed)
-        for d in datasets
-    }
+    with timer("checks"):
+        checks_of = {
+            d.name: warm.attention_checks(
+                d.name, d.hash, [r.text for r in d.records], config.k, config.checks, config.seed, derived
+            )
+            for d in datasets
+        }
     controls, checks = control_sets(datasets, config), check_sets(datasets, checks_of)
     own, marks = own_directions(datasets, shown_indices(datasets, found, config, checks_of))
     both = Directions([*directions.ids, *own.ids], np.concatenate([directions.vectors, own.vectors]))
     with timer("tokens"), model_plugin.blamed(" while finding driving tokens"):
         disk = store if isinstance(store, ActivationStore) else None
-        method = driving_method(model)
+        method = model.method
         # Keyed by the run's directions: the sentences' own directions are named by their dataset and text.
         token_cache = TokenCache(disk, model.identity, made_by.release, directions.vectors, method)
         mark_tokens(listings + own_listings(own, marks), both, model, token_cache, keeper.kept, reporter)
@@ -153,7 +160,9 @@ def run(
             {d.name: d.encoded for d in datasets}, directions.vectors, found, config.k, config.seed, advance
         )
     with timer("statistics"):
-        run_stats = run_statistics(datasets, directions, conditions, found, config)
+        run_stats = run_statistics(
+            datasets, directions, conditions, found, config, classifier=warm.dataset_classifier(derived, keys)
+        )
     manifest = run_manifest(config, host, datasets, directions, model, method, timer.timings)
     topk = listed(listings)
     folder_sets: dict[str, Sequence[Model]] = {TOPK: topk, CONTROLS: controls, CHECKS: checks, MARKS: mark_rows(marks)}
@@ -187,9 +196,10 @@ def open_store(config: RunConfig) -> ActivationStore:
     return ActivationStore(Path(config.cache_dir).expanduser() if config.cache_dir else default_cache_dir(), config.store_dtype)
 
 
-def load_dataset(host: Host, choice: Any, config: RunConfig) -> Dataset:
-    """One dataset of the run, prepared and checked (unique ids: by the plugin's ``load``): not empty, at least k sentences."""
-    records = host.get("dataset", choice.plugin).as_configured(choice.name).load(choice.options, seed=config.seed)
+def load_dataset(host: Host, choice: Any, config: RunConfig, derived: Derived | None = None) -> Dataset:
+    """One dataset of the run, prepared and checked (unique ids: by the plugin's ``load``): not empty, at least k
+    sentences; its records kept in ``derived`` (see :func:`illusion.run.warm.dataset_records`)."""
+    records = warm.dataset_records(host, choice, config.seed, derived)
     if not records:
         raise IllusionError(
             f"dataset {choice.name!r} ({choice.plugin}) has no sentences left: check its options (min_words, max_words, filters)"
@@ -277,8 +287,10 @@ def shown_indices(
     return shown
 
 
-def run_statistics(datasets, directions, conditions, found, config, vectors=None) -> Stats:
-    """stats.json: per-direction findings from the top-k, their summary by condition, the dataset classifier
+def run_statistics(
+    datasets, directions, conditions, found, config, vectors=None, classifier: warm.Classifier = stats.dataset_classifier
+) -> Stats:
+    """stats.json: per-direction findings from the top-k, their summary by condition, the dataset ``classifier``
     (on ``vectors`` by dataset name, by default each dataset's own; a distributed run gives its sample's)."""
     top = {ds.name: (found[ds.name].top_index, found[ds.name].top_score) for ds in datasets}
     record_ids = {ds.name: RecordIds(ds.records) for ds in datasets}
@@ -286,7 +298,7 @@ def run_statistics(datasets, directions, conditions, found, config, vectors=None
     found_stats = {
         "directions": per_direction,
         "conditions": stats.summarise_by_condition(per_direction),
-        "separability": stats.dataset_classifier(vectors or {ds.name: ds.vectors for ds in datasets}, config.seed),
+        "separability": classifier(vectors or {ds.name: ds.vectors for ds in datasets}, config.seed),
     }
     return Stats.model_validate(found_stats)
 

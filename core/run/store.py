@@ -29,6 +29,7 @@ CHUNK = 2048
 DTYPES = {"float32": np.float32, "float16": np.float16}
 ENTRY = "entry.json"
 TOKENS = "driving-tokens"  # the folder of cached driving tokens (illusion.run.tokens), beside the entries
+DERIVED = "derived"  # the folder of what runs derive from their inputs (illusion.run.derived)
 VECTORS = "vectors.npy"
 
 
@@ -96,7 +97,8 @@ def check_block(
 
 @dataclass(frozen=True)
 class Entry:
-    """One stored (model layer, dataset) entry, or one file of cached driving tokens, as ``illusion cache`` lists it."""
+    """One stored (model layer, dataset) entry, or one file of cached driving tokens or derived values, as
+    ``illusion cache`` lists it."""
 
     key: str
     path: Path
@@ -240,7 +242,14 @@ class ActivationStore:
             if not folder.is_dir() or folder.name.startswith("."):
                 continue
             if folder.name == TOKENS:
-                found += [_token_entry(file) for file in sorted(folder.glob("*.json"))]
+                found += [_file_entry(file, f"{TOKENS}/{file.stem}", "driving tokens") for file in sorted(folder.glob("*.json"))]
+                continue
+            if folder.name == DERIVED:  # a run's derived values (illusion.run.derived), one file each
+                found += [
+                    _file_entry(file, file.relative_to(self.root).with_suffix("").as_posix(), file.parent.name)
+                    for file in sorted(folder.glob("*/*"))
+                    if file.suffix in (".json", ".npz")
+                ]
                 continue
             files = [file for file in folder.rglob("*") if file.is_file()]
             about = _read_entry(folder / ENTRY)
@@ -275,9 +284,10 @@ class ActivationStore:
         return removed
 
 
-def _token_entry(file: Path) -> Entry:
+def _file_entry(file: Path, key: str, what: str) -> Entry:
+    """A cache entry that is one file: cached driving tokens, or a derived value (``what``: its kind)."""
     stat = file.stat()
-    return Entry(f"{TOKENS}/{file.stem}", file, "driving tokens", "-", stat.st_size, stat.st_mtime, True)
+    return Entry(key, file, what, "-", stat.st_size, stat.st_mtime, True)
 
 
 def _read_entry(path: Path) -> dict[str, Any]:

@@ -37,13 +37,12 @@ class TokenKeeper:
     """
 
     def __init__(self, model: Any, budget: int | None = None):
-        budget = KEEP_BYTES if budget is None else budget
-        self.model, self.budget, self.used = model, 0 if attributes(model) else budget, 0
+        self.model, self.budget, self.used = model, KEEP_BYTES if budget is None else budget, 0
         self.kept: dict[str, TokenVectors] = {}
 
     def encode(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
         both = getattr(self.model, "encode_with_tokens", None)
-        if both is None or self.used >= self.budget:
+        if both is None or attributes(self.model) or self.used >= self.budget:
             return self.model.encode(texts, progress=progress)
         vectors, tokens = both(texts, progress=progress)
         for text, item in zip(texts, tokens):
@@ -143,12 +142,13 @@ def mark_tokens(
             todo.append(text)
     rows = {text: sorted({row for _, row, _ in wanted[text]}) for text in todo}
     todo.sort(key=lambda text: len(rows[text]))  # batches of texts that need as many directions
-    with reporter.step(f"driving tokens ({driving_method(model)})", len(todo)) as advance:
-        for text, shares in token_shares(todo, rows, directions.vectors, model, kept or {}):
-            column = {row: number for number, row in enumerate(rows[text])}
-            for _, row, sign in wanted[text]:
-                found[TokenCache.key(text, ids[row], sign)] = _strongest(shares, column[row], sign)
-            advance(1)
+    if todo:  # the model is asked for (and, when lazy, created) only here
+        with reporter.step(f"driving tokens ({driving_method(model)})", len(todo)) as advance:
+            for text, shares in token_shares(todo, rows, directions.vectors, model, kept or {}):
+                column = {row: number for number, row in enumerate(rows[text])}
+                for _, row, sign in wanted[text]:
+                    found[TokenCache.key(text, ids[row], sign)] = _strongest(shares, column[row], sign)
+                advance(1)
     for text, uses in wanted.items():
         for entry, row, sign in uses:
             entry["token"], entry["span"] = found[TokenCache.key(text, ids[row], sign)]

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from illusion.run.store import TOKENS
+from illusion.run.store import DERIVED, TOKENS
 from tests.helpers.plugin_kit import add_distribution
 
 DISTRIBUTION = "illusion-fault-zoo"
@@ -375,6 +375,10 @@ def assert_cache_sound(cache: Path) -> None:
     for folder in cache.iterdir() if cache.exists() else ():
         if folder.name == TOKENS:  # cached driving tokens: whole JSON files
             assert all(isinstance(json.loads(file.read_text(encoding="utf-8")), dict) for file in folder.iterdir()), folder
+            continue
+        if folder.name == DERIVED:  # derived values: whole JSON or .npz files
+            for file in folder.glob("*/*"):
+                assert json.loads(file.read_text(encoding="utf-8")) is not None if file.suffix == ".json" else np.load(file).files
             continue
         about = json.loads((folder / "entry.json").read_text(encoding="utf-8"))
         vectors = np.load(folder / "vectors.npy")

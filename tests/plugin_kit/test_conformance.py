@@ -223,6 +223,16 @@ def test_an_identity_that_ignores_an_option_fails_stable_ids():
     )
 
 
+def test_an_identify_that_ignores_an_option_fails_stable_ids():
+    good = ModelLayerPlugin("letters", "Letter counts.", Letters, params=[SCALE], identify=lambda scale: {"scale": scale})
+    assert failures(good) == {}
+    blind = ModelLayerPlugin("letters", "Letter counts.", Letters, params=[SCALE], identify=lambda scale: {"scale": 1})
+    assert failures(blind)["stable_ids"] == (
+        "model layer 'letters': identify() gives {'scale': 1} for {'scale': 2}, but the layer created from them has "
+        "identity {'scale': 2}; a warm run would read the cached vectors of another layer"
+    )
+
+
 def test_a_crash_on_no_texts_fails_empty_input():
     class Stacked(Letters):
         def encode(self, texts, progress=None):

@@ -64,7 +64,17 @@ def test_run_writes_the_documented_files(tiny_bert, tmp_path):
     assert set(stats["conditions"]) == {"neuron", "random"}
     assert set(stats["directions"]["neuron:" + rows[0]["direction"].split(":")[1]]["range_overlap"]) == {"animals|scripture"}
     assert manifest["datasets"][0]["hash"]
-    assert set(manifest["timings"]) == {"datasets", "model", "vectors", "directions", "top-k", "tokens", "profiles", "statistics"}
+    assert set(manifest["timings"]) == {
+        "datasets",
+        "model",
+        "vectors",
+        "directions",
+        "top-k",
+        "checks",
+        "tokens",
+        "profiles",
+        "statistics",
+    }
     assert all((out / name).is_file() for name in ("profile-histograms.npy", "profile-samples.npy", "profile-sentences.jsonl"))
     assert {p["name"] for p in manifest["plugins"]} == {"transformer", "text", "neuron", "random"}
     assert result.stats.to_json() == stats

@@ -1,0 +1,94 @@
+"""What a run derives from its inputs, kept beside the activation store so that a warm run redoes none of it.
+
+Each value is one JSON file (or ``.npz`` of arrays) under ``derived/<kind>/``, named by a digest of everything it was made
+from (the inputs, the plugin's release and code, the code of the step that made it), written
+atomically. An unreadable file is a miss: the value is made again and the file rewritten.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import os
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from illusion import __version__
+from illusion.common.files import atomic_writer, write_text
+from illusion.run.store import DERIVED
+
+
+def code_digest(*modules: str) -> str:
+    """A digest of the source files of ``modules`` (found, not imported) and illusion's version: it changes when they do."""
+    digest = hashlib.sha256(__version__.encode())
+    for name in modules:
+        spec = importlib.util.find_spec(name)
+        digest.update(Path(spec.origin).read_bytes() if spec is not None and spec.origin else name.encode())
+    return digest.hexdigest()[:16]
+
+
+def files_digest(paths: Iterable[Path]) -> str:
+    """A digest of the files at (and under) ``paths``: names, sizes and modification times; a missing path counts too."""
+    digest = hashlib.sha256()
+    for path in paths:
+        files = sorted(file for file in path.rglob("*") if file.is_file()) if path.is_dir() else [path]
+        for file in files:
+            try:
+                stat = file.stat()
+                digest.update(f"{file}:{stat.st_size}:{stat.st_mtime_ns};".encode())
+            except OSError:
+                digest.update(f"{file}:missing;".encode())
+    return digest.hexdigest()[:16]
+
+
+class Derived:
+    """The JSON values under ``root/derived``, by kind and by what they were made from."""
+
+    def __init__(self, root: str | os.PathLike):
+        self.root = Path(root) / DERIVED
+
+    def path(self, kind: str, made_from: Any, suffix: str = ".json") -> Path:
+        text = json.dumps(made_from, sort_keys=True, default=str)
+        return self.root / kind / f"{hashlib.sha256(text.encode()).hexdigest()[:24]}{suffix}"
+
+    def get(self, kind: str, made_from: Any) -> Any:
+        """The value kept for ``made_from``, or None."""
+        try:
+            return json.loads(self.path(kind, made_from).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+
+    def put(self, kind: str, made_from: Any, value: Any) -> bool:
+        """Keep ``value``; one that JSON would not give back as it is (tuples, keys that are not strings, NaN) is not kept."""
+        try:
+            text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        except (TypeError, ValueError):
+            return False
+        if json.loads(text) != value:
+            return False
+        write_text(self.path(kind, made_from), text)
+        return True
+
+    def get_or_make(self, kind: str, made_from: Any, make: Callable[[], Any]) -> Any:
+        """The value kept for ``made_from``; else ``make()``, kept."""
+        found = self.get(kind, made_from)
+        if found is None:
+            found = make()
+            self.put(kind, made_from, found)
+        return found
+
+    def get_arrays(self, kind: str, made_from: Any, names: Iterable[str]) -> dict[str, np.ndarray] | None:
+        """The arrays kept for ``made_from`` (one ``.npz`` file), if it holds all of ``names``; else None."""
+        try:
+            with np.load(self.path(kind, made_from, ".npz"), allow_pickle=False) as kept:
+                return {name: kept[name] for name in names}
+        except (OSError, ValueError, KeyError):
+            return None
+
+    def put_arrays(self, kind: str, made_from: Any, arrays: dict[str, Any]) -> None:
+        with atomic_writer(self.path(kind, made_from, ".npz"), "wb") as handle:
+            np.savez(handle, **arrays)

@@ -1,0 +1,100 @@
+"""The steps of a run that a warm run reads back instead of redoing: dataset records, top and bottom k,
+attention checks, the dataset classifier (each kept in the store's derived values, see :mod:`illusion.run.derived`)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import fields
+from typing import Any
+
+import numpy as np
+
+from illusion.host import Host
+from illusion.records import Record
+from illusion.run import control_sets, stats
+from illusion.run.config import PluginChoice
+from illusion.run.derived import Derived, code_digest, files_digest
+from illusion.run.topk import Extremes, extremes
+
+RECORDS = "dataset-records"
+TOPK = "top-k"
+CHECKS = "attention-checks"
+SEPARABILITY = "separability"
+Classifier = Callable[[Mapping[str, np.ndarray], int], dict[str, Any]]
+
+
+def dataset_records(host: Host, choice: PluginChoice, seed: int, derived: Derived | None) -> list[Record]:
+    """The prepared records of a run's dataset, kept while its sources, options, seed and plugin code stay the
+    same; read afresh when its plugin names no sources or there is no store."""
+    plugin = host.get("dataset", choice.plugin).as_configured(choice.name)
+    sources = plugin.source_paths(choice.options) if derived is not None else None
+    if derived is None or sources is None:
+        return plugin.load(choice.options, seed=seed)
+    made_from = {
+        "plugin": choice.plugin,
+        "release": host.distribution_of("dataset", choice.plugin).release,
+        "options": plugin.resolve(choice.options),
+        "seed": seed,
+        "sources": files_digest(sources),
+        "code": code_digest("illusion.records", "illusion.registrations"),
+    }
+    kept = derived.get(RECORDS, made_from)
+    if isinstance(kept, list) and all(isinstance(row, list) and len(row) == 3 for row in kept):
+        return [Record(*row) for row in kept]
+    records = plugin.load(choice.options, seed=seed)
+    derived.put(RECORDS, made_from, [[record.id, record.text, record.meta] for record in records])
+    return records
+
+
+def ranked(derived: Derived | None, key: str, vectors: np.ndarray, directions: np.ndarray, k: int) -> Extremes:
+    """:func:`illusion.run.topk.extremes`, kept by the store ``key`` of the vectors, the directions and ``k``."""
+    if derived is None:
+        return extremes(vectors, directions, k)
+    made_from = {
+        "vectors": key,
+        "directions": hashlib.sha256(np.ascontiguousarray(directions, dtype=np.float32).tobytes()).hexdigest(),
+        "k": k,
+        "code": code_digest("illusion.run.topk", "illusion.run.screen"),
+    }
+    names = [field.name for field in fields(Extremes)]
+    kept = derived.get_arrays(TOPK, made_from, names)
+    if kept is not None:
+        return Extremes(**kept)
+    found = extremes(vectors, directions, k)
+    derived.put_arrays(TOPK, made_from, {name: getattr(found, name) for name in names})
+    return found
+
+
+def attention_checks(
+    dataset: str, dataset_hash: str, texts: Sequence[str], k: int, count: int, seed: int, derived: Derived | None
+) -> list[tuple[str, np.ndarray]]:
+    """:func:`illusion.run.control_sets.check_indices`, kept by the dataset's content, ``k``, ``count`` and ``seed``."""
+    if derived is None:
+        return control_sets.check_indices(dataset, texts, k, count, seed)
+    made_from = {
+        "dataset": dataset,
+        "hash": dataset_hash,
+        "k": k,
+        "count": count,
+        "seed": seed,
+        "code": code_digest("illusion.run.control_sets"),
+    }
+
+    def checks() -> list[Any]:
+        return [[word, chosen.tolist()] for word, chosen in control_sets.check_indices(dataset, texts, k, count, seed)]
+
+    return [(word, np.asarray(chosen, dtype=np.int64)) for word, chosen in derived.get_or_make(CHECKS, made_from, checks)]
+
+
+def dataset_classifier(derived: Derived | None, keys: Mapping[str, str]) -> Classifier:
+    """:func:`illusion.run.stats.dataset_classifier`, its answer kept by the store keys of the vectors (``keys``:
+    by dataset name) it is given."""
+    if derived is None:
+        return stats.dataset_classifier
+
+    def classify(vectors: Mapping[str, np.ndarray], seed: int) -> dict[str, Any]:
+        made_from = {"vectors": {name: keys[name] for name in vectors}, "seed": seed, "code": code_digest("illusion.run.stats")}
+        return derived.get_or_make(SEPARABILITY, made_from, lambda: stats.dataset_classifier(vectors, seed))
+
+    return classify
