@@ -416,6 +416,7 @@ class ExplainerPlugin(Registration):
 
 # -- diagnostics ---------------------------------------------------------------------------------
 
+DIAGNOSTICS_ENVELOPE = ("format", "run_id", "created", "settings", "datasets", "timings", "findings", "problems", "paper")
 WHOLE = "all"  # the key of a finding's value that holds for the whole run, not for one condition
 SHOWN = ("percent", "score", "number")  # how a finding's value is shown (a share as 38.0%, a score as 0.38, a plain number)
 
@@ -429,9 +430,30 @@ class FindingValue:
     chance: float | None = None
     parts: Mapping[str, float] | None = None  # e.g. per dataset or per dataset pair
 
+    def __post_init__(self) -> None:
+        """Numbers as plain floats (numpy's too), a value that is not finite as None: ``diagnostics.json`` is strict JSON."""
+        try:
+            object.__setattr__(self, "value", _plain(self.value))
+            object.__setattr__(self, "chance", _plain(self.chance))
+            if self.interval is not None:
+                object.__setattr__(self, "interval", [_plain(bound) for bound in self.interval])
+            if self.parts is not None:
+                object.__setattr__(self, "parts", {str(key): _plain(part) for key, part in self.parts.items()})
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"a FindingValue holds numbers or None: {exc}") from None
+
     def to_json(self) -> dict[str, Any]:
         found = {"value": self.value, "interval": None if self.interval is None else list(self.interval), "chance": self.chance}
         return found | ({"parts": dict(self.parts)} if self.parts else {})
+
+
+def _plain(number: Any) -> float | None:
+    if number is None:
+        return None
+    if isinstance(number, (bool, str)):
+        raise TypeError(f"{number!r} is not a number")
+    found = float(number)
+    return found if np.isfinite(found) else None
 
 
 @dataclass(frozen=True)
@@ -539,6 +561,10 @@ class DiagnosticPlugin(Registration):
             raise TypeError(f"{self.label}: title must be one non-empty line")
         if self.params:
             raise TypeError(f"{self.label}: a diagnostic takes no parameters; read what it needs from its context")
+        if self.name in DIAGNOSTICS_ENVELOPE:
+            raise TypeError(
+                f"{self.label}: {self.name!r} is a field of diagnostics.json itself; give the diagnostic another name"
+            )
         if any(not isinstance(finding, Finding) for finding in self.findings):
             raise TypeError(f"{self.label}: findings must be illusion.Finding objects")
         if self.report is not None and not isinstance(self.report, str):

@@ -140,6 +140,12 @@ def run_suite(
             problems.append(_problem(entries[diagnostic.name], str(exc)))
             continue
         results[diagnostic.name] = result
+        for key in set(own) & set(findings):
+            taken = findings[key]["diagnostic"]
+            problems.append(
+                _problem(entries[diagnostic.name], f"its finding {key!r} is already declared by {taken!r}; not shown")
+            )
+            del own[key]
         findings |= own
         versus |= compared
     results["paper"] = paper.summary(versus, context.manifest)

@@ -32,14 +32,17 @@ def code_digest(*modules: str) -> str:
 
 
 def files_digest(paths: Iterable[Path]) -> str:
-    """A digest of the files at (and under) ``paths``: names, sizes and modification times; a missing path counts too."""
+    """A digest of the files at (and under) ``paths``: names, sizes, inodes and modification and change times (a
+    copy that restores a file's modification time still changes its inode or change time); a missing path counts too."""
     digest = hashlib.sha256()
     for path in paths:
-        files = sorted(file for file in path.rglob("*") if file.is_file()) if path.is_dir() else [path]
+        files = [path]
+        if path.is_dir():
+            files = sorted(file for file in path.rglob("*") if file.is_file() and "__pycache__" not in file.parts)
         for file in files:
             try:
                 stat = file.stat()
-                digest.update(f"{file}:{stat.st_size}:{stat.st_mtime_ns};".encode())
+                digest.update(f"{file}:{stat.st_size}:{stat.st_ino}:{stat.st_mtime_ns}:{stat.st_ctime_ns};".encode())
             except OSError:
                 digest.update(f"{file}:missing;".encode())
     return digest.hexdigest()[:16]
@@ -73,10 +76,10 @@ class Derived:
         write_text(self.path(kind, made_from), text)
         return True
 
-    def get_or_make(self, kind: str, made_from: Any, make: Callable[[], Any]) -> Any:
-        """The value kept for ``made_from``; else ``make()``, kept."""
+    def get_or_make(self, kind: str, made_from: Any, make: Callable[[], Any], valid: Callable[[Any], bool]) -> Any:
+        """The value kept for ``made_from`` when ``valid`` (a damaged or foreign file is not); else ``make()``, kept."""
         found = self.get(kind, made_from)
-        if found is None:
+        if found is None or not valid(found):
             found = make()
             self.put(kind, made_from, found)
         return found
@@ -86,7 +89,7 @@ class Derived:
         try:
             with np.load(self.path(kind, made_from, ".npz"), allow_pickle=False) as kept:
                 return {name: kept[name] for name in names}
-        except (OSError, ValueError, KeyError):
+        except Exception:  # a missing, truncated or foreign file (BadZipFile, EOFError, ...) is a miss: made again
             return None
 
     def put_arrays(self, kind: str, made_from: Any, arrays: dict[str, Any]) -> None:

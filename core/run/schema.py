@@ -338,5 +338,5 @@ def _first_problem(exc: ValidationError) -> str:
     if not field:
         return f"expected a JSON object ({error['msg']})"
     if error["type"] == "extra_forbidden":
-        return f"unknown field {field!r}"
+        return f"unknown field {field!r} (written by a newer illusion? upgrade illusion to read it)"
     return f"field {field!r}: {error['msg']} (found {error['input']!r})"[:300]

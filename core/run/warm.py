@@ -9,12 +9,14 @@ from dataclasses import fields
 from typing import Any
 
 import numpy as np
+from pydantic import ValidationError
 
 from illusion.host import Host
 from illusion.records import Record
 from illusion.run import control_sets, stats
 from illusion.run.config import PluginChoice
 from illusion.run.derived import Derived, code_digest, files_digest
+from illusion.run.schema import Separability
 from illusion.run.topk import Extremes, extremes
 
 RECORDS = "dataset-records"
@@ -84,7 +86,13 @@ def attention_checks(
     def checks() -> list[Any]:
         return [[word, chosen.tolist()] for word, chosen in control_sets.check_indices(dataset, texts, k, count, seed)]
 
-    return [(word, np.asarray(chosen, dtype=np.int64)) for word, chosen in derived.get_or_make(CHECKS, made_from, checks)]
+    def valid(kept: Any) -> bool:
+        return isinstance(kept, list) and all(
+            isinstance(c, list) and len(c) == 2 and isinstance(c[0], str) and all(isinstance(i, int) for i in c[1]) for c in kept
+        )
+
+    kept = derived.get_or_make(CHECKS, made_from, checks, valid)
+    return [(word, np.asarray(chosen, dtype=np.int64)) for word, chosen in kept]
 
 
 def dataset_classifier(derived: Derived | None, keys: Mapping[str, str]) -> Classifier:
@@ -95,6 +103,15 @@ def dataset_classifier(derived: Derived | None, keys: Mapping[str, str]) -> Clas
 
     def classify(vectors: Mapping[str, np.ndarray], seed: int) -> dict[str, Any]:
         made_from = {"vectors": {name: keys[name] for name in vectors}, "seed": seed, "code": code_digest("illusion.run.stats")}
-        return derived.get_or_make(SEPARABILITY, made_from, lambda: stats.dataset_classifier(vectors, seed))
+        return derived.get_or_make(SEPARABILITY, made_from, lambda: stats.dataset_classifier(vectors, seed), _separability)
 
     return classify
+
+
+def _separability(kept: Any) -> bool:
+    """Whether a kept answer of the dataset classifier is one ``stats.json`` can hold."""
+    try:
+        Separability.model_validate(kept)
+    except ValidationError:
+        return False
+    return True

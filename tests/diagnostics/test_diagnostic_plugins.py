@@ -217,12 +217,46 @@ def test_a_malformed_registration_says_what_is_wrong(changes, message):
         DiagnosticPlugin("same", "A diagnostic.", lambda context: {}, **{"title": "Same", **changes})
 
 
+def test_a_diagnostic_may_not_take_a_name_of_diagnostics_json_itself():
+    with pytest.raises(TypeError, match="'timings' is a field of diagnostics.json itself"):
+        DiagnosticPlugin("timings", "A diagnostic.", lambda context: {}, title="Timings")
+
+
 def test_a_finding_measured_wrongly_is_named():
     found = Finding("half", "Half", "half of nothing", lambda result, context: {"all": 0.5})
     plugin = DiagnosticPlugin("halves", "Halves.", lambda context: {}, title="Halves", findings=[found])
     with pytest.raises(PluginError, match="finding 'half' must measure illusion.FindingValue"):
         plugin.measure({}, context())
     assert FindingValue(0.5, [0.4, 0.6]).to_json() == {"value": 0.5, "interval": [0.4, 0.6], "chance": None}
+    plain = FindingValue(np.float32(0.5), [np.float64(0.25), float("inf")], np.float32(np.nan), {"a": np.float32(1)})
+    assert json.dumps(plain.to_json(), allow_nan=False) == (
+        '{"value": 0.5, "interval": [0.25, null], "chance": null, "parts": {"a": 1.0}}'
+    )
+    with pytest.raises(TypeError, match="holds numbers or None"):
+        FindingValue("high")
+
+
+def test_a_finding_key_another_diagnostic_declared_is_named_not_overwritten(run_dir, tmp_path):
+    def declaring(name: str, value: float) -> DiagnosticPlugin:
+        finding = Finding(
+            "shared", "Shared", "a key two plugins use", lambda r, c: {"all": FindingValue(value)}, per_condition=False
+        )
+        return DiagnosticPlugin(name, "Declares 'shared'.", lambda context: {}, title=name.title(), findings=[finding])
+
+    class Two:
+        @hookimpl
+        def illusion_diagnostics(self):
+            yield declaring("first", 1.0)
+            yield declaring("second", 2.0)
+
+    host = Host(autoload=False)
+    host.register(Two(), "two")
+    shutil.copytree(run_dir, tmp_path / "run")
+    result = write_diagnostics(tmp_path / "run", host=host)
+    assert result["findings"]["shared"]["diagnostic"] == "first" and "second" in result
+    assert any(
+        p["diagnostic"] == "second" and "'shared' is already declared by 'first'" in p["message"] for p in result["problems"]
+    )
 
 
 def test_builtin_diagnostics_are_registered_like_any_other():

@@ -160,3 +160,42 @@ def test_dataset_records_are_kept_until_their_source_changes(tmp_path, monkeypat
     assert [r.text for r in changed.records] == ["one two", "three four five"] and changed.hash != first.hash
     other = load_dataset(host, PluginChoice("lines", "text", {"path": str(path), "min_words": 3}), config, derived)
     assert [r.text for r in other.records] == ["three four five"]
+
+
+def test_a_same_size_edit_with_its_modification_time_put_back_is_read_again(tmp_path):
+    import os
+    import shutil
+
+    config = load_config(None, ["k=1", f'cache_dir="{tmp_path / "cache"}"'])
+    path = tmp_path / "lines.txt"
+    path.write_text("one two\nsix ten\n")
+    choice = PluginChoice("lines", "text", {"path": str(path), "min_words": 1})
+    derived, host = Derived(tmp_path / "cache"), Host()
+    assert [r.text for r in load_dataset(host, choice, config, derived).records] == ["one two", "six ten"]
+    edited = tmp_path / "edited.txt"
+    edited.write_text("one two\nsix tea\n")  # the same size
+    kept = path.stat()
+    shutil.copyfile(edited, path)
+    os.utime(path, ns=(kept.st_atime_ns, kept.st_mtime_ns))  # as `cp -p` or `rsync -a` leave it
+    assert [r.text for r in load_dataset(host, choice, config, derived).records] == ["one two", "six tea"]
+
+
+def test_a_damaged_kept_result_is_made_again(tmp_path):
+    from illusion.run import warm
+
+    derived = Derived(tmp_path / "cache")
+    vectors = np.random.default_rng(0).standard_normal((20, 4)).astype(np.float32)
+    directions = np.eye(2, 4, dtype=np.float32)
+    first = warm.ranked(derived, "key", vectors, directions, 3)
+    for damaged in (b"", b"PK\x03\x04 truncated"):
+        for file in (tmp_path / "cache").rglob("*.npz"):
+            file.write_bytes(damaged)
+        again = warm.ranked(derived, "key", vectors, directions, 3)
+        np.testing.assert_array_equal(again.top_index, first.top_index)
+    texts = [f"word{i % 3} filler{i}" for i in range(40)]
+    checks = warm.attention_checks("d", "h", texts, 3, 1, 0, derived)
+    for file in (tmp_path / "cache").rglob("*.json"):
+        file.write_text(json.dumps({"not": "checks"}))
+    assert [(w, c.tolist()) for w, c in warm.attention_checks("d", "h", texts, 3, 1, 0, derived)] == [
+        (w, c.tolist()) for w, c in checks
+    ]
