@@ -115,6 +115,15 @@ def test_human_descriptions_are_scored_like_the_machines(planted, tmp_path):
     assert (row["source"], row["explanation"], row["detector"]) == ("animals", "sentences about cats", "words:sentences,cats")
 
 
+def test_human_descriptions_of_another_run_are_refused(planted, tmp_path, capsys):
+    direction = open_run(planted / "run").direction_ids[0]
+    label = {"task_type": "set", "direction": direction, "dataset": "animals", "pattern": "yes", "description": "cats"}
+    (tmp_path / "annotations.jsonl").write_text(json.dumps({**label, "run_id": "another-run"}) + "\n")
+    options = f"human.annotations={tmp_path / 'annotations.jsonl'}"
+    assert cli("explain", planted / "run", "-e", "human", "-o", options, "-d", direction, "-q") != 0
+    assert "annotation of run another-run, not of this run" in capsys.readouterr().err
+
+
 def test_log_odds_with_an_informative_prior_matches_a_hand_computed_value():
     # top: 'war' in 3 of the top's 5 term-sentences, contrast: 1 of 12, prior a0 = 10, so a_war = 10 * 4 / 17;
     # delta = ln(5.35294 / 9.64706) - ln(3.35294 / 18.64706) = 1.12684, var = 1 / 5.35294 + 1 / 3.35294 = 0.48506,
