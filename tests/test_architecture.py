@@ -253,3 +253,18 @@ def test_run_folder_contents_are_read_through_the_schema():
         if name != "core/directions.py" and condition.search(text):
             found.append(f"{name}: parses a direction's condition (use illusion.directions.condition_of)")
     assert found == []
+
+
+def test_every_package_folder_is_installed():
+    """A folder with an ``__init__.py`` that pyproject.toml does not list is missing from a regular (non-editable) install."""
+    import tomllib
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {
+        ".".join([package, *init.parent.relative_to(ROOT / folder).parts])
+        for folder, package in PACKAGES.items()
+        if package
+        for init in (ROOT / folder).rglob("__init__.py")
+        if "templates" not in init.parts
+    }
+    assert found - listed == set(), "add these to [tool.setuptools] packages in pyproject.toml"

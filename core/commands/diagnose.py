@@ -16,8 +16,8 @@ from illusion.diagnostics.suite import Settings
 
 def print_summary(console: Console, result: dict[str, Any]) -> None:
     """A few lines per condition: the evidence for an illusion, and which directions to label first."""
-    separability = result["separability"]
-    if separability.get("accuracy") is not None:
+    separability = result.get("separability", {})
+    if separability.get("accuracy") is not None and "anisotropy" in result:
         console.print(
             f"dataset classifier: {share(separability['accuracy'], 1)} held-out accuracy (chance {share(separability['chance'], 1)}); "
             f"{share(result['anisotropy']['dataset_variance_share'])} of the variance is dataset identity"
@@ -45,7 +45,9 @@ def print_summary(console: Console, result: dict[str, Any]) -> None:
 
 def print_suggestions(console: Console, result: dict[str, Any]) -> None:
     """Likely illusions and label first with their score intervals, or, when the ranking is not reliable, why not."""
-    ranking = result["illusion_score"]
+    ranking = result.get("illusion_score")
+    if ranking is None:  # the score failed: named among the problems
+        return
     uncertainty = result.get("uncertainty")
     found = uncertainty["reliability"] if uncertainty else None
     if found and not found["reliable"]:

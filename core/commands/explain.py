@@ -9,7 +9,7 @@ from typing import Any
 import click
 from rich.console import Console
 
-from illusion.commands.options import RUN_DIR
+from illusion.commands.options import QUIET, RUN_DIR
 from illusion.diagnostics.concepts import Thresholds
 from illusion.diagnostics.uncertainty import BOOTSTRAP
 
@@ -64,7 +64,7 @@ from illusion.diagnostics.uncertainty import BOOTSTRAP
     help="Matching and other sentences a dataset needs to be testable.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@QUIET
 def explain(
     run_dir: Path,
     explainers: tuple[str, ...],

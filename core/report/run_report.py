@@ -71,7 +71,11 @@ def render(run_dir: str | Path, diagnostics: dict[str, Any] | None = None, host:
     if diagnostics is None:
         found = folder.diagnostics()
         diagnostics = found.to_json() if found is not None else None
-    ranking = diagnostics["illusion_score"]["ranking"] if diagnostics and diagnostics.get("run_id") == manifest.run_id else []
+    ranking = (
+        diagnostics.get("illusion_score", {}).get("ranking", [])
+        if diagnostics and diagnostics.get("run_id") == manifest.run_id
+        else []
+    )
     ids = manifest.direction_ids
     by_direction: dict[str, dict[str, Any]] = {identifier: {} for identifier in shown(ids, ranking)}
     for row in folder.topk():

@@ -258,6 +258,8 @@ class Diagnostics(BaseModel):
     settings: JsonObject
     datasets: list[str]
     timings: dict[str, float]
+    findings: dict[str, JsonObject] = Field(default_factory=dict)  # each finding: its diagnostic, title and values
+    problems: list[JsonObject] = Field(default_factory=list)  # a diagnostic that failed or was skipped, and why
 
     @property
     def results(self) -> dict[str, JsonObject]:

@@ -20,12 +20,12 @@ FORMATS = ("parquet", "csv")
 
 def diagnostics_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
     """One flat row per direction from a ``diagnostics.json``: score, parts and their intervals, locality, monotone words."""
-    score = result["illusion_score"]
+    score = result.get("illusion_score", {})
     locality = result.get("locality", {}).get("directions", {})
     monotone = result.get("monotonicity", {}).get("directions", {})
     intervals = result.get("uncertainty", {}).get("directions", {})
     rows = []
-    for identifier, entry in score["directions"].items():
+    for identifier, entry in score.get("directions", {}).items():
         row = {"direction": identifier, "condition": entry["condition"], "role": entry.get("role"), "score": entry["score"]}
         row.update({f"part_{name}": value for name, value in entry["parts"].items()})
         for name, bounds in intervals.get(identifier, {}).items():  # 95% bootstrap intervals: score_low, score_high, ...

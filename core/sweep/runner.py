@@ -169,7 +169,7 @@ def _cell_record(
             c: hashlib.sha256(found.directions[condition_of == c].tobytes()).hexdigest()[:16]
             for c in sorted(set(found.conditions))
         },
-        "checks": [check["check"] for check in found.diagnostics["sanity"]["checks"]],
+        "checks": [check["check"] for check in found.diagnostics.get("sanity", {}).get("checks", [])],
         "flags": flags(found.diagnostics),
         "findings": findings.measure(found.diagnostics),
         "seconds": seconds,

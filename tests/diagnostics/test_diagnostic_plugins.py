@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import textwrap
 
@@ -235,3 +236,27 @@ def test_builtin_diagnostics_are_registered_like_any_other():
     entries = host.registrations("diagnostic")
     assert list(entries)[-1] == "extra" and entries["monotonicity"][0].plugin == "illusion.diagnostics.builtin"
     assert host.get("diagnostic", "extra").run(context()) == {"n": 2}
+
+
+def test_the_readers_of_diagnostics_json_survive_a_failed_builtin(run_dir, tmp_path):
+    run = tmp_path / "run"
+    shutil.copytree(run_dir, run)
+    result = write_diagnostics(run, host=Host())
+    failed = {key: value for key, value in result.items() if key not in ("illusion_score", "separability", "sanity")}
+    failed["problems"] = [
+        {
+            "diagnostic": "illusion_score",
+            "distribution": "illusion",
+            "plugin": "illusion_score",
+            "message": "RuntimeError: broken",
+        }
+    ]
+    (run / "diagnostics.json").write_text(json.dumps(failed), encoding="utf-8")  # as the suite writes it when they fail
+
+    view = open_run(run)
+    assert view.diagnostics_json()["problems"] == failed["problems"]  # the schema reads what the suite writes
+    assert "Outliers" in write_report(run).read_text(encoding="utf-8")
+    assert write_tables(view, tmp_path / "tables", "csv")["diagnostics"]
+    console = Console(record=True, width=400)
+    print_summary(console, failed)
+    assert "diagnostic 'illusion_score' (illusion) failed" in console.export_text()
