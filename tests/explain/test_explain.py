@@ -28,13 +28,13 @@ RANDOM = 40
 
 @pytest.fixture(scope="module")
 def planted(tmp_path_factory, tiny_bert):
-    """A run over two word-salad datasets, about 15% of whose sentences end in the planted word, and a ``file:``
+    """A run over two word-salad datasets, about a quarter of whose sentences end in the planted word, and a ``file:``
     direction from the mean vector of sentences with the word to the mean of those without."""
     folder = tmp_path_factory.mktemp("explain")
     rng = np.random.default_rng(5)
     sentences = {
-        name: [line[:-1] + f" {PLANTED}." if rng.random() < 0.15 else line for line in lines]
-        for name, lines in word_sentences(per_dataset=120, seed=4).items()
+        name: [line[:-1] + f" {PLANTED}." if rng.random() < 0.25 else line for line in lines]
+        for name, lines in word_sentences(per_dataset=240, seed=4).items()
     }
     samplers = ({"plugin": "neuron", "count": 4}, {"plugin": "random", "count": RANDOM})
     config = write_text_run_config(folder, sentences, tiny_bert, samplers=samplers, k=10)
