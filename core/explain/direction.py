@@ -145,7 +145,8 @@ def explain_direction(
     rows = []
     for source in (name for name in context.sources if varies(scores[name])):
         sample, unseen = context.samples.of(direction, source, scores[source])
-        held_out = Held(source, unseen)
+        weights = context.weights.of(source, len(unseen))[:, unseen]
+        held_out = Held(source, unseen, Ranked(scores[source][unseen], weights))
         for explainer, explain in context.explainers.items():
             found = explain(sample)
             pattern = found and (found.detector.strip() or pattern_of(found.text, context.detections.detectors))
@@ -192,10 +193,12 @@ def explained_matches(
 
 @dataclass(frozen=True)
 class Held:
-    """The source dataset without the sentences its explainer saw: ``unseen`` marks the others."""
+    """The source dataset's score half: ``unseen`` marks its sentences (those the explainer did not see), ``ranked``
+    holds their activations with their bootstrap weights."""
 
     source: str
     unseen: np.ndarray
+    ranked: Ranked
 
 
 def score_explanation(
@@ -207,7 +210,7 @@ def score_explanation(
 ) -> dict[str, Any]:
     """Per target dataset: AUROC with its interval, p-value, matches and verdict (on the source, over the sentences the
     explainer did not see); the transfer gap and whether the explanation holds on every other dataset of the run."""
-    source, seen = held.source, np.flatnonzero(~held.unseen)
+    source = held.source
     counted = {**scores, source: scores[source][held.unseen]}
     counted_matches = {**matches, source: matches[source][held.unseen]}
     varied = [name for name in counted if varies(counted[name])]
@@ -221,8 +224,8 @@ def score_explanation(
     for name in counted:
         evidence = found.get(name) or constant(counted_matches[name])
         aurocs[name] = evidence["auroc"]
-        left_out = seen if name == source else None
-        replicates[name] = ranked[name].auroc(matches[name], left_out) if evidence["auroc"] is not None else np.full(1, np.nan)
+        scorer = held.ranked if name == source else ranked[name]
+        replicates[name] = scorer.auroc(counted_matches[name]) if evidence["auroc"] is not None else np.full(1, np.nan)
         interval = bounds(replicates[name]) if evidence["auroc"] is not None else None
         per_target[name] = {
             "auroc": evidence["auroc"],

@@ -79,13 +79,15 @@ def test_the_explainer_never_sees_a_sentence_its_source_score_counts(host):
         seen.append(sample)
         return Explanation("w1", "words:w1")
 
-    context = Context(run, host, {"watching": watching}, Settings(replicates=2, contrast=300))  # type: ignore[arg-type]
+    context = Context(run, host, {"watching": watching}, Settings(replicates=50, contrast=300))  # type: ignore[arg-type]
     [row] = explain_direction(context, "d", {"a": counts @ rng.standard_normal(len(VOCABULARY))})
     [sample] = seen
     shown = set(sample.top) | set(sample.bottom) | set(sample.contrast)
     assert len(sample.contrast) == 200  # the contrast comes from the explain half (200 sentences), not the whole set
     scored = 400 - len(context.samples.explain["a"])
     assert row["scores"]["a"]["sentences"] == scored == 200
+    source = row["scores"]["a"]
+    assert source["auroc_low"] <= source["auroc"] <= source["auroc_high"]  # the interval resamples the score half
     counted = {sentences[i] for i in np.flatnonzero(~np.isin(np.arange(400), context.samples.explain["a"]))}
     assert len(counted) == scored and not shown & counted
 
