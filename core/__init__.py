@@ -13,7 +13,7 @@ except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0+unknown"
 
 from illusion.directions import Directions, SamplerContext, unit_rows
-from illusion.errors import ConfigError, IllusionError, PluginError, PluginUnavailable
+from illusion.errors import ConfigError, IllusionError, PluginError, PluginUnavailable, check_annotation_run
 from illusion.hookspecs import HOOK_API_VERSION, hookimpl
 from illusion.model_layer import DRIVING_METHODS, ModelLayer, MultiLayer, TokenShares, TokenVectors
 from illusion.params import REQUIRED, Param
@@ -77,6 +77,7 @@ __all__ = [
     "TokenShares",
     "TokenVectors",
     "__version__",
+    "check_annotation_run",
     "hookimpl",
     "open_run",
     "unit_rows",

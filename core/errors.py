@@ -24,5 +24,11 @@ class ConfigError(IllusionError):
     """A configuration file or command-line override is unreadable or invalid."""
 
 
+def check_annotation_run(found: object, run_id: str, where: str) -> None:
+    """Raise when an annotation's ``run_id`` (``found``; None when the row has none) names another run than ``run_id``."""
+    if found not in (None, run_id):
+        raise IllusionError(f"{where}: annotation of run {found}, not of this run {run_id}")
+
+
 class IllusionWarning(UserWarning):
     """Something the user should know that does not stop the work (the command line prints it as one line)."""

@@ -354,9 +354,11 @@ class ConceptDetectorPlugin(Registration):
 
 @dataclass(frozen=True)
 class ExplainerInput:
-    """What an explainer sees of one direction in one dataset, activations beside each sentence (highest first
-    for ``top``, lowest first for ``bottom``). ``contrast``: a seeded sample of the same dataset (the same for every
-    direction; it may hold top or bottom sentences). ``run_dir``: the run folder, for explainers that read its files."""
+    """What an explainer sees of one direction in one dataset's explain half (a seeded random half; the source's
+    score counts the other), activations beside each sentence (highest first for ``top``, lowest first for
+    ``bottom``). ``contrast``: a seeded sample of the explain half (the same for every direction; it may hold top or
+    bottom sentences). ``run_dir``: the run folder, for explainers that read its files (all of it: the score half
+    too)."""
 
     direction: str
     dataset: str

@@ -31,7 +31,7 @@ def words(argument: str, ignore_case: bool) -> Callable[[Sequence[str]], np.ndar
     pattern = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE if ignore_case else 0)
     if ignore_case and not all(word.isascii() for word in listed):
         return _searcher(pattern)
-    needles = [re.compile(re.escape(word.translate(_DOTTED).casefold() if ignore_case else word)) for word in listed]
+    needles = [re.compile(re.escape(dotless(word).casefold() if ignore_case else word)) for word in listed]
 
     def find(texts: Sequence[str]) -> np.ndarray:  # the expression runs only where a word occurs as a substring
         texts = list(texts)
@@ -48,11 +48,17 @@ def words(argument: str, ignore_case: bool) -> Callable[[Sequence[str]], np.ndar
 _DOTTED = str.maketrans({"\u0130": "i", "\u0131": "i"})  # the two letters that match i under IGNORECASE but fold apart
 
 
+def dotless(text: str) -> str:
+    """``text`` with the dotted and dotless i as ``i``: lower-cased after this, every letter is one the ``words``
+    detector matches its letter with when it ignores case (``"İstanbul".lower()`` is not)."""
+    return text.translate(_DOTTED)
+
+
 @lru_cache(maxsize=8)
 def _joined(texts: tuple[str, ...], fold: bool) -> tuple[str, np.ndarray]:
     """The texts (case-folded so that every letter the expression matches an ASCII letter with becomes that letter)
     joined by newlines, and where each starts; kept for the next words of the same texts."""
-    shown = [text.translate(_DOTTED).casefold() for text in texts] if fold else texts
+    shown = [dotless(text).casefold() for text in texts] if fold else texts
     starts = np.cumsum([0] + [len(text) + 1 for text in shown])[:-1]
     return "\n".join(shown), starts
 

@@ -25,17 +25,28 @@ from functools import lru_cache
 from itertools import pairwise
 from pathlib import Path
 
-from illusion import ExplainerInput, ExplainerPlugin, Explanation, Param, PluginError, hookimpl
+from illusion import (
+    ExplainerInput,
+    ExplainerPlugin,
+    Explanation,
+    Param,
+    PluginError,
+    check_annotation_run,
+    hookimpl,
+    open_run,
+)
+from illusion.plugins.concept_detectors import dotless
 
 WORD = re.compile(r"\w+")
 ANNOTATIONS = "annotations.jsonl"
 
 
 def terms(text: str) -> list[str]:
-    """A sentence's words (lower-cased) and its bigrams of words one space apart, as the ``words`` detector finds them."""
+    """A sentence's words (lower-cased as the ``words`` detector matches them) and its bigrams of words one space
+    apart, as the ``words`` detector finds them."""
     found = list(WORD.finditer(text))
-    pairs = [f"{a.group()} {b.group()}".lower() for a, b in pairwise(found) if text[a.end() : b.start()] == " "]
-    return [w.group().lower() for w in found] + pairs
+    pairs = [dotless(f"{a.group()} {b.group()}").lower() for a, b in pairwise(found) if text[a.end() : b.start()] == " "]
+    return [dotless(w.group()).lower() for w in found] + pairs
 
 
 def counts(texts: Sequence[str]) -> Counter[str]:
@@ -110,7 +121,7 @@ def human(annotations: str | None) -> Callable[[ExplainerInput], Explanation | N
     def explain(sample: ExplainerInput) -> Explanation | None:
         path = Path(annotations) if annotations else Path(sample.run_dir) / ANNOTATIONS
         stamp = path.stat().st_mtime_ns if path.is_file() else 0
-        said = _descriptions(str(path), stamp).get((sample.direction, sample.dataset))
+        said = _descriptions(str(path), stamp, _run_id(sample.run_dir)).get((sample.direction, sample.dataset))
         if not said:
             return None
         [(text, _)] = Counter(said).most_common(1)  # the description given most often; the first on a tie
@@ -120,9 +131,15 @@ def human(annotations: str | None) -> Callable[[ExplainerInput], Explanation | N
 
 
 @lru_cache(maxsize=8)
-def _descriptions(path: str, stamp: int) -> dict[tuple[str, str], list[str]]:
+def _run_id(run_dir: str) -> str | None:
+    """The id of the run in ``run_dir`` (None outside a run)."""
+    return open_run(run_dir).run_id if run_dir else None
+
+
+@lru_cache(maxsize=8)
+def _descriptions(path: str, stamp: int, run_id: str | None) -> dict[tuple[str, str], list[str]]:
     """(direction, dataset) -> the descriptions annotators gave the set, where they saw a pattern, in file order
-    (read again when the file's modification time ``stamp`` changes)."""
+    (read again when the file's modification time ``stamp`` changes); every row must be of the run ``run_id``."""
     file = Path(path)
     if not file.is_file():
         return {}
@@ -134,6 +151,8 @@ def _descriptions(path: str, stamp: int) -> dict[tuple[str, str], list[str]]:
             row = json.loads(line)
         except json.JSONDecodeError as exc:
             raise PluginError(f"explainer 'human': {file}, line {number}: not JSON ({exc.msg}); re-import the campaign") from None
+        if isinstance(row, dict) and run_id is not None:
+            check_annotation_run(row.get("run_id"), run_id, f"explainer 'human': {file}, line {number}")
         if isinstance(row, dict) and row.get("task_type") == "set" and row.get("pattern") == "yes":
             text = str(row.get("description") or "").strip()
             if text and row.get("direction") and row.get("dataset"):

@@ -111,9 +111,19 @@ def explain(
             gap = "-" if row["mean_gap"] is None else f"{row['mean_gap']:+.3f}"
             console.print(
                 f"{entry['explainer']}, {group} directions: {row['explanations']} explanations of {row['directions']} "
-                f"directions; {_share(row['holds_elsewhere'])} hold on every other dataset; mean transfer gap {gap}",
+                f"directions; per direction, {_share(row['holds_elsewhere'])} of explanations hold on every testable "
+                f"other dataset; mean transfer gap {gap}",
                 highlight=False,
             )
+        for figure, label in (("holds_elsewhere", "share holding elsewhere"), ("transfer_gap", "mean transfer gap")):
+            found_difference = entry["difference"][figure]
+            if found_difference["estimate"] is not None:
+                console.print(
+                    f"{entry['explainer']}, candidate minus baseline, {label} per direction: "
+                    f"{found_difference['estimate']:+.3f} (95% interval {found_difference['low']:+.3f} to "
+                    f"{found_difference['high']:+.3f})",
+                    highlight=False,
+                )
     console.print(f"wrote {len(rows)} explanations to {path}", soft_wrap=True, highlight=False)
 
 

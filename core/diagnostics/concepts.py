@@ -28,13 +28,13 @@ from illusion.common.files import read_jsonl
 from illusion.common.hints import did_you_mean
 from illusion.diagnostics.detectors import detect, detector_names
 from illusion.diagnostics.verdicts import POWER, matches_for_power, rank_test, verdict, wilson
-from illusion.errors import IllusionError
+from illusion.errors import IllusionError, check_annotation_run
 from illusion.host import Host
 from illusion.run.data import RunData
 from illusion.run.folder import ANNOTATIONS
 from illusion.run.lookup import DirectionSpec
 
-_PREFIX = re.compile(r"^([a-z][a-z0-9]*(?:[-_][a-z0-9]+)*):(.*)$", re.DOTALL)
+PREFIX = re.compile(r"^([a-z][a-z0-9]*(?:[-_][a-z0-9]+)*):(.*)$", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ class Concept:
 def parse_pattern(pattern: str, detectors: Iterable[str]) -> Concept:
     """``name:argument`` for a known detector, else the whole pattern as a regular expression."""
     known = sorted(detectors)
-    prefix = _PREFIX.match(pattern)
+    prefix = PREFIX.match(pattern)
     if prefix and prefix.group(1) in known:
         return Concept(pattern, prefix.group(1), prefix.group(2))
     hint = did_you_mean(prefix.group(1), known) if prefix else ""
@@ -157,7 +157,7 @@ def pattern_of(description: str, detectors: Iterable[str]) -> str | None:
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
     text = description.strip()
-    prefix = _PREFIX.match(text)
+    prefix = PREFIX.match(text)
     if prefix and prefix.group(1) in set(detectors):
         return text
     words = [w for w in re.findall(r"\w+", text.lower()) if len(w) > 2 and w not in ENGLISH_STOP_WORDS]
@@ -174,10 +174,7 @@ def labelled_concepts(run: RunData, detectors: Iterable[str]) -> list[dict[str, 
     for number, row in enumerate(read_jsonl(path, "annotations file"), 1):
         if not isinstance(row, dict):
             raise IllusionError(f"{path}, line {number}: expected a JSON object")
-        if row.get("run_id") not in (None, run.manifest.run_id):
-            raise IllusionError(
-                f"{path}, line {number}: annotation of run {row['run_id']}, not of this run {run.manifest.run_id}"
-            )
+        check_annotation_run(row.get("run_id"), run.manifest.run_id, f"{path}, line {number}")
         if row.get("task_type") != "set" or not row.get("direction") or row.get("pattern") != "yes" or not row.get("description"):
             continue
         pattern = pattern_of(str(row["description"]), detectors)

@@ -7,8 +7,8 @@ does); under weights ``w`` the AUROC is the weighted Mann-Whitney statistic
     sum over matching i, other j of w_i w_j ([s_i > s_j] + [s_i = s_j] / 2) / (sum_i w_i * sum_j w_j),
 
 computed from one sort of the activations and one running sum of all sentences' weights per replicate
-per (direction, dataset), then O(replicates x matching sentences) per pattern; sentences left out (those an
-explainer saw) get no weight. Intervals are percentile intervals
+per (direction, dataset) and once more for a source's score half (:class:`Ranked` of the half's activations and
+weights), then O(replicates x matching sentences) per pattern. Intervals are percentile intervals
 (:func:`illusion.diagnostics.uncertainty.interval`) over the replicates where the figure is defined.
 """
 
@@ -61,25 +61,16 @@ class Ranked:
         self.weights = weights
         self.total = np.cumsum(weights[:, self.order], axis=1, dtype=np.float32)  # weight up to each sorted position (exact)
 
-    def auroc(self, matches: np.ndarray, left_out: np.ndarray | None = None) -> np.ndarray:
-        """The AUROC of ``matches`` (one bool per sentence, in the dataset's order) under each replicate's weights,
-        with the sentences ``left_out`` (indices) given no weight."""
-        matching = np.asarray(matches, dtype=bool)
-        out = np.zeros(len(matching), dtype=bool)
-        if left_out is not None:
-            out[left_out] = True
-        found = np.sort(self.position[matching & ~out])  # the counted matching sentences, by sorted position
-        gone = np.sort(self.position[out])
+    def auroc(self, matches: np.ndarray) -> np.ndarray:
+        """The AUROC of ``matches`` (one bool per sentence, in the dataset's order) under each replicate's weights."""
+        found = np.sort(self.position[np.asarray(matches, dtype=bool)])  # the matching sentences, by sorted position
         first, last = self.first[found], self.last[found]
         weight = self.weights[:, self.order[found]].astype(np.float64)
-        below_all = self._up_to(first - 1) - _partial(self.weights[:, self.order[gone]], gone, first - 1)
-        in_group = self._up_to(last) - _partial(self.weights[:, self.order[gone]], gone, last) - below_all
+        below_all = self._up_to(first - 1)
+        in_group = self._up_to(last) - below_all
         below_matching = _partial(weight, found, first - 1)
         matching_in_group = _partial(weight, found, last) - below_matching
-        others = (self.total[:, -1] if self.total.shape[1] else 0.0) - _partial(
-            self.weights[:, self.order[gone]], gone, len(self.order)
-        )
-        others = others - weight.sum(axis=1)
+        others = (self.total[:, -1] if self.total.shape[1] else 0.0) - weight.sum(axis=1)
         numerator = (weight * ((below_all - below_matching) + (in_group - matching_in_group) / 2)).sum(axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):
             return numerator / (weight.sum(axis=1) * others)

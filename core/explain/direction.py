@@ -1,14 +1,18 @@
 """Explain one direction and score each explanation on every dataset: what ``illusion explain`` does per
 direction, and what a page for any direction spec calls on demand.
 
-For each explainer and source dataset, the explainer sees the direction's top and bottom ``top`` sentences
-there (by activation) and a seeded contrast sample of the dataset (:class:`Samples`); its explanation's
-pattern is detected in every dataset (:class:`Detections`, as ``illusion test-concept`` detects one) and
-assessed against the direction's activations by :func:`illusion.diagnostics.concepts.assess` (AUROC,
-p-value, holds/fails/untestable with the same thresholds), with a bootstrap interval of each AUROC and of
-the transfer gap (the AUROC on the source minus the mean on the other testable datasets; :mod:`.bootstrap`).
-On the source, the score leaves out the top and bottom sentences the explainer saw, so that an explanation is
-never scored on the sentences it was made from (on the other datasets every sentence counts).
+Each dataset is split once, at random (seeded), into an explain half and a score half. For each explainer and
+source dataset, the explainer sees the direction's top and bottom ``top`` sentences of the source's explain half
+(by activation) and a seeded contrast sample of that half (:class:`Samples`); its explanation's pattern is
+detected in every dataset (:class:`Detections`, as ``illusion test-concept`` detects one) and assessed against
+the direction's activations by :func:`illusion.diagnostics.concepts.assess` (AUROC, p-value,
+holds/fails/untestable with the same thresholds), with a bootstrap interval of each AUROC and of the transfer
+gap (the AUROC on the source minus the mean on the other testable datasets; :mod:`.bootstrap`). On the source
+the score counts the score half only, so an explanation is never scored on a sentence it was made from; the
+other datasets count whole. The score half is a random sample of the source, like the other datasets, so for
+datasets from the same process the transfer gap is centred on 0 (scoring the source without only its extremes
+would narrow its range and bias the gap). A dataset where the direction's activations are constant is
+untestable there, and not explained from.
 """
 
 from __future__ import annotations
@@ -22,10 +26,10 @@ from typing import Any
 import numpy as np
 
 from illusion.common.seeds import rng_for
-from illusion.diagnostics.concepts import Thresholds, assess, parse_pattern, pattern_of
+from illusion.diagnostics.concepts import PREFIX, Thresholds, assess, parse_pattern, pattern_of
 from illusion.diagnostics.detectors import detect, detector_names
 from illusion.diagnostics.uncertainty import BOOTSTRAP
-from illusion.errors import IllusionError
+from illusion.errors import IllusionError, PluginError
 from illusion.explain.bootstrap import Ranked, Weights, bounds, transfer_gap
 from illusion.host import Host
 from illusion.registrations import ExplainerInput, Explanation
@@ -72,24 +76,29 @@ class Detections:
 
 
 class Samples:
-    """Per dataset of a run, the seeded contrast sample (sentence indices) every direction is explained against."""
+    """Per dataset of a run, the seeded split into an explain half (what explainers see, contrast sample included)
+    and a score half (what the source's score counts), the same for every direction."""
 
     def __init__(self, run: RunData, settings: Settings, seed: int):
         self.run, self.settings = run, settings
-        self.contrast = {
-            name: np.sort(rng_for(seed, f"explain contrast {name}").permutation(len(run.records[name]))[: settings.contrast])
-            for name in run.names
-        }
+        self.explain: dict[str, np.ndarray] = {}
+        self.contrast: dict[str, np.ndarray] = {}
+        for name in run.names:
+            shuffled = rng_for(seed, f"explain split {name}").permutation(len(run.records[name]))
+            half = shuffled[: len(shuffled) // 2]
+            self.explain[name] = np.sort(half)
+            self.contrast[name] = np.sort(half[: settings.contrast])  # the half is in random order: a random sample
 
     def of(self, direction: str, dataset: str, scores: np.ndarray) -> tuple[ExplainerInput, np.ndarray]:
-        """What an explainer sees of ``direction`` in ``dataset``, given its activations there, and a mask of the
-        dataset's sentences it does not see among the top and bottom ones (the source's score is computed on those)."""
+        """What an explainer sees of ``direction`` in ``dataset``, given its activations there (all from the explain
+        half), and a mask of the score half (the sentences the source's score counts)."""
         texts = self.run.texts(dataset)
         k = self.settings.top or self.run.config.k
-        order = np.argsort(-scores, kind="stable")
+        half = self.explain[dataset]
+        order = half[np.argsort(-scores[half], kind="stable")]
         top, bottom, contrast = order[:k], order[::-1][:k], self.contrast[dataset]
         unseen = np.ones(len(scores), dtype=bool)
-        unseen[top] = unseen[bottom] = False
+        unseen[half] = False
         sample = ExplainerInput(
             direction,
             dataset,
@@ -134,15 +143,16 @@ def explain_direction(
     scores = {name: np.asarray(activations[name], dtype=np.float64) for name in targets}
     ranked = {name: Ranked(scores[name], context.weights.of(name, len(scores[name]))) for name in targets}
     rows = []
-    for source in context.sources:
+    for source in (name for name in context.sources if varies(scores[name])):
         sample, unseen = context.samples.of(direction, source, scores[source])
-        held_out = Held(source, unseen)
+        weights = context.weights.of(source, len(unseen))[:, unseen]
+        held_out = Held(source, unseen, Ranked(scores[source][unseen], weights))
         for explainer, explain in context.explainers.items():
             found = explain(sample)
             pattern = found and (found.detector.strip() or pattern_of(found.text, context.detections.detectors))
             if not found or not pattern:
                 continue
-            matches = context.detections.of(pattern, found.options)
+            matches = explained_matches(context, pattern, found.options, explainer, direction)
             row = score_explanation(scores, matches, ranked, held_out, context)
             rows.append(
                 {
@@ -160,12 +170,35 @@ def explain_direction(
     return rows
 
 
+def varies(scores: np.ndarray) -> bool:
+    """Whether a direction's activations in a dataset differ at all (constant ones order no sentence)."""
+    return bool(len(scores)) and bool(np.ptp(scores) > 0)
+
+
+def explained_matches(
+    context: Context, pattern: str, options: Mapping[str, Any], explainer: str, direction: str
+) -> dict[str, np.ndarray]:
+    """The sentences of every dataset an explainer's ``pattern`` finds; a pattern that names no known detector, or
+    that its detector rejects (an invalid regular expression), is the explainer's fault and named so."""
+    where = f"explainer {explainer!r}, direction {direction!r}"
+    prefix = PREFIX.match(pattern)
+    if prefix and prefix.group(1) not in context.detections.detectors:
+        known = ", ".join(f"{name}:" for name in sorted(context.detections.detectors))
+        raise PluginError(f"{where}: detector {pattern!r} names no known concept detector (known: {known})")
+    try:
+        return context.detections.of(pattern, options)
+    except IllusionError as exc:
+        raise PluginError(f"{where}: its detector {pattern!r} cannot be scored: {exc}") from None
+
+
 @dataclass(frozen=True)
 class Held:
-    """The source dataset without the sentences its explainer saw: ``unseen`` marks the others."""
+    """The source dataset's score half: ``unseen`` marks its sentences (those the explainer did not see), ``ranked``
+    holds their activations with their bootstrap weights."""
 
     source: str
     unseen: np.ndarray
+    ranked: Ranked
 
 
 def score_explanation(
@@ -177,14 +210,22 @@ def score_explanation(
 ) -> dict[str, Any]:
     """Per target dataset: AUROC with its interval, p-value, matches and verdict (on the source, over the sentences the
     explainer did not see); the transfer gap and whether the explanation holds on every other dataset of the run."""
-    source, seen = held.source, np.flatnonzero(~held.unseen)
+    source = held.source
     counted = {**scores, source: scores[source][held.unseen]}
-    found = assess(counted, {**matches, source: matches[source][held.unseen]}, context.run.config.k, context.settings.thresholds)
+    counted_matches = {**matches, source: matches[source][held.unseen]}
+    varied = [name for name in counted if varies(counted[name])]
+    found = assess(
+        {name: counted[name] for name in varied},
+        {name: counted_matches[name] for name in varied},
+        context.run.config.k,
+        context.settings.thresholds,
+    )["per_dataset"]
     per_target, replicates, aurocs = {}, {}, {}
-    for name, evidence in found["per_dataset"].items():
+    for name in counted:
+        evidence = found.get(name) or constant(counted_matches[name])
         aurocs[name] = evidence["auroc"]
-        left_out = seen if name == source else None
-        replicates[name] = ranked[name].auroc(matches[name], left_out) if evidence["auroc"] is not None else np.full(1, np.nan)
+        scorer = held.ranked if name == source else ranked[name]
+        replicates[name] = scorer.auroc(counted_matches[name]) if evidence["auroc"] is not None else np.full(1, np.nan)
         interval = bounds(replicates[name]) if evidence["auroc"] is not None else None
         per_target[name] = {
             "auroc": evidence["auroc"],
@@ -202,8 +243,20 @@ def score_explanation(
         "transfer_gap": gap,
         "transfer_gap_low": gap_bounds[0] if gap_bounds else None,
         "transfer_gap_high": gap_bounds[1] if gap_bounds else None,
-        "holds_elsewhere": bool(others) and all(per_target[name]["verdict"] == "holds" for name in others),
+        "holds_elsewhere": holds_elsewhere([per_target[name]["verdict"] for name in others]),
     }
+
+
+def constant(matches: np.ndarray) -> dict[str, Any]:
+    """The evidence in a dataset where the direction's activations are constant: untestable."""
+    return {"auroc": None, "p_value": None, "matches": int(np.sum(matches)), "sentences": len(matches), "holds": None}
+
+
+def holds_elsewhere(verdicts: Sequence[str]) -> bool | None:
+    """Whether an explanation holds on the other datasets, by the ``test-concept`` rules: True when it holds on every
+    testable one, False when it fails on one, None when none is testable."""
+    tested = [verdict for verdict in verdicts if verdict != "untestable"]
+    return all(verdict == "holds" for verdict in tested) if tested else None
 
 
 def explain_spec(context: Context, spec: Any) -> list[dict[str, Any]]:

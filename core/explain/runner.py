@@ -16,7 +16,9 @@ import numpy as np
 
 from illusion.common.chunks import project
 from illusion.common.progress import Reporter
+from illusion.common.seeds import rng_for
 from illusion.diagnostics.suite import sampler_roles
+from illusion.diagnostics.uncertainty import BOOTSTRAP
 from illusion.explain.direction import Context, Explainer, Settings, explain_direction, explain_spec
 from illusion.host import Host
 from illusion.run.data import RunData
@@ -24,7 +26,7 @@ from illusion.run.folder import EXPLANATIONS, RunFolder
 from illusion.run.view import RunView
 
 DEFAULT_EXPLAINERS = ("keywords",)
-BASELINE = "baseline"
+CANDIDATE, BASELINE = "candidate", "baseline"
 
 
 def load_explainers(
@@ -79,24 +81,55 @@ def write_explanations(run_dir: str | Path, rows: Sequence[dict[str, Any]]) -> P
     return RunFolder(run_dir).write_jsonl(EXPLANATIONS, rows)
 
 
-def summary(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Per explainer, candidates against the baseline directions: the share of explanations that hold on every other
-    dataset, and the mean transfer gap with the middle 95% of baseline gaps (the null)."""
+def summary(rows: Sequence[dict[str, Any]], replicates: int = BOOTSTRAP, seed: int = 0) -> list[dict[str, Any]]:
+    """Per explainer, candidate directions (sampler role ``candidate``) against baseline ones (role ``baseline``, the
+    null), each direction weighing the same: the share of its explanations that hold on every testable other dataset
+    and its mean transfer gap, averaged over directions; and candidate minus baseline for both, with a 95% interval
+    from resampling the directions of each group (``replicates`` times)."""
     found = []
     for explainer in dict.fromkeys(row["explainer"] for row in rows):
-        mine = [row for row in rows if row["explainer"] == explainer]
         entry: dict[str, Any] = {"explainer": explainer}
-        for group, members in (
-            ("candidate", [r for r in mine if r["role"] != BASELINE]),
-            ("baseline", [r for r in mine if r["role"] == BASELINE]),
-        ):
-            gaps = np.array([r["transfer_gap"] for r in members if r["transfer_gap"] is not None], dtype=np.float64)
+        per_direction = {}
+        for group in (CANDIDATE, BASELINE):
+            members = [r for r in rows if r["explainer"] == explainer and r["role"] == group]
+            per_direction[group] = {
+                "holds_elsewhere": _direction_means(members, "holds_elsewhere"),
+                "transfer_gap": _direction_means(members, "transfer_gap"),
+            }
             entry[group] = {
                 "explanations": len(members),
                 "directions": len({r["direction"] for r in members}),
-                "holds_elsewhere": float(np.mean([r["holds_elsewhere"] for r in members])) if members else None,
-                "mean_gap": float(gaps.mean()) if len(gaps) else None,
-                "gap_range": np.percentile(gaps, [2.5, 97.5]).tolist() if len(gaps) > 1 else None,
+                "holds_elsewhere": _mean(per_direction[group]["holds_elsewhere"]),
+                "mean_gap": _mean(per_direction[group]["transfer_gap"]),
             }
+        rng = rng_for(seed, f"explain summary {explainer}")
+        entry["difference"] = {
+            figure: _difference(per_direction[CANDIDATE][figure], per_direction[BASELINE][figure], replicates, rng)
+            for figure in ("holds_elsewhere", "transfer_gap")
+        }
         found.append(entry)
     return found
+
+
+def _direction_means(rows: Sequence[dict[str, Any]], field: str) -> np.ndarray:
+    """Per direction, the mean of ``field`` over its rows where it is defined (directions with none left out)."""
+    values: dict[str, list[float]] = {}
+    for row in rows:
+        if row[field] is not None:
+            values.setdefault(row["direction"], []).append(float(row[field]))
+    return np.array([np.mean(found) for found in values.values()], dtype=np.float64)
+
+
+def _mean(values: np.ndarray) -> float | None:
+    return float(values.mean()) if len(values) else None
+
+
+def _difference(candidate: np.ndarray, baseline: np.ndarray, replicates: int, rng: np.random.Generator) -> dict[str, Any]:
+    """Mean of ``candidate`` minus mean of ``baseline`` with the 95% percentile interval of resampled directions."""
+    if not len(candidate) or not len(baseline):
+        return {"estimate": None, "low": None, "high": None}
+    resampled = candidate[rng.integers(0, len(candidate), (replicates, len(candidate)))].mean(axis=1) - baseline[
+        rng.integers(0, len(baseline), (replicates, len(baseline)))
+    ].mean(axis=1)
+    low, high = np.percentile(resampled, [2.5, 97.5])
+    return {"estimate": float(candidate.mean() - baseline.mean()), "low": float(low), "high": float(high)}

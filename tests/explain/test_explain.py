@@ -28,13 +28,13 @@ RANDOM = 40
 
 @pytest.fixture(scope="module")
 def planted(tmp_path_factory, tiny_bert):
-    """A run over two word-salad datasets, about 15% of whose sentences end in the planted word, and a ``file:``
+    """A run over two word-salad datasets, about a quarter of whose sentences end in the planted word, and a ``file:``
     direction from the mean vector of sentences with the word to the mean of those without."""
     folder = tmp_path_factory.mktemp("explain")
     rng = np.random.default_rng(5)
     sentences = {
-        name: [line[:-1] + f" {PLANTED}." if rng.random() < 0.15 else line for line in lines]
-        for name, lines in word_sentences(per_dataset=120, seed=4).items()
+        name: [line[:-1] + f" {PLANTED}." if rng.random() < 0.25 else line for line in lines]
+        for name, lines in word_sentences(per_dataset=240, seed=4).items()
     }
     samplers = ({"plugin": "neuron", "count": 4}, {"plugin": "random", "count": RANDOM})
     config = write_text_run_config(folder, sentences, tiny_bert, samplers=samplers, k=10)
@@ -115,6 +115,15 @@ def test_human_descriptions_are_scored_like_the_machines(planted, tmp_path):
     assert (row["source"], row["explanation"], row["detector"]) == ("animals", "sentences about cats", "words:sentences,cats")
 
 
+def test_human_descriptions_of_another_run_are_refused(planted, tmp_path, capsys):
+    direction = open_run(planted / "run").direction_ids[0]
+    label = {"task_type": "set", "direction": direction, "dataset": "animals", "pattern": "yes", "description": "cats"}
+    (tmp_path / "annotations.jsonl").write_text(json.dumps({**label, "run_id": "another-run"}) + "\n")
+    options = f"human.annotations={tmp_path / 'annotations.jsonl'}"
+    assert cli("explain", planted / "run", "-e", "human", "-o", options, "-d", direction, "-q") != 0
+    assert "annotation of run another-run, not of this run" in capsys.readouterr().err
+
+
 def test_log_odds_with_an_informative_prior_matches_a_hand_computed_value():
     # top: 'war' in 3 of the top's 5 term-sentences, contrast: 1 of 12, prior a0 = 10, so a_war = 10 * 4 / 17;
     # delta = ln(5.35294 / 9.64706) - ln(3.35294 / 18.64706) = 1.12684, var = 1 / 5.35294 + 1 / 3.35294 = 0.48506,
@@ -139,9 +148,6 @@ def test_the_bootstrap_auroc_without_resampling_is_the_auroc_with_ties():
     assert Ranked(scores, counts.astype(float)).auroc(matches)[0] == pytest.approx(
         roc_auc_score(matches[repeated], scores[repeated])
     )
-    left_out = np.arange(0, 300, 7)  # weight 0 is leaving a sentence out
-    kept = np.setdiff1d(np.arange(300), left_out)
-    assert ranked.auroc(matches, left_out)[0] == pytest.approx(roc_auc_score(matches[kept], scores[kept]))
 
 
 @pytest.mark.parametrize("fault", [SystemExit(3), KeyboardInterrupt(), ValueError("no idea")])
