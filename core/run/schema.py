@@ -246,7 +246,7 @@ class Stats(Model):
 
 
 class Diagnostics(BaseModel):
-    """``diagnostics.json``: the envelope (format, run, settings, datasets, timings) and one result per diagnostic,
+    """``diagnostics.json``: the envelope (format, run, settings, datasets, timings, problems) and one result per diagnostic,
     by key (``separability``, ``monotonicity``, ...), each a JSON object."""
 
     model_config = ConfigDict(frozen=True, extra="allow")
@@ -258,6 +258,7 @@ class Diagnostics(BaseModel):
     settings: JsonObject
     datasets: list[str]
     timings: dict[str, float]
+    problems: list[JsonObject] = []  # the diagnostics that failed: diagnostic, plugin, distribution, message
 
     @property
     def results(self) -> dict[str, JsonObject]:
