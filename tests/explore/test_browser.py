@@ -19,7 +19,7 @@ from illusion.explore.site import write_site
 from illusion.run.folder import EXPLANATIONS
 from illusion.run.view import open_run
 from tests.helpers.browser import chromium
-from tests.helpers.explore_runs import HOSTILE, serving
+from tests.helpers.explore_runs import HOSTILE, explanation, serving
 
 pytestmark = pytest.mark.slow
 
@@ -121,22 +121,12 @@ def explorer(big_run, tmp_path_factory):
     shutil.copytree(run_dir, explained)
     first, names = manifest["directions"][0]["id"], [d["name"] for d in manifest["datasets"]]
     rows = [
-        {
-            "direction": first,
-            "explainer": "keywords",
-            "source": source,
-            "explanation": HOSTILE[0] if n == 0 else "horses and rivers",
-            "detector": "words:cat",
-            "scores": {
-                t: {"auroc": 0.9, "auroc_low": 0.8, "auroc_high": 0.95, "verdict": "holds" if t == source else "fails"}
-                for t in names
-            },
-            "transfer_gap": 0.3,
-            "transfer_gap_low": 0.1,
-            "transfer_gap_high": 0.5,
-        }
+        explanation(
+            first, source, HOSTILE[0] if n == 0 else "horses and rivers", {t: "holds" if t == source else "fails" for t in names}
+        )
         for n, source in enumerate(names[:2])
     ]
+    rows[1]["scores"]["elsewhere"] = rows[1]["scores"][names[0]] | {"verdict": "untestable"}  # `illusion explain --dataset`
     (explained / EXPLANATIONS).write_text("".join(json.dumps(row) + "\n" for row in rows))
     run = open_run(explained)
     explain = SpecExplainer()  # the served explorer's: kept, so the page reuses what was loaded here
