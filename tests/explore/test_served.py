@@ -111,6 +111,25 @@ def test_a_computed_page_of_an_explained_direction_shows_the_file_s_rows(small_r
     assert asked == [] and "explained" not in page and page["explanations"] == read_explanations(run)[identifier]
 
 
+def test_the_server_refuses_other_sites(small_run, tmp_path):
+    out = site.write_site(small_run, tmp_path / "site")
+
+    def status(address: str, headers: dict) -> int:
+        request = urllib.request.Request(address + "data/x/neuron%3A1.js", headers=headers)
+        try:
+            with urllib.request.urlopen(request) as response:
+                return response.status
+        except urllib.error.HTTPError as exc:
+            return exc.code
+
+    with serving(out, OnDemand(small_run)) as address:
+        assert status(address, {"Sec-Fetch-Site": "same-origin"}) == 200
+        assert status(address, {"Sec-Fetch-Site": "cross-site"}) == 403  # a page elsewhere including the script
+        port = urllib.parse.urlsplit(address).port
+        assert status(address, {"Host": f"attacker.example:{port}"}) == 403  # a name rebound to loopback
+        assert status(address, {"Host": f"localhost:{port}"}) == 200
+
+
 def test_explanations_are_read_by_direction_and_a_bad_line_is_named(tmp_path):
     assert read_explanations(tmp_path) == {}
     rows = [explanation("neuron:1", "animals", "cats"), explanation("neuron:1", "scripture", "kings")]
