@@ -21,8 +21,10 @@ from illusion.diagnostics.suite import sampler_roles
 from illusion.diagnostics.uncertainty import BOOTSTRAP
 from illusion.explain.direction import Context, Explainer, Settings, explain_direction, explain_spec
 from illusion.host import Host
+from illusion.run import schema
 from illusion.run.data import RunData
 from illusion.run.folder import EXPLANATIONS, RunFolder
+from illusion.run.schema import ExplanationRow
 from illusion.run.view import RunView
 
 DEFAULT_EXPLAINERS = ("keywords",)
@@ -77,8 +79,10 @@ def explain_run(
 
 
 def write_explanations(run_dir: str | Path, rows: Sequence[dict[str, Any]]) -> Path:
-    """Write ``rows`` to the run's ``explanations.jsonl``, atomically (a complete file or the old one)."""
-    return RunFolder(run_dir).write_jsonl(EXPLANATIONS, rows)
+    """Write ``rows`` to the run's ``explanations.jsonl``, atomically (a complete file or the old one), each checked
+    against its model (:class:`illusion.run.schema.ExplanationRow`) first."""
+    where = str(Path(run_dir) / EXPLANATIONS)
+    return RunFolder(run_dir).write_rows(EXPLANATIONS, schema.rows(ExplanationRow, rows, where, "a bug in illusion explain"))
 
 
 def summary(rows: Sequence[dict[str, Any]], replicates: int = BOOTSTRAP, seed: int = 0) -> list[dict[str, Any]]:

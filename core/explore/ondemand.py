@@ -5,6 +5,8 @@ by ``illusion.run.lookup`` (through ``RunView``) and projected on the run's stor
 and bottom k per dataset, its activation profile (the same bins and seeded samples ``illusion run``
 writes) and its pooled top-k findings, in the format of a sampled direction's page. No model is
 run, so the page has no driving-token marks. A spec the run cannot compute gets a page that says why.
+Its explanations are the direction's rows of ``explanations.jsonl`` when the file has some (as the
+written pages show them); else those ``explain`` computes now, and the page says they were.
 """
 
 from __future__ import annotations
@@ -18,14 +20,15 @@ import numpy as np
 
 from illusion.errors import IllusionError
 from illusion.explore.build import SIDES, findings, profile, scaled, unlisted
-from illusion.explore.explanations import shown
+from illusion.explore.explanations import read_explanations, shown
 from illusion.explore.shading import Shading
-from illusion.run import profiles
+from illusion.run import profiles, schema
+from illusion.run.schema import ExplanationRow
 from illusion.run.stats import direction_findings
 from illusion.run.view import RunView, open_run
 
-# The hook for explanations of directions the run did not explain: given the run and a direction spec,
-# the rows ``explanations.jsonl`` would hold for it (see illusion.explore.explanations).
+# The hook for explanations of directions explanations.jsonl does not hold: given the run and a direction spec,
+# the rows ``explanations.jsonl`` would hold for it (illusion.run.schema.ExplanationRow).
 Explain = Callable[[RunView, str], list[dict[str, Any]]]
 
 
@@ -35,6 +38,7 @@ class OnDemand:
     def __init__(self, run_dir: str | Path, explain: Explain | None = None):
         self.run = open_run(run_dir)
         self.explain = explain
+        self.explained = read_explanations(run_dir)  # the rows of explanations.jsonl, shown in place of computed ones
         self.shades = Shading(self.run)
         self._lock = threading.Lock()  # one computation at a time: the run's data loads once
 
@@ -118,9 +122,23 @@ class OnDemand:
                 }
             )
         entry |= profile(found, 0, samples)
-        if self.explain is not None:
-            entry["explanations"] = [shown(row) for row in self.explain(self.run, spec)]
-        return entry
+        return entry | self._explanations(spec, name)
+
+    def _explanations(self, spec: str, name: str) -> dict[str, Any]:
+        """The direction's rows of ``explanations.jsonl`` when it has some; else, with ``explain``, those computed now,
+        labelled as such (the default settings of ``illusion explain``, not the file's)."""
+        written = self.explained.get(name) or self.explained.get(spec)
+        if written:
+            return {"explanations": written}
+        if self.explain is None:
+            return {}
+        rows = schema.rows(ExplanationRow, self.explain(self.run, spec), f"explanations of {spec}", "report it as a bug")
+        explainers = ", ".join(dict.fromkeys(row.explainer for row in rows)) or "the default explainers"
+        return {
+            "explanations": [shown(row) for row in rows],
+            "explained": f"Computed on demand for this page by {explainers} with the defaults of `illusion explain` "
+            "(not in explanations.jsonl).",
+        }
 
 
 def _listed(texts: list[str], scores: np.ndarray, chosen: np.ndarray) -> dict[str, list[Any]]:

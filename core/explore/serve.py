@@ -2,7 +2,8 @@
 
 With an :class:`~illusion.explore.ondemand.OnDemand`, the server also answers ``data/x/SPEC.js``
 (``SPEC`` URL-encoded): the page of any direction the run can compute, made when it is asked for;
-and ``data/t/SPEC.js``: the token shading of that direction's listed sentences.
+and ``data/t/SPEC.js``: the token shading of that direction's listed sentences. Pages of other sites
+are refused (403): a cross-site request, or on loopback one whose Host is not this server's.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import http.server
+import ipaddress
 import urllib.parse
 from pathlib import Path
 from typing import Any
@@ -27,6 +29,9 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
     def do_GET(self) -> None:
+        if self._foreign():
+            self.send_error(403, "the explorer answers its own pages only")
+            return
         kind = self.path[len(COMPUTED) : len(COMPUTED) + 2]
         if (
             self.ondemand is None
@@ -46,6 +51,18 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
         self.end_headers()
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the page moved on while it was computed
             self.wfile.write(body)
+
+    def _foreign(self) -> bool:
+        """Whether another site asks: a cross-site fetch (a page elsewhere including ``data/x/SPEC.js``, which is
+        JavaScript, to read the run's sentences), or, on loopback, a Host that is not this server's (DNS rebinding)."""
+        if self.headers.get("Sec-Fetch-Site", "").lower() == "cross-site":
+            return True
+        address, port = self.request.getsockname()[:2]  # where this connection arrived
+        served = ipaddress.ip_address(address)
+        if not served.is_loopback:
+            return False  # served to the network on purpose: any name of the machine may be asked for
+        hosts = {f"{name}:{port}" for name in ("localhost", "127.0.0.1", "[::1]", str(served), f"[{served}]")}
+        return self.headers.get("Host", "").lower() not in hosts
 
 
 def server(

@@ -4,7 +4,8 @@
 ``marks.jsonl``, ``stats.json``, ``directions.npy`` and the activation profiles (``profile-*``, see ``illusion.run.profiles``);
 ``illusion diagnose`` adds ``diagnostics.json`` and ``report.html``; a campaign
 adds ``labelstudio.json``, ``annotations.jsonl`` (earlier imports kept as ``annotations.N.jsonl``),
-``annotations-summary.json``, ``annotations.rejects.jsonl``, ``agreement.json`` and ``agreement.html``. Every write is atomic.
+``annotations-summary.json``, ``annotations.rejects.jsonl``, ``agreement.json`` and ``agreement.html``;
+``illusion explain`` adds ``explanations.jsonl``. Every write is atomic.
 What each file holds is a model of :mod:`illusion.run.schema`, documented in docs/run-folder.md.
 """
 
@@ -28,6 +29,7 @@ from illusion.run.schema import (
     CheckSet,
     ControlSet,
     Diagnostics,
+    ExplanationRow,
     Manifest,
     Mark,
     ProfileSentence,
@@ -73,12 +75,14 @@ MODELS: dict[str, type[BaseModel]] = {
     PROFILE_SENTENCES: ProfileSentence,
     DIAGNOSTICS: Diagnostics,
     ANNOTATIONS: Annotation,
+    EXPLANATIONS: ExplanationRow,
 }
 
 RUN_FILE = "file from `illusion run` (run it first, or pass the run folder it wrote)"
 RERUN = "rerun `illusion run` to write it again"
 REDIAGNOSE = "rerun `illusion diagnose` to write it again"
 REIMPORT = "rerun `illusion import` to write it again"
+REEXPLAIN = "rerun `illusion explain` to write it again"
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -187,6 +191,10 @@ class RunFolder:
 
     def annotations(self, what: str = "annotations file") -> list[Annotation]:
         return self.read_rows(ANNOTATIONS, Annotation, REIMPORT, what)
+
+    def explanations(self) -> list[ExplanationRow]:
+        """``explanations.jsonl``'s rows; none before `illusion explain`."""
+        return self.optional_rows(EXPLANATIONS, ExplanationRow, REEXPLAIN)
 
     def directions(self, count: int, dim: int) -> np.ndarray:
         """``directions.npy`` as float32, checked against the manifest's count and dimension."""

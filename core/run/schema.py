@@ -246,7 +246,7 @@ class Stats(Model):
 
 
 class Diagnostics(BaseModel):
-    """``diagnostics.json``: the envelope (format, run, settings, datasets, timings) and one result per diagnostic,
+    """``diagnostics.json``: the envelope (format, run, settings, datasets, timings, problems) and one result per diagnostic,
     by key (``separability``, ``monotonicity``, ...), each a JSON object."""
 
     model_config = ConfigDict(frozen=True, extra="allow")
@@ -295,6 +295,41 @@ class Annotation(Model):
     lead_time: float | None
     created_at: str | None
     updated_at: str | None
+
+
+# -- explanations.jsonl ----------------------------------------------------------------------------
+
+
+class ExplanationScore(Model):
+    """An explanation scored on one target dataset (on the source, over the sentences its explainer did not see);
+    the numbers are None when it is untestable there."""
+
+    auroc: float | None
+    auroc_low: float | None
+    auroc_high: float | None
+    p_value: float | None
+    matches: int
+    sentences: int
+    verdict: str  # "holds", "fails" or "untestable"
+
+
+class ExplanationRow(Model):
+    """A line of ``explanations.jsonl`` (``illusion explain``): one explainer's explanation of one direction from one
+    source dataset, scored on every target dataset, with the transfer gap and whether it holds on every other one."""
+
+    direction: Name
+    condition: str
+    role: str
+    explainer: Name
+    source: Name
+    explanation: str
+    detector: str
+    options: JsonObject
+    scores: dict[str, ExplanationScore]  # target dataset -> its score
+    transfer_gap: float | None
+    transfer_gap_low: float | None
+    transfer_gap_high: float | None
+    holds_elsewhere: bool | None
 
 
 # -- reading ---------------------------------------------------------------------------------------

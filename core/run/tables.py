@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from illusion.common.files import atomic_writer
 from illusion.errors import IllusionError
 from illusion.run.folder import EXPLANATIONS
+from illusion.run.schema import ExplanationRow
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -55,20 +56,17 @@ EXPLANATION_COLUMNS = [
 ]
 
 
-def explanation_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def explanation_rows(rows: list[ExplanationRow]) -> list[dict[str, Any]]:
     """One flat row per target dataset of each row of ``explanations.jsonl``."""
-    try:
-        return [
-            {
-                **{key: row[key] for key in EXPLANATION_COLUMNS[:5]},
-                "target": target,
-                **{key: score[key] for key in EXPLANATION_COLUMNS[6:]},
-            }
-            for row in rows
-            for target, score in row["scores"].items()
-        ]
-    except (KeyError, TypeError, AttributeError) as exc:
-        raise IllusionError(f"{EXPLANATIONS}: a row lacks the field {exc} or is malformed; rerun `illusion explain`") from None
+    return [
+        {
+            **{key: getattr(row, key) for key in EXPLANATION_COLUMNS[:5]},
+            "target": target,
+            **{key: getattr(score, key) for key in EXPLANATION_COLUMNS[6:]},
+        }
+        for row in rows
+        for target, score in row.scores.items()
+    ]
 
 
 FINDING_COLUMNS = ["finding", "diagnostic", "title", "condition", "value", "low", "high", "chance", "paper", "comparable"]

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from illusion.errors import IllusionError
-from illusion.run.folder import ANNOTATIONS, DIAGNOSTICS, EXPLANATIONS, MANIFEST, RERUN, RUN_FILE, TOPK, RunFolder
+from illusion.run.folder import ANNOTATIONS, DIAGNOSTICS, MANIFEST, RERUN, RUN_FILE, TOPK, RunFolder
 from illusion.run.lookup import DirectionSpec, neuron_conditions, resolve_direction
 from illusion.run.schema import TopkRow, parse
 
@@ -232,7 +232,7 @@ class RunView:
         (holds, fails, untestable); empty before ``illusion explain``."""
         from illusion.run.tables import EXPLANATION_COLUMNS, explanation_rows
 
-        rows = explanation_rows(self.folder.read_jsonl(EXPLANATIONS)) if self.folder.has(EXPLANATIONS) else []
+        rows = explanation_rows(self.folder.explanations())
         return pd.DataFrame(rows, columns=EXPLANATION_COLUMNS)
 
     # -- sentences and activations: datasets and vectors, loaded on first use --------------------

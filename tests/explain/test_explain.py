@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from importlib.resources import files
 
+import jsonschema
 import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
@@ -17,7 +19,8 @@ from illusion.explain.runner import load_explainers
 from illusion.host import Host
 from illusion.plugins.explainers import log_odds, terms
 from illusion.run.data import load_run_data
-from illusion.run.folder import EXPLANATIONS
+from illusion.run.folder import EXPLANATIONS, RunFolder
+from illusion.run.json_schemas import schema_name
 from illusion.run.tables import EXPLANATION_COLUMNS
 from tests.helpers.run_configs import write_text_run_config
 from tests.helpers.word_runs import cli, word_sentences
@@ -47,7 +50,13 @@ def planted(tmp_path_factory, tiny_bert):
 
 
 def rows_of(run_dir):
-    return [json.loads(line) for line in (run_dir / EXPLANATIONS).read_text().splitlines()]
+    """The rows of the run's explanations.jsonl, checked against its model and the shipped JSON Schema."""
+    rows = [json.loads(line) for line in (run_dir / EXPLANATIONS).read_text().splitlines()]
+    assert [row.to_json() for row in RunFolder(run_dir).explanations()] == rows
+    schema = json.loads(files("illusion.run").joinpath("schemas", schema_name(EXPLANATIONS)).read_text(encoding="utf-8"))
+    validator = jsonschema.Draft202012Validator(schema)
+    assert all(not list(validator.iter_errors(row)) for row in rows)
+    return rows
 
 
 def test_a_planted_word_is_found_in_both_datasets_and_transfers(planted):

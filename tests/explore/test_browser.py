@@ -13,13 +13,14 @@ import shutil
 
 import pytest
 
+from illusion.common import numbers
 from illusion.explain.runner import SpecExplainer
 from illusion.explore.ondemand import OnDemand
 from illusion.explore.site import write_site
 from illusion.run.folder import EXPLANATIONS
 from illusion.run.view import open_run
 from tests.helpers.browser import chromium
-from tests.helpers.explore_runs import HOSTILE, serving
+from tests.helpers.explore_runs import HOSTILE, explanation, serving
 
 pytestmark = pytest.mark.slow
 
@@ -83,6 +84,10 @@ def check_explorer(page, base: str, manifest: dict, hostile: str, unsampled: tup
     explained = page.locator("#explanations tr.explanation")
     assert explained.count() == 2 and HOSTILE[0] in explained.first.inner_text() and "0.90 (0.80" in explained.first.inner_text()
     assert page.locator("#explanations td.source").count() == 2 and page.locator("#explanations td.fails").count() == 4
+    assert "AUROC on elsewhere" in page.locator("#explanations tr").first.inner_text()  # a target outside the run
+    assert page.locator("#explanations td.untestable").count() == 1 and page.locator("#explained").count() == 0
+    figures = [-0.125, 0.125, -0.375, -0.001, 1e-7, -2.5]  # the page rounds as illusion.common.numbers does
+    assert page.evaluate(f"{figures}.map((v) => fixed(v))") == [numbers.score(v) for v in figures]
     assert page.locator("main img, main script").count() == 0 and page.evaluate("window.owned") is None
 
     neuron, top = unsampled
@@ -97,6 +102,7 @@ def check_explorer(page, base: str, manifest: dict, hostile: str, unsampled: tup
         explained = page.locator("#explanations tr.explanation")  # explained on demand, scored on every dataset
         assert explained.count() >= 1 and explained.first.locator("td.holds, td.fails, td.untestable").count() == 3
         assert all(name in page.locator("#explanations").inner_text() for name in ("keywords", "AUROC on"))
+        assert "Computed on demand for this page by keywords" in page.locator("#explained").inner_text()
         ready(page, base + "index.html#d=neuron:99999")
         assert "outside this layer" in page.locator("#error").inner_text()
         ready(page, base + "index.html#" + f"d={hostile}")  # served: each token shaded by its share, marks kept
@@ -121,22 +127,12 @@ def explorer(big_run, tmp_path_factory):
     shutil.copytree(run_dir, explained)
     first, names = manifest["directions"][0]["id"], [d["name"] for d in manifest["datasets"]]
     rows = [
-        {
-            "direction": first,
-            "explainer": "keywords",
-            "source": source,
-            "explanation": HOSTILE[0] if n == 0 else "horses and rivers",
-            "detector": "words:cat",
-            "scores": {
-                t: {"auroc": 0.9, "auroc_low": 0.8, "auroc_high": 0.95, "verdict": "holds" if t == source else "fails"}
-                for t in names
-            },
-            "transfer_gap": 0.3,
-            "transfer_gap_low": 0.1,
-            "transfer_gap_high": 0.5,
-        }
+        explanation(
+            first, source, HOSTILE[0] if n == 0 else "horses and rivers", {t: "holds" if t == source else "fails" for t in names}
+        )
         for n, source in enumerate(names[:2])
     ]
+    rows[1]["scores"]["elsewhere"] = rows[1]["scores"][names[0]] | {"verdict": "untestable"}  # `illusion explain --dataset`
     (explained / EXPLANATIONS).write_text("".join(json.dumps(row) + "\n" for row in rows))
     run = open_run(explained)
     explain = SpecExplainer()  # the served explorer's: kept, so the page reuses what was loaded here

@@ -5,6 +5,7 @@ import shutil
 import urllib.error
 import urllib.parse
 import urllib.request
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,25 +18,12 @@ from illusion.explore.ondemand import OnDemand
 from illusion.run.folder import EXPLANATIONS
 from illusion.run.view import open_run
 from tests.helpers.explore_runs import data, serving
+from tests.helpers.explore_runs import explanation as explained
 
 
 def explanation(direction: str, source: str, text: str) -> dict:
-    """One row of explanations.jsonl, as ``illusion explain`` writes it."""
-    targets = ["animals", "scripture"]
-    return {
-        "direction": direction,
-        "explainer": "keywords",
-        "source": source,
-        "explanation": text,
-        "detector": "words:cat,dog",
-        "scores": {
-            t: {"auroc": 0.9 - 0.3 * n, "auroc_low": 0.8 - 0.3 * n, "auroc_high": 1.0 - 0.3 * n, "verdict": v, "matches": 4}
-            for n, (t, v) in enumerate(zip(targets, ["holds", "fails"]))
-        },
-        "transfer_gap": 0.3,
-        "transfer_gap_low": 0.1,
-        "transfer_gap_high": 0.5,
-    }
+    """One row of explanations.jsonl, scored on the small run's datasets."""
+    return explained(direction, source, text, {"animals": "holds", "scripture": "fails"})
 
 
 def test_a_second_start_serves_the_cached_site_and_a_changed_run_is_written_again(small_run, tmp_path, monkeypatch):
@@ -83,6 +71,7 @@ def test_any_neuron_of_the_layer_opens_and_a_bad_spec_says_why(small_run, tmp_pa
     assert page["sets"][0]["top"]["n"] == top.text.tolist()[: run.k] and page["computed"].startswith("neuron ")
     assert sum(page["hist"][0]) == (activations.dataset == "animals").sum()
     assert asked == [unsampled] and page["explanations"][0]["explanation"] == "<b>x</b>"
+    assert page["explained"].startswith("Computed on demand for this page by keywords with the defaults of `illusion explain`")
     for bad, why in [
         ("neuron:99999", "outside this layer"),
         ("banana:3", "no direction 'banana:3'"),
@@ -113,16 +102,47 @@ def test_the_server_computes_what_the_folder_does_not_hold(small_run, tmp_path):
         ask(address, "neuron:1")
 
 
+def test_a_computed_page_of_an_explained_direction_shows_the_file_s_rows(small_run, tmp_path):
+    run = Path(shutil.copytree(small_run, tmp_path / "run"))
+    identifier = open_run(run).direction_ids[0]
+    (run / EXPLANATIONS).write_text(json.dumps(explanation(identifier, "animals", "cats")) + "\n")
+    asked = []
+    page = OnDemand(run, explain=lambda view, spec: asked.append(spec) or []).page(identifier)
+    assert asked == [] and "explained" not in page and page["explanations"] == read_explanations(run)[identifier]
+
+
+def test_the_server_refuses_other_sites(small_run, tmp_path):
+    out = site.write_site(small_run, tmp_path / "site")
+
+    def status(address: str, headers: dict) -> int:
+        request = urllib.request.Request(address + "data/x/neuron%3A1.js", headers=headers)
+        try:
+            with urllib.request.urlopen(request) as response:
+                return response.status
+        except urllib.error.HTTPError as exc:
+            return exc.code
+
+    with serving(out, OnDemand(small_run)) as address:
+        assert status(address, {"Sec-Fetch-Site": "same-origin"}) == 200
+        assert status(address, {"Sec-Fetch-Site": "cross-site"}) == 403  # a page elsewhere including the script
+        port = urllib.parse.urlsplit(address).port
+        assert status(address, {"Host": f"attacker.example:{port}"}) == 403  # a name rebound to loopback
+        assert status(address, {"Host": f"localhost:{port}"}) == 200
+
+
 def test_explanations_are_read_by_direction_and_a_bad_line_is_named(tmp_path):
     assert read_explanations(tmp_path) == {}
     rows = [explanation("neuron:1", "animals", "cats"), explanation("neuron:1", "scripture", "kings")]
-    (tmp_path / EXPLANATIONS).write_text("".join(json.dumps(r) + "\n" for r in rows) + "\n" + '{"explainer": "x"}\n')
-    with pytest.raises(IllusionError, match=rf"{EXPLANATIONS}, line 4: not an explanation"):
+    (tmp_path / EXPLANATIONS).write_text("".join(json.dumps(r) + "\n" for r in rows) + '{"direction": "neuron:1"}\n')
+    with pytest.raises(IllusionError, match=rf"{EXPLANATIONS}, line 3: no condition; rerun `illusion explain`"):
         read_explanations(tmp_path)
     (tmp_path / EXPLANATIONS).write_text("".join(json.dumps(r) + "\n" for r in rows))
     found = read_explanations(tmp_path)["neuron:1"]
     assert [r["source"] for r in found] == ["animals", "scripture"] and found[0]["scores"][1]["verdict"] == "fails"
-    assert set(found[0]) == {*rows[0]} - {"direction"}
+    assert set(found[0]) == {"explainer", "source", "explanation", "detector", "scores", "transfer_gap"} | {
+        "transfer_gap_low",
+        "transfer_gap_high",
+    }
 
 
 def test_shading_marks_most_the_run_s_own_driving_token(small_run):

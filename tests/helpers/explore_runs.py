@@ -25,6 +25,36 @@ def data(out: Path, name: str):
     return json.loads(text[len(prefix) : -3])
 
 
+def explanation(direction: str, source: str, text: str, verdicts: dict[str, str], auroc: float = 0.9) -> dict:
+    """One row of explanations.jsonl as ``illusion explain`` writes it, scored on each target of ``verdicts``."""
+    return {
+        "direction": direction,
+        "condition": "",
+        "role": "",
+        "explainer": "keywords",
+        "source": source,
+        "explanation": text,
+        "detector": "words:cat,dog",
+        "options": {},
+        "scores": {
+            target: {
+                "auroc": auroc - 0.3 * n,
+                "auroc_low": auroc - 0.1 - 0.3 * n,
+                "auroc_high": auroc + 0.05 - 0.3 * n,
+                "p_value": 0.01,
+                "matches": 4,
+                "sentences": 40,
+                "verdict": verdict,
+            }
+            for n, (target, verdict) in enumerate(verdicts.items())
+        },
+        "transfer_gap": 0.3,
+        "transfer_gap_low": 0.1,
+        "transfer_gap_high": 0.5,
+        "holds_elsewhere": False,
+    }
+
+
 @contextmanager
 def serving(folder: Path, ondemand=None):
     """The explorer in ``folder`` served on loopback in a thread (``ondemand`` computes other directions); its address."""

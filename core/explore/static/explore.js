@@ -47,7 +47,12 @@ function svg(tag, attrs) {
   return node;
 }
 // Half up from the shortest decimal form, as illusion.common.numbers rounds: 0.375 -> 0.38, 0.125 -> 0.13.
-const halfUp = (v, digits) => (String(v).includes("e") ? v.toFixed(digits) : (Math.round(Number(`${v}e${digits}`)) / 10 ** digits).toFixed(digits));
+// Half away from zero from the shortest decimal form, as illusion.common.numbers.rounded (-0.125 -> -0.13; never "-0.00").
+const halfUp = (v, digits) => {
+  const size = Math.abs(v);
+  const shown = String(size).includes("e") ? size.toFixed(digits) : (Math.round(Number(`${size}e${digits}`)) / 10 ** digits).toFixed(digits);
+  return v < 0 && /[1-9]/.test(shown) ? `-${shown}` : shown;
+};
 const fixed = (v, digits = 2) => (v === null || v === undefined ? "-" : halfUp(v, digits));
 const percent = (v) => (v === null || v === undefined ? "-" : halfUp(100 * v, 0) + "%");
 const params = () => new URLSearchParams(location.hash.slice(1));
@@ -233,21 +238,24 @@ function histogram(counts, d, low, high) {  // one dataset: share of its sentenc
 const histograms = (entry) => el("div", { class: "histograms", id: "histograms" }, ...entry.hist.map((counts, d) => histogram(counts, d, ...entry.range)));
 
 function explanations(entry) {  // each explainer's explanation per source dataset, and its scores on every dataset
-  if (entry.explanations && !entry.explanations.length) return [el("h2", {}, "Explanations"), el("p", { class: "muted", id: "no-explanations" }, "No explainer found an explanation of this direction in any dataset.")];
+  const heading = [el("h2", {}, "Explanations"), ...(entry.explained ? [el("p", { class: "muted", id: "explained" }, entry.explained)] : [])];
+  if (entry.explanations && !entry.explanations.length) return [...heading, el("p", { class: "muted", id: "no-explanations" }, "No explainer found an explanation of this direction in any dataset.")];
   if (!entry.explanations) return INDEX.explanations ? [el("h2", {}, "Explanations"), el("p", { class: "muted", id: "no-explanations" }, "No explanation of this direction in explanations.jsonl.")] : [];
   const interval = (s) => `${fixed(s.auroc)} (${fixed(s.auroc_low)}\u2013${fixed(s.auroc_high)})`;
+  // every target scored: the run's datasets, then any other (illusion explain --dataset), so the transfer gap's inputs all show
+  const targets = [...new Set([...INDEX.datasets, ...entry.explanations.flatMap((row) => (row.scores || []).map((s) => s.target))])];
   const table = el("table", { id: "explanations" }, el("tr", {}, ...["explainer", "explained on", "explanation", "detector"].map((h) => el("th", {}, h)),
-    ...INDEX.datasets.map((name) => el("th", {}, `AUROC on ${name} (95% CI), verdict`)), el("th", {}, "transfer gap (95% CI)")));
+    ...targets.map((name) => el("th", {}, `AUROC on ${name} (95% CI), verdict`)), el("th", {}, "transfer gap (95% CI)")));
   for (const row of entry.explanations) {
     const scores = new Map((row.scores || []).map((s) => [s.target, s]));
     table.append(el("tr", { class: "explanation" }, el("td", {}, row.explainer), el("td", {}, row.source), el("td", { class: "description" }, row.explanation), el("td", {}, el("code", {}, row.detector)),
-      ...INDEX.datasets.map((name) => {
+      ...targets.map((name) => {
         const s = scores.get(name);
         return el("td", { class: "num" + (name === row.source ? " source" : "") + (s ? " " + s.verdict : "") }, s ? `${interval(s)} ${s.verdict ?? ""}` : "-");
       }),
       el("td", { class: "num" }, row.transfer_gap === null || row.transfer_gap === undefined ? "-" : `${fixed(row.transfer_gap)} (${fixed(row.transfer_gap_low)}\u2013${fixed(row.transfer_gap_high)})`)));
   }
-  return [el("h2", {}, "Explanations"), el("p", { class: "muted" }, "Each explanation is written from one dataset's top sentences and scored on every dataset (AUROC of its detector against the direction's activations; the dataset it was written on is shaded)."), table];
+  return [...heading, el("p", { class: "muted" }, "Each explanation is written from one dataset's top sentences and scored on every dataset (AUROC of its detector against the direction's activations; the dataset it was written on is shaded)."), table];
 }
 
 function findings(entry) {
