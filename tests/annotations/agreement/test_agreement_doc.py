@@ -43,7 +43,7 @@ def agreement(make_run):
         rows += [control_row(0, dataset, annotator, pattern=vote) for annotator, vote in zip(ANNOTATORS, ("no", "yes"))]
     rows += [control_pair_row(0, DATASETS[0], DATASETS[1], annotator, "different") for annotator in ANNOTATORS]
     stats = {
-        "separability": {"accuracy": 0.9, "chance": 0.25},
+        "separability": {"labels": list(DATASETS), "accuracy": 0.9, "chance": 0.25, "confusion": [[9, 1], [1, 9]]},
         "directions": {
             "neuron:1": {
                 "condition": "neuron",
@@ -51,7 +51,7 @@ def agreement(make_run):
                 "range_overlap": {f"{DATASETS[0]}|{DATASETS[1]}": True},
             }
         },
-        "conditions": {"neuron": {"range_overlap_share": 0.38}},
+        "conditions": {"neuron": {"directions": 1, "range_overlap_share": 0.38, "mean_largest_share": 0.9}},
     }
     run = load_labelled_run(make_run(rows + rows[:1], directions=DIRECTIONS, controls=1, stats=stats))
     result = compute_agreement(run, n_resamples=50, seed=0)

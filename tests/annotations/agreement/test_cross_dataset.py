@@ -79,7 +79,8 @@ def result(make_run):
                 "range_overlap": {"bible|wiki-math": True, "chat|jokes": False},
             }
         },
-        "conditions": {"neuron": {"range_overlap_share": 0.38}},
+        "conditions": {"neuron": {"directions": 3, "range_overlap_share": 0.38, "mean_largest_share": 0.9}},
+        "separability": {"labels": list(DATASETS), "accuracy": 0.9, "chance": 0.25, "confusion": None},
     }
     return cross_dataset(
         load_labelled_run(make_run(rows, directions=directions, controls=1, stats=stats)), n_resamples=300, seed=2
@@ -126,7 +127,11 @@ def test_automatic_statistics_beside_the_human_ones(result):
     overlaps = {tuple(p["datasets"]): p["range_overlap"] for p in neuron1["pairs"]}
     assert overlaps[(WIKI, BIBLE)] is True and overlaps[(JOKES, CHAT)] is False and overlaps[(WIKI, CHAT)] is None
     assert result["directions"]["neuron:2"]["automatic"]["largest_share"] is None
-    assert result["conditions"]["neuron"]["automatic"] == {"range_overlap_share": 0.38}
+    assert result["conditions"]["neuron"]["automatic"] == {
+        "directions": 3,
+        "range_overlap_share": 0.38,
+        "mean_largest_share": 0.9,
+    }
 
 
 def test_summary_per_condition(result):

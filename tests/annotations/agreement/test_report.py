@@ -14,6 +14,13 @@ from tests.helpers.labelled_runs import direction_row, pair_row
 
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
+# stats.json of a run whose dataset classifier is 97% accurate (and no other automatic statistics)
+ACCURATE = {
+    "directions": {},
+    "conditions": {},
+    "separability": {"labels": ["wiki-math", "bible"], "accuracy": 0.97, "chance": 0.5, "confusion": None},
+}
+
 
 class Tags(HTMLParser):
     def __init__(self):
@@ -37,9 +44,7 @@ def page(make_run):
         direction_row("neuron:2", "jokes", annotator, pattern=vote) for annotator, vote in (("ann-a", "yes"), ("ann-b", "no"))
     ]
     rows += [pair_row("neuron:1", "wiki-math", "bible", annotator, "same") for annotator in ("ann-a", "ann-b")]
-    run = load_labelled_run(
-        make_run(rows, directions={"neuron:1": "neuron", "neuron:2": "neuron"}, stats={"separability": {"accuracy": 0.97}})
-    )
+    run = load_labelled_run(make_run(rows, directions={"neuron:1": "neuron", "neuron:2": "neuron"}, stats=ACCURATE))
     return render_html(compute_agreement(run, n_resamples=100, seed=0))
 
 
