@@ -24,10 +24,16 @@ def run_dir(tmp_path_factory):
     ids = [f"random:{d}" for d in range(600)] + ["neuron:\u00e9"]  # one id that JSON may write escaped
     manifest = {
         "run_id": "r",
+        "illusion_version": "0.1.0",
+        "created": "2025-01-01T00:00:00+00:00",
+        "seed": 0,
         "k": 3,
         "dim": 4,
-        "datasets": [{"name": n, "size": 9} for n in DATASETS],
+        "config": {},
+        "datasets": [{"name": n, "plugin": "text", "size": 9, "hash": n} for n in DATASETS],
         "directions": [{"id": i, "sampler": "random", "condition": "random"} for i in ids],
+        "plugins": [],
+        "timings": {},
     }
     folder.write_json("manifest.json", manifest)
     rows = [
