@@ -43,14 +43,19 @@ class SpecExplainer:
     """Explains any direction a run can resolve when asked (the served explorer's computed pages); the run's
     data, contrast samples and explainers are loaded on the first request and kept."""
 
-    def __init__(self, names: Sequence[str] = DEFAULT_EXPLAINERS, settings: Settings | None = None):
-        self.names, self.settings = tuple(names), settings or Settings()
+    def __init__(
+        self,
+        names: Sequence[str] = DEFAULT_EXPLAINERS,
+        settings: Settings | None = None,
+        options: Mapping[str, Mapping[str, Any]] | None = None,
+    ):
+        self.names, self.settings, self.options = tuple(names), settings or Settings(), options
         self._context: Context | None = None
 
     def __call__(self, view: RunView, spec: str) -> list[dict[str, Any]]:
         if self._context is None:
             host = Host()
-            self._context = Context(view.data, host, load_explainers(host, self.names), self.settings)
+            self._context = Context(view.data, host, load_explainers(host, self.names, self.options), self.settings)
         return explain_spec(self._context, spec)
 
 
