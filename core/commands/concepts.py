@@ -12,7 +12,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from illusion.commands.options import RUN_DIR
+from illusion.commands.options import RUN_DIR, threshold_options
 from illusion.diagnostics.concepts import Thresholds
 
 PATTERN_HELP = (
@@ -24,24 +24,14 @@ VERDICT_STYLE = {"holds in all testable": "green", "holds in some": "yellow", "h
 def concept_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """The options both commands share, handed to ``command`` as ``detector_options``, ``thresholds`` and ``as_json``."""
 
+    @threshold_options
     @functools.wraps(command)
-    def wrapped(*args: Any, options: tuple[str, ...], alpha: float, min_auroc: float, min_matches: int, **kwargs: Any) -> Any:
-        return command(
-            *args, detector_options=_detector_options(options), thresholds=Thresholds(alpha, min_auroc, min_matches), **kwargs
-        )
+    def wrapped(*args: Any, options: tuple[str, ...], **kwargs: Any) -> Any:
+        return command(*args, detector_options=_detector_options(options), **kwargs)
 
-    thresholds = (
-        ("--alpha", float, Thresholds.alpha, "Significance level, split over the testable datasets."),
-        ("--min-auroc", float, Thresholds.min_auroc, "AUROC a dataset needs for the concept to hold."),
-        ("--min-matches", int, Thresholds.min_matches, "Matching and other sentences a dataset needs to be testable."),
-    )
     options = [
         click.option(
             "--option", "-o", "options", multiple=True, metavar="KEY=VALUE", help="Detector option, e.g. ignore_case=false."
-        ),
-        *(
-            click.option(flag, type=kind, default=default, show_default=True, help=text)
-            for flag, kind, default, text in thresholds
         ),
         click.option("--json", "as_json", is_flag=True, help="Print the results as JSON."),
     ]

@@ -9,7 +9,7 @@ from typing import Any
 import click
 from rich.console import Console
 
-from illusion.commands.options import QUIET, RUN_DIR
+from illusion.commands.options import QUIET, RUN_DIR, threshold_options
 from illusion.diagnostics.concepts import Thresholds
 from illusion.diagnostics.uncertainty import BOOTSTRAP
 
@@ -42,27 +42,7 @@ from illusion.diagnostics.uncertainty import BOOTSTRAP
 @click.option("--top", type=int, help="Top and bottom sentences an explainer sees per dataset (default: the run's k).")
 @click.option("--contrast", type=int, default=500, show_default=True, help="Contrast sample per dataset.")
 @click.option("--bootstrap", type=int, default=BOOTSTRAP, show_default=True, help="Bootstrap replicates for the intervals.")
-@click.option(
-    "--alpha",
-    type=float,
-    default=Thresholds.alpha,
-    show_default=True,
-    help="Significance level, split over the testable datasets.",
-)
-@click.option(
-    "--min-auroc",
-    type=float,
-    default=Thresholds.min_auroc,
-    show_default=True,
-    help="AUROC a dataset needs for an explanation to hold.",
-)
-@click.option(
-    "--min-matches",
-    type=int,
-    default=Thresholds.min_matches,
-    show_default=True,
-    help="Matching and other sentences a dataset needs to be testable.",
-)
+@threshold_options
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @QUIET
 def explain(
@@ -74,9 +54,7 @@ def explain(
     top: int | None,
     contrast: int,
     bootstrap: int,
-    alpha: float,
-    min_auroc: float,
-    min_matches: int,
+    thresholds: Thresholds,
     as_json: bool,
     quiet: bool,
 ) -> None:
@@ -94,7 +72,7 @@ def explain(
     for spec in datasets:
         add_dataset(run, dataset_choice(spec), host)
     names = list(explainers) or list(DEFAULT_EXPLAINERS)
-    settings = Settings(top, contrast, bootstrap, Thresholds(alpha, min_auroc, min_matches))
+    settings = Settings(top, contrast, bootstrap, thresholds)
     chosen = load_explainers(host, names, _options(options, names))
     rows = explain_run(run, host, chosen, directions, settings, sources, Reporter(quiet=quiet or as_json))
     path = write_explanations(run_dir, rows)
