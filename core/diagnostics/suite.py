@@ -18,12 +18,14 @@ from typing import Any
 
 from illusion.common.progress import Reporter
 from illusion.diagnostics import locality, monotonicity, outliers, paper, separability
+from illusion.diagnostics.kept import KeptResults
 from illusion.errors import IllusionError, PluginError
 from illusion.host import Host, Provided
 from illusion.registrations import DiagnosticContext, DiagnosticPlugin, Finding, FindingValue
 from illusion.run.data import RunData, load_run_data
+from illusion.run.derived import Derived
 from illusion.run.folder import DIAGNOSTICS, RunFolder
-from illusion.run.pipeline import Dataset
+from illusion.run.pipeline import Dataset, open_store
 from illusion.run.schema import FORMAT, Manifest
 
 
@@ -97,11 +99,11 @@ def registered(host: Host) -> list[tuple[DiagnosticPlugin, Provided]]:
 
 
 def run_suite(
-    context: DiagnosticContext, host: Host, reporter: Reporter | None = None
+    context: DiagnosticContext, host: Host, reporter: Reporter | None = None, derived: Derived | None = None
 ) -> tuple[dict[str, Any], dict[str, float]]:
     """Every registered diagnostic on ``context``: the parts of ``diagnostics.json`` they write, then ``findings``,
     ``paper``, ``problems`` (a diagnostic that fails, or needs one that did, is named there; the others still run)
-    and each step's time."""
+    and each step's time. With ``derived``, each result is kept there by its inputs (:mod:`illusion.diagnostics.kept`)."""
     reporter = reporter or Reporter(quiet=True)
     timings: dict[str, float] = {}
     results: dict[str, Any] = {}
@@ -120,6 +122,7 @@ def run_suite(
 
     shared: dict[str, Any] = {}
     context = replace(context, results=results, shared=once)
+    kept = KeptResults(derived, context, host) if derived is not None else None
     entries = dict((d.name, provided) for d, provided in registered(host))
     ordered, skipped = in_order([d for d, _ in registered(host)])
     problems = [_problem(entries[name], why) for name, why in skipped.items()]
@@ -131,7 +134,10 @@ def run_suite(
             problems.append(_problem(entries[diagnostic.name], f"not run: {failed[0]!r}, which it needs, failed"))
             continue
         try:
-            result = timed(diagnostic.name, partial(diagnostic.run, context))
+            compute = partial(diagnostic.run, context)
+            if kept is not None:
+                compute = partial(kept.get_or_make, entries[diagnostic.name], results, compute)
+            result = timed(diagnostic.name, compute)
             measured = diagnostic.measure(result, context)
             with diagnostic.blamed(" describing its findings", own=True):
                 own = {f.key: described(diagnostic, f, measured[f.key], context) for f in diagnostic.findings}
@@ -187,12 +193,13 @@ def diagnose(
     reporter: Reporter | None = None,
     roles: dict[str, str] | None = None,
     host: Host | None = None,
+    derived: Derived | None = None,
 ) -> dict[str, Any]:
     """All diagnostics of ``run`` as the JSON-able content of ``diagnostics.json``.
 
     The per-direction findings, the dataset classifier and the top-k come from the run's own files;
     ``roles`` maps each condition (sampler label) to its sampler's role (:func:`sampler_roles`);
-    ``host`` gives the diagnostics (built-in and installed).
+    ``host`` gives the diagnostics (built-in and installed); ``derived``, where results are kept by their inputs.
     """
     head = {
         "format": FORMAT,
@@ -201,7 +208,7 @@ def diagnose(
         "settings": asdict(settings),
         "datasets": run.names,
     }
-    result, timings = run_suite(context_of(run, settings, roles), host or Host(), reporter)
+    result, timings = run_suite(context_of(run, settings, roles), host or Host(), reporter, derived)
     return head | result | {"timings": timings}
 
 
@@ -232,7 +239,8 @@ def write_diagnostics(
     host = host or Host()
     run = load_run_data(run_dir, host, datasets)
     loaded = round(time.perf_counter() - start, 3)
-    result = diagnose(run, settings, reporter, sampler_roles(run.manifest, host), host)
+    derived = Derived(open_store(run.config).root)
+    result = diagnose(run, settings, reporter, sampler_roles(run.manifest, host), host, derived)
     result["timings"] = {"load": loaded, **result["timings"]}
     RunFolder(out or run_dir).write_json(DIAGNOSTICS, result)
     return result
