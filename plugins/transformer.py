@@ -277,6 +277,14 @@ def _identity(model: str, folder: Path, layer: int, pooling: str, max_length: in
     }
 
 
+LAYER_COUNT_KEYS = (
+    "num_hidden_layers",
+    "n_layer",
+    "n_layers",
+    "num_layers",
+)  # the spellings of configs (BERT, GPT-2, DistilBERT, T5)
+
+
 def identify(
     model: str, layer: int, pooling: str, device: str, dtype: str, batch_size: int, max_length: int, download: bool
 ) -> dict[str, Any] | None:
@@ -290,7 +298,7 @@ def identify(
         config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
     except (PluginUnavailable, OSError, ValueError):
         return None
-    layers = config.get("num_hidden_layers") if isinstance(config, dict) else None
+    layers = next((config[key] for key in LAYER_COUNT_KEYS if key in config), None) if isinstance(config, dict) else None
     if not isinstance(layers, int) or not -(layers + 1) <= layer <= layers:
         return None
     return _identity(model, folder, layer % (layers + 1), pooling, max_length, f"torch.{'float32' if dtype == 'auto' else dtype}")

@@ -20,6 +20,7 @@ from illusion.run.derived import Derived
 from illusion.run.lazy_layer import LazyLayer
 from illusion.run.pipeline import load_dataset
 from illusion.run.store import ActivationStore
+from tests.helpers.tiny_models import KINDS, write_tiny_model
 
 BLOCKED = ("torch", "transformers")
 NO_TORCH = textwrap.dedent(
@@ -106,6 +107,14 @@ def test_identify_tells_the_identity_of_the_layer_without_loading_it(tiny_bert, 
     assert plugin.identity_of(options) == plugin.create(options).identity
     assert plugin.identity_of({**options, "download": True}) is None  # the hub may hold other files than the disk
     assert plugin.identity_of({**options, "layer": 9}) is None  # out of range: the layer's own error says so
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_identify_reads_each_config_spelling_of_the_layer_count(kind, tmp_path):
+    plugin = Host().get("model layer", "transformer")
+    options = {"model": str(write_tiny_model(tmp_path, kind, layers=2)), "device": "cpu", "layer": -1, "pooling": "mean"}
+    assert plugin.identity_of(options) is not None
+    assert plugin.identity_of(options) == plugin.create(options).identity
 
 
 def counting_plugin(identity, made):
