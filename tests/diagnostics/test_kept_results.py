@@ -16,6 +16,7 @@ from illusion.diagnostics.kept import KIND
 from illusion.diagnostics.suite import Settings, registered, write_diagnostics
 from illusion.host import Distribution, Host
 from illusion.run.derived import DERIVED
+from tests.helpers.plugin_kit import add_distribution
 
 
 @pytest.fixture
@@ -77,7 +78,7 @@ def test_a_damaged_file_changed_input_or_setting_is_computed_again(run_dir, tmp_
     assert len(calls) == 4
 
 
-def test_the_run_id_and_clock_do_not_count_but_the_code_does(run_dir, tmp_path, counted, monkeypatch):
+def test_the_run_id_and_clock_do_not_count_but_code_and_installed_packages_do(run_dir, tmp_path, counted, monkeypatch):
     host, calls = counted
     first, second = (shutil.copytree(run_dir, tmp_path / name) for name in ("a", "b"))
     manifest = json.loads((second / "manifest.json").read_text())
@@ -89,3 +90,9 @@ def test_the_run_id_and_clock_do_not_count_but_the_code_does(run_dir, tmp_path, 
     monkeypatch.setattr(host, "_fingerprints", {"illusion-counting": "changed"})  # the plugin's code changed
     write_diagnostics(second, host=host)
     assert len(calls) == 2
+    site = tmp_path / "site"
+    site.mkdir()
+    add_distribution(site, "umap-learn", "0.5.9", {})  # a package the analyses may use is installed
+    monkeypatch.syspath_prepend(str(site))
+    write_diagnostics(second, host=host)
+    assert len(calls) == 3
