@@ -4,7 +4,8 @@ unchanged.
 A result is kept by everything its diagnostic can read (a digest of the whole context: vectors, sentences,
 directions, top-k, statistics, the manifest without the run's id and clock times, roles and settings), the
 results of the diagnostics it needs, and its code (its distribution's release and fingerprint, illusion's own
-source, and the release of every installed package: installing ``umap-learn`` changes the separability picture). A diagnostic is therefore a function of its context; one whose result JSON would not give back as
+source; every derived value also depends on the installed packages' releases: installing ``umap-learn`` changes the
+separability picture). A diagnostic is therefore a function of its context; one whose result JSON would not give back as
 it is (tuples, NaN) is simply not kept.
 """
 
@@ -12,8 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -54,18 +53,6 @@ def context_digest(context: DiagnosticContext) -> str:
     return digest.hexdigest()
 
 
-def installed_packages() -> str:
-    """A digest of the packages installed where Python imports from (their ``.dist-info`` folders name each release)."""
-    names = sorted(
-        name
-        for folder in sys.path
-        if os.path.isdir(folder)
-        for name in os.listdir(folder)
-        if name.endswith((".dist-info", ".egg-info"))
-    )
-    return hashlib.sha256("\n".join(names).encode()).hexdigest()[:16]
-
-
 class KeptResults:
     """The kept results of one suite's diagnostics, all on the same ``context``."""
 
@@ -73,7 +60,6 @@ class KeptResults:
         self.derived, self.host = derived, host
         self.inputs = context_digest(context)
         self.code = files_digest([Path(illusion.__file__).parent])
-        self.installed = installed_packages()
 
     def get_or_make(self, entry: Provided, results: Mapping[str, Any], make: Callable[[], Any]) -> Any:
         """The result kept for the diagnostic ``entry`` provides, on these inputs; else ``make()``, kept."""
@@ -84,7 +70,6 @@ class KeptResults:
             "diagnostic": diagnostic.name,
             "release": release,
             "illusion": self.code,
-            "installed": self.installed,
             "inputs": self.inputs,
             "needs": {name: results[name] for name in diagnostic.needs},
         }

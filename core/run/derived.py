@@ -1,8 +1,9 @@
 """What a run derives from its inputs, kept beside the activation store so that a warm run redoes none of it.
 
 Each value is one JSON file (or ``.npz`` of arrays) under ``derived/<kind>/``, named by a digest of everything it was made
-from (the inputs, the plugin's release and code, the code of the step that made it), written
-atomically. An unreadable file is a miss: the value is made again and the file rewritten.
+from (the inputs, the plugin's release and code, the code of the step that made it, and the releases of the
+installed packages, which the step may call), written atomically. An unreadable file is a miss: the value is made
+again and the file rewritten.
 """
 
 from __future__ import annotations
@@ -11,6 +12,9 @@ import hashlib
 import importlib.util
 import json
 import os
+import site
+import sys
+import sysconfig
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -29,6 +33,22 @@ def code_digest(*modules: str) -> str:
         spec = importlib.util.find_spec(name)
         digest.update(Path(spec.origin).read_bytes() if spec is not None and spec.origin else name.encode())
     return digest.hexdigest()[:16]
+
+
+def installed_packages() -> str:
+    """A digest of the packages installed in this Python's site-packages (their ``.dist-info`` folders name each
+    release); folders that happen to be on ``sys.path``, such as a checkout's, do not count."""
+    folders = {*sysconfig.get_paths(vars=None).values(), site.getusersitepackages()} & set(sys.path)
+    names = sorted(
+        {
+            name
+            for folder in folders
+            if os.path.isdir(folder)
+            for name in os.listdir(folder)
+            if name.endswith((".dist-info", ".egg-info"))
+        }
+    )
+    return hashlib.sha256("\n".join(names).encode()).hexdigest()[:16]
 
 
 def files_digest(paths: Iterable[Path]) -> str:
@@ -55,7 +75,7 @@ class Derived:
         self.root = Path(root) / DERIVED
 
     def path(self, kind: str, made_from: Any, suffix: str = ".json") -> Path:
-        text = json.dumps(made_from, sort_keys=True, default=str)
+        text = json.dumps(made_from, sort_keys=True, default=str) + installed_packages()
         return self.root / kind / f"{hashlib.sha256(text.encode()).hexdigest()[:24]}{suffix}"
 
     def get(self, kind: str, made_from: Any) -> Any:

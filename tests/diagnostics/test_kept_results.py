@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import site
 import types
 from pathlib import Path
 
@@ -90,9 +91,10 @@ def test_the_run_id_and_clock_do_not_count_but_code_and_installed_packages_do(ru
     monkeypatch.setattr(host, "_fingerprints", {"illusion-counting": "changed"})  # the plugin's code changed
     write_diagnostics(second, host=host)
     assert len(calls) == 2
-    site = tmp_path / "site"
-    site.mkdir()
-    add_distribution(site, "umap-learn", "0.5.9", {})  # a package the analyses may use is installed
-    monkeypatch.syspath_prepend(str(site))
+    user_site = tmp_path / "site"
+    user_site.mkdir()
+    add_distribution(user_site, "umap-learn", "0.5.9", {})  # a package the analyses may use is installed (--user)
+    monkeypatch.setattr(site, "getusersitepackages", lambda: str(user_site))
+    monkeypatch.syspath_prepend(str(user_site))
     write_diagnostics(second, host=host)
     assert len(calls) == 3
