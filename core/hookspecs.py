@@ -23,7 +23,7 @@ from illusion.registrations import (
 )
 
 PROJECT = "illusion"
-HOOK_API_VERSION = "1.6"
+HOOK_API_VERSION = "1.7"
 
 hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)

@@ -51,7 +51,7 @@ class Settings:
 
 
 def context_of(run: RunData, settings: Settings, roles: Mapping[str, str] | None = None) -> DiagnosticContext:
-    """What every diagnostic reads of ``run``: its datasets, vectors, directions, top-k and statistics."""
+    """What every diagnostic reads of ``run``: its datasets, vectors, directions, top-k, statistics and control sets."""
     return DiagnosticContext(
         run_id=run.manifest.run_id,
         seed=run.config.seed,
@@ -63,10 +63,11 @@ def context_of(run: RunData, settings: Settings, roles: Mapping[str, str] | None
         conditions=run.conditions,
         directions=run.directions,
         top_index=run.top_index(),
-        stats=run.stats().to_json(),
-        manifest=run.manifest.to_json(),
+        stats=run.stats(),
+        manifest=run.manifest,
         roles=dict(roles or {}),
         settings=asdict(settings),
+        controls=run.controls(),
     )
 
 

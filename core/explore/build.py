@@ -166,7 +166,7 @@ class Explorer:
             return self.scores[identifier]["parts"]
         finding = self.findings.get(identifier)
         empty: dict[str, float | None] = {"concentration": None, "separation": None, "inconsistency": None}
-        return parts(finding.to_json(), None, len(self.datasets)) if finding else empty
+        return parts(finding, None, len(self.datasets)) if finding else empty
 
     def shown(self, identifier: str) -> dict[str, Any]:
         """The score and its parts as the report and the terminal show them, each with its 95% interval when there is one."""

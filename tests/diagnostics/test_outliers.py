@@ -5,6 +5,7 @@ import pytest
 
 from illusion.diagnostics.outliers import Rows, distances_from_mean, findings_without, most_distant, outliers, slot_shares
 from illusion.run import stats
+from illusion.run.schema import ConditionStats
 from illusion.run.topk import extremes
 
 
@@ -40,9 +41,10 @@ def test_outliers_fill_the_slots_and_removing_them_restores_overlap():
     directions = np.eye(dim, dtype=np.float32)
     ids, conditions = [f"neuron:{i}" for i in range(dim)], ["neuron"] * dim
     found = {n: extremes(v, directions, 5) for n, v in vectors.items()}
-    overall = stats.summarise_by_condition(
+    by_condition = stats.summarise_by_condition(
         stats.direction_findings({n: (f.top_index, f.top_score) for n, f in found.items()}, ids, conditions, 5)
     )
+    overall = {condition: ConditionStats.model_validate(row) for condition, row in by_condition.items()}
     result = outliers(vectors, {n: f.top_index for n, f in found.items()}, directions, ids, conditions, 5, overall)
     a, b = result["per_dataset"]["a"], result["per_dataset"]["b"]
     assert a["by_condition"]["neuron"]["share"]["0.01"] > 0.5 and b["by_condition"]["neuron"]["share"]["0.01"] < 0.2
