@@ -24,7 +24,7 @@ from illusion.registrations import DiagnosticContext, DiagnosticPlugin, Finding,
 from illusion.run.data import RunData, load_run_data
 from illusion.run.folder import DIAGNOSTICS, RunFolder
 from illusion.run.pipeline import Dataset
-from illusion.run.schema import FORMAT, Manifest
+from illusion.run.schema import FORMAT, FindingEntry, FindingPaper, Manifest, Measured, Problem
 
 
 @dataclass(frozen=True)
@@ -158,28 +158,25 @@ def described(
 ) -> dict[str, Any]:
     """A finding as ``diagnostics.json`` records it: what it is, how it is shown, the paper's value, and its values."""
     why = finding.incomparable(context) if finding.incomparable else None
-    return {
-        "diagnostic": diagnostic.name,
-        "title": finding.title,
-        "description": finding.description,
-        "per_condition": finding.per_condition,
-        "interval": finding.interval,
-        "shown": finding.shown,
-        "paper": None
+    return FindingEntry(
+        diagnostic=diagnostic.name,
+        title=finding.title,
+        description=finding.description,
+        per_condition=finding.per_condition,
+        interval=finding.interval,
+        shown=finding.shown,
+        paper=None
         if finding.paper is None and finding.paper_text is None
-        else {"value": finding.paper, "text": finding.paper_text, "why": why},
-        "warned_by": list(finding.warned_by),
-        "values": {key: value.to_json() for key, value in values.items()},
-    }
+        else FindingPaper(value=finding.paper, text=finding.paper_text, why=why),
+        warned_by=list(finding.warned_by),
+        values={key: Measured.model_validate(value.to_json()) for key, value in values.items()},
+    ).to_json()
 
 
 def _problem(entry: Provided, message: str) -> dict[str, Any]:
-    return {
-        "diagnostic": entry.registration.name,
-        "plugin": entry.plugin,
-        "distribution": entry.distribution.name,
-        "message": message,
-    }
+    return Problem(
+        diagnostic=entry.registration.name, plugin=entry.plugin, distribution=entry.distribution.name, message=message
+    ).to_json()
 
 
 def diagnose(

@@ -16,7 +16,7 @@ import numpy as np
 from illusion.errors import PluginError
 from illusion.host import Host
 from illusion.registrations import WHOLE, DiagnosticContext, DiagnosticPlugin
-from illusion.run.schema import DatasetEntry, Manifest, Separability, Stats
+from illusion.run.schema import DatasetEntry, FindingEntry, Manifest, Separability, Stats
 
 NEURONS = "neuron"  # the sampler plugin whose directions the paper's neuron figures describe
 __all__ = ["WHOLE", "describe", "flags", "measure"]
@@ -33,9 +33,10 @@ def flags(cell: Mapping[str, Any], finding: Mapping[str, Any] | None = None) -> 
     return [flag for flag in found if flag in (*CELL_WIDE, *finding.get("warned_by", ()))]
 
 
-def measure(diagnostics: Mapping[str, Any]) -> dict[str, dict[str, dict[str, Any]]]:
-    """Every finding of one cell: ``{finding: {condition or "all": {"value", "interval", "chance", "parts"?}}}``."""
-    return {key: dict(entry["values"]) for key, entry in diagnostics["findings"].items()}
+def measure(found: Mapping[str, FindingEntry]) -> dict[str, dict[str, dict[str, Any]]]:
+    """Every finding of one cell (its diagnostics' ``findings``): ``{finding: {condition or "all": {"value",
+    "interval", "chance", "parts"?}}}``."""
+    return {key: {c: value.to_json() for c, value in entry.values.items()} for key, entry in found.items()}
 
 
 def describe(host: Host, k: int, datasets: int, measured: Collection[str]) -> list[dict[str, Any]]:
