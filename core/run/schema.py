@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, StrictInt, ValidationError
 
 from illusion.directions import condition_of
 from illusion.errors import IllusionError
@@ -337,12 +337,12 @@ class Annotation(Model):
     dataset: str | None
     datasets: list[str]
     annotator: str
-    annotation_id: int | None
+    annotation_id: StrictInt | None
     pattern: str | None
-    fits: list[int] | None
+    fits: list[StrictInt] | None  # sentence numbers from 1, in the run's order
     description: str | None
     taxonomy: str | None
-    confidence: int | None
+    confidence: StrictInt | None
     same_concept: str | None
     lead_time: float | None
     created_at: str | None
