@@ -144,12 +144,10 @@ class Subject:
         found = {name: extremes(v, directions, 5) for name, v in vectors.items()}
         top = {name: (np.asarray(f.top_index), np.asarray(f.top_score)) for name, f in found.items()}
         per_direction = stats.direction_findings(top, ids, conditions, 5)
-        run_stats = Stats.model_validate(
-            {
-                "directions": per_direction,
-                "conditions": stats.summarise_by_condition(per_direction),
-                "separability": stats.dataset_classifier(vectors, self.seed),
-            }
+        run_stats = Stats(
+            directions=per_direction,
+            conditions=stats.summarise_by_condition(per_direction),
+            separability=stats.dataset_classifier(vectors, self.seed),
         )
         manifest = Manifest(
             run_id="conformance",

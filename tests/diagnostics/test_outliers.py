@@ -5,7 +5,6 @@ import pytest
 
 from illusion.diagnostics.outliers import Rows, distances_from_mean, findings_without, most_distant, outliers, slot_shares
 from illusion.run import stats
-from illusion.run.schema import ConditionStats
 from illusion.run.topk import extremes
 
 
@@ -41,10 +40,9 @@ def test_outliers_fill_the_slots_and_removing_them_restores_overlap():
     directions = np.eye(dim, dtype=np.float32)
     ids, conditions = [f"neuron:{i}" for i in range(dim)], ["neuron"] * dim
     found = {n: extremes(v, directions, 5) for n, v in vectors.items()}
-    by_condition = stats.summarise_by_condition(
+    overall = stats.summarise_by_condition(
         stats.direction_findings({n: (f.top_index, f.top_score) for n, f in found.items()}, ids, conditions, 5)
     )
-    overall = {condition: ConditionStats.model_validate(row) for condition, row in by_condition.items()}
     result = outliers(vectors, {n: f.top_index for n, f in found.items()}, directions, ids, conditions, 5, overall)
     a, b = result["per_dataset"]["a"], result["per_dataset"]["b"]
     assert a["by_condition"]["neuron"]["share"]["0.01"] > 0.5 and b["by_condition"]["neuron"]["share"]["0.01"] < 0.2
@@ -64,6 +62,6 @@ def test_findings_without_nothing_match_the_full_top_k():
     found = {n: extremes(v, directions, 3) for n, v in vectors.items()}
     top = {n: (f.top_index, f.top_score) for n, f in found.items()}
     assert full == stats.summarise_by_condition(stats.direction_findings(top, list("wxyz"), ["c"] * 4, 3))
-    assert full["c"]["directions"] == 4 and 0 <= full["c"]["range_overlap_share"] <= 1
+    assert full["c"].directions == 4 and 0 <= full["c"].range_overlap_share <= 1
     removed = findings_without(vectors, {"b": np.arange(60)[:57]}, directions, list("wxyz"), ["c"] * 4, 3)
     assert removed != full

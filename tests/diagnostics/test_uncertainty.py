@@ -17,7 +17,6 @@ from illusion.diagnostics.uncertainty import (
     top_sorted,
     weighted_top,
 )
-from illusion.run.schema import DirectionStats
 from illusion.run.stats import direction_findings
 from illusion.run.topk import extremes
 
@@ -44,7 +43,7 @@ def test_unit_weights_reproduce_the_runs_own_parts():
     resampler = Resampler(vectors, directions, k)
     got = resampler.parts({name: np.ones((1, len(v)), dtype=np.int64) for name, v in vectors.items()})
     for d, identifier in enumerate(ids):
-        expected = parts(DirectionStats.model_validate(findings[identifier]), None, len(vectors))
+        expected = parts(findings[identifier], None, len(vectors))
         assert got["concentration"][0, d] == pytest.approx(expected["concentration"])
         assert got["separation"][0, d] == pytest.approx(expected["separation"])
 
