@@ -45,7 +45,7 @@ def compute_agreement(run: LabelledRun, *, n_resamples: int = 1000, seed: int = 
         "conditions": {"table": condition_table(run, **common), "comparisons": compare_conditions(run, **common)},
         "cross_dataset": cross_dataset(run, **common),
         "annotators": annotator_summary(run, reliability["pattern"]["cohen_kappa"]),
-        "automatic": {"separability": run.stats.get("separability")},
+        "automatic": {"separability": run.stats.separability.to_json() if run.stats else None},
         "notes": list(run.notes),
     }
     result["limitations"] = limitations(result)

@@ -19,7 +19,7 @@ from illusion.annotations.campaign import tasks
 from illusion.annotations.campaign.rows import latest_per_annotator
 from illusion.errors import IllusionError
 from illusion.run.folder import ANNOTATIONS, RunFolder
-from illusion.run.schema import Annotation
+from illusion.run.schema import Annotation, Stats
 
 CONTROL = "control"
 PATTERN = ("yes", "no")
@@ -98,7 +98,7 @@ class LabelledRun:
     sets: dict[str, RatedItem]  # set_id -> task, every set of the run included (labelled or not)
     pairs: dict[str, RatedItem]
     annotators: list[str]
-    stats: dict
+    stats: Stats | None  # None when the run has no stats.json
     rows: int
     duplicates: int
     notes: list[str]
@@ -111,8 +111,7 @@ def load_labelled_run(run_dir: str | Path, rows: list[Annotation] | None = None,
     path = campaign.path
     notes = []
     folder = RunFolder(path)
-    found = folder.optional_stats()
-    stats = found.to_json() if found is not None else None
+    stats = folder.optional_stats()
     if stats is None:
         notes.append("stats.json is absent: no automatic statistics to show beside the human ones")
     if rows is None:
@@ -150,7 +149,7 @@ def load_labelled_run(run_dir: str | Path, rows: list[Annotation] | None = None,
         sets=sets,
         pairs=pairs,
         annotators=sorted({row.annotator for row in rows}),
-        stats=stats if isinstance(stats, dict) else {},
+        stats=stats,
         rows=len(rows),
         duplicates=duplicates,
         notes=notes,

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from itertools import combinations
 from typing import Any
 
-from illusion.run.schema import Diagnostics, FindingEntry, Stats
+from illusion.run.schema import Diagnostics, FindingEntry, Manifest, Stats
 
 IGNORED_SETTINGS = {"cache_dir", "diagnostics", "model.device", "model.batch_size"}
 
@@ -41,11 +41,11 @@ def flat_settings(config: Mapping[str, Any], diagnostics: Mapping[str, Any] | No
     return {key: value for key, value in flat.items() if key not in IGNORED_SETTINGS}
 
 
-def run_settings(manifest: Mapping[str, Any]) -> dict[str, Any]:
+def run_settings(manifest: Manifest) -> dict[str, Any]:
     """The configuration with the model's resolved identity (layer, pooling, ... with defaults filled in) and each dataset's content hash."""
-    config = dict(manifest["config"])
-    config["model"] = {**config.get("model", {}), **manifest.get("model", {})}
-    hashes = {d["name"]: d.get("hash") for d in manifest.get("datasets", [])}
+    config: dict[str, Any] = dict(manifest.config)
+    config["model"] = {**config.get("model", {}), **(manifest.model or {})}
+    hashes = {d.name: d.hash for d in manifest.datasets}
     config["datasets"] = [{**d, "content": hashes.get(d.get("name"))} for d in config.get("datasets", [])]
     return config
 
@@ -114,8 +114,7 @@ def compare(runs: Mapping[str, Any]) -> dict[str, Any]:
     typed = {label: view.folder.diagnostics() for label, view in views.items()}
     diagnostics = {label: found.to_json() if found else None for label, found in typed.items()}
     settings = [
-        flat_settings(run_settings(view.manifest.to_json()), (diagnostics[label] or {}).get("settings"))
-        for label, view in views.items()
+        flat_settings(run_settings(view.manifest), (diagnostics[label] or {}).get("settings")) for label, view in views.items()
     ]
     changed = differing(settings)
     scores = {
