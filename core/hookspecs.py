@@ -4,7 +4,7 @@ The ``illusion_<kind>s`` hooks return an iterable of typed registrations; the ot
 called with data and answer it (e.g. ``illusion_task_predictions``).
 
 Bump ``HOOK_API_VERSION``'s minor number when a hook is added, and its major number
-when a hook's signature or meaning changes.
+when a hook's signature or meaning, or a registration type's contract, changes.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from illusion.registrations import (
 )
 
 PROJECT = "illusion"
-HOOK_API_VERSION = "1.6"
+HOOK_API_VERSION = "2.0"
 
 hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)

@@ -16,13 +16,16 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from illusion.errors import IllusionWarning, PluginError
 from illusion.params import RESERVED_NAMES, Param, ParamSet
 from illusion.records import SHARED_DATASET_PARAM_NAMES, SHARED_DATASET_PARAMS, Record, check_record, check_unique_ids, prepare
+
+if TYPE_CHECKING:  # the run folder's models, imported only for their types: ``import illusion`` stays light
+    from illusion.run.schema import ControlSet, JsonObject, Manifest, Stats
 
 _NAME = re.compile(r"^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$")
 
@@ -460,14 +463,16 @@ def _plain(number: Any) -> float | None:
 
 @dataclass(frozen=True)
 class DiagnosticContext:
-    """What a diagnostic reads of a run: its datasets, vectors, directions, top-k and statistics, and earlier results.
+    """What a diagnostic reads of a run: its datasets, vectors, directions, top-k, statistics, control sets and earlier results.
 
     ``vectors[name]``: a dataset's sentence vectors ``(sentences, dim)``, often memory-mapped read-only;
     ``texts[name]`` its sentences; ``directions``: ``(directions, dim)`` float32, rows in ``direction_ids`` order;
     ``conditions``: each direction's condition (sampler label); ``top_index[name]``: each direction's top-k sentence
-    rows ``(directions, k)``; ``stats``: the run's ``stats.json``; ``manifest``: its ``manifest.json`` (``config``
-    inside); ``roles``: each condition's sampler role; ``settings``: the diagnostics settings; ``results``: the parts
-    of ``diagnostics.json`` computed so far (every diagnostic named in ``needs`` is there).
+    rows ``(directions, k)``; ``stats``: the run's ``stats.json`` (:class:`illusion.run.schema.Stats`); ``manifest``:
+    its ``manifest.json`` (:class:`illusion.run.schema.Manifest`, ``config`` inside); ``roles``: each condition's
+    sampler role; ``settings``: the diagnostics settings; ``results``: the parts of ``diagnostics.json`` computed so
+    far (every diagnostic named in ``needs`` is there); ``controls``: the run's control sets (``controls.jsonl``, k
+    random sentences of a dataset per condition, :class:`illusion.run.schema.ControlSet`; empty when it has none).
     """
 
     run_id: str
@@ -480,17 +485,18 @@ class DiagnosticContext:
     conditions: Sequence[str]
     directions: np.ndarray
     top_index: Mapping[str, np.ndarray]
-    stats: Mapping[str, Any]
-    manifest: Mapping[str, Any]
+    stats: Stats
+    manifest: Manifest
     roles: Mapping[str, str] = field(default_factory=dict)
     settings: Mapping[str, Any] = field(default_factory=dict)
     results: Mapping[str, Any] = field(default_factory=dict)
+    controls: Sequence[ControlSet] = ()
     shared: Callable[[str, Callable[[], Any]], Any] | None = None  # computes a named intermediate once per suite, timed
 
     @property
-    def config(self) -> Mapping[str, Any]:
+    def config(self) -> JsonObject:
         """The run's configuration as recorded in its manifest."""
-        return self.manifest.get("config", {})
+        return self.manifest.config
 
     def once(self, name: str, compute: Callable[[], Any]) -> Any:
         """``compute()``, shared by every diagnostic of the suite that asks for ``name`` (timed under it)."""

@@ -45,7 +45,7 @@ def compute_agreement(run: LabelledRun, *, n_resamples: int = 1000, seed: int = 
         "conditions": {"table": condition_table(run, **common), "comparisons": compare_conditions(run, **common)},
         "cross_dataset": cross_dataset(run, **common),
         "annotators": annotator_summary(run, reliability["pattern"]["cohen_kappa"]),
-        "automatic": {"separability": run.stats.get("separability")},
+        "automatic": {"separability": run.stats.separability.to_json() if run.stats else None},
         "notes": list(run.notes),
     }
     result["limitations"] = limitations(result)
@@ -82,12 +82,12 @@ def annotator_summary(run: LabelledRun, pattern_kappas: list[dict]) -> dict[str,
     for annotator in run.annotators:
         own = [task for task in run.sets.values() if annotator in task.labels]
         rows = [task.labels[annotator] for task in own]
-        patterns = [row["pattern"] for row in rows if row.get("pattern")]
-        fits = [len(row["fits"]) for row in rows if row.get("pattern") == "yes" and row.get("fits") is not None]
+        patterns = [row.pattern for row in rows if row.pattern]
+        fits = [len(row.fits) for row in rows if row.pattern == "yes" and row.fits is not None]
         times = [
-            row["lead_time"]
+            row.lead_time
             for task in [*own, *run.pairs.values()]
-            if (row := task.labels.get(annotator)) and row.get("lead_time") is not None
+            if (row := task.labels.get(annotator)) and row.lead_time is not None
         ]
         kappas = [entry["value"] for entry in pattern_kappas if annotator in entry["annotators"] and entry["value"] is not None]
         summary[annotator] = {
@@ -105,11 +105,11 @@ def annotator_summary(run: LabelledRun, pattern_kappas: list[dict]) -> dict[str,
 def _agreement_with_others(annotator: str, tasks: list[RatedItem]) -> dict:
     """The share of this annotator's pattern labels that match another annotator's label of the same set."""
     pairs = [
-        row.get("pattern") == task.labels[annotator]["pattern"]
+        row.pattern == task.labels[annotator].pattern
         for task in tasks
-        if task.labels[annotator].get("pattern")
+        if task.labels[annotator].pattern
         for other, row in task.labels.items()
-        if other != annotator and row.get("pattern")
+        if other != annotator and row.pattern
     ]
     return share(sum(pairs), len(pairs), "no set labelled by this annotator and another")
 

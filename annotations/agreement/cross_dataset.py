@@ -13,6 +13,7 @@ connected groups of datasets with an agreed pattern under that relation. Groups 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from itertools import combinations
 
 import numpy as np
@@ -20,6 +21,7 @@ import numpy as np
 from illusion.annotations.agreement.conditions import condition_order, share
 from illusion.annotations.agreement.ratings import LabelledRun, RatedItem, components
 from illusion.annotations.agreement.reliability import mean
+from illusion.run.schema import ConditionStats
 
 CALLS = ("global", "dataset-level", "none", "undetermined")
 
@@ -35,8 +37,8 @@ def judge_direction(group: str, condition: str, run: LabelledRun) -> dict:
     sets = {task.dataset: task for task in run.sets.values() if task.group == group}
     datasets = [name for name in run.datasets if name in sets]
     pairs = {frozenset(task.datasets): task for task in run.pairs.values() if task.group == group}
-    automatic = _mapping(_mapping(run.stats.get("directions")).get(group))
-    overlaps, pooled = _mapping(automatic.get("range_overlap")), _mapping(automatic.get("pooled"))
+    automatic = run.stats.directions.get(group) if run.stats else None  # none for control sets and runs without stats.json
+    overlaps = automatic.range_overlap if automatic else {}
     pair_rows = [_pair(a, b, pairs.get(frozenset((a, b))), overlaps) for a, b in combinations(datasets, 2)]
     with_pattern = [name for name in datasets if sets[name].call == "pattern"]
     concept = _concepts(with_pattern, pair_rows, lambda same: same)
@@ -56,8 +58,8 @@ def judge_direction(group: str, condition: str, run: LabelledRun) -> dict:
         "same_share": _same_share(pair_rows),
         "taxonomy_agree": (len(resolved) == 1) if sum(g is not None for g in guesses.values()) >= 2 else None,
         "automatic": {
-            "largest_dataset": pooled.get("largest_dataset"),
-            "largest_share": pooled.get("largest_share"),
+            "largest_dataset": automatic.pooled.largest_dataset if automatic else None,
+            "largest_share": automatic.pooled.largest_share if automatic else None,
             "range_overlap_share": float(np.mean([bool(v) for v in overlaps.values()])) if overlaps else None,
         },
     }
@@ -133,7 +135,7 @@ def _mode(values: list) -> str | None:
 
 
 def _summaries(directions: dict[str, dict], run: LabelledRun, n_resamples: int, seed: int) -> dict:
-    automatic = _mapping(run.stats.get("conditions"))
+    automatic = run.stats.conditions if run.stats else {}
     return {
         condition: _summary(
             condition, [e for e in directions.values() if e["condition"] == condition], automatic, n_resamples, seed
@@ -142,7 +144,7 @@ def _summaries(directions: dict[str, dict], run: LabelledRun, n_resamples: int, 
     }
 
 
-def _summary(condition: str, entries: list[dict], automatic: dict, n_resamples: int, seed: int) -> dict:
+def _summary(condition: str, entries: list[dict], automatic: Mapping[str, ConditionStats], n_resamples: int, seed: int) -> dict:
     """One condition's calls, and its means over directions with at least one labelled set."""
     labelled = [e for e in entries if any(d["call"] != "unlabelled" for d in e["datasets"].values())]
     agree = [e["taxonomy_agree"] for e in entries if e["taxonomy_agree"] is not None]
@@ -166,9 +168,5 @@ def _summary(condition: str, entries: list[dict], automatic: dict, n_resamples: 
         "distinct_concepts_upper_bounds": sum(e["distinct_concepts_upper_bound"] for e in labelled),
         "same_share": average([e["same_share"] for e in entries if e["same_share"] is not None], "same_share"),
         "taxonomy_agree": share(sum(agree), len(agree), "no direction has taxonomy guesses in two datasets"),
-        "automatic": _mapping(automatic.get(condition)),
+        "automatic": automatic[condition].to_json() if condition in automatic else {},
     }
-
-
-def _mapping(value) -> dict:
-    return value if isinstance(value, dict) else {}

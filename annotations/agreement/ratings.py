@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from scipy.sparse import coo_matrix
@@ -20,6 +19,7 @@ from illusion.annotations.campaign import tasks
 from illusion.annotations.campaign.rows import latest_per_annotator
 from illusion.errors import IllusionError
 from illusion.run.folder import ANNOTATIONS, RunFolder
+from illusion.run.schema import Annotation, Stats
 
 CONTROL = "control"
 PATTERN = ("yes", "no")
@@ -47,7 +47,6 @@ FIELDS = (
 )
 
 _REQUIRED = ("task_uid", "task_type", "set_id", "condition", "annotator")
-_OPTIONAL_STR = ("run_id", "direction", "dataset", "description", "created_at", "updated_at")
 _CHOICES = {"task_type": ("set", "pair"), "pattern": PATTERN, "taxonomy": TAXONOMY, "same_concept": SAME_CONCEPT}
 
 
@@ -61,7 +60,7 @@ class RatedItem:
     group: str | None  # the direction; for control sets, the group of control sets compared across datasets
     datasets: tuple[str, ...]
     size: int | None = None  # sentences in a set
-    labels: dict[str, dict] = field(default_factory=dict)  # annotator -> annotation row
+    labels: dict[str, Annotation] = field(default_factory=dict)  # annotator -> their label
 
     @property
     def dataset(self) -> str | None:
@@ -69,7 +68,7 @@ class RatedItem:
 
     def votes(self, name: str) -> list:
         """The non-missing values of one field, one per annotator, in annotator order."""
-        return [row[name] for _, row in sorted(self.labels.items()) if row.get(name) is not None]
+        return [value for _, row in sorted(self.labels.items()) if (value := getattr(row, name)) is not None]
 
     @property
     def call(self) -> str:
@@ -83,11 +82,7 @@ class RatedItem:
 
     def fit_counts(self) -> list[int]:
         """Sentences marked as fitting, per annotator who saw a pattern and marked them."""
-        return [
-            len(row["fits"])
-            for _, row in sorted(self.labels.items())
-            if row.get("pattern") == "yes" and row.get("fits") is not None
-        ]
+        return [len(row.fits) for _, row in sorted(self.labels.items()) if row.pattern == "yes" and row.fits is not None]
 
 
 @dataclass
@@ -103,34 +98,33 @@ class LabelledRun:
     sets: dict[str, RatedItem]  # set_id -> task, every set of the run included (labelled or not)
     pairs: dict[str, RatedItem]
     annotators: list[str]
-    stats: dict
+    stats: Stats | None  # None when the run has no stats.json
     rows: int
     duplicates: int
     notes: list[str]
 
 
-def load_labelled_run(run_dir: str | Path, rows: list[dict] | None = None, source: str = "the export") -> LabelledRun:
+def load_labelled_run(run_dir: str | Path, rows: list[Annotation] | None = None, source: str = "the export") -> LabelledRun:
     """The run's sets and pairs as ``illusion export`` builds them, with the labels of ``annotations.jsonl``
     (or ``rows`` read from ``source``)."""
     campaign = tasks.load_campaign_run(run_dir)
     path = campaign.path
     notes = []
     folder = RunFolder(path)
-    found = folder.optional_stats()
-    stats = found.to_json() if found is not None else None
+    stats = folder.optional_stats()
     if stats is None:
         notes.append("stats.json is absent: no automatic statistics to show beside the human ones")
     if rows is None:
         source = str(folder / ANNOTATIONS)
-        rows = folder.read_jsonl(ANNOTATIONS, "annotations file (run `illusion import` first)")
+        rows = folder.annotations("annotations file (run `illusion import` first)")
     if not rows:
         raise IllusionError(f"{source}: no annotations; label some sets in Label Studio, then run `illusion import`")
     sets, pairs, groups = _expected(campaign)
     for number, row in enumerate(rows, 1):
-        validate_row(row, f"{source}, row {number}", sets.get(row.get("set_id", "")) if isinstance(row, dict) else None)
-        if row.get("run_id") not in (None, campaign.run_id):
+        validate_row(row, f"{source}, line {number}", sets.get(row.set_id))
+        if row.run_id != campaign.run_id:
             raise IllusionError(
-                f"{source}, row {number}: run_id {row['run_id']!r} is not this run's {campaign.run_id!r}; "
+                f"{source}, line {number}: run_id {row.run_id!r} is not this run's {campaign.run_id!r}; "
                 "re-run `illusion import` on this run folder"
             )
     rows, duplicates = latest_per_annotator(rows)
@@ -138,11 +132,11 @@ def load_labelled_run(run_dir: str | Path, rows: list[dict] | None = None, sourc
         notes.append(f"{duplicates} repeated label(s) of a task by the same annotator: kept the latest of each")
     strangers = 0
     for row in rows:
-        table = sets if row["task_type"] == "set" else pairs
-        if row["set_id"] not in table:
+        table = sets if row.task_type == "set" else pairs
+        if row.set_id not in table:
             strangers += 1
-            table[row["set_id"]] = _task(row)
-        table[row["set_id"]].labels[row["annotator"]] = row
+            table[row.set_id] = _task(row)
+        table[row.set_id].labels[row.annotator] = row
     if strangers:
         notes.append(f"{strangers} label(s) of tasks this run folder does not list: counted, but outside any cross-dataset group")
     return LabelledRun(
@@ -154,8 +148,8 @@ def load_labelled_run(run_dir: str | Path, rows: list[dict] | None = None, sourc
         groups=groups,
         sets=sets,
         pairs=pairs,
-        annotators=sorted({row["annotator"] for row in rows}),
-        stats=stats if isinstance(stats, dict) else {},
+        annotators=sorted({row.annotator for row in rows}),
+        stats=stats,
         rows=len(rows),
         duplicates=duplicates,
         notes=notes,
@@ -189,44 +183,27 @@ def _expected(campaign: tasks.CampaignRun) -> tuple[dict[str, RatedItem], dict[s
     return sets, pair_tasks, groups
 
 
-def validate_row(row: Any, where: str, task: RatedItem | None = None) -> None:
-    """Raise a one-line error naming the row and field when ``row`` breaks the annotations schema."""
+def validate_row(row: Annotation, where: str, task: RatedItem | None = None) -> None:
+    """Raise a one-line error naming the row and field when ``row`` (typed by the schema) holds what no form allows."""
     fix = "re-run `illusion import`"
-    if not isinstance(row, dict):
-        raise IllusionError(f"{where}: expected a JSON object, got {type(row).__name__}; {fix}")
     for name in _REQUIRED:
-        if not isinstance(row.get(name), str) or not row[name]:
-            raise IllusionError(f"{where}: field {name!r} must be a non-empty string, got {row.get(name)!r}; {fix}")
-    if row.get("annotation_id") is not None and (
-        isinstance(row["annotation_id"], bool) or not isinstance(row["annotation_id"], int)
-    ):
-        raise IllusionError(f"{where}: field 'annotation_id' must be an integer or null, got {row['annotation_id']!r}; {fix}")
-    for name in _OPTIONAL_STR:
-        if row.get(name) is not None and not isinstance(row[name], str):
-            raise IllusionError(f"{where}: field {name!r} must be a string or null, got {row[name]!r}; {fix}")
+        if not getattr(row, name):
+            raise IllusionError(f"{where}: field {name!r} must be a non-empty string, got ''; {fix}")
     for name, allowed in _CHOICES.items():
-        if row.get(name) is not None and row[name] not in allowed:
-            raise IllusionError(f"{where}: field {name!r} is {row[name]!r}, expected one of {', '.join(allowed)}; {fix}")
-    datasets = row.get("datasets")
-    if not isinstance(datasets, list) or not all(isinstance(d, str) for d in datasets):
-        raise IllusionError(f"{where}: field 'datasets' must be a list of dataset names, got {datasets!r}; {fix}")
-    if row["task_type"] == "pair" and len(datasets) != 2:
-        raise IllusionError(f"{where}: a pair task needs exactly 2 'datasets', got {datasets!r}; {fix}")
-    if row["task_type"] == "set" and not (row.get("dataset") or len(datasets) == 1):
+        if (value := getattr(row, name)) is not None and value not in allowed:
+            raise IllusionError(f"{where}: field {name!r} is {value!r}, expected one of {', '.join(allowed)}; {fix}")
+    if row.task_type == "pair" and len(row.datasets) != 2:
+        raise IllusionError(f"{where}: a pair task needs exactly 2 'datasets', got {row.datasets!r}; {fix}")
+    if row.task_type == "set" and not (row.dataset or len(row.datasets) == 1):
         raise IllusionError(f"{where}: a set task needs its 'dataset'; {fix}")
-    confidence = row.get("confidence")
-    if confidence is not None and (isinstance(confidence, bool) or confidence not in CONFIDENCE):
-        raise IllusionError(f"{where}: field 'confidence' is {confidence!r}, expected an integer 1 to 5 or null; {fix}")
-    fits, size = row.get("fits"), task.size if task and task.size else None
-    if fits is not None and (
-        not isinstance(fits, list)
-        or not all(isinstance(n, int) and not isinstance(n, bool) and 1 <= n <= (size or n) for n in fits)
-    ):
+    if row.confidence is not None and row.confidence not in CONFIDENCE:
+        raise IllusionError(f"{where}: field 'confidence' is {row.confidence!r}, expected an integer 1 to 5 or null; {fix}")
+    size = task.size if task and task.size else None
+    if row.fits is not None and not all(1 <= n <= (size or n) for n in row.fits):
         limit = f" 1 to {size}" if size else " from 1"
-        raise IllusionError(f"{where}: field 'fits' must list sentence numbers{limit}, got {fits!r}; {fix}")
-    lead_time = row.get("lead_time")
-    if lead_time is not None and (isinstance(lead_time, bool) or not isinstance(lead_time, (int, float)) or lead_time < 0):
-        raise IllusionError(f"{where}: field 'lead_time' must be seconds (a number >= 0) or null, got {lead_time!r}; {fix}")
+        raise IllusionError(f"{where}: field 'fits' must list sentence numbers{limit}, got {row.fits!r}; {fix}")
+    if row.lead_time is not None and row.lead_time < 0:
+        raise IllusionError(f"{where}: field 'lead_time' must be seconds (a number >= 0) or null, got {row.lead_time!r}; {fix}")
 
 
 def field_codes(tasks: Sequence[RatedItem], spec: FieldSpec, annotators: Sequence[str], k: int) -> np.ndarray:
@@ -244,16 +221,16 @@ def field_codes(tasks: Sequence[RatedItem], spec: FieldSpec, annotators: Sequenc
             if row is None:
                 continue
             if spec.name == "fits":
-                fits = row.get("fits") if row.get("pattern") == "yes" else ([] if row.get("pattern") == "no" else None)
+                fits = row.fits if row.pattern == "yes" else ([] if row.pattern == "no" else None)
                 if fits is not None:
                     size = task.size or k
                     codes[rater, column, :size] = np.isin(np.arange(1, size + 1), fits)
-            elif row.get(spec.name) is not None:
-                codes[rater, column, 0] = spec.categories.index(row[spec.name])
+            elif (value := getattr(row, spec.name)) is not None:
+                codes[rater, column, 0] = spec.categories.index(value)
     return codes
 
 
-def _task(row: dict) -> RatedItem:
+def _task(row: Annotation) -> RatedItem:
     """A task known only from its labels: grouped by its direction, if it has one."""
-    datasets = tuple(row["datasets"]) if row["task_type"] == "pair" else (row.get("dataset") or row["datasets"][0],)
-    return RatedItem(row["set_id"], row["task_type"], row["condition"], row.get("direction"), datasets)
+    datasets = tuple(row.datasets) if row.task_type == "pair" else (row.dataset or row.datasets[0],)
+    return RatedItem(row.set_id, row.task_type, row.condition, row.direction, datasets)

@@ -21,6 +21,7 @@ from illusion.common.seeds import rng_for
 from illusion.errors import IllusionError
 from illusion.run.control_sets import ATTENTION, RAREST, WORD
 from illusion.run.folder import CHECKS
+from illusion.run.schema import Annotation
 
 CONDITION = ATTENTION  # the condition of attention checks' tasks and rows
 PASS_SHARE = 0.8  # an annotator who says "yes" to fewer of the checks than this is flagged
@@ -81,16 +82,16 @@ def _word_at(text: str, word: str) -> list[int]:
     return [found.start(), found.end()]
 
 
-def attention_scores(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+def attention_scores(rows: list[Annotation]) -> dict[str, dict[str, Any]]:
     """Per annotator: checks answered, how many were seen as a pattern, the share, and a flag below
     :data:`PASS_SHARE` (pair tasks of checks are camouflage, not scored)."""
     scores: dict[str, dict[str, Any]] = {}
     for row in rows:
-        if row.get("task_type", "set") != "set":
+        if row.task_type != "set":
             continue
-        mine = scores.setdefault(row["annotator"], {"checks": 0, "passed": 0})
+        mine = scores.setdefault(row.annotator, {"checks": 0, "passed": 0})
         mine["checks"] += 1
-        mine["passed"] += row["pattern"] == "yes"
+        mine["passed"] += row.pattern == "yes"
     for mine in scores.values():
         mine["score"] = mine["passed"] / mine["checks"]
         mine["flagged"] = mine["score"] < PASS_SHARE

@@ -21,6 +21,7 @@ from illusion.annotations.campaign.rows import annotation_rows, row_order
 from illusion.annotations.campaign.tasks import TASK_TYPES, CampaignRun, Task, load_campaign_run
 from illusion.common.files import read_json
 from illusion.run.folder import ANNOTATIONS, ANNOTATIONS_REJECTS, ANNOTATIONS_SUMMARY, RunFolder
+from illusion.run.schema import Annotation
 
 
 @dataclass
@@ -32,7 +33,7 @@ class Gathered:
     tasks: dict[str, list[Task]]
     ledger: dict[str, Any]
     sources: list[str]
-    rows: list[dict[str, Any]]
+    rows: list[Annotation]
     counts: Counter
     covered: set[tuple[str, str | None]]
     rejects: list[dict[str, Any]]
@@ -67,13 +68,13 @@ def import_campaign(run_dir, backend: Backend, files: tuple[str | Path, ...] = (
     got = gather(run_dir, backend, files)
     run, tasks, counts = got.run, got.tasks, got.counts
     folder = RunFolder(run.path)
-    previous = folder.read_jsonl(ANNOTATIONS, "annotations file") if folder.has(ANNOTATIONS) else []
+    previous = folder.annotations() if folder.has(ANNOTATIONS) else []
     kept = _kept_rows(previous, got.covered, got.ledger) if files else []
     rows = sorted(got.rows + kept, key=row_order)
-    checks = [row for row in rows if row["condition"] == CONDITION]  # never counted as data
-    rows = [row for row in rows if row["condition"] != CONDITION]
+    checks = [row for row in rows if row.condition == CONDITION]  # never counted as data
+    rows = [row for row in rows if row.condition != CONDITION]
     data_tasks = {t: sum(task.condition != CONDITION for task in tasks[t]) for t in TASK_TYPES}
-    annotated = Counter(task_type for task_type, _ in {(r["task_type"], r["task_uid"]) for r in rows})
+    annotated = Counter(task_type for task_type, _ in {(r.task_type, r.task_uid) for r in rows})
     changes = _changes(previous, rows)
     if changes["removed"] or changes["changed"]:
         changes["kept_as"] = folder.keep_previous(ANNOTATIONS, ANNOTATIONS_SUMMARY)[ANNOTATIONS].name
@@ -81,15 +82,13 @@ def import_campaign(run_dir, backend: Backend, files: tuple[str | Path, ...] = (
         "run_id": run.run_id,
         "sources": got.sources,
         "annotations": len(rows),
-        "annotators": len({row["annotator"] for row in rows}),
+        "annotators": len({row.annotator for row in rows}),
         "tasks": data_tasks,
         "unannotated_tasks": {t: data_tasks[t] - annotated[t] for t in TASK_TYPES},
         "skipped": counts["skipped"],
         # "Yes, a pattern" whose kind is "No pattern": kept as answered, listed for a look.
         "inconsistent": [
-            {"task_uid": r["task_uid"], "annotator": r["annotator"]}
-            for r in rows
-            if (r["pattern"], r["taxonomy"]) == ("yes", "none")
+            {"task_uid": r.task_uid, "annotator": r.annotator} for r in rows if (r.pattern, r.taxonomy) == ("yes", "none")
         ],
         "superseded": counts["superseded"],
         "kept_from_previous_import": len(kept),
@@ -98,12 +97,12 @@ def import_campaign(run_dir, backend: Backend, files: tuple[str | Path, ...] = (
         "changes": changes,
     }
     folder.write_jsonl(ANNOTATIONS_REJECTS, got.rejects)
-    folder.write_jsonl(ANNOTATIONS, rows)
+    folder.write_rows(ANNOTATIONS, rows)
     folder.write_json(ANNOTATIONS_SUMMARY, summary)
     return summary
 
 
-def _changes(previous: list[dict[str, Any]], rows: list[dict[str, Any]]) -> dict[str, Any]:
+def _changes(previous: list[Annotation], rows: list[Annotation]) -> dict[str, Any]:
     """Rows added, removed and changed against the ``previous`` rows (the run's current ``annotations.jsonl``)."""
     before = {row_order(row): row for row in previous}
     after = {row_order(row): row for row in rows}
@@ -115,10 +114,8 @@ def _changes(previous: list[dict[str, Any]], rows: list[dict[str, Any]]) -> dict
     }
 
 
-def _kept_rows(
-    previous: list[dict[str, Any]], covered: set[tuple[str, str | None]], ledger: dict[str, Any]
-) -> list[dict[str, Any]]:
+def _kept_rows(previous: list[Annotation], covered: set[tuple[str, str | None]], ledger: dict[str, Any]) -> list[Annotation]:
     """The ``previous`` import's rows from projects the given files do not cover (a task type, on the
     shared server or on one annotator's server), so importing fewer files merges instead of dropping."""
     seats = set(ledger.get("annotators", ()))
-    return [row for row in previous if (row["task_type"], row["annotator"] if row["annotator"] in seats else None) not in covered]
+    return [row for row in previous if (row.task_type, row.annotator if row.annotator in seats else None) not in covered]

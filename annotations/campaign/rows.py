@@ -10,8 +10,7 @@ from illusion.annotations.campaign.backend import Question
 from illusion.annotations.campaign.private import Private
 from illusion.annotations.campaign.tasks import CampaignRun, Task, for_seat, shown_texts
 from illusion.errors import IllusionError
-
-ANSWERS = ("pattern", "fits", "description", "taxonomy", "confidence", "same_concept")
+from illusion.run.schema import Annotation
 
 
 class BadAnswer(ValueError):
@@ -27,7 +26,7 @@ def annotation_rows(
     seats: tuple[str, ...],
     covered: set[tuple[str, str | None]],
     rejects: list[dict[str, Any]],
-) -> tuple[list[dict[str, Any]], Counter]:
+) -> tuple[list[Annotation], Counter]:
     """Rows for every submitted annotation in ``exports``, latest per (task, annotator).
 
     A task of an annotator's own server (one of ``seats``, by pseudonym) is known by its uid, and its
@@ -41,6 +40,7 @@ def annotation_rows(
     for pseudonym in seats:
         by_uid |= {for_seat(t, private, pseudonym).uid: (t, pseudonym) for items in tasks.values() for t in items}
     rows = []
+    rejected: dict[int, list[dict[str, Any]]] = {}  # each row's answers the form does not allow, by the row's id()
     counts: Counter = Counter()
     for source, exported in exports:
         if not isinstance(exported, list):
@@ -58,14 +58,12 @@ def annotation_rows(
                     counts["skipped"] += 1
                     counts["skipped", seat or private.pseudonym(str(_user(annotation, where)))] += 1
                     continue
-                row = _row(run, private, task, seat, annotation, questions[task.task_type], where)
-                if row["fits"]:
-                    row["fits"] = in_run_order(row["fits"], item, task)
-                row["rejected"] = [{"source": source, **{k: row[k] for k in REJECT_KEYS}, **bad} for bad in row["rejected"]]
+                row, bad = _row(run, private, task, seat, annotation, item, questions[task.task_type], where)
+                rejected[id(row)] = [{"source": source, **{k: getattr(row, k) for k in REJECT_KEYS}, **b} for b in bad]
                 rows.append(row)
     rows, counts["superseded"] = latest_per_annotator(rows)
     for row in rows:  # a superseded annotation's bad answers count no more than its good ones
-        rejects += row.pop("rejected")
+        rejects += rejected[id(row)]
     return sorted(rows, key=row_order), counts
 
 
@@ -82,14 +80,14 @@ def in_run_order(fits: list[int], item: dict[str, Any], task: Task) -> list[int]
     return sorted(number_of[exported[n - 1]] for n in fits)
 
 
-def row_order(row: dict[str, Any]) -> tuple[str, str, str]:
-    return row["task_type"], row["set_id"], row["annotator"]
+def row_order(row: Annotation) -> tuple[str, str, str]:
+    return row.task_type, row.set_id, row.annotator
 
 
-def latest_per_annotator(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
+def latest_per_annotator(rows: list[Annotation]) -> tuple[list[Annotation], int]:
     """One row per (task, annotator): the last changed (``updated_at``, else ``created_at``, then
     ``annotation_id``; on a tie the later row); and how many rows were dropped."""
-    latest: dict[tuple[str, str, str], dict[str, Any]] = {}
+    latest: dict[tuple[str, str, str], Annotation] = {}
     for row in rows:
         key = row_order(row)
         if key not in latest or _changed(row) >= _changed(latest[key]):
@@ -97,8 +95,8 @@ def latest_per_annotator(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any
     return list(latest.values()), len(rows) - len(latest)
 
 
-def _changed(row: dict[str, Any]) -> tuple[str, int]:
-    return row.get("updated_at") or row.get("created_at") or "", row.get("annotation_id") or 0
+def _changed(row: Annotation) -> tuple[str, int]:
+    return row.updated_at or row.created_at or "", row.annotation_id or 0
 
 
 def _id_of(annotation: Any) -> Any:
@@ -134,9 +132,11 @@ def _row(
     task: Task,
     seat: str | None,
     annotation: dict[str, Any],
+    item: dict[str, Any],
     questions: dict[str, Question],
     where: str,
-) -> dict[str, Any]:
+) -> tuple[Annotation, list[dict[str, Any]]]:
+    """The row of one exported annotation of ``item`` (the exported task), and its answers the form does not allow."""
     user = _user(annotation, where)
     rejected: list[dict[str, Any]] = []
     lead_time = annotation.get("lead_time")
@@ -144,24 +144,30 @@ def _row(
         rejected.append({"field": "lead_time", "value": lead_time, "why": f"lead_time {lead_time!r} is not a number"})
         lead_time = None
     answers = _answers(annotation.get("result"), task, questions, where, rejected)
-    return {
-        "task_uid": task.uid,
-        "task_type": task.task_type,
-        "run_id": run.run_id,
-        "set_id": task.set_id,
-        "direction": task.direction,
-        "condition": task.condition,
-        "dataset": task.datasets[0] if task.task_type == "set" else None,
-        "datasets": list(task.datasets),
-        "annotator": seat or private.pseudonym(str(user)),
-        "annotation_id": annotation.get("id") if isinstance(annotation.get("id"), int) else None,
-        **{name: answers.get(name) for name in ANSWERS},
-        "lead_time": float(lead_time) if lead_time is not None else None,
-        **{
-            name: annotation.get(name) if isinstance(annotation.get(name), str) else None for name in ("created_at", "updated_at")
-        },
-        "rejected": rejected,
-    }
+    fits = answers.get("fits")
+    identifier, created, updated = (annotation.get(name) for name in ("id", "created_at", "updated_at"))
+    row = Annotation(
+        task_uid=task.uid,
+        task_type=task.task_type,
+        run_id=run.run_id,
+        set_id=task.set_id,
+        direction=task.direction,
+        condition=task.condition,
+        dataset=task.datasets[0] if task.task_type == "set" else None,
+        datasets=list(task.datasets),
+        annotator=seat or private.pseudonym(str(user)),
+        annotation_id=identifier if isinstance(identifier, int) and not isinstance(identifier, bool) else None,
+        pattern=answers.get("pattern"),
+        fits=in_run_order(fits, item, task) if fits else fits,
+        description=answers.get("description"),
+        taxonomy=answers.get("taxonomy"),
+        confidence=answers.get("confidence"),
+        same_concept=answers.get("same_concept"),
+        lead_time=float(lead_time) if lead_time is not None else None,
+        created_at=created if isinstance(created, str) else None,
+        updated_at=updated if isinstance(updated, str) else None,
+    )
+    return row, rejected
 
 
 def _answers(

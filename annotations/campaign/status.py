@@ -14,12 +14,12 @@ from illusion.annotations.campaign.importer import Gathered
 def campaign_progress(got: Gathered, backend: Backend) -> dict[str, Any]:
     """The campaign's progress from the labels ``got`` from its servers; nothing is written."""
     seats = backend.assigned(got.ledger)
-    checks = attention_scores([row for row in got.rows if row["condition"] == CONDITION])
-    names = sorted({row["annotator"] for row in got.rows} | set(seats))
+    checks = attention_scores([row for row in got.rows if row.condition == CONDITION])
+    names = sorted({row.annotator for row in got.rows} | set(seats))
     annotators = {}
     for name in names:
-        mine = [row for row in got.rows if row["annotator"] == name]
-        times = [row["lead_time"] for row in mine if row["lead_time"] is not None]
+        mine = [row for row in got.rows if row.annotator == name]
+        times = [row.lead_time for row in mine if row.lead_time is not None]
         skipped = got.counts["skipped", name]
         assigned = seats.get(name)
         pace = median(times) if times else None

@@ -11,6 +11,7 @@ from rich.table import Column, Table
 from illusion.annotations.agreement.report import condition_name, interval, render_html
 from illusion.commands.options import RUN_DIR
 from illusion.run.folder import AGREEMENT, AGREEMENT_PAGE, ANNOTATIONS_SUMMARY, RunFolder
+from illusion.run.schema import Annotation
 
 
 @click.command()
@@ -59,14 +60,14 @@ def agree(run_dir: Path, exports: tuple[Path, ...], n_resamples: int, seed: int 
     console.print(f"wrote {run.path / 'agreement.json'} and {run.path / 'agreement.html'}", soft_wrap=True)
 
 
-def _exported(run_dir: Path, exports: tuple[Path, ...]) -> tuple[list[dict], str]:
+def _exported(run_dir: Path, exports: tuple[Path, ...]) -> tuple[list[Annotation], str]:
     """Annotation rows converted from Label Studio JSON exports, as ``illusion import --from-file`` makes them."""
     from illusion.annotations.campaign.attention import CONDITION
     from illusion.annotations.campaign.importer import gather
     from illusion.annotations.labelstudio.backend import LabelStudioBackend
 
     got = gather(run_dir, LabelStudioBackend(), tuple(map(str, exports)))
-    rows = [row for row in got.rows if row["condition"] != CONDITION]
+    rows = [row for row in got.rows if row.condition != CONDITION]
     return rows, ", ".join(map(str, exports))
 
 

@@ -12,29 +12,33 @@ from rich.table import Table
 from illusion.commands.options import MIN_COUNT, QUIET, RUN_DIR
 from illusion.common.numbers import figure, score, share
 from illusion.diagnostics.suite import Settings
+from illusion.run.schema import FindingEntry, findings_of, problems_of
 
 
 def print_summary(console: Console, result: dict[str, Any]) -> None:
-    """A few lines per condition: the evidence for an illusion, and which directions to label first."""
+    """A few lines per condition: the evidence for an illusion, and which directions to label first (``result``: the
+    content of ``diagnostics.json``)."""
     separability = result.get("separability", {})
     if separability.get("accuracy") is not None and "anisotropy" in result:
         console.print(
             f"dataset classifier: {share(separability['accuracy'], 1)} held-out accuracy (chance {share(separability['chance'], 1)}); "
             f"{share(result['anisotropy']['dataset_variance_share'])} of the variance is dataset identity"
         )
-    columns = {key: f for key, f in result.get("findings", {}).items() if f["per_condition"]}
+    findings = findings_of(result)
+    columns = {key: f for key, f in findings.items() if f.per_condition}
     table = Table(show_edge=False, title="diagnostics by condition (each over the condition's directions)")
     table.add_column("condition", justify="left")
     for finding in columns.values():
-        table.add_column(finding["title"], justify="right")
-    for condition in dict.fromkeys(c for f in columns.values() for c in f["values"]):
-        table.add_row(condition, *(shown(f, f["values"].get(condition, {}).get("value")) for f in columns.values()))
+        table.add_column(finding.title, justify="right")
+    for condition in dict.fromkeys(c for f in columns.values() for c in f.values):
+        table.add_row(
+            condition, *(shown(f, value.value if (value := f.values.get(condition)) else None) for f in columns.values())
+        )
     console.print(table)
-    _versus_paper(console, result.get("paper"), result.get("findings", {}))
-    for problem in result.get("problems", []):
+    _versus_paper(console, result.get("paper"), findings)
+    for problem in problems_of(result):
         console.print(
-            f"[red]diagnostic {problem['diagnostic']!r} ({problem['distribution']}) failed[/red]: {problem['message']}",
-            soft_wrap=True,
+            f"[red]diagnostic {problem.diagnostic!r} ({problem.distribution}) failed[/red]: {problem.message}", soft_wrap=True
         )
     for check in result.get("sanity", {}).get("checks", []):
         style = "red" if check["severity"] == "warning" else "dim"
@@ -64,20 +68,20 @@ def print_suggestions(console: Console, result: dict[str, Any]) -> None:
         console.print(f"[dim]{ranking['explanation']}[/dim]")
 
 
-def shown(finding: dict[str, Any], value: float | None) -> str:
+def shown(finding: FindingEntry, value: float | None) -> str:
     """A finding's value as its diagnostic says to show it: a share, a score or a plain number."""
-    if finding["shown"] == "percent":
+    if finding.shown == "percent":
         return share(value, 1)
-    if value is None or finding["shown"] == "score":
+    if value is None or finding.shown == "score":
         return score(value, 3)
     return f"{value:.4g}"
 
 
-def _versus_paper(console: Console, paper: dict[str, Any] | None, findings: dict[str, Any]) -> None:
+def _versus_paper(console: Console, paper: dict[str, Any] | None, findings: dict[str, FindingEntry]) -> None:
     """The findings that differ from the paper's, each with the paper's value, then the model/scale caveat."""
     differ = {name: f for name, f in (paper or {}).get("findings", {}).items() if f["status"] == "differs"}
     if paper and differ:
-        titles = {name: f["title"] for name, f in findings.items()}
+        titles = {name: f.title for name, f in findings.items()}
         said = [f"{titles.get(name, name)} {share(f['run'], 1)} (the paper: {f['paper_text']})" for name, f in differ.items()]
         console.print(f"differs from the paper: {'; '.join(said)}", soft_wrap=True)
         console.print(f"[yellow]{paper['caveat']}[/yellow]", soft_wrap=True, highlight=False)

@@ -126,8 +126,10 @@ class Subject:
 
     def diagnostic_context(self) -> DiagnosticContext:
         """A run of two synthetic datasets (seeded word-salad sentences and vectors, three directions, the top 5) with
-        the statistics ``illusion run`` computes, and the results of every diagnostic the subject needs."""
+        the statistics and control sets ``illusion run`` computes, and the results of every diagnostic the subject needs."""
         from illusion.run import stats
+        from illusion.run.control_sets import CONTROL, control_indices, control_set
+        from illusion.run.schema import DatasetEntry, DirectionEntry, Manifest, Stats
         from illusion.run.topk import extremes
 
         rng = np.random.default_rng(20_240_501)
@@ -142,24 +144,34 @@ class Subject:
         found = {name: extremes(v, directions, 5) for name, v in vectors.items()}
         top = {name: (np.asarray(f.top_index), np.asarray(f.top_score)) for name, f in found.items()}
         per_direction = stats.direction_findings(top, ids, conditions, 5)
-        run_stats = {
-            "directions": per_direction,
-            "conditions": stats.summarise_by_condition(per_direction),
-            "separability": stats.dataset_classifier(vectors, self.seed),
-        }
-        manifest = {
-            "run_id": "conformance",
-            "seed": self.seed,
-            "k": 5,
-            "config": {"model": {"plugin": "synthetic"}},
-            "datasets": [{"name": name, "size": len(v)} for name, v in vectors.items()],
-            "directions": [{"id": i, "sampler": c, "condition": c} for i, c in zip(ids, conditions)],
-        }
+        run_stats = Stats(
+            directions=per_direction,
+            conditions=stats.summarise_by_condition(per_direction),
+            separability=stats.dataset_classifier(vectors, self.seed),
+        )
+        manifest = Manifest(
+            run_id="conformance",
+            illusion_version="",
+            created="",
+            seed=self.seed,
+            k=5,
+            config={"model": {"plugin": "synthetic"}},
+            datasets=[DatasetEntry(name=name, plugin="synthetic", size=len(v), hash="") for name, v in vectors.items()],
+            directions=[DirectionEntry(id=i, sampler=c, condition=c) for i, c in zip(ids, conditions)],
+            plugins=[],
+            timings={},
+        )
+        records = {name: [Record(f"{name}-{n}", text) for n, text in enumerate(lines)] for name, lines in texts.items()}
+        controls = [
+            control_set(f"{CONTROL}:{name}:{n}", name, records[name], chosen)
+            for name in vectors
+            for n, chosen in enumerate(control_indices(name, len(records[name]), 5, 2, self.seed))
+        ]
         results: dict[str, Any] = {}
         context = DiagnosticContext(
             "conformance", self.seed, 5, list(vectors), vectors, texts, ids, conditions, directions,
             {name: t[0] for name, t in top.items()}, run_stats, manifest, {"neuron": "candidate", "random": "baseline"},
-            results=results,
+            results=results, controls=controls,
         )  # fmt: skip
         for need in self._needs(self.plugin(DiagnosticPlugin)):
             results[need.name] = need.run(context)

@@ -77,7 +77,7 @@ SEPARABILITY = DiagnosticPlugin(
     "separability",
     "How well a linear classifier tells the datasets apart, and a 2-D picture of their sentence vectors.",
     lambda context: separability.separability(
-        context.stats["separability"], context.vectors, context.seed, _setting(context, "points")
+        context.stats.separability, context.vectors, context.seed, _setting(context, "points")
     ),
     title="Dataset separability",
     report=_section("separability"),
@@ -101,7 +101,7 @@ SEPARABILITY = DiagnosticPlugin(
 RANGE_OVERLAP = DiagnosticPlugin(
     "range_overlap",
     "Whether the top-k activation ranges of each pair of datasets overlap.",
-    lambda context: overlap_summary(context.stats["directions"]),
+    lambda context: overlap_summary(context.stats),
     title="Top-k activation ranges",
     report=_section("range_overlap"),
     findings=[
@@ -246,7 +246,7 @@ OUTLIERS = DiagnosticPlugin(
         context.direction_ids,
         context.conditions,
         context.k,
-        context.stats["conditions"],
+        context.stats.conditions,
         _setting(context, "fractions"),
     ),
     title="Outliers",
@@ -298,7 +298,7 @@ SANITY = DiagnosticPlugin(
         context.k,
         context.results["anisotropy"],
         context.results["monotonicity"],
-        context.stats["separability"],
+        context.stats.separability,
     ),
     title="Sanity checks",
     needs=["anisotropy", "monotonicity"],
@@ -308,7 +308,7 @@ SANITY = DiagnosticPlugin(
 def _scores(context: DiagnosticContext) -> dict[str, Any]:
     consistency = {i: d["consistency"] for i, d in context.results["monotonicity"]["directions"].items()}
     return illusion_scores(
-        context.stats["directions"],
+        context.stats.directions,
         consistency,
         len(context.datasets),
         roles=context.roles,

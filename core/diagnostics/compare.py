@@ -15,6 +15,8 @@ from collections.abc import Mapping, Sequence
 from itertools import combinations
 from typing import Any
 
+from illusion.run.schema import Diagnostics, FindingEntry, Manifest, Stats
+
 IGNORED_SETTINGS = {"cache_dir", "diagnostics", "model.device", "model.batch_size"}
 
 
@@ -39,11 +41,11 @@ def flat_settings(config: Mapping[str, Any], diagnostics: Mapping[str, Any] | No
     return {key: value for key, value in flat.items() if key not in IGNORED_SETTINGS}
 
 
-def run_settings(manifest: Mapping[str, Any]) -> dict[str, Any]:
+def run_settings(manifest: Manifest) -> dict[str, Any]:
     """The configuration with the model's resolved identity (layer, pooling, ... with defaults filled in) and each dataset's content hash."""
-    config = dict(manifest["config"])
-    config["model"] = {**config.get("model", {}), **manifest.get("model", {})}
-    hashes = {d["name"]: d.get("hash") for d in manifest.get("datasets", [])}
+    config: dict[str, Any] = dict(manifest.config)
+    config["model"] = {**config.get("model", {}), **(manifest.model or {})}
+    hashes = {d.name: d.hash for d in manifest.datasets}
     config["datasets"] = [{**d, "content": hashes.get(d.get("name"))} for d in config.get("datasets", [])]
     return config
 
@@ -59,35 +61,34 @@ def differing(settings: Sequence[Mapping[str, Any]]) -> list[str]:
     ]
 
 
-def headline(stats: Mapping[str, Any], diagnostics: Mapping[str, Any] | None) -> dict[str, Any]:
+def headline(stats: Stats, diagnostics: Diagnostics | None) -> dict[str, Any]:
     """One run's findings: separability, and per condition its directions, the range overlap of its statistics and,
     when diagnosed, the value of every per-condition finding its diagnostics declare (``findings`` in ``diagnostics.json``)."""
-    classifier = stats["separability"]
     conditions: dict[str, dict[str, Any]] = {}
-    for condition, row in stats["conditions"].items():
-        conditions[condition] = {"directions": row["directions"], "range_overlap": row["range_overlap_share"]}
+    for condition, row in stats.conditions.items():
+        conditions[condition] = {"directions": row.directions, "range_overlap": row.range_overlap_share}
     for key, finding in per_condition(diagnostics).items():
         for condition, entry in conditions.items():
-            entry[key] = finding["values"].get(condition, {}).get("value")
+            measured = finding.values.get(condition)
+            entry[key] = measured.value if measured else None
+    fractions = diagnostics.settings.get("fractions") if diagnostics else None
     return {
-        "separability": classifier.get("accuracy"),
-        "chance": classifier.get("chance"),
-        "outlier_fraction": None if diagnostics is None else diagnostics["settings"]["fractions"][0],
+        "separability": stats.separability.accuracy,
+        "chance": stats.separability.chance,
+        "outlier_fraction": fractions[0] if isinstance(fractions, list) and fractions else None,
         "conditions": conditions,
     }
 
 
-def per_condition(diagnostics: Mapping[str, Any] | None) -> dict[str, Mapping[str, Any]]:
+def per_condition(diagnostics: Diagnostics | None) -> dict[str, FindingEntry]:
     """The findings of a run's diagnostics that have a value per condition, by key (none when not diagnosed)."""
-    return {key: f for key, f in (diagnostics or {}).get("findings", {}).items() if f["per_condition"]}
+    return {key: f for key, f in diagnostics.findings.items() if f.per_condition} if diagnostics else {}
 
 
-def measures(diagnostics: Sequence[Mapping[str, Any] | None]) -> list[dict[str, str]]:
+def measures(diagnostics: Sequence[Diagnostics | None]) -> list[dict[str, str]]:
     """The rows of every comparison table: each per-condition finding of any run (key, title, how it is shown);
     the statistics' range overlap alone when no run is diagnosed."""
-    found = {
-        key: {"key": key, "title": f["title"], "shown": f["shown"]} for d in diagnostics for key, f in per_condition(d).items()
-    }
+    found = {key: {"key": key, "title": f.title, "shown": f.shown} for d in diagnostics for key, f in per_condition(d).items()}
     return list(found.values()) or [{"key": "range_overlap", "title": "Top-k range overlap", "shown": "percent"}]
 
 
@@ -110,10 +111,10 @@ def score_correlations(scores: Mapping[str, Mapping[str, float | None]]) -> list
 def compare(runs: Mapping[str, Any]) -> dict[str, Any]:
     """The comparison of ``runs`` (label -> :class:`illusion.run.view.RunView`), JSON-able."""
     views = dict(runs)
-    diagnostics = {label: view.diagnostics_json() if view.diagnosed else None for label, view in views.items()}
+    typed = {label: view.folder.diagnostics() for label, view in views.items()}
+    diagnostics = {label: found.to_json() if found else None for label, found in typed.items()}
     settings = [
-        flat_settings(run_settings(view.manifest.to_json()), (diagnostics[label] or {}).get("settings"))
-        for label, view in views.items()
+        flat_settings(run_settings(view.manifest), (diagnostics[label] or {}).get("settings")) for label, view in views.items()
     ]
     changed = differing(settings)
     scores = {
@@ -131,11 +132,11 @@ def compare(runs: Mapping[str, Any]) -> dict[str, Any]:
                 "settings": {key: settings[number].get(key) for key in changed},
                 "flags": flags(diagnostics[label]),
                 "reliability": ((diagnostics[label] or {}).get("uncertainty") or {}).get("reliability"),
-                **headline(view.stats_json(), diagnostics[label]),
+                **headline(view.folder.stats(), typed[label]),
             }
             for number, (label, view) in enumerate(views.items())
         ],
-        "findings": measures(list(diagnostics.values())),
+        "findings": measures(list(typed.values())),
         "differing_settings": changed,
         "warning": _warning(changed),
         "score_correlation": score_correlations(scores),

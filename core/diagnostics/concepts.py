@@ -24,14 +24,13 @@ from typing import Any
 import numpy as np
 
 from illusion.common.chunks import project
-from illusion.common.files import read_jsonl
 from illusion.common.hints import did_you_mean
 from illusion.diagnostics.detectors import detect, detector_names
 from illusion.diagnostics.verdicts import POWER, matches_for_power, rank_test, verdict, wilson
 from illusion.errors import IllusionError, check_annotation_run
 from illusion.host import Host
 from illusion.run.data import RunData
-from illusion.run.folder import ANNOTATIONS
+from illusion.run.folder import ANNOTATIONS, RunFolder
 from illusion.run.lookup import DirectionSpec
 
 PREFIX = re.compile(r"^([a-z][a-z0-9]*(?:[-_][a-z0-9]+)*):(.*)$", re.DOTALL)
@@ -171,21 +170,18 @@ def labelled_concepts(run: RunData, detectors: Iterable[str]) -> list[dict[str, 
         raise IllusionError(f"{path}: no annotations yet; import a campaign with `illusion import` first")
     detectors = list(detectors)
     concepts: dict[tuple[str, str], dict[str, Any]] = {}
-    for number, row in enumerate(read_jsonl(path, "annotations file"), 1):
-        if not isinstance(row, dict):
-            raise IllusionError(f"{path}, line {number}: expected a JSON object")
-        check_annotation_run(row.get("run_id"), run.manifest.run_id, f"{path}, line {number}")
-        if row.get("task_type") != "set" or not row.get("direction") or row.get("pattern") != "yes" or not row.get("description"):
+    for number, row in enumerate(RunFolder(run.path).annotations(), 1):
+        check_annotation_run(row.run_id, run.manifest.run_id, f"{path}, line {number}")
+        if row.task_type != "set" or not row.direction or row.pattern != "yes" or not row.description:
             continue
-        pattern = pattern_of(str(row["description"]), detectors)
+        pattern = pattern_of(row.description, detectors)
         if pattern is None:
             continue
         entry = concepts.setdefault(
-            (row["direction"], pattern),
-            {"direction": row["direction"], "pattern": pattern, "descriptions": [], "labelled_in": []},
+            (row.direction, pattern), {"direction": row.direction, "pattern": pattern, "descriptions": [], "labelled_in": []}
         )
-        entry["descriptions"] = sorted(set(entry["descriptions"]) | {str(row["description"]).strip()})
-        entry["labelled_in"] = sorted(set(entry["labelled_in"]) | {row.get("dataset")} - {None})
+        entry["descriptions"] = sorted(set(entry["descriptions"]) | {row.description.strip()})
+        entry["labelled_in"] = sorted(set(entry["labelled_in"]) | {row.dataset} - {None})
     return [concepts[key] for key in sorted(concepts)]
 
 

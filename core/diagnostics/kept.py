@@ -2,11 +2,11 @@
 unchanged.
 
 A result is kept by everything its diagnostic can read (a digest of the whole context: vectors, sentences,
-directions, top-k, statistics, the manifest without the run's id and clock times, roles and settings), the
-results of the diagnostics it needs, and its code (its distribution's release and fingerprint, illusion's own
-source; every derived value also depends on the installed packages' releases: installing ``umap-learn`` changes the
-separability picture). A diagnostic is therefore a function of its context; one whose result JSON would not give back as
-it is (tuples, NaN) is simply not kept.
+directions, top-k, statistics, the manifest without the run's id and clock times, control sets, roles and
+settings), the results of the diagnostics it needs, and its code (its distribution's release and fingerprint,
+illusion's own source; every derived value also depends on the installed packages' releases: installing
+``umap-learn`` changes the separability picture). A diagnostic is therefore a function of its context; one whose
+result JSON would not give back as it is (tuples, NaN) is simply not kept.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def context_digest(context: DiagnosticContext) -> str:
             digest.update(json.dumps(value, sort_keys=True, default=str).encode())
         digest.update(b"\0")
 
-    manifest = {key: value for key, value in context.manifest.items() if key not in VOLATILE}
+    manifest = {key: value for key, value in context.manifest.to_json().items() if key not in VOLATILE}
     add([list(context.datasets), list(context.direction_ids), list(context.conditions), context.k, context.seed])
     for name in context.datasets:
         add(name)
@@ -49,7 +49,7 @@ def context_digest(context: DiagnosticContext) -> str:
         add(list(context.texts[name]))
         add(context.top_index[name])
     add(context.directions)
-    add([dict(context.stats), manifest, dict(context.roles), dict(context.settings)])
+    add([context.stats.to_json(), manifest, [c.to_json() for c in context.controls], dict(context.roles), dict(context.settings)])
     return digest.hexdigest()
 
 

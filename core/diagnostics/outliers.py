@@ -20,6 +20,7 @@ import numpy as np
 
 from illusion.common.chunks import ROWS_PER_CHUNK, chunks
 from illusion.run import stats
+from illusion.run.schema import ConditionStats
 from illusion.run.topk import extremes
 
 FRACTIONS = (0.01, 0.1)
@@ -71,7 +72,7 @@ def findings_without(
     ids: Sequence[str],
     conditions: Sequence[str],
     k: int,
-) -> dict[str, dict[str, Any]]:
+) -> dict[str, ConditionStats]:
     """The by-condition findings (range overlap share, mean largest share) with ``removed[dataset]`` rows left out."""
     top = {}
     for name, matrix in vectors.items():
@@ -88,7 +89,7 @@ def outliers(
     ids: Sequence[str],
     conditions: Sequence[str],
     k: int,
-    overall: Mapping[str, dict[str, Any]],
+    overall: Mapping[str, ConditionStats],
     fractions: Sequence[float] = FRACTIONS,
 ) -> dict[str, Any]:
     """The outlier analysis of a run; ``top_index[dataset]`` is the run's top-k, shape (directions, k), and
@@ -110,12 +111,18 @@ def outliers(
         "fractions": list(fractions),
         "per_dataset": per_dataset,
         "findings": {
-            "all": overall,
+            "all": _as_json(overall),
             **{
-                f"without {f:.0%}": findings_without(
-                    vectors, {n: most_distant(d, f) for n, d in distance.items()}, directions, ids, conditions, k
+                f"without {f:.0%}": _as_json(
+                    findings_without(
+                        vectors, {n: most_distant(d, f) for n, d in distance.items()}, directions, ids, conditions, k
+                    )
                 )
                 for f in fractions
             },
         },
     }
+
+
+def _as_json(by_condition: Mapping[str, ConditionStats]) -> dict[str, Any]:
+    return {condition: row.to_json() for condition, row in by_condition.items()}

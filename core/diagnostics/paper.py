@@ -21,6 +21,7 @@ import numpy as np
 from illusion.common.seeds import rng_for
 from illusion.diagnostics.verdicts import wilson
 from illusion.registrations import DiagnosticContext, DiagnosticPlugin, Finding
+from illusion.run.schema import DirectionEntry, Manifest
 
 MODEL = "BERT-base (bert-base-uncased, layer 12 of 12, [CLS])"
 SIZES = (58_645, 203_736)  # QNLI ... Wikipedia
@@ -35,14 +36,15 @@ GUIDE = "docs/reproduction.md"
 Interval = tuple[str, list[float]] | None  # (what the interval is, [low, high])
 
 
-def caveat(manifest: Mapping[str, Any]) -> str:
+def caveat(manifest: Manifest) -> str:
     """One line: the paper's model and scale, this run's, and where the differences are explained."""
-    model = manifest.get("model", {})
-    name = model.get("model", manifest["config"]["model"].get("plugin", "?"))
+    model = manifest.model or {}
+    chosen = manifest.config.get("model")
+    name = model.get("model", chosen.get("plugin", "?") if isinstance(chosen, dict) else "?")
     where = ", ".join(
         str(part) for part in (f"layer {model['layer']}" if "layer" in model else None, model.get("pooling")) if part
     )
-    sizes = [d["size"] for d in manifest["datasets"]]
+    sizes = [d.size for d in manifest.datasets]
     scale = f"{min(sizes):,}" if min(sizes) == max(sizes) else f"{min(sizes):,}-{max(sizes):,}"
     return (
         f"The paper used {MODEL} on {DATASETS} datasets of {SIZES[0]:,}-{SIZES[1]:,} sentences; this run uses {name}"
@@ -60,9 +62,9 @@ def other_datasets(context: DiagnosticContext) -> str | None:
     return f"{len(context.datasets)} datasets, not {DATASETS}" if len(context.datasets) != DATASETS else None
 
 
-def neurons(context: DiagnosticContext) -> tuple[list[Mapping[str, Any]], str | None]:
+def neurons(context: DiagnosticContext) -> tuple[list[DirectionEntry], str | None]:
     """The run's neuron directions (from the manifest) and, when there are none, why the neuron findings are not compared."""
-    found = [d for d in context.manifest["directions"] if d["sampler"] == NEURONS]
+    found = [d for d in context.manifest.directions if d.sampler == NEURONS]
     return found, None if found else f"the run samples no neurons (sampler {NEURONS!r})"
 
 
@@ -123,15 +125,15 @@ def _spread(values: Sequence[float], over: str) -> Interval:
 def range_overlap(overlap: Mapping[str, Any], context: DiagnosticContext) -> dict[str, Any]:
     """The neurons' share of overlapping dataset pairs, with a bootstrap interval over neurons."""
     found, no_neurons = neurons(context)
-    share = overlap["by_condition"].get(found[0]["condition"], {}).get("share") if found else None
-    overlaps = [float(np.mean(list(pairs.values()))) for d in found if (pairs := overlap["directions"][d["id"]])]
-    interval = _bootstrap(overlaps, context.manifest["seed"], "paper:range_overlap") if share is not None and overlaps else None
+    share = overlap["by_condition"].get(found[0].condition, {}).get("share") if found else None
+    overlaps = [float(np.mean(list(pairs.values()))) for d in found if (pairs := overlap["directions"][d.id])]
+    interval = _bootstrap(overlaps, context.manifest.seed, "paper:range_overlap") if share is not None and overlaps else None
     return {"run": share, "interval": interval, "why": no_neurons}
 
 
 def _monotone(monotone: Mapping[str, Any], context: DiagnosticContext) -> tuple[Mapping[str, Any], list[Any], str | None]:
     found, no_neurons = neurons(context)
-    by_condition = monotone.get("by_condition", {}).get(found[0]["condition"] if found else None, {})
+    by_condition = monotone.get("by_condition", {}).get(found[0].condition if found else None, {})
     return by_condition, by_condition.get("in_datasets", []), no_neurons
 
 
@@ -169,6 +171,6 @@ def versus(diagnostic: DiagnosticPlugin, result: Mapping[str, Any], context: Dia
     return {key: entry(by_key[key], measured, context) for key, measured in diagnostic.versus_paper(result, context).items()}
 
 
-def summary(findings: Mapping[str, Any], manifest: Mapping[str, Any]) -> dict[str, Any]:
+def summary(findings: Mapping[str, Any], manifest: Manifest) -> dict[str, Any]:
     """The ``paper`` part of ``diagnostics.json``: the paper's setup, the caveat, and each finding beside the paper's."""
     return {"model": MODEL, "datasets": DATASETS, "sizes": list(SIZES), "caveat": caveat(manifest), "findings": dict(findings)}

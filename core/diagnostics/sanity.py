@@ -25,6 +25,7 @@ import numpy as np
 
 from illusion.common.chunks import ROWS_PER_CHUNK, chunks
 from illusion.diagnostics.verdicts import wilson
+from illusion.run.schema import Separability
 
 NEAR_CONSTANT = 0.01  # spread / length below which vectors barely vary
 CONSTANT_DIMENSION = 1e-3  # a dimension's spread over the median dimension's
@@ -78,7 +79,7 @@ def checks(
     sizes: Mapping[str, int],
     k: int,
     monotonicity: Mapping[str, Any],
-    classifier: Mapping[str, Any],
+    classifier: Separability,
     roles: Mapping[str, str],
     dim: int,
 ) -> list[dict[str, Any]]:
@@ -131,9 +132,9 @@ def checks(
             f"monotonicity rests on {len(words)} words ({len(stop)} of them stop words) that occur "
             f"{monotonicity.get('min_count')} times in every dataset: its shares and the score's inconsistency part say little",
         )
-    test_size = classifier.get("test_size")
-    if classifier.get("accuracy") is not None and test_size and test_size < MIN_TEST_SIZE:
-        interval = wilson(round(classifier["accuracy"] * test_size), test_size)
+    test_size, accuracy = classifier.test_size, classifier.accuracy
+    if accuracy is not None and test_size and test_size < MIN_TEST_SIZE:
+        interval = wilson(round(accuracy * test_size), test_size)
         assert interval is not None  # test_size > 0 here
         low, high = interval
         fire(
@@ -155,7 +156,7 @@ def sanity(
     k: int,
     anisotropy: Mapping[str, Any],
     monotonicity: Mapping[str, Any],
-    classifier: Mapping[str, Any],
+    classifier: Separability,
 ) -> dict[str, Any]:
     """The ``sanity`` section of ``diagnostics.json``."""
     spread = dimension_spread(vectors)

@@ -26,18 +26,19 @@ import numpy as np
 
 from illusion.common.numbers import interval, score, share
 from illusion.diagnostics.verdicts import wilson
+from illusion.run.schema import DirectionStats
 
 SUGGEST = 5
 PARTS = ("concentration", "separation", "inconsistency")
 UNINFORMATIVE = 0.9  # share of ranked directions with one value that makes a part uninformative
 
 
-def parts(finding: Mapping[str, Any], consistency: float | None, datasets: int) -> dict[str, float | None]:
+def parts(finding: DirectionStats, consistency: float | None, datasets: int) -> dict[str, float | None]:
     """The score's parts for one direction, from its ``stats.direction_findings`` entry and word consistency."""
     if datasets < 2:
         return dict.fromkeys(PARTS)
-    share = finding["pooled"]["largest_share"]
-    overlaps = list(finding["range_overlap"].values())
+    share = finding.pooled.largest_share
+    overlaps = list(finding.range_overlap.values())
     return {
         "concentration": float(np.clip((share - 1 / datasets) / (1 - 1 / datasets), 0.0, 1.0)),
         "separation": 1.0 - float(np.mean(overlaps)),
@@ -59,14 +60,14 @@ def uninformative(values: Mapping[str, Mapping[str, float | None]], ranked: list
     return dropped
 
 
-def reason(entry: Mapping[str, Any], finding: Mapping[str, Any], k: int | None) -> str:
+def reason(entry: Mapping[str, Any], finding: DirectionStats, k: int | None) -> str:
     """Why a direction scores as it does, in words."""
     bounds = entry["largest_share_interval"]
-    pooled = finding["pooled"]
-    text = f"{share(pooled['largest_share'])} of its pooled top-{k or 'k'} from {pooled.get('largest_dataset', 'one dataset')}"
+    pooled = finding.pooled
+    text = f"{share(pooled.largest_share)} of its pooled top-{k or 'k'} from {pooled.largest_dataset}"
     if bounds:
         text += f" (95% CI {interval(bounds, 'share')})"
-    overlaps = list(finding["range_overlap"].values())
+    overlaps = list(finding.range_overlap.values())
     text += f"; top-k ranges overlap in {sum(overlaps)} of {len(overlaps)} dataset pairs"
     if entry["parts"]["inconsistency"] is not None:
         text += f"; word consistency {score(1 - entry['parts']['inconsistency'])}"
@@ -74,7 +75,7 @@ def reason(entry: Mapping[str, Any], finding: Mapping[str, Any], k: int | None) 
 
 
 def illusion_scores(
-    findings: Mapping[str, Mapping[str, Any]],
+    findings: Mapping[str, DirectionStats],
     consistency: Mapping[str, float | None],
     datasets: int,
     suggest: int = SUGGEST,
@@ -89,20 +90,20 @@ def illusion_scores(
     """
     roles, duplicate_of = roles or {}, duplicate_of or {}
     values = {i: parts(f, consistency.get(i), datasets) for i, f in findings.items()}
-    role_of = {i: roles.get(f["condition"], "candidate") for i, f in findings.items()}
+    role_of = {i: roles.get(f.condition, "candidate") for i, f in findings.items()}
     ranked_ids = [i for i in findings if role_of[i] != "dataset-level" and i not in duplicate_of]
     dropped = uninformative(values, ranked_ids)
-    directions = {}
+    directions: dict[str, dict[str, Any]] = {}
     for identifier, finding in findings.items():
         used = [v for p, v in values[identifier].items() if v is not None and p not in dropped]
         directions[identifier] = {
-            "condition": finding["condition"],
+            "condition": finding.condition,
             "role": role_of[identifier],
             "duplicate_of": duplicate_of.get(identifier),
             "ranked": identifier in ranked_ids,
             "score": float(np.mean(used)) if used else None,
             "parts": values[identifier],
-            "largest_share_interval": wilson(round(finding["pooled"]["largest_share"] * k), k) if k else None,
+            "largest_share_interval": wilson(round(finding.pooled.largest_share * k), k) if k else None,
         }
         directions[identifier]["reason"] = reason(directions[identifier], finding, k)
     scored = [i for i in ranked_ids if directions[i]["score"] is not None]

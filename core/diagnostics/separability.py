@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from illusion.common.seeds import rng_for
+from illusion.run.schema import Separability
 
 POINTS = 300
 
@@ -56,8 +57,6 @@ def projection(vectors: Mapping[str, np.ndarray], seed: int, points: int = POINT
     }
 
 
-def separability(
-    classifier: Mapping[str, Any], vectors: Mapping[str, np.ndarray], seed: int, points: int = POINTS
-) -> dict[str, Any]:
+def separability(classifier: Separability, vectors: Mapping[str, np.ndarray], seed: int, points: int = POINTS) -> dict[str, Any]:
     """The held-out dataset ``classifier`` (``illusion.run.stats.dataset_classifier``, the run's) with the 2-D projection added."""
-    return {**classifier, "projection": projection(vectors, seed, points)}
+    return {**classifier.to_json(), "projection": projection(vectors, seed, points)}

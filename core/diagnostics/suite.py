@@ -26,7 +26,7 @@ from illusion.run.data import RunData, load_run_data
 from illusion.run.derived import Derived
 from illusion.run.folder import DIAGNOSTICS, RunFolder
 from illusion.run.pipeline import Dataset, open_store
-from illusion.run.schema import FORMAT, Manifest
+from illusion.run.schema import FORMAT, FindingEntry, FindingPaper, Manifest, Measured, Problem
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ class Settings:
 
 
 def context_of(run: RunData, settings: Settings, roles: Mapping[str, str] | None = None) -> DiagnosticContext:
-    """What every diagnostic reads of ``run``: its datasets, vectors, directions, top-k and statistics."""
+    """What every diagnostic reads of ``run``: its datasets, vectors, directions, top-k, statistics and control sets."""
     return DiagnosticContext(
         run_id=run.manifest.run_id,
         seed=run.config.seed,
@@ -65,10 +65,11 @@ def context_of(run: RunData, settings: Settings, roles: Mapping[str, str] | None
         conditions=run.conditions,
         directions=run.directions,
         top_index=run.top_index(),
-        stats=run.stats().to_json(),
-        manifest=run.manifest.to_json(),
+        stats=run.stats(),
+        manifest=run.manifest,
         roles=dict(roles or {}),
         settings=asdict(settings),
+        controls=run.controls(),
     )
 
 
@@ -163,28 +164,25 @@ def described(
 ) -> dict[str, Any]:
     """A finding as ``diagnostics.json`` records it: what it is, how it is shown, the paper's value, and its values."""
     why = finding.incomparable(context) if finding.incomparable else None
-    return {
-        "diagnostic": diagnostic.name,
-        "title": finding.title,
-        "description": finding.description,
-        "per_condition": finding.per_condition,
-        "interval": finding.interval,
-        "shown": finding.shown,
-        "paper": None
+    return FindingEntry(
+        diagnostic=diagnostic.name,
+        title=finding.title,
+        description=finding.description,
+        per_condition=finding.per_condition,
+        interval=finding.interval,
+        shown=finding.shown,
+        paper=None
         if finding.paper is None and finding.paper_text is None
-        else {"value": finding.paper, "text": finding.paper_text, "why": why},
-        "warned_by": list(finding.warned_by),
-        "values": {key: value.to_json() for key, value in values.items()},
-    }
+        else FindingPaper(value=finding.paper, text=finding.paper_text, why=why),
+        warned_by=list(finding.warned_by),
+        values={key: Measured.model_validate(value.to_json()) for key, value in values.items()},
+    ).to_json()
 
 
 def _problem(entry: Provided, message: str) -> dict[str, Any]:
-    return {
-        "diagnostic": entry.registration.name,
-        "plugin": entry.plugin,
-        "distribution": entry.distribution.name,
-        "message": message,
-    }
+    return Problem(
+        diagnostic=entry.registration.name, plugin=entry.plugin, distribution=entry.distribution.name, message=message
+    ).to_json()
 
 
 def diagnose(

@@ -27,6 +27,7 @@ from illusion.explore.sentences import BLOCK, SentenceTable, mark
 from illusion.explore.source import Source
 from illusion.explore.words import bucket, words
 from illusion.run.folder import TOPK
+from illusion.run.schema import DirectionStats
 
 SHARD = 50  # directions per detail file
 SCALE = 10_000  # scores are written in ten-thousandths
@@ -42,11 +43,16 @@ def scaled(scores: Any) -> np.ndarray:
     return np.rint(np.nan_to_num(np.asarray(scores, dtype=np.float64)) * SCALE).astype(np.int64)
 
 
-def findings(finding: dict[str, Any]) -> dict[str, Any]:
-    """What a direction page shows of a direction's ``stats.json`` entry."""
+def findings(finding: DirectionStats | None) -> dict[str, Any]:
+    """What a direction page shows of a direction's ``stats.json`` entry (none: the run's statistics lack it)."""
+    pooled = finding.pooled if finding else None
     return {
-        "pooled": {key: finding.get("pooled", {}).get(key) for key in ("counts", "largest_dataset", "largest_share")},
-        "overlap": finding.get("range_overlap", {}),
+        "pooled": {
+            "counts": pooled.counts if pooled else None,
+            "largest_dataset": pooled.largest_dataset if pooled else None,
+            "largest_share": pooled.largest_share if pooled else None,
+        },
+        "overlap": finding.range_overlap if finding else {},
     }
 
 
@@ -166,7 +172,7 @@ class Explorer:
             return self.scores[identifier]["parts"]
         finding = self.findings.get(identifier)
         empty: dict[str, float | None] = {"concentration": None, "separation": None, "inconsistency": None}
-        return parts(finding.to_json(), None, len(self.datasets)) if finding else empty
+        return parts(finding, None, len(self.datasets)) if finding else empty
 
     def shown(self, identifier: str) -> dict[str, Any]:
         """The score and its parts as the report and the terminal show them, each with its 95% interval when there is one."""
@@ -264,7 +270,7 @@ class Explorer:
         entry: dict[str, Any] = {
             "id": identifier,
             "condition": self.source.directions[n].condition,
-            **findings(self.findings[identifier].to_json() if identifier in self.findings else {}),
+            **findings(self.findings.get(identifier)),
             "score": _rounded(self.scores.get(identifier, {}).get("score")),
             "parts": {key: _rounded(value) for key, value in self.parts(identifier).items()},
             "shown": self.shown(identifier),

@@ -17,6 +17,7 @@ from illusion.host import Host
 from illusion.registrations import DiagnosticPlugin
 from illusion.report.pages import environment
 from illusion.run.folder import REPORT, RunFolder
+from illusion.run.schema import findings_of
 
 CARDS = 100
 EXPLORER = "explore"  # the folder beside report.html that `illusion explore RUN_DIR --static RUN_DIR/explore` writes
@@ -43,12 +44,13 @@ def sections(
     """Each registered diagnostic's section, in registration order, for those in ``diagnostics``: its own template
     (``DiagnosticPlugin.report``), else its title and findings; a template that fails is named in its place."""
     found = []
+    findings = findings_of(diagnostics)
     for entries in host.registrations("diagnostic").values():
         entry = next(e for e in entries if e.active)
         diagnostic = entry.registration
         if not isinstance(diagnostic, DiagnosticPlugin) or diagnostic.name not in diagnostics:
             continue
-        own = {key: f for key, f in diagnostics.get("findings", {}).items() if f["diagnostic"] == diagnostic.name}
+        own = {key: f.to_json() for key, f in findings.items() if f.diagnostic == diagnostic.name}
         context = dict(d=diagnostics, result=diagnostics[diagnostic.name], manifest=manifest, ranked=ranked, findings=own)
         try:
             template = env.from_string(diagnostic.report) if diagnostic.report else env.get_template("diagnostic_default.html.j2")

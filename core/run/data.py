@@ -24,7 +24,7 @@ from illusion.run.derived import Derived
 from illusion.run.folder import MANIFEST, TOPK, RunFolder
 from illusion.run.lookup import DirectionSpec, neuron_conditions, resolve_direction
 from illusion.run.pipeline import Dataset, load_dataset, open_store
-from illusion.run.schema import DatasetEntry, Manifest, Stats
+from illusion.run.schema import ControlSet, DatasetEntry, Manifest, Stats
 from illusion.run.store import entry_key
 from illusion.run.summaries import SHARDED
 
@@ -63,6 +63,10 @@ class RunData:
     def stats(self) -> Stats:
         """The run's ``stats.json``: per-direction findings, their summary by condition, separability."""
         return RunFolder(self.path).stats()
+
+    def controls(self) -> list[ControlSet]:
+        """The run's control sets (``controls.jsonl``); none for a run made without them."""
+        return RunFolder(self.path).controls()
 
     def top_index(self) -> dict[str, np.ndarray]:
         """Per dataset, each direction's top-k sentence indices, shape (directions, k), from the run's ``topk.jsonl``."""

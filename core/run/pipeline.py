@@ -295,12 +295,11 @@ def run_statistics(
     top = {ds.name: (found[ds.name].top_index, found[ds.name].top_score) for ds in datasets}
     record_ids = {ds.name: RecordIds(ds.records) for ds in datasets}
     per_direction = stats.direction_findings(top, directions.ids, conditions, config.k, record_ids)
-    found_stats = {
-        "directions": per_direction,
-        "conditions": stats.summarise_by_condition(per_direction),
-        "separability": classifier(vectors or {ds.name: ds.vectors for ds in datasets}, config.seed),
-    }
-    return Stats.model_validate(found_stats)
+    return Stats(
+        directions=per_direction,
+        conditions=stats.summarise_by_condition(per_direction),
+        separability=classifier(vectors or {ds.name: ds.vectors for ds in datasets}, config.seed),
+    )
 
 
 class RecordIds(Sequence[str]):

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, StrictInt, ValidationError
 
 from illusion.directions import condition_of
 from illusion.errors import IllusionError
@@ -245,6 +245,48 @@ class Stats(Model):
 # -- diagnostics.json ------------------------------------------------------------------------------
 
 
+class FindingPaper(Model):
+    """The paper's value of a finding: the number (None when the paper gives it in words only), in words, and why this
+    run does not measure it as the paper did (None: it does)."""
+
+    value: float | None
+    text: str | None
+    why: str | None
+
+
+class Measured(Model):
+    """A finding's value for one condition (or ``all``): the value, its interval, the chance level and its parts."""
+
+    value: float | None
+    interval: list[float | None] | None
+    chance: float | None
+    parts: dict[str, float | None] | None = None
+
+
+class FindingEntry(Model):
+    """A finding in ``diagnostics.json``: its diagnostic, what it is, how it is shown, the paper's value and its values
+    by condition (``all`` for one of the whole run)."""
+
+    diagnostic: Name
+    title: str
+    description: str
+    per_condition: bool
+    interval: str | None  # what the values' intervals are
+    shown: str  # "percent", "score" or "number"
+    paper: FindingPaper | None
+    warned_by: list[str] = []  # the sanity warnings that bear on it
+    values: dict[str, Measured]
+
+
+class Problem(Model):
+    """A diagnostic that failed or was skipped: its name, plugin and distribution, and why."""
+
+    diagnostic: Name
+    plugin: str
+    distribution: str
+    message: str
+
+
 class Diagnostics(BaseModel):
     """``diagnostics.json``: the envelope (format, run, settings, datasets, timings, problems) and one result per diagnostic,
     by key (``separability``, ``monotonicity``, ...), each a JSON object."""
@@ -258,8 +300,8 @@ class Diagnostics(BaseModel):
     settings: JsonObject
     datasets: list[str]
     timings: dict[str, float]
-    findings: dict[str, JsonObject] = Field(default_factory=dict)  # each finding: its diagnostic, title and values
-    problems: list[JsonObject] = Field(default_factory=list)  # a diagnostic that failed or was skipped, and why
+    findings: dict[str, FindingEntry] = Field(default_factory=dict)  # by key
+    problems: list[Problem] = Field(default_factory=list)
 
     @property
     def results(self) -> dict[str, JsonObject]:
@@ -268,6 +310,16 @@ class Diagnostics(BaseModel):
 
     def to_json(self) -> dict[str, Any]:
         return self.model_dump(mode="json", exclude_unset=True)
+
+
+def findings_of(diagnostics: Mapping[str, Any]) -> dict[str, FindingEntry]:
+    """The ``findings`` of a ``diagnostics.json`` content (as the suite returns it, before it is written), typed."""
+    return {key: FindingEntry.model_validate(entry) for key, entry in diagnostics.get("findings", {}).items()}
+
+
+def problems_of(diagnostics: Mapping[str, Any]) -> list[Problem]:
+    """The ``problems`` of a ``diagnostics.json`` content, typed."""
+    return [Problem.model_validate(problem) for problem in diagnostics.get("problems", [])]
 
 
 # -- annotations.jsonl -----------------------------------------------------------------------------
@@ -285,12 +337,12 @@ class Annotation(Model):
     dataset: str | None
     datasets: list[str]
     annotator: str
-    annotation_id: int | None
+    annotation_id: StrictInt | None
     pattern: str | None
-    fits: list[int] | None
+    fits: list[StrictInt] | None  # sentence numbers from 1, in the run's order
     description: str | None
     taxonomy: str | None
-    confidence: int | None
+    confidence: StrictInt | None
     same_concept: str | None
     lead_time: float | None
     created_at: str | None

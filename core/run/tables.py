@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from illusion.common.files import atomic_writer
 from illusion.errors import IllusionError
 from illusion.run.folder import EXPLANATIONS
-from illusion.run.schema import ExplanationRow
+from illusion.run.schema import Diagnostics, ExplanationRow
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -72,22 +72,16 @@ def explanation_rows(rows: list[ExplanationRow]) -> list[dict[str, Any]]:
 FINDING_COLUMNS = ["finding", "diagnostic", "title", "condition", "value", "low", "high", "chance", "paper", "comparable"]
 
 
-def findings_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
+def findings_rows(result: Diagnostics) -> list[dict[str, Any]]:
     """One row per finding and condition (``all`` for a finding of the whole run) from a ``diagnostics.json``."""
     rows = []
-    for key, finding in result.get("findings", {}).items():
-        paper = finding.get("paper") or {}
-        for condition, found in finding["values"].items():
-            low, high = found.get("interval") or (None, None)
-            rows.append(
-                dict(
-                    zip(
-                        FINDING_COLUMNS,
-                        [key, finding["diagnostic"], finding["title"], condition, found["value"], low, high, found.get("chance")]
-                        + [paper.get("value"), paper.get("value") is not None and not paper.get("why")],
-                    )
-                )
-            )
+    for key, finding in result.findings.items():
+        paper = finding.paper.value if finding.paper else None
+        comparable = paper is not None and finding.paper is not None and not finding.paper.why
+        for condition, found in finding.values.items():
+            low, high = found.interval or (None, None)
+            values = [key, finding.diagnostic, finding.title, condition, found.value, low, high, found.chance, paper, comparable]
+            rows.append(dict(zip(FINDING_COLUMNS, values)))
     return rows
 
 

@@ -211,7 +211,8 @@ class RunView:
         ``low``, ``high``, ``chance``, the paper's value and whether it is comparable; empty when not diagnosed."""
         from illusion.run.tables import FINDING_COLUMNS, findings_rows
 
-        return pd.DataFrame(findings_rows(self.diagnostics_json()) if self.diagnosed else [], columns=FINDING_COLUMNS)
+        found = self.folder.diagnostics()
+        return pd.DataFrame(findings_rows(found) if found else [], columns=FINDING_COLUMNS)
 
     def reliability(self) -> dict[str, Any] | None:
         """How reliable the illusion score ranking is at the run's size (``uncertainty.reliability`` of

@@ -23,7 +23,7 @@ RECORDS = "dataset-records"
 TOPK = "top-k"
 CHECKS = "attention-checks"
 SEPARABILITY = "separability"
-Classifier = Callable[[Mapping[str, np.ndarray], int], dict[str, Any]]
+Classifier = Callable[[Mapping[str, np.ndarray], int], Separability]
 
 
 def dataset_records(host: Host, choice: PluginChoice, seed: int, derived: Derived | None) -> list[Record]:
@@ -101,9 +101,12 @@ def dataset_classifier(derived: Derived | None, keys: Mapping[str, str]) -> Clas
     if derived is None:
         return stats.dataset_classifier
 
-    def classify(vectors: Mapping[str, np.ndarray], seed: int) -> dict[str, Any]:
+    def classify(vectors: Mapping[str, np.ndarray], seed: int) -> Separability:
         made_from = {"vectors": {name: keys[name] for name in vectors}, "seed": seed, "code": code_digest("illusion.run.stats")}
-        return derived.get_or_make(SEPARABILITY, made_from, lambda: stats.dataset_classifier(vectors, seed), _separability)
+        kept = derived.get_or_make(
+            SEPARABILITY, made_from, lambda: stats.dataset_classifier(vectors, seed).to_json(), _separability
+        )
+        return Separability.model_validate(kept)
 
     return classify
 

@@ -1,7 +1,7 @@
 """One cell of a sweep: the steps of ``illusion run`` a diagnosis needs (directions, top-k, statistics), then the diagnostics.
 
-The datasets are the cell's subsamples with their vectors at the cell's layer and pooling; driving tokens,
-controls, activation profiles and the run folder are left out, since no diagnostic reads them.
+The datasets are the cell's subsamples with their vectors at the cell's layer and pooling, with their control
+sets; driving tokens, activation profiles and the run folder are left out, since no diagnostic reads them.
 """
 
 from __future__ import annotations
@@ -19,17 +19,18 @@ from illusion.host import Host
 from illusion.records import content_hash
 from illusion.run.config import RunConfig
 from illusion.run.data import RunData
-from illusion.run.pipeline import Dataset, manifest_of, run_statistics, sample_directions
-from illusion.run.schema import Stats
+from illusion.run.pipeline import Dataset, control_sets, manifest_of, run_statistics, sample_directions
+from illusion.run.schema import ControlSet, Stats
 from illusion.run.topk import extremes
 
 
 @dataclass
 class CellData(RunData):
-    """A run held in memory: its statistics and top-k come from the cell, not from files."""
+    """A run held in memory: its statistics, top-k and control sets come from the cell, not from files."""
 
     found_stats: Stats | None = None
     found_top: dict[str, np.ndarray] = field(default_factory=dict)
+    found_controls: list[ControlSet] = field(default_factory=list)
 
     def stats(self) -> Stats:
         if self.found_stats is None:
@@ -38,6 +39,9 @@ class CellData(RunData):
 
     def top_index(self) -> dict[str, np.ndarray]:
         return self.found_top
+
+    def controls(self) -> list[ControlSet]:
+        return self.found_controls
 
 
 @dataclass(frozen=True)
@@ -84,5 +88,6 @@ def diagnose_cell(
         stored,
         found_stats=stats,
         found_top={name: np.asarray(result.top_index) for name, result in found.items()},
+        found_controls=control_sets(datasets, config),
     )
     return CellResult(stats, diagnose(run, settings, roles=dict(roles), host=host), list(directions.ids), conditions, stored)

@@ -16,6 +16,7 @@ import numpy as np
 from illusion.errors import PluginError
 from illusion.host import Host
 from illusion.registrations import WHOLE, DiagnosticContext, DiagnosticPlugin
+from illusion.run.schema import DatasetEntry, FindingEntry, Manifest, Separability, Stats
 
 NEURONS = "neuron"  # the sampler plugin whose directions the paper's neuron figures describe
 __all__ = ["WHOLE", "describe", "flags", "measure"]
@@ -32,15 +33,16 @@ def flags(cell: Mapping[str, Any], finding: Mapping[str, Any] | None = None) -> 
     return [flag for flag in found if flag in (*CELL_WIDE, *finding.get("warned_by", ()))]
 
 
-def measure(diagnostics: Mapping[str, Any]) -> dict[str, dict[str, dict[str, Any]]]:
-    """Every finding of one cell: ``{finding: {condition or "all": {"value", "interval", "chance", "parts"?}}}``."""
-    return {key: dict(entry["values"]) for key, entry in diagnostics["findings"].items()}
+def measure(found: Mapping[str, FindingEntry]) -> dict[str, dict[str, dict[str, Any]]]:
+    """Every finding of one cell (its diagnostics' ``findings``): ``{finding: {condition or "all": {"value",
+    "interval", "chance", "parts"?}}}``."""
+    return {key: {c: value.to_json() for c, value in entry.values.items()} for key, entry in found.items()}
 
 
 def describe(host: Host, k: int, datasets: int, measured: Collection[str]) -> list[dict[str, Any]]:
     """The findings' part of ``sweep.json``, for the ``measured`` ones (those the cells have): what each is, its
     interval, and the paper's value where it applies (for ``k`` and this many datasets)."""
-    outline = DiagnosticContext("", 0, k, [f"dataset {n}" for n in range(datasets)], {}, {}, [], [], np.zeros((0, 0)), {}, {}, {})
+    outline = _outline(k, [f"dataset {n}" for n in range(datasets)])
     found = []
     for entries in host.registrations("diagnostic").values():
         diagnostic = next(entry.registration for entry in entries if entry.active)
@@ -66,3 +68,23 @@ def describe(host: Host, k: int, datasets: int, measured: Collection[str]) -> li
                 }
             )
     return found
+
+
+def _outline(k: int, datasets: list[str]) -> DiagnosticContext:
+    """What a finding's comparability is decided on for the whole sweep: its top-k size and datasets, no directions."""
+    manifest = Manifest(
+        run_id="sweep",
+        illusion_version="",
+        created="",
+        seed=0,
+        k=k,
+        config={},
+        datasets=[DatasetEntry(name=name, plugin="", size=0, hash="") for name in datasets],
+        directions=[],
+        plugins=[],
+        timings={},
+    )
+    stats = Stats(
+        directions={}, conditions={}, separability=Separability(labels=datasets, accuracy=None, chance=None, confusion=None)
+    )
+    return DiagnosticContext("sweep", 0, k, datasets, {}, {}, [], [], np.zeros((0, 0)), {}, stats, manifest)

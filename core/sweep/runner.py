@@ -27,6 +27,7 @@ from illusion.errors import IllusionError
 from illusion.host import Host
 from illusion.run.config import RunConfig
 from illusion.run.pipeline import Dataset, load_dataset, open_store, resolved_samplers
+from illusion.run.schema import findings_of
 from illusion.sweep import cell, encode, findings
 from illusion.sweep.grid import Grid, effective, subsample
 from illusion.sweep.page import render
@@ -171,6 +172,6 @@ def _cell_record(
         },
         "checks": [check["check"] for check in found.diagnostics.get("sanity", {}).get("checks", [])],
         "flags": flags(found.diagnostics),
-        "findings": findings.measure(found.diagnostics),
+        "findings": findings.measure(findings_of(found.diagnostics)),
         "seconds": seconds,
     }

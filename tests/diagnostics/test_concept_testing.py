@@ -10,6 +10,7 @@ from sklearn.metrics import roc_auc_score
 from illusion import ConceptDetectorPlugin, IllusionError, PluginError, hookimpl
 from illusion.diagnostics.concepts import Thresholds, assess, labelled_concepts, parse_pattern, pattern_of
 from illusion.host import Host
+from tests.helpers.labelled_runs import pair_row, set_row
 
 DETECTORS = ["regex", "words"]
 
@@ -105,25 +106,29 @@ def test_descriptions_become_patterns():
 
 def test_labelled_concepts_from_annotations(tmp_path):
     rows = [
-        {
-            "task_type": "set",
-            "run_id": "r1",
-            "direction": "neuron:3",
-            "dataset": "a",
-            "pattern": "yes",
-            "description": "Military conflict",
-        },
-        {
-            "task_type": "set",
-            "run_id": "r1",
-            "direction": "neuron:3",
-            "dataset": "b",
-            "pattern": "yes",
-            "description": "military, conflict",
-        },
-        {"task_type": "set", "run_id": "r1", "direction": "neuron:4", "dataset": "a", "pattern": "no", "description": "nothing"},
-        {"task_type": "set", "run_id": "r1", "direction": None, "dataset": "a", "pattern": "yes", "description": "control set"},
-        {"task_type": "pair", "run_id": "r1", "direction": "neuron:3", "dataset": None, "pattern": None, "description": None},
+        set_row(
+            "neuron:3@a",
+            "ann-a",
+            "neuron",
+            "a",
+            direction="neuron:3",
+            run_id="r1",
+            pattern="yes",
+            description="Military conflict",
+        ),
+        set_row(
+            "neuron:3@b",
+            "ann-a",
+            "neuron",
+            "b",
+            direction="neuron:3",
+            run_id="r1",
+            pattern="yes",
+            description="military, conflict",
+        ),
+        set_row("neuron:4@a", "ann-a", "neuron", "a", direction="neuron:4", run_id="r1", pattern="no", description="nothing"),
+        set_row("control:a:0", "ann-a", "control", "a", run_id="r1", pattern="yes", description="control set"),
+        {**pair_row("neuron:3", "a", "b", "ann-a", None), "run_id": "r1"},
     ]
     (tmp_path / "annotations.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     run = types.SimpleNamespace(path=tmp_path, manifest=types.SimpleNamespace(run_id="r1"))

@@ -12,7 +12,9 @@ import pytest
 from illusion.errors import IllusionError
 from illusion.report.run_report import render
 from illusion.run.data import load_run_data
+from illusion.run.folder import RunFolder
 from illusion.run.topk import extremes
+from tests.helpers.labelled_runs import set_row
 from tests.helpers.word_runs import cli
 
 
@@ -87,16 +89,19 @@ def test_test_concept_on_a_real_run(run_dir, capsys):
 
 
 def test_test_concept_from_annotations(run_dir, capsys):
-    manifest = json.loads((run_dir / "manifest.json").read_text())
-    direction = manifest["directions"][0]["id"]
-    row = {
-        "task_type": "set",
-        "run_id": manifest["run_id"],
-        "direction": direction,
-        "dataset": "animals",
-        "pattern": "yes",
-        "description": "cats and dogs",
-    }
+    manifest = RunFolder(run_dir).manifest()
+    first = manifest.directions[0]
+    direction = first.id
+    row = set_row(
+        f"{direction}@animals",
+        "ann-a",
+        first.condition,
+        "animals",
+        direction=direction,
+        run_id=manifest.run_id,
+        pattern="yes",
+        description="cats and dogs",
+    )
     (run_dir / "annotations.jsonl").write_text(json.dumps(row) + "\n")
     try:
         assert cli("test-concept", run_dir, "--from-annotations") == 0

@@ -18,9 +18,11 @@ from illusion.diagnostics.suite import write_diagnostics
 from illusion.host import Host
 from illusion.report.run_report import render, write_report
 from illusion.run.config import load_config
+from illusion.run.folder import RunFolder
 from illusion.run.tables import write_tables
 from illusion.sweep.grid import Grid
 from illusion.sweep.runner import sweep
+from tests.helpers import run_models
 from tests.helpers.plugin_kit import add_distribution
 
 LENGTHS = '''
@@ -41,7 +43,18 @@ def top_length(context):
         c: float(np.mean([ratios[n][i] for n in ratios for i, ci in zip(context.direction_ids, context.conditions) if ci == c]))
         for c in sorted(set(context.conditions))
     }
-    return {"per_dataset": ratios, "by_condition": by_condition, "scored": context.results["illusion_score"]["ranking"][:1]}
+    control_words = {  # the mean words of a dataset's random control sets, the baseline a top-k set is read against
+        name: float(np.mean([len(s.text.split()) for c in context.controls if c.dataset == name for s in c.sentences]))
+        for name in sorted({c.dataset for c in context.controls})
+    }
+    return {
+        "per_dataset": ratios,
+        "by_condition": by_condition,
+        "scored": context.results["illusion_score"]["ranking"][:1],
+        "control_words": control_words,
+        "summarised": sorted(context.stats.conditions),
+        "sizes": {d.name: d.size for d in context.manifest.datasets},
+    }
 
 
 @hookimpl
@@ -125,6 +138,11 @@ def test_hook_illusion_diagnostics(installed, run_dir, tmp_path):
     ratios = result["top_length"]["by_condition"]
     assert set(ratios) == set(result["range_overlap"]["by_condition"]) and all(r > 0 for r in ratios.values())
     assert result["top_length"]["scored"] == result["illusion_score"]["ranking"][:1]  # it read what it needs
+    folder = RunFolder(run)
+    controls = folder.controls()
+    assert controls and set(result["top_length"]["control_words"]) == {c.dataset for c in controls}  # the run's control sets
+    assert result["top_length"]["summarised"] == sorted(folder.stats().conditions)  # its stats.json, typed
+    assert result["top_length"]["sizes"] == {d.name: d.size for d in folder.manifest().datasets}  # its manifest.json, typed
     finding = result["findings"]["top_length_ratio"]
     assert finding["diagnostic"] == "top_length" and finding["values"]["neuron"]["value"] == ratios["neuron"]
     assert result["findings"]["longest_condition"]["values"]["all"]["value"] == max(ratios.values())
@@ -189,8 +207,8 @@ def context(results=None) -> DiagnosticContext:
         ["c", "c"],
         np.eye(2, 3, dtype=np.float32),
         top,
-        {},
-        {"config": {}},
+        run_models.stats(vectors),
+        run_models.manifest({name: 3 for name in vectors}, [("c:0", "c"), ("c:1", "c")]),
         results=results or {},
     )
 

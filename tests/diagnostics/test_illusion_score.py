@@ -3,14 +3,15 @@
 import pytest
 
 from illusion.diagnostics.score import illusion_scores, parts
+from illusion.run.schema import DirectionStats, Pooled
 
 
 def finding(condition, largest_share, overlaps):
-    return {
-        "condition": condition,
-        "pooled": {"largest_share": largest_share},
-        "range_overlap": {f"p{i}": value for i, value in enumerate(overlaps)},
-    }
+    return DirectionStats(
+        condition=condition,
+        pooled=Pooled(counts={}, largest_dataset="a", largest_share=largest_share),
+        range_overlap={f"p{i}": value for i, value in enumerate(overlaps)},
+    )
 
 
 def test_parts_are_rescaled_to_zero_one():

@@ -62,6 +62,6 @@ def test_findings_without_nothing_match_the_full_top_k():
     found = {n: extremes(v, directions, 3) for n, v in vectors.items()}
     top = {n: (f.top_index, f.top_score) for n, f in found.items()}
     assert full == stats.summarise_by_condition(stats.direction_findings(top, list("wxyz"), ["c"] * 4, 3))
-    assert full["c"]["directions"] == 4 and 0 <= full["c"]["range_overlap_share"] <= 1
+    assert full["c"].directions == 4 and 0 <= full["c"].range_overlap_share <= 1
     removed = findings_without(vectors, {"b": np.arange(60)[:57]}, directions, list("wxyz"), ["c"] * 4, 3)
     assert removed != full

@@ -9,6 +9,7 @@ from illusion import DiagnosticContext
 from illusion.diagnostics import paper
 from illusion.diagnostics.builtin import BUILTIN
 from illusion.diagnostics.paper import caveat
+from tests.helpers import run_models
 
 PAPER = {finding.key: finding.paper for diagnostic in BUILTIN for finding in diagnostic.findings}
 
@@ -16,14 +17,13 @@ NEURONS = [f"neuron:{i}" for i in range(20)]
 
 
 def manifest(k=10, sizes=(700, 700, 700, 700), sampler="neuron"):
-    return {
-        "k": k,
-        "seed": 0,
-        "config": {"model": {"plugin": "transformer"}},
-        "model": {"model": "all-MiniLM-L6-v2", "layer": 6, "pooling": "cls"},
-        "datasets": [{"name": f"d{i}", "size": size} for i, size in enumerate(sizes)],
-        "directions": [{"id": i, "sampler": sampler, "condition": sampler} for i in NEURONS],
-    }
+    return run_models.manifest(
+        {f"d{i}": size for i, size in enumerate(sizes)},
+        [(i.replace("neuron", sampler), sampler) for i in NEURONS],
+        k=k,
+        config={"model": {"plugin": "transformer"}},
+        model={"model": "all-MiniLM-L6-v2", "layer": 6, "pooling": "cls"},
+    )
 
 
 def result(overlapping=(5, 6), one=(0.02, 0.01, 0.03), every=0.001, fills=(0.03, 0.02), confusion=((90, 10), (5, 95))):
@@ -51,8 +51,9 @@ def result(overlapping=(5, 6), one=(0.02, 0.01, 0.03), every=0.001, fills=(0.03,
 
 def compare(result, manifest):
     """The ``paper`` part the built-in diagnostics' findings give for ``result`` of a run with ``manifest``."""
-    names = [d["name"] for d in manifest["datasets"]]
-    context = DiagnosticContext("run", 0, manifest["k"], names, {}, {}, [], [], np.zeros((0, 0)), {}, {}, manifest)
+    names = manifest.dataset_names
+    stats = run_models.stats(names)
+    context = DiagnosticContext("run", 0, manifest.k, names, {}, {}, [], [], np.zeros((0, 0)), {}, stats, manifest)
     found = {}
     for diagnostic in BUILTIN:
         if diagnostic.name in result:

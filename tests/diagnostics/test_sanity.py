@@ -5,9 +5,10 @@ import pytest
 
 from illusion.diagnostics.anisotropy import anisotropy
 from illusion.diagnostics.sanity import checks, dimension_spread, duplicates, sanity
+from illusion.run.schema import Separability
 
 WORDS = {"word_list": [f"w{i}" for i in range(40)], "min_count": 10}
-CLASSIFIER = {"accuracy": 0.9, "test_size": 500}
+CLASSIFIER = Separability(labels=["a", "b"], accuracy=0.9, test_size=500, chance=0.5, confusion=None)
 
 
 def fired(vectors, directions=None, ids=None, roles=None, k=10, monotonicity=WORDS, classifier=CLASSIFIER):
@@ -64,7 +65,7 @@ def test_small_datasets_few_words_and_small_tests_have_reasons():
         {"big": 5000, "tiny": 60},
         10,
         {"word_list": ["the", "a", "of", "war"], "min_count": 100},
-        {"accuracy": 0.8, "test_size": 30},
+        CLASSIFIER.model_copy(update={"accuracy": 0.8, "test_size": 30}),
         {"contrast": "dataset-level", "random": "baseline"},
         8,
     )

@@ -26,7 +26,7 @@ def test_separable_datasets_are_told_apart_and_drawn_apart():
 
 def test_identical_distributions_are_near_chance():
     result = stats.dataset_classifier(datasets(np.random.default_rng(1), 0.0), seed=0)
-    assert result["accuracy"] < 0.65
+    assert result.accuracy < 0.65
 
 
 def test_projection_is_deterministic_and_samples_per_dataset():

@@ -9,13 +9,14 @@ import types
 import numpy as np
 import pytest
 
-from illusion import ModelLayerPlugin, hookimpl, open_run
+from illusion import ModelLayerPlugin, hookimpl
 from illusion.cli import main
 from illusion.common.files import read_json
 from illusion.diagnostics.suite import write_diagnostics
 from illusion.host import Host
 from illusion.plugins.transformer import TransformerLayer
 from illusion.run.config import load_config
+from illusion.run.folder import RunFolder
 from illusion.run.pipeline import run
 from illusion.run.store import ActivationStore
 from illusion.sweep import runner
@@ -110,7 +111,7 @@ def test_a_cell_equals_a_run_and_its_diagnostics_and_a_run_reuses_its_vectors(co
             overrides.append(f'datasets.{name}.path="{tmp_path / f"{name}-{size}.txt"}"')
     run(load_config(config_file, overrides), tmp_path / "run")
     write_diagnostics(tmp_path / "run")
-    assert_same(cell["findings"], measure(open_run(tmp_path / "run").diagnostics_json()))
+    assert_same(cell["findings"], measure(RunFolder(tmp_path / "run").diagnostics().findings))
     vectors_after = [e.key for e in store.entries() if e.path.is_dir()]  # vector entries are folders
     assert (vectors_after == vectors_before) == (size == "all")  # the full datasets' vectors came from the sweep's entries
 

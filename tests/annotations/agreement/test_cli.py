@@ -81,7 +81,7 @@ def test_malformed_annotations_file_is_one_clear_line(run_dir, capsys):
         main(["agree", str(run_dir)])
     err = capsys.readouterr().err
     assert done.value.code == 1 and err.count("\n") == 1
-    assert "annotations.jsonl, row 1: field 'task_type' must be a non-empty string" in err
+    assert "annotations.jsonl, line 1: no task_type" in err
 
 
 def test_not_a_run_folder(tmp_path, capsys):

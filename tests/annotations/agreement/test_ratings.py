@@ -37,16 +37,17 @@ def test_line_that_is_not_json(make_run):
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"annotator": None}, r"row 1: field 'annotator' must be a non-empty string"),
-        ({"pattern": "maybe"}, r"row 1: field 'pattern' is 'maybe', expected one of yes, no"),
+        ({"annotator": None}, r"line 1: field 'annotator': Input should be a valid string"),
+        ({"annotator": ""}, r"line 1: field 'annotator' must be a non-empty string"),
+        ({"pattern": "maybe"}, r"line 1: field 'pattern' is 'maybe', expected one of yes, no"),
         ({"taxonomy": "global"}, r"field 'taxonomy' is 'global', expected one of single, several, none, artifact"),
         ({"confidence": 6}, r"field 'confidence' is 6, expected an integer 1 to 5"),
-        ({"confidence": True}, r"field 'confidence' is True"),
+        ({"confidence": True}, r"field 'confidence': Input should be a valid integer"),
         ({"fits": [0, 3]}, r"field 'fits' must list sentence numbers 1 to 10, got \[0, 3\]"),
         ({"fits": [11]}, r"field 'fits' must list sentence numbers 1 to 10"),
-        ({"fits": "1,2"}, r"field 'fits' must list sentence numbers"),
+        ({"fits": "1,2"}, r"field 'fits': Input should be a valid list"),
         ({"lead_time": -1}, r"field 'lead_time' must be seconds"),
-        ({"datasets": "bible"}, r"field 'datasets' must be a list of dataset names"),
+        ({"datasets": "bible"}, r"field 'datasets': Input should be a valid list"),
         ({"task_type": "triple"}, r"field 'task_type' is 'triple'"),
         ({"run_id": "another-run"}, r"run_id 'another-run' is not this run's 'run-1'"),
     ],
@@ -64,7 +65,7 @@ def test_malformed_row_names_the_row_and_field(make_run, change, message):
 
 def test_row_that_is_not_an_object(make_run):
     run_dir = make_run([["not", "a", "row"]], directions=DIRECTIONS)
-    with pytest.raises(IllusionError, match=r"row 1: expected a JSON object, got list"):
+    with pytest.raises(IllusionError, match=r"line 1: expected a JSON object"):
         load_labelled_run(run_dir)
 
 

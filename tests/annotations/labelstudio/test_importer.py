@@ -20,7 +20,9 @@ from illusion.errors import IllusionError
 from illusion.run.folder import ANNOTATIONS
 from illusion.run.folder import ANNOTATIONS_REJECTS as REJECTS
 from illusion.run.folder import ANNOTATIONS_SUMMARY as SUMMARY
+from illusion.run.schema import Annotation
 from tests.helpers.campaign import pseudonyms_of
+from tests.helpers.labelled_runs import set_row
 
 DATA = Path(__file__).parent / "data"
 EXPORTS = (str(DATA / "export-set.json"), str(DATA / "export-pair.json"))
@@ -115,14 +117,8 @@ def test_the_last_changed_annotation_wins_not_the_last_created(run_dir, tmp_path
 
 def test_latest_per_annotator_orders_by_update_then_creation_then_id():
     def row(annotator, annotation_id, created_at=None, updated_at=None):
-        return {
-            "task_type": "set",
-            "set_id": "s",
-            "annotator": annotator,
-            "annotation_id": annotation_id,
-            "created_at": created_at,
-            "updated_at": updated_at,
-        }
+        labels = {"annotation_id": annotation_id, "created_at": created_at, "updated_at": updated_at}
+        return Annotation.model_validate(set_row("s", annotator, "neuron", "bible", **labels))
 
     rows = [
         row("a", 1, "2026-01-01", "2026-01-05"),
@@ -133,7 +129,7 @@ def test_latest_per_annotator_orders_by_update_then_creation_then_id():
         row("c", 5),
     ]  # no times: the highest id
     kept, dropped = latest_per_annotator(rows)
-    assert [r["annotation_id"] for r in kept] == [1, 3, 6] and dropped == 3
+    assert [r.annotation_id for r in kept] == [1, 3, 6] and dropped == 3
 
 
 def test_annotators_are_random_pseudonyms_kept_privately_and_no_address_is_written(run_dir, tmp_path, organiser_dir):

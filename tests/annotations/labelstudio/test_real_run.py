@@ -17,7 +17,9 @@ from illusion.annotations.labelstudio.export import export_campaign
 from illusion.errors import IllusionError
 from illusion.run.config import load_config
 from illusion.run.pipeline import run
+from illusion.run.schema import Annotation
 from tests.helpers.campaign import tasks_of
+from tests.helpers.labelled_runs import set_row
 from tests.helpers.run_configs import TWO_OF_EACH, write_text_run_config
 
 SENTENCES = {
@@ -115,8 +117,10 @@ def test_attention_checks_share_a_word_look_like_sets_and_take_part_in_pairs(rea
 
 
 def test_attention_scores_flag_annotators_who_miss_the_planted_pattern():
-    rows = [{"annotator": "a", "pattern": "yes"}] * 5 + [{"annotator": "b", "pattern": "yes"}] * 3
-    rows += [{"annotator": "b", "pattern": "no"}] * 2
+    def check(annotator, pattern):
+        return Annotation.model_validate(set_row("attention:bible:0", annotator, "attention", "bible", pattern=pattern))
+
+    rows = [check("a", "yes")] * 5 + [check("b", "yes")] * 3 + [check("b", "no")] * 2
     scores = attention_scores(rows)
     assert scores["a"] == {"checks": 5, "passed": 5, "score": 1.0, "flagged": False}
     assert scores["b"] == {"checks": 5, "passed": 3, "score": 0.6, "flagged": True}
