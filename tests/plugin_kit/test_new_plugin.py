@@ -55,7 +55,9 @@ def test_the_package_refuses_another_hook_api_major_at_import(tmp_path, monkeypa
     monkeypatch.syspath_prepend(str(folder / "src"))
     major = illusion.HOOK_API_VERSION.split(".")[0]
     monkeypatch.setattr(illusion, "HOOK_API_VERSION", "99.0")
-    with pytest.raises(ImportError, match=rf"illusion-harbour is written for illusion's hook API {major}.x; this illusion has 99.0"):
+    with pytest.raises(
+        ImportError, match=rf"illusion-harbour is written for illusion's hook API {major}.x; this illusion has 99.0"
+    ):
         importlib.import_module("illusion_harbour")
     sys.modules.pop("illusion_harbour", None)
 
