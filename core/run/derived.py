@@ -3,11 +3,12 @@
 Each value is one JSON file (or ``.npz`` of arrays) under ``derived/<kind>/``, named by a digest of everything it was made
 from (the inputs, the plugin's release and code, the code of the step that made it, and the releases of the
 installed packages, which the step may call), written atomically. An unreadable file is a miss: the value is made
-again and the file rewritten.
+again and the file rewritten; a value that cannot be written (a read-only cache) is simply not kept.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
 import json
@@ -56,16 +57,27 @@ def files_digest(paths: Iterable[Path]) -> str:
     copy that restores a file's modification time still changes its inode or change time); a missing path counts too."""
     digest = hashlib.sha256()
     for path in paths:
-        files = [path]
-        if path.is_dir():
-            files = sorted(file for file in path.rglob("*") if file.is_file() and "__pycache__" not in file.parts)
-        for file in files:
+        for file in _files_under(path) if path.is_dir() else [path]:
             try:
                 stat = file.stat()
                 digest.update(f"{file}:{stat.st_size}:{stat.st_ino}:{stat.st_mtime_ns}:{stat.st_ctime_ns};".encode())
             except OSError:
                 digest.update(f"{file}:missing;".encode())
     return digest.hexdigest()[:16]
+
+
+def _files_under(folder: Path) -> list[Path]:
+    """The files under ``folder``, sorted, through linked folders too (each real folder once), without ``__pycache__``."""
+    files, seen = [], set()
+    for root, folders, names in os.walk(folder, followlinks=True):
+        real = os.path.realpath(root)
+        if real in seen:
+            folders.clear()
+            continue
+        seen.add(real)
+        folders[:] = [name for name in folders if name != "__pycache__"]
+        files += [Path(root, name) for name in names if os.path.isfile(os.path.join(root, name))]
+    return sorted(files)
 
 
 class Derived:
@@ -93,7 +105,10 @@ class Derived:
             return False
         if json.loads(text) != value:
             return False
-        write_text(self.path(kind, made_from), text)
+        try:
+            write_text(self.path(kind, made_from), text)
+        except OSError:  # a read-only or full cache: the value is made again next time
+            return False
         return True
 
     def get_or_make(self, kind: str, made_from: Any, make: Callable[[], Any], valid: Callable[[Any], bool]) -> Any:
@@ -113,5 +128,6 @@ class Derived:
             return None
 
     def put_arrays(self, kind: str, made_from: Any, arrays: dict[str, Any]) -> None:
-        with atomic_writer(self.path(kind, made_from, ".npz"), "wb") as handle:
+        """Keep ``arrays`` (not in a read-only or full cache)."""
+        with contextlib.suppress(OSError), atomic_writer(self.path(kind, made_from, ".npz"), "wb") as handle:
             np.savez(handle, **arrays)
