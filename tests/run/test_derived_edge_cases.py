@@ -17,7 +17,6 @@ from tests.helpers.run_configs import write_text_run_config
 from tests.helpers.word_runs import cli, word_sentences
 
 
-@pytest.mark.xfail(strict=True, reason="the sentences' own directions are cached by dataset and text, not by the stored dtype")
 def test_marks_after_a_float32_run_on_the_same_cache_are_those_of_a_cold_float16_run(tiny_bert, tmp_path):
     config = write_text_run_config(tmp_path, word_sentences(), tiny_bert, seed=1, k=3, controls=1)
 
