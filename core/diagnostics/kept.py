@@ -4,9 +4,9 @@ unchanged.
 A result is kept by everything its diagnostic can read (a digest of the whole context: vectors, sentences,
 directions, top-k, statistics, the manifest without the run's id and clock times, roles and settings), the
 results of the diagnostics it needs, and its code (its distribution's release and fingerprint, illusion's own
-source; every derived value also depends on the installed packages' releases: installing ``umap-learn`` changes the
-separability picture). A diagnostic is therefore a function of its context; one whose result JSON would not give back as
-it is (tuples, NaN) is simply not kept.
+source; every derived value also depends on the installed packages' releases: installing ``umap-learn`` changes
+the separability picture). A diagnostic is therefore a function of its context; one whose result JSON would not
+give back as it is (tuples, NaN) is simply not kept, nor one whose code has no file (defined in a notebook).
 """
 
 from __future__ import annotations
@@ -65,12 +65,21 @@ class KeptResults:
         """The result kept for the diagnostic ``entry`` provides, on these inputs; else ``make()``, kept."""
         diagnostic = entry.registration
         assert isinstance(diagnostic, DiagnosticPlugin)
-        release = self.host.distribution_of("diagnostic", f"{entry.distribution.name}:{diagnostic.name}").release
+        distribution = self.host.distribution_of("diagnostic", f"{entry.distribution.name}:{diagnostic.name}")
+        needs = needs_digest([results[name] for name in diagnostic.needs])
+        if not distribution.fingerprint:  # code without a file (a notebook's) tells no change of it
+            return make()
         made_from = {
             "diagnostic": diagnostic.name,
-            "release": release,
+            "release": distribution.release,
             "illusion": self.code,
             "inputs": self.inputs,
-            "needs": {name: results[name] for name in diagnostic.needs},
+            "needs": needs,
         }
         return self.derived.get_or_make(KIND, made_from, make, lambda kept: isinstance(kept, dict))
+
+
+def needs_digest(results: list[Any]) -> str:
+    """A digest of the results a diagnostic needs, as JSON in their own order: sorted keys would fail on number and
+    text keys side by side, and a kept result reads back in the same order, so it gives the same digest."""
+    return hashlib.sha256(json.dumps(results, ensure_ascii=False, default=repr).encode()).hexdigest()

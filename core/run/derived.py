@@ -2,7 +2,7 @@
 
 Each value is one JSON file (or ``.npz`` of arrays) under ``derived/<kind>/``, named by a digest of everything it was made
 from (the inputs, the plugin's release and code, the code of the step that made it, and the releases of the
-installed packages, which the step may call), written atomically. An unreadable file is a miss: the value is made
+installed packages, which the step may call) and naming that digest inside, written atomically. An unreadable file is a miss: the value is made
 again and the file rewritten; a value that cannot be written (a read-only cache) is simply not kept.
 """
 
@@ -91,22 +91,26 @@ class Derived:
         return self.root / kind / f"{hashlib.sha256(text.encode()).hexdigest()[:24]}{suffix}"
 
     def get(self, kind: str, made_from: Any) -> Any:
-        """The value kept for ``made_from``, or None."""
+        """The value kept for ``made_from``, or None: also when the file there is not the one kept under its name
+        (each file names its own key; one copied from another name or replaced by other JSON is a miss)."""
+        path = self.path(kind, made_from)
         try:
-            return json.loads(self.path(kind, made_from).read_text(encoding="utf-8"))
+            kept = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
+        return kept.get("value") if isinstance(kept, dict) and kept.get("key") == path.stem else None
 
     def put(self, kind: str, made_from: Any, value: Any) -> bool:
         """Keep ``value``; one that JSON would not give back as it is (tuples, keys that are not strings, NaN) is not kept."""
+        path = self.path(kind, made_from)
         try:
-            text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+            text = json.dumps({"key": path.stem, "value": value}, ensure_ascii=False, separators=(",", ":"))
         except (TypeError, ValueError):
             return False
-        if json.loads(text) != value:
+        if json.loads(text)["value"] != value:
             return False
         try:
-            write_text(self.path(kind, made_from), text)
+            write_text(path, text)
         except OSError:  # a read-only or full cache: the value is made again next time
             return False
         return True

@@ -28,14 +28,16 @@ Classifier = Callable[[Mapping[str, np.ndarray], int], dict[str, Any]]
 
 def dataset_records(host: Host, choice: PluginChoice, seed: int, derived: Derived | None) -> list[Record]:
     """The prepared records of a run's dataset, kept while its sources, options, seed and plugin code stay the
-    same; read afresh when its plugin names no sources or there is no store."""
+    same; read afresh when its plugin names no sources, its code has no file (defined in a notebook: its changes
+    cannot be told) or there is no store."""
     plugin = host.get("dataset", choice.plugin).as_configured(choice.name)
-    sources = plugin.source_paths(choice.options) if derived is not None else None
+    distribution = host.distribution_of("dataset", choice.plugin)
+    sources = plugin.source_paths(choice.options) if derived is not None and distribution.fingerprint else None
     if derived is None or sources is None:
         return plugin.load(choice.options, seed=seed)
     made_from = {
         "plugin": choice.plugin,
-        "release": host.distribution_of("dataset", choice.plugin).release,
+        "release": distribution.release,
         "options": plugin.resolve(choice.options),
         "seed": seed,
         "sources": files_digest(sources),

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import errno
 
-import pytest
-
 from illusion import Param
 from illusion.host import Host
 from illusion.run import derived as derived_module
@@ -65,7 +63,6 @@ def test_a_source_folder_anywhere_counts_its_files(tmp_path):
     assert files_digest([folder]) != before
 
 
-@pytest.mark.xfail(strict=True, reason="a dataset plugin whose code has no file is kept by its name and release alone")
 def test_the_records_of_a_dataset_plugin_without_a_code_file_are_read_again(tmp_path):
     import types
 
