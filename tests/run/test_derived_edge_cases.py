@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import errno
 
+import pytest
+
 from illusion import Param
 from illusion.host import Host
 from illusion.run import derived as derived_module
@@ -83,3 +85,20 @@ def test_the_records_of_a_dataset_plugin_without_a_code_file_are_read_again(tmp_
         host.register(types.SimpleNamespace(illusion_datasets=hookimpl(lambda lines=lines: [lines])), "lines")
         choice = PluginChoice("lines", "lines", {"path": str(tmp_path / "lines.txt"), "min_words": 1})
         assert [r.text for r in load_dataset(host, choice, config, derived).records] == [version]
+
+
+@pytest.mark.xfail(strict=True, reason="only this interpreter's own scheme folders count, not the other site folders on sys.path")
+def test_a_package_installed_in_a_site_folder_of_the_base_python_counts(tmp_path, monkeypatch):
+    import site
+    import sys
+
+    from tests.helpers.plugin_kit import add_distribution
+
+    base = tmp_path / "base-site-packages"  # a --system-site-packages venv's base, or Debian's /usr/lib/python3/dist-packages
+    base.mkdir()
+    folders = [*site.getsitepackages(), str(base)]
+    monkeypatch.setattr(site, "getsitepackages", lambda: folders)
+    monkeypatch.setattr(sys, "path", [*sys.path, str(base)])
+    before = derived_module.installed_packages()
+    add_distribution(base, "scikit-learn", "9.9", {})
+    assert derived_module.installed_packages() != before
