@@ -37,9 +37,11 @@ def code_digest(*modules: str) -> str:
 
 
 def installed_packages() -> str:
-    """A digest of the packages installed in this Python's site-packages (their ``.dist-info`` folders name each
-    release); folders that happen to be on ``sys.path``, such as a checkout's, do not count."""
-    folders = {*sysconfig.get_paths(vars=None).values(), site.getusersitepackages()} & set(sys.path)
+    """A digest of the packages installed in this Python's site folders (their ``.dist-info`` folders name each
+    release): its own, its user's and those of a base Python it sees (a ``--system-site-packages`` venv, Debian's
+    ``dist-packages``); folders that happen to be on ``sys.path``, such as a checkout's, do not count."""
+    sites = [*sysconfig.get_paths(vars=None).values(), *site.getsitepackages(), site.getusersitepackages()]
+    folders = set(sites) & set(sys.path)
     names = sorted(
         {
             name

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import errno
 
-import pytest
-
 from illusion import Param
 from illusion.host import Host
 from illusion.run import derived as derived_module
@@ -87,7 +85,6 @@ def test_the_records_of_a_dataset_plugin_without_a_code_file_are_read_again(tmp_
         assert [r.text for r in load_dataset(host, choice, config, derived).records] == [version]
 
 
-@pytest.mark.xfail(strict=True, reason="only this interpreter's own scheme folders count, not the other site folders on sys.path")
 def test_a_package_installed_in_a_site_folder_of_the_base_python_counts(tmp_path, monkeypatch):
     import site
     import sys
