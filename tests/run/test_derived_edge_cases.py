@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import errno
 
+import pytest
+
 from illusion import Param
 from illusion.host import Host
 from illusion.run import derived as derived_module
@@ -99,3 +101,23 @@ def test_a_package_installed_in_a_site_folder_of_the_base_python_counts(tmp_path
     before = derived_module.installed_packages()
     add_distribution(base, "scikit-learn", "9.9", {})
     assert derived_module.installed_packages() != before
+
+
+@pytest.mark.xfail(strict=True, reason="kept arrays are taken from any .npz that holds their names")
+def test_kept_top_k_copied_from_another_k_is_made_again(tmp_path):
+    import shutil
+
+    import numpy as np
+
+    from illusion.run import warm
+
+    derived = Derived(tmp_path / "cache")
+    vectors = np.random.default_rng(0).standard_normal((20, 4)).astype(np.float32)
+    directions = np.eye(2, 4, dtype=np.float32)
+    warm.ranked(derived, "key", vectors, directions, 3)
+    [three] = (tmp_path / "cache").rglob("*.npz")
+    four = warm.ranked(derived, "key", vectors, directions, 4)
+    [other] = [file for file in (tmp_path / "cache").rglob("*.npz") if file != three]
+    shutil.copyfile(three, other)  # the k = 3 lists where the k = 4 ones were kept
+    again = warm.ranked(derived, "key", vectors, directions, 4)
+    np.testing.assert_array_equal(again.top_index, four.top_index)
