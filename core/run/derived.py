@@ -26,6 +26,8 @@ from illusion import __version__
 from illusion.common.files import atomic_writer, write_text
 from illusion.run.store import DERIVED
 
+KEY = "key"  # what each kept file names inside: its own name's key, so that a file copied from another name is a miss
+
 
 def code_digest(*modules: str) -> str:
     """A digest of the source files of ``modules`` (found, not imported) and illusion's version: it changes when they do."""
@@ -100,13 +102,13 @@ class Derived:
             kept = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
-        return kept.get("value") if isinstance(kept, dict) and kept.get("key") == path.stem else None
+        return kept.get("value") if isinstance(kept, dict) and kept.get(KEY) == path.stem else None
 
     def put(self, kind: str, made_from: Any, value: Any) -> bool:
         """Keep ``value``; one that JSON would not give back as it is (tuples, keys that are not strings, NaN) is not kept."""
         path = self.path(kind, made_from)
         try:
-            text = json.dumps({"key": path.stem, "value": value}, ensure_ascii=False, separators=(",", ":"))
+            text = json.dumps({KEY: path.stem, "value": value}, ensure_ascii=False, separators=(",", ":"))
         except (TypeError, ValueError):
             return False
         if json.loads(text)["value"] != value:
@@ -126,14 +128,17 @@ class Derived:
         return found
 
     def get_arrays(self, kind: str, made_from: Any, names: Iterable[str]) -> dict[str, np.ndarray] | None:
-        """The arrays kept for ``made_from`` (one ``.npz`` file), if it holds all of ``names``; else None."""
+        """The arrays kept for ``made_from`` (one ``.npz`` file, which names its own key), if it holds all of
+        ``names``; else None."""
+        path = self.path(kind, made_from, ".npz")
         try:
-            with np.load(self.path(kind, made_from, ".npz"), allow_pickle=False) as kept:
-                return {name: kept[name] for name in names}
+            with np.load(path, allow_pickle=False) as kept:
+                return {name: kept[name] for name in names} if str(kept[KEY]) == path.stem else None
         except Exception:  # a missing, truncated or foreign file (BadZipFile, EOFError, ...) is a miss: made again
             return None
 
     def put_arrays(self, kind: str, made_from: Any, arrays: dict[str, Any]) -> None:
         """Keep ``arrays`` (not in a read-only or full cache)."""
-        with contextlib.suppress(OSError), atomic_writer(self.path(kind, made_from, ".npz"), "wb") as handle:
-            np.savez(handle, **arrays)
+        path = self.path(kind, made_from, ".npz")
+        with contextlib.suppress(OSError), atomic_writer(path, "wb") as handle:
+            np.savez(handle, **arrays, **{KEY: np.array(path.stem)})

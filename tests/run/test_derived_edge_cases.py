@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import errno
 
-import pytest
-
 from illusion import Param
 from illusion.host import Host
 from illusion.run import derived as derived_module
@@ -103,7 +101,6 @@ def test_a_package_installed_in_a_site_folder_of_the_base_python_counts(tmp_path
     assert derived_module.installed_packages() != before
 
 
-@pytest.mark.xfail(strict=True, reason="kept arrays are taken from any .npz that holds their names")
 def test_kept_top_k_copied_from_another_k_is_made_again(tmp_path):
     import shutil
 
