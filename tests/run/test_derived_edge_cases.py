@@ -122,7 +122,6 @@ def test_kept_top_k_copied_from_another_k_is_made_again(tmp_path):
     np.testing.assert_array_equal(again.top_index, four.top_index)
 
 
-@pytest.mark.xfail(strict=True, reason="the warnings of a dataset's load are not kept with its records: a warm run says nothing")
 def test_a_warm_read_of_kept_records_warns_as_the_cold_read_did(tmp_path):
     from illusion.errors import IllusionWarning
 
