@@ -141,4 +141,4 @@ class Derived:
         """Keep ``arrays`` (not in a read-only or full cache)."""
         path = self.path(kind, made_from, ".npz")
         with contextlib.suppress(OSError), atomic_writer(path, "wb") as handle:
-            np.savez(handle, **arrays, **{KEY: np.array(path.stem)})
+            np.savez(handle, **{**arrays, KEY: np.array(path.stem)})
