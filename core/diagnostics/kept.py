@@ -6,7 +6,8 @@ directions, top-k, statistics, the manifest without the run's id and clock times
 results of the diagnostics it needs, and its code (its distribution's release and fingerprint, illusion's own
 source; every derived value also depends on the installed packages' releases: installing ``umap-learn`` changes
 the separability picture). A diagnostic is therefore a function of its context; one whose result JSON would not
-give back as it is (tuples, NaN) is simply not kept, nor one whose code has no file (defined in a notebook).
+give back as it is (tuples, NaN) is simply not kept, nor one whose code has no file (defined in a notebook), nor
+one that changes the results of others in place (it runs each time, so that they change as they did cold).
 """
 
 from __future__ import annotations
@@ -76,7 +77,14 @@ class KeptResults:
             "inputs": self.inputs,
             "needs": needs,
         }
-        return self.derived.get_or_make(KIND, made_from, make, lambda kept: isinstance(kept, dict))
+        kept = self.derived.get(KIND, made_from)
+        if isinstance(kept, dict):
+            return kept
+        before = needs_digest(list(results.values()))
+        made = make()
+        if needs_digest(list(results.values())) == before:  # one that changed earlier results must do so every time
+            self.derived.put(KIND, made_from, made)
+        return made
 
 
 def needs_digest(results: list[Any]) -> str:
