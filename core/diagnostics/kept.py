@@ -15,15 +15,13 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Mapping
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-import illusion
 from illusion.host import Host, Provided
 from illusion.registrations import DiagnosticContext, DiagnosticPlugin
-from illusion.run.derived import Derived, files_digest
+from illusion.run.derived import Derived, code_digest
 
 KIND = "diagnostics"
 VOLATILE = ("run_id", "created", "timings")  # manifest fields that differ between runs of the same inputs
@@ -60,7 +58,7 @@ class KeptResults:
     def __init__(self, derived: Derived, context: DiagnosticContext, host: Host):
         self.derived, self.host = derived, host
         self.inputs = context_digest(context)
-        self.code = files_digest([Path(illusion.__file__).parent])
+        self.code = code_digest()
 
     def get_or_make(self, entry: Provided, results: Mapping[str, Any], make: Callable[[], Any]) -> Any:
         """The result kept for the diagnostic ``entry`` provides, on these inputs; else ``make()``, kept."""

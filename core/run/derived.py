@@ -1,16 +1,17 @@
 """What a run derives from its inputs, kept beside the activation store so that a warm run redoes none of it.
 
-Each value is one JSON file (or ``.npz`` of arrays) under ``derived/<kind>/``, named by a digest of everything it was made
-from (the inputs, the plugin's release and code, the code of the step that made it, and the releases of the
-installed packages, which the step may call) and naming that digest inside, written atomically. An unreadable file is a miss: the value is made
-again and the file rewritten; a value that cannot be written (a read-only cache) is simply not kept.
+Each value is one JSON file (or ``.npz`` of arrays) under ``derived/<kind>/``, named by a digest of everything it
+was made from (the inputs, the plugin's release and code, illusion's own code, any of which a step may call, and
+the releases of the installed packages) and naming that digest inside, written atomically. An unreadable file is
+a miss: the value is made again and the file rewritten; a value that cannot be written (a read-only cache) is
+simply not kept.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
-import importlib.util
 import json
 import os
 import site
@@ -22,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+import illusion
 from illusion import __version__
 from illusion.common.files import atomic_writer, write_text
 from illusion.run.store import DERIVED
@@ -29,13 +31,15 @@ from illusion.run.store import DERIVED
 KEY = "key"  # what each kept file names inside: its own name's key, so that a file copied from another name is a miss
 
 
-def code_digest(*modules: str) -> str:
-    """A digest of the source files of ``modules`` (found, not imported) and illusion's version: it changes when they do."""
-    digest = hashlib.sha256(__version__.encode())
-    for name in modules:
-        spec = importlib.util.find_spec(name)
-        digest.update(Path(spec.origin).read_bytes() if spec is not None and spec.origin else name.encode())
-    return digest.hexdigest()[:16]
+def code_digest() -> str:
+    """A digest of illusion's version and source (each file's name, size and times, read once a process): it changes
+    when any of the code changes, as a step calls more than its own module (``illusion.common.seeds``, ...)."""
+    return hashlib.sha256(f"{__version__}:{_source(os.path.dirname(illusion.__file__))}".encode()).hexdigest()[:16]
+
+
+@functools.cache
+def _source(folder: str) -> str:
+    return files_digest([Path(folder)])
 
 
 def installed_packages() -> str:
