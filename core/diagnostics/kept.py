@@ -6,7 +6,9 @@ directions, top-k, statistics, the manifest without the run's id and clock times
 settings), the results of the diagnostics it needs, and its code (its distribution's release and fingerprint,
 illusion's own source; every derived value also depends on the installed packages' releases: installing
 ``umap-learn`` changes the separability picture). A diagnostic is therefore a function of its context; one whose
-result JSON would not give back as it is (tuples, NaN) is simply not kept.
+result JSON would not give back as it is (tuples, NaN) is simply not kept, nor one whose code has no file (defined
+in a notebook), nor one that changes the results of others in place (it runs each time, so that they change as
+they did cold).
 """
 
 from __future__ import annotations
@@ -14,15 +16,13 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Mapping
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-import illusion
 from illusion.host import Host, Provided
 from illusion.registrations import DiagnosticContext, DiagnosticPlugin
-from illusion.run.derived import Derived, files_digest
+from illusion.run.derived import Derived, code_digest
 
 KIND = "diagnostics"
 VOLATILE = ("run_id", "created", "timings")  # manifest fields that differ between runs of the same inputs
@@ -59,18 +59,34 @@ class KeptResults:
     def __init__(self, derived: Derived, context: DiagnosticContext, host: Host):
         self.derived, self.host = derived, host
         self.inputs = context_digest(context)
-        self.code = files_digest([Path(illusion.__file__).parent])
+        self.code = code_digest()
 
     def get_or_make(self, entry: Provided, results: Mapping[str, Any], make: Callable[[], Any]) -> Any:
         """The result kept for the diagnostic ``entry`` provides, on these inputs; else ``make()``, kept."""
         diagnostic = entry.registration
         assert isinstance(diagnostic, DiagnosticPlugin)
-        release = self.host.distribution_of("diagnostic", f"{entry.distribution.name}:{diagnostic.name}").release
+        distribution = self.host.distribution_of("diagnostic", f"{entry.distribution.name}:{diagnostic.name}")
+        needs = needs_digest([results[name] for name in diagnostic.needs])
+        if not distribution.fingerprint:  # code without a file (a notebook's) tells no change of it
+            return make()
         made_from = {
             "diagnostic": diagnostic.name,
-            "release": release,
+            "release": distribution.release,
             "illusion": self.code,
             "inputs": self.inputs,
-            "needs": {name: results[name] for name in diagnostic.needs},
+            "needs": needs,
         }
-        return self.derived.get_or_make(KIND, made_from, make, lambda kept: isinstance(kept, dict))
+        kept = self.derived.get(KIND, made_from)
+        if isinstance(kept, dict):
+            return kept
+        before = needs_digest(list(results.values()))
+        made = make()
+        if needs_digest(list(results.values())) == before:  # one that changed earlier results must do so every time
+            self.derived.put(KIND, made_from, made)
+        return made
+
+
+def needs_digest(results: list[Any]) -> str:
+    """A digest of the results a diagnostic needs, as JSON in their own order: sorted keys would fail on number and
+    text keys side by side, and a kept result reads back in the same order, so it gives the same digest."""
+    return hashlib.sha256(json.dumps(results, ensure_ascii=False, default=repr).encode()).hexdigest()

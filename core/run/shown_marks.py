@@ -26,20 +26,21 @@ OWN = "own"  # prefix of the sentences' own directions, beside the run's
 def own_directions(datasets: Sequence[Any], shown: Mapping[str, Iterable[int]]) -> tuple[Directions, list[dict[str, Any]]]:
     """Each shown sentence's own direction (by dataset, the indices in ``shown``), and the rows of
     ``marks.jsonl`` that marking them fills (``token`` and ``span`` still empty). A direction's id names
-    its dataset's content and its sentence, so the driving tokens found for it stay cached whatever
-    else of the run changes."""
-    rows, ids, vectors = [], [], []
+    its dataset's content, its sentence and the direction itself (which the stored precision of the
+    vectors changes), so the driving tokens found for it stay cached whatever else of the run changes."""
+    rows, texts, vectors = [], [], []
     for dataset in datasets:
         encoded = np.asarray(dataset.encoded, dtype=np.float32)
         mean = encoded.mean(axis=0)
         for index in sorted({int(i) for i in shown.get(dataset.name, ())}):
             record = dataset.records[index]
             rows.append({"dataset": dataset.name, "id": record.id, "text": record.text, "token": None, "span": None})
-            ids.append(f"{OWN}:{dataset.hash}:{hashlib.sha256(record.text.encode()).hexdigest()[:20]}")
+            texts.append(f"{dataset.hash}:{hashlib.sha256(record.text.encode()).hexdigest()[:20]}")
             vectors.append(encoded[index] - mean)
     own = np.asarray(vectors, dtype=np.float32)
     norms = np.linalg.norm(own, axis=1, keepdims=True)
     own = np.divide(own, norms, out=np.zeros_like(own), where=norms > 0)
+    ids = [f"{OWN}:{text}:{hashlib.sha256(vector.tobytes()).hexdigest()[:16]}" for text, vector in zip(texts, own)]
     return Directions(ids, own), rows
 
 

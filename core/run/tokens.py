@@ -10,6 +10,7 @@ direction set, so a warm run runs no model at all. Only sentences found in neith
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import warnings
 from collections.abc import Callable, Sequence
@@ -85,8 +86,10 @@ class TokenCache:
         return {}
 
     def save(self, entries: dict[str, list]) -> None:
+        """Keep ``entries`` (not in a read-only or full cache: they are found again next time)."""
         if self.path is not None:
-            write_json(self.path, entries)
+            with contextlib.suppress(OSError):
+                write_json(self.path, entries)
 
 
 def _valid(value: Any, text: str) -> bool:

@@ -4,6 +4,7 @@ attention checks, the dataset classifier (each kept in the store's derived value
 from __future__ import annotations
 
 import hashlib
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import fields
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 import numpy as np
 from pydantic import ValidationError
 
+from illusion.errors import IllusionWarning
 from illusion.host import Host
 from illusion.records import Record
 from illusion.run import control_sets, stats
@@ -27,26 +29,46 @@ Classifier = Callable[[Mapping[str, np.ndarray], int], Separability]
 
 
 def dataset_records(host: Host, choice: PluginChoice, seed: int, derived: Derived | None) -> list[Record]:
-    """The prepared records of a run's dataset, kept while its sources, options, seed and plugin code stay the
-    same; read afresh when its plugin names no sources or there is no store."""
+    """The prepared records of a run's dataset, kept (with the warnings their reading gave, given again) while its
+    sources, options, seed and plugin code stay the same; read afresh when its plugin names no sources, its code
+    has no file (defined in a notebook: its changes cannot be told) or there is no store."""
     plugin = host.get("dataset", choice.plugin).as_configured(choice.name)
-    sources = plugin.source_paths(choice.options) if derived is not None else None
+    distribution = host.distribution_of("dataset", choice.plugin)
+    sources = plugin.source_paths(choice.options) if derived is not None and distribution.fingerprint else None
     if derived is None or sources is None:
         return plugin.load(choice.options, seed=seed)
     made_from = {
         "plugin": choice.plugin,
-        "release": host.distribution_of("dataset", choice.plugin).release,
+        "release": distribution.release,
         "options": plugin.resolve(choice.options),
         "seed": seed,
         "sources": files_digest(sources),
-        "code": code_digest("illusion.records", "illusion.registrations"),
+        "code": code_digest(),
     }
     kept = derived.get(RECORDS, made_from)
-    if isinstance(kept, list) and all(isinstance(row, list) and len(row) == 3 for row in kept):
-        return [Record(*row) for row in kept]
-    records = plugin.load(choice.options, seed=seed)
-    derived.put(RECORDS, made_from, [[record.id, record.text, record.meta] for record in records])
+    if _kept_records(kept):
+        for message in kept["warnings"]:  # what the cold read said (too few sentences for n, ...), said again
+            warnings.warn(message, IllusionWarning, stacklevel=2)
+        return [Record(*row) for row in kept["records"]]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        records = plugin.load(choice.options, seed=seed)
+    for warning in caught:
+        warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno, source=warning.source)
+    said = [str(warning.message) for warning in caught if issubclass(warning.category, IllusionWarning)]
+    derived.put(RECORDS, made_from, {"records": [[r.id, r.text, r.meta] for r in records], "warnings": said})
     return records
+
+
+def _kept_records(kept: Any) -> bool:
+    """Whether ``kept`` is what :func:`dataset_records` keeps: the records as ``[id, text, meta]`` and the warnings."""
+    return (
+        isinstance(kept, dict)
+        and isinstance(kept.get("records"), list)
+        and all(isinstance(row, list) and len(row) == 3 for row in kept["records"])
+        and isinstance(kept.get("warnings"), list)
+        and all(isinstance(message, str) for message in kept["warnings"])
+    )
 
 
 def ranked(derived: Derived | None, key: str, vectors: np.ndarray, directions: np.ndarray, k: int) -> Extremes:
@@ -57,7 +79,7 @@ def ranked(derived: Derived | None, key: str, vectors: np.ndarray, directions: n
         "vectors": key,
         "directions": hashlib.sha256(np.ascontiguousarray(directions, dtype=np.float32).tobytes()).hexdigest(),
         "k": k,
-        "code": code_digest("illusion.run.topk", "illusion.run.screen"),
+        "code": code_digest(),
     }
     names = [field.name for field in fields(Extremes)]
     kept = derived.get_arrays(TOPK, made_from, names)
@@ -80,7 +102,7 @@ def attention_checks(
         "k": k,
         "count": count,
         "seed": seed,
-        "code": code_digest("illusion.run.control_sets"),
+        "code": code_digest(),
     }
 
     def checks() -> list[Any]:
@@ -102,7 +124,7 @@ def dataset_classifier(derived: Derived | None, keys: Mapping[str, str]) -> Clas
         return stats.dataset_classifier
 
     def classify(vectors: Mapping[str, np.ndarray], seed: int) -> Separability:
-        made_from = {"vectors": {name: keys[name] for name in vectors}, "seed": seed, "code": code_digest("illusion.run.stats")}
+        made_from = {"vectors": {name: keys[name] for name in vectors}, "seed": seed, "code": code_digest()}
         kept = derived.get_or_make(
             SEPARABILITY, made_from, lambda: stats.dataset_classifier(vectors, seed).to_json(), _separability
         )
