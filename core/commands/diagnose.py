@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from illusion.commands.options import MIN_COUNT, QUIET, RUN_DIR
-from illusion.common.numbers import figure, score, share
+from illusion.common.numbers import as_shown, figure, share
 from illusion.diagnostics.suite import Settings
 from illusion.run.schema import FindingEntry, findings_of, problems_of
 
@@ -32,7 +32,7 @@ def print_summary(console: Console, result: dict[str, Any]) -> None:
         table.add_column(finding.title, justify="right")
     for condition in dict.fromkeys(c for f in columns.values() for c in f.values):
         table.add_row(
-            condition, *(shown(f, value.value if (value := f.values.get(condition)) else None) for f in columns.values())
+            condition, *(as_shown(f.shown, value.value if (value := f.values.get(condition)) else None) for f in columns.values())
         )
     console.print(table)
     _versus_paper(console, result.get("paper"), findings)
@@ -66,15 +66,6 @@ def print_suggestions(console: Console, result: dict[str, Any]) -> None:
             console.print(f"{label} (illusion score): {'; '.join(shown) or '-'}", soft_wrap=True)
     if "explanation" in ranking:
         console.print(f"[dim]{ranking['explanation']}[/dim]")
-
-
-def shown(finding: FindingEntry, value: float | None) -> str:
-    """A finding's value as its diagnostic says to show it: a share, a score or a plain number."""
-    if finding.shown == "percent":
-        return share(value, 1)
-    if value is None or finding.shown == "score":
-        return score(value, 3)
-    return f"{value:.4g}"
 
 
 def _versus_paper(console: Console, paper: dict[str, Any] | None, findings: dict[str, FindingEntry]) -> None:

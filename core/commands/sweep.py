@@ -14,39 +14,31 @@ from illusion.diagnostics.suite import Settings
 
 
 def print_table(console: Console, summary: dict[str, Any]) -> None:
-    """Per cell, the headline of each condition: range overlap, monotone in one dataset, outlier fill; separability; its sanity warnings."""
-    table = Table(show_edge=False, title="sweep: findings per cell")
-    from illusion.common.numbers import share
-    from illusion.sweep.findings import flags
+    """Per cell and condition, every finding the sweep follows (the cell's own ones first), shown as its diagnostic
+    says; and the cell's sanity warnings."""
+    from illusion.common.numbers import as_shown
+    from illusion.sweep.findings import WHOLE, flags
 
-    columns = (
-        "layer",
-        "pooling",
-        "size",
-        "condition",
-        "separability",
-        "ranges overlap",
-        "monotone in 1",
-        "top 1% fill",
-        "sanity",
-    )
-    for column in columns:
-        table.add_column(column, justify="left" if column in ("pooling", "size", "condition", "sanity") else "right")
+    table = Table(show_edge=False, title="sweep: findings per cell")
+    followed = sorted(summary["findings"], key=lambda f: f["per_condition"])  # the cell's own findings first
+    for column in ("layer", "pooling", "size", "condition"):
+        table.add_column(column, justify="right" if column == "layer" else "left")
+    for finding in followed:
+        table.add_column(finding["title"], justify="right")
+    table.add_column("sanity", justify="left")
     legend = list(dict.fromkeys(flag for cell in summary["cells"] for flag in flags(cell)))  # numbered once, below
     for cell in summary["cells"]:
         found = cell["findings"]
         warned = ",".join(str(legend.index(flag) + 1) for flag in sorted(flags(cell), key=legend.index))
-        for condition in found["range_overlap"]:
-            cells = [
-                found[name].get(condition, {}).get("value") for name in ("range_overlap", "monotonicity_one", "outlier_fill")
-            ]
+        conditions = dict.fromkeys(c for f in followed if f["per_condition"] for c in found.get(f["name"], {}))
+        for condition in conditions or [WHOLE]:
+            values = [found.get(f["name"], {}).get(condition if f["per_condition"] else WHOLE, {}).get("value") for f in followed]
             table.add_row(
                 str(cell["layer"]),
                 cell["pooling"],
                 cell["size"],
                 condition,
-                share(found["separability"]["all"]["value"], 1),
-                *(share(value, 1) for value in cells),
+                *(as_shown(f["shown"], value) for f, value in zip(followed, values)),
                 f"[red]{warned}[/red]" if warned else "",
             )
     console.print(table)

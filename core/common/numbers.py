@@ -29,6 +29,15 @@ def score(value: float | None, digits: int = 2) -> str:
     return MISSING if value is None else rounded(value, digits)
 
 
+def as_shown(how: str, value: float | None) -> str:
+    """A finding's value as its diagnostic says to show it (``Finding.shown``): a share, a score or a plain number."""
+    if how == "percent":
+        return share(value, 1)
+    if value is None or how == "score":
+        return score(value, 3)
+    return f"{value:.4g}"
+
+
 def interval(bounds: Sequence[float] | None, kind: str = "score") -> str:
     """An interval "low-high" as shares ("31%-45%") or scores ("0.12-0.40"); "" when there is none."""
     if not bounds:

@@ -62,6 +62,7 @@ def describe(host: Host, k: int, datasets: int, measured: Collection[str]) -> li
                     "title": f.title,
                     "description": f.description,
                     "per_condition": f.per_condition,
+                    "shown": f.shown,
                     "interval": f.interval,
                     "paper": reference if comparable else None,
                     "warned_by": list(f.warned_by),

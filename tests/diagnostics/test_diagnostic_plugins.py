@@ -13,6 +13,7 @@ from rich.console import Console
 
 from illusion import DiagnosticContext, DiagnosticPlugin, Finding, FindingValue, PluginError, hookimpl, open_run
 from illusion.commands.diagnose import print_summary
+from illusion.commands.sweep import print_table
 from illusion.diagnostics.compare import compare
 from illusion.diagnostics.suite import write_diagnostics
 from illusion.host import Host
@@ -191,6 +192,13 @@ def test_a_sweep_follows_an_installed_diagnostics_findings(installed, config, tm
     [cell] = summary["cells"]
     assert set(cell["findings"]["top_length_ratio"]) == {c["condition"] for c in summary["conditions"]}
     assert "Top-k length ratio" in (tmp_path / "sweep" / "sweep.html").read_text(encoding="utf-8")
+    console = Console(record=True, width=400)
+    print_table(console, summary)  # the terminal's table: every finding followed, as its diagnostic shows it
+    terminal = console.export_text()
+    ratio = cell["findings"]["top_length_ratio"][summary["conditions"][0]["condition"]]["value"]
+    longest = cell["findings"]["longest_condition"]["all"]["value"]
+    assert "Top-k length ratio" in terminal and "Longest top sentences" in terminal
+    assert f"{ratio:.4g}" in terminal and f"{longest:.4g}" in terminal  # shown="number", not as a percentage
 
 
 def context(results=None) -> DiagnosticContext:
