@@ -127,7 +127,7 @@ def run_suite(
     entries = dict((d.name, provided) for d, provided in registered(host))
     ordered, skipped = in_order([d for d, _ in registered(host)])
     problems = [_problem(entries[name], why) for name, why in skipped.items()]
-    findings: dict[str, Any] = {}
+    findings: dict[str, FindingEntry] = {}
     versus: dict[str, Any] = {}
     for diagnostic in ordered:
         failed = [need for need in diagnostic.needs if need not in results]
@@ -148,7 +148,7 @@ def run_suite(
             continue
         results[diagnostic.name] = result
         for key in set(own) & set(findings):
-            taken = findings[key]["diagnostic"]
+            taken = findings[key].diagnostic
             problems.append(
                 _problem(entries[diagnostic.name], f"its finding {key!r} is already declared by {taken!r}; not shown")
             )
@@ -156,12 +156,13 @@ def run_suite(
         findings |= own
         versus |= compared
     results["paper"] = paper.summary(versus, context.manifest)
-    return results | {"findings": findings, "problems": problems}, timings
+    written = {"findings": {key: f.to_json() for key, f in findings.items()}, "problems": [p.to_json() for p in problems]}
+    return results | written, timings
 
 
 def described(
     diagnostic: DiagnosticPlugin, finding: Finding, values: Mapping[str, FindingValue], context: DiagnosticContext
-) -> dict[str, Any]:
+) -> FindingEntry:
     """A finding as ``diagnostics.json`` records it: what it is, how it is shown, the paper's value, and its values."""
     why = finding.incomparable(context) if finding.incomparable else None
     return FindingEntry(
@@ -176,13 +177,11 @@ def described(
         else FindingPaper(value=finding.paper, text=finding.paper_text, why=why),
         warned_by=list(finding.warned_by),
         values={key: Measured.model_validate(value.to_json()) for key, value in values.items()},
-    ).to_json()
+    )
 
 
-def _problem(entry: Provided, message: str) -> dict[str, Any]:
-    return Problem(
-        diagnostic=entry.registration.name, plugin=entry.plugin, distribution=entry.distribution.name, message=message
-    ).to_json()
+def _problem(entry: Provided, message: str) -> Problem:
+    return Problem(diagnostic=entry.registration.name, plugin=entry.plugin, distribution=entry.distribution.name, message=message)
 
 
 def diagnose(
