@@ -33,7 +33,9 @@ from illusion.errors import IllusionError, PluginError
 from illusion.explain.bootstrap import Ranked, Weights, bounds, transfer_gap
 from illusion.host import Host
 from illusion.registrations import ExplainerInput, Explanation
+from illusion.run import schema
 from illusion.run.data import RunData
+from illusion.run.schema import ExplanationRow, ExplanationScore
 
 Explainer = Callable[[ExplainerInput], Explanation | None]
 VERDICTS = {True: "holds", False: "fails", None: "untestable"}
@@ -133,7 +135,7 @@ class Context:
 
 def explain_direction(
     context: Context, direction: str, activations: Mapping[str, np.ndarray], condition: str = "", role: str = ""
-) -> list[dict[str, Any]]:
+) -> list[ExplanationRow]:
     """The rows of ``explanations.jsonl`` for one direction (name ``direction``) with ``activations`` on every dataset
     of the run (one float per sentence, in the run's order): one per explainer and source dataset where it explains."""
     targets = context.run.names
@@ -154,19 +156,18 @@ def explain_direction(
                 continue
             matches = explained_matches(context, pattern, found.options, explainer, direction)
             row = score_explanation(scores, matches, ranked, held_out, context)
-            rows.append(
-                {
-                    "direction": direction,
-                    "condition": condition,
-                    "role": role,
-                    "explainer": explainer,
-                    "source": source,
-                    "explanation": found.text.strip(),
-                    "detector": pattern,
-                    "options": dict(found.options),
-                    **row,
-                }
-            )
+            explained = {
+                "direction": direction,
+                "condition": condition,
+                "role": role,
+                "explainer": explainer,
+                "source": source,
+                "explanation": found.text.strip(),
+                "detector": pattern,
+                "options": dict(found.options),
+            }
+            where = f"explainer {explainer!r}, direction {direction!r}, source {source!r}"
+            rows.append(schema.parse(ExplanationRow, explained | row, where, "report it as a bug in illusion explain"))
     return rows
 
 
@@ -227,15 +228,15 @@ def score_explanation(
         scorer = held.ranked if name == source else ranked[name]
         replicates[name] = scorer.auroc(counted_matches[name]) if evidence["auroc"] is not None else np.full(1, np.nan)
         interval = bounds(replicates[name]) if evidence["auroc"] is not None else None
-        per_target[name] = {
-            "auroc": evidence["auroc"],
-            "auroc_low": interval[0] if interval else None,
-            "auroc_high": interval[1] if interval else None,
-            "p_value": evidence["p_value"],
-            "matches": evidence["matches"],
-            "sentences": evidence["sentences"],
-            "verdict": VERDICTS[evidence["holds"]],
-        }
+        per_target[name] = ExplanationScore(
+            auroc=evidence["auroc"],
+            auroc_low=interval[0] if interval else None,
+            auroc_high=interval[1] if interval else None,
+            p_value=evidence["p_value"],
+            matches=evidence["matches"],
+            sentences=evidence["sentences"],
+            verdict=VERDICTS[evidence["holds"]],
+        )
     others = [name for name in context.run.names if name != source]
     gap, gap_bounds = transfer_gap(aurocs, replicates, source, others)
     return {
@@ -243,7 +244,7 @@ def score_explanation(
         "transfer_gap": gap,
         "transfer_gap_low": gap_bounds[0] if gap_bounds else None,
         "transfer_gap_high": gap_bounds[1] if gap_bounds else None,
-        "holds_elsewhere": holds_elsewhere([per_target[name]["verdict"] for name in others]),
+        "holds_elsewhere": holds_elsewhere([per_target[name].verdict for name in others]),
     }
 
 
@@ -259,7 +260,7 @@ def holds_elsewhere(verdicts: Sequence[str]) -> bool | None:
     return all(verdict == "holds" for verdict in tested) if tested else None
 
 
-def explain_spec(context: Context, spec: Any) -> list[dict[str, Any]]:
+def explain_spec(context: Context, spec: Any) -> list[ExplanationRow]:
     """Explain any direction the run can resolve (a direction id, ``neuron:N``, ``file:PATH[#ROW]``, a vector)."""
     from illusion.common.chunks import project
 

@@ -21,7 +21,6 @@ from illusion.diagnostics.suite import sampler_roles
 from illusion.diagnostics.uncertainty import BOOTSTRAP
 from illusion.explain.direction import Context, Explainer, Settings, explain_direction, explain_spec
 from illusion.host import Host
-from illusion.run import schema
 from illusion.run.data import RunData
 from illusion.run.folder import EXPLANATIONS, RunFolder
 from illusion.run.schema import ExplanationRow
@@ -52,7 +51,7 @@ class SpecExplainer:
         self.names, self.settings, self.options = tuple(names), settings or Settings(), options
         self._context: Context | None = None
 
-    def __call__(self, view: RunView, spec: str) -> list[dict[str, Any]]:
+    def __call__(self, view: RunView, spec: str) -> list[ExplanationRow]:
         if self._context is None:
             host = Host()
             self._context = Context(view.data, host, load_explainers(host, self.names, self.options), self.settings)
@@ -67,12 +66,12 @@ def explain_run(
     settings: Settings | None = None,
     sources: Sequence[str] = (),
     reporter: Reporter | None = None,
-) -> list[dict[str, Any]]:
+) -> list[ExplanationRow]:
     """The rows of ``explanations.jsonl`` for ``directions`` (ids or any spec the run resolves; default: all of the run)."""
     context = Context(run, host, explainers, settings or Settings(), sources)
     roles = sampler_roles(run.manifest, host)
     chosen = [run.resolve(spec, host) for spec in directions] or list(zip(run.direction_ids, run.directions))
-    rows: list[dict[str, Any]] = []
+    rows: list[ExplanationRow] = []
     reporter = reporter or Reporter(quiet=True)
     with reporter.step("explaining directions", len(chosen)) as advance:
         for name, vector in chosen:
@@ -83,31 +82,29 @@ def explain_run(
     return rows
 
 
-def write_explanations(run_dir: str | Path, rows: Sequence[dict[str, Any]]) -> Path:
-    """Write ``rows`` to the run's ``explanations.jsonl``, atomically (a complete file or the old one), each checked
-    against its model (:class:`illusion.run.schema.ExplanationRow`) first."""
-    where = str(Path(run_dir) / EXPLANATIONS)
-    return RunFolder(run_dir).write_rows(EXPLANATIONS, schema.rows(ExplanationRow, rows, where, "a bug in illusion explain"))
+def write_explanations(run_dir: str | Path, rows: Sequence[ExplanationRow]) -> Path:
+    """Write ``rows`` to the run's ``explanations.jsonl``, atomically (a complete file or the old one)."""
+    return RunFolder(run_dir).write_rows(EXPLANATIONS, rows)
 
 
-def summary(rows: Sequence[dict[str, Any]], replicates: int = BOOTSTRAP, seed: int = 0) -> list[dict[str, Any]]:
+def summary(rows: Sequence[ExplanationRow], replicates: int = BOOTSTRAP, seed: int = 0) -> list[dict[str, Any]]:
     """Per explainer, candidate directions (sampler role ``candidate``) against baseline ones (role ``baseline``, the
     null), each direction weighing the same: the share of its explanations that hold on every testable other dataset
     and its mean transfer gap, averaged over directions; and candidate minus baseline for both, with a 95% interval
     from resampling the directions of each group (``replicates`` times)."""
     found = []
-    for explainer in dict.fromkeys(row["explainer"] for row in rows):
+    for explainer in dict.fromkeys(row.explainer for row in rows):
         entry: dict[str, Any] = {"explainer": explainer}
         per_direction = {}
         for group in (CANDIDATE, BASELINE):
-            members = [r for r in rows if r["explainer"] == explainer and r["role"] == group]
+            members = [r for r in rows if r.explainer == explainer and r.role == group]
             per_direction[group] = {
                 "holds_elsewhere": _direction_means(members, "holds_elsewhere"),
                 "transfer_gap": _direction_means(members, "transfer_gap"),
             }
             entry[group] = {
                 "explanations": len(members),
-                "directions": len({r["direction"] for r in members}),
+                "directions": len({r.direction for r in members}),
                 "holds_elsewhere": _mean(per_direction[group]["holds_elsewhere"]),
                 "mean_gap": _mean(per_direction[group]["transfer_gap"]),
             }
@@ -120,12 +117,13 @@ def summary(rows: Sequence[dict[str, Any]], replicates: int = BOOTSTRAP, seed: i
     return found
 
 
-def _direction_means(rows: Sequence[dict[str, Any]], field: str) -> np.ndarray:
+def _direction_means(rows: Sequence[ExplanationRow], field: str) -> np.ndarray:
     """Per direction, the mean of ``field`` over its rows where it is defined (directions with none left out)."""
     values: dict[str, list[float]] = {}
     for row in rows:
-        if row[field] is not None:
-            values.setdefault(row["direction"], []).append(float(row[field]))
+        value = getattr(row, field)
+        if value is not None:
+            values.setdefault(row.direction, []).append(float(value))
     return np.array([np.mean(found) for found in values.values()], dtype=np.float64)
 
 

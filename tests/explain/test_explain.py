@@ -51,39 +51,40 @@ def planted(tmp_path_factory, tiny_bert):
 
 def rows_of(run_dir):
     """The rows of the run's explanations.jsonl, checked against its model and the shipped JSON Schema."""
-    rows = [json.loads(line) for line in (run_dir / EXPLANATIONS).read_text().splitlines()]
-    assert [row.to_json() for row in RunFolder(run_dir).explanations()] == rows
+    lines = [json.loads(line) for line in (run_dir / EXPLANATIONS).read_text().splitlines()]
+    rows = RunFolder(run_dir).explanations()
+    assert [row.to_json() for row in rows] == lines
     schema = json.loads(files("illusion.run").joinpath("schemas", schema_name(EXPLANATIONS)).read_text(encoding="utf-8"))
     validator = jsonschema.Draft202012Validator(schema)
-    assert all(not list(validator.iter_errors(row)) for row in rows)
+    assert all(not list(validator.iter_errors(line)) for line in lines)
     return rows
 
 
 def test_a_planted_word_is_found_in_both_datasets_and_transfers(planted):
     assert cli("explain", planted / "run", "-d", f"file:{planted / 'planted.npy'}", "-q") == 0
     rows = rows_of(planted / "run")
-    assert sorted(row["source"] for row in rows) == ["animals", "scripture"]
+    assert sorted(row.source for row in rows) == ["animals", "scripture"]
     for row in rows:
-        assert PLANTED in row["detector"].removeprefix("words:").split(","), row["explanation"]
-        [other] = [name for name in row["scores"] if name != row["source"]]
-        assert row["scores"][other]["auroc"] > 0.8 and row["scores"][other]["verdict"] == "holds"
-        low, high = row["scores"][other]["auroc_low"], row["scores"][other]["auroc_high"]
-        assert low < row["scores"][other]["auroc"] < high
-        assert row["holds_elsewhere"] is True
-        assert row["transfer_gap_low"] <= row["transfer_gap"] <= row["transfer_gap_high"]
+        assert PLANTED in row.detector.removeprefix("words:").split(","), row.explanation
+        [other] = [name for name in row.scores if name != row.source]
+        assert row.scores[other].auroc > 0.8 and row.scores[other].verdict == "holds"
+        low, high = row.scores[other].auroc_low, row.scores[other].auroc_high
+        assert low < row.scores[other].auroc < high
+        assert row.holds_elsewhere is True
+        assert row.transfer_gap_low <= row.transfer_gap <= row.transfer_gap_high
 
 
 def test_random_directions_transfer_gap_is_centred_on_zero(planted):
     assert cli("explain", planted / "run", "-q") == 0
     rows = rows_of(planted / "run")
-    gaps = np.array([r["transfer_gap"] for r in rows if r["role"] == "baseline" and r["transfer_gap"] is not None])
-    assert len({r["direction"] for r in rows if r["role"] == "baseline"}) > RANDOM // 2
+    gaps = np.array([r.transfer_gap for r in rows if r.role == "baseline" and r.transfer_gap is not None])
+    assert len({r.direction for r in rows if r.role == "baseline"}) > RANDOM // 2
     assert len(gaps) >= 10
     # the mean gap of random directions lies within 3 standard errors of 0, and is small in absolute terms
     assert abs(gaps.mean()) < 3 * gaps.std(ddof=1) / np.sqrt(len(gaps)) and abs(gaps.mean()) < 0.1
     frame = open_run(planted / "run").explanations()
     assert list(frame.columns) == EXPLANATION_COLUMNS and len(frame) == 2 * len(rows)
-    assert set(frame["verdict"]) <= {"holds", "fails", "untestable"}
+    assert set(frame.verdict) <= {"holds", "fails", "untestable"}
     assert cli("tables", planted / "run", "--format", "csv", "--out", planted / "tables") == 0
     assert (planted / "tables" / "explanations.csv").read_text().startswith(",".join(EXPLANATION_COLUMNS))
 
@@ -94,9 +95,9 @@ def test_a_dataset_outside_the_run_is_scored_but_not_explained_from(planted):
     extra = f"text:path={planted / 'extra.txt'},name=extra,min_words=1,dedupe=false"
     assert cli("explain", planted / "run", "-d", f"file:{planted / 'planted.npy'}", "--dataset", extra, "-q") == 0
     rows = rows_of(planted / "run")
-    assert sorted(row["source"] for row in rows) == ["animals", "scripture"]
-    assert all(set(row["scores"]) == {"animals", "scripture", "extra"} for row in rows)
-    assert all(row["scores"]["extra"]["matches"] >= 10 and row["scores"]["extra"]["auroc"] is not None for row in rows)
+    assert sorted(row.source for row in rows) == ["animals", "scripture"]
+    assert all(set(row.scores) == {"animals", "scripture", "extra"} for row in rows)
+    assert all(row.scores["extra"].matches >= 10 and row.scores["extra"].auroc is not None for row in rows)
 
 
 def test_an_unsampled_neuron_is_explained_on_demand(planted):
@@ -105,10 +106,10 @@ def test_an_unsampled_neuron_is_explained_on_demand(planted):
     context = Context(run, host, load_explainers(host, ["keywords", "similar"]), Settings(replicates=20))
     neuron = next(n for n in range(32) if f"neuron:{n}" not in run.direction_ids)
     rows = explain_spec(context, f"neuron:{neuron}")
-    assert {row["direction"] for row in rows} == {f"neuron {neuron}"} and rows
+    assert {row.direction for row in rows} == {f"neuron {neuron}"} and rows
     for row in rows:
-        assert set(row["scores"]) == {"animals", "scripture"}
-        assert row["detector"].startswith({"keywords": "words:", "similar": "similar:"}[row["explainer"]])
+        assert set(row.scores) == {"animals", "scripture"}
+        assert row.detector.startswith({"keywords": "words:", "similar": "similar:"}[row.explainer])
 
 
 def test_human_descriptions_are_scored_like_the_machines(planted, tmp_path):
@@ -121,7 +122,7 @@ def test_human_descriptions_are_scored_like_the_machines(planted, tmp_path):
     options = f"human.annotations={tmp_path / 'annotations.jsonl'}"
     assert cli("explain", planted / "run", "-e", "human", "-o", options, "-d", direction, "-q") == 0
     [row] = rows_of(planted / "run")
-    assert (row["source"], row["explanation"], row["detector"]) == ("animals", "sentences about cats", "words:sentences,cats")
+    assert (row.source, row.explanation, row.detector) == ("animals", "sentences about cats", "words:sentences,cats")
 
 
 def test_human_descriptions_of_another_run_are_refused(planted, tmp_path, capsys):

@@ -15,6 +15,7 @@ from illusion.diagnostics.concepts import Thresholds
 from illusion.explain.direction import Context, Settings, explain_direction
 from illusion.explain.runner import load_explainers, summary
 from illusion.host import Host
+from illusion.run.schema import ExplanationRow
 
 VOCABULARY = [f"w{n}" for n in range(40)]
 
@@ -63,7 +64,7 @@ def test_identically_built_datasets_have_no_transfer_gap_on_average(host):
     for n in range(150):
         weights = rng.standard_normal(len(VOCABULARY))
         activations = {"a": counts_a @ weights + rng.standard_normal(600), "b": counts_b @ weights + rng.standard_normal(600)}
-        gaps += [row["transfer_gap"] for row in explain_direction(context, f"random:{n}", activations)]
+        gaps += [row.transfer_gap for row in explain_direction(context, f"random:{n}", activations)]
     found = np.array([gap for gap in gaps if gap is not None])
     assert len(found) > 100
     assert abs(found.mean()) < 3 * found.std(ddof=1) / np.sqrt(len(found)), found.mean()
@@ -85,9 +86,9 @@ def test_the_explainer_never_sees_a_sentence_its_source_score_counts(host):
     shown = set(sample.top) | set(sample.bottom) | set(sample.contrast)
     assert len(sample.contrast) == 200  # the contrast comes from the explain half (200 sentences), not the whole set
     scored = 400 - len(context.samples.explain["a"])
-    assert row["scores"]["a"]["sentences"] == scored == 200
-    source = row["scores"]["a"]
-    assert source["auroc_low"] <= source["auroc"] <= source["auroc_high"]  # the interval resamples the score half
+    assert row.scores["a"].sentences == scored == 200
+    source = row.scores["a"]
+    assert source.auroc_low <= source.auroc <= source.auroc_high  # the interval resamples the score half
     counted = {sentences[i] for i in np.flatnonzero(~np.isin(np.arange(400), context.samples.explain["a"]))}
     assert len(counted) == scored and not shown & counted
 
@@ -104,17 +105,31 @@ def test_untestable_datasets_and_constant_directions_are_not_failures(host):
     context = Context(run, host, explainers, Settings(replicates=2, thresholds=Thresholds(min_matches=5)))  # type: ignore[arg-type]
     activations = {"a": counts_a[:, 0] + 0.1 * rng.standard_normal(300), "b": np.ones(300), "c": rng.standard_normal(300)}
     rows = explain_direction(context, "d", activations)
-    assert sorted(row["source"] for row in rows) == ["a", "c"]  # not b: the direction is constant there
-    [from_a] = [row for row in rows if row["source"] == "a"]
-    assert from_a["scores"]["a"]["verdict"] == "holds"
-    assert from_a["scores"]["b"]["verdict"] == from_a["scores"]["c"]["verdict"] == "untestable"
-    assert from_a["scores"]["b"]["matches"] > 5 and from_a["scores"]["b"]["auroc"] is None
-    assert from_a["holds_elsewhere"] is None and from_a["transfer_gap"] is None
+    assert sorted(row.source for row in rows) == ["a", "c"]  # not b: the direction is constant there
+    [from_a] = [row for row in rows if row.source == "a"]
+    assert from_a.scores["a"].verdict == "holds"
+    assert from_a.scores["b"].verdict == from_a.scores["c"].verdict == "untestable"
+    assert from_a.scores["b"].matches > 5 and from_a.scores["b"].auroc is None
+    assert from_a.holds_elsewhere is None and from_a.transfer_gap is None
 
 
 def test_summary_compares_candidate_with_baseline_directions_per_direction():
     def row(direction, role, holds, gap):
-        return {"explainer": "k", "direction": direction, "role": role, "holds_elsewhere": holds, "transfer_gap": gap}
+        return ExplanationRow(
+            direction=direction,
+            condition=role,
+            role=role,
+            explainer="k",
+            source="a",
+            explanation="cats",
+            detector="words:cats",
+            options={},
+            scores={},
+            transfer_gap=gap,
+            transfer_gap_low=None,
+            transfer_gap_high=None,
+            holds_elsewhere=holds,
+        )
 
     rows = [row("n1", "candidate", True, 0.0) for _ in range(5)] + [row("n2", "candidate", False, 0.2)]
     rows += [row("n3", "candidate", None, None), row("c1", "control", False, 0.9)]  # another role: in neither group

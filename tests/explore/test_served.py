@@ -16,6 +16,7 @@ from illusion.explore.build import SCALE
 from illusion.explore.explanations import read_explanations
 from illusion.explore.ondemand import OnDemand
 from illusion.run.folder import EXPLANATIONS
+from illusion.run.schema import ExplanationRow
 from illusion.run.view import open_run
 from tests.helpers.explore_runs import data, serving
 from tests.helpers.explore_runs import explanation as explained
@@ -64,7 +65,12 @@ def test_any_neuron_of_the_layer_opens_and_a_bad_spec_says_why(small_run, tmp_pa
     run = open_run(small_run)
     unsampled = next(f"neuron:{n}" for n in range(run.dim) if f"neuron:{n}" not in run.direction_ids)
     asked = []
-    pages = OnDemand(small_run, explain=lambda view, spec: asked.append(spec) or [explanation(spec, "animals", "<b>x</b>")])
+    pages = OnDemand(
+        small_run,
+        explain=lambda view, spec: (
+            asked.append(spec) or [ExplanationRow.model_validate(explanation(spec, "animals", "<b>x</b>"))]
+        ),
+    )
     page = pages.page(unsampled)
     activations = run.activations(unsampled)
     top = activations[activations.dataset == "animals"].sort_values("activation", ascending=False)
