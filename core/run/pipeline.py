@@ -27,6 +27,7 @@ from illusion.run.control_sets import ATTENTION, CONTROL
 from illusion.run.derived import Derived
 from illusion.run.folder import CHECKS, CONTROLS, DIRECTIONS, MANIFEST, MARKS, STATS, TOPK, RunFolder
 from illusion.run.lazy_layer import LazyLayer
+from illusion.run.listing import Listing, Slot
 from illusion.run.schema import (
     FORMAT,
     CheckSet,
@@ -41,7 +42,7 @@ from illusion.run.schema import (
     Stats,
     TopkRow,
 )
-from illusion.run.shown_marks import mark_rows, own_directions, own_listings
+from illusion.run.shown_marks import own_directions
 from illusion.run.store import ActivationStore, MemoryStore, default_cache_dir, entry_key
 from illusion.run.tokens import TokenCache, TokenKeeper, mark_tokens
 
@@ -153,7 +154,7 @@ def run(
         method = model.method
         # Keyed by the run's directions: the sentences' own directions are named by their dataset and text.
         token_cache = TokenCache(disk, model.identity, made_by.release, directions.vectors, method)
-        mark_tokens(listings + own_listings(own, marks), both, model, token_cache, keeper.kept, reporter)
+        mark_tokens(listings + marks, both, model, token_cache, keeper.kept, reporter)
     keeper.kept.clear()  # free the kept token vectors
     with timer("profiles"), reporter.step("activation profiles", len(datasets)) as advance:
         run_profiles = profiles.compute(
@@ -164,8 +165,9 @@ def run(
             datasets, directions, conditions, found, config, classifier=warm.dataset_classifier(derived, keys)
         )
     manifest = run_manifest(config, host, datasets, directions, model, method, timer.timings)
-    topk = listed(listings)
-    folder_sets: dict[str, Sequence[Model]] = {TOPK: topk, CONTROLS: controls, CHECKS: checks, MARKS: mark_rows(marks)}
+    topk = [listing.row() for listing in listings]
+    marked = [listing.top[0].mark(listing.dataset) for listing in marks]
+    folder_sets: dict[str, Sequence[Model]] = {TOPK: topk, CONTROLS: controls, CHECKS: checks, MARKS: marked}
     write_folder(out, folder_sets, run_stats, directions, run_profiles, {d.name: d.records for d in datasets}, manifest)
     return RunResult(out, manifest, topk, controls, run_stats, timer.timings, datasets)
 
@@ -219,37 +221,30 @@ def sample_directions(samplers: Sequence[Any], datasets: Sequence[Dataset], dim:
     return Directions([i for part in parts for i in part.ids], np.concatenate([part.vectors for part in parts]))
 
 
-def _entry(record: Record, score: float) -> dict[str, Any]:
-    return {"id": record.id, "text": record.text, "score": round(float(score), 6), "token": None, "span": None}
+def _slot(record: Record, score: float) -> Slot:
+    return Slot(record.id, record.text, round(float(score), 6))
 
 
 def topk_rows(
     datasets: Sequence[Dataset], directions: Directions, conditions: list[str], sampler_of: dict[str, str], found: dict
-) -> list[dict[str, Any]]:
-    """``topk.jsonl``'s rows, before their driving tokens are found (then :func:`listed` types them): each
+) -> list[Listing]:
+    """``topk.jsonl``'s rows, before their driving tokens are found (then :meth:`Listing.row` types them): each
     direction's top and bottom k in each dataset, with ids, texts and scores."""
     rows = []
     for d, (identifier, condition) in enumerate(zip(directions.ids, conditions)):
         for dataset in datasets:
             found_here = found[dataset.name]
             rows.append(
-                {
-                    "direction": identifier,
-                    "sampler": sampler_of[condition],
-                    "condition": condition,
-                    "dataset": dataset.name,
-                    "top": [_entry(dataset.records[i], s) for i, s in zip(found_here.top_index[d], found_here.top_score[d])],
-                    "bottom": [
-                        _entry(dataset.records[i], s) for i, s in zip(found_here.bottom_index[d], found_here.bottom_score[d])
-                    ],
-                }
+                Listing(
+                    direction=identifier,
+                    dataset=dataset.name,
+                    top=[_slot(dataset.records[i], s) for i, s in zip(found_here.top_index[d], found_here.top_score[d])],
+                    bottom=[_slot(dataset.records[i], s) for i, s in zip(found_here.bottom_index[d], found_here.bottom_score[d])],
+                    sampler=sampler_of[condition],
+                    condition=condition,
+                )
             )
     return rows
-
-
-def listed(rows: Sequence[dict[str, Any]]) -> list[TopkRow]:
-    """The rows of :func:`topk_rows`, their driving tokens found, as ``topk.jsonl``'s typed rows."""
-    return [TopkRow.model_validate(row) for row in rows]
 
 
 def control_indices(name: str, size: int, config: RunConfig) -> list[np.ndarray]:

@@ -24,13 +24,13 @@ from illusion.records import Record
 from illusion.run import profiles, shard_work
 from illusion.run.config import RunConfig
 from illusion.run.folder import CONTROLS, TOPK
+from illusion.run.listing import Listing
 from illusion.run.pipeline import (
     Dataset,
     RunResult,
     Timer,
     control_indices,
     control_sets,
-    listed,
     open_store,
     resolved_samplers,
     run_manifest,
@@ -150,7 +150,7 @@ def run_on_ray(
         run_stats = run_statistics(datasets, directions, conditions, found, config, {d.name: d.encoded for d in diagnosed})
     ray = RayFacts(shards={n: len(s) for n, s in shards.items()}, sample=sample, bytes=passes.moved, resumed=passes.resumed)
     manifest = run_manifest(config, host, datasets, directions, model, driving_method(model), timer.timings, ray)
-    topk = listed(listings)
+    topk = [listing.row() for listing in listings]
     sets: dict[str, Sequence[Model]] = {
         TOPK: topk,
         CONTROLS: controls,
@@ -232,10 +232,11 @@ def _requests(shard: Shard, start: int, count: int, found: Any, controls: np.nda
     return start, sorted(int(i) for i in controls if inside(i)), listed
 
 
-def _fill_tokens(topk: list[dict[str, Any]], names: list[str], found: dict[str, Any], tokens: dict[tuple, list]) -> None:
+def _fill_tokens(topk: list[Listing], names: list[str], found: dict[str, Any], tokens: dict[tuple, list]) -> None:
     """Each listed sentence's driving token, as the workers found it (by dataset, direction, index, sign)."""
-    for number, row in enumerate(topk):
-        d, extremes = number // len(names), found[row["dataset"]]
-        for side, sign, index in (("top", 1.0, extremes.top_index), ("bottom", -1.0, extremes.bottom_index)):
-            for entry, i in zip(row[side], index[d]):
-                entry["token"], entry["span"] = tokens[(row["dataset"], d, int(i), sign)]
+    for number, listing in enumerate(topk):
+        d, extremes = number // len(names), found[listing.dataset]
+        for slots, sign, index in ((listing.top, 1.0, extremes.top_index), (listing.bottom, -1.0, extremes.bottom_index)):
+            for slot, i in zip(slots, index[d]):
+                slot.token, span = tokens[(listing.dataset, d, int(i), sign)]
+                slot.span = (span[0], span[1]) if span else None

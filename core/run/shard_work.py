@@ -18,6 +18,7 @@ from illusion.directions import Directions
 from illusion.host import Host
 from illusion.records import Record, content_hash
 from illusion.run import profiles
+from illusion.run.listing import Listing, Slot
 from illusion.run.store import ActivationStore, MemoryStore, entry_key
 from illusion.run.summaries import Sample, keys_of
 from illusion.run.tokens import TokenCache, mark_tokens
@@ -115,14 +116,14 @@ def details(
     partial = profiles.dataset_profile(values, directions.vectors, ranges, k, keys, start)
     sampled = {int(i) for i in np.unique(partial.index) if i >= 0}
     named = {i: found[i - start] for i in sorted(sampled | set(wanted) | {i for _, i, _ in listed})}
-    entries = [{"text": found[i - start].text} for _, i, _ in listed]
+    slots = [Slot(found[i - start].id, found[i - start].text) for _, i, _ in listed]
     rows = [
-        {"direction": directions.ids[d], "top": [entry] if sign > 0 else [], "bottom": [] if sign > 0 else [entry]}
-        for (d, _, sign), entry in zip(listed, entries)
+        Listing(directions.ids[d], shard.dataset, [slot] if sign > 0 else [], [] if sign > 0 else [slot])
+        for (d, _, sign), slot in zip(listed, slots)
     ]
     layer = model(shard)
     mark_tokens(rows, directions, layer, TokenCache(None, layer.identity, ("", ""), directions.vectors))
-    tokens = {(d, i, sign): [entry["token"], entry["span"]] for (d, i, sign), entry in zip(listed, entries)}
+    tokens = {(d, i, sign): [slot.token, slot.span] for (d, i, sign), slot in zip(listed, slots)}
     shown = sorted({i for _, i, _ in listed})
     listed_sample = Sample.picked(shown, [found[i - start] for i in shown], np.asarray(values[[i - start for i in shown]]))
     return {"profile": partial, "records": named, "listed": listed_sample, "tokens": tokens}

@@ -18,37 +18,27 @@ from typing import Any
 import numpy as np
 
 from illusion.directions import Directions
-from illusion.run.schema import Mark
+from illusion.run.listing import Listing, Slot
 
 OWN = "own"  # prefix of the sentences' own directions, beside the run's
 
 
-def own_directions(datasets: Sequence[Any], shown: Mapping[str, Iterable[int]]) -> tuple[Directions, list[dict[str, Any]]]:
-    """Each shown sentence's own direction (by dataset, the indices in ``shown``), and the rows of
-    ``marks.jsonl`` that marking them fills (``token`` and ``span`` still empty). A direction's id names
-    its dataset's content, its sentence and the direction itself (which the stored precision of the
-    vectors changes), so the driving tokens found for it stay cached whatever else of the run changes."""
-    rows, texts, vectors = [], [], []
+def own_directions(datasets: Sequence[Any], shown: Mapping[str, Iterable[int]]) -> tuple[Directions, list[Listing]]:
+    """Each shown sentence's own direction (by dataset, the indices in ``shown``), and a listing of that sentence
+    alone per direction, whose driving token marking fills (the rows of ``marks.jsonl``). A direction's id names
+    its dataset's content, its sentence and the direction itself (which the stored precision of the vectors
+    changes), so the driving tokens found for it stay cached whatever else of the run changes."""
+    slots, texts, vectors = [], [], []
     for dataset in datasets:
         encoded = np.asarray(dataset.encoded, dtype=np.float32)
         mean = encoded.mean(axis=0)
         for index in sorted({int(i) for i in shown.get(dataset.name, ())}):
             record = dataset.records[index]
-            rows.append({"dataset": dataset.name, "id": record.id, "text": record.text, "token": None, "span": None})
+            slots.append((dataset.name, Slot(record.id, record.text)))
             texts.append(f"{dataset.hash}:{hashlib.sha256(record.text.encode()).hexdigest()[:20]}")
             vectors.append(encoded[index] - mean)
     own = np.asarray(vectors, dtype=np.float32)
     norms = np.linalg.norm(own, axis=1, keepdims=True)
     own = np.divide(own, norms, out=np.zeros_like(own), where=norms > 0)
     ids = [f"{OWN}:{text}:{hashlib.sha256(vector.tobytes()).hexdigest()[:16]}" for text, vector in zip(texts, own)]
-    return Directions(ids, own), rows
-
-
-def own_listings(own: Directions, rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The rows as listings of their own directions, for ``mark_tokens`` (which fills them in place)."""
-    return [{"direction": identifier, "top": [row], "bottom": []} for identifier, row in zip(own.ids, rows)]
-
-
-def mark_rows(rows: Sequence[dict[str, Any]]) -> list[Mark]:
-    """``marks.jsonl``'s rows: dataset, sentence id, the driving token and its span (no text)."""
-    return [Mark(dataset=row["dataset"], id=row["id"], token=row["token"], span=row["span"]) for row in rows]
+    return Directions(ids, own), [Listing(identifier, name, [slot]) for identifier, (name, slot) in zip(ids, slots)]

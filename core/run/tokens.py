@@ -24,6 +24,7 @@ from illusion.common.progress import Reporter
 from illusion.directions import Directions
 from illusion.errors import IllusionError
 from illusion.model_layer import OWN_PROJECTION, TokenShares, TokenVectors, attributes, driving_method
+from illusion.run.listing import Listing, Slot
 from illusion.run.store import TOKENS, ActivationStore, entry_key
 
 TOKEN_BATCH = 256
@@ -118,7 +119,7 @@ def _strongest(shares: TokenShares, column: int, sign: float) -> list:
 
 
 def mark_tokens(
-    topk: list[dict[str, Any]],
+    topk: Sequence[Listing],
     directions: Directions,
     model: Any,
     cache: TokenCache,
@@ -129,11 +130,11 @@ def mark_tokens(
     reporter = reporter or Reporter(quiet=True)
     ids = [str(identifier) for identifier in directions.ids]  # cache keys: a direction's id, not its row
     row_of = {identifier: row for row, identifier in enumerate(directions.ids)}
-    wanted: dict[str, list[tuple[dict[str, Any], int, float]]] = {}
+    wanted: dict[str, list[tuple[Slot, int, float]]] = {}
     for listing in topk:
-        for side, sign in (("top", 1.0), ("bottom", -1.0)):
-            for entry in listing[side]:
-                wanted.setdefault(entry["text"], []).append((entry, row_of[listing["direction"]], sign))
+        for slots, sign in ((listing.top, 1.0), (listing.bottom, -1.0)):
+            for slot in slots:
+                wanted.setdefault(slot.text, []).append((slot, row_of[listing.direction], sign))
     known = cache.load()
     found: dict[str, list] = {}
     todo = []
@@ -153,8 +154,9 @@ def mark_tokens(
                     found[TokenCache.key(text, ids[row], sign)] = _strongest(shares, column[row], sign)
                 advance(1)
     for text, uses in wanted.items():
-        for entry, row, sign in uses:
-            entry["token"], entry["span"] = found[TokenCache.key(text, ids[row], sign)]
+        for slot, row, sign in uses:
+            slot.token, span = found[TokenCache.key(text, ids[row], sign)]
+            slot.span = (span[0], span[1]) if span else None
     if todo:
         cache.save({**known, **found})
 

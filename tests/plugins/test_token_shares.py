@@ -9,6 +9,7 @@ from transformers import AutoModel, AutoTokenizer
 from illusion.directions import Directions
 from illusion.host import Host
 from illusion.plugins.pooling import Kept, exact_shares, gradient_x_input, pool
+from illusion.run.listing import Listing, Slot
 from illusion.run.tokens import TokenCache, mark_tokens
 from tests.helpers.tiny_models import write_tiny_model
 
@@ -207,11 +208,11 @@ def test_cls_marks_the_token_that_drives_the_pooled_vector_not_the_one_whose_own
     unit = [v / np.linalg.norm(v) for v in (own.vectors[0] - own.vectors[1], moves.shares[1] - moves.shares[0])]
     direction = unit[0] + unit[1]
     assert (own.vectors[0] - own.vectors[1]) @ direction > 0 and (moves.shares[1] - moves.shares[0]) @ direction > 0
-    listing = {"direction": "d", "top": [{"text": text}], "bottom": []}
+    listing = Listing("d", "pets", [Slot("s1", text)])
     marked = {}
     for method, subject in (("gradient x input", model), ("own projection", OwnOnly(model))):
         mark_tokens([listing], Directions(["d"], direction[None]), subject, TokenCache(None, {}, ("t", "1"), direction[None]))
-        marked[method] = listing["top"][0]["token"]
+        marked[method] = listing.top[0].token
     assert marked == {"gradient x input": "dog", "own projection": "cat"}
 
 

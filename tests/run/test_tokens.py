@@ -14,6 +14,7 @@ from illusion.plugins.transformer import TransformerLayer
 from illusion.report.run_report import render
 from illusion.run import tokens
 from illusion.run.config import load_config
+from illusion.run.listing import Listing, Slot
 from illusion.run.pipeline import run
 from illusion.run.store import ActivationStore
 from tests.run.test_pipeline import write_config
@@ -108,7 +109,7 @@ class Counting:
 
 
 def listing(direction, texts):
-    return {"direction": direction, "top": [{"text": t} for t in texts], "bottom": [{"text": t} for t in texts]}
+    return Listing(direction, "d", [Slot(t, t) for t in texts], [Slot(t, t) for t in texts])
 
 
 def test_only_sentences_missing_from_the_cache_are_encoded(tmp_path):
@@ -119,8 +120,8 @@ def test_only_sentences_missing_from_the_cache_are_encoded(tmp_path):
     rows = [listing("x", ["a b", "e f"]), listing("y", ["a b"])]
     tokens.mark_tokens(rows, directions, model, cache)
     assert [sorted(texts) for texts in model.passes] == [["a b", "c d"], ["a b", "e f"]]  # "a b" is new on direction y
-    assert [e["token"] for e in rows[0]["top"]] == ["a", "e"] and [e["token"] for e in rows[0]["bottom"]] == ["b", "f"]
-    assert rows[1]["top"][0] == {"text": "a b", "token": "b", "span": [2, 3]}
+    assert [e.token for e in rows[0].top] == ["a", "e"] and [e.token for e in rows[0].bottom] == ["b", "f"]
+    assert rows[1].top[0] == Slot("a b", "a b", token="b", span=(2, 3))
     tokens.mark_tokens(rows, directions, model, cache)
     assert len(model.passes) == 2
 
