@@ -152,10 +152,8 @@ def make_own(exe: Path, data_dir: Path) -> dict[str, str]:
         [
             str(exe),
             "reset_password",
-            "--username",
-            login["username"],
-            "--password",
-            login["password"],
+            f"--username={login['username']}",
+            f"--password={login['password']}",  # one argument: a password may start with "-"
             "--data-dir",
             str(data_dir),
         ],

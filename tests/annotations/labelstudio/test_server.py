@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from label_studio_sdk import LabelStudio
 
+from illusion.annotations.labelstudio import server as local_server
 from illusion.annotations.labelstudio.server import answers, ensure_data_dir, free_port, server_env
 from illusion.errors import IllusionError
 
@@ -35,6 +36,18 @@ def test_a_data_directory_of_someone_else_is_left_alone(tmp_path):
     with pytest.raises(IllusionError, match=r"is not empty and was not set up by illusion; pass another --data-dir"):
         ensure_data_dir(tmp_path / "no-such-label-studio", tmp_path)
     assert (tmp_path / "label_studio.sqlite3").read_text() == "theirs"
+
+
+@pytest.mark.labelstudio
+def test_a_copied_data_directory_takes_a_password_that_starts_with_a_dash(tmp_path, monkeypatch):
+    venv = os.environ.get("ILLUSION_LS_VENV")
+    template = Path(venv or "-") / "illusion-data-template"
+    if not template.is_dir():
+        pytest.skip("needs ILLUSION_LS_VENV from the env file of tests/labelstudio.sh start")
+    data_dir = shutil.copytree(template, tmp_path / "data")
+    monkeypatch.setattr(local_server.secrets, "token_urlsafe", lambda n: "-" + "x" * (n + n // 3 - 1))  # 1 in 64 draws
+    login = local_server.make_own(Path(venv) / "bin" / "label-studio", data_dir)
+    assert login["password"].startswith("-") and local_server.read_json(data_dir / local_server.LOGIN_FILE, "login") == login
 
 
 @pytest.mark.labelstudio
