@@ -22,7 +22,7 @@ import numpy as np
 
 from illusion.host import Host, Provided
 from illusion.registrations import DiagnosticContext, DiagnosticPlugin
-from illusion.run.derived import Derived, code_digest
+from illusion.run.derived import Derived
 
 KIND = "diagnostics"
 VOLATILE = ("run_id", "created", "timings")  # manifest fields that differ between runs of the same inputs
@@ -59,22 +59,19 @@ class KeptResults:
     def __init__(self, derived: Derived, context: DiagnosticContext, host: Host):
         self.derived, self.host = derived, host
         self.inputs = context_digest(context)
-        self.code = code_digest()
 
     def get_or_make(self, entry: Provided, results: Mapping[str, Any], make: Callable[[], Any]) -> Any:
         """The result kept for the diagnostic ``entry`` provides, on these inputs; else ``make()``, kept."""
         diagnostic = entry.registration
         assert isinstance(diagnostic, DiagnosticPlugin)
         distribution = self.host.distribution_of("diagnostic", f"{entry.distribution.name}:{diagnostic.name}")
-        needs = needs_digest([results[name] for name in diagnostic.needs])
         if not distribution.fingerprint:  # code without a file (a notebook's) tells no change of it
             return make()
         made_from = {
             "diagnostic": diagnostic.name,
             "release": distribution.release,
-            "illusion": self.code,
             "inputs": self.inputs,
-            "needs": needs,
+            "needs": needs_digest([results[name] for name in diagnostic.needs]),
         }
         kept = self.derived.get(KIND, made_from)
         if isinstance(kept, dict):

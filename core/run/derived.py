@@ -93,9 +93,10 @@ class Derived:
 
     def __init__(self, root: str | os.PathLike):
         self.root = Path(root) / DERIVED
+        self.made_by = code_digest() + installed_packages()  # read once: every value kept depends on both
 
     def path(self, kind: str, made_from: Any, suffix: str = ".json") -> Path:
-        text = json.dumps(made_from, sort_keys=True, default=str) + installed_packages()
+        text = json.dumps(made_from, sort_keys=True, default=str) + self.made_by
         return self.root / kind / f"{hashlib.sha256(text.encode()).hexdigest()[:24]}{suffix}"
 
     def get(self, kind: str, made_from: Any) -> Any:

@@ -17,7 +17,7 @@ from illusion.host import Host
 from illusion.records import Record
 from illusion.run import control_sets, stats
 from illusion.run.config import PluginChoice
-from illusion.run.derived import Derived, code_digest, files_digest
+from illusion.run.derived import Derived, files_digest
 from illusion.run.schema import Separability
 from illusion.run.topk import Extremes, extremes
 
@@ -43,7 +43,6 @@ def dataset_records(host: Host, choice: PluginChoice, seed: int, derived: Derive
         "options": plugin.resolve(choice.options),
         "seed": seed,
         "sources": files_digest(sources),
-        "code": code_digest(),
     }
     kept = derived.get(RECORDS, made_from)
     if _kept_records(kept):
@@ -79,7 +78,6 @@ def ranked(derived: Derived | None, key: str, vectors: np.ndarray, directions: n
         "vectors": key,
         "directions": hashlib.sha256(np.ascontiguousarray(directions, dtype=np.float32).tobytes()).hexdigest(),
         "k": k,
-        "code": code_digest(),
     }
     names = [field.name for field in fields(Extremes)]
     kept = derived.get_arrays(TOPK, made_from, names)
@@ -102,7 +100,6 @@ def attention_checks(
         "k": k,
         "count": count,
         "seed": seed,
-        "code": code_digest(),
     }
 
     def checks() -> list[Any]:
@@ -124,7 +121,7 @@ def dataset_classifier(derived: Derived | None, keys: Mapping[str, str]) -> Clas
         return stats.dataset_classifier
 
     def classify(vectors: Mapping[str, np.ndarray], seed: int) -> Separability:
-        made_from = {"vectors": {name: keys[name] for name in vectors}, "seed": seed, "code": code_digest()}
+        made_from = {"vectors": {name: keys[name] for name in vectors}, "seed": seed}
         kept = derived.get_or_make(
             SEPARABILITY, made_from, lambda: stats.dataset_classifier(vectors, seed).to_json(), _separability
         )

@@ -38,26 +38,26 @@ def test_a_data_directory_of_someone_else_is_left_alone(tmp_path):
     assert (tmp_path / "label_studio.sqlite3").read_text() == "theirs"
 
 
-@pytest.mark.labelstudio
-def test_a_copied_data_directory_takes_a_password_that_starts_with_a_dash(tmp_path, monkeypatch):
-    venv = os.environ.get("ILLUSION_LS_VENV")
-    template = Path(venv or "-") / "illusion-data-template"
+@pytest.fixture
+def copied_data_dir(tmp_path) -> Path:
+    """A copy of the initialised Label Studio data directory of ``ILLUSION_LS_VENV`` (it starts in seconds)."""
+    template = Path(os.environ.get("ILLUSION_LS_VENV") or "-") / "illusion-data-template"
     if not template.is_dir():
         pytest.skip("needs ILLUSION_LS_VENV from the env file of tests/labelstudio.sh start")
-    data_dir = shutil.copytree(template, tmp_path / "data")
+    return shutil.copytree(template, tmp_path / "data")
+
+
+@pytest.mark.labelstudio
+def test_a_copied_data_directory_takes_a_password_that_starts_with_a_dash(copied_data_dir, monkeypatch):
+    data_dir = copied_data_dir
     monkeypatch.setattr(local_server.secrets, "token_urlsafe", lambda n: "-" + "x" * (n + n // 3 - 1))  # 1 in 64 draws
-    login = local_server.make_own(Path(venv) / "bin" / "label-studio", data_dir)
+    login = local_server.make_own(Path(os.environ["ILLUSION_LS_VENV"]) / "bin" / "label-studio", data_dir)
     assert login["password"].startswith("-") and local_server.read_json(data_dir / local_server.LOGIN_FILE, "login") == login
 
 
 @pytest.mark.labelstudio
-def test_serve_prints_a_working_key_and_stops_on_ctrl_c(server, tmp_path):
-    venv = os.environ.get("ILLUSION_LS_VENV")
-    template = Path(venv or "-") / "illusion-data-template"
-    if not template.is_dir():
-        pytest.skip("needs ILLUSION_LS_VENV from the env file of tests/labelstudio.sh start")
-    data_dir = tmp_path / "data"
-    shutil.copytree(template, data_dir)  # an initialised data directory starts in seconds
+def test_serve_prints_a_working_key_and_stops_on_ctrl_c(server, copied_data_dir):
+    data_dir = copied_data_dir
     serve = subprocess.Popen(
         [sys.executable, "-m", "illusion.cli", "labelstudio", "serve", "--data-dir", str(data_dir), "--port", str(free_port())],
         stdout=subprocess.PIPE,
