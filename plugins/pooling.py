@@ -111,6 +111,8 @@ def _attribute_group(layer: Any, texts: Sequence[str], directions: Sequence[np.n
         weights = torch.from_numpy(np.stack([directions[row] for row in rows]).astype(np.float32)).to(layer.device)
         inputs = {key: value.to(layer.device) for key, value in batch.items()}
         first = layer.kept.take([texts[row] for row in rows], inputs["attention_mask"])
+        if first is None and layer.start < layer.layer and layer._row_path:  # the blocks before the pooled one only
+            first = layer._start_states(inputs)
         if first is None:
             first = layer._forward(batch)[0][layer.start].clone()  # a normal tensor, out of inference mode
         shares = _shares(layer, inputs, first, weights).cpu().numpy()

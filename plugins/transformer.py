@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from functools import cached_property
 from itertools import chain
 from pathlib import Path
@@ -24,7 +25,8 @@ from illusion.plugins.pooled_row import bert_shaped, row_forward
 from illusion.plugins.pooling import Kept, attribution_start, pool, pooled_index
 from illusion.plugins.transformer_layers import AllLayers
 
-DTYPES = ("auto", "float32", "float16", "bfloat16")
+DTYPES = ("auto", "float32", "mixed", "float16", "bfloat16")
+MIXED = "mixed"  # float32 values whose matrix products run in bfloat16 (oneDNN's bf16 math mode): CPUs with native bfloat16
 POOLINGS = ("cls", "mean", "max", "last")
 
 
@@ -56,13 +58,18 @@ class TransformerLayer(AllLayers):
             raise PluginError("model layer 'transformer': batch_size must be >= 1 and max_length >= 2")
         folder = model_dir(model, download)
         self.device = _pick_device(device)
-        torch_dtype = {"auto": torch.float16 if self.device == "cuda" else torch.float32}.get(dtype) or getattr(torch, dtype)
+        if dtype == MIXED and self.device != "cpu":
+            raise PluginError(f"model layer 'transformer': dtype 'mixed' is for CPUs, not {self.device!r}; use dtype = 'float16'")
+        self.mixed = dtype == MIXED
+        torch_dtype = {"auto": torch.float16 if self.device == "cuda" else torch.float32, MIXED: torch.float32}.get(
+            dtype
+        ) or getattr(torch, dtype)
         native = any(
             getattr(torch.cpu, check, lambda: False)() for check in ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
         )
-        if dtype == "bfloat16" and self.device == "cpu" and not native:
+        if dtype in ("bfloat16", MIXED) and self.device == "cpu" and not native:
             warnings.warn(
-                "model layer 'transformer': dtype 'bfloat16' on a CPU without native bfloat16 (AVX512-BF16 or AMX) "
+                f"model layer 'transformer': dtype {dtype!r} on a CPU without native bfloat16 (AVX512-BF16 or AMX) "
                 "runs slower than float32; use dtype = 'float32'",
                 stacklevel=2,
             )
@@ -88,21 +95,30 @@ class TransformerLayer(AllLayers):
         self.start, self.kept = attribution_start(pooling, self.layer), Kept()
         self._checked_row_block: Any = None  # the pooled block pooled_row reproduces, False when it does not
         self.dim = int(config.hidden_size)
-        self.identity = _identity(model, folder, self.layer, pooling, max_length, str(torch_dtype))
+        self.identity = _identity(model, folder, self.layer, pooling, max_length, MIXED if self.mixed else str(torch_dtype))
 
     @cached_property
     def _loaded(self) -> tuple[Any, tuple[Any, str] | None]:
         """The model, cut after its layer and on its device, and where its block list is: loaded on first use,
         so that a run whose vectors and driving tokens are all cached loads none."""
+        import torch
         from transformers import AutoModel
 
         name, folder, dtype, layers = self._load
         try:
-            model = AutoModel.from_pretrained(folder, dtype=dtype).eval().requires_grad_(False)  # never trained
+            # oneDNN's bfloat16 math mode does not reach CPU flash attention, which then runs at half the speed of eager
+            attention = "eager" if self.mixed else None  # None: the model's default
+            model = AutoModel.from_pretrained(folder, dtype=dtype, attn_implementation=attention)
+            model.eval().requires_grad_(False)  # never trained
         except Exception as exc:
             raise PluginError(f"cannot load model {name!r} from {folder}: {type(exc).__name__}: {exc}") from None
         blocks = _drop_layers_after(model, self.layer, layers)
-        return model.to(self.device), blocks
+        model.to(self.device)
+        # The first call installs the hooks that collect hidden states on the blocks the model has then;
+        # made whole here, so that later calls with part of the block list (_only_blocks) find them on all.
+        with torch.inference_mode():
+            model(**self.tokenizer(["a"], return_tensors="pt").to(self.device), output_hidden_states=True)
+        return model, blocks
 
     @property
     def model(self) -> Any:
@@ -157,11 +173,14 @@ class TransformerLayer(AllLayers):
         """Every hidden state (embeddings first) of a batch, and its attention mask."""
         import torch
 
-        pin = self.device == "cuda"
-        inputs = {k: (v.pin_memory() if pin else v).to(self.device, non_blocking=pin) for k, v in batch.items()}
+        inputs = self._on_device(batch)
         with torch.inference_mode():
             output = self.model(**inputs, output_hidden_states=True)
         return output.hidden_states, inputs["attention_mask"]
+
+    def _on_device(self, batch: dict[str, Any]) -> dict[str, Any]:
+        pin = self.device == "cuda"
+        return {k: (v.pin_memory() if pin else v).to(self.device, non_blocking=pin) for k, v in batch.items()}
 
     def _passes(self, texts: Sequence[str], *, step: Callable[[Any], Any] | None = None, **extra: Any):
         """``(rows, encoded, hidden, mask)`` per batch, one batch ahead: on a GPU the next batch is
@@ -179,12 +198,56 @@ class TransformerLayer(AllLayers):
     def encode(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
         """Sentence vectors; the hidden states ``attribute`` starts from are kept too (see ``Kept``)."""
         out = np.empty((len(texts), self.dim), dtype=np.float32)
-        for rows, _, states, mask in self._passes(texts, step=self._forward):
-            out[rows] = self._pool(states[self.layer], mask).float().cpu().numpy()
-            self.kept.add(texts, rows, states[self.start], mask)
-            if progress:
-                progress(len(rows))
+        with self._precision():
+            for rows, _, pooled, (start, mask) in self._passes(texts, step=self._pooled):
+                out[rows] = pooled.float().cpu().numpy()
+                self.kept.add(texts, rows, start, mask)
+                if progress:
+                    progress(len(rows))
         return out
+
+    def _pooled(self, batch: Any) -> tuple[Any, tuple[Any, Any]]:
+        """A batch's pooled vectors, and the hidden states attribution starts from with their mask.
+
+        Under ``cls`` and ``last`` pooling of a BERT-shaped block, the pooled layer's block runs at
+        the pooled positions only (``pooled_row``), once it has reproduced the whole block there: the
+        other positions' outputs of the last block would be thrown away.
+        """
+        import torch
+
+        if self.start == self.layer or not self._row_path:
+            states, mask = self._forward(batch)
+            return self._pool(states[self.layer], mask), (states[self.start], mask)
+        inputs = self._on_device(batch)
+        mask, first = inputs["attention_mask"], self._start_states(inputs)
+        block = self._row_block(first, inputs)
+        with torch.no_grad():
+            if block is None:
+                pooled = self._pool(self._through_block(first, inputs)[1], mask)
+            else:
+                with _exact_matmuls():  # one row per sentence: float32 here costs little and halves mixed's changes
+                    pooled = row_forward(block, first, mask, pooled_index(mask, self.pooling)).output
+        return pooled.detach(), (first, mask)
+
+    def _start_states(self, inputs: dict[str, Any]) -> Any:
+        """The hidden states at ``self.start`` (the layer before the pooled one), from the blocks up to it only."""
+        import torch
+
+        with torch.no_grad(), self._only_blocks(slice(0, self.start)):
+            return self.model(**inputs).last_hidden_state
+
+    @cached_property
+    def _row_path(self) -> bool:
+        """Whether the pooled layer's block may run at the pooled positions only: a BERT-shaped block in a
+        block list with no siblings (a decoder's final norm would change the last hidden state)."""
+        if self._blocks is None:
+            return False
+        parent, name = self._blocks
+        return len(list(parent.children())) == 1 and bert_shaped(getattr(parent, name)[self.layer - 1])
+
+    def _precision(self) -> Any:
+        """Where ``mixed`` runs its float32 matrix products in bfloat16 (a process-wide torch setting, put back after)."""
+        return _bfloat16_matmuls() if self.mixed else nullcontext()
 
     def encode_with_tokens(
         self, texts: Sequence[str], progress: Callable[[int], None] | None = None
@@ -192,14 +255,15 @@ class TransformerLayer(AllLayers):
         """``encode`` and ``token_vectors`` from one forward pass."""
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         tokens: list[TokenVectors] = [None] * len(texts)  # type: ignore[list-item,unused-ignore]  # every slot is filled below
-        for rows, encoded, hidden, mask in self._passes(texts, **pooling.OFFSETS):
-            out[rows] = self._pool(hidden, mask).float().cpu().numpy()
-            states = hidden.float().cpu().numpy()
-            for position, row in enumerate(rows):
-                keep, names, spans = pooling.real_tokens(self.tokenizer, encoded, row)
-                tokens[row] = TokenVectors(names, spans, states[position, keep])
-            if progress:
-                progress(len(rows))
+        with self._precision():
+            for rows, encoded, hidden, mask in self._passes(texts, **pooling.OFFSETS):
+                out[rows] = self._pool(hidden, mask).float().cpu().numpy()
+                states = hidden.float().cpu().numpy()
+                for position, row in enumerate(rows):
+                    keep, names, spans = pooling.real_tokens(self.tokenizer, encoded, row)
+                    tokens[row] = TokenVectors(names, spans, states[position, keep])
+                if progress:
+                    progress(len(rows))
         return out, tokens
 
     def _pool(self, hidden: Any, mask: Any) -> Any:
@@ -217,7 +281,8 @@ class TransformerLayer(AllLayers):
                 with torch.no_grad():
                     expected = self._pool(self._through_block(first, inputs)[1], mask).float()
                     found = row_forward(block, first, mask, pooled_index(mask, self.pooling)).output.float()
-                tolerance = max(1e-5, 8 * torch.finfo(first.dtype).eps)  # measured: 4e-7 in float32, 7e-3 in bfloat16
+                products = torch.bfloat16 if self.mixed else first.dtype  # measured: 4e-7 in float32, 7e-3 in bfloat16
+                tolerance = max(1e-5, 8 * torch.finfo(products).eps)
                 same = bool((found - expected).norm() <= tolerance * expected.norm())
             self._checked_row_block = block if same else False
         return self._checked_row_block or None
@@ -235,19 +300,29 @@ class TransformerLayer(AllLayers):
             rest = {key: value for key, value in inputs.items() if key != "input_ids"}
             states = self.model(**rest, inputs_embeds=embeddings, output_hidden_states=True).hidden_states
             return states[self.start], states[self.layer]
-        parent, name = self._blocks
-        blocks = getattr(parent, name)
 
         def swap(module: Any, args: tuple, kwargs: dict[str, Any]) -> tuple[tuple, dict[str, Any]]:
             return ((first, *args[1:]), kwargs) if args else (args, {**kwargs, "hidden_states": first})
 
-        handle = blocks[self.layer - 1].register_forward_pre_hook(swap, with_kwargs=True)
-        setattr(parent, name, blocks[self.layer - 1 :])
-        self.model.config.num_hidden_layers = len(blocks) - self.layer + 1
+        with self._only_blocks(slice(self.layer - 1, None)) as blocks:
+            handle = blocks[0].register_forward_pre_hook(swap, with_kwargs=True)
+            try:
+                return first, self.model(**inputs, output_hidden_states=True, use_cache=False).hidden_states[1]
+            finally:
+                handle.remove()
+
+    @contextmanager
+    def _only_blocks(self, part: slice) -> Iterator[Any]:
+        """The model with only ``part`` of its block list for the time being (yielded); masks and positions are
+        still made by the model, as in a whole pass."""
+        assert self._blocks is not None
+        parent, name = self._blocks
+        blocks = getattr(parent, name)
+        setattr(parent, name, blocks[part])
+        self.model.config.num_hidden_layers = len(blocks[part])
         try:
-            return first, self.model(**inputs, output_hidden_states=True, use_cache=False).hidden_states[1]
+            yield blocks[part]
         finally:
-            handle.remove()
             setattr(parent, name, blocks)
             self.model.config.num_hidden_layers = len(blocks)
 
@@ -261,7 +336,8 @@ class TransformerLayer(AllLayers):
 
     def attribute(self, texts: Sequence[str], directions: Sequence[np.ndarray]) -> list[TokenShares]:
         """Each token's share of each text's score on its own directions (``directions[i]``: shape (m, dim))."""
-        return pooling.attribute(self, texts, directions)
+        with self._precision():
+            return pooling.attribute(self, texts, directions)
 
 
 def _identity(model: str, folder: Path, layer: int, pooling: str, max_length: int, dtype: str) -> dict[str, Any]:
@@ -301,7 +377,8 @@ def identify(
     layers = next((config[key] for key in LAYER_COUNT_KEYS if key in config), None) if isinstance(config, dict) else None
     if not isinstance(layers, int) or not -(layers + 1) <= layer <= layers:
         return None
-    return _identity(model, folder, layer % (layers + 1), pooling, max_length, f"torch.{'float32' if dtype == 'auto' else dtype}")
+    precision = MIXED if dtype == MIXED else f"torch.{'float32' if dtype == 'auto' else dtype}"
+    return _identity(model, folder, layer % (layers + 1), pooling, max_length, precision)
 
 
 def _gpu_may_be_present() -> bool:
@@ -310,6 +387,29 @@ def _gpu_may_be_present() -> bool:
     return (
         Path("/proc/driver/nvidia").exists() or any(dev.glob("nvidia[0-9]*")) or (dev / "kfd").exists() or (dev / "dxg").exists()
     )
+
+
+@contextmanager
+def _matmul_precision(precision: str) -> Iterator[None]:
+    """float32 matrix products on the CPU at ``precision`` for the time being: ``bf16`` computes them from
+    bfloat16-rounded inputs with float32 sums, ``ieee`` in float32."""
+    import torch
+
+    settings = torch.backends.mkldnn.matmul  # type: ignore[attr-defined]  # set at import, not in torch's stubs
+    before = settings.fp32_precision
+    settings.fp32_precision = precision
+    try:
+        yield
+    finally:
+        settings.fp32_precision = before
+
+
+def _bfloat16_matmuls() -> Any:
+    return _matmul_precision("bf16")
+
+
+def _exact_matmuls() -> Any:
+    return _matmul_precision("ieee")
 
 
 def _backend(tokenizer: Any, max_length: int) -> Any:
@@ -376,8 +476,9 @@ def illusion_model_layers():
                 "dtype",
                 str,
                 "auto",
-                "weights' precision (auto: float16 on CUDA, else float32; bfloat16: faster on CPUs with native bfloat16, "
-                "about 1.5% of top-10 slots change)",
+                "weights' precision (auto: float16 on CUDA, else float32, the same vectors on every CPU; on CPUs with native "
+                "bfloat16, mixed: float32 with bfloat16 matrix products, about 1.6x float32's speed, about 0.6% of top-10 "
+                "slots change; bfloat16: about 2.5x, about 1.5-2% change)",
                 choices=DTYPES,
             ),
             Param("batch_size", int, 64, "sentences per forward pass"),

@@ -41,6 +41,57 @@ def test_pooled_vectors_match_a_full_forward_pass(tiny_bert, index, pooling):
     np.testing.assert_allclose(vectors, expected, atol=1e-5)
 
 
+def pooled_block_calls(model):
+    """How many times the pooled layer's whole block runs, as a list kept up to date."""
+    calls = []
+    parent, name = model._blocks
+    getattr(parent, name)[model.layer - 1].register_forward_hook(lambda *_: calls.append(1))
+    return calls
+
+
+@pytest.mark.parametrize("pooling", ["cls", "last"])
+def test_cls_and_last_pooling_run_the_pooled_block_at_the_pooled_positions_once_it_is_checked(tiny_bert, pooling):
+    hidden, mask = reference(tiny_bert, -1)
+    expected = hidden[np.arange(len(TEXTS)), 0 if pooling == "cls" else mask.sum(1) - 1]
+    model = layer(tiny_bert, pooling=pooling, batch_size=1)
+    calls = pooled_block_calls(model)
+    np.testing.assert_allclose(model.encode(TEXTS), expected, atol=1e-5)
+    assert len(calls) == 1  # the check, on the first batch: the other three ran the pooled rows only
+
+
+def test_a_layer_whose_first_pass_ran_part_of_its_blocks_still_gives_every_layers_tokens(tiny_bert):
+    model = layer(tiny_bert, layer=2)
+    model.encode(TEXTS)  # the blocks before the pooled one, then its rows
+    hidden, _ = reference(tiny_bert, 2)
+    first = model.token_vectors(TEXTS)[0]  # a whole pass, whose hidden states must still be those of every block
+    np.testing.assert_allclose(first.vectors, hidden[0, 1 : 1 + len(first.spans)], atol=1e-5)
+
+
+@pytest.mark.parametrize("pooling", ["cls", "mean"])
+def test_mixed_precision_stays_close_to_float32_and_puts_the_process_wide_setting_back(tiny_bert, pooling):
+    before = torch.backends.mkldnn.matmul.fp32_precision
+    exact = layer(tiny_bert, pooling=pooling).encode(TEXTS)
+    model = layer(tiny_bert, pooling=pooling, dtype="mixed")
+    found = model.encode(TEXTS)
+    cosines = (found * exact).sum(1) / np.linalg.norm(found, axis=1) / np.linalg.norm(exact, axis=1)
+    assert cosines.min() > 0.999 and found.dtype == np.float32 and model.identity["dtype"] == "mixed"
+    assert torch.backends.mkldnn.matmul.fp32_precision == before
+
+    def stop(done):
+        assert torch.backends.mkldnn.matmul.fp32_precision == "bf16"  # inside, the products are bfloat16
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        model.encode(TEXTS, progress=stop)
+    assert torch.backends.mkldnn.matmul.fp32_precision == before
+
+
+def test_mixed_precision_is_for_cpus(tiny_bert, monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    with pytest.raises(PluginError, match="dtype 'mixed' is for CPUs, not 'cuda'; use dtype = 'float16'"):
+        layer(tiny_bert, device="cuda", dtype="mixed")
+
+
 def test_blocks_after_the_layer_are_dropped(tiny_bert):
     assert len(layer(tiny_bert, layer=1).model.encoder.layer) == 1
     assert len(layer(tiny_bert, layer=-1).model.encoder.layer) == 3
@@ -143,9 +194,10 @@ def test_hub_name_loads_from_the_local_cache(tiny_bert, tmp_path):
     assert done.stdout.split() == ["32", "(1,", "32)"]
 
 
-def test_bfloat16_on_a_cpu_without_native_support_is_said_to_be_slower(tiny_bert, monkeypatch):
+@pytest.mark.parametrize(("dtype", "identity"), [("bfloat16", "torch.bfloat16"), ("mixed", "mixed")])
+def test_bfloat16_on_a_cpu_without_native_support_is_said_to_be_slower(tiny_bert, monkeypatch, dtype, identity):
     for check in ("_is_avx512_bf16_supported", "_is_amx_tile_supported"):
         monkeypatch.setattr(torch.cpu, check, lambda: False, raising=False)
-    with pytest.warns(UserWarning, match="without native bfloat16 .* runs slower than float32"):
-        model = layer(tiny_bert, dtype="bfloat16")
-    assert model.encode(TEXTS).dtype == np.float32 and model.identity["dtype"] == "torch.bfloat16"
+    with pytest.warns(UserWarning, match=f"dtype '{dtype}' on a CPU without native bfloat16 .* runs slower than float32"):
+        model = layer(tiny_bert, dtype=dtype)
+    assert model.encode(TEXTS).dtype == np.float32 and model.identity["dtype"] == identity

@@ -99,7 +99,12 @@ def test_a_warm_run_imports_no_torch_and_writes_what_the_cold_run_wrote(tiny_ber
 
 @pytest.mark.parametrize(
     "options",
-    [{}, {"layer": 1, "pooling": "mean"}, {"layer": -2, "pooling": "max", "dtype": "float32", "max_length": 16}],
+    [
+        {},
+        {"layer": 1, "pooling": "mean"},
+        {"layer": -2, "pooling": "max", "dtype": "float32", "max_length": 16},
+        {"dtype": "mixed"},
+    ],
 )
 def test_identify_tells_the_identity_of_the_layer_without_loading_it(tiny_bert, options):
     plugin = Host().get("model layer", "transformer")
