@@ -71,10 +71,12 @@ def test_a_layer_whose_first_pass_ran_part_of_its_blocks_still_gives_every_layer
 def test_mixed_precision_stays_close_to_float32_and_puts_the_process_wide_setting_back(tiny_bert, pooling):
     before = torch.backends.mkldnn.matmul.fp32_precision
     exact = layer(tiny_bert, pooling=pooling).encode(TEXTS)
-    model = layer(tiny_bert, pooling=pooling, dtype="mixed")
+    model = layer(tiny_bert, pooling=pooling, dtype="mixed", batch_size=1)
+    calls = pooled_block_calls(model)
     found = model.encode(TEXTS)
     cosines = (found * exact).sum(1) / np.linalg.norm(found, axis=1) / np.linalg.norm(exact, axis=1)
     assert cosines.min() > 0.999 and found.dtype == np.float32 and model.identity["dtype"] == "mixed"
+    assert len(calls) == (1 if pooling == "cls" else len(TEXTS))  # cls: the pooled row passed its float32 check
     assert torch.backends.mkldnn.matmul.fp32_precision == before
 
     def stop(done):
