@@ -98,9 +98,10 @@ class TransformerLayer(AllLayers):
         self.identity = _identity(model, folder, self.layer, pooling, max_length, MIXED if self.mixed else str(torch_dtype))
 
     @cached_property
-    def _loaded(self) -> tuple[Any, tuple[Any, str] | None]:
-        """The model, cut after its layer and on its device, and where its block list is: loaded on first use,
-        so that a run whose vectors and driving tokens are all cached loads none."""
+    def _loaded(self) -> tuple[Any, tuple[Any, str] | None, bool]:
+        """The model, cut after its layer and on its device, where its block list is, and whether its last hidden
+        state is its last block's own output (nothing, such as RoBERTa-PreLayerNorm's final norm, comes after):
+        loaded on first use, so that a run whose vectors and driving tokens are all cached loads none."""
         import torch
         from transformers import AutoModel
 
@@ -116,9 +117,10 @@ class TransformerLayer(AllLayers):
         model.to(self.device)
         # The first call installs the hooks that collect hidden states on the blocks the model has then;
         # made whole here, so that later calls with part of the block list (_only_blocks) find them on all.
-        with torch.inference_mode():
-            model(**self.tokenizer(["a"], return_tensors="pt").to(self.device), output_hidden_states=True)
-        return model, blocks
+        with torch.inference_mode(), _last_block_outputs(blocks) as outputs:
+            last = model(**self.tokenizer(["a"], return_tensors="pt").to(self.device), output_hidden_states=True)
+        bare = bool(outputs) and torch.equal(last.last_hidden_state, outputs[-1])
+        return model, blocks, bare
 
     @property
     def model(self) -> Any:
@@ -215,19 +217,21 @@ class TransformerLayer(AllLayers):
         """
         import torch
 
-        if self.start == self.layer or not self._row_path:
-            states, mask = self._forward(batch)
-            return self._pool(states[self.layer], mask), (states[self.start], mask)
+        if self.start == self.layer or not self._row_path or self._checked_row_block is False:
+            return self._whole(batch)
         inputs = self._on_device(batch)
         mask, first = inputs["attention_mask"], self._start_states(inputs)
         block = self._row_block(first, inputs)
-        with torch.no_grad():
-            if block is None:
-                pooled = self._pool(self._through_block(first, inputs)[1], mask)
-            else:
-                with _exact_matmuls():  # one row per sentence: float32 here costs little and halves mixed's changes
-                    pooled = row_forward(block, first, mask, pooled_index(mask, self.pooling)).output
+        if block is None:  # not reproduced: this batch and the later ones run the whole model
+            return self._whole(batch)
+        with torch.no_grad(), _exact_matmuls():  # one row per sentence: float32 here costs little and halves mixed's changes
+            pooled = row_forward(block, first, mask, pooled_index(mask, self.pooling)).output
         return pooled.detach(), (first, mask)
+
+    def _whole(self, batch: Any) -> tuple[Any, tuple[Any, Any]]:
+        """``_pooled`` from a whole pass."""
+        states, mask = self._forward(batch)
+        return self._pool(states[self.layer], mask), (states[self.start], mask)
 
     def _start_states(self, inputs: dict[str, Any]) -> Any:
         """The hidden states at ``self.start`` (the layer before the pooled one), from the blocks up to it only."""
@@ -239,8 +243,9 @@ class TransformerLayer(AllLayers):
     @cached_property
     def _row_path(self) -> bool:
         """Whether the pooled layer's block may run at the pooled positions only: a BERT-shaped block in a
-        block list with no siblings (a decoder's final norm would change the last hidden state)."""
-        if self._blocks is None:
+        block list with no siblings (a decoder's final norm would change the last hidden state), whose
+        output is the model's last hidden state (``_start_states`` reads the blocks before it there)."""
+        if self._blocks is None or not self._loaded[2]:
             return False
         parent, name = self._blocks
         return len(list(parent.children())) == 1 and bert_shaped(getattr(parent, name)[self.layer - 1])
@@ -278,12 +283,17 @@ class TransformerLayer(AllLayers):
             block, mask = self._blocks and getattr(*self._blocks)[self.layer - 1], inputs["attention_mask"]
             same = False
             if block is not None and bert_shaped(block):
-                with torch.no_grad():
-                    expected = self._pool(self._through_block(first, inputs)[1], mask).float()
-                    found = row_forward(block, first, mask, pooled_index(mask, self.pooling)).output.float()
-                products = torch.bfloat16 if self.mixed else first.dtype  # measured: 4e-7 in float32, 7e-3 in bfloat16
-                tolerance = max(1e-5, 8 * torch.finfo(products).eps)
-                same = bool((found - expected).norm() <= tolerance * expected.norm())
+                try:
+                    with torch.no_grad():
+                        expected = self._pool(self._through_block(first, inputs)[1], mask).float()
+                        found = row_forward(block, first, mask, pooled_index(mask, self.pooling)).output.float()
+                # not reproduced either: parts of other shapes (ConvBERT's heads, I-BERT's linears), inputs padded inside (Longformer)
+                except Exception:
+                    found = None
+                if found is not None:
+                    products = torch.bfloat16 if self.mixed else first.dtype  # measured: 4e-7 in float32, 7e-3 in bfloat16
+                    tolerance = max(1e-5, 8 * torch.finfo(products).eps)
+                    same = bool((found - expected).norm() <= tolerance * expected.norm())
             self._checked_row_block = block if same else False
         return self._checked_row_block or None
 
@@ -387,6 +397,22 @@ def _gpu_may_be_present() -> bool:
     return (
         Path("/proc/driver/nvidia").exists() or any(dev.glob("nvidia[0-9]*")) or (dev / "kfd").exists() or (dev / "dxg").exists()
     )
+
+
+@contextmanager
+def _last_block_outputs(blocks: tuple[Any, str] | None) -> Iterator[list[Any]]:
+    """The outputs of the last block of a block list (its parent module and name; none without one) while inside."""
+    outputs: list[Any] = []
+    if blocks is None:
+        yield outputs
+        return
+    handle = getattr(*blocks)[-1].register_forward_hook(
+        lambda module, args, output: outputs.append(output[0] if isinstance(output, tuple) else output)
+    )
+    try:
+        yield outputs
+    finally:
+        handle.remove()
 
 
 @contextmanager

@@ -59,6 +59,49 @@ def test_cls_and_last_pooling_run_the_pooled_block_at_the_pooled_positions_once_
     assert len(calls) == 1  # the check, on the first batch: the other three ran the pooled rows only
 
 
+@pytest.fixture(scope="module")
+def bert_like(tiny_bert, tmp_path_factory):
+    """Tiny random models of families whose blocks have a BERT layer's parts, with the tiny BERT's tokenizer:
+    a final norm after the block list (RoBERTa-PreLayerNorm), heads of another shape (ConvBERT), quantisable
+    linears (I-BERT) and inputs padded inside the model (Longformer)."""
+    from transformers import AutoConfig
+
+    tokenizer, root, folders = AutoTokenizer.from_pretrained(tiny_bert), tmp_path_factory.mktemp("bert-like"), {}
+    extra = {"convbert": {"embedding_size": 32}, "longformer": {"attention_window": 4}}
+    for kind in ("roberta-prelayernorm", "convbert", "ibert", "longformer"):
+        sizes = {"hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 2, "intermediate_size": 64}
+        config = AutoConfig.for_model(
+            kind,
+            vocab_size=len(tokenizer),
+            max_position_embeddings=64,
+            pad_token_id=tokenizer.pad_token_id,
+            **sizes,
+            **extra.get(kind, {}),
+        )
+        torch.manual_seed(0)
+        model = AutoModel.from_config(config)
+        for norm in (module for module in model.modules() if isinstance(module, torch.nn.LayerNorm)):  # norms that matter
+            torch.nn.init.normal_(norm.weight, 1, 0.5)
+            torch.nn.init.normal_(norm.bias, 0, 0.5)
+        folders[kind] = root / kind
+        model.save_pretrained(folders[kind])
+        tokenizer.save_pretrained(folders[kind])
+    return folders
+
+
+@pytest.mark.parametrize("kind", ["roberta-prelayernorm", "convbert", "ibert", "longformer"])
+def test_cls_and_last_pooling_of_other_families_with_bert_like_blocks_match_a_full_forward_pass(bert_like, kind):
+    """Each text alone (ConvBERT's convolutions see padding)."""
+    tokenizer, model = AutoTokenizer.from_pretrained(bert_like[kind]), AutoModel.from_pretrained(bert_like[kind]).eval()
+    with torch.no_grad():
+        alone = [
+            model(**tokenizer([text], return_tensors="pt"), output_hidden_states=True).hidden_states[-1][0] for text in TEXTS
+        ]
+    for pooling in ("cls", "last"):
+        expected = np.stack([hidden[0 if pooling == "cls" else -1].numpy() for hidden in alone])
+        np.testing.assert_allclose(layer(bert_like[kind], pooling=pooling, batch_size=1).encode(TEXTS), expected, atol=1e-5)
+
+
 def test_a_layer_whose_first_pass_ran_part_of_its_blocks_still_gives_every_layers_tokens(tiny_bert):
     model = layer(tiny_bert, layer=2)
     model.encode(TEXTS)  # the blocks before the pooled one, then its rows
