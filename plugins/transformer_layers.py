@@ -27,6 +27,7 @@ class AllLayers:
     tokenizer: Any
     _passes: Callable[..., Any]
     _forward: Callable[[Any], Any]
+    _precision: Callable[[], Any]
 
     def identity_at(self, layer: int, pooling: str) -> dict[str, Any]:
         from illusion.plugins.transformer import POOLINGS, _check_classification_token
@@ -48,9 +49,10 @@ class AllLayers:
         for layer, pooling in views:
             self.identity_at(layer, pooling)
         out = [np.empty((len(texts), self.dim), dtype=np.float32) for _ in views]
-        for rows, _, states, mask in self._passes(texts, step=self._forward):
-            for vectors, (layer, pooling) in zip(out, views):
-                vectors[rows] = pool(states[layer], mask, pooling).float().cpu().numpy()
-            if progress:
-                progress(len(rows))
+        with self._precision():  # as ``encode``: the views share their identities with layers of these options
+            for rows, _, states, mask in self._passes(texts, step=self._forward):
+                for vectors, (layer, pooling) in zip(out, views):
+                    vectors[rows] = pool(states[layer], mask, pooling).float().cpu().numpy()
+                if progress:
+                    progress(len(rows))
         return out

@@ -129,6 +129,16 @@ def test_mixed_precision_stays_close_to_float32_and_puts_the_process_wide_settin
     assert torch.backends.mkldnn.matmul.fp32_precision == before
 
 
+def test_several_layers_read_in_one_pass_of_a_mixed_layer_are_in_its_precision(tiny_bert):
+    """They share their identities, and so the activation cache, with the vectors of mixed layers of those options."""
+    model, seen = layer(tiny_bert, pooling="mean", dtype="mixed"), []
+    (found,) = model.encode_layers(
+        TEXTS, [(3, "mean")], progress=lambda done: seen.append(torch.backends.mkldnn.matmul.fp32_precision)
+    )
+    assert set(seen) == {"bf16"}
+    np.testing.assert_allclose(found, model.encode(TEXTS), atol=1e-6)
+
+
 def test_mixed_precision_is_for_cpus(tiny_bert, monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
     with pytest.raises(PluginError, match="dtype 'mixed' is for CPUs, not 'cuda'; use dtype = 'float16'"):
