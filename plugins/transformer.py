@@ -60,6 +60,11 @@ class TransformerLayer(AllLayers):
         self.device = _pick_device(device)
         if dtype == MIXED and self.device != "cpu":
             raise PluginError(f"model layer 'transformer': dtype 'mixed' is for CPUs, not {self.device!r}; use dtype = 'float16'")
+        if dtype == MIXED and not hasattr(getattr(torch.backends.mkldnn, "matmul", None), "fp32_precision"):
+            raise PluginError(
+                f"model layer 'transformer': dtype 'mixed' needs torch 2.9 or later (this is {torch.__version__}); "
+                "use dtype = 'float32' or upgrade torch"
+            )
         self.mixed = dtype == MIXED
         torch_dtype = {"auto": torch.float16 if self.device == "cuda" else torch.float32, MIXED: torch.float32}.get(
             dtype
@@ -224,7 +229,8 @@ class TransformerLayer(AllLayers):
         block = self._row_block(first, inputs)
         if block is None:  # not reproduced: this batch and the later ones run the whole model
             return self._whole(batch)
-        with torch.no_grad(), _exact_matmuls():  # one row per sentence: float32 here costs little and halves mixed's changes
+        # one row per sentence: float32 here costs little and halves mixed's changes
+        with torch.no_grad(), _exact_matmuls() if self.mixed else nullcontext():
             pooled = row_forward(block, first, mask, pooled_index(mask, self.pooling)).output
         return pooled.detach(), (first, mask)
 

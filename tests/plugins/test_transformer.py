@@ -139,6 +139,15 @@ def test_several_layers_read_in_one_pass_of_a_mixed_layer_are_in_its_precision(t
     np.testing.assert_allclose(found, model.encode(TEXTS), atol=1e-6)
 
 
+def test_torch_before_the_bfloat16_math_mode_encodes_float32_and_refuses_mixed_clearly(tiny_bert, monkeypatch):
+    """torch before 2.9 has no ``torch.backends.mkldnn.matmul``: the row path of float32 layers must not need it."""
+    monkeypatch.delattr(type(torch.backends.mkldnn), "matmul")
+    hidden, _ = reference(tiny_bert, -1)
+    np.testing.assert_allclose(layer(tiny_bert, batch_size=2).encode(TEXTS), hidden[:, 0], atol=1e-5)
+    with pytest.raises(PluginError, match=r"dtype 'mixed' needs torch 2.9 or later \(this is .*\); use dtype = 'float32'"):
+        layer(tiny_bert, dtype="mixed")
+
+
 def test_mixed_precision_is_for_cpus(tiny_bert, monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
     with pytest.raises(PluginError, match="dtype 'mixed' is for CPUs, not 'cuda'; use dtype = 'float16'"):
