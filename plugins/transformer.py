@@ -99,6 +99,7 @@ class TransformerLayer(AllLayers):
         self.pooling, self.batch_size, self.max_length = pooling, batch_size, max_length
         self.start, self.kept = attribution_start(pooling, self.layer), Kept()
         self._checked_row_block: Any = None  # the pooled block pooled_row reproduces, False when it does not
+        self._view_blocks: dict[int, bool] = {}  # per layer, whether pooled_row reproduces its block (encode_layers)
         self.dim = int(config.hidden_size)
         self.identity = _identity(model, folder, self.layer, pooling, max_length, MIXED if self.mixed else str(torch_dtype))
 
@@ -248,13 +249,46 @@ class TransformerLayer(AllLayers):
 
     @cached_property
     def _row_path(self) -> bool:
-        """Whether the pooled layer's block may run at the pooled positions only: a BERT-shaped block in a
+        return self._row_path_at(self.layer)
+
+    def _row_path_at(self, layer: int) -> bool:
+        """Whether the block of ``layer`` may run at the pooled positions only: a BERT-shaped block in a
         block list with no siblings (a decoder's final norm would change the last hidden state), whose
         output is the model's last hidden state (``_start_states`` reads the blocks before it there)."""
         if self._blocks is None or not self._loaded[2]:
             return False
         parent, name = self._blocks
-        return len(list(parent.children())) == 1 and bert_shaped(getattr(parent, name)[self.layer - 1])
+        return len(list(parent.children())) == 1 and bert_shaped(getattr(parent, name)[layer - 1])
+
+    def _view(self, states: Any, mask: Any, layer: int, pooling: str) -> Any:
+        """One view's vectors from a whole pass's hidden states, as a layer made with that layer and pooling encodes
+        them: under ``cls`` and ``last``, from the pooled rows of a block they are checked (once) to reproduce."""
+        import torch
+
+        if pooling not in ("cls", "last") or layer == 0 or not self._row_path_at(layer):
+            return pool(states[layer], mask, pooling)
+        assert self._blocks is not None  # a row path has a block list
+        block, index = getattr(*self._blocks)[layer - 1], pooled_index(mask, pooling)
+        if layer not in self._view_blocks:
+            expected = pool(states[layer], mask, pooling)
+            try:
+                with torch.no_grad():
+                    found = row_forward(block, states[layer - 1], mask, index).output
+            except Exception:  # as in _row_block
+                found = None
+            self._view_blocks[layer] = found is not None and self._reproduces(found, expected)
+        if not self._view_blocks[layer]:
+            return pool(states[layer], mask, pooling)
+        with torch.no_grad(), _exact_matmuls() if self.mixed else nullcontext():
+            return row_forward(block, states[layer - 1], mask, index).output
+
+    def _reproduces(self, found: Any, expected: Any) -> bool:
+        """Whether the pooled rows ``found`` are the block's own ``expected`` output there, to this precision."""
+        import torch
+
+        products = torch.bfloat16 if self.mixed else expected.dtype  # measured: 4e-7 in float32, 7e-3 in bfloat16
+        tolerance = max(1e-5, 8 * torch.finfo(products).eps)
+        return bool((found.float() - expected.float()).norm() <= tolerance * expected.float().norm())
 
     def _precision(self) -> Any:
         """Where ``mixed`` runs its float32 matrix products in bfloat16 (a process-wide torch setting, put back after)."""
@@ -296,10 +330,7 @@ class TransformerLayer(AllLayers):
                 # not reproduced either: parts of other shapes (ConvBERT's heads, I-BERT's linears), inputs padded inside (Longformer)
                 except Exception:
                     found = None
-                if found is not None:
-                    products = torch.bfloat16 if self.mixed else first.dtype  # measured: 4e-7 in float32, 7e-3 in bfloat16
-                    tolerance = max(1e-5, 8 * torch.finfo(products).eps)
-                    same = bool((found - expected).norm() <= tolerance * expected.norm())
+                same = found is not None and self._reproduces(found, expected)
             self._checked_row_block = block if same else False
         return self._checked_row_block or None
 

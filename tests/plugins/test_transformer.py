@@ -129,6 +129,15 @@ def test_mixed_precision_stays_close_to_float32_and_puts_the_process_wide_settin
     assert torch.backends.mkldnn.matmul.fp32_precision == before
 
 
+@pytest.mark.parametrize("dtype", ["float32", "mixed"])
+def test_several_layers_read_in_one_pass_are_the_vectors_of_layers_made_with_those_options(tiny_bert, dtype):
+    """Bit for bit, pooled rows included: a sweep's views share cached vectors with runs of those options."""
+    views = [(1, "cls"), (2, "last"), (3, "cls"), (3, "mean")]
+    found = layer(tiny_bert, batch_size=2, dtype=dtype).encode_layers(TEXTS, views)
+    for vectors, (at, how) in zip(found, views):
+        np.testing.assert_array_equal(vectors, layer(tiny_bert, layer=at, pooling=how, batch_size=2, dtype=dtype).encode(TEXTS))
+
+
 def test_several_layers_read_in_one_pass_of_a_mixed_layer_are_in_its_precision(tiny_bert):
     """They share their identities, and so the activation cache, with the vectors of mixed layers of those options."""
     model, seen = layer(tiny_bert, pooling="mean", dtype="mixed"), []
