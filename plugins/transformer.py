@@ -231,7 +231,7 @@ class TransformerLayer(AllLayers):
         if block is None:  # not reproduced: this batch and the later ones run the whole model
             return self._whole(batch)
         # one row per sentence: float32 here costs little and halves mixed's changes
-        with torch.no_grad(), _exact_matmuls() if self.mixed else nullcontext():
+        with torch.no_grad(), self._exact():
             pooled = row_forward(block, first, mask, pooled_index(mask, self.pooling)).output
         return pooled.detach(), (first, mask)
 
@@ -276,23 +276,29 @@ class TransformerLayer(AllLayers):
                     found = row_forward(block, states[layer - 1], mask, index).output
             except Exception:  # as in _row_block
                 found = None
-            self._view_blocks[layer] = found is not None and self._reproduces(found, expected)
+            products = torch.bfloat16 if self.mixed else expected.dtype  # as the whole pass computed it
+            self._view_blocks[layer] = found is not None and self._reproduces(found, expected, products)
         if not self._view_blocks[layer]:
             return pool(states[layer], mask, pooling)
-        with torch.no_grad(), _exact_matmuls() if self.mixed else nullcontext():
+        with torch.no_grad(), self._exact():
             return row_forward(block, states[layer - 1], mask, index).output
 
-    def _reproduces(self, found: Any, expected: Any) -> bool:
-        """Whether the pooled rows ``found`` are the block's own ``expected`` output there, to this precision."""
+    @staticmethod
+    def _reproduces(found: Any, expected: Any, products: Any) -> bool:
+        """Whether the pooled rows ``found`` are the block's own ``expected`` output there, both with matrix products
+        in the dtype ``products``."""
         import torch
 
-        products = torch.bfloat16 if self.mixed else expected.dtype  # measured: 4e-7 in float32, 7e-3 in bfloat16
-        tolerance = max(1e-5, 8 * torch.finfo(products).eps)
+        tolerance = max(1e-5, 8 * torch.finfo(products).eps)  # measured: 4e-7 in float32, 7e-3 in bfloat16
         return bool((found.float() - expected.float()).norm() <= tolerance * expected.float().norm())
 
     def _precision(self) -> Any:
         """Where ``mixed`` runs its float32 matrix products in bfloat16 (a process-wide torch setting, put back after)."""
         return _bfloat16_matmuls() if self.mixed else nullcontext()
+
+    def _exact(self) -> Any:
+        """Where ``mixed`` runs its float32 matrix products in float32 after all (in ``_precision``)."""
+        return _exact_matmuls() if self.mixed else nullcontext()
 
     def encode_with_tokens(
         self, texts: Sequence[str], progress: Callable[[int], None] | None = None
@@ -323,14 +329,14 @@ class TransformerLayer(AllLayers):
             block, mask = self._blocks and getattr(*self._blocks)[self.layer - 1], inputs["attention_mask"]
             same = False
             if block is not None and bert_shaped(block):
-                try:
-                    with torch.no_grad():
+                try:  # in float32 products under mixed too: bfloat16's tolerance would pass other attentions (Nystromformer)
+                    with torch.no_grad(), self._exact():
                         expected = self._pool(self._through_block(first, inputs)[1], mask).float()
                         found = row_forward(block, first, mask, pooled_index(mask, self.pooling)).output.float()
                 # not reproduced either: parts of other shapes (ConvBERT's heads, I-BERT's linears), inputs padded inside (Longformer)
                 except Exception:
                     found = None
-                same = found is not None and self._reproduces(found, expected)
+                same = found is not None and self._reproduces(found, expected, first.dtype)
             self._checked_row_block = block if same else False
         return self._checked_row_block or None
 

@@ -63,17 +63,17 @@ def test_cls_and_last_pooling_run_the_pooled_block_at_the_pooled_positions_once_
 def bert_like(tiny_bert, tmp_path_factory):
     """Tiny random models of families whose blocks have a BERT layer's parts, with the tiny BERT's tokenizer:
     a final norm after the block list (RoBERTa-PreLayerNorm), heads of another shape (ConvBERT), quantisable
-    linears (I-BERT) and inputs padded inside the model (Longformer)."""
+    linears (I-BERT), inputs padded inside the model (Longformer) and attention of another kind (Nystromformer)."""
     from transformers import AutoConfig
 
     tokenizer, root, folders = AutoTokenizer.from_pretrained(tiny_bert), tmp_path_factory.mktemp("bert-like"), {}
     extra = {"convbert": {"embedding_size": 32}, "longformer": {"attention_window": 4}}
-    for kind in ("roberta-prelayernorm", "convbert", "ibert", "longformer"):
+    for kind in ("roberta-prelayernorm", "convbert", "ibert", "longformer", "nystromformer"):
         sizes = {"hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 2, "intermediate_size": 64}
         config = AutoConfig.for_model(
             kind,
             vocab_size=len(tokenizer),
-            max_position_embeddings=64,
+            max_position_embeddings=128,
             pad_token_id=tokenizer.pad_token_id,
             **sizes,
             **extra.get(kind, {}),
@@ -100,6 +100,13 @@ def test_cls_and_last_pooling_of_other_families_with_bert_like_blocks_match_a_fu
     for pooling in ("cls", "last"):
         expected = np.stack([hidden[0 if pooling == "cls" else -1].numpy() for hidden in alone])
         np.testing.assert_allclose(layer(bert_like[kind], pooling=pooling, batch_size=1).encode(TEXTS), expected, atol=1e-5)
+
+
+def test_a_mixed_layer_checks_its_pooled_row_in_float32(bert_like):
+    """bfloat16's tolerance would let the row stand in for attention of another kind."""
+    model = layer(bert_like["nystromformer"], dtype="mixed", batch_size=2)
+    model.encode(TEXTS)
+    assert model._checked_row_block is False
 
 
 def test_a_layer_whose_first_pass_ran_part_of_its_blocks_still_gives_every_layers_tokens(tiny_bert):
