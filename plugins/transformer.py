@@ -60,6 +60,11 @@ class TransformerLayer(AllLayers):
         self.device = _pick_device(device)
         if dtype == MIXED and self.device != "cpu":
             raise PluginError(f"model layer 'transformer': dtype 'mixed' is for CPUs, not {self.device!r}; use dtype = 'float16'")
+        if dtype == MIXED and not hasattr(getattr(torch.backends.mkldnn, "matmul", None), "fp32_precision"):
+            raise PluginError(
+                f"model layer 'transformer': dtype 'mixed' needs torch 2.9 or later (this is {torch.__version__}); "
+                "use dtype = 'float32' or upgrade torch"
+            )
         self.mixed = dtype == MIXED
         torch_dtype = {"auto": torch.float16 if self.device == "cuda" else torch.float32, MIXED: torch.float32}.get(
             dtype
@@ -94,13 +99,15 @@ class TransformerLayer(AllLayers):
         self.pooling, self.batch_size, self.max_length = pooling, batch_size, max_length
         self.start, self.kept = attribution_start(pooling, self.layer), Kept()
         self._checked_row_block: Any = None  # the pooled block pooled_row reproduces, False when it does not
+        self._view_blocks: dict[int, bool] = {}  # per layer, whether pooled_row reproduces its block (encode_layers)
         self.dim = int(config.hidden_size)
         self.identity = _identity(model, folder, self.layer, pooling, max_length, MIXED if self.mixed else str(torch_dtype))
 
     @cached_property
-    def _loaded(self) -> tuple[Any, tuple[Any, str] | None]:
-        """The model, cut after its layer and on its device, and where its block list is: loaded on first use,
-        so that a run whose vectors and driving tokens are all cached loads none."""
+    def _loaded(self) -> tuple[Any, tuple[Any, str] | None, bool]:
+        """The model, cut after its layer and on its device, where its block list is, and whether its last hidden
+        state is its last block's own output (nothing, such as RoBERTa-PreLayerNorm's final norm, comes after):
+        loaded on first use, so that a run whose vectors and driving tokens are all cached loads none."""
         import torch
         from transformers import AutoModel
 
@@ -116,9 +123,10 @@ class TransformerLayer(AllLayers):
         model.to(self.device)
         # The first call installs the hooks that collect hidden states on the blocks the model has then;
         # made whole here, so that later calls with part of the block list (_only_blocks) find them on all.
-        with torch.inference_mode():
-            model(**self.tokenizer(["a"], return_tensors="pt").to(self.device), output_hidden_states=True)
-        return model, blocks
+        with torch.inference_mode(), _last_block_outputs(blocks) as outputs:
+            last = model(**self.tokenizer(["a"], return_tensors="pt").to(self.device), output_hidden_states=True)
+        bare = bool(outputs) and torch.equal(last.last_hidden_state, outputs[-1])
+        return model, blocks, bare
 
     @property
     def model(self) -> Any:
@@ -215,19 +223,22 @@ class TransformerLayer(AllLayers):
         """
         import torch
 
-        if self.start == self.layer or not self._row_path:
-            states, mask = self._forward(batch)
-            return self._pool(states[self.layer], mask), (states[self.start], mask)
+        if self.start == self.layer or not self._row_path or self._checked_row_block is False:
+            return self._whole(batch)
         inputs = self._on_device(batch)
         mask, first = inputs["attention_mask"], self._start_states(inputs)
         block = self._row_block(first, inputs)
-        with torch.no_grad():
-            if block is None:
-                pooled = self._pool(self._through_block(first, inputs)[1], mask)
-            else:
-                with _exact_matmuls():  # one row per sentence: float32 here costs little and halves mixed's changes
-                    pooled = row_forward(block, first, mask, pooled_index(mask, self.pooling)).output
+        if block is None:  # not reproduced: this batch and the later ones run the whole model
+            return self._whole(batch)
+        # one row per sentence: float32 here costs little and halves mixed's changes
+        with torch.no_grad(), self._exact():
+            pooled = row_forward(block, first, mask, pooled_index(mask, self.pooling)).output
         return pooled.detach(), (first, mask)
+
+    def _whole(self, batch: Any) -> tuple[Any, tuple[Any, Any]]:
+        """``_pooled`` from a whole pass."""
+        states, mask = self._forward(batch)
+        return self._pool(states[self.layer], mask), (states[self.start], mask)
 
     def _start_states(self, inputs: dict[str, Any]) -> Any:
         """The hidden states at ``self.start`` (the layer before the pooled one), from the blocks up to it only."""
@@ -238,16 +249,56 @@ class TransformerLayer(AllLayers):
 
     @cached_property
     def _row_path(self) -> bool:
-        """Whether the pooled layer's block may run at the pooled positions only: a BERT-shaped block in a
-        block list with no siblings (a decoder's final norm would change the last hidden state)."""
-        if self._blocks is None:
+        return self._row_path_at(self.layer)
+
+    def _row_path_at(self, layer: int) -> bool:
+        """Whether the block of ``layer`` may run at the pooled positions only: a BERT-shaped block in a
+        block list with no siblings (a decoder's final norm would change the last hidden state), whose
+        output is the model's last hidden state (``_start_states`` reads the blocks before it there)."""
+        if self._blocks is None or not self._loaded[2]:
             return False
         parent, name = self._blocks
-        return len(list(parent.children())) == 1 and bert_shaped(getattr(parent, name)[self.layer - 1])
+        return len(list(parent.children())) == 1 and bert_shaped(getattr(parent, name)[layer - 1])
+
+    def _view(self, states: Any, mask: Any, layer: int, pooling: str) -> Any:
+        """One view's vectors from a whole pass's hidden states, as a layer made with that layer and pooling encodes
+        them: under ``cls`` and ``last``, from the pooled rows of a block they are checked (once) to reproduce."""
+        import torch
+
+        if pooling not in ("cls", "last") or layer == 0 or not self._row_path_at(layer):
+            return pool(states[layer], mask, pooling)
+        assert self._blocks is not None  # a row path has a block list
+        block, index = getattr(*self._blocks)[layer - 1], pooled_index(mask, pooling)
+        if layer not in self._view_blocks:
+            expected = pool(states[layer], mask, pooling)
+            try:
+                with torch.no_grad():
+                    found = row_forward(block, states[layer - 1], mask, index).output
+            except Exception:  # as in _row_block
+                found = None
+            products = torch.bfloat16 if self.mixed else expected.dtype  # as the whole pass computed it
+            self._view_blocks[layer] = found is not None and self._reproduces(found, expected, products)
+        if not self._view_blocks[layer]:
+            return pool(states[layer], mask, pooling)
+        with torch.no_grad(), self._exact():
+            return row_forward(block, states[layer - 1], mask, index).output
+
+    @staticmethod
+    def _reproduces(found: Any, expected: Any, products: Any) -> bool:
+        """Whether the pooled rows ``found`` are the block's own ``expected`` output there, both with matrix products
+        in the dtype ``products``."""
+        import torch
+
+        tolerance = max(1e-5, 8 * torch.finfo(products).eps)  # measured: 4e-7 in float32, 7e-3 in bfloat16
+        return bool((found.float() - expected.float()).norm() <= tolerance * expected.float().norm())
 
     def _precision(self) -> Any:
         """Where ``mixed`` runs its float32 matrix products in bfloat16 (a process-wide torch setting, put back after)."""
         return _bfloat16_matmuls() if self.mixed else nullcontext()
+
+    def _exact(self) -> Any:
+        """Where ``mixed`` runs its float32 matrix products in float32 after all (in ``_precision``)."""
+        return _exact_matmuls() if self.mixed else nullcontext()
 
     def encode_with_tokens(
         self, texts: Sequence[str], progress: Callable[[int], None] | None = None
@@ -278,11 +329,14 @@ class TransformerLayer(AllLayers):
             block, mask = self._blocks and getattr(*self._blocks)[self.layer - 1], inputs["attention_mask"]
             same = False
             if block is not None and bert_shaped(block):
-                with torch.no_grad(), _exact_matmuls() if self.mixed else nullcontext():  # mixed: checked in float32
-                    expected = self._pool(self._through_block(first, inputs)[1], mask).float()
-                    found = row_forward(block, first, mask, pooled_index(mask, self.pooling)).output.float()
-                tolerance = max(1e-5, 8 * torch.finfo(first.dtype).eps)  # measured: 4e-7 in float32, 7e-3 in bfloat16
-                same = bool((found - expected).norm() <= tolerance * expected.norm())
+                try:  # in float32 products under mixed too: bfloat16's tolerance would pass other attentions (Nystromformer)
+                    with torch.no_grad(), self._exact():
+                        expected = self._pool(self._through_block(first, inputs)[1], mask).float()
+                        found = row_forward(block, first, mask, pooled_index(mask, self.pooling)).output.float()
+                # not reproduced either: parts of other shapes (ConvBERT's heads, I-BERT's linears), inputs padded inside (Longformer)
+                except Exception:
+                    found = None
+                same = found is not None and self._reproduces(found, expected, first.dtype)
             self._checked_row_block = block if same else False
         return self._checked_row_block or None
 
@@ -386,6 +440,22 @@ def _gpu_may_be_present() -> bool:
     return (
         Path("/proc/driver/nvidia").exists() or any(dev.glob("nvidia[0-9]*")) or (dev / "kfd").exists() or (dev / "dxg").exists()
     )
+
+
+@contextmanager
+def _last_block_outputs(blocks: tuple[Any, str] | None) -> Iterator[list[Any]]:
+    """The outputs of the last block of a block list (its parent module and name; none without one) while inside."""
+    outputs: list[Any] = []
+    if blocks is None:
+        yield outputs
+        return
+    handle = getattr(*blocks)[-1].register_forward_hook(
+        lambda module, args, output: outputs.append(output[0] if isinstance(output, tuple) else output)
+    )
+    try:
+        yield outputs
+    finally:
+        handle.remove()
 
 
 @contextmanager

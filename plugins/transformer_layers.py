@@ -1,7 +1,8 @@
 """Several layers and poolings of a ``transformers`` model from one forward pass (``illusion.MultiLayer``).
 
 ``illusion sweep`` asks for a grid of (layer, pooling) views; every hidden state up to the deepest
-layer the model layer keeps comes out of the same pass, so each view costs only its pooling.
+layer the model layer keeps comes out of the same pass, so each view costs only its pooling (under ``cls`` and
+``last``, its pooled rows, computed as a layer of those options computes them).
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from typing import Any
 import numpy as np
 
 from illusion import PluginError
-from illusion.plugins.pooling import pool
 
 
 class AllLayers:
@@ -27,6 +27,8 @@ class AllLayers:
     tokenizer: Any
     _passes: Callable[..., Any]
     _forward: Callable[[Any], Any]
+    _precision: Callable[[], Any]
+    _view: Callable[[Any, Any, int, str], Any]
 
     def identity_at(self, layer: int, pooling: str) -> dict[str, Any]:
         from illusion.plugins.transformer import POOLINGS, _check_classification_token
@@ -48,9 +50,10 @@ class AllLayers:
         for layer, pooling in views:
             self.identity_at(layer, pooling)
         out = [np.empty((len(texts), self.dim), dtype=np.float32) for _ in views]
-        for rows, _, states, mask in self._passes(texts, step=self._forward):
-            for vectors, (layer, pooling) in zip(out, views):
-                vectors[rows] = pool(states[layer], mask, pooling).float().cpu().numpy()
-            if progress:
-                progress(len(rows))
+        with self._precision():  # as ``encode``: the views share their identities with layers of these options
+            for rows, _, states, mask in self._passes(texts, step=self._forward):
+                for vectors, (layer, pooling) in zip(out, views):
+                    vectors[rows] = self._view(states, mask, layer, pooling).float().cpu().numpy()
+                if progress:
+                    progress(len(rows))
         return out

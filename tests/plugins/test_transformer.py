@@ -59,6 +59,56 @@ def test_cls_and_last_pooling_run_the_pooled_block_at_the_pooled_positions_once_
     assert len(calls) == 1  # the check, on the first batch: the other three ran the pooled rows only
 
 
+@pytest.fixture(scope="module")
+def bert_like(tiny_bert, tmp_path_factory):
+    """Tiny random models of families whose blocks have a BERT layer's parts, with the tiny BERT's tokenizer:
+    a final norm after the block list (RoBERTa-PreLayerNorm), heads of another shape (ConvBERT), quantisable
+    linears (I-BERT), inputs padded inside the model (Longformer) and attention of another kind (Nystromformer)."""
+    from transformers import AutoConfig
+
+    tokenizer, root, folders = AutoTokenizer.from_pretrained(tiny_bert), tmp_path_factory.mktemp("bert-like"), {}
+    extra = {"convbert": {"embedding_size": 32}, "longformer": {"attention_window": 4}}
+    for kind in ("roberta-prelayernorm", "convbert", "ibert", "longformer", "nystromformer"):
+        sizes = {"hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 2, "intermediate_size": 64}
+        config = AutoConfig.for_model(
+            kind,
+            vocab_size=len(tokenizer),
+            max_position_embeddings=128,
+            pad_token_id=tokenizer.pad_token_id,
+            **sizes,
+            **extra.get(kind, {}),
+        )
+        torch.manual_seed(0)
+        model = AutoModel.from_config(config)
+        for norm in (module for module in model.modules() if isinstance(module, torch.nn.LayerNorm)):  # norms that matter
+            torch.nn.init.normal_(norm.weight, 1, 0.5)
+            torch.nn.init.normal_(norm.bias, 0, 0.5)
+        folders[kind] = root / kind
+        model.save_pretrained(folders[kind])
+        tokenizer.save_pretrained(folders[kind])
+    return folders
+
+
+@pytest.mark.parametrize("kind", ["roberta-prelayernorm", "convbert", "ibert", "longformer"])
+def test_cls_and_last_pooling_of_other_families_with_bert_like_blocks_match_a_full_forward_pass(bert_like, kind):
+    """Each text alone (ConvBERT's convolutions see padding)."""
+    tokenizer, model = AutoTokenizer.from_pretrained(bert_like[kind]), AutoModel.from_pretrained(bert_like[kind]).eval()
+    with torch.no_grad():
+        alone = [
+            model(**tokenizer([text], return_tensors="pt"), output_hidden_states=True).hidden_states[-1][0] for text in TEXTS
+        ]
+    for pooling in ("cls", "last"):
+        expected = np.stack([hidden[0 if pooling == "cls" else -1].numpy() for hidden in alone])
+        np.testing.assert_allclose(layer(bert_like[kind], pooling=pooling, batch_size=1).encode(TEXTS), expected, atol=1e-5)
+
+
+def test_a_mixed_layer_checks_its_pooled_row_in_float32(bert_like):
+    """bfloat16's tolerance would let the row stand in for attention of another kind."""
+    model = layer(bert_like["nystromformer"], dtype="mixed", batch_size=2)
+    model.encode(TEXTS)
+    assert model._checked_row_block is False
+
+
 def test_a_layer_whose_first_pass_ran_part_of_its_blocks_still_gives_every_layers_tokens(tiny_bert):
     model = layer(tiny_bert, layer=2)
     model.encode(TEXTS)  # the blocks before the pooled one, then its rows
@@ -86,6 +136,34 @@ def test_mixed_precision_stays_close_to_float32_and_puts_the_process_wide_settin
     with pytest.raises(KeyboardInterrupt):
         model.encode(TEXTS, progress=stop)
     assert torch.backends.mkldnn.matmul.fp32_precision == before
+
+
+@pytest.mark.parametrize("dtype", ["float32", "mixed"])
+def test_several_layers_read_in_one_pass_are_the_vectors_of_layers_made_with_those_options(tiny_bert, dtype):
+    """Bit for bit, pooled rows included: a sweep's views share cached vectors with runs of those options."""
+    views = [(1, "cls"), (2, "last"), (3, "cls"), (3, "mean")]
+    found = layer(tiny_bert, batch_size=2, dtype=dtype).encode_layers(TEXTS, views)
+    for vectors, (at, how) in zip(found, views):
+        np.testing.assert_array_equal(vectors, layer(tiny_bert, layer=at, pooling=how, batch_size=2, dtype=dtype).encode(TEXTS))
+
+
+def test_several_layers_read_in_one_pass_of_a_mixed_layer_are_in_its_precision(tiny_bert):
+    """They share their identities, and so the activation cache, with the vectors of mixed layers of those options."""
+    model, seen = layer(tiny_bert, pooling="mean", dtype="mixed"), []
+    (found,) = model.encode_layers(
+        TEXTS, [(3, "mean")], progress=lambda done: seen.append(torch.backends.mkldnn.matmul.fp32_precision)
+    )
+    assert set(seen) == {"bf16"}
+    np.testing.assert_allclose(found, model.encode(TEXTS), atol=1e-6)
+
+
+def test_torch_before_the_bfloat16_math_mode_encodes_float32_and_refuses_mixed_clearly(tiny_bert, monkeypatch):
+    """torch before 2.9 has no ``torch.backends.mkldnn.matmul``: the row path of float32 layers must not need it."""
+    monkeypatch.delattr(type(torch.backends.mkldnn), "matmul")
+    hidden, _ = reference(tiny_bert, -1)
+    np.testing.assert_allclose(layer(tiny_bert, batch_size=2).encode(TEXTS), hidden[:, 0], atol=1e-5)
+    with pytest.raises(PluginError, match=r"dtype 'mixed' needs torch 2.9 or later \(this is .*\); use dtype = 'float32'"):
+        layer(tiny_bert, dtype="mixed")
 
 
 def test_mixed_precision_is_for_cpus(tiny_bert, monkeypatch):
