@@ -17,7 +17,7 @@ from typing import Any
 from illusion.annotations.campaign.attention import CONDITION, attention_scores, campaign_tasks
 from illusion.annotations.campaign.backend import Backend
 from illusion.annotations.campaign.private import Private, load_private
-from illusion.annotations.campaign.rows import annotation_rows, row_order
+from illusion.annotations.campaign.rows import annotation_rows, latest_per_annotator, row_order
 from illusion.annotations.campaign.tasks import TASK_TYPES, CampaignRun, Task, load_campaign_run
 from illusion.common.files import read_json
 from illusion.run.folder import ANNOTATIONS, ANNOTATIONS_REJECTS, ANNOTATIONS_SUMMARY, RunFolder
@@ -70,7 +70,7 @@ def import_campaign(run_dir, backend: Backend, files: tuple[str | Path, ...] = (
     folder = RunFolder(run.path)
     previous = folder.annotations() if folder.has(ANNOTATIONS) else []
     kept = _kept_rows(previous, got.covered, got.ledger) if files else []
-    rows = sorted(got.rows + kept, key=row_order)
+    rows = sorted(latest_per_annotator(got.rows + kept)[0], key=row_order)  # a row repeated by hand is kept once
     checks = [row for row in rows if row.condition == CONDITION]  # never counted as data
     rows = [row for row in rows if row.condition != CONDITION]
     data_tasks = {t: sum(task.condition != CONDITION for task in tasks[t]) for t in TASK_TYPES}
@@ -107,9 +107,9 @@ def _changes(previous: list[Annotation], rows: list[Annotation]) -> dict[str, An
     before = {row_order(row): row for row in previous}
     after = {row_order(row): row for row in rows}
     return {
-        "before": len(before),
+        "before": len(previous),
         "added": len(after.keys() - before.keys()),
-        "removed": len(before.keys() - after.keys()),
+        "removed": len(before.keys() - after.keys()) + len(previous) - len(before),  # rows repeated in the file too
         "changed": sum(before[key] != after[key] for key in after.keys() & before.keys()),
     }
 

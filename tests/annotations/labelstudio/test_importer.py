@@ -324,3 +324,52 @@ def test_another_backend_gives_the_same_rows_and_progress_through_the_campaign_l
     progress = campaign_progress(gather(run_dir, Handed()), Handed())
     assert sum(mine["done"] for mine in progress["annotators"].values()) == len(rows)
     assert {mine["assigned"] for mine in progress["annotators"].values()} == {None}
+
+
+def test_a_row_repeated_by_hand_is_imported_once_and_the_file_with_it_kept(run_dir):
+    import_campaign(run_dir, LabelStudioBackend(), files=EXPORTS)
+    both = rows_of(run_dir)
+    repeated = next(row for row in both if row["task_type"] == "pair")
+    with (run_dir / ANNOTATIONS).open("a") as handle:
+        handle.write(json.dumps(repeated) + "\n")
+    summary = import_campaign(run_dir, LabelStudioBackend(), files=EXPORTS[:1])  # the pair rows are kept from the file
+    assert rows_of(run_dir) == both
+    assert summary["changes"] == {
+        "before": len(both) + 1,
+        "added": 0,
+        "removed": 1,
+        "changed": 0,
+        "kept_as": "annotations.1.jsonl",
+    }
+    assert (run_dir / "annotations.1.jsonl").read_text().count(json.dumps(repeated)) == 2
+
+
+def _text_confidence(line):
+    return json.dumps(dict(json.loads(line), confidence="4"))
+
+
+@pytest.mark.parametrize(
+    "spoil, message",
+    [
+        (
+            lambda lines: [b"", b""] + [_text_confidence(lines[0]).encode()] + lines[1:],
+            r"line 3: field 'confidence'.*; fix that line, or rename the file and rerun `illusion import`",
+        ),
+        (
+            lambda lines: lines[:1] + [b"", lines[1].replace(b'"annotator"', b'"annot\xe9r"')] + lines[2:],
+            r"line 3: not UTF-8 text .*; save it as UTF-8",
+        ),
+    ],
+    ids=["blank lines, then a text for a number", "not UTF-8"],
+)
+def test_a_spoilt_annotations_file_is_refused_at_its_line_with_a_remedy_that_works(run_dir, spoil, message):
+    import_campaign(run_dir, LabelStudioBackend(), files=EXPORTS)
+    good = rows_of(run_dir)
+    spoilt = b"\n".join(spoil((run_dir / ANNOTATIONS).read_bytes().splitlines())) + b"\n"
+    (run_dir / ANNOTATIONS).write_bytes(spoilt)
+    with pytest.raises(IllusionError, match=f"annotations.jsonl, {message}"):
+        import_campaign(run_dir, LabelStudioBackend(), files=EXPORTS)
+    assert (run_dir / ANNOTATIONS).read_bytes() == spoilt
+    (run_dir / ANNOTATIONS).rename(run_dir / "annotations.by-hand.jsonl")  # as the message says
+    import_campaign(run_dir, LabelStudioBackend(), files=EXPORTS)
+    assert rows_of(run_dir) == good
