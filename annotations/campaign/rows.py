@@ -3,6 +3,7 @@ against the questions of the backend's forms; answers a form does not allow are 
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from typing import Any
 
@@ -74,7 +75,8 @@ def in_run_order(fits: list[int], item: dict[str, Any], task: Task) -> list[int]
     """Sentence numbers as shown in the exported task (``item``, whatever order it was exported in) as
     numbers in the run folder's order, by the sentences' text."""
     number_of = dict(zip(shown_texts(task.data["html"]), task.meta["numbers"]))
-    exported = shown_texts((item.get("data") or {}).get("html") or task.data["html"])
+    page = item["data"].get("html")
+    exported = shown_texts(page if isinstance(page, str) else task.data["html"])
     if len(exported) != len(number_of) or not all(text in number_of for text in exported):
         exported = shown_texts(task.data["html"])  # not the run's sentences: read as shown now
     return sorted(number_of[exported[n - 1]] for n in fits)
@@ -121,7 +123,7 @@ def _user(annotation: dict[str, Any], where: str) -> int:
     user = annotation.get("completed_by")
     if isinstance(user, dict):
         user = user.get("id")
-    if not isinstance(user, int):
+    if not isinstance(user, int) or isinstance(user, bool):
         raise IllusionError(f"{where}: no completed_by user id; export the project as JSON")
     return user
 
@@ -140,8 +142,9 @@ def _row(
     user = _user(annotation, where)
     rejected: list[dict[str, Any]] = []
     lead_time = annotation.get("lead_time")
-    if lead_time is not None and not isinstance(lead_time, (int, float)):
-        rejected.append({"field": "lead_time", "value": lead_time, "why": f"lead_time {lead_time!r} is not a number"})
+    if lead_time is not None and not _seconds(lead_time):
+        why = f"lead_time {lead_time!r} is not a number of seconds (>= 0)"
+        rejected.append({"field": "lead_time", "value": lead_time, "why": why})
         lead_time = None
     answers = _answers(annotation.get("result"), task, questions, where, rejected)
     fits = answers.get("fits")
@@ -168,6 +171,10 @@ def _row(
         updated_at=updated if isinstance(updated, str) else None,
     )
     return row, rejected
+
+
+def _seconds(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value >= 0
 
 
 def _answers(
@@ -200,7 +207,7 @@ def _answer(question: Question, value: dict[str, Any], task: Task) -> Any:
         return "\n".join(text)
     if question.tag == "Rating":
         rating = value.get("rating")
-        if not isinstance(rating, int) or not 1 <= rating <= question.max_rating:
+        if not isinstance(rating, int) or isinstance(rating, bool) or not 1 <= rating <= question.max_rating:
             raise BadAnswer(f"rating {rating!r} is not 1..{question.max_rating}")
         return rating
     chosen = value.get("choices")
@@ -213,7 +220,7 @@ def _answer(question: Question, value: dict[str, Any], task: Task) -> Any:
     if unknown:
         raise BadAnswer(f"unknown choice {unknown[0]!r} (expected one of: {', '.join(dict.fromkeys(allowed.values()))})")
     if question.options_field:
-        return sorted(int(c) for c in chosen)
+        return sorted({int(c) for c in chosen})  # a number chosen twice is one sentence
     if len(chosen) > 1:
         raise BadAnswer(f"{len(chosen)} choices where one is expected")
     return allowed[chosen[0]]

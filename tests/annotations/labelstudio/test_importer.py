@@ -186,6 +186,9 @@ def _first_result(tasks, name):
         (lambda t: _first_result(t, "confidence")["value"].update(rating=9), "confidence", r"rating 9 is not 1..5"),
         (lambda t: _first_result(t, "pattern").update(from_name="mood"), "mood", r"unknown question 'mood' for a set task"),
         (lambda t: t[1]["annotations"][0].update(lead_time="soon"), "lead_time", r"lead_time 'soon' is not a number"),
+        (lambda t: t[1]["annotations"][0].update(lead_time=-3), "lead_time", r"lead_time -3 is not a number of seconds"),
+        (lambda t: t[1]["annotations"][0].update(lead_time=True), "lead_time", r"lead_time True is not a number"),
+        (lambda t: _first_result(t, "confidence")["value"].update(rating=True), "confidence", r"rating True is not 1..5"),
     ],
 )
 def test_a_bad_answer_is_set_aside_and_the_rest_kept(run_dir, tmp_path, edit, field, why):
@@ -205,12 +208,31 @@ def test_a_bad_answer_is_set_aside_and_the_rest_kept(run_dir, tmp_path, edit, fi
     assert [json.loads(line) for line in (run_dir / "annotations.1.jsonl").read_text().splitlines()] == before
 
 
+def test_a_sentence_number_chosen_twice_is_one_sentence(run_dir, tmp_path):
+    def twice(tasks):
+        chosen = _first_result(tasks, "fits")["value"]["choices"]
+        chosen.append(chosen[0])
+
+    import_campaign(run_dir, LabelStudioBackend(), files=EXPORTS[:1])
+    clean = rows_of(run_dir)
+    summary = import_campaign(run_dir, LabelStudioBackend(), files=(_export_with(tmp_path, twice),))
+    assert rows_of(run_dir) == clean and summary["changes"]["changed"] == summary["rejects"] == 0
+
+
+def test_an_exported_page_that_is_not_text_is_read_as_a_missing_one(run_dir, tmp_path):
+    import_campaign(run_dir, LabelStudioBackend(), files=(_export_with(tmp_path, lambda t: t[1]["data"].pop("html")),))
+    missing = rows_of(run_dir)
+    import_campaign(run_dir, LabelStudioBackend(), files=(_export_with(tmp_path, lambda t: t[1]["data"].update(html=5)),))
+    assert rows_of(run_dir) == missing
+
+
 @pytest.mark.parametrize(
     "edit, message",
     [
         (lambda t: t[0]["data"].update(uid="t0000"), r"task 1: task uid t0000 is not a task of run"),
         (lambda t: t[0]["data"].pop("uid"), r"task 1: no data.uid"),
         (lambda t: t[0]["annotations"][0].update(completed_by=None), r"no completed_by user id"),
+        (lambda t: t[0]["annotations"][0].update(completed_by=True), r"no completed_by user id"),
         (lambda t: t[0]["annotations"][0].update(result={"a": 1}), r"'result' is not a list"),
     ],
 )
