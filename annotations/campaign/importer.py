@@ -76,8 +76,6 @@ def import_campaign(run_dir, backend: Backend, files: tuple[str | Path, ...] = (
     data_tasks = {t: sum(task.condition != CONDITION for task in tasks[t]) for t in TASK_TYPES}
     annotated = Counter(task_type for task_type, _ in {(r.task_type, r.task_uid) for r in rows})
     changes = _changes(previous, rows)
-    if changes["removed"] or changes["changed"]:
-        changes["kept_as"] = folder.keep_previous(ANNOTATIONS, ANNOTATIONS_SUMMARY)[ANNOTATIONS].name
     summary = {
         "run_id": run.run_id,
         "sources": got.sources,
@@ -96,9 +94,17 @@ def import_campaign(run_dir, backend: Backend, files: tuple[str | Path, ...] = (
         "rejects": len(got.rejects),
         "changes": changes,
     }
-    folder.write_jsonl(ANNOTATIONS_REJECTS, got.rejects)
-    folder.write_rows(ANNOTATIONS, rows)
-    folder.write_json(ANNOTATIONS_SUMMARY, summary)
+    earlier = folder.keep_previous(ANNOTATIONS, ANNOTATIONS_SUMMARY) if changes["removed"] or changes["changed"] else {}
+    if earlier:
+        changes["kept_as"] = earlier[ANNOTATIONS].name
+    try:
+        folder.write_rows(ANNOTATIONS, rows)
+        folder.write_json(ANNOTATIONS_SUMMARY, summary)
+        folder.write_jsonl(ANNOTATIONS_REJECTS, got.rejects)
+    except BaseException:  # interrupted: the earlier files go back, as if this import had not begun
+        for name, path in earlier.items():
+            path.replace(folder / name)
+        raise
     return summary
 
 

@@ -17,7 +17,7 @@ from illusion.annotations.labelstudio.backend import LabelStudioBackend
 from illusion.annotations.labelstudio.config import config_text, form_questions
 from illusion.cli import main
 from illusion.errors import IllusionError
-from illusion.run.folder import ANNOTATIONS
+from illusion.run.folder import ANNOTATIONS, RunFolder
 from illusion.run.folder import ANNOTATIONS_REJECTS as REJECTS
 from illusion.run.folder import ANNOTATIONS_SUMMARY as SUMMARY
 from illusion.run.schema import Annotation
@@ -395,3 +395,22 @@ def test_a_spoilt_annotations_file_is_refused_at_its_line_with_a_remedy_that_wor
     (run_dir / ANNOTATIONS).rename(run_dir / "annotations.by-hand.jsonl")  # as the message says
     import_campaign(run_dir, LabelStudioBackend(), files=EXPORTS)
     assert rows_of(run_dir) == good
+
+
+def test_an_import_interrupted_while_writing_leaves_the_earlier_files(run_dir, tmp_path, monkeypatch):
+    import_campaign(run_dir, LabelStudioBackend(), files=EXPORTS)
+    before = {name: (run_dir / name).read_bytes() for name in (ANNOTATIONS, SUMMARY)}
+    count = len(rows_of(run_dir))
+    changed = _export_with(tmp_path, lambda t: _first_result(t, "confidence")["value"].update(rating=1))
+
+    def interrupted(self, name, rows):
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        patch.setattr(RunFolder, "write_rows", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            import_campaign(run_dir, LabelStudioBackend(), files=(changed,))
+    assert {name: (run_dir / name).read_bytes() for name in before} == before
+    assert not (run_dir / "annotations.1.jsonl").exists()
+    summary = import_campaign(run_dir, LabelStudioBackend(), files=(changed,))  # the pair rows are still kept
+    assert summary["changes"] | {"kept_as": None} == {"before": count, "added": 0, "removed": 0, "changed": 1, "kept_as": None}
