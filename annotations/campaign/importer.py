@@ -69,7 +69,7 @@ def import_campaign(run_dir, backend: Backend, files: tuple[str | Path, ...] = (
     run, tasks, counts = got.run, got.tasks, got.counts
     folder = RunFolder(run.path)
     previous = folder.annotations() if folder.has(ANNOTATIONS) else []
-    kept = _kept_rows(previous, got.covered, got.ledger) if files else []
+    kept = _kept_rows(previous, run.run_id, got.covered, got.ledger) if files else []
     rows = sorted(latest_per_annotator(got.rows + kept)[0], key=row_order)  # a row repeated by hand is kept once
     checks = [row for row in rows if row.condition == CONDITION]  # never counted as data
     rows = [row for row in rows if row.condition != CONDITION]
@@ -120,8 +120,15 @@ def _changes(previous: list[Annotation], rows: list[Annotation]) -> dict[str, An
     }
 
 
-def _kept_rows(previous: list[Annotation], covered: set[tuple[str, str | None]], ledger: dict[str, Any]) -> list[Annotation]:
-    """The ``previous`` import's rows from projects the given files do not cover (a task type, on the
-    shared server or on one annotator's server), so importing fewer files merges instead of dropping."""
+def _kept_rows(
+    previous: list[Annotation], run_id: str, covered: set[tuple[str, str | None]], ledger: dict[str, Any]
+) -> list[Annotation]:
+    """The ``previous`` import's rows of run ``run_id`` from projects the given files do not cover (a task
+    type, on the shared server or on one annotator's server), so importing fewer files merges instead of
+    dropping; rows of another run (a file copied from another run folder) are not carried on."""
     seats = set(ledger.get("annotators", ()))
-    return [row for row in previous if (row.task_type, row.annotator if row.annotator in seats else None) not in covered]
+    return [
+        row
+        for row in previous
+        if row.run_id == run_id and (row.task_type, row.annotator if row.annotator in seats else None) not in covered
+    ]

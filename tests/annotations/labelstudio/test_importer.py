@@ -312,6 +312,18 @@ def test_importing_fewer_files_merges_with_the_previous_import(run_dir):
     assert summary["kept_from_previous_import"] == sum(r["task_type"] == "pair" for r in both) > 0
 
 
+def test_rows_of_another_run_are_not_carried_on_by_a_merging_import(run_dir):
+    import_campaign(run_dir, LabelStudioBackend(), files=EXPORTS)
+    both = rows_of(run_dir)
+    copied = [dict(row, run_id="another-run") if row["task_type"] == "pair" else row for row in both]
+    (run_dir / ANNOTATIONS).write_text("".join(json.dumps(row) + "\n" for row in copied))
+    summary = import_campaign(run_dir, LabelStudioBackend(), files=EXPORTS[:1])  # the pair rows would be kept
+    assert rows_of(run_dir) == [row for row in both if row["task_type"] == "set"]
+    assert summary["changes"]["removed"] == len(both) - len(rows_of(run_dir)) > 0
+    kept = (run_dir / summary["changes"]["kept_as"]).read_text().splitlines()
+    assert [json.loads(line) for line in kept] == copied
+
+
 class Handed:
     """A backend other than Label Studio, as the campaign layer sees it: its own questions, and
     answers handed back in the shape of a Label Studio JSON export."""
