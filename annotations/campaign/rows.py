@@ -109,12 +109,13 @@ def _task_of(item: Any, by_uid: dict[str, tuple[Task, str | None]], where: str, 
     data = item.get("data") if isinstance(item, dict) else None
     uid = data.get("uid") if isinstance(data, dict) else None
     identifier = item.get("id") if isinstance(item, dict) else None
-    stray = f"delete task {identifier} in Label Studio if it was added by hand, else " if isinstance(identifier, int) else ""
+    stray = f", or, if Label Studio task {identifier} was added to the project by hand, delete it there"
+    stray = stray if isinstance(identifier, int) else ""
     if not isinstance(uid, str):
-        raise IllusionError(f"{where}: no data.uid; {stray}export the project that `illusion export` created, as JSON")
+        raise IllusionError(f"{where}: no data.uid; export the project that `illusion export` created, as JSON{stray}")
     if uid not in by_uid:
         raise IllusionError(
-            f"{where}: task uid {uid} is not a task of run {run.run_id}; {stray}import the export of this run's campaign"
+            f"{where}: task uid {uid} is not a task of run {run.run_id}; import the export of this run's campaign{stray}"
         )
     if not isinstance(item.get("annotations", []), list):
         raise IllusionError(f"{where}: 'annotations' is not a list")
