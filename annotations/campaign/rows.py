@@ -73,13 +73,22 @@ REJECT_KEYS = ("annotator", "task_uid", "task_type", "annotation_id")
 
 def in_run_order(fits: list[int], item: dict[str, Any], task: Task) -> list[int]:
     """Sentence numbers as shown in the exported task (``item``, whatever order it was exported in) as
-    numbers in the run folder's order, by the sentences' text."""
-    number_of = dict(zip(shown_texts(task.data["html"]), task.meta["numbers"]))
+    numbers in the run folder's order, by the sentences' text (a text shown twice: its first showing is its
+    first sentence)."""
+    shown_now = shown_texts(task.data["html"])
+    numbers_of: dict[str, list[int]] = {}
+    for text, number in zip(shown_now, task.meta["numbers"]):
+        numbers_of.setdefault(text, []).append(number)
     page = item["data"].get("html")
     exported = shown_texts(page if isinstance(page, str) else task.data["html"])
-    if len(exported) != len(number_of) or not all(text in number_of for text in exported):
-        exported = shown_texts(task.data["html"])  # not the run's sentences: read as shown now
-    return sorted(number_of[exported[n - 1]] for n in fits)
+    if Counter(exported) != Counter(shown_now):
+        exported = shown_now  # not the run's sentences: read as shown now
+    showing = Counter[str]()
+    numbers = []
+    for text in exported:
+        numbers.append(numbers_of[text][showing[text]])
+        showing[text] += 1
+    return sorted(numbers[n - 1] for n in fits)
 
 
 def row_order(row: Annotation) -> tuple[str, str, str]:

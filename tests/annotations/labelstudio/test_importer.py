@@ -11,8 +11,9 @@ import pytest
 
 from illusion.annotations.campaign.backend import Question
 from illusion.annotations.campaign.importer import gather, import_campaign
-from illusion.annotations.campaign.rows import latest_per_annotator
+from illusion.annotations.campaign.rows import in_run_order, latest_per_annotator
 from illusion.annotations.campaign.status import campaign_progress
+from illusion.annotations.campaign.tasks import Task, set_html
 from illusion.annotations.labelstudio.backend import LabelStudioBackend
 from illusion.annotations.labelstudio.config import config_text, form_questions
 from illusion.cli import main
@@ -206,6 +207,16 @@ def test_a_bad_answer_is_set_aside_and_the_rest_kept(run_dir, tmp_path, edit, fi
     assert {k for k in old if old[k] != new[k]} == {lost} and new[lost] is None
     assert summary["changes"] == {"before": len(before), "added": 0, "removed": 0, "changed": 1, "kept_as": "annotations.1.jsonl"}
     assert [json.loads(line) for line in (run_dir / "annotations.1.jsonl").read_text().splitlines()] == before
+
+
+@pytest.mark.parametrize("exported_order", [[0, 1, 2], [2, 0, 1]], ids=["as shown now", "as an earlier export showed it"])
+def test_a_sentence_shown_twice_in_a_set_keeps_both_numbers(exported_order):
+    shown = [{"text": "Thank you.", "span": None}, {"text": "Go on.", "span": None}, {"text": "Thank you.", "span": None}]
+    task = Task("t1", "set", "neuron:1@d", "neuron:1", "neuron", ("d",), {"html": set_html(shown)}, {"numbers": [3, 1, 2]})
+    exported = {"data": {"html": set_html([shown[i] for i in exported_order])}}
+    both = [n for n, i in enumerate(exported_order, 1) if shown[i]["text"] == "Thank you."]
+    assert in_run_order(both, exported, task) == [2, 3]
+    assert in_run_order([exported_order.index(1) + 1], exported, task) == [1]
 
 
 def test_a_sentence_number_chosen_twice_is_one_sentence(run_dir, tmp_path):
