@@ -205,6 +205,8 @@ def _answers(
                     f"unknown question {name!r} for a {task.task_type} task (known: {', '.join(questions)}); "
                     "was the labelling config changed on the server?"
                 )
+            if name in answers:
+                raise BadAnswer(f"{name!r} answered twice in one annotation: the first answer, {answers[name]!r}, is kept")
             answers[name] = _answer(questions[name], value if isinstance(value, dict) else {}, task)
         except BadAnswer as bad:
             rejected.append({"field": name, "value": value, "why": str(bad)})

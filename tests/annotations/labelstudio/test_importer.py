@@ -219,6 +219,20 @@ def test_a_sentence_shown_twice_in_a_set_keeps_both_numbers(exported_order):
     assert in_run_order([exported_order.index(1) + 1], exported, task) == [1]
 
 
+def test_a_question_answered_twice_in_one_annotation_keeps_the_first_and_sets_the_second_aside(run_dir, tmp_path):
+    def twice(tasks):
+        first = _first_result(tasks, "pattern")
+        other = "no" if first["value"]["choices"] == ["yes"] else "yes"
+        tasks[1]["annotations"][0]["result"].append(dict(first, value={"choices": [other]}))
+
+    import_campaign(run_dir, LabelStudioBackend(), files=EXPORTS[:1])
+    clean = rows_of(run_dir)
+    summary = import_campaign(run_dir, LabelStudioBackend(), files=(_export_with(tmp_path, twice),))
+    (reject,) = [json.loads(line) for line in (run_dir / REJECTS).read_text().splitlines()]
+    assert rows_of(run_dir) == clean and summary["rejects"] == 1
+    assert reject["field"] == "pattern" and "answered twice in one annotation" in reject["why"]
+
+
 def test_a_sentence_number_chosen_twice_is_one_sentence(run_dir, tmp_path):
     def twice(tasks):
         chosen = _first_result(tasks, "fits")["value"]["choices"]
