@@ -84,6 +84,7 @@ def import_campaign(run_dir, backend: Backend, files: tuple[str | Path, ...] = (
         "tasks": data_tasks,
         "unannotated_tasks": {t: data_tasks[t] - annotated[t] for t in TASK_TYPES},
         "skipped": counts["skipped"],
+        "drafts": counts["drafts"],
         # "Yes, a pattern" whose kind is "No pattern": kept as answered, listed for a look.
         "inconsistent": [
             {"task_uid": r.task_uid, "annotator": r.annotator} for r in rows if (r.pattern, r.taxonomy) == ("yes", "none")

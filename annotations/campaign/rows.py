@@ -51,6 +51,8 @@ def annotation_rows(
         for number, item in enumerate(exported, 1):
             task, seat = _task_of(item, by_uid, f"{source}, task {number}", run)
             covered.add((task.task_type, seat))
+            drafts = item.get("drafts")
+            counts["drafts"] += len(drafts) if isinstance(drafts, list) else 0  # saved, never submitted: not imported
             for annotation in item.get("annotations") or []:
                 where = f"{source}, task {task.uid}, annotation {_id_of(annotation)}"
                 if not isinstance(annotation, dict):

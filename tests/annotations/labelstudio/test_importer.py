@@ -303,6 +303,19 @@ def test_import_command_reports_counts_and_errors_in_one_line(run_dir, tmp_path,
     assert err.startswith("error: ") and "bad.json, task 1: no data.uid" in err
 
 
+def test_drafts_never_submitted_are_counted_and_noted_not_imported(run_dir, tmp_path, capsys):
+    draft = {
+        "id": 1,
+        "result": [{"from_name": "pattern", "to_name": "sentences", "type": "choices", "value": {"choices": ["yes"]}}],
+    }
+    main(["import", str(run_dir), "--from-file", EXPORTS[0]])
+    rows = rows_of(run_dir)
+    assert "are drafts" not in capsys.readouterr().out
+    main(["import", str(run_dir), "--from-file", _export_with(tmp_path, lambda t: t[2].update(drafts=[draft, draft]))])
+    assert "note: 2 answers are drafts, saved but never submitted, and were not imported" in capsys.readouterr().out
+    assert rows_of(run_dir) == rows and json.loads((run_dir / SUMMARY).read_text())["drafts"] == 2
+
+
 def test_import_without_a_campaign_says_what_to_do(run_dir):
     with pytest.raises(IllusionError, match=r"labelstudio.json: no campaign yet; run `illusion export` first"):
         import_campaign(run_dir, LabelStudioBackend("http://127.0.0.1:9", "key"))
