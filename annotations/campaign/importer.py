@@ -17,7 +17,7 @@ from typing import Any
 from illusion.annotations.campaign.attention import CONDITION, attention_scores, campaign_tasks
 from illusion.annotations.campaign.backend import Backend
 from illusion.annotations.campaign.private import Private, load_private
-from illusion.annotations.campaign.rows import annotation_rows, row_order
+from illusion.annotations.campaign.rows import annotation_rows, latest_per_annotator, row_order
 from illusion.annotations.campaign.tasks import TASK_TYPES, CampaignRun, Task, load_campaign_run
 from illusion.common.files import read_json
 from illusion.run.folder import ANNOTATIONS, ANNOTATIONS_REJECTS, ANNOTATIONS_SUMMARY, RunFolder
@@ -69,15 +69,13 @@ def import_campaign(run_dir, backend: Backend, files: tuple[str | Path, ...] = (
     run, tasks, counts = got.run, got.tasks, got.counts
     folder = RunFolder(run.path)
     previous = folder.annotations() if folder.has(ANNOTATIONS) else []
-    kept = _kept_rows(previous, got.covered, got.ledger) if files else []
-    rows = sorted(got.rows + kept, key=row_order)
+    kept = _kept_rows(previous, run.run_id, got.covered, got.ledger) if files else []
+    rows = sorted(latest_per_annotator(got.rows + kept)[0], key=row_order)  # a row repeated by hand is kept once
     checks = [row for row in rows if row.condition == CONDITION]  # never counted as data
     rows = [row for row in rows if row.condition != CONDITION]
     data_tasks = {t: sum(task.condition != CONDITION for task in tasks[t]) for t in TASK_TYPES}
     annotated = Counter(task_type for task_type, _ in {(r.task_type, r.task_uid) for r in rows})
     changes = _changes(previous, rows)
-    if changes["removed"] or changes["changed"]:
-        changes["kept_as"] = folder.keep_previous(ANNOTATIONS, ANNOTATIONS_SUMMARY)[ANNOTATIONS].name
     summary = {
         "run_id": run.run_id,
         "sources": got.sources,
@@ -86,6 +84,7 @@ def import_campaign(run_dir, backend: Backend, files: tuple[str | Path, ...] = (
         "tasks": data_tasks,
         "unannotated_tasks": {t: data_tasks[t] - annotated[t] for t in TASK_TYPES},
         "skipped": counts["skipped"],
+        "drafts": counts["drafts"],
         # "Yes, a pattern" whose kind is "No pattern": kept as answered, listed for a look.
         "inconsistent": [
             {"task_uid": r.task_uid, "annotator": r.annotator} for r in rows if (r.pattern, r.taxonomy) == ("yes", "none")
@@ -96,9 +95,17 @@ def import_campaign(run_dir, backend: Backend, files: tuple[str | Path, ...] = (
         "rejects": len(got.rejects),
         "changes": changes,
     }
-    folder.write_jsonl(ANNOTATIONS_REJECTS, got.rejects)
-    folder.write_rows(ANNOTATIONS, rows)
-    folder.write_json(ANNOTATIONS_SUMMARY, summary)
+    earlier = folder.keep_previous(ANNOTATIONS, ANNOTATIONS_SUMMARY) if changes["removed"] or changes["changed"] else {}
+    if earlier:
+        changes["kept_as"] = earlier[ANNOTATIONS].name
+    try:
+        folder.write_rows(ANNOTATIONS, rows)
+        folder.write_json(ANNOTATIONS_SUMMARY, summary)
+        folder.write_jsonl(ANNOTATIONS_REJECTS, got.rejects)
+    except BaseException:  # interrupted: the earlier files go back, as if this import had not begun
+        for name, path in earlier.items():
+            path.replace(folder / name)
+        raise
     return summary
 
 
@@ -107,15 +114,22 @@ def _changes(previous: list[Annotation], rows: list[Annotation]) -> dict[str, An
     before = {row_order(row): row for row in previous}
     after = {row_order(row): row for row in rows}
     return {
-        "before": len(before),
+        "before": len(previous),
         "added": len(after.keys() - before.keys()),
-        "removed": len(before.keys() - after.keys()),
+        "removed": len(before.keys() - after.keys()) + len(previous) - len(before),  # rows repeated in the file too
         "changed": sum(before[key] != after[key] for key in after.keys() & before.keys()),
     }
 
 
-def _kept_rows(previous: list[Annotation], covered: set[tuple[str, str | None]], ledger: dict[str, Any]) -> list[Annotation]:
-    """The ``previous`` import's rows from projects the given files do not cover (a task type, on the
-    shared server or on one annotator's server), so importing fewer files merges instead of dropping."""
+def _kept_rows(
+    previous: list[Annotation], run_id: str, covered: set[tuple[str, str | None]], ledger: dict[str, Any]
+) -> list[Annotation]:
+    """The ``previous`` import's rows of run ``run_id`` from projects the given files do not cover (a task
+    type, on the shared server or on one annotator's server), so importing fewer files merges instead of
+    dropping; rows of another run (a file copied from another run folder) are not carried on."""
     seats = set(ledger.get("annotators", ()))
-    return [row for row in previous if (row.task_type, row.annotator if row.annotator in seats else None) not in covered]
+    return [
+        row
+        for row in previous
+        if row.run_id == run_id and (row.task_type, row.annotator if row.annotator in seats else None) not in covered
+    ]

@@ -3,6 +3,7 @@ against the questions of the backend's forms; answers a form does not allow are 
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from typing import Any
 
@@ -50,6 +51,8 @@ def annotation_rows(
         for number, item in enumerate(exported, 1):
             task, seat = _task_of(item, by_uid, f"{source}, task {number}", run)
             covered.add((task.task_type, seat))
+            drafts = item.get("drafts")
+            counts["drafts"] += len(drafts) if isinstance(drafts, list) else 0  # saved, never submitted: not imported
             for annotation in item.get("annotations") or []:
                 where = f"{source}, task {task.uid}, annotation {_id_of(annotation)}"
                 if not isinstance(annotation, dict):
@@ -72,12 +75,22 @@ REJECT_KEYS = ("annotator", "task_uid", "task_type", "annotation_id")
 
 def in_run_order(fits: list[int], item: dict[str, Any], task: Task) -> list[int]:
     """Sentence numbers as shown in the exported task (``item``, whatever order it was exported in) as
-    numbers in the run folder's order, by the sentences' text."""
-    number_of = dict(zip(shown_texts(task.data["html"]), task.meta["numbers"]))
-    exported = shown_texts((item.get("data") or {}).get("html") or task.data["html"])
-    if len(exported) != len(number_of) or not all(text in number_of for text in exported):
-        exported = shown_texts(task.data["html"])  # not the run's sentences: read as shown now
-    return sorted(number_of[exported[n - 1]] for n in fits)
+    numbers in the run folder's order, by the sentences' text (a text shown twice: its first showing is its
+    first sentence)."""
+    shown_now = shown_texts(task.data["html"])
+    numbers_of: dict[str, list[int]] = {}
+    for text, number in zip(shown_now, task.meta["numbers"]):
+        numbers_of.setdefault(text, []).append(number)
+    page = item["data"].get("html")
+    exported = shown_texts(page if isinstance(page, str) else task.data["html"])
+    if Counter(exported) != Counter(shown_now):
+        exported = shown_now  # not the run's sentences: read as shown now
+    showing = Counter[str]()
+    numbers = []
+    for text in exported:
+        numbers.append(numbers_of[text][showing[text]])
+        showing[text] += 1
+    return sorted(numbers[n - 1] for n in fits)
 
 
 def row_order(row: Annotation) -> tuple[str, str, str]:
@@ -106,11 +119,14 @@ def _id_of(annotation: Any) -> Any:
 def _task_of(item: Any, by_uid: dict[str, tuple[Task, str | None]], where: str, run: CampaignRun) -> tuple[Task, str | None]:
     data = item.get("data") if isinstance(item, dict) else None
     uid = data.get("uid") if isinstance(data, dict) else None
+    identifier = item.get("id") if isinstance(item, dict) else None
+    stray = f", or, if Label Studio task {identifier} was added to the project by hand, delete it there"
+    stray = stray if isinstance(identifier, int) else ""
     if not isinstance(uid, str):
-        raise IllusionError(f"{where}: no data.uid; export the project that `illusion export` created, as JSON")
+        raise IllusionError(f"{where}: no data.uid; export the project that `illusion export` created, as JSON{stray}")
     if uid not in by_uid:
         raise IllusionError(
-            f"{where}: task uid {uid} is not a task of run {run.run_id}; import the export of this run's campaign"
+            f"{where}: task uid {uid} is not a task of run {run.run_id}; import the export of this run's campaign{stray}"
         )
     if not isinstance(item.get("annotations", []), list):
         raise IllusionError(f"{where}: 'annotations' is not a list")
@@ -121,7 +137,7 @@ def _user(annotation: dict[str, Any], where: str) -> int:
     user = annotation.get("completed_by")
     if isinstance(user, dict):
         user = user.get("id")
-    if not isinstance(user, int):
+    if not isinstance(user, int) or isinstance(user, bool):
         raise IllusionError(f"{where}: no completed_by user id; export the project as JSON")
     return user
 
@@ -140,8 +156,9 @@ def _row(
     user = _user(annotation, where)
     rejected: list[dict[str, Any]] = []
     lead_time = annotation.get("lead_time")
-    if lead_time is not None and not isinstance(lead_time, (int, float)):
-        rejected.append({"field": "lead_time", "value": lead_time, "why": f"lead_time {lead_time!r} is not a number"})
+    if lead_time is not None and not _seconds(lead_time):
+        why = f"lead_time {lead_time!r} is not a number of seconds (>= 0)"
+        rejected.append({"field": "lead_time", "value": lead_time, "why": why})
         lead_time = None
     answers = _answers(annotation.get("result"), task, questions, where, rejected)
     fits = answers.get("fits")
@@ -170,6 +187,10 @@ def _row(
     return row, rejected
 
 
+def _seconds(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value >= 0
+
+
 def _answers(
     result: Any, task: Task, questions: dict[str, Question], where: str, rejected: list[dict[str, Any]]
 ) -> dict[str, Any]:
@@ -186,6 +207,8 @@ def _answers(
                     f"unknown question {name!r} for a {task.task_type} task (known: {', '.join(questions)}); "
                     "was the labelling config changed on the server?"
                 )
+            if name in answers:
+                raise BadAnswer(f"{name!r} answered twice in one annotation: the first answer, {answers[name]!r}, is kept")
             answers[name] = _answer(questions[name], value if isinstance(value, dict) else {}, task)
         except BadAnswer as bad:
             rejected.append({"field": name, "value": value, "why": str(bad)})
@@ -200,7 +223,7 @@ def _answer(question: Question, value: dict[str, Any], task: Task) -> Any:
         return "\n".join(text)
     if question.tag == "Rating":
         rating = value.get("rating")
-        if not isinstance(rating, int) or not 1 <= rating <= question.max_rating:
+        if not isinstance(rating, int) or isinstance(rating, bool) or not 1 <= rating <= question.max_rating:
             raise BadAnswer(f"rating {rating!r} is not 1..{question.max_rating}")
         return rating
     chosen = value.get("choices")
@@ -213,7 +236,7 @@ def _answer(question: Question, value: dict[str, Any], task: Task) -> Any:
     if unknown:
         raise BadAnswer(f"unknown choice {unknown[0]!r} (expected one of: {', '.join(dict.fromkeys(allowed.values()))})")
     if question.options_field:
-        return sorted(int(c) for c in chosen)
+        return sorted({int(c) for c in chosen})  # a number chosen twice is one sentence
     if len(chosen) > 1:
         raise BadAnswer(f"{len(chosen)} choices where one is expected")
     return allowed[chosen[0]]

@@ -234,6 +234,11 @@ def import_(run_dir: Path, files: tuple[Path, ...], url: str | None, api_key: st
     for name, score in summary["attention"].items():
         if score["flagged"]:
             click.echo(f"note: {name} saw the planted pattern in {score['passed']} of {score['checks']} attention checks")
+    if summary["drafts"]:
+        click.echo(
+            f"note: {summary['drafts']} answers are drafts, saved but never submitted, and were not imported; "
+            "ask their annotators to submit them"
+        )
     if summary["inconsistent"]:
         click.echo(
             f"note: {len(summary['inconsistent'])} annotations answer 'Yes' with the kind 'No pattern' "

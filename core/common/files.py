@@ -64,17 +64,26 @@ def read_json(path: str | os.PathLike, what: str = "file") -> Any:
         raise IllusionError(f"{path}: not valid JSON ({exc})") from None
 
 
-def read_jsonl(path: str | os.PathLike, what: str = "file") -> list[Any]:
+def numbered_jsonl(path: str | os.PathLike, what: str = "file") -> list[tuple[int, Any]]:
+    """A JSON-lines file's values with their line numbers (from 1, blank lines counted and skipped)."""
     path = Path(path)
     if not path.is_file():
         raise IllusionError(f"{path}: no such {what}")
     rows = []
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, 1):
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, 1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise IllusionError(f"{path}, line {number}: not UTF-8 text ({exc.reason}); save it as UTF-8") from None
             if not line.strip():
                 continue
             try:
-                rows.append(json.loads(line))
+                rows.append((number, json.loads(line)))
             except json.JSONDecodeError as exc:
                 raise IllusionError(f"{path}, line {number}: not valid JSON ({exc.msg})") from None
     return rows
+
+
+def read_jsonl(path: str | os.PathLike, what: str = "file") -> list[Any]:
+    return [row for _, row in numbered_jsonl(path, what)]

@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 import numpy as np
 from pydantic import BaseModel
 
-from illusion.common.files import atomic_writer, read_json, read_jsonl, write_json, write_jsonl, write_text
+from illusion.common.files import atomic_writer, numbered_jsonl, read_json, read_jsonl, write_json, write_jsonl, write_text
 from illusion.errors import IllusionError
 from illusion.run import schema
 from illusion.run.schema import (
@@ -81,7 +81,7 @@ MODELS: dict[str, type[BaseModel]] = {
 RUN_FILE = "file from `illusion run` (run it first, or pass the run folder it wrote)"
 RERUN = "rerun `illusion run` to write it again"
 REDIAGNOSE = "rerun `illusion diagnose` to write it again"
-REIMPORT = "rerun `illusion import` to write it again"
+REIMPORT = "fix that line, or rename the file and rerun `illusion import` to write it anew from every project"
 REEXPLAIN = "rerun `illusion explain` to write it again"
 
 M = TypeVar("M", bound=BaseModel)
@@ -137,7 +137,7 @@ class RunFolder:
     def read_rows(self, name: str, model: type[M], remedy: str = RERUN, what: str = RUN_FILE) -> list[M]:
         """A JSON-lines file of the run, one model per line; errors name the file, line and field."""
         self.check_format()
-        return schema.rows(model, self.read_jsonl(name, what), str(self.path / name), remedy)
+        return schema.rows(model, numbered_jsonl(self.path / name, what), str(self.path / name), remedy)
 
     def optional_rows(self, name: str, model: type[M], remedy: str = RERUN) -> list[M]:
         """A JSON-lines file's rows, none when the run has no such file (runs made before it existed)."""

@@ -399,9 +399,9 @@ def parse(model: type[M], data: object, where: str, remedy: str) -> M:
         raise IllusionError(f"{where}: {_first_problem(exc)}; {remedy}") from None
 
 
-def rows(model: type[M], lines: Iterable[object], file: str, remedy: str) -> list[M]:
-    """Each line of a JSON-lines file as ``model``; errors name the file and the line (from 1)."""
-    return [parse(model, line, f"{file}, line {number}", remedy) for number, line in enumerate(lines, 1)]
+def rows(model: type[M], lines: Iterable[tuple[int, object]], file: str, remedy: str) -> list[M]:
+    """Each line of a JSON-lines file (its number from 1, its value) as ``model``; errors name the file and the line."""
+    return [parse(model, line, f"{file}, line {number}", remedy) for number, line in lines]
 
 
 def check_format(data: Mapping[str, object], where: str, remedy: str) -> None:

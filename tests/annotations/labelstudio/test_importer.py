@@ -11,13 +11,14 @@ import pytest
 
 from illusion.annotations.campaign.backend import Question
 from illusion.annotations.campaign.importer import gather, import_campaign
-from illusion.annotations.campaign.rows import latest_per_annotator
+from illusion.annotations.campaign.rows import in_run_order, latest_per_annotator
 from illusion.annotations.campaign.status import campaign_progress
+from illusion.annotations.campaign.tasks import Task, set_html
 from illusion.annotations.labelstudio.backend import LabelStudioBackend
 from illusion.annotations.labelstudio.config import config_text, form_questions
 from illusion.cli import main
 from illusion.errors import IllusionError
-from illusion.run.folder import ANNOTATIONS
+from illusion.run.folder import ANNOTATIONS, RunFolder
 from illusion.run.folder import ANNOTATIONS_REJECTS as REJECTS
 from illusion.run.folder import ANNOTATIONS_SUMMARY as SUMMARY
 from illusion.run.schema import Annotation
@@ -186,6 +187,9 @@ def _first_result(tasks, name):
         (lambda t: _first_result(t, "confidence")["value"].update(rating=9), "confidence", r"rating 9 is not 1..5"),
         (lambda t: _first_result(t, "pattern").update(from_name="mood"), "mood", r"unknown question 'mood' for a set task"),
         (lambda t: t[1]["annotations"][0].update(lead_time="soon"), "lead_time", r"lead_time 'soon' is not a number"),
+        (lambda t: t[1]["annotations"][0].update(lead_time=-3), "lead_time", r"lead_time -3 is not a number of seconds"),
+        (lambda t: t[1]["annotations"][0].update(lead_time=True), "lead_time", r"lead_time True is not a number"),
+        (lambda t: _first_result(t, "confidence")["value"].update(rating=True), "confidence", r"rating True is not 1..5"),
     ],
 )
 def test_a_bad_answer_is_set_aside_and_the_rest_kept(run_dir, tmp_path, edit, field, why):
@@ -205,12 +209,61 @@ def test_a_bad_answer_is_set_aside_and_the_rest_kept(run_dir, tmp_path, edit, fi
     assert [json.loads(line) for line in (run_dir / "annotations.1.jsonl").read_text().splitlines()] == before
 
 
+@pytest.mark.parametrize("exported_order", [[0, 1, 2], [2, 0, 1]], ids=["as shown now", "as an earlier export showed it"])
+def test_a_sentence_shown_twice_in_a_set_keeps_both_numbers(exported_order):
+    shown = [{"text": "Thank you.", "span": None}, {"text": "Go on.", "span": None}, {"text": "Thank you.", "span": None}]
+    task = Task("t1", "set", "neuron:1@d", "neuron:1", "neuron", ("d",), {"html": set_html(shown)}, {"numbers": [3, 1, 2]})
+    exported = {"data": {"html": set_html([shown[i] for i in exported_order])}}
+    both = [n for n, i in enumerate(exported_order, 1) if shown[i]["text"] == "Thank you."]
+    assert in_run_order(both, exported, task) == [2, 3]
+    assert in_run_order([exported_order.index(1) + 1], exported, task) == [1]
+
+
+def test_a_question_answered_twice_in_one_annotation_keeps_the_first_and_sets_the_second_aside(run_dir, tmp_path):
+    def twice(tasks):
+        first = _first_result(tasks, "pattern")
+        other = "no" if first["value"]["choices"] == ["yes"] else "yes"
+        tasks[1]["annotations"][0]["result"].append(dict(first, value={"choices": [other]}))
+
+    import_campaign(run_dir, LabelStudioBackend(), files=EXPORTS[:1])
+    clean = rows_of(run_dir)
+    summary = import_campaign(run_dir, LabelStudioBackend(), files=(_export_with(tmp_path, twice),))
+    (reject,) = [json.loads(line) for line in (run_dir / REJECTS).read_text().splitlines()]
+    assert rows_of(run_dir) == clean and summary["rejects"] == 1
+    assert reject["field"] == "pattern" and "answered twice in one annotation" in reject["why"]
+
+
+def test_a_sentence_number_chosen_twice_is_one_sentence(run_dir, tmp_path):
+    def twice(tasks):
+        chosen = _first_result(tasks, "fits")["value"]["choices"]
+        chosen.append(chosen[0])
+
+    import_campaign(run_dir, LabelStudioBackend(), files=EXPORTS[:1])
+    clean = rows_of(run_dir)
+    summary = import_campaign(run_dir, LabelStudioBackend(), files=(_export_with(tmp_path, twice),))
+    assert rows_of(run_dir) == clean and summary["changes"]["changed"] == summary["rejects"] == 0
+
+
+def test_an_exported_page_that_is_not_text_is_read_as_a_missing_one(run_dir, tmp_path):
+    import_campaign(run_dir, LabelStudioBackend(), files=(_export_with(tmp_path, lambda t: t[1]["data"].pop("html")),))
+    missing = rows_of(run_dir)
+    import_campaign(run_dir, LabelStudioBackend(), files=(_export_with(tmp_path, lambda t: t[1]["data"].update(html=5)),))
+    assert rows_of(run_dir) == missing
+
+
 @pytest.mark.parametrize(
     "edit, message",
     [
-        (lambda t: t[0]["data"].update(uid="t0000"), r"task 1: task uid t0000 is not a task of run"),
-        (lambda t: t[0]["data"].pop("uid"), r"task 1: no data.uid"),
+        (
+            lambda t: t[0]["data"].update(uid="t0000"),
+            r"task 1: task uid t0000 is not a task of run \w+; .*, if Label Studio task \d+ was added to the project by hand, delete",
+        ),
+        (
+            lambda t: t[0]["data"].pop("uid"),
+            r"task 1: no data.uid; .*, if Label Studio task \d+ was added to the project by hand, delete it there",
+        ),
         (lambda t: t[0]["annotations"][0].update(completed_by=None), r"no completed_by user id"),
+        (lambda t: t[0]["annotations"][0].update(completed_by=True), r"no completed_by user id"),
         (lambda t: t[0]["annotations"][0].update(result={"a": 1}), r"'result' is not a list"),
     ],
 )
@@ -250,6 +303,19 @@ def test_import_command_reports_counts_and_errors_in_one_line(run_dir, tmp_path,
     assert err.startswith("error: ") and "bad.json, task 1: no data.uid" in err
 
 
+def test_drafts_never_submitted_are_counted_and_noted_not_imported(run_dir, tmp_path, capsys):
+    draft = {
+        "id": 1,
+        "result": [{"from_name": "pattern", "to_name": "sentences", "type": "choices", "value": {"choices": ["yes"]}}],
+    }
+    main(["import", str(run_dir), "--from-file", EXPORTS[0]])
+    rows = rows_of(run_dir)
+    assert "are drafts" not in capsys.readouterr().out
+    main(["import", str(run_dir), "--from-file", _export_with(tmp_path, lambda t: t[2].update(drafts=[draft, draft]))])
+    assert "note: 2 answers are drafts, saved but never submitted, and were not imported" in capsys.readouterr().out
+    assert rows_of(run_dir) == rows and json.loads((run_dir / SUMMARY).read_text())["drafts"] == 2
+
+
 def test_import_without_a_campaign_says_what_to_do(run_dir):
     with pytest.raises(IllusionError, match=r"labelstudio.json: no campaign yet; run `illusion export` first"):
         import_campaign(run_dir, LabelStudioBackend("http://127.0.0.1:9", "key"))
@@ -285,6 +351,18 @@ def test_importing_fewer_files_merges_with_the_previous_import(run_dir):
     summary = import_campaign(run_dir, LabelStudioBackend(), files=EXPORTS[:1])  # the set project only
     assert rows_of(run_dir) == both
     assert summary["kept_from_previous_import"] == sum(r["task_type"] == "pair" for r in both) > 0
+
+
+def test_rows_of_another_run_are_not_carried_on_by_a_merging_import(run_dir):
+    import_campaign(run_dir, LabelStudioBackend(), files=EXPORTS)
+    both = rows_of(run_dir)
+    copied = [dict(row, run_id="another-run") if row["task_type"] == "pair" else row for row in both]
+    (run_dir / ANNOTATIONS).write_text("".join(json.dumps(row) + "\n" for row in copied))
+    summary = import_campaign(run_dir, LabelStudioBackend(), files=EXPORTS[:1])  # the pair rows would be kept
+    assert rows_of(run_dir) == [row for row in both if row["task_type"] == "set"]
+    assert summary["changes"]["removed"] == len(both) - len(rows_of(run_dir)) > 0
+    kept = (run_dir / summary["changes"]["kept_as"]).read_text().splitlines()
+    assert [json.loads(line) for line in kept] == copied
 
 
 class Handed:
@@ -324,3 +402,71 @@ def test_another_backend_gives_the_same_rows_and_progress_through_the_campaign_l
     progress = campaign_progress(gather(run_dir, Handed()), Handed())
     assert sum(mine["done"] for mine in progress["annotators"].values()) == len(rows)
     assert {mine["assigned"] for mine in progress["annotators"].values()} == {None}
+
+
+def test_a_row_repeated_by_hand_is_imported_once_and_the_file_with_it_kept(run_dir):
+    import_campaign(run_dir, LabelStudioBackend(), files=EXPORTS)
+    both = rows_of(run_dir)
+    repeated = next(row for row in both if row["task_type"] == "pair")
+    with (run_dir / ANNOTATIONS).open("a") as handle:
+        handle.write(json.dumps(repeated) + "\n")
+    summary = import_campaign(run_dir, LabelStudioBackend(), files=EXPORTS[:1])  # the pair rows are kept from the file
+    assert rows_of(run_dir) == both
+    assert summary["changes"] == {
+        "before": len(both) + 1,
+        "added": 0,
+        "removed": 1,
+        "changed": 0,
+        "kept_as": "annotations.1.jsonl",
+    }
+    assert (run_dir / "annotations.1.jsonl").read_text().count(json.dumps(repeated)) == 2
+
+
+def _text_confidence(line):
+    return json.dumps(dict(json.loads(line), confidence="4"))
+
+
+@pytest.mark.parametrize(
+    "spoil, message",
+    [
+        (
+            lambda lines: [b"", b""] + [_text_confidence(lines[0]).encode()] + lines[1:],
+            r"line 3: field 'confidence'.*; fix that line, or rename the file and rerun `illusion import`",
+        ),
+        (
+            lambda lines: lines[:1] + [b"", lines[1].replace(b'"annotator"', b'"annot\xe9r"')] + lines[2:],
+            r"line 3: not UTF-8 text .*; save it as UTF-8",
+        ),
+    ],
+    ids=["blank lines, then a text for a number", "not UTF-8"],
+)
+def test_a_spoilt_annotations_file_is_refused_at_its_line_with_a_remedy_that_works(run_dir, spoil, message):
+    import_campaign(run_dir, LabelStudioBackend(), files=EXPORTS)
+    good = rows_of(run_dir)
+    spoilt = b"\n".join(spoil((run_dir / ANNOTATIONS).read_bytes().splitlines())) + b"\n"
+    (run_dir / ANNOTATIONS).write_bytes(spoilt)
+    with pytest.raises(IllusionError, match=f"annotations.jsonl, {message}"):
+        import_campaign(run_dir, LabelStudioBackend(), files=EXPORTS)
+    assert (run_dir / ANNOTATIONS).read_bytes() == spoilt
+    (run_dir / ANNOTATIONS).rename(run_dir / "annotations.by-hand.jsonl")  # as the message says
+    import_campaign(run_dir, LabelStudioBackend(), files=EXPORTS)
+    assert rows_of(run_dir) == good
+
+
+def test_an_import_interrupted_while_writing_leaves_the_earlier_files(run_dir, tmp_path, monkeypatch):
+    import_campaign(run_dir, LabelStudioBackend(), files=EXPORTS)
+    before = {name: (run_dir / name).read_bytes() for name in (ANNOTATIONS, SUMMARY)}
+    count = len(rows_of(run_dir))
+    changed = _export_with(tmp_path, lambda t: _first_result(t, "confidence")["value"].update(rating=1))
+
+    def interrupted(self, name, rows):
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        patch.setattr(RunFolder, "write_rows", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            import_campaign(run_dir, LabelStudioBackend(), files=(changed,))
+    assert {name: (run_dir / name).read_bytes() for name in before} == before
+    assert not (run_dir / "annotations.1.jsonl").exists()
+    summary = import_campaign(run_dir, LabelStudioBackend(), files=(changed,))  # the pair rows are still kept
+    assert summary["changes"] | {"kept_as": None} == {"before": count, "added": 0, "removed": 0, "changed": 1, "kept_as": None}
