@@ -197,7 +197,7 @@ def _answers(
     """The answers in an annotation's ``result`` that the form allows; the others go to ``rejected``."""
     if not isinstance(result, list):
         raise IllusionError(f"{where}: 'result' is not a list")
-    answers = {}
+    answers: dict[str, Any] = {}
     for item in result:
         name = item.get("from_name") if isinstance(item, dict) else None
         value = item.get("value") if isinstance(item, dict) else None
