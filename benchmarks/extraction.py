@@ -14,6 +14,7 @@ import json
 import statistics
 import time
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +22,7 @@ from common import corpus, load, machine, matmul_peak, save, table
 
 from illusion.common.hardware import native_bf16
 from illusion.plugins.model_files import bundled_model_dir
-from illusion.plugins.transformer import TransformerLayer
+from illusion.plugins.transformer import TransformerLayer, _matmul_precision
 
 KEEPS = 0.99  # share of float32's top-10 slots a faster precision must keep to count as giving the same answers
 
@@ -45,12 +46,8 @@ def sentence_transformers_encoder(model: str, device: str, dtype: str, batch: in
     encoder = SentenceTransformer(modules=[body, models.Pooling(body.get_embedding_dimension(), pooling)], device=device)
 
     def encode(texts: Sequence[str]) -> np.ndarray:
-        settings = torch.backends.mkldnn.matmul
-        before, settings.fp32_precision = settings.fp32_precision, "bf16" if mixed else settings.fp32_precision
-        try:
+        with _matmul_precision("bf16") if mixed else nullcontext():
             return encoder.encode(list(texts), batch_size=batch, convert_to_numpy=True, show_progress_bar=False)
-        finally:
-            settings.fp32_precision = before
 
     return encode
 

@@ -109,7 +109,7 @@ def _attribute_group(layer: Any, texts: Sequence[str], directions: Sequence[np.n
     out: list[TokenShares] = [None] * len(texts)  # type: ignore[list-item,unused-ignore]  # every slot is filled below
     for rows, encoded, batch in layer._batches(texts, **OFFSETS):
         weights = torch.from_numpy(np.stack([directions[row] for row in rows]).astype(np.float32)).to(layer.device)
-        inputs = {key: value.to(layer.device) for key, value in batch.items()}
+        inputs = layer._on_device(batch)
         first = layer.kept.take([texts[row] for row in rows], inputs["attention_mask"])
         if first is None and layer.start < layer.layer and layer._row_path:  # the blocks before the pooled one only
             first = layer._start_states(inputs)

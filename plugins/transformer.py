@@ -294,11 +294,11 @@ class TransformerLayer(AllLayers):
 
     def _precision(self) -> Any:
         """Where ``mixed`` runs its float32 matrix products in bfloat16 (a process-wide torch setting, put back after)."""
-        return _bfloat16_matmuls() if self.mixed else nullcontext()
+        return _matmul_precision("bf16") if self.mixed else nullcontext()
 
     def _exact(self) -> Any:
         """Where ``mixed`` runs its float32 matrix products in float32 after all (in ``_precision``)."""
-        return _exact_matmuls() if self.mixed else nullcontext()
+        return _matmul_precision("ieee") if self.mixed else nullcontext()
 
     def encode_with_tokens(
         self, texts: Sequence[str], progress: Callable[[int], None] | None = None
@@ -471,14 +471,6 @@ def _matmul_precision(precision: str) -> Iterator[None]:
         yield
     finally:
         settings.fp32_precision = before
-
-
-def _bfloat16_matmuls() -> Any:
-    return _matmul_precision("bf16")
-
-
-def _exact_matmuls() -> Any:
-    return _matmul_precision("ieee")
 
 
 def _backend(tokenizer: Any, max_length: int) -> Any:

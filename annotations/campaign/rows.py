@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from typing import Any
+from typing import Any, TypeGuard
 
 from illusion.annotations.campaign.backend import Question
 from illusion.annotations.campaign.private import Private
@@ -137,7 +137,7 @@ def _user(annotation: dict[str, Any], where: str) -> int:
     user = annotation.get("completed_by")
     if isinstance(user, dict):
         user = user.get("id")
-    if not isinstance(user, int) or isinstance(user, bool):
+    if not _whole_number(user):
         raise IllusionError(f"{where}: no completed_by user id; export the project as JSON")
     return user
 
@@ -191,6 +191,11 @@ def _seconds(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value >= 0
 
 
+def _whole_number(value: Any) -> TypeGuard[int]:
+    """An int that JSON wrote as a number (``true`` is a bool, which Python also counts as an int)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def _answers(
     result: Any, task: Task, questions: dict[str, Question], where: str, rejected: list[dict[str, Any]]
 ) -> dict[str, Any]:
@@ -223,7 +228,7 @@ def _answer(question: Question, value: dict[str, Any], task: Task) -> Any:
         return "\n".join(text)
     if question.tag == "Rating":
         rating = value.get("rating")
-        if not isinstance(rating, int) or isinstance(rating, bool) or not 1 <= rating <= question.max_rating:
+        if not _whole_number(rating) or not 1 <= rating <= question.max_rating:
             raise BadAnswer(f"rating {rating!r} is not 1..{question.max_rating}")
         return rating
     chosen = value.get("choices")
