@@ -62,7 +62,7 @@ def import_campaign(run_dir, backend: Backend, files: tuple[str | Path, ...] = (
     """Write the run's ``annotations.jsonl``, its summary and its rejects; return the summary.
 
     Answers the backend's forms do not allow go to ``annotations.rejects.jsonl``, the rest of
-    their annotation is kept. When rows would be removed or changed, the earlier file is kept as
+    their annotation is kept; so do, whole, annotations a shared server says another user saved. When rows would be removed or changed, the earlier file is kept as
     ``annotations.N.jsonl`` first; the summary's ``changes`` says what changed.
     """
     got = gather(run_dir, backend, files)
@@ -92,7 +92,8 @@ def import_campaign(run_dir, backend: Backend, files: tuple[str | Path, ...] = (
         "superseded": counts["superseded"],
         "kept_from_previous_import": len(kept),
         "attention": attention_scores(checks),
-        "rejects": len(got.rejects),
+        "rejects": len(got.rejects) - counts["forged"],  # answers the forms do not allow
+        "forged": counts["forged"],  # annotations saved in another's name on a shared server
         "changes": changes,
     }
     earlier = folder.keep_previous(ANNOTATIONS, ANNOTATIONS_SUMMARY) if changes["removed"] or changes["changed"] else {}

@@ -31,11 +31,12 @@ def annotation_rows(
     """Rows for every submitted annotation in ``exports``, latest per (task, annotator).
 
     A task of an annotator's own server (one of ``seats``, by pseudonym) is known by its uid, and its
-    labels are that annotator's; on a shared server the Label Studio user tells who labelled it.
+    labels are that annotator's; on a shared server the Label Studio user tells who labelled it, and an
+    annotation saved by another user than the one it names is set aside (see :func:`_forged`).
     ``questions`` are the questions of each task type's form, by name.
     ``covered`` collects the (task type, annotator's server or None) of every task in ``exports``;
     ``rejects`` collects the latest annotations' answers that the form does not allow
-    (left out of the rows).
+    (left out of the rows), and the annotations set aside as saved in another's name (``counts["forged"]``).
     """
     by_uid: dict[str, tuple[Task, str | None]] = {task.uid: (task, None) for items in tasks.values() for task in items}
     for pseudonym in seats:
@@ -57,6 +58,10 @@ def annotation_rows(
                 where = f"{source}, task {task.uid}, annotation {_id_of(annotation)}"
                 if not isinstance(annotation, dict):
                     raise IllusionError(f"{where}: expected a JSON object")
+                if seat is None and (forged := _forged(annotation, task, private, where)):
+                    counts["forged"] += 1
+                    rejects.append({"source": source, **forged})
+                    continue
                 if annotation.get("was_cancelled"):
                     counts["skipped"] += 1
                     counts["skipped", seat or private.pseudonym(str(_user(annotation, where)))] += 1
@@ -140,6 +145,32 @@ def _user(annotation: dict[str, Any], where: str) -> int:
     if not _whole_number(user):
         raise IllusionError(f"{where}: no completed_by user id; export the project as JSON")
     return user
+
+
+def _forged(annotation: dict[str, Any], task: Task, private: Private, where: str) -> dict[str, Any] | None:
+    """The reject of a shared server's annotation that another user than the one it names saved, or None.
+
+    Anyone may post ``completed_by`` through Label Studio's API, but the server itself records who
+    saved the annotation last (``updated_by``, the requesting user; None for an annotation imported
+    into the project). An export that does not say (no ``updated_by``) is taken as it is.
+    """
+    if "updated_by" not in annotation:
+        return None
+    user, saver = _user(annotation, where), annotation["updated_by"]
+    saver = saver.get("id") if isinstance(saver, dict) else saver
+    if saver == user:
+        return None
+    claimed = private.pseudonym(str(user))
+    if _whole_number(saver):
+        real = f"was saved by Label Studio user {saver} ({private.pseudonym(str(saver))})"
+    else:
+        real = "has no record of who saved it (imported into the project, or its user was deleted)"
+    why = (
+        f"names user {user} ({claimed}) as its annotator (completed_by) but {real}: credited to no one; "
+        f"ask {claimed} to answer the task in Label Studio themselves"
+    )
+    named = (claimed, task.uid, task.task_type, _id_of(annotation))
+    return {**dict(zip(REJECT_KEYS, named, strict=True)), "field": "completed_by", "value": user, "why": why}
 
 
 def _row(

@@ -201,12 +201,15 @@ def export(
 )
 @url_option
 @key_option
-@click.option("--strict", is_flag=True, help="Exit with status 1 when any answer was set aside as invalid.")
+@click.option(
+    "--strict", is_flag=True, help="Exit with status 1 when any answer was set aside (invalid, or saved in another's name)."
+)
 def import_(run_dir: Path, files: tuple[Path, ...], url: str | None, api_key: str | None, strict: bool) -> None:
     """Write RUN_DIR/annotations.jsonl from the campaign's labels.
 
     An answer the labelling config does not allow (a choice it lacks, a rating out of range) is set
-    aside in RUN_DIR/annotations.rejects.jsonl and the rest is kept. When rows would be removed or
+    aside in RUN_DIR/annotations.rejects.jsonl and the rest is kept; so is, whole, an annotation of a
+    shared server saved by another user than the one it names. When rows would be removed or
     changed, the earlier annotations.jsonl is kept as annotations.N.jsonl.
     """
     from illusion.annotations.campaign.importer import import_campaign
@@ -251,5 +254,12 @@ def import_(run_dir: Path, files: tuple[Path, ...], url: str | None, api_key: st
             "the rest of each annotation is kept",
             err=True,
         )
-        if strict:
-            sys.exit(1)
+    if summary["forged"]:
+        click.echo(
+            f"{'error' if strict else 'warning'}: {summary['forged']} annotations name another annotator than "
+            f"the Label Studio user who saved them and were set aside in {run_dir / ANNOTATIONS_REJECTS} "
+            "(field completed_by; why names both); they are credited to no one",
+            err=True,
+        )
+    if strict and (summary["rejects"] or summary["forged"]):
+        sys.exit(1)
