@@ -81,15 +81,25 @@ REJECT_KEYS = ("annotator", "task_uid", "task_type", "annotation_id")
 def in_run_order(fits: list[int], item: dict[str, Any], task: Task) -> list[int]:
     """Sentence numbers as shown in the exported task (``item``, whatever order it was exported in) as
     numbers in the run folder's order, by the sentences' text (a text shown twice: its first showing is its
-    first sentence)."""
+    first sentence). Raise ``BadAnswer`` when the exported task's page does not tell which sentences were
+    ticked: none, or one showing other sentences than the run folder's set."""
     shown_now = shown_texts(task.data["html"])
     numbers_of: dict[str, list[int]] = {}
     for text, number in zip(shown_now, task.meta["numbers"]):
         numbers_of.setdefault(text, []).append(number)
     page = item["data"].get("html")
-    exported = shown_texts(page if isinstance(page, str) else task.data["html"])
+    if not isinstance(page, str):
+        raise BadAnswer(
+            "the exported task has no page of sentences (data.html), so the order the annotator saw them in "
+            "is unknown and the ticked numbers cannot be read; export the project from Label Studio as JSON again"
+        )
+    exported = shown_texts(page)
     if Counter(exported) != Counter(shown_now):
-        exported = shown_now  # not the run's sentences: read as shown now
+        raise BadAnswer(
+            f"the exported task's page (data.html) shows other sentences than set {task.set_id} of the run "
+            "folder, so the ticked numbers cannot be matched to its sentences; import the campaign into the "
+            "run folder it was exported from"
+        )
     showing = Counter[str]()
     numbers = []
     for text in exported:
@@ -193,6 +203,12 @@ def _row(
         lead_time = None
     answers = _answers(annotation.get("result"), task, questions, where, rejected)
     fits = answers.get("fits")
+    if fits:
+        try:
+            fits = in_run_order(fits, item, task)
+        except BadAnswer as bad:
+            rejected.append({"field": "fits", "value": fits, "why": str(bad)})
+            fits = None
     identifier, created, updated = (annotation.get(name) for name in ("id", "created_at", "updated_at"))
     row = Annotation(
         task_uid=task.uid,
@@ -206,7 +222,7 @@ def _row(
         annotator=seat or private.pseudonym(str(user)),
         annotation_id=identifier if isinstance(identifier, int) and not isinstance(identifier, bool) else None,
         pattern=answers.get("pattern"),
-        fits=in_run_order(fits, item, task) if fits else fits,
+        fits=fits,
         description=answers.get("description"),
         taxonomy=answers.get("taxonomy"),
         confidence=answers.get("confidence"),
