@@ -17,6 +17,7 @@ from typing import Any
 from illusion.annotations.campaign.attention import CONDITION, attention_scores, campaign_tasks
 from illusion.annotations.campaign.backend import Backend
 from illusion.annotations.campaign.private import Private, load_private
+from illusion.annotations.campaign.row_checks import validate_row
 from illusion.annotations.campaign.rows import annotation_rows, latest_per_annotator, row_order
 from illusion.annotations.campaign.tasks import TASK_TYPES, CampaignRun, Task, load_campaign_run
 from illusion.common.files import read_json
@@ -69,7 +70,7 @@ def import_campaign(run_dir, backend: Backend, files: tuple[str | Path, ...] = (
     run, tasks, counts = got.run, got.tasks, got.counts
     folder = RunFolder(run.path)
     previous = folder.annotations() if folder.has(ANNOTATIONS) else []
-    kept = _kept_rows(previous, run.run_id, got.covered, got.ledger) if files else []
+    kept = _kept_rows(previous, folder / ANNOTATIONS, got, tasks) if files else []
     rows = sorted(latest_per_annotator(got.rows + kept)[0], key=row_order)  # a row repeated by hand is kept once
     checks = [row for row in rows if row.condition == CONDITION]  # never counted as data
     rows = [row for row in rows if row.condition != CONDITION]
@@ -122,15 +123,17 @@ def _changes(previous: list[Annotation], rows: list[Annotation]) -> dict[str, An
     }
 
 
-def _kept_rows(
-    previous: list[Annotation], run_id: str, covered: set[tuple[str, str | None]], ledger: dict[str, Any]
-) -> list[Annotation]:
-    """The ``previous`` import's rows of run ``run_id`` from projects the given files do not cover (a task
-    type, on the shared server or on one annotator's server), so importing fewer files merges instead of
-    dropping; rows of another run (a file copied from another run folder) are not carried on."""
-    seats = set(ledger.get("annotators", ()))
-    return [
-        row
-        for row in previous
-        if row.run_id == run_id and (row.task_type, row.annotator if row.annotator in seats else None) not in covered
-    ]
+def _kept_rows(previous: list[Annotation], path: Path, got: Gathered, tasks: dict[str, list[Task]]) -> list[Annotation]:
+    """The ``previous`` import's rows (read from ``path``) of this run from projects the files ``got`` do
+    not cover (a task type, on the shared server or on one annotator's server), so importing fewer files
+    merges instead of dropping; rows of another run (a file copied from another run folder) are not
+    carried on. A row carried on that ``illusion agree`` would refuse stops the import, naming its line."""
+    seats = set(got.ledger.get("annotators", ()))
+    sizes = {task.set_id: len(task.meta["numbers"]) for task in tasks["set"]}
+    kept = []
+    for number, row in enumerate(previous, 1):
+        if row.run_id == got.run.run_id and (row.task_type, row.annotator if row.annotator in seats else None) not in got.covered:
+            fix = "fix that line, or rename the file and import every project again; nothing was written"
+            validate_row(row, f"{path}, line {number}", sizes.get(row.set_id), fix)
+            kept.append(row)
+    return kept

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from illusion.annotations.agreement.ratings import load_labelled_run
 from illusion.annotations.campaign.backend import Question
 from illusion.annotations.campaign.importer import gather, import_campaign
 from illusion.annotations.campaign.rows import in_run_order, latest_per_annotator
@@ -364,6 +365,29 @@ def test_rows_of_another_run_are_not_carried_on_by_a_merging_import(run_dir):
     assert summary["changes"]["removed"] == len(both) - len(rows_of(run_dir)) > 0
     kept = (run_dir / summary["changes"]["kept_as"]).read_text().splitlines()
     assert [json.loads(line) for line in kept] == copied
+
+
+@pytest.mark.parametrize(
+    "task_type, edit, message",
+    [
+        ("pair", {"same_concept": "maybe"}, r"field 'same_concept' is 'maybe', expected one of different, related, same"),
+        ("set", {"fits": [1, 99]}, r"field 'fits' must list sentence numbers 1 to 3, got \[1, 99\]"),
+        ("set", {"annotator": ""}, r"field 'annotator' must be a non-empty string"),
+    ],
+)
+def test_a_row_agree_refuses_is_not_carried_on_by_a_merging_import(run_dir, task_type, edit, message):
+    import_campaign(run_dir, LabelStudioBackend(), files=EXPORTS)
+    rows = rows_of(run_dir)
+    line = next(n for n, row in enumerate(rows, 1) if row["task_type"] == task_type)
+    rows[line - 1] |= edit  # typed as the model wants, but no form gives it
+    (run_dir / ANNOTATIONS).write_text("".join(json.dumps(row) + "\n" for row in rows))
+    before = sorted(path.name for path in run_dir.iterdir()), (run_dir / ANNOTATIONS).read_bytes()
+    where = re.escape(f"{run_dir / ANNOTATIONS}, line {line}: ")
+    with pytest.raises(IllusionError, match=where + message + ".*fix that line"):
+        import_campaign(run_dir, LabelStudioBackend(), files=EXPORTS[1:] if task_type == "set" else EXPORTS[:1])
+    assert (sorted(path.name for path in run_dir.iterdir()), (run_dir / ANNOTATIONS).read_bytes()) == before
+    with pytest.raises(IllusionError, match=where + message):  # agree refuses it with the same words
+        load_labelled_run(run_dir)
 
 
 class Handed:
