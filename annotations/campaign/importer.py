@@ -63,8 +63,9 @@ def import_campaign(run_dir, backend: Backend, files: tuple[str | Path, ...] = (
     """Write the run's ``annotations.jsonl``, its summary and its rejects; return the summary.
 
     Answers the backend's forms do not allow go to ``annotations.rejects.jsonl``, the rest of
-    their annotation is kept; so do, whole, annotations a shared server says another user saved. When rows would be removed or changed, the earlier file is kept as
-    ``annotations.N.jsonl`` first; the summary's ``changes`` says what changed.
+    their annotation is kept; so do, whole, annotations a shared server says another user saved.
+    When rows would be removed or changed, the earlier file is kept as ``annotations.N.jsonl``
+    first; the summary's ``changes`` says what changed, and why rows were removed.
     """
     got = gather(run_dir, backend, files)
     run, tasks, counts = got.run, got.tasks, got.counts
@@ -76,7 +77,7 @@ def import_campaign(run_dir, backend: Backend, files: tuple[str | Path, ...] = (
     rows = [row for row in rows if row.condition != CONDITION]
     data_tasks = {t: sum(task.condition != CONDITION for task in tasks[t]) for t in TASK_TYPES}
     annotated = Counter(task_type for task_type, _ in {(r.task_type, r.task_uid) for r in rows})
-    changes = _changes(previous, rows)
+    changes = _changes(previous, rows, run.run_id, got.rejects)
     summary = {
         "run_id": run.run_id,
         "sources": got.sources,
@@ -111,16 +112,39 @@ def import_campaign(run_dir, backend: Backend, files: tuple[str | Path, ...] = (
     return summary
 
 
-def _changes(previous: list[Annotation], rows: list[Annotation]) -> dict[str, Any]:
-    """Rows added, removed and changed against the ``previous`` rows (the run's current ``annotations.jsonl``)."""
+def _changes(previous: list[Annotation], rows: list[Annotation], run_id: str, rejects: list[dict[str, Any]]) -> dict[str, Any]:
+    """Rows added, removed and changed against the ``previous`` rows (the run's current ``annotations.jsonl``);
+    with rows removed, ``why_removed``: how many for each reason (``REMOVED``)."""
     before = {row_order(row): row for row in previous}
     after = {row_order(row): row for row in rows}
-    return {
+    forged = {(r["task_uid"], r["annotator"]) for r in rejects if r["field"] == "completed_by"}
+    why: Counter[str] = Counter()
+    seen: set[tuple[str, str, str]] = set()
+    for row in previous:
+        key = row_order(row)
+        if key in seen:
+            why["repeated"] += 1
+        elif key not in after:
+            why[_why_removed(row, run_id, forged)] += 1
+        seen.add(key)
+    changes = {
         "before": len(previous),
         "added": len(after.keys() - before.keys()),
-        "removed": len(before.keys() - after.keys()) + len(previous) - len(before),  # rows repeated in the file too
+        "removed": why.total(),
         "changed": sum(before[key] != after[key] for key in after.keys() & before.keys()),
     }
+    return changes | ({"why_removed": {reason: why[reason] for reason in REMOVED if why[reason]}} if why else {})
+
+
+# Why a row of the earlier file is not in the new one, in the order ``why_removed`` lists them.
+REMOVED = ("gone", "saved_by_another", "another_run", "repeated")
+
+
+def _why_removed(row: Annotation, run_id: str, forged: set[tuple[str, str]]) -> str:
+    """Why an earlier row (of a task and annotator the new rows lack) is not in them."""
+    if row.run_id != run_id:
+        return "another_run"  # not carried on
+    return "saved_by_another" if (row.task_uid, row.annotator) in forged else "gone"
 
 
 def _kept_rows(previous: list[Annotation], path: Path, got: Gathered, tasks: dict[str, list[Task]]) -> list[Annotation]:

@@ -228,12 +228,15 @@ def import_(run_dir: Path, files: tuple[Path, ...], url: str | None, api_key: st
     )
     if "kept_as" in changes:
         click.echo(f"the earlier file is kept as {run_dir / changes['kept_as']}")
-    if changes["removed"]:
-        click.echo(
-            f"warning: {changes['removed']} rows of the earlier file are not on the server(s) any more; "
-            "check that labelstudio.json points to the campaign's projects",
-            err=True,
-        )
+    read = "in the given files" if files else "on the server(s) any more"
+    removed = {
+        "gone": f"are not {read}; check that labelstudio.json points to the campaign's projects",
+        "saved_by_another": f"were saved in another annotator's name and are set aside in {run_dir / ANNOTATIONS_REJECTS}",
+        "another_run": f"belong to another run than {summary['run_id']} and were not carried on",
+        "repeated": "were repeated in it and are written once",
+    }
+    for reason, count in changes.get("why_removed", {}).items():
+        click.echo(f"warning: {count} rows of the earlier file {removed[reason]}", err=True)
     for name, score in summary["attention"].items():
         if score["flagged"]:
             click.echo(f"note: {name} saw the planted pattern in {score['passed']} of {score['checks']} attention checks")
