@@ -168,7 +168,7 @@ def _forged(annotation: dict[str, Any], task: Task, private: Private, where: str
         return None
     user, saver = _user(annotation, where), annotation["updated_by"]
     saver = saver.get("id") if isinstance(saver, dict) else saver
-    if saver == user:
+    if _whole_number(saver) and saver == user:
         return None
     claimed = private.pseudonym(str(user))
     if _whole_number(saver):
