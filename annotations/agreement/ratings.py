@@ -16,16 +16,13 @@ from scipy.sparse.csgraph import connected_components
 
 from illusion.annotations.agreement.reliability import Level
 from illusion.annotations.campaign import tasks
+from illusion.annotations.campaign.row_checks import CONFIDENCE, PATTERN, SAME_CONCEPT, TAXONOMY, validate_row
 from illusion.annotations.campaign.rows import latest_per_annotator
 from illusion.errors import IllusionError
 from illusion.run.folder import ANNOTATIONS, RunFolder
 from illusion.run.schema import Annotation, Stats
 
 CONTROL = "control"
-PATTERN = ("yes", "no")
-TAXONOMY = ("single", "several", "none", "artifact")
-CONFIDENCE = (1, 2, 3, 4, 5)
-SAME_CONCEPT = ("different", "related", "same")  # ordered: the ordinal level uses this order
 
 
 @dataclass(frozen=True)
@@ -45,9 +42,6 @@ FIELDS = (
     FieldSpec("fits", "set", "nominal", ("no", "yes")),  # one unit per sentence: does it fit the pattern?
     FieldSpec("same_concept", "pair", "ordinal", SAME_CONCEPT),
 )
-
-_REQUIRED = ("task_uid", "task_type", "set_id", "condition", "annotator")
-_CHOICES = {"task_type": ("set", "pair"), "pattern": PATTERN, "taxonomy": TAXONOMY, "same_concept": SAME_CONCEPT}
 
 
 @dataclass
@@ -121,7 +115,8 @@ def load_labelled_run(run_dir: str | Path, rows: list[Annotation] | None = None,
         raise IllusionError(f"{source}: no annotations; label some sets in Label Studio, then run `illusion import`")
     sets, pairs, groups = _expected(campaign)
     for number, row in enumerate(rows, 1):
-        validate_row(row, f"{source}, line {number}", sets.get(row.set_id))
+        task = sets.get(row.set_id)
+        validate_row(row, f"{source}, line {number}", task.size if task else None)
         if row.run_id != campaign.run_id:
             raise IllusionError(
                 f"{source}, line {number}: run_id {row.run_id!r} is not this run's {campaign.run_id!r}; "
@@ -181,29 +176,6 @@ def _expected(campaign: tasks.CampaignRun) -> tuple[dict[str, RatedItem], dict[s
         pair_tasks[set_id] = RatedItem(set_id, "pair", a.condition, group_of[a.set_id], (a.dataset, b.dataset))
     groups = {group_of[task.set_id]: task.condition for task in sets.values()}
     return sets, pair_tasks, groups
-
-
-def validate_row(row: Annotation, where: str, task: RatedItem | None = None) -> None:
-    """Raise a one-line error naming the row and field when ``row`` (typed by the schema) holds what no form allows."""
-    fix = "re-run `illusion import`"
-    for name in _REQUIRED:
-        if not getattr(row, name):
-            raise IllusionError(f"{where}: field {name!r} must be a non-empty string, got ''; {fix}")
-    for name, allowed in _CHOICES.items():
-        if (value := getattr(row, name)) is not None and value not in allowed:
-            raise IllusionError(f"{where}: field {name!r} is {value!r}, expected one of {', '.join(allowed)}; {fix}")
-    if row.task_type == "pair" and len(row.datasets) != 2:
-        raise IllusionError(f"{where}: a pair task needs exactly 2 'datasets', got {row.datasets!r}; {fix}")
-    if row.task_type == "set" and not (row.dataset or len(row.datasets) == 1):
-        raise IllusionError(f"{where}: a set task needs its 'dataset'; {fix}")
-    if row.confidence is not None and row.confidence not in CONFIDENCE:
-        raise IllusionError(f"{where}: field 'confidence' is {row.confidence!r}, expected an integer 1 to 5 or null; {fix}")
-    size = task.size if task and task.size else None
-    if row.fits is not None and not all(1 <= n <= (size or n) for n in row.fits):
-        limit = f" 1 to {size}" if size else " from 1"
-        raise IllusionError(f"{where}: field 'fits' must list sentence numbers{limit}, got {row.fits!r}; {fix}")
-    if row.lead_time is not None and row.lead_time < 0:
-        raise IllusionError(f"{where}: field 'lead_time' must be seconds (a number >= 0) or null, got {row.lead_time!r}; {fix}")
 
 
 def field_codes(tasks: Sequence[RatedItem], spec: FieldSpec, annotators: Sequence[str], k: int) -> np.ndarray:

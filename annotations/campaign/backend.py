@@ -4,7 +4,8 @@ Label Studio is one backend (``illusion.annotations.labelstudio.backend``). Anot
 annotator's tasks (``Task.payload``) on its own forms, and implements this protocol to hand
 their answers back in the shape of a Label Studio JSON export: a list of tasks, each with its
 ``data`` (holding the task's ``uid``) and ``annotations`` (``result`` items with ``from_name`` and
-``value``, ``completed_by``, ``was_cancelled``, ``lead_time``, ``created_at``, ``updated_at``).
+``value``, ``completed_by``, ``was_cancelled``, ``lead_time``, ``created_at``, ``updated_at``, and
+``updated_by`` where the backend records who saved an annotation: see ``rows._forged``).
 """
 
 from __future__ import annotations

@@ -31,11 +31,12 @@ def annotation_rows(
     """Rows for every submitted annotation in ``exports``, latest per (task, annotator).
 
     A task of an annotator's own server (one of ``seats``, by pseudonym) is known by its uid, and its
-    labels are that annotator's; on a shared server the Label Studio user tells who labelled it.
+    labels are that annotator's; on a shared server the Label Studio user tells who labelled it, and an
+    annotation saved by another user than the one it names is set aside (see :func:`_forged`).
     ``questions`` are the questions of each task type's form, by name.
     ``covered`` collects the (task type, annotator's server or None) of every task in ``exports``;
     ``rejects`` collects the latest annotations' answers that the form does not allow
-    (left out of the rows).
+    (left out of the rows), and the annotations set aside as saved in another's name (``counts["forged"]``).
     """
     by_uid: dict[str, tuple[Task, str | None]] = {task.uid: (task, None) for items in tasks.values() for task in items}
     for pseudonym in seats:
@@ -57,6 +58,10 @@ def annotation_rows(
                 where = f"{source}, task {task.uid}, annotation {_id_of(annotation)}"
                 if not isinstance(annotation, dict):
                     raise IllusionError(f"{where}: expected a JSON object")
+                if seat is None and (forged := _forged(annotation, task, private, where)):
+                    counts["forged"] += 1
+                    rejects.append({"source": source, **forged})
+                    continue
                 if annotation.get("was_cancelled"):
                     counts["skipped"] += 1
                     counts["skipped", seat or private.pseudonym(str(_user(annotation, where)))] += 1
@@ -76,15 +81,25 @@ REJECT_KEYS = ("annotator", "task_uid", "task_type", "annotation_id")
 def in_run_order(fits: list[int], item: dict[str, Any], task: Task) -> list[int]:
     """Sentence numbers as shown in the exported task (``item``, whatever order it was exported in) as
     numbers in the run folder's order, by the sentences' text (a text shown twice: its first showing is its
-    first sentence)."""
+    first sentence). Raise ``BadAnswer`` when the exported task's page does not tell which sentences were
+    ticked: none, or one showing other sentences than the run folder's set."""
     shown_now = shown_texts(task.data["html"])
     numbers_of: dict[str, list[int]] = {}
     for text, number in zip(shown_now, task.meta["numbers"]):
         numbers_of.setdefault(text, []).append(number)
     page = item["data"].get("html")
-    exported = shown_texts(page if isinstance(page, str) else task.data["html"])
+    if not isinstance(page, str):
+        raise BadAnswer(
+            "the exported task has no page of sentences (data.html), so the order the annotator saw them in "
+            "is unknown and the ticked numbers cannot be read; export the project from Label Studio as JSON again"
+        )
+    exported = shown_texts(page)
     if Counter(exported) != Counter(shown_now):
-        exported = shown_now  # not the run's sentences: read as shown now
+        raise BadAnswer(
+            f"the exported task's page (data.html) shows other sentences than set {task.set_id} of the run "
+            "folder, so the ticked numbers cannot be matched to its sentences; import the campaign into the "
+            "run folder it was exported from"
+        )
     showing = Counter[str]()
     numbers = []
     for text in exported:
@@ -142,6 +157,32 @@ def _user(annotation: dict[str, Any], where: str) -> int:
     return user
 
 
+def _forged(annotation: dict[str, Any], task: Task, private: Private, where: str) -> dict[str, Any] | None:
+    """The reject of a shared server's annotation that another user than the one it names saved, or None.
+
+    Anyone may post ``completed_by`` through Label Studio's API, but the server itself records who
+    saved the annotation last (``updated_by``, the requesting user; None for an annotation imported
+    into the project). An export that does not say (no ``updated_by``) is taken as it is.
+    """
+    if "updated_by" not in annotation:
+        return None
+    user, saver = _user(annotation, where), annotation["updated_by"]
+    saver = saver.get("id") if isinstance(saver, dict) else saver
+    if _whole_number(saver) and saver == user:
+        return None
+    claimed = private.pseudonym(str(user))
+    if _whole_number(saver):
+        real = f"was saved by Label Studio user {saver} ({private.pseudonym(str(saver))})"
+    else:
+        real = "has no record of who saved it (imported into the project, or its user was deleted)"
+    why = (
+        f"names user {user} ({claimed}) as its annotator (completed_by) but {real}: credited to no one; "
+        f"ask {claimed} to answer the task in Label Studio themselves"
+    )
+    named = (claimed, task.uid, task.task_type, _id_of(annotation))
+    return {**dict(zip(REJECT_KEYS, named, strict=True)), "field": "completed_by", "value": user, "why": why}
+
+
 def _row(
     run: CampaignRun,
     private: Private,
@@ -162,6 +203,12 @@ def _row(
         lead_time = None
     answers = _answers(annotation.get("result"), task, questions, where, rejected)
     fits = answers.get("fits")
+    if fits:
+        try:
+            fits = in_run_order(fits, item, task)
+        except BadAnswer as bad:
+            rejected.append({"field": "fits", "value": fits, "why": str(bad)})
+            fits = None
     identifier, created, updated = (annotation.get(name) for name in ("id", "created_at", "updated_at"))
     row = Annotation(
         task_uid=task.uid,
@@ -175,7 +222,7 @@ def _row(
         annotator=seat or private.pseudonym(str(user)),
         annotation_id=identifier if isinstance(identifier, int) and not isinstance(identifier, bool) else None,
         pattern=answers.get("pattern"),
-        fits=in_run_order(fits, item, task) if fits else fits,
+        fits=fits,
         description=answers.get("description"),
         taxonomy=answers.get("taxonomy"),
         confidence=answers.get("confidence"),

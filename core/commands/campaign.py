@@ -37,8 +37,9 @@ def _checks(score: dict | None) -> str:
 def status(run_dir: Path, url: str | None, api_key: str | None, as_json: bool) -> None:
     """Per annotator: tasks assigned, done, skipped, pace and time left; agreement so far.
 
-    Answers the labelling config does not allow are listed as set aside (`illusion import` keeps
-    them out of annotations.jsonl, in annotations.rejects.jsonl).
+    Answers the labelling config does not allow, and annotations a shared server says another user
+    saved, are listed as set aside (`illusion import` keeps them out of annotations.jsonl, in
+    annotations.rejects.jsonl).
     """
     from rich.console import Console
     from rich.table import Table

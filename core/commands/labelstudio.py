@@ -201,12 +201,15 @@ def export(
 )
 @url_option
 @key_option
-@click.option("--strict", is_flag=True, help="Exit with status 1 when any answer was set aside as invalid.")
+@click.option(
+    "--strict", is_flag=True, help="Exit with status 1 when any answer was set aside (invalid, or saved in another's name)."
+)
 def import_(run_dir: Path, files: tuple[Path, ...], url: str | None, api_key: str | None, strict: bool) -> None:
     """Write RUN_DIR/annotations.jsonl from the campaign's labels.
 
     An answer the labelling config does not allow (a choice it lacks, a rating out of range) is set
-    aside in RUN_DIR/annotations.rejects.jsonl and the rest is kept. When rows would be removed or
+    aside in RUN_DIR/annotations.rejects.jsonl and the rest is kept; so is, whole, an annotation of a
+    shared server saved by another user than the one it names. When rows would be removed or
     changed, the earlier annotations.jsonl is kept as annotations.N.jsonl.
     """
     from illusion.annotations.campaign.importer import import_campaign
@@ -225,12 +228,15 @@ def import_(run_dir: Path, files: tuple[Path, ...], url: str | None, api_key: st
     )
     if "kept_as" in changes:
         click.echo(f"the earlier file is kept as {run_dir / changes['kept_as']}")
-    if changes["removed"]:
-        click.echo(
-            f"warning: {changes['removed']} rows of the earlier file are not on the server(s) any more; "
-            "check that labelstudio.json points to the campaign's projects",
-            err=True,
-        )
+    read = "in the given files" if files else "on the server(s) any more"
+    removed = {
+        "gone": f"are not {read}; check that labelstudio.json points to the campaign's projects",
+        "saved_by_another": f"were saved in another annotator's name and are set aside in {run_dir / ANNOTATIONS_REJECTS}",
+        "another_run": f"belong to another run than {summary['run_id']} and were not carried on",
+        "repeated": "were repeated in it and are written once",
+    }
+    for reason, count in changes.get("why_removed", {}).items():
+        click.echo(f"warning: {count} rows of the earlier file {removed[reason]}", err=True)
     for name, score in summary["attention"].items():
         if score["flagged"]:
             click.echo(f"note: {name} saw the planted pattern in {score['passed']} of {score['checks']} attention checks")
@@ -251,5 +257,12 @@ def import_(run_dir: Path, files: tuple[Path, ...], url: str | None, api_key: st
             "the rest of each annotation is kept",
             err=True,
         )
-        if strict:
-            sys.exit(1)
+    if summary["forged"]:
+        click.echo(
+            f"{'error' if strict else 'warning'}: {summary['forged']} annotations name another annotator than "
+            f"the Label Studio user who saved them and were set aside in {run_dir / ANNOTATIONS_REJECTS} "
+            "(field completed_by; why names both); they are credited to no one",
+            err=True,
+        )
+    if strict and (summary["rejects"] or summary["forged"]):
+        sys.exit(1)

@@ -255,6 +255,37 @@ def test_answers_the_config_does_not_allow_are_set_aside_and_the_rest_kept(
     assert strict.value.code == 1 and "error: 2 answers are not allowed" in capsys.readouterr().err
 
 
+def test_an_annotation_posted_in_another_annotators_name_is_set_aside_and_theirs_kept(
+    fresh_run, server, admin, annotators, capsys
+):
+    url, key = server
+    export_campaign(fresh_run, url, key)
+    sets = server_tasks(admin, record_of(fresh_run)["projects"]["set"]["id"])
+    first, second = annotators
+    label_set(second, sets[0].id, "no", None, "honest", 2)
+    label_set(first, sets[1].id, "yes", [1], "mine", 4)
+    # The API takes any completed_by; the server records who saved the annotation (updated_by).
+    forged = [choice("pattern", "sentences", "yes"), choice("fits", "sentences", "1", "2")]
+    first.client.annotations.create(id=sets[0].id, result=forged, completed_by=second.user_id)
+    first.client.annotations.create(id=sets[1].id, result=forged, completed_by=second.user_id)
+    main(["import", str(fresh_run), "--url", url, "--api-key", key])
+    err = capsys.readouterr().err
+    assert "2 annotations name another annotator than the Label Studio user who saved them" in err
+    names = pseudonyms_of(fresh_run)
+    me, them = names[str(first.user_id)], names[str(second.user_id)]
+    rows = {
+        (row["annotator"], row["task_uid"]): row for row in map(json.loads, (fresh_run / ANNOTATIONS).read_text().splitlines())
+    }
+    uids = [task.data["uid"] for task in sets[:2]]
+    assert rows.keys() == {(them, uids[0]), (me, uids[1])}  # the honest labels, neither forged one
+    assert (rows[them, uids[0]]["description"], rows[me, uids[1]]["description"]) == ("honest", "mine")
+    rejects = [json.loads(line) for line in (fresh_run / ANNOTATIONS_REJECTS).read_text().splitlines()]
+    assert [(r["annotator"], r["task_uid"], r["field"], r["value"]) for r in rejects] == [
+        (them, uid, "completed_by", second.user_id) for uid in uids
+    ]
+    assert all(f"({them})" in r["why"] and f"user {first.user_id} ({me})" in r["why"] for r in rejects)
+
+
 def test_a_wrong_key_is_refused_clearly(fresh_run, server):
     url, _ = server
     with pytest.raises(IllusionError, match=r"refused the API key: pass a valid --api-key or set LABEL_STUDIO_API_KEY"):

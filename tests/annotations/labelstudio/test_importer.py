@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from illusion.annotations.agreement.ratings import load_labelled_run
 from illusion.annotations.campaign.backend import Question
 from illusion.annotations.campaign.importer import gather, import_campaign
 from illusion.annotations.campaign.rows import in_run_order, latest_per_annotator
@@ -190,6 +191,14 @@ def _first_result(tasks, name):
         (lambda t: t[1]["annotations"][0].update(lead_time=-3), "lead_time", r"lead_time -3 is not a number of seconds"),
         (lambda t: t[1]["annotations"][0].update(lead_time=True), "lead_time", r"lead_time True is not a number"),
         (lambda t: _first_result(t, "confidence")["value"].update(rating=True), "confidence", r"rating True is not 1..5"),
+        # The ticks are numbers on the page the annotator saw: without it, or with other sentences on it, they say nothing.
+        (lambda t: t[1]["data"].pop("html"), "fits", r"the exported task has no page of sentences \(data.html\)"),
+        (lambda t: t[1]["data"].update(html=5), "fits", r"the exported task has no page of sentences"),
+        (
+            lambda t: t[1]["data"].update(html=t[1]["data"]["html"].replace("<b>1.</b> ", "<b>1.</b> Edited: ")),
+            "fits",
+            r"the exported task's page \(data.html\) shows other sentences than set \S+ of the run folder",
+        ),
     ],
 )
 def test_a_bad_answer_is_set_aside_and_the_rest_kept(run_dir, tmp_path, edit, field, why):
@@ -242,13 +251,6 @@ def test_a_sentence_number_chosen_twice_is_one_sentence(run_dir, tmp_path):
     clean = rows_of(run_dir)
     summary = import_campaign(run_dir, LabelStudioBackend(), files=(_export_with(tmp_path, twice),))
     assert rows_of(run_dir) == clean and summary["changes"]["changed"] == summary["rejects"] == 0
-
-
-def test_an_exported_page_that_is_not_text_is_read_as_a_missing_one(run_dir, tmp_path):
-    import_campaign(run_dir, LabelStudioBackend(), files=(_export_with(tmp_path, lambda t: t[1]["data"].pop("html")),))
-    missing = rows_of(run_dir)
-    import_campaign(run_dir, LabelStudioBackend(), files=(_export_with(tmp_path, lambda t: t[1]["data"].update(html=5)),))
-    assert rows_of(run_dir) == missing
 
 
 @pytest.mark.parametrize(
@@ -365,6 +367,76 @@ def test_rows_of_another_run_are_not_carried_on_by_a_merging_import(run_dir):
     assert [json.loads(line) for line in kept] == copied
 
 
+@pytest.mark.parametrize(
+    "task_type, edit, message",
+    [
+        ("pair", {"same_concept": "maybe"}, r"field 'same_concept' is 'maybe', expected one of different, related, same"),
+        ("set", {"fits": [1, 99]}, r"field 'fits' must list sentence numbers 1 to 3, got \[1, 99\]"),
+        ("set", {"annotator": ""}, r"field 'annotator' must be a non-empty string"),
+    ],
+)
+def test_a_row_agree_refuses_is_not_carried_on_by_a_merging_import(run_dir, task_type, edit, message):
+    import_campaign(run_dir, LabelStudioBackend(), files=EXPORTS)
+    rows = rows_of(run_dir)
+    line = next(n for n, row in enumerate(rows, 1) if row["task_type"] == task_type)
+    rows[line - 1] |= edit  # typed as the model wants, but no form gives it
+    (run_dir / ANNOTATIONS).write_text("".join(json.dumps(row) + "\n" for row in rows))
+    before = sorted(path.name for path in run_dir.iterdir()), (run_dir / ANNOTATIONS).read_bytes()
+    where = re.escape(f"{run_dir / ANNOTATIONS}, line {line}: ")
+    with pytest.raises(IllusionError, match=where + message + ".*fix that line"):
+        import_campaign(run_dir, LabelStudioBackend(), files=EXPORTS[1:] if task_type == "set" else EXPORTS[:1])
+    assert (sorted(path.name for path in run_dir.iterdir()), (run_dir / ANNOTATIONS).read_bytes()) == before
+    with pytest.raises(IllusionError, match=where + message):  # agree refuses it with the same words
+        load_labelled_run(run_dir)
+
+
+def _forged_by_user_4(tasks):  # annotator 3's answer to the second task, saved by user 4
+    tasks[1]["annotations"][0]["updated_by"] = 4
+
+
+@pytest.mark.parametrize(
+    "reason, message",
+    [
+        ("gone", "are not in the given files; check that labelstudio.json points to the campaign's projects"),
+        ("saved_by_another", "were saved in another annotator's name and are set aside in"),
+        ("another_run", "belong to another run than {run_id} and were not carried on"),
+        ("repeated", "were repeated in it and are written once"),
+    ],
+)
+def test_each_row_removed_is_warned_of_with_its_own_reason(run_dir, tmp_path, capsys, reason, message):
+    import_campaign(run_dir, LabelStudioBackend(), files=EXPORTS)
+    rows = rows_of(run_dir)
+    pair = next(row for row in rows if row["task_type"] == "pair")
+    files = list(EXPORTS)
+    if reason == "gone":  # an answer deleted on the server since
+        rows.append(dict(pair, annotator="annotator-deleted"))
+    elif reason == "saved_by_another":
+        files[0] = _export_with(tmp_path, _forged_by_user_4)
+    elif reason == "another_run":
+        pair["run_id"], files = "another-run", files[:1]  # the pair rows would be kept from the file
+    else:
+        rows.append(pair)
+    (run_dir / ANNOTATIONS).write_text("".join(json.dumps(row) + "\n" for row in rows))
+    main(["import", str(run_dir), *(f"--from-file={file}" for file in files)])
+    err = capsys.readouterr().err
+    summary = json.loads((run_dir / SUMMARY).read_text())
+    assert summary["changes"]["removed"] == 1 and summary["changes"]["why_removed"] == {reason: 1}
+    assert f"warning: 1 rows of the earlier file {message.format(run_id=summary['run_id'])}" in err
+    assert "any more" not in err and err.count("rows of the earlier file") == 1
+
+
+def test_an_answer_saved_by_another_user_than_it_names_is_set_aside_whole(run_dir, tmp_path):
+    import_campaign(run_dir, LabelStudioBackend(), files=EXPORTS[:1])
+    honest = rows_of(run_dir)
+    summary = import_campaign(run_dir, LabelStudioBackend(), files=(_export_with(tmp_path, _forged_by_user_4),))
+    names = pseudonyms_of(run_dir)
+    (reject,) = [json.loads(line) for line in (run_dir / REJECTS).read_text().splitlines()]
+    forged = next(row for row in honest if row["annotator"] == names["3"] and row["task_uid"] == reject["task_uid"])
+    assert rows_of(run_dir) == [row for row in honest if row is not forged] and summary["forged"] == 1
+    assert (reject["annotator"], reject["field"], reject["value"], summary["rejects"]) == (names["3"], "completed_by", 3, 0)
+    assert f"user 3 ({names['3']})" in reject["why"] and f"user 4 ({names['4']})" in reject["why"]
+
+
 class Handed:
     """A backend other than Label Studio, as the campaign layer sees it: its own questions, and
     answers handed back in the shape of a Label Studio JSON export."""
@@ -418,6 +490,7 @@ def test_a_row_repeated_by_hand_is_imported_once_and_the_file_with_it_kept(run_d
         "removed": 1,
         "changed": 0,
         "kept_as": "annotations.1.jsonl",
+        "why_removed": {"repeated": 1},
     }
     assert (run_dir / "annotations.1.jsonl").read_text().count(json.dumps(repeated)) == 2
 
