@@ -1,6 +1,7 @@
-"""Extraction throughput: illusion's transformer layer against sentence-transformers and a plain loop.
+"""Extraction throughput: illusion's transformer layer against sentence-transformers, ONNX Runtime and a plain loop.
 
-Same model, same sentences, same batch size, same pooling, one process, rounds taken in turn. Run:
+Same model, same sentences, same batch size, same pooling, one process, rounds taken in turn. ONNX Runtime
+(float32, CPU) runs when ``onnx`` and ``onnxruntime`` are installed. Run:
     python benchmarks/extraction.py [--device cpu|cuda] [--n 2000] [--rounds 3] [--pooling cls mean]
 Prints a table and writes benchmarks/results/extraction-DEVICE.json (or --out). Each precision
 other than float32 is scored by the top-10 slots it keeps against the same program's float32;
@@ -10,8 +11,10 @@ other than float32 is scored by the top-10 slots it keeps against the same progr
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import statistics
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
@@ -48,6 +51,46 @@ def sentence_transformers_encoder(model: str, device: str, dtype: str, batch: in
     def encode(texts: Sequence[str]) -> np.ndarray:
         with _matmul_precision("bf16") if mixed else nullcontext():
             return encoder.encode(list(texts), batch_size=batch, convert_to_numpy=True, show_progress_bar=False)
+
+    return encode
+
+
+def onnx_runtime_encoder(model: str, device: str, dtype: str, batch: int, length: int, pooling: str):
+    """ONNX Runtime running the model exported to ONNX (float32 on the CPU, all its graph optimisations, as many
+    threads as torch), fed illusion's own tokenised, length-sorted batches, so that only the running of the
+    network differs; pooled in NumPy."""
+    import onnxruntime
+    import torch
+    from transformers import AutoModel
+
+    feed = TransformerLayer(model, -1, pooling, device, dtype, batch, length, download=False)  # its batches only
+    network = AutoModel.from_pretrained(model).eval()
+    names = list(next(feed._batches(["an example sentence"]))[2])
+
+    class Hidden(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.network = network
+
+        def forward(self, *inputs):
+            return self.network(**dict(zip(names, inputs))).last_hidden_state
+
+    path = Path(tempfile.mkdtemp()) / "model.onnx"
+    example = tuple(torch.ones(2, 8, dtype=torch.int64) for _ in names)
+    axes = {name: {0: "batch", 1: "tokens"} for name in [*names, "hidden"]}
+    torch.onnx.export(Hidden(), example, path, input_names=names, output_names=["hidden"], dynamic_axes=axes, dynamo=False)
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads, options.inter_op_num_threads = torch.get_num_threads(), 1
+    session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+    def encode(texts: Sequence[str]) -> np.ndarray:
+        out = np.empty((len(texts), feed.dim), dtype=np.float32)
+        for rows, _, inputs in feed._batches(texts):
+            arrays = {name: value.numpy() for name, value in inputs.items()}
+            hidden = session.run(None, arrays)[0]
+            mask = arrays["attention_mask"][..., None].astype(np.float32)
+            out[rows] = (hidden * mask).sum(1) / mask.sum(1) if pooling == "mean" else hidden[:, 0]
+        return out
 
     return encode
 
@@ -93,9 +136,10 @@ def top_slots_kept(vectors: np.ndarray, reference: np.ndarray, directions: int =
 
 
 def contestants(device: str, poolings: Sequence[str]) -> list[tuple[str, Callable, str, str]]:
-    """(name, factory, dtype, pooling): illusion and sentence-transformers in each pooling and precision, and the
-    fixed-padding loop (mean pooling). On CUDA: float32 and float16; on a CPU: float32, and where it has native
-    bfloat16 also ``mixed`` (bfloat16 matrix products) and bfloat16."""
+    """(name, factory, dtype, pooling): illusion and sentence-transformers in each pooling and precision, ONNX
+    Runtime in each pooling (float32 on a CPU, where installed) and the fixed-padding loop (mean pooling). On CUDA:
+    float32 and float16; on a CPU: float32, and where it has native bfloat16 also ``mixed`` (bfloat16 matrix
+    products) and bfloat16."""
     dtypes = ("float32", "float16") if device == "cuda" else ("float32", "mixed", "bfloat16") if native_bf16() else ("float32",)
     found = [
         (f"{program} {pooling} {dtype}", factory, dtype, pooling)
@@ -103,33 +147,42 @@ def contestants(device: str, poolings: Sequence[str]) -> list[tuple[str, Callabl
         for dtype in dtypes
         for program, factory in (("illusion", illusion_encoder), ("sentence-transformers", sentence_transformers_encoder))
     ]
+    runtime = [(f"onnxruntime {pooling} float32", onnx_runtime_encoder, "float32", pooling) for pooling in poolings]
+    if device == "cuda" or not all(map(importlib.util.find_spec, ("onnx", "onnxruntime"))):
+        print("ONNX Runtime left out: it runs on a CPU, with onnx and onnxruntime installed")
+        runtime = []
     loop = [("transformers, fixed padding, mean float32", fixed_padding_encoder, "float32", "mean")] if "mean" in poolings else []
-    return [*found, *loop]
+    return [*found, *runtime, *loop]
 
 
 def fastest_ratios(rows: list[dict]) -> dict[str, dict]:
     """Fill each row's speed against the other program's in the same pooling and precision (``illusion_ratio``) and
     against illusion's fastest configuration that keeps the answers (``fastest_illusion_ratio``); return, per
-    pooling, that fastest illusion against sentence-transformers' fastest that keeps them and its fastest of all."""
+    pooling, that fastest illusion against the fastest peer that keeps them (any program, and sentence-transformers
+    alone) and against the fastest peer of all."""
     headline = {}
     for pooling in dict.fromkeys(row["pooling"] for row in rows):
         mine = [row for row in rows if row["pooling"] == pooling]
         keeps = [row for row in mine if row.get("top10_kept_vs_float32", 1) >= KEEPS]
         ours = max((row for row in keeps if row["contestant"].startswith("illusion")), key=lambda row: row["sentences_per_s"])
-        peers = [row for row in mine if row["contestant"].startswith("sentence-transformers")]
         for row in mine:
             other = next((r for r in mine if r["dtype"] == row["dtype"] and r["contestant"].startswith("illusion")), row)
             row["illusion_ratio"] = round(other["sentences_per_s"] / row["sentences_per_s"], 2)
             row["fastest_illusion_ratio"] = round(ours["sentences_per_s"] / row["sentences_per_s"], 2)
-        keeping_peer = max((row for row in peers if row in keeps), key=lambda row: row["sentences_per_s"])
-        fastest_peer = max(peers, key=lambda row: row["sentences_per_s"])
-        headline[pooling] = {
-            "illusion": ours["contestant"],
-            "peer_keeping_the_answers": keeping_peer["contestant"],
-            "ratio": keeping_peer["fastest_illusion_ratio"],
-            "peer_fastest": fastest_peer["contestant"],
-            "ratio_to_peer_fastest": fastest_peer["fastest_illusion_ratio"],
-        }
+        line = {"illusion": ours["contestant"]}
+        for name, program in (("peer", ""), ("sentence_transformers", "sentence-transformers")):
+            peers = [
+                row for row in mine if row["contestant"].startswith(program) and not row["contestant"].startswith("illusion")
+            ]
+            keeping = max((row for row in peers if row in keeps), key=lambda row: row["sentences_per_s"])
+            fastest = max(peers, key=lambda row: row["sentences_per_s"])
+            line |= {
+                f"{name}_keeping_the_answers": keeping["contestant"],
+                f"ratio_to_{name}_keeping_the_answers": keeping["fastest_illusion_ratio"],
+                f"{name}_fastest": fastest["contestant"],
+                f"ratio_to_{name}_fastest": fastest["fastest_illusion_ratio"],
+            }
+        headline[pooling] = line
     return headline
 
 
@@ -241,10 +294,12 @@ def main() -> None:
         )
     )
     for pooling, line in headline.items():
-        print(
-            f"{pooling}: {line['illusion']} is {line['ratio']}x {line['peer_keeping_the_answers']}, the peer's fastest that "
-            f"keeps {KEEPS:.0%} of float32's top-10 slots, and {line['ratio_to_peer_fastest']}x its fastest, {line['peer_fastest']}"
-        )
+        for name in ("peer", "sentence_transformers"):
+            print(
+                f"{pooling}: {line['illusion']} is {line[f'ratio_to_{name}_keeping_the_answers']}x "
+                f"{line[f'{name}_keeping_the_answers']}, the fastest {name.replace('_', '-')} that keeps {KEEPS:.0%} of "
+                f"float32's top-10 slots, and {line[f'ratio_to_{name}_fastest']}x the fastest of all, {line[f'{name}_fastest']}"
+            )
     print(
         f"{len(texts)} sentences, {args.rounds} rounds (median), batch {args.batch_size}; matmul peak "
         + ", ".join(f"{k} {v:.0f} GFLOP/s" for k, v in peaks.items())
