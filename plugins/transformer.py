@@ -7,7 +7,10 @@ Hub names load from the local Hugging Face cache; set ``download = true`` to all
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
+import re
+import sys
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
@@ -58,13 +61,8 @@ class TransformerLayer(AllLayers):
             raise PluginError("model layer 'transformer': batch_size must be >= 1 and max_length >= 2")
         folder = model_dir(model, download)
         self.device = _pick_device(device)
-        if dtype == MIXED and self.device != "cpu":
-            raise PluginError(f"model layer 'transformer': dtype 'mixed' is for CPUs, not {self.device!r}; use dtype = 'float16'")
-        if dtype == MIXED and not hasattr(getattr(torch.backends.mkldnn, "matmul", None), "fp32_precision"):
-            raise PluginError(
-                f"model layer 'transformer': dtype 'mixed' needs torch 2.9 or later (this is {torch.__version__}); "
-                "use dtype = 'float32' or upgrade torch"
-            )
+        if dtype == MIXED:
+            _check_mixed(self.device)
         self.mixed = dtype == MIXED
         torch_dtype = {"auto": torch.float16 if self.device == "cuda" else torch.float32, MIXED: torch.float32}.get(
             dtype
@@ -419,8 +417,11 @@ def identify(
 ) -> dict[str, Any] | None:
     """The ``identity`` a ``TransformerLayer`` of these options will have, from the model's ``config.json``, without
     importing torch; None when that cannot be told so (no such model here, ``download`` allowed, an unusual config,
-    or a GPU that ``device = 'auto'`` with ``dtype = 'auto'`` may pick, in float16)."""
-    if download or (dtype == "auto" and (device == "cuda" or (device == "auto" and _gpu_may_be_present()))):
+    or a GPU that ``device = 'auto'`` may pick, where ``dtype = 'auto'`` is float16 and ``mixed`` is refused). It refuses
+    ``mixed`` where creating the layer would (``_check_mixed``), so that vectors cached elsewhere are not served here."""
+    if dtype == MIXED:
+        _check_mixed(device)
+    if download or (dtype in ("auto", MIXED) and _may_pick_gpu(device, mps=dtype == MIXED)):
         return None
     try:
         folder = model_dir(model, False)
@@ -432,6 +433,31 @@ def identify(
         return None
     precision = MIXED if dtype == MIXED else f"torch.{'float32' if dtype == 'auto' else dtype}"
     return _identity(model, folder, layer % (layers + 1), pooling, max_length, precision)
+
+
+MIXED_SINCE = (2, 9)  # torch's first release with oneDNN's bfloat16 math mode (torch.backends.mkldnn.matmul)
+
+
+def _check_mixed(device: str) -> None:
+    """Refuse dtype ``mixed`` on ``device`` (named, or picked for ``auto``) where it cannot run: on a GPU, or under a torch
+    without the bfloat16 math mode. torch's version comes from its installed metadata: ``identify`` imports no torch."""
+    if device not in ("cpu", "auto"):
+        raise PluginError(f"model layer 'transformer': dtype 'mixed' is for CPUs, not {device!r}; use dtype = 'float16'")
+    try:
+        version = importlib.metadata.version("torch")
+    except importlib.metadata.PackageNotFoundError:
+        version = "not installed"
+    release = re.match(r"(\d+)\.(\d+)", version)
+    if release is None or tuple(map(int, release.groups())) < MIXED_SINCE:
+        raise PluginError(
+            f"model layer 'transformer': dtype 'mixed' needs torch {'.'.join(map(str, MIXED_SINCE))} or later "
+            f"(this is {version}); use dtype = 'float32' or upgrade torch"
+        )
+
+
+def _may_pick_gpu(device: str, mps: bool) -> bool:
+    """Whether the layer may run on a CUDA device (``mps``: or Apple's, which any Mac may have) with these options."""
+    return device == "cuda" or (device == "auto" and (_gpu_may_be_present() or (mps and sys.platform == "darwin")))
 
 
 def _gpu_may_be_present() -> bool:

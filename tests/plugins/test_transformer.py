@@ -1,5 +1,6 @@
 """The transformer model layer on a tiny randomly initialised BERT, checked against a plain transformers forward pass."""
 
+import importlib.metadata
 import os
 import shutil
 import subprocess
@@ -157,19 +158,51 @@ def test_several_layers_read_in_one_pass_of_a_mixed_layer_are_in_its_precision(t
     np.testing.assert_allclose(found, model.encode(TEXTS), atol=1e-6)
 
 
-def test_torch_before_the_bfloat16_math_mode_encodes_float32_and_refuses_mixed_clearly(tiny_bert, monkeypatch):
-    """torch before 2.9 has no ``torch.backends.mkldnn.matmul``: the row path of float32 layers must not need it."""
+def identify(folder, **options):
+    """What the plugin's ``identify`` says of these options (it keys cached vectors without creating the layer)."""
+    return Host(autoload=False).get("model layer", "transformer").identity_of({"model": str(folder), "device": "cpu", **options})
+
+
+def torch_release(monkeypatch, release):
+    """Make the installed torch say it is ``release``."""
+    installed = importlib.metadata.version
+    monkeypatch.setattr(importlib.metadata, "version", lambda name: release if name == "torch" else installed(name))
+
+
+@pytest.mark.parametrize("make", [layer, identify])
+def test_torch_before_the_bfloat16_math_mode_encodes_float32_and_refuses_mixed_clearly(tiny_bert, monkeypatch, make):
+    """torch before 2.9 has no ``torch.backends.mkldnn.matmul``: the row path of float32 layers must not need it.
+    ``identify`` refuses as creating the layer does, or a cache filled elsewhere would serve what cannot be made here."""
     monkeypatch.delattr(type(torch.backends.mkldnn), "matmul")
+    torch_release(monkeypatch, "2.8.0+cpu")
     hidden, _ = reference(tiny_bert, -1)
     np.testing.assert_allclose(layer(tiny_bert, batch_size=2).encode(TEXTS), hidden[:, 0], atol=1e-5)
-    with pytest.raises(PluginError, match=r"dtype 'mixed' needs torch 2.9 or later \(this is .*\); use dtype = 'float32'"):
-        layer(tiny_bert, dtype="mixed")
+    with pytest.raises(
+        PluginError, match=r"dtype 'mixed' needs torch 2.9 or later \(this is 2.8.0\+cpu\); use dtype = 'float32'"
+    ):
+        make(tiny_bert, dtype="mixed")
 
 
-def test_mixed_precision_is_for_cpus(tiny_bert, monkeypatch):
+@pytest.mark.parametrize("make", [layer, identify])
+def test_mixed_precision_is_for_cpus(tiny_bert, monkeypatch, make):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
     with pytest.raises(PluginError, match="dtype 'mixed' is for CPUs, not 'cuda'; use dtype = 'float16'"):
-        layer(tiny_bert, device="cuda", dtype="mixed")
+        make(tiny_bert, device="cuda", dtype="mixed")
+
+
+def test_identify_leaves_a_mixed_layer_on_a_machine_that_may_pick_a_gpu_to_the_layer(tiny_bert, monkeypatch):
+    """``device = 'auto'`` may pick a GPU (CUDA, or a Mac's), where creating the layer refuses ``mixed``: identify cannot
+    tell without torch, so says nothing, and the layer decides."""
+    from illusion.plugins import transformer
+
+    monkeypatch.setattr(transformer, "_gpu_may_be_present", lambda: False)
+    assert identify(tiny_bert, device="auto", dtype="mixed")["dtype"] == "mixed"
+    monkeypatch.setattr(sys, "platform", "darwin")
+    assert identify(tiny_bert, device="auto", dtype="mixed") is None
+    assert identify(tiny_bert, device="auto", dtype="auto")["dtype"] == "torch.float32"  # what a Mac's GPU runs too
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.setattr(transformer, "_gpu_may_be_present", lambda: True)
+    assert identify(tiny_bert, device="auto", dtype="mixed") is None
 
 
 def test_blocks_after_the_layer_are_dropped(tiny_bert):
