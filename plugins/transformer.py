@@ -171,30 +171,26 @@ class TransformerLayer(AllLayers):
             encoded["token_type_ids"] = [e.type_ids for e in encodings]
         return encoded
 
-    def _hidden(self, batch: Any) -> Any:
-        states, mask = self._forward(batch)
-        return states[self.layer], mask
-
     def _forward(self, batch: Any) -> Any:
-        """Every hidden state (embeddings first) of a batch, and its attention mask."""
+        """Every hidden state (embeddings first) of a batch, and its inputs on the device."""
         import torch
 
         inputs = self._on_device(batch)
         with torch.inference_mode():
             output = self.model(**inputs, output_hidden_states=True)
-        return output.hidden_states, inputs["attention_mask"]
+        return output.hidden_states, inputs
 
     def _on_device(self, batch: dict[str, Any]) -> dict[str, Any]:
         pin = self.device == "cuda"
         return {k: (v.pin_memory() if pin else v).to(self.device, non_blocking=pin) for k, v in batch.items()}
 
     def _passes(self, texts: Sequence[str], *, step: Callable[[Any], Any] | None = None, **extra: Any):
-        """``(rows, encoded, hidden, mask)`` per batch, one batch ahead: on a GPU the next batch is
+        """``(rows, encoded, *step(batch))`` per batch, one batch ahead: on a GPU the next batch is
         tokenised, padded, pinned and copied while the device still works on this one.
-        ``step`` turns a batch into ``(hidden, mask)`` (default: this layer's hidden state)."""
+        ``step`` defaults to ``_forward``: every hidden state and the inputs."""
         pending = None
         for rows, encoded, batch in self._batches(texts, **extra):
-            current = (rows, encoded, *(step or self._hidden)(batch))
+            current = (rows, encoded, *(step or self._forward)(batch))
             if pending is not None:
                 yield pending
             pending = current
@@ -235,7 +231,8 @@ class TransformerLayer(AllLayers):
 
     def _whole(self, batch: Any) -> tuple[Any, tuple[Any, Any]]:
         """``_pooled`` from a whole pass."""
-        states, mask = self._forward(batch)
+        states, inputs = self._forward(batch)
+        mask = inputs["attention_mask"]
         return self._pool(states[self.layer], mask), (states[self.start], mask)
 
     def _start_states(self, inputs: dict[str, Any]) -> Any:
@@ -258,11 +255,12 @@ class TransformerLayer(AllLayers):
         parent, name = self._blocks
         return len(list(parent.children())) == 1 and bert_shaped(getattr(parent, name)[layer - 1])
 
-    def _view(self, states: Any, mask: Any, layer: int, pooling: str) -> Any:
+    def _view(self, states: Any, inputs: dict[str, Any], layer: int, pooling: str) -> Any:
         """One view's vectors from a whole pass's hidden states, as a layer made with that layer and pooling encodes
         them: under ``cls`` and ``last``, from the pooled rows of a block they are checked (once) to reproduce."""
         import torch
 
+        mask = inputs["attention_mask"]
         if pooling not in ("cls", "last") or layer == 0 or not self._row_path_at(layer):
             return pool(states[layer], mask, pooling)
         assert self._blocks is not None  # a row path has a block list
@@ -305,12 +303,12 @@ class TransformerLayer(AllLayers):
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         tokens: list[TokenVectors] = [None] * len(texts)  # type: ignore[list-item,unused-ignore]  # every slot is filled below
         with self._precision():
-            for rows, encoded, hidden, mask in self._passes(texts, **pooling.OFFSETS):
-                out[rows] = self._pool(hidden, mask).float().cpu().numpy()
-                states = hidden.float().cpu().numpy()
+            for rows, encoded, states, inputs in self._passes(texts, **pooling.OFFSETS):
+                out[rows] = self._view(states, inputs, self.layer, self.pooling).float().cpu().numpy()  # as ``encode``
+                hidden = states[self.layer].float().cpu().numpy()
                 for position, row in enumerate(rows):
                     keep, names, spans = pooling.real_tokens(self.tokenizer, encoded, row)
-                    tokens[row] = TokenVectors(names, spans, states[position, keep])
+                    tokens[row] = TokenVectors(names, spans, hidden[position, keep])
                 if progress:
                     progress(len(rows))
         return out, tokens

@@ -227,9 +227,11 @@ def test_token_vectors_have_spans_into_the_text(tiny_bert):
     assert first.strongest(direction)[0] == "sat"
 
 
+@pytest.mark.parametrize("dtype", ["float32", "mixed"])
 @pytest.mark.parametrize("pooling", ["cls", "mean"])
-def test_one_pass_gives_the_vectors_and_tokens_of_two(tiny_bert, pooling):
-    model = layer(tiny_bert, layer=2, pooling=pooling, batch_size=3)
+def test_one_pass_gives_the_vectors_and_tokens_of_two(tiny_bert, pooling, dtype):
+    """In each precision: under mixed, cls pooling's pooled rows run in float32 here as in ``encode``."""
+    model = layer(tiny_bert, layer=2, pooling=pooling, batch_size=3, dtype=dtype)
     done = []
     vectors, tokens = model.encode_with_tokens(TEXTS, progress=done.append)
     np.testing.assert_allclose(vectors, model.encode(TEXTS), atol=1e-6)
