@@ -97,7 +97,7 @@ class TransformerLayer(AllLayers):
         self.pooling, self.batch_size, self.max_length = pooling, batch_size, max_length
         self.start, self.kept = attribution_start(pooling, self.layer), Kept()
         self._checked_row_block: Any = None  # the pooled block pooled_row reproduces, False when it does not
-        self._view_blocks: dict[int, bool] = {}  # per layer, whether pooled_row reproduces its block (encode_layers)
+        self._view_blocks: dict[tuple[int, str], bool] = {}  # per view, whether pooled_row reproduces its block
         self.dim = int(config.hidden_size)
         self.identity = _identity(model, folder, self.layer, pooling, max_length, MIXED if self.mixed else str(torch_dtype))
 
@@ -264,29 +264,35 @@ class TransformerLayer(AllLayers):
         if pooling not in ("cls", "last") or layer == 0 or not self._row_path_at(layer):
             return pool(states[layer], mask, pooling)
         assert self._blocks is not None  # a row path has a block list
-        block, index = getattr(*self._blocks)[layer - 1], pooled_index(mask, pooling)
-        if layer not in self._view_blocks:
-            expected = pool(states[layer], mask, pooling)
-            try:
-                with torch.no_grad():
-                    found = row_forward(block, states[layer - 1], mask, index).output
-            except Exception:  # as in _row_block
-                found = None
-            products = torch.bfloat16 if self.mixed else expected.dtype  # as the whole pass computed it
-            self._view_blocks[layer] = found is not None and self._reproduces(found, expected, products)
-        if not self._view_blocks[layer]:
+        block = getattr(*self._blocks)[layer - 1]
+        if (layer, pooling) not in self._view_blocks:
+            whole = None if self.mixed else states[layer]  # mixed's was computed with bfloat16 products
+            self._view_blocks[layer, pooling] = self._reproduces(block, states[layer - 1], inputs, layer, pooling, whole)
+        if not self._view_blocks[layer, pooling]:
             return pool(states[layer], mask, pooling)
         with torch.no_grad(), self._exact():
-            return row_forward(block, states[layer - 1], mask, index).output
+            return row_forward(block, states[layer - 1], mask, pooled_index(mask, pooling)).output
 
-    @staticmethod
-    def _reproduces(found: Any, expected: Any, products: Any) -> bool:
-        """Whether the pooled rows ``found`` are the block's own ``expected`` output there, both with matrix products
-        in the dtype ``products``."""
+    def _reproduces(self, block: Any, first: Any, inputs: dict[str, Any], layer: int, pooling: str, whole: Any = None) -> bool:
+        """Whether ``pooled_row`` gives the output of ``block``, that of ``layer``, at the positions ``pooling`` reads,
+        from ``first``, the hidden states at the layer before: both with float32 products under mixed too, where
+        bfloat16's tolerance would let the row stand in for attention of other kinds (Nystromformer, YOSO, MRA).
+        ``whole``: the block's output a whole pass already computed in the layer's own precision, else it runs here."""
         import torch
 
-        tolerance = max(1e-5, 8 * torch.finfo(products).eps)  # measured: 4e-7 in float32, 7e-3 in bfloat16
-        return bool((found.float() - expected.float()).norm() <= tolerance * expected.float().norm())
+        mask = inputs["attention_mask"]
+        if not bert_shaped(block):
+            return False
+        try:
+            with torch.no_grad(), self._exact():
+                output = self._block_output(first, inputs, layer) if whole is None else whole
+                expected = pool(output, mask, pooling).float()
+                found = row_forward(block, first, mask, pooled_index(mask, pooling)).output.float()
+        # not reproduced either: parts of other shapes (ConvBERT's heads, I-BERT's linears), inputs padded inside (Longformer)
+        except Exception:
+            return False
+        tolerance = max(1e-5, 8 * torch.finfo(first.dtype).eps)  # measured: 4e-7 in float32, 7e-3 in bfloat16
+        return bool((found - expected).norm() <= tolerance * expected.norm())
 
     def _precision(self) -> Any:
         """Where ``mixed`` runs its float32 matrix products in bfloat16 (a process-wide torch setting, put back after)."""
@@ -318,21 +324,10 @@ class TransformerLayer(AllLayers):
 
     def _row_block(self, first: Any, inputs: dict[str, Any]) -> Any:
         """The pooled layer's block when it is BERT-shaped and ``pooled_row`` reproduces its output at the pooled
-        positions (checked once, on the first batch attributed); else None."""
-        import torch
-
+        positions (checked once, on the first batch encoded or attributed: ``_reproduces``); else None."""
         if self._checked_row_block is None:
-            block, mask = self._blocks and getattr(*self._blocks)[self.layer - 1], inputs["attention_mask"]
-            same = False
-            if block is not None and bert_shaped(block):
-                try:  # in float32 products under mixed too: bfloat16's tolerance would pass other attentions (Nystromformer)
-                    with torch.no_grad(), self._exact():
-                        expected = self._pool(self._through_block(first, inputs)[1], mask).float()
-                        found = row_forward(block, first, mask, pooled_index(mask, self.pooling)).output.float()
-                # not reproduced either: parts of other shapes (ConvBERT's heads, I-BERT's linears), inputs padded inside (Longformer)
-                except Exception:
-                    found = None
-                same = found is not None and self._reproduces(found, expected, first.dtype)
+            block = self._blocks and getattr(*self._blocks)[self.layer - 1]
+            same = block is not None and self._reproduces(block, first, inputs, self.layer, self.pooling)
             self._checked_row_block = block if same else False
         return self._checked_row_block or None
 
@@ -349,14 +344,19 @@ class TransformerLayer(AllLayers):
             rest = {key: value for key, value in inputs.items() if key != "input_ids"}
             states = self.model(**rest, inputs_embeds=embeddings, output_hidden_states=True).hidden_states
             return states[self.start], states[self.layer]
+        return first, self._block_output(first, inputs, self.layer)
+
+    def _block_output(self, first: Any, inputs: dict[str, Any], layer: int) -> Any:
+        """The hidden states at ``layer`` made by its block alone from ``first``, those at the layer before, with the
+        masks and positions the model makes for ``inputs``."""
 
         def swap(module: Any, args: tuple, kwargs: dict[str, Any]) -> tuple[tuple, dict[str, Any]]:
             return ((first, *args[1:]), kwargs) if args else (args, {**kwargs, "hidden_states": first})
 
-        with self._only_blocks(slice(self.layer - 1, None)) as blocks:
+        with self._only_blocks(slice(layer - 1, layer + 1)) as blocks:  # the next, if kept, before a final norm
             handle = blocks[0].register_forward_pre_hook(swap, with_kwargs=True)
             try:
-                return first, self.model(**inputs, output_hidden_states=True, use_cache=False).hidden_states[1]
+                return self.model(**inputs, output_hidden_states=True, use_cache=False).hidden_states[1]
             finally:
                 handle.remove()
 

@@ -110,6 +110,16 @@ def test_a_mixed_layer_checks_its_pooled_row_in_float32(bert_like):
     assert model._checked_row_block is False
 
 
+def test_a_mixed_sweep_checks_its_pooled_rows_as_strictly_as_a_run(bert_like):
+    """Its views share their identities, and so cached vectors, with the runs of those options: bit for bit."""
+    views = [(1, "cls"), (2, "cls"), (2, "last")]
+    sweep = layer(bert_like["nystromformer"], dtype="mixed", batch_size=2)
+    for vectors, (at, how) in zip(sweep.encode_layers(TEXTS, views), views):
+        run = layer(bert_like["nystromformer"], layer=at, pooling=how, dtype="mixed", batch_size=2)
+        np.testing.assert_array_equal(vectors, run.encode(TEXTS))
+    assert not any(sweep._view_blocks.values())
+
+
 def test_a_layer_whose_first_pass_ran_part_of_its_blocks_still_gives_every_layers_tokens(tiny_bert):
     model = layer(tiny_bert, layer=2)
     model.encode(TEXTS)  # the blocks before the pooled one, then its rows
