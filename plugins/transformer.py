@@ -104,8 +104,12 @@ class TransformerLayer(AllLayers):
     @cached_property
     def _loaded(self) -> tuple[Any, tuple[Any, str] | None, bool]:
         """The model, cut after its layer and on its device, where its block list is, and whether its last hidden
-        state is its last block's own output (nothing, such as RoBERTa-PreLayerNorm's final norm, comes after):
-        loaded on first use, so that a run whose vectors and driving tokens are all cached loads none."""
+        state is its last block's own output (nothing, such as a decoder's or RoBERTa-PreLayerNorm's final norm,
+        comes after): loaded on first use, so that a run whose vectors and driving tokens are all cached loads none.
+
+        The block after the layer stays where something comes after the block list, so that the layer's hidden
+        state is its block's output, as a whole model's ``hidden_states`` give it, and not the last one, which they
+        give after the final norm."""
         import torch
         from transformers import AutoModel
 
@@ -117,13 +121,16 @@ class TransformerLayer(AllLayers):
             model.eval().requires_grad_(False)  # never trained
         except Exception as exc:
             raise PluginError(f"cannot load model {name!r} from {folder}: {type(exc).__name__}: {exc}") from None
-        blocks = _drop_layers_after(model, self.layer, layers)
+        blocks = _block_list(model, layers)
+        _keep_blocks(model, blocks, self.layer + 1)  # for now: whether a final norm comes after them is not yet known
         model.to(self.device)
         # The first call installs the hooks that collect hidden states on the blocks the model has then;
         # made whole here, so that later calls with part of the block list (_only_blocks) find them on all.
         with torch.inference_mode(), _last_block_outputs(blocks) as outputs:
             last = model(**self.tokenizer(["a"], return_tensors="pt").to(self.device), output_hidden_states=True)
         bare = bool(outputs) and torch.equal(last.last_hidden_state, outputs[-1])
+        if bare:  # nothing changes the last block's output: the block after the layer would only be thrown away
+            _keep_blocks(model, blocks, self.layer)
         return model, blocks, bare
 
     @property
@@ -524,25 +531,25 @@ def _check_classification_token(tokenizer: Any, model: str) -> None:
         )
 
 
-def _drop_layers_after(model: Any, keep: int, total: int) -> tuple[Any, str] | None:
-    """Remove the blocks after the requested layer: their work would be thrown away. Returns where the block list
-    is (its parent module and name), or None for a model without one.
-
-    One block stays even for layer 0 (the embeddings), so that hidden states are still collected.
-    When the block list has siblings (a decoder's final norm, applied to the last hidden state),
-    one more block stays, so that the requested layer's hidden state is never the one they change.
-    """
+def _block_list(model: Any, total: int) -> tuple[Any, str] | None:
+    """Where the model's list of its ``total`` blocks is (its parent module and name), or None for a model without one."""
     import torch
 
     for module in model.modules():
-        children = list(module.named_children())
-        for name, child in children:
+        for name, child in module.named_children():
             if isinstance(child, torch.nn.ModuleList) and len(child) == total:
-                kept = min(max(keep, 1) if len(children) == 1 else keep + 1, total)
-                setattr(module, name, child[:kept])
-                model.config.num_hidden_layers = kept
                 return module, name
     return None
+
+
+def _keep_blocks(model: Any, blocks: tuple[Any, str] | None, count: int) -> None:
+    """Remove the blocks after the first ``count`` (at least one, so that hidden states are still collected): their
+    work would be thrown away."""
+    if blocks is not None:
+        parent, name = blocks
+        kept = getattr(parent, name)[: max(count, 1)]
+        setattr(parent, name, kept)
+        model.config.num_hidden_layers = len(kept)
 
 
 @hookimpl
@@ -554,7 +561,13 @@ def illusion_model_layers():
         identify=identify,
         params=[
             Param("model", str, "all-MiniLM-L6-v2", "hub name, local folder, or the bundled all-MiniLM-L6-v2"),
-            Param("layer", int, -1, "hidden-state index: 0 = embeddings, -1 = last layer"),
+            Param(
+                "layer",
+                int,
+                -1,
+                "hidden-state index, as transformers' output_hidden_states gives them: 0 = embeddings, -1 = last layer "
+                "(after the model's final norm, where it has one; the layers below are their blocks' outputs)",
+            ),
             Param("pooling", str, "cls", "token vectors to sentence vector (decoders: last or mean)", choices=POOLINGS),
             Param("device", str, "auto", "where to run", choices=("auto", "cpu", "cuda", "mps")),
             Param(

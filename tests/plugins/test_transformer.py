@@ -103,6 +103,21 @@ def test_cls_and_last_pooling_of_other_families_with_bert_like_blocks_match_a_fu
         np.testing.assert_allclose(layer(bert_like[kind], pooling=pooling, batch_size=1).encode(TEXTS), expected, atol=1e-5)
 
 
+def test_a_layer_below_the_last_of_a_model_with_a_final_norm_is_its_blocks_output(bert_like):
+    """RoBERTa-PreLayerNorm normalises its last hidden state only: the layers below it are their blocks' outputs, as
+    ``output_hidden_states=True`` gives them, for a layer made with that layer and for a sweep's view of it alike."""
+    folder = bert_like["roberta-prelayernorm"]
+    tokenizer, model = AutoTokenizer.from_pretrained(folder), AutoModel.from_pretrained(folder).eval()
+    batch = tokenizer(TEXTS, padding=True, return_tensors="pt")
+    with torch.no_grad():
+        hidden = model(**batch, output_hidden_states=True).hidden_states[1].numpy()
+    mask = batch["attention_mask"].numpy()[..., None]
+    (view,) = layer(folder, pooling="mean", batch_size=2).encode_layers(TEXTS, [(1, "mean")])
+    for pooling, expected in [("cls", hidden[:, 0]), ("mean", (hidden * mask).sum(1) / mask.sum(1))]:
+        np.testing.assert_allclose(layer(folder, layer=1, pooling=pooling, batch_size=2).encode(TEXTS), expected, atol=1e-5)
+    np.testing.assert_allclose(view, expected, atol=1e-5)
+
+
 def test_a_mixed_layer_checks_its_pooled_row_in_float32(bert_like):
     """bfloat16's tolerance would let the row stand in for attention of another kind."""
     model = layer(bert_like["nystromformer"], dtype="mixed", batch_size=2)
