@@ -295,7 +295,7 @@ class TransformerLayer(AllLayers):
                 output = self._block_output(first, inputs, layer) if whole is None else whole
                 expected = pool(output, mask, pooling).float()
                 found = row_forward(block, first, mask, pooled_index(mask, pooling)).output.float()
-        # not reproduced either: parts of other shapes (ConvBERT's heads, I-BERT's linears), inputs padded inside (Longformer)
+        # not reproduced either: parts of other shapes (ConvBERT's heads, I-BERT's linears, Longformer's attention)
         except Exception:
             return False
         tolerance = max(1e-5, 8 * torch.finfo(first.dtype).eps)  # measured: 4e-7 in float32, 7e-3 in bfloat16
@@ -355,10 +355,16 @@ class TransformerLayer(AllLayers):
 
     def _block_output(self, first: Any, inputs: dict[str, Any], layer: int) -> Any:
         """The hidden states at ``layer`` made by its block alone from ``first``, those at the layer before, with the
-        masks and positions the model makes for ``inputs``."""
+        masks and positions the model makes for ``inputs``.
+
+        A model that pads its inputs inside (Longformer, to a multiple of its attention window) hands the block
+        more positions than ``first`` has: the padding's own states fill them, masked as in a whole pass."""
+        import torch
 
         def swap(module: Any, args: tuple, kwargs: dict[str, Any]) -> tuple[tuple, dict[str, Any]]:
-            return ((first, *args[1:]), kwargs) if args else (args, {**kwargs, "hidden_states": first})
+            given = args[0] if args else kwargs["hidden_states"]
+            x = torch.cat((first, given[:, first.shape[1] :].to(first.dtype)), 1) if given.shape[1] > first.shape[1] else first
+            return ((x, *args[1:]), kwargs) if args else (args, {**kwargs, "hidden_states": x})
 
         with self._only_blocks(slice(layer - 1, layer + 1)) as blocks:  # the next, if kept, before a final norm
             handle = blocks[0].register_forward_pre_hook(swap, with_kwargs=True)

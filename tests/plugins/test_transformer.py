@@ -13,6 +13,7 @@ from transformers import AutoModel, AutoTokenizer
 
 from illusion import PluginError
 from illusion.host import Host
+from tests.helpers.tiny_models import write_bert_like
 
 TEXTS = ["the cat sat on the mat.", "god said let there be light and there was light.", "what is a prime number?", "x"]
 
@@ -65,29 +66,10 @@ def bert_like(tiny_bert, tmp_path_factory):
     """Tiny random models of families whose blocks have a BERT layer's parts, with the tiny BERT's tokenizer:
     a final norm after the block list (RoBERTa-PreLayerNorm), heads of another shape (ConvBERT), quantisable
     linears (I-BERT), inputs padded inside the model (Longformer) and attention of another kind (Nystromformer)."""
-    from transformers import AutoConfig
-
-    tokenizer, root, folders = AutoTokenizer.from_pretrained(tiny_bert), tmp_path_factory.mktemp("bert-like"), {}
+    root = tmp_path_factory.mktemp("bert-like")
     extra = {"convbert": {"embedding_size": 32}, "longformer": {"attention_window": 4}}
-    for kind in ("roberta-prelayernorm", "convbert", "ibert", "longformer", "nystromformer"):
-        sizes = {"hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 2, "intermediate_size": 64}
-        config = AutoConfig.for_model(
-            kind,
-            vocab_size=len(tokenizer),
-            max_position_embeddings=128,
-            pad_token_id=tokenizer.pad_token_id,
-            **sizes,
-            **extra.get(kind, {}),
-        )
-        torch.manual_seed(0)
-        model = AutoModel.from_config(config)
-        for norm in (module for module in model.modules() if isinstance(module, torch.nn.LayerNorm)):  # norms that matter
-            torch.nn.init.normal_(norm.weight, 1, 0.5)
-            torch.nn.init.normal_(norm.bias, 0, 0.5)
-        folders[kind] = root / kind
-        model.save_pretrained(folders[kind])
-        tokenizer.save_pretrained(folders[kind])
-    return folders
+    kinds = ("roberta-prelayernorm", "convbert", "ibert", "longformer", "nystromformer")
+    return {kind: write_bert_like(root / kind, kind, tiny_bert, **extra.get(kind, {})) for kind in kinds}
 
 
 @pytest.mark.parametrize("kind", ["roberta-prelayernorm", "convbert", "ibert", "longformer"])
