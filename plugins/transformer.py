@@ -7,7 +7,10 @@ Hub names load from the local Hugging Face cache; set ``download = true`` to all
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
+import re
+import sys
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
@@ -58,13 +61,8 @@ class TransformerLayer(AllLayers):
             raise PluginError("model layer 'transformer': batch_size must be >= 1 and max_length >= 2")
         folder = model_dir(model, download)
         self.device = _pick_device(device)
-        if dtype == MIXED and self.device != "cpu":
-            raise PluginError(f"model layer 'transformer': dtype 'mixed' is for CPUs, not {self.device!r}; use dtype = 'float16'")
-        if dtype == MIXED and not hasattr(getattr(torch.backends.mkldnn, "matmul", None), "fp32_precision"):
-            raise PluginError(
-                f"model layer 'transformer': dtype 'mixed' needs torch 2.9 or later (this is {torch.__version__}); "
-                "use dtype = 'float32' or upgrade torch"
-            )
+        if dtype == MIXED:
+            _check_mixed(self.device)
         self.mixed = dtype == MIXED
         torch_dtype = {"auto": torch.float16 if self.device == "cuda" else torch.float32, MIXED: torch.float32}.get(
             dtype
@@ -99,15 +97,19 @@ class TransformerLayer(AllLayers):
         self.pooling, self.batch_size, self.max_length = pooling, batch_size, max_length
         self.start, self.kept = attribution_start(pooling, self.layer), Kept()
         self._checked_row_block: Any = None  # the pooled block pooled_row reproduces, False when it does not
-        self._view_blocks: dict[int, bool] = {}  # per layer, whether pooled_row reproduces its block (encode_layers)
+        self._view_blocks: dict[tuple[int, str], bool] = {}  # per view, whether pooled_row reproduces its block
         self.dim = int(config.hidden_size)
         self.identity = _identity(model, folder, self.layer, pooling, max_length, MIXED if self.mixed else str(torch_dtype))
 
     @cached_property
     def _loaded(self) -> tuple[Any, tuple[Any, str] | None, bool]:
         """The model, cut after its layer and on its device, where its block list is, and whether its last hidden
-        state is its last block's own output (nothing, such as RoBERTa-PreLayerNorm's final norm, comes after):
-        loaded on first use, so that a run whose vectors and driving tokens are all cached loads none."""
+        state is its last block's own output (nothing, such as a decoder's or RoBERTa-PreLayerNorm's final norm,
+        comes after): loaded on first use, so that a run whose vectors and driving tokens are all cached loads none.
+
+        The block after the layer stays where something comes after the block list, so that the layer's hidden
+        state is its block's output, as a whole model's ``hidden_states`` give it, and not the last one, which they
+        give after the final norm."""
         import torch
         from transformers import AutoModel
 
@@ -119,13 +121,16 @@ class TransformerLayer(AllLayers):
             model.eval().requires_grad_(False)  # never trained
         except Exception as exc:
             raise PluginError(f"cannot load model {name!r} from {folder}: {type(exc).__name__}: {exc}") from None
-        blocks = _drop_layers_after(model, self.layer, layers)
+        blocks = _block_list(model, layers)
+        _keep_blocks(model, blocks, self.layer + 1)  # for now: whether a final norm comes after them is not yet known
         model.to(self.device)
         # The first call installs the hooks that collect hidden states on the blocks the model has then;
         # made whole here, so that later calls with part of the block list (_only_blocks) find them on all.
         with torch.inference_mode(), _last_block_outputs(blocks) as outputs:
             last = model(**self.tokenizer(["a"], return_tensors="pt").to(self.device), output_hidden_states=True)
         bare = bool(outputs) and torch.equal(last.last_hidden_state, outputs[-1])
+        if bare:  # nothing changes the last block's output: the block after the layer would only be thrown away
+            _keep_blocks(model, blocks, self.layer)
         return model, blocks, bare
 
     @property
@@ -173,30 +178,26 @@ class TransformerLayer(AllLayers):
             encoded["token_type_ids"] = [e.type_ids for e in encodings]
         return encoded
 
-    def _hidden(self, batch: Any) -> Any:
-        states, mask = self._forward(batch)
-        return states[self.layer], mask
-
     def _forward(self, batch: Any) -> Any:
-        """Every hidden state (embeddings first) of a batch, and its attention mask."""
+        """Every hidden state (embeddings first) of a batch, and its inputs on the device."""
         import torch
 
         inputs = self._on_device(batch)
         with torch.inference_mode():
             output = self.model(**inputs, output_hidden_states=True)
-        return output.hidden_states, inputs["attention_mask"]
+        return output.hidden_states, inputs
 
     def _on_device(self, batch: dict[str, Any]) -> dict[str, Any]:
         pin = self.device == "cuda"
         return {k: (v.pin_memory() if pin else v).to(self.device, non_blocking=pin) for k, v in batch.items()}
 
     def _passes(self, texts: Sequence[str], *, step: Callable[[Any], Any] | None = None, **extra: Any):
-        """``(rows, encoded, hidden, mask)`` per batch, one batch ahead: on a GPU the next batch is
+        """``(rows, encoded, *step(batch))`` per batch, one batch ahead: on a GPU the next batch is
         tokenised, padded, pinned and copied while the device still works on this one.
-        ``step`` turns a batch into ``(hidden, mask)`` (default: this layer's hidden state)."""
+        ``step`` defaults to ``_forward``: every hidden state and the inputs."""
         pending = None
         for rows, encoded, batch in self._batches(texts, **extra):
-            current = (rows, encoded, *(step or self._hidden)(batch))
+            current = (rows, encoded, *(step or self._forward)(batch))
             if pending is not None:
                 yield pending
             pending = current
@@ -237,7 +238,8 @@ class TransformerLayer(AllLayers):
 
     def _whole(self, batch: Any) -> tuple[Any, tuple[Any, Any]]:
         """``_pooled`` from a whole pass."""
-        states, mask = self._forward(batch)
+        states, inputs = self._forward(batch)
+        mask = inputs["attention_mask"]
         return self._pool(states[self.layer], mask), (states[self.start], mask)
 
     def _start_states(self, inputs: dict[str, Any]) -> Any:
@@ -260,37 +262,44 @@ class TransformerLayer(AllLayers):
         parent, name = self._blocks
         return len(list(parent.children())) == 1 and bert_shaped(getattr(parent, name)[layer - 1])
 
-    def _view(self, states: Any, mask: Any, layer: int, pooling: str) -> Any:
+    def _view(self, states: Any, inputs: dict[str, Any], layer: int, pooling: str) -> Any:
         """One view's vectors from a whole pass's hidden states, as a layer made with that layer and pooling encodes
         them: under ``cls`` and ``last``, from the pooled rows of a block they are checked (once) to reproduce."""
         import torch
 
+        mask = inputs["attention_mask"]
         if pooling not in ("cls", "last") or layer == 0 or not self._row_path_at(layer):
             return pool(states[layer], mask, pooling)
         assert self._blocks is not None  # a row path has a block list
-        block, index = getattr(*self._blocks)[layer - 1], pooled_index(mask, pooling)
-        if layer not in self._view_blocks:
-            expected = pool(states[layer], mask, pooling)
-            try:
-                with torch.no_grad():
-                    found = row_forward(block, states[layer - 1], mask, index).output
-            except Exception:  # as in _row_block
-                found = None
-            products = torch.bfloat16 if self.mixed else expected.dtype  # as the whole pass computed it
-            self._view_blocks[layer] = found is not None and self._reproduces(found, expected, products)
-        if not self._view_blocks[layer]:
+        block = getattr(*self._blocks)[layer - 1]
+        if (layer, pooling) not in self._view_blocks:
+            whole = None if self.mixed else states[layer]  # mixed's was computed with bfloat16 products
+            self._view_blocks[layer, pooling] = self._reproduces(block, states[layer - 1], inputs, layer, pooling, whole)
+        if not self._view_blocks[layer, pooling]:
             return pool(states[layer], mask, pooling)
         with torch.no_grad(), self._exact():
-            return row_forward(block, states[layer - 1], mask, index).output
+            return row_forward(block, states[layer - 1], mask, pooled_index(mask, pooling)).output
 
-    @staticmethod
-    def _reproduces(found: Any, expected: Any, products: Any) -> bool:
-        """Whether the pooled rows ``found`` are the block's own ``expected`` output there, both with matrix products
-        in the dtype ``products``."""
+    def _reproduces(self, block: Any, first: Any, inputs: dict[str, Any], layer: int, pooling: str, whole: Any = None) -> bool:
+        """Whether ``pooled_row`` gives the output of ``block``, that of ``layer``, at the positions ``pooling`` reads,
+        from ``first``, the hidden states at the layer before: both with float32 products under mixed too, where
+        bfloat16's tolerance would let the row stand in for attention of other kinds (Nystromformer, YOSO, MRA).
+        ``whole``: the block's output a whole pass already computed in the layer's own precision, else it runs here."""
         import torch
 
-        tolerance = max(1e-5, 8 * torch.finfo(products).eps)  # measured: 4e-7 in float32, 7e-3 in bfloat16
-        return bool((found.float() - expected.float()).norm() <= tolerance * expected.float().norm())
+        mask = inputs["attention_mask"]
+        if not bert_shaped(block):
+            return False
+        try:
+            with torch.no_grad(), self._exact():
+                output = self._block_output(first, inputs, layer) if whole is None else whole
+                expected = pool(output, mask, pooling).float()
+                found = row_forward(block, first, mask, pooled_index(mask, pooling)).output.float()
+        # not reproduced either: parts of other shapes (ConvBERT's heads, I-BERT's linears, Longformer's attention)
+        except Exception:
+            return False
+        tolerance = max(1e-5, 8 * torch.finfo(first.dtype).eps)  # measured: 4e-7 in float32, 7e-3 in bfloat16
+        return bool((found - expected).norm() <= tolerance * expected.norm())
 
     def _precision(self) -> Any:
         """Where ``mixed`` runs its float32 matrix products in bfloat16 (a process-wide torch setting, put back after)."""
@@ -307,12 +316,12 @@ class TransformerLayer(AllLayers):
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         tokens: list[TokenVectors] = [None] * len(texts)  # type: ignore[list-item,unused-ignore]  # every slot is filled below
         with self._precision():
-            for rows, encoded, hidden, mask in self._passes(texts, **pooling.OFFSETS):
-                out[rows] = self._pool(hidden, mask).float().cpu().numpy()
-                states = hidden.float().cpu().numpy()
+            for rows, encoded, states, inputs in self._passes(texts, **pooling.OFFSETS):
+                out[rows] = self._view(states, inputs, self.layer, self.pooling).float().cpu().numpy()  # as ``encode``
+                hidden = states[self.layer].float().cpu().numpy()
                 for position, row in enumerate(rows):
                     keep, names, spans = pooling.real_tokens(self.tokenizer, encoded, row)
-                    tokens[row] = TokenVectors(names, spans, states[position, keep])
+                    tokens[row] = TokenVectors(names, spans, hidden[position, keep])
                 if progress:
                     progress(len(rows))
         return out, tokens
@@ -322,21 +331,10 @@ class TransformerLayer(AllLayers):
 
     def _row_block(self, first: Any, inputs: dict[str, Any]) -> Any:
         """The pooled layer's block when it is BERT-shaped and ``pooled_row`` reproduces its output at the pooled
-        positions (checked once, on the first batch attributed); else None."""
-        import torch
-
+        positions (checked once, on the first batch encoded or attributed: ``_reproduces``); else None."""
         if self._checked_row_block is None:
-            block, mask = self._blocks and getattr(*self._blocks)[self.layer - 1], inputs["attention_mask"]
-            same = False
-            if block is not None and bert_shaped(block):
-                try:  # in float32 products under mixed too: bfloat16's tolerance would pass other attentions (Nystromformer)
-                    with torch.no_grad(), self._exact():
-                        expected = self._pool(self._through_block(first, inputs)[1], mask).float()
-                        found = row_forward(block, first, mask, pooled_index(mask, self.pooling)).output.float()
-                # not reproduced either: parts of other shapes (ConvBERT's heads, I-BERT's linears), inputs padded inside (Longformer)
-                except Exception:
-                    found = None
-                same = found is not None and self._reproduces(found, expected, first.dtype)
+            block = self._blocks and getattr(*self._blocks)[self.layer - 1]
+            same = block is not None and self._reproduces(block, first, inputs, self.layer, self.pooling)
             self._checked_row_block = block if same else False
         return self._checked_row_block or None
 
@@ -353,14 +351,25 @@ class TransformerLayer(AllLayers):
             rest = {key: value for key, value in inputs.items() if key != "input_ids"}
             states = self.model(**rest, inputs_embeds=embeddings, output_hidden_states=True).hidden_states
             return states[self.start], states[self.layer]
+        return first, self._block_output(first, inputs, self.layer)
+
+    def _block_output(self, first: Any, inputs: dict[str, Any], layer: int) -> Any:
+        """The hidden states at ``layer`` made by its block alone from ``first``, those at the layer before, with the
+        masks and positions the model makes for ``inputs``.
+
+        A model that pads its inputs inside (Longformer, to a multiple of its attention window) hands the block
+        more positions than ``first`` has: the padding's own states fill them, masked as in a whole pass."""
+        import torch
 
         def swap(module: Any, args: tuple, kwargs: dict[str, Any]) -> tuple[tuple, dict[str, Any]]:
-            return ((first, *args[1:]), kwargs) if args else (args, {**kwargs, "hidden_states": first})
+            given = args[0] if args else kwargs["hidden_states"]
+            x = torch.cat((first, given[:, first.shape[1] :].to(first.dtype)), 1) if given.shape[1] > first.shape[1] else first
+            return ((x, *args[1:]), kwargs) if args else (args, {**kwargs, "hidden_states": x})
 
-        with self._only_blocks(slice(self.layer - 1, None)) as blocks:
+        with self._only_blocks(slice(layer - 1, layer + 1)) as blocks:  # the next, if kept, before a final norm
             handle = blocks[0].register_forward_pre_hook(swap, with_kwargs=True)
             try:
-                return first, self.model(**inputs, output_hidden_states=True, use_cache=False).hidden_states[1]
+                return self.model(**inputs, output_hidden_states=True, use_cache=False).hidden_states[1]
             finally:
                 handle.remove()
 
@@ -419,8 +428,11 @@ def identify(
 ) -> dict[str, Any] | None:
     """The ``identity`` a ``TransformerLayer`` of these options will have, from the model's ``config.json``, without
     importing torch; None when that cannot be told so (no such model here, ``download`` allowed, an unusual config,
-    or a GPU that ``device = 'auto'`` with ``dtype = 'auto'`` may pick, in float16)."""
-    if download or (dtype == "auto" and (device == "cuda" or (device == "auto" and _gpu_may_be_present()))):
+    or a GPU that ``device = 'auto'`` may pick, where ``dtype = 'auto'`` is float16 and ``mixed`` is refused). It refuses
+    ``mixed`` where creating the layer would (``_check_mixed``), so that vectors cached elsewhere are not served here."""
+    if dtype == MIXED:
+        _check_mixed(device)
+    if download or (dtype in ("auto", MIXED) and _may_pick_gpu(device, mps=dtype == MIXED)):
         return None
     try:
         folder = model_dir(model, False)
@@ -432,6 +444,31 @@ def identify(
         return None
     precision = MIXED if dtype == MIXED else f"torch.{'float32' if dtype == 'auto' else dtype}"
     return _identity(model, folder, layer % (layers + 1), pooling, max_length, precision)
+
+
+MIXED_SINCE = (2, 9)  # torch's first release with oneDNN's bfloat16 math mode (torch.backends.mkldnn.matmul)
+
+
+def _check_mixed(device: str) -> None:
+    """Refuse dtype ``mixed`` on ``device`` (named, or picked for ``auto``) where it cannot run: on a GPU, or under a torch
+    without the bfloat16 math mode. torch's version comes from its installed metadata: ``identify`` imports no torch."""
+    if device not in ("cpu", "auto"):
+        raise PluginError(f"model layer 'transformer': dtype 'mixed' is for CPUs, not {device!r}; use dtype = 'float16'")
+    try:
+        version = importlib.metadata.version("torch")
+    except importlib.metadata.PackageNotFoundError:
+        version = "not installed"
+    release = re.match(r"(\d+)\.(\d+)", version)
+    if release is None or tuple(map(int, release.groups())) < MIXED_SINCE:
+        raise PluginError(
+            f"model layer 'transformer': dtype 'mixed' needs torch {'.'.join(map(str, MIXED_SINCE))} or later "
+            f"(this is {version}); use dtype = 'float32' or upgrade torch"
+        )
+
+
+def _may_pick_gpu(device: str, mps: bool) -> bool:
+    """Whether the layer may run on a CUDA device (``mps``: or Apple's, which any Mac may have) with these options."""
+    return device == "cuda" or (device == "auto" and (_gpu_may_be_present() or (mps and sys.platform == "darwin")))
 
 
 def _gpu_may_be_present() -> bool:
@@ -500,25 +537,25 @@ def _check_classification_token(tokenizer: Any, model: str) -> None:
         )
 
 
-def _drop_layers_after(model: Any, keep: int, total: int) -> tuple[Any, str] | None:
-    """Remove the blocks after the requested layer: their work would be thrown away. Returns where the block list
-    is (its parent module and name), or None for a model without one.
-
-    One block stays even for layer 0 (the embeddings), so that hidden states are still collected.
-    When the block list has siblings (a decoder's final norm, applied to the last hidden state),
-    one more block stays, so that the requested layer's hidden state is never the one they change.
-    """
+def _block_list(model: Any, total: int) -> tuple[Any, str] | None:
+    """Where the model's list of its ``total`` blocks is (its parent module and name), or None for a model without one."""
     import torch
 
     for module in model.modules():
-        children = list(module.named_children())
-        for name, child in children:
+        for name, child in module.named_children():
             if isinstance(child, torch.nn.ModuleList) and len(child) == total:
-                kept = min(max(keep, 1) if len(children) == 1 else keep + 1, total)
-                setattr(module, name, child[:kept])
-                model.config.num_hidden_layers = kept
                 return module, name
     return None
+
+
+def _keep_blocks(model: Any, blocks: tuple[Any, str] | None, count: int) -> None:
+    """Remove the blocks after the first ``count`` (at least one, so that hidden states are still collected): their
+    work would be thrown away."""
+    if blocks is not None:
+        parent, name = blocks
+        kept = getattr(parent, name)[: max(count, 1)]
+        setattr(parent, name, kept)
+        model.config.num_hidden_layers = len(kept)
 
 
 @hookimpl
@@ -530,7 +567,13 @@ def illusion_model_layers():
         identify=identify,
         params=[
             Param("model", str, "all-MiniLM-L6-v2", "hub name, local folder, or the bundled all-MiniLM-L6-v2"),
-            Param("layer", int, -1, "hidden-state index: 0 = embeddings, -1 = last layer"),
+            Param(
+                "layer",
+                int,
+                -1,
+                "hidden-state index, as transformers' output_hidden_states gives them: 0 = embeddings, -1 = last layer "
+                "(after the model's final norm, where it has one; the layers below are their blocks' outputs)",
+            ),
             Param("pooling", str, "cls", "token vectors to sentence vector (decoders: last or mean)", choices=POOLINGS),
             Param("device", str, "auto", "where to run", choices=("auto", "cpu", "cuda", "mps")),
             Param(

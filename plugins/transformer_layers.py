@@ -26,9 +26,8 @@ class AllLayers:
     dim: int
     tokenizer: Any
     _passes: Callable[..., Any]
-    _forward: Callable[[Any], Any]
     _precision: Callable[[], Any]
-    _view: Callable[[Any, Any, int, str], Any]
+    _view: Callable[[Any, dict[str, Any], int, str], Any]
 
     def identity_at(self, layer: int, pooling: str) -> dict[str, Any]:
         from illusion.plugins.transformer import POOLINGS, _check_classification_token
@@ -51,9 +50,9 @@ class AllLayers:
             self.identity_at(layer, pooling)
         out = [np.empty((len(texts), self.dim), dtype=np.float32) for _ in views]
         with self._precision():  # as ``encode``: the views share their identities with layers of these options
-            for rows, _, states, mask in self._passes(texts, step=self._forward):
+            for rows, _, states, inputs in self._passes(texts):
                 for vectors, (layer, pooling) in zip(out, views):
-                    vectors[rows] = self._view(states, mask, layer, pooling).float().cpu().numpy()
+                    vectors[rows] = self._view(states, inputs, layer, pooling).float().cpu().numpy()
                 if progress:
                     progress(len(rows))
         return out

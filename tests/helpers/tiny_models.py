@@ -128,3 +128,24 @@ def _model(kind: str, vocab_size: int, layers: int, ids: dict):
         **encoder,
     )
     return LlamaModel(config)
+
+
+def write_bert_like(folder: Path, kind: str, tokenizer_folder: Path, layers: int = 2, **extra) -> Path:
+    """Save a random model of the ``transformers`` family ``kind`` (hidden size 32) with the tokenizer saved in
+    ``tokenizer_folder``; its layer norms are random too, so that a norm applied or left out shows."""
+    import torch
+    from transformers import AutoConfig, AutoModel, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(tokenizer_folder)
+    sizes = {"hidden_size": 32, "num_hidden_layers": layers, "num_attention_heads": 2, "intermediate_size": 64}
+    config = AutoConfig.for_model(
+        kind, vocab_size=len(tokenizer), max_position_embeddings=128, pad_token_id=tokenizer.pad_token_id, **sizes, **extra
+    )
+    torch.manual_seed(0)
+    model = AutoModel.from_config(config)
+    for norm in (module for module in model.modules() if isinstance(module, torch.nn.LayerNorm)):
+        torch.nn.init.normal_(norm.weight, 1, 0.5)
+        torch.nn.init.normal_(norm.bias, 0, 0.5)
+    model.save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return Path(folder)

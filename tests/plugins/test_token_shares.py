@@ -11,7 +11,7 @@ from illusion.host import Host
 from illusion.plugins.pooling import Kept, exact_shares, gradient_x_input, pool
 from illusion.run.listing import Listing, Slot
 from illusion.run.tokens import TokenCache, mark_tokens
-from tests.helpers.tiny_models import write_tiny_model
+from tests.helpers.tiny_models import write_bert_like, write_tiny_model
 
 TEXTS = ["the cat sat on the mat.", "god said let there be light and there was light.", "what is a prime number?"]
 LAYER = 2
@@ -27,9 +27,12 @@ def directions(count, dim=32, seed=0):
 
 
 @pytest.fixture(scope="module")
-def tiny_models(tmp_path_factory):
+def tiny_models(tiny_bert, tmp_path_factory):
     root = tmp_path_factory.mktemp("tiny-models")
-    return {kind: write_tiny_model(root / kind, kind) for kind in ("gpt2", "llama", "roberta")}
+    models = {kind: write_tiny_model(root / kind, kind) for kind in ("gpt2", "llama", "roberta")}
+    # pads its inputs inside to a multiple of its attention window, and attends within the window
+    models["longformer"] = write_bert_like(root / "longformer", "longformer", tiny_bert, layers=3, attention_window=4)
+    return models
 
 
 def projection_with_scaled_token(model, batch, token, factor, direction, how):
@@ -55,7 +58,9 @@ def projection_with_scaled_token(model, batch, token, factor, direction, how):
 
 
 @pytest.mark.parametrize("kept", [False, True], ids=["whole pass", "kept by encode"])
-@pytest.mark.parametrize("kind, how", [("bert", "cls"), ("bert", "last"), ("gpt2", "last"), ("llama", "last")])
+@pytest.mark.parametrize(
+    "kind, how", [("bert", "cls"), ("bert", "last"), ("gpt2", "last"), ("llama", "last"), ("longformer", "cls")]
+)
 def test_gradient_x_input_is_the_derivative_of_the_score_as_each_token_is_scaled(tiny_bert, tiny_models, kind, how, kept):
     """Gradient x input of token t is d/da score(x_t * (1 + a)) at a = 0: a central finite difference on a separate model."""
     folder = tiny_bert if kind == "bert" else tiny_models[kind]

@@ -1,5 +1,6 @@
 """The transformer model layer on a tiny randomly initialised BERT, checked against a plain transformers forward pass."""
 
+import importlib.metadata
 import os
 import shutil
 import subprocess
@@ -12,6 +13,7 @@ from transformers import AutoModel, AutoTokenizer
 
 from illusion import PluginError
 from illusion.host import Host
+from tests.helpers.tiny_models import write_bert_like
 
 TEXTS = ["the cat sat on the mat.", "god said let there be light and there was light.", "what is a prime number?", "x"]
 
@@ -64,29 +66,10 @@ def bert_like(tiny_bert, tmp_path_factory):
     """Tiny random models of families whose blocks have a BERT layer's parts, with the tiny BERT's tokenizer:
     a final norm after the block list (RoBERTa-PreLayerNorm), heads of another shape (ConvBERT), quantisable
     linears (I-BERT), inputs padded inside the model (Longformer) and attention of another kind (Nystromformer)."""
-    from transformers import AutoConfig
-
-    tokenizer, root, folders = AutoTokenizer.from_pretrained(tiny_bert), tmp_path_factory.mktemp("bert-like"), {}
+    root = tmp_path_factory.mktemp("bert-like")
     extra = {"convbert": {"embedding_size": 32}, "longformer": {"attention_window": 4}}
-    for kind in ("roberta-prelayernorm", "convbert", "ibert", "longformer", "nystromformer"):
-        sizes = {"hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 2, "intermediate_size": 64}
-        config = AutoConfig.for_model(
-            kind,
-            vocab_size=len(tokenizer),
-            max_position_embeddings=128,
-            pad_token_id=tokenizer.pad_token_id,
-            **sizes,
-            **extra.get(kind, {}),
-        )
-        torch.manual_seed(0)
-        model = AutoModel.from_config(config)
-        for norm in (module for module in model.modules() if isinstance(module, torch.nn.LayerNorm)):  # norms that matter
-            torch.nn.init.normal_(norm.weight, 1, 0.5)
-            torch.nn.init.normal_(norm.bias, 0, 0.5)
-        folders[kind] = root / kind
-        model.save_pretrained(folders[kind])
-        tokenizer.save_pretrained(folders[kind])
-    return folders
+    kinds = ("roberta-prelayernorm", "convbert", "ibert", "longformer", "nystromformer")
+    return {kind: write_bert_like(root / kind, kind, tiny_bert, **extra.get(kind, {})) for kind in kinds}
 
 
 @pytest.mark.parametrize("kind", ["roberta-prelayernorm", "convbert", "ibert", "longformer"])
@@ -102,11 +85,36 @@ def test_cls_and_last_pooling_of_other_families_with_bert_like_blocks_match_a_fu
         np.testing.assert_allclose(layer(bert_like[kind], pooling=pooling, batch_size=1).encode(TEXTS), expected, atol=1e-5)
 
 
+def test_a_layer_below_the_last_of_a_model_with_a_final_norm_is_its_blocks_output(bert_like):
+    """RoBERTa-PreLayerNorm normalises its last hidden state only: the layers below it are their blocks' outputs, as
+    ``output_hidden_states=True`` gives them, for a layer made with that layer and for a sweep's view of it alike."""
+    folder = bert_like["roberta-prelayernorm"]
+    tokenizer, model = AutoTokenizer.from_pretrained(folder), AutoModel.from_pretrained(folder).eval()
+    batch = tokenizer(TEXTS, padding=True, return_tensors="pt")
+    with torch.no_grad():
+        hidden = model(**batch, output_hidden_states=True).hidden_states[1].numpy()
+    mask = batch["attention_mask"].numpy()[..., None]
+    (view,) = layer(folder, pooling="mean", batch_size=2).encode_layers(TEXTS, [(1, "mean")])
+    for pooling, expected in [("cls", hidden[:, 0]), ("mean", (hidden * mask).sum(1) / mask.sum(1))]:
+        np.testing.assert_allclose(layer(folder, layer=1, pooling=pooling, batch_size=2).encode(TEXTS), expected, atol=1e-5)
+    np.testing.assert_allclose(view, expected, atol=1e-5)
+
+
 def test_a_mixed_layer_checks_its_pooled_row_in_float32(bert_like):
     """bfloat16's tolerance would let the row stand in for attention of another kind."""
     model = layer(bert_like["nystromformer"], dtype="mixed", batch_size=2)
     model.encode(TEXTS)
     assert model._checked_row_block is False
+
+
+def test_a_mixed_sweep_checks_its_pooled_rows_as_strictly_as_a_run(bert_like):
+    """Its views share their identities, and so cached vectors, with the runs of those options: bit for bit."""
+    views = [(1, "cls"), (2, "cls"), (2, "last")]
+    sweep = layer(bert_like["nystromformer"], dtype="mixed", batch_size=2)
+    for vectors, (at, how) in zip(sweep.encode_layers(TEXTS, views), views):
+        run = layer(bert_like["nystromformer"], layer=at, pooling=how, dtype="mixed", batch_size=2)
+        np.testing.assert_array_equal(vectors, run.encode(TEXTS))
+    assert not any(sweep._view_blocks.values())
 
 
 def test_a_layer_whose_first_pass_ran_part_of_its_blocks_still_gives_every_layers_tokens(tiny_bert):
@@ -157,19 +165,51 @@ def test_several_layers_read_in_one_pass_of_a_mixed_layer_are_in_its_precision(t
     np.testing.assert_allclose(found, model.encode(TEXTS), atol=1e-6)
 
 
-def test_torch_before_the_bfloat16_math_mode_encodes_float32_and_refuses_mixed_clearly(tiny_bert, monkeypatch):
-    """torch before 2.9 has no ``torch.backends.mkldnn.matmul``: the row path of float32 layers must not need it."""
+def identify(folder, **options):
+    """What the plugin's ``identify`` says of these options (it keys cached vectors without creating the layer)."""
+    return Host(autoload=False).get("model layer", "transformer").identity_of({"model": str(folder), "device": "cpu", **options})
+
+
+def torch_release(monkeypatch, release):
+    """Make the installed torch say it is ``release``."""
+    installed = importlib.metadata.version
+    monkeypatch.setattr(importlib.metadata, "version", lambda name: release if name == "torch" else installed(name))
+
+
+@pytest.mark.parametrize("make", [layer, identify])
+def test_torch_before_the_bfloat16_math_mode_encodes_float32_and_refuses_mixed_clearly(tiny_bert, monkeypatch, make):
+    """torch before 2.9 has no ``torch.backends.mkldnn.matmul``: the row path of float32 layers must not need it.
+    ``identify`` refuses as creating the layer does, or a cache filled elsewhere would serve what cannot be made here."""
     monkeypatch.delattr(type(torch.backends.mkldnn), "matmul")
+    torch_release(monkeypatch, "2.8.0+cpu")
     hidden, _ = reference(tiny_bert, -1)
     np.testing.assert_allclose(layer(tiny_bert, batch_size=2).encode(TEXTS), hidden[:, 0], atol=1e-5)
-    with pytest.raises(PluginError, match=r"dtype 'mixed' needs torch 2.9 or later \(this is .*\); use dtype = 'float32'"):
-        layer(tiny_bert, dtype="mixed")
+    with pytest.raises(
+        PluginError, match=r"dtype 'mixed' needs torch 2.9 or later \(this is 2.8.0\+cpu\); use dtype = 'float32'"
+    ):
+        make(tiny_bert, dtype="mixed")
 
 
-def test_mixed_precision_is_for_cpus(tiny_bert, monkeypatch):
+@pytest.mark.parametrize("make", [layer, identify])
+def test_mixed_precision_is_for_cpus(tiny_bert, monkeypatch, make):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
     with pytest.raises(PluginError, match="dtype 'mixed' is for CPUs, not 'cuda'; use dtype = 'float16'"):
-        layer(tiny_bert, device="cuda", dtype="mixed")
+        make(tiny_bert, device="cuda", dtype="mixed")
+
+
+def test_identify_leaves_a_mixed_layer_on_a_machine_that_may_pick_a_gpu_to_the_layer(tiny_bert, monkeypatch):
+    """``device = 'auto'`` may pick a GPU (CUDA, or a Mac's), where creating the layer refuses ``mixed``: identify cannot
+    tell without torch, so says nothing, and the layer decides."""
+    from illusion.plugins import transformer
+
+    monkeypatch.setattr(transformer, "_gpu_may_be_present", lambda: False)
+    assert identify(tiny_bert, device="auto", dtype="mixed")["dtype"] == "mixed"
+    monkeypatch.setattr(sys, "platform", "darwin")
+    assert identify(tiny_bert, device="auto", dtype="mixed") is None
+    assert identify(tiny_bert, device="auto", dtype="auto")["dtype"] == "torch.float32"  # what a Mac's GPU runs too
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.setattr(transformer, "_gpu_may_be_present", lambda: True)
+    assert identify(tiny_bert, device="auto", dtype="mixed") is None
 
 
 def test_blocks_after_the_layer_are_dropped(tiny_bert):
@@ -194,9 +234,11 @@ def test_token_vectors_have_spans_into_the_text(tiny_bert):
     assert first.strongest(direction)[0] == "sat"
 
 
+@pytest.mark.parametrize("dtype", ["float32", "mixed"])
 @pytest.mark.parametrize("pooling", ["cls", "mean"])
-def test_one_pass_gives_the_vectors_and_tokens_of_two(tiny_bert, pooling):
-    model = layer(tiny_bert, layer=2, pooling=pooling, batch_size=3)
+def test_one_pass_gives_the_vectors_and_tokens_of_two(tiny_bert, pooling, dtype):
+    """In each precision: under mixed, cls pooling's pooled rows run in float32 here as in ``encode``."""
+    model = layer(tiny_bert, layer=2, pooling=pooling, batch_size=3, dtype=dtype)
     done = []
     vectors, tokens = model.encode_with_tokens(TEXTS, progress=done.append)
     np.testing.assert_allclose(vectors, model.encode(TEXTS), atol=1e-6)
