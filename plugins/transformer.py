@@ -24,6 +24,15 @@ import numpy as np
 from illusion import ModelLayerPlugin, Param, PluginError, PluginUnavailable, TokenShares, TokenVectors, hookimpl
 from illusion.plugins import pooling
 from illusion.plugins.model_files import fingerprint, model_dir
+from illusion.plugins.openvino_pass import (
+    OPENVINO,
+    RUNTIMES,
+    check_installed,
+    check_pass,
+    compiled_pass,
+    hidden_states,
+    openvino_dtype,
+)
 from illusion.plugins.pooled_row import bert_shaped, row_forward
 from illusion.plugins.pooling import Kept, attribution_start, pool, pooled_index
 from illusion.plugins.transformer_layers import AllLayers
@@ -49,7 +58,16 @@ class TransformerLayer(AllLayers):
     """Hidden states of one layer of a ``transformers`` model, pooled into sentence vectors (or of several: ``AllLayers``)."""
 
     def __init__(
-        self, model: str, layer: int, pooling: str, device: str, dtype: str, batch_size: int, max_length: int, download: bool
+        self,
+        model: str,
+        layer: int,
+        pooling: str,
+        device: str,
+        dtype: str,
+        batch_size: int,
+        max_length: int,
+        download: bool,
+        runtime: str = "torch",
     ):
         import torch
         import transformers
@@ -60,13 +78,17 @@ class TransformerLayer(AllLayers):
         if batch_size < 1 or max_length < 2:
             raise PluginError("model layer 'transformer': batch_size must be >= 1 and max_length >= 2")
         folder = model_dir(model, download)
-        self.device = _pick_device(device)
+        # OpenVINO runs the passes in its precision from the float32 torch model, which keeps the pooled rows and attribution
+        self.openvino = openvino_dtype(dtype, device) if runtime == OPENVINO else None
+        if self.openvino:
+            check_installed()
+        self.device = "cpu" if self.openvino else _pick_device(device)
         if dtype == MIXED:
             _check_mixed(self.device)
         self.mixed = dtype == MIXED
         torch_dtype = {"auto": torch.float16 if self.device == "cuda" else torch.float32, MIXED: torch.float32}.get(
             dtype
-        ) or getattr(torch, dtype)
+        ) or getattr(torch, "float32" if self.openvino else dtype)
         native = any(
             getattr(torch.cpu, check, lambda: False)() for check in ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
         )
@@ -98,8 +120,10 @@ class TransformerLayer(AllLayers):
         self.start, self.kept = attribution_start(pooling, self.layer), Kept()
         self._checked_row_block: Any = None  # the pooled block pooled_row reproduces, False when it does not
         self._view_blocks: dict[tuple[int, str], bool] = {}  # per view, whether pooled_row reproduces its block
+        self._openvino_passes: dict[tuple[int, ...] | None, Callable[[dict[str, Any]], tuple[Any, ...]]] = {}
         self.dim = int(config.hidden_size)
-        self.identity = _identity(model, folder, self.layer, pooling, max_length, MIXED if self.mixed else str(torch_dtype))
+        precision = self.openvino or (MIXED if self.mixed else str(torch_dtype))
+        self.identity = _identity(model, folder, self.layer, pooling, max_length, precision, runtime)
 
     @cached_property
     def _loaded(self) -> tuple[Any, tuple[Any, str] | None, bool]:
@@ -179,10 +203,14 @@ class TransformerLayer(AllLayers):
         return encoded
 
     def _forward(self, batch: Any) -> Any:
-        """Every hidden state (embeddings first) of a batch, and its inputs on the device."""
+        """Every hidden state (embeddings first) of a batch (under OpenVINO, by index, those at the layer and at
+        attribution's start only), and its inputs on the device."""
         import torch
 
         inputs = self._on_device(batch)
+        if self.openvino:
+            layers = tuple(sorted({self.start, self.layer}))  # the states runs and attribution read
+            return dict(zip(layers, self._openvino(layers, inputs))), inputs
         with torch.inference_mode():
             output = self.model(**inputs, output_hidden_states=True)
         return output.hidden_states, inputs
@@ -246,8 +274,34 @@ class TransformerLayer(AllLayers):
         """The hidden states at ``self.start`` (the layer before the pooled one), from the blocks up to it only."""
         import torch
 
+        if self.openvino:
+            return self._openvino(None, inputs)[0]
         with torch.no_grad(), self._only_blocks(slice(0, self.start)):
             return self.model(**inputs).last_hidden_state
+
+    def _openvino(self, layers: tuple[int, ...] | None, inputs: dict[str, Any]) -> tuple[Any, ...]:
+        """The hidden states at ``layers`` of a batch (None: at ``self.start``, from the blocks up to it only), from a
+        pass OpenVINO compiles on first use and that must give torch's states on that first batch, the longest."""
+        import torch
+
+        precision = self.openvino
+        assert precision is not None  # called under runtime openvino only
+        if layers not in self._openvino_passes:
+            with nullcontext() if layers else self._only_blocks(slice(0, self.start)):
+                try:
+                    run = compiled_pass(self.model, list(inputs), precision, torch.get_num_threads(), layers)
+                    found = run(inputs)
+                except Exception as exc:
+                    raise PluginError(
+                        f"model layer 'transformer': OpenVINO cannot run model {self._load[0]!r}: "
+                        f"{type(exc).__name__}: {exc}; use runtime = 'torch'"
+                    ) from None
+                with torch.no_grad():
+                    expected = hidden_states(self.model(**inputs, output_hidden_states=layers is not None), layers)
+            check_pass(found, expected, inputs, precision, self._load[0])
+            self._openvino_passes[layers] = run
+            return found
+        return self._openvino_passes[layers](inputs)
 
     @cached_property
     def _row_path(self) -> bool:
@@ -273,7 +327,7 @@ class TransformerLayer(AllLayers):
         assert self._blocks is not None  # a row path has a block list
         block = getattr(*self._blocks)[layer - 1]
         if (layer, pooling) not in self._view_blocks:
-            whole = None if self.mixed else states[layer]  # mixed's was computed with bfloat16 products
+            whole = None if self._reduced else states[layer]
             self._view_blocks[layer, pooling] = self._reproduces(block, states[layer - 1], inputs, layer, pooling, whole)
         if not self._view_blocks[layer, pooling]:
             return pool(states[layer], mask, pooling)
@@ -300,6 +354,11 @@ class TransformerLayer(AllLayers):
             return False
         tolerance = max(1e-5, 8 * torch.finfo(first.dtype).eps)  # measured: 4e-7 in float32, 7e-3 in bfloat16
         return bool((found - expected).norm() <= tolerance * expected.norm())
+
+    @property
+    def _reduced(self) -> bool:
+        """Whether the whole passes run with bfloat16 products (mixed, OpenVINO's bfloat16), the pooled rows in float32."""
+        return self.mixed or self.openvino == "bfloat16"
 
     def _precision(self) -> Any:
         """Where ``mixed`` runs its float32 matrix products in bfloat16 (a process-wide torch setting, put back after)."""
@@ -402,8 +461,9 @@ class TransformerLayer(AllLayers):
             return pooling.attribute(self, texts, directions)
 
 
-def _identity(model: str, folder: Path, layer: int, pooling: str, max_length: int, dtype: str) -> dict[str, Any]:
-    """What keys a layer's vectors: the model and its files, the layer (0..layers), pooling, max length and precision."""
+def _identity(model: str, folder: Path, layer: int, pooling: str, max_length: int, dtype: str, runtime: str) -> dict[str, Any]:
+    """What keys a layer's vectors: the model and its files, the layer (0..layers), pooling, max length, precision and
+    runtime (named only when it is not torch)."""
     return {
         "plugin": "transformer",
         "model": model,
@@ -412,6 +472,7 @@ def _identity(model: str, folder: Path, layer: int, pooling: str, max_length: in
         "pooling": pooling,
         "max_length": max_length,
         "dtype": dtype,
+        **({"runtime": runtime} if runtime != "torch" else {}),
     }
 
 
@@ -424,15 +485,24 @@ LAYER_COUNT_KEYS = (
 
 
 def identify(
-    model: str, layer: int, pooling: str, device: str, dtype: str, batch_size: int, max_length: int, download: bool
+    model: str,
+    layer: int,
+    pooling: str,
+    device: str,
+    dtype: str,
+    batch_size: int,
+    max_length: int,
+    download: bool,
+    runtime: str = "torch",
 ) -> dict[str, Any] | None:
     """The ``identity`` a ``TransformerLayer`` of these options will have, from the model's ``config.json``, without
     importing torch; None when that cannot be told so (no such model here, ``download`` allowed, an unusual config,
     or a GPU that ``device = 'auto'`` may pick, where ``dtype = 'auto'`` is float16 and ``mixed`` is refused). It refuses
     ``mixed`` where creating the layer would (``_check_mixed``), so that vectors cached elsewhere are not served here."""
+    openvino = openvino_dtype(dtype, device) if runtime == OPENVINO else None
     if dtype == MIXED:
         _check_mixed(device)
-    if download or (dtype in ("auto", MIXED) and _may_pick_gpu(device, mps=dtype == MIXED)):
+    if download or (not openvino and dtype in ("auto", MIXED) and _may_pick_gpu(device, mps=dtype == MIXED)):
         return None
     try:
         folder = model_dir(model, False)
@@ -442,8 +512,8 @@ def identify(
     layers = next((config[key] for key in LAYER_COUNT_KEYS if key in config), None) if isinstance(config, dict) else None
     if not isinstance(layers, int) or not -(layers + 1) <= layer <= layers:
         return None
-    precision = MIXED if dtype == MIXED else f"torch.{'float32' if dtype == 'auto' else dtype}"
-    return _identity(model, folder, layer % (layers + 1), pooling, max_length, precision)
+    precision = openvino or (MIXED if dtype == MIXED else f"torch.{'float32' if dtype == 'auto' else dtype}")
+    return _identity(model, folder, layer % (layers + 1), pooling, max_length, precision, runtime)
 
 
 MIXED_SINCE = (2, 9)  # torch's first release with oneDNN's bfloat16 math mode (torch.backends.mkldnn.matmul)
@@ -584,6 +654,14 @@ def illusion_model_layers():
                 "bfloat16, mixed: float32 with bfloat16 matrix products, about 1.6x float32's speed, about 0.6% of top-10 "
                 "slots change; bfloat16: about 2.5x, about 1.5-2% change)",
                 choices=DTYPES,
+            ),
+            Param(
+                "runtime",
+                str,
+                "torch",
+                "what runs the passes: torch, or openvino (CPUs, pip install 'illusion[openvino]'; float32, or with dtype "
+                "bfloat16 OpenVINO's bfloat16 precision, which keeps more top-10 slots than torch's at its speed)",
+                choices=RUNTIMES,
             ),
             Param("batch_size", int, 64, "sentences per forward pass"),
             Param("max_length", int, 128, "longest input in tokens; longer sentences are truncated"),

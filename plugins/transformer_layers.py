@@ -22,6 +22,7 @@ class AllLayers:
     """
 
     layer: int
+    openvino: str | None
     identity: dict[str, Any]
     dim: int
     tokenizer: Any
@@ -46,6 +47,11 @@ class AllLayers:
     def encode_layers(
         self, texts: Sequence[str], views: Sequence[tuple[int, str]], progress: Callable[[int], None] | None = None
     ) -> list[np.ndarray]:
+        if self.openvino:
+            raise PluginError(
+                "model layer 'transformer': a sweep runs on torch (OpenVINO's vectors depend on the passes that make "
+                "them, and a sweep's views share their vectors with runs); set runtime = 'torch'"
+            )
         for layer, pooling in views:
             self.identity_at(layer, pooling)
         out = [np.empty((len(texts), self.dim), dtype=np.float32) for _ in views]
