@@ -1,7 +1,7 @@
-"""Extraction throughput: illusion's transformer layer against sentence-transformers, ONNX Runtime and a plain loop.
+"""Extraction throughput: illusion's transformer layer against sentence-transformers, ONNX Runtime, OpenVINO and a plain loop.
 
-Same model, same sentences, same batch size, same pooling, one process, rounds taken in turn. ONNX Runtime
-(float32, CPU) runs when ``onnx`` and ``onnxruntime`` are installed. Run:
+Same model, same sentences, same batch size, same pooling, one process, rounds taken in turn. ONNX Runtime and
+OpenVINO run the model exported to ONNX on a CPU, where ``onnx`` and they are installed. Run:
     python benchmarks/extraction.py [--device cpu|cuda] [--n 2000] [--rounds 3] [--pooling cls mean]
 Prints a table and writes benchmarks/results/extraction-DEVICE.json (or --out). Each precision
 other than float32 is scored by the top-10 slots it keeps against the same program's float32;
@@ -11,6 +11,7 @@ other than float32 is scored by the top-10 slots it keeps against the same progr
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib.util
 import json
 import statistics
@@ -31,10 +32,15 @@ KEEPS = 0.99  # share of float32's top-10 slots a faster precision must keep to 
 
 
 def illusion_encoder(
-    model: str, device: str, dtype: str, batch: int, length: int, pooling: str
+    model: str, device: str, dtype: str, batch: int, length: int, pooling: str, runtime: str = "torch"
 ) -> Callable[[Sequence[str]], np.ndarray]:
-    layer = TransformerLayer(model, -1, pooling, device, dtype, batch, length, download=False)
+    layer = TransformerLayer(model, -1, pooling, device, dtype, batch, length, download=False, runtime=runtime)
     return layer.encode
+
+
+def illusion_openvino_encoder(model: str, device: str, dtype: str, batch: int, length: int, pooling: str):
+    """illusion's transformer layer with ``runtime = "openvino"``."""
+    return illusion_encoder(model, device, dtype, batch, length, pooling, runtime="openvino")
 
 
 def sentence_transformers_encoder(model: str, device: str, dtype: str, batch: int, length: int, pooling: str):
@@ -55,17 +61,13 @@ def sentence_transformers_encoder(model: str, device: str, dtype: str, batch: in
     return encode
 
 
-def onnx_runtime_encoder(model: str, device: str, dtype: str, batch: int, length: int, pooling: str):
-    """ONNX Runtime running the model exported to ONNX (float32 on the CPU, all its graph optimisations, as many
-    threads as torch), fed illusion's own tokenised, length-sorted batches, so that only the running of the
-    network differs; pooled in NumPy."""
-    import onnxruntime
+@functools.cache
+def onnx_file(model: str, names: tuple[str, ...]) -> Path:
+    """The model exported to ONNX (float32; inputs ``names``, output its last hidden state), once per process."""
     import torch
     from transformers import AutoModel
 
-    feed = TransformerLayer(model, -1, pooling, device, dtype, batch, length, download=False)  # its batches only
     network = AutoModel.from_pretrained(model).eval()
-    names = list(next(feed._batches(["an example sentence"]))[2])
 
     class Hidden(torch.nn.Module):
         def __init__(self) -> None:
@@ -78,21 +80,56 @@ def onnx_runtime_encoder(model: str, device: str, dtype: str, batch: int, length
     path = Path(tempfile.mkdtemp()) / "model.onnx"
     example = tuple(torch.ones(2, 8, dtype=torch.int64) for _ in names)
     axes = {name: {0: "batch", 1: "tokens"} for name in [*names, "hidden"]}
-    torch.onnx.export(Hidden(), example, path, input_names=names, output_names=["hidden"], dynamic_axes=axes, dynamo=False)
-    options = onnxruntime.SessionOptions()
-    options.intra_op_num_threads, options.inter_op_num_threads = torch.get_num_threads(), 1
-    session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    torch.onnx.export(Hidden(), example, path, input_names=list(names), output_names=["hidden"], dynamic_axes=axes, dynamo=False)
+    return path
+
+
+def exported_encoder(model: str, batch: int, length: int, pooling: str, runtime: Callable[[Path], Callable]):
+    """An encoder running the exported model with ``runtime`` (the ONNX file to a function of a batch's arrays that
+    gives its last hidden state), fed illusion's own tokenised, length-sorted batches, so that only the running
+    of the network differs; pooled in NumPy."""
+    feed = TransformerLayer(model, -1, pooling, "cpu", "float32", batch, length, download=False)  # its batches only
+    hidden_of = runtime(onnx_file(model, tuple(next(feed._batches(["an example sentence"]))[2])))
 
     def encode(texts: Sequence[str]) -> np.ndarray:
         out = np.empty((len(texts), feed.dim), dtype=np.float32)
         for rows, _, inputs in feed._batches(texts):
             arrays = {name: value.numpy() for name, value in inputs.items()}
-            hidden = session.run(None, arrays)[0]
+            hidden = hidden_of(arrays)
             mask = arrays["attention_mask"][..., None].astype(np.float32)
             out[rows] = (hidden * mask).sum(1) / mask.sum(1) if pooling == "mean" else hidden[:, 0]
         return out
 
     return encode
+
+
+def onnx_runtime_encoder(model: str, device: str, dtype: str, batch: int, length: int, pooling: str):
+    """ONNX Runtime (float32 on the CPU, all its graph optimisations, as many threads as torch)."""
+    import onnxruntime
+    import torch
+
+    def runtime(path: Path) -> Callable:
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads, options.inter_op_num_threads = torch.get_num_threads(), 1
+        session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        return lambda arrays: session.run(None, arrays)[0]
+
+    return exported_encoder(model, batch, length, pooling, runtime)
+
+
+def openvino_encoder(model: str, device: str, dtype: str, batch: int, length: int, pooling: str):
+    """OpenVINO on the CPU, in ``dtype`` (its inference precision: float32, or bfloat16 on a CPU with native
+    bfloat16), as many threads as torch."""
+    import openvino
+    import torch
+
+    def runtime(path: Path) -> Callable:
+        hint = {"float32": "f32", "bfloat16": "bf16"}[dtype]
+        settings = {"INFERENCE_PRECISION_HINT": hint, "INFERENCE_NUM_THREADS": torch.get_num_threads()}
+        compiled = openvino.Core().compile_model(str(path), "CPU", settings)
+        return lambda arrays: compiled(arrays)[0]
+
+    return exported_encoder(model, batch, length, pooling, runtime)
 
 
 def fixed_padding_encoder(model: str, device: str, dtype: str, batch: int, length: int, pooling: str):
@@ -137,7 +174,8 @@ def top_slots_kept(vectors: np.ndarray, reference: np.ndarray, directions: int =
 
 def contestants(device: str, poolings: Sequence[str]) -> list[tuple[str, Callable, str, str]]:
     """(name, factory, dtype, pooling): illusion and sentence-transformers in each pooling and precision, ONNX
-    Runtime in each pooling (float32 on a CPU, where installed) and the fixed-padding loop (mean pooling). On CUDA:
+    Runtime (float32) and OpenVINO (float32, and bfloat16 where native) in each pooling on a CPU where installed,
+    and the fixed-padding loop (mean pooling). On CUDA:
     float32 and float16; on a CPU: float32, and where it has native bfloat16 also ``mixed`` (bfloat16 matrix
     products) and bfloat16."""
     dtypes = ("float32", "float16") if device == "cuda" else ("float32", "mixed", "bfloat16") if native_bf16() else ("float32",)
@@ -147,12 +185,22 @@ def contestants(device: str, poolings: Sequence[str]) -> list[tuple[str, Callabl
         for dtype in dtypes
         for program, factory in (("illusion", illusion_encoder), ("sentence-transformers", sentence_transformers_encoder))
     ]
-    runtime = [(f"onnxruntime {pooling} float32", onnx_runtime_encoder, "float32", pooling) for pooling in poolings]
-    if device == "cuda" or not all(map(importlib.util.find_spec, ("onnx", "onnxruntime"))):
-        print("ONNX Runtime left out: it runs on a CPU, with onnx and onnxruntime installed")
-        runtime = []
+    runtimes = [(f"onnxruntime {pooling} float32", onnx_runtime_encoder, "float32", pooling) for pooling in poolings]
+    runtimes += [
+        (f"{program} {pooling} {dtype}", factory, dtype, pooling)
+        for pooling in poolings
+        for dtype in ("float32", "bfloat16")
+        if dtype == "float32" or native_bf16()
+        for program, factory in (("illusion-openvino", illusion_openvino_encoder), ("openvino", openvino_encoder))
+    ]
+    installed = {name: importlib.util.find_spec(name) is not None for name in ("onnx", "onnxruntime", "openvino")}
+    needs = {"onnxruntime": ("onnx", "onnxruntime"), "openvino": ("onnx", "openvino"), "illusion-openvino": ("openvino",)}
+    for program, packages in needs.items():
+        if device == "cuda" or not all(installed[name] for name in packages):
+            print(f"{program} left out: it runs on a CPU here, with {' and '.join(packages)} installed")
+            runtimes = [row for row in runtimes if not row[0].startswith(program)]
     loop = [("transformers, fixed padding, mean float32", fixed_padding_encoder, "float32", "mean")] if "mean" in poolings else []
-    return [*found, *runtime, *loop]
+    return [*found, *runtimes, *loop]
 
 
 def fastest_ratios(rows: list[dict]) -> dict[str, dict]:
