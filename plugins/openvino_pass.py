@@ -10,7 +10,8 @@ every layer's would be slower); the layer checks it against torch on the first b
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from illusion import PluginError, PluginUnavailable
@@ -45,10 +46,13 @@ def check_installed() -> None:
 
 
 def compiled_pass(
-    model: Any, names: Sequence[str], precision: str, threads: int, layers: Sequence[int] | None
+    model: Any, first: dict[str, Any], precision: str, threads: int, layers: Sequence[int] | None
 ) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
-    """``model``'s pass compiled by OpenVINO: from a batch's torch inputs (``names``), the hidden states at ``layers``
-    (0: the embeddings), else (None) the last one, as a tuple of torch tensors."""
+    """``model``'s pass compiled by OpenVINO: from a batch's torch inputs (those of ``first``, the first batch), the
+    hidden states at ``layers`` (0: the embeddings), else (None) the last one, as a tuple of torch tensors.
+
+    It is traced at another shape than ``first``'s, with a padded row, so that the check on ``first`` finds a pass
+    whose tracing fixed a shape (Longformer's chunks) or left the padding out, which later batches would get wrong."""
     import openvino
     import torch
 
@@ -60,7 +64,12 @@ def compiled_pass(
         def forward(self, *inputs: Any) -> tuple[Any, ...]:
             return hidden_states(self.model(**dict(zip(names, inputs)), output_hidden_states=layers is not None), layers)
 
-    example = tuple(torch.ones(2, 8, dtype=torch.int64) for _ in names)
+    model.config.use_cache = False  # a decoder's key/value cache, which nothing reads, is not converted
+    names = list(first)
+    rows, width = first[names[0]].shape
+    example = tuple(torch.ones(rows + 1, width - 1 if width > 2 else width + 1, dtype=torch.int64) for _ in names)
+    if "attention_mask" in names:
+        example[names.index("attention_mask")][-1, -1] = 0
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the tracer's notes on Python control flow fixed by the example's shapes
         converted = openvino.convert_model(States(), example_input=example, input=[([-1, -1], openvino.Type.i64)] * len(names))
@@ -69,9 +78,24 @@ def compiled_pass(
 
     def run(inputs: dict[str, Any]) -> tuple[Any, ...]:
         found = program([inputs[name].numpy() for name in names])
-        return tuple(torch.from_numpy(found[index]) for index in range(len(program.outputs)))
+        states = tuple(torch.from_numpy(found[index]) for index in range(len(program.outputs)))
+        shape = tuple(inputs[names[0]].shape)
+        if any(tuple(state.shape[:2]) != shape for state in states):  # a shape the tracing fixed (Longformer's padding)
+            raise ValueError(f"hidden states of shape {tuple(states[0].shape)} for inputs of shape {shape}")
+        return states
 
     return run
+
+
+@contextmanager
+def failures(model: str) -> Iterator[None]:
+    """Where OpenVINO converts or runs ``model``'s pass: a failure is refused as a ``PluginError`` that says what failed."""
+    try:
+        yield
+    except Exception as exc:
+        raise PluginError(
+            f"model layer 'transformer': OpenVINO cannot run model {model!r}: {type(exc).__name__}: {exc}; use runtime = 'torch'"
+        ) from None
 
 
 def hidden_states(output: Any, layers: Sequence[int] | None) -> tuple[Any, ...]:

@@ -30,6 +30,7 @@ from illusion.plugins.openvino_pass import (
     check_installed,
     check_pass,
     compiled_pass,
+    failures,
     hidden_states,
     openvino_dtype,
 )
@@ -288,20 +289,16 @@ class TransformerLayer(AllLayers):
         assert precision is not None  # called under runtime openvino only
         if layers not in self._openvino_passes:
             with nullcontext() if layers else self._only_blocks(slice(0, self.start)):
-                try:
-                    run = compiled_pass(self.model, list(inputs), precision, torch.get_num_threads(), layers)
+                with failures(self._load[0]):
+                    run = compiled_pass(self.model, inputs, precision, torch.get_num_threads(), layers)
                     found = run(inputs)
-                except Exception as exc:
-                    raise PluginError(
-                        f"model layer 'transformer': OpenVINO cannot run model {self._load[0]!r}: "
-                        f"{type(exc).__name__}: {exc}; use runtime = 'torch'"
-                    ) from None
                 with torch.no_grad():
                     expected = hidden_states(self.model(**inputs, output_hidden_states=layers is not None), layers)
             check_pass(found, expected, inputs, precision, self._load[0])
             self._openvino_passes[layers] = run
             return found
-        return self._openvino_passes[layers](inputs)
+        with failures(self._load[0]):  # a later batch of another width, which the first one's check did not run
+            return self._openvino_passes[layers](inputs)
 
     @cached_property
     def _row_path(self) -> bool:

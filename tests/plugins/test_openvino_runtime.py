@@ -1,6 +1,7 @@
 """The transformer model layer with ``runtime = "openvino"``: the same vectors, tokens and shares as torch's, its own
 identity, and clear refusals."""
 
+import re
 import sys
 
 import numpy as np
@@ -9,6 +10,7 @@ import pytest
 from illusion import PluginError, PluginUnavailable
 from illusion.common.hardware import native_bf16
 from illusion.plugins import openvino_pass
+from tests.helpers.tiny_models import write_bert_like, write_tiny_model
 from tests.plugins.test_transformer import TEXTS, identify, layer, pooled_block_calls
 
 pytest.importorskip("openvino")
@@ -34,6 +36,33 @@ def test_openvino_gives_torchs_vectors_tokens_and_shares(tiny_bert, index, pooli
     ]
     for ours, theirs in zip(made["openvino"].attribute(TEXTS, directions), made["torch"].attribute(TEXTS, directions)):
         np.testing.assert_allclose(ours.shares, theirs.shares, atol=1e-4)
+
+
+@pytest.mark.parametrize(("index", "pooling"), [(-1, "last"), (1, "mean")])
+def test_openvino_gives_a_decoders_vectors_as_torch_does(tmp_path_factory, index, pooling):
+    """GPT-2 returns its key/value cache unless told not to, which OpenVINO cannot convert."""
+    gpt2 = write_tiny_model(tmp_path_factory.mktemp("gpt2"), "gpt2", layers=2)
+    made = {
+        runtime: layer(gpt2, layer=index, pooling=pooling, batch_size=2, runtime=runtime) for runtime in ("torch", "openvino")
+    }
+    np.testing.assert_allclose(made["openvino"].encode(TEXTS), made["torch"].encode(TEXTS), atol=1e-5)
+
+
+def test_a_pass_whose_tracing_fixed_its_shapes_is_refused_not_wrong_on_later_batches(tiny_bert, tmp_path_factory):
+    """Longformer's tracing fixes its padding to the attention window and its chunks: a pass traced at the first batch's
+    width would pass the check there (8 tokens) and give wrong vectors for a later batch of 12."""
+    longformer = write_bert_like(tmp_path_factory.mktemp("longformer"), "longformer", tiny_bert, attention_window=4)
+    made = {runtime: layer(longformer, pooling="mean", batch_size=2, runtime=runtime) for runtime in ("torch", "openvino")}
+    batches = (["the cat sat on the mat", "the dog sat on the mat"], ["the cat sat on the mat and the dog sat", "x"])
+    try:
+        found = [made["openvino"].encode(texts) for texts in batches]
+    except PluginError as refused:
+        assert re.search(
+            r"OpenVINO (cannot run|does not reproduce the hidden states of) model .*; use runtime = 'torch'", str(refused)
+        )
+    else:  # an OpenVINO that converts Longformer with its shapes free
+        for texts, vectors in zip(batches, found, strict=True):
+            np.testing.assert_allclose(vectors, made["torch"].encode(texts), atol=1e-5)
 
 
 def test_under_cls_openvino_runs_the_blocks_before_the_pooled_one_and_torch_its_pooled_rows(tiny_bert):
@@ -103,6 +132,25 @@ def test_a_model_openvino_cannot_convert_or_run_is_refused_clearly(tiny_bert, mo
         PluginError, match=r"OpenVINO cannot run model .*: RuntimeError: Check 'shape' failed; use runtime = 'torch'"
     ):
         layer(tiny_bert, runtime="openvino").encode(TEXTS)
+
+
+def test_a_later_batch_openvino_cannot_run_is_refused_clearly(tiny_bert, monkeypatch):
+    compiled = openvino_pass.compiled_pass
+
+    def once(*args, **kwargs):
+        run, calls = compiled(*args, **kwargs), []
+
+        def later_fails(inputs):
+            calls.append(1)
+            if len(calls) > 1:
+                raise RuntimeError("Reshape node check failed")
+            return run(inputs)
+
+        return later_fails
+
+    monkeypatch.setattr("illusion.plugins.transformer.compiled_pass", once)
+    with pytest.raises(PluginError, match=r"OpenVINO cannot run model .*: RuntimeError: Reshape node check failed; use"):
+        layer(tiny_bert, pooling="mean", batch_size=2, runtime="openvino").encode(TEXTS)
 
 
 def test_a_sweep_of_an_openvino_layer_is_refused_clearly(tiny_bert):
