@@ -26,6 +26,7 @@ from common import corpus, load, machine, matmul_peak, save, table
 
 from illusion.common.hardware import native_bf16
 from illusion.plugins.model_files import bundled_model_dir
+from illusion.plugins.openvino_pass import HINTS
 from illusion.plugins.transformer import TransformerLayer, _matmul_precision
 
 KEEPS = 0.99  # share of float32's top-10 slots a faster precision must keep to count as giving the same answers
@@ -124,8 +125,7 @@ def openvino_encoder(model: str, device: str, dtype: str, batch: int, length: in
     import torch
 
     def runtime(path: Path) -> Callable:
-        hint = {"float32": "f32", "bfloat16": "bf16"}[dtype]
-        settings = {"INFERENCE_PRECISION_HINT": hint, "INFERENCE_NUM_THREADS": torch.get_num_threads()}
+        settings = {"INFERENCE_PRECISION_HINT": HINTS[dtype], "INFERENCE_NUM_THREADS": torch.get_num_threads()}
         compiled = openvino.Core().compile_model(str(path), "CPU", settings)
         return lambda arrays: compiled(arrays)[0]
 
@@ -173,11 +173,10 @@ def top_slots_kept(vectors: np.ndarray, reference: np.ndarray, directions: int =
 
 
 def contestants(device: str, poolings: Sequence[str]) -> list[tuple[str, Callable, str, str]]:
-    """(name, factory, dtype, pooling): illusion and sentence-transformers in each pooling and precision, ONNX
-    Runtime (float32) and OpenVINO (float32, and bfloat16 where native) in each pooling on a CPU where installed,
-    and the fixed-padding loop (mean pooling). On CUDA:
-    float32 and float16; on a CPU: float32, and where it has native bfloat16 also ``mixed`` (bfloat16 matrix
-    products) and bfloat16."""
+    """(name, factory, dtype, pooling): illusion and sentence-transformers in each pooling and precision (on CUDA:
+    float32 and float16; on a CPU: float32, and where it has native bfloat16 also ``mixed``, bfloat16 matrix
+    products, and bfloat16); on a CPU where they are installed, in each pooling, ONNX Runtime (float32), and
+    OpenVINO and illusion's OpenVINO runtime (float32, and bfloat16 where native); the fixed-padding loop (mean)."""
     dtypes = ("float32", "float16") if device == "cuda" else ("float32", "mixed", "bfloat16") if native_bf16() else ("float32",)
     found = [
         (f"{program} {pooling} {dtype}", factory, dtype, pooling)
